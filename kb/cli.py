@@ -1,0 +1,163 @@
+"""The `kb` command: the only place that prints or draws progress bars."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+from typing import Any, Sequence
+
+from kb.config import load_settings
+from kb.errors import KBError
+from kb.pipeline import IngestReport, ingest, open_store
+
+EXIT_OK, EXIT_FAILURE, EXIT_SKIPPED = 0, 2, 3
+
+
+def _default_index() -> str:
+    return os.environ.get("KB_INDEX_DIR", "index")
+
+
+def _progress_bar(done: int, total: int, source: str) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    name = source if len(source) <= 50 else "…" + source[-49:]
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<50}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=None) + "\n")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    show_progress = sys.stderr.isatty() and not args.json
+    report: IngestReport = ingest(args.corpus, args.index, settings, _progress_bar if show_progress else None)
+    if args.json:
+        _print_json({**asdict(report), "skipped": [{"source": s, "reason": r} for s, r in report.skipped]})
+    else:
+        print(f"{report.files} files: {len(report.added)} added, {len(report.updated)} updated, "
+              f"{len(report.removed)} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped "
+              f"({report.seconds:.1f} s)")
+        print(f"index {args.index}: {report.documents} documents, {report.cases} cases, {report.passages} passages")
+        for source, reason in report.skipped:
+            print(f"skipped {source}: {reason}")
+    return EXIT_SKIPPED if report.skipped else EXIT_OK
+
+
+def _case_json(store: Any, case_id: str) -> dict[str, Any]:
+    case = store.case(case_id)
+    doc = store.document(case.doc_id)
+    passages = store.chunks(case_id=case_id)
+    return {
+        "case_id": case.case_id, "doc_id": doc.doc_id, "title": case.title,
+        "heading_path": list(case.heading_path), "source": doc.source, "document_title": doc.title,
+        "doc_type": doc.doc_type, "language": doc.language, "published": doc.published,
+        "publisher": doc.publisher, "page": case.page, "start": case.start, "end": case.end,
+        "fields": dict(case.fields), "text": doc.text[case.start:case.end],
+        "passages": [{"passage_id": pid, "start": c.start, "end": c.end, "page": c.page, "text": c.text}
+                     for pid, c in passages],
+    }
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    store = open_store(args.index)
+    try:
+        data = _case_json(store, args.case_id)
+    finally:
+        store.close()
+    if args.json:
+        _print_json(data)
+    else:
+        print(data["title"])
+        if len(data["heading_path"]) > 1:
+            print(" > ".join(data["heading_path"]))
+        where = f", page {data['page']}" if data["page"] else ""
+        print(f"{data['source']}{where} | {data['doc_type']} | {data['language']} | {data['published'] or 'no date'}")
+        for key, value in data["fields"].items():
+            print(f"{key}: {value}")
+        print()
+        print(data["text"])
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    store = open_store(args.index)
+    try:
+        stats = store.stats()
+        stats["skipped_files"] = [{"source": s, "reason": r} for s, r in store.skipped()]
+    finally:
+        store.close()
+    if args.json:
+        _print_json(stats)
+    else:
+        print(f"{stats['documents']} documents, {stats['cases']} cases, {stats['passages']} passages, "
+              f"{stats['skipped']} skipped files")
+        for key in ("documents_by_type", "documents_by_language", "documents_by_format", "passages_by_type"):
+            print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in stats[key].items()))
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    store = open_store(args.index)
+    try:
+        docs = store.documents()
+    finally:
+        store.close()
+    if args.json:
+        _print_json(docs)
+    else:
+        for d in docs:
+            print(f"{d['doc_id']}  {d['doc_type']:<11} {d['language']:<3} {d['cases']:>4} cases  {d['source']}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb", description="Poverty-reduction case knowledge base")
+    parser.add_argument("--config", help="settings file (default: kb.toml if present)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="build or update an index so it mirrors a corpus folder")
+    p.add_argument("corpus")
+    p.add_argument("--index", default=_default_index())
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("show", help="show one case")
+    p.add_argument("case_id")
+    p.add_argument("--index", default=_default_index())
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("stats", help="counts of documents, cases and passages")
+    p.add_argument("--index", default=_default_index())
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("docs", help="list the documents of an index")
+    p.add_argument("--index", default=_default_index())
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_docs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `kb` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KBError as exc:
+        sys.stderr.write(f"kb: error: {exc}\n")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        sys.stderr.write("kb: interrupted; the previous index is unchanged\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Settings: defaults < kb.toml < KB_* environment variables; unknown keys are an error."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from kb.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class RecordColumns:
+    """Column names (case- and punctuation-insensitive) that map a record table's columns to roles."""
+
+    title: tuple[str, ...] = (
+        "title", "name", "project name", "case title", "solution name", "solution", "headline",
+    )
+    text: tuple[str, ...] = (
+        "text", "description", "summary", "abstract", "content", "body",
+        "project development objective", "development objective", "objective",
+    )
+    country: tuple[str, ...] = (
+        "country", "countries", "host recipient country ies", "host country", "recipient country",
+        "country code", "iso3",
+    )
+    region: tuple[str, ...] = ("region", "regions", "regions involved")
+    theme: tuple[str, ...] = (
+        "theme", "themes", "thematic areas", "sub thematic areas", "topic", "topics",
+        "sector", "sector 1", "sector 2", "sector 3", "approach", "approaches",
+    )
+    date: tuple[str, ...] = (
+        "date", "year", "start year", "board approval date", "published", "publication date",
+    )
+    organisation: tuple[str, ...] = (
+        "organisation", "organization", "publisher", "implementing agency",
+        "entity ies supporting and or implementing",
+    )
+    url: tuple[str, ...] = ("url", "link", "links", "project url", "source url")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that can be set; the fingerprint covers the parts that shape stored data."""
+
+    index_dir: str = "index"
+    model: str = "all-MiniLM-L6-v2"
+    # Passages aim at this many word pieces; the model truncates at 256.
+    chunk_tokens: int = 180
+    max_chunk_tokens: int = 240
+    # Paragraphs shorter than this many words join a neighbour instead of standing alone.
+    min_passage_words: int = 25
+    max_file_mb: int = 200
+    ignore: tuple[str, ...] = (
+        ".*", "_*", "README.md", "SOURCES.md", "MANIFEST.csv", "LICENSE*", "*.lock",
+    )
+    records: RecordColumns = field(default_factory=RecordColumns)
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        """The settings that change what an ingest stores, for the index manifest."""
+        data = dataclasses.asdict(self)
+        data.pop("index_dir")
+        data.pop("max_file_mb")
+        return data
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    """Convert a value from TOML or the environment to the type of its default, or fail naming it."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("1", "true", "yes", "on"):
+            return True
+        if str(value).lower() in ("0", "false", "no", "off"):
+            return False
+    elif isinstance(default, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            pass
+    elif isinstance(default, str):
+        if isinstance(value, (str, Path)):
+            return str(value)
+    elif isinstance(default, tuple):
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+    raise ConfigError(f"setting {name!r}: {value!r} is not a valid {type(default).__name__}")
+
+
+def _apply(obj: Any, values: Mapping[str, Any], where: str) -> Any:
+    """Return obj with values replaced, rejecting keys obj does not have."""
+    known = {f.name: f for f in dataclasses.fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{where}: setting {key!r} must be a table")
+            changes[key] = _apply(current, value, f"{where} [{key}]")
+        else:
+            changes[key] = _coerce(key, value, current)
+    return dataclasses.replace(obj, **changes)
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build settings from defaults, then kb.toml (or KB_CONFIG), then KB_* variables, then overrides."""
+    env = os.environ if environ is None else environ
+    settings = Settings()
+    path = Path(config_file) if config_file else Path(env.get("KB_CONFIG", "kb.toml"))
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        settings = _apply(settings, data, str(path))
+    elif config_file:
+        raise ConfigError(f"{path}: config file not found")
+    from_env: dict[str, Any] = {}
+    for key, value in env.items():
+        if not key.startswith("KB_") or key == "KB_CONFIG":
+            continue
+        from_env[key[3:].lower()] = value
+    settings = _apply(settings, from_env, "environment (KB_*)")
+    return _apply(settings, {k: v for k, v in overrides.items() if v is not None}, "arguments")

@@ -1,0 +1,91 @@
+"""PDF through pypdf: text per page, with repeated page headers and footers removed."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+
+from kb.errors import IngestError
+from kb.models import RawDocument
+
+# pypdf logs every odd font; those are not the user's problem.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+_EDGE_LINES = 3
+
+
+def _shape(line: str) -> str:
+    """A line's shape for header/footer matching: digits and roman page numbers folded."""
+    line = re.sub(r"\d+", "#", line.strip().lower())
+    return re.sub(r"\b[ivxlc]+\b$", "#", line)
+
+
+def strip_headers_footers(pages: list[str]) -> tuple[list[str], list[str]]:
+    """Remove lines that repeat at the top or bottom of many pages, and bare page numbers."""
+    split = [[ln for ln in p.splitlines()] for p in pages]
+    counts: Counter[str] = Counter()
+    for lines in split:
+        body = [ln for ln in lines if ln.strip()]
+        edges = set(body[:_EDGE_LINES] + body[-_EDGE_LINES:])
+        counts.update({_shape(ln) for ln in edges})
+    threshold = max(3, int(0.3 * len(pages)))
+    repeated = {shape for shape, n in counts.items() if n >= threshold and shape}
+    removed: list[str] = []
+    out: list[str] = []
+    for lines in split:
+        nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+        edge_idx = set(nonblank[:_EDGE_LINES] + nonblank[-_EDGE_LINES:])
+        kept = []
+        for i, ln in enumerate(lines):
+            if i in edge_idx and (_shape(ln) in repeated or re.fullmatch(r"\s*(page\s*)?[-–]?\s*\d{1,4}\s*[-–]?\s*", ln, re.I)):
+                removed.append(ln.strip())
+                continue
+            kept.append(ln)
+        out.append("\n".join(kept))
+    return out, removed
+
+
+def read_pdf(data: bytes, source: str) -> RawDocument:
+    """Read a PDF's text layer page by page; encrypted, truncated or textless files are errors."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError, PyPdfError
+
+    if not data.lstrip().startswith(b"%PDF"):
+        raise IngestError(source, "not a PDF file (no %PDF header)")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise IngestError(source, "encrypted PDF (needs a password)")
+            except (NotImplementedError, PyPdfError) as exc:
+                raise IngestError(source, f"encrypted PDF: {exc}") from exc
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+        title = str(info.get("/Title") or "").strip() or None
+        author = str(info.get("/Author") or "").strip()
+        created = str(info.get("/CreationDate") or "")
+    except IngestError:
+        raise
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
+            IndexError, RecursionError, OSError, AssertionError, ZeroDivisionError) as exc:
+        raise IngestError(source, f"unreadable or truncated PDF: {type(exc).__name__}: {exc}") from exc
+    if not pages:
+        raise IngestError(source, "PDF has no pages")
+    if sum(len(p.strip()) for p in pages) < 20:
+        raise IngestError(source, f"PDF has no text layer ({len(pages)} pages, scanned images?)")
+    pages, removed = strip_headers_footers(pages)
+    meta: list[tuple[str, str]] = [("pages", str(len(pages)))]
+    match = re.match(r"D:(\d{4})(\d{2})?(\d{2})?", created)
+    if match:
+        meta.append(("date", "-".join(g for g in match.groups() if g)))
+    if author:
+        meta.append(("author", author))
+    if removed:
+        meta.append(("headers_footers_removed", str(len(removed))))
+    # Titles like "Microsoft Word - report.docx" are file names, not titles.
+    if title and (re.search(r"\.(docx?|pdf|indd)$", title, re.I) or title.lower().startswith("microsoft")):
+        title = None
+    return RawDocument(source=source, format="pdf", pages=tuple(pages), paged=True, title=title, meta=tuple(meta))

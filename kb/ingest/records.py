@@ -1,0 +1,140 @@
+"""Case-record tables (CSV, JSON, JSONL): each row is one case, columns mapped to roles by name."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import fields as dc_fields
+from typing import Any, Iterable
+
+from kb.config import RecordColumns
+from kb.errors import IngestError
+from kb.ingest.text import decode
+from kb.models import RawDocument, RawRecord
+
+_LIST_KEYS = ("records", "data", "items", "cases", "rows", "results")
+_MAX_DEPTH = 64
+
+
+def _norm(name: str) -> str:
+    """Column name folded for matching: lower case, punctuation as single spaces."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", name.lower()).split())
+
+
+def map_columns(columns: Iterable[str], mapping: RecordColumns) -> dict[str, list[str]]:
+    """Role -> the table's columns that fill it, in the order the mapping prefers."""
+    by_norm: dict[str, str] = {}
+    for col in columns:
+        by_norm.setdefault(_norm(col), col)
+    roles: dict[str, list[str]] = {}
+    for f in dc_fields(mapping):
+        wanted = [_norm(name) for name in getattr(mapping, f.name)]
+        roles[f.name] = [by_norm[w] for w in wanted if w in by_norm]
+    return roles
+
+
+def _flat(value: Any, depth: int = 0) -> str:
+    """A cell value as text: lists joined with '; ', nested objects flattened, None empty."""
+    if depth > _MAX_DEPTH:
+        raise ValueError("nested deeper than 64 levels")
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(s for s in (_flat(v, depth + 1) for v in value) if s)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {s}" for k, v in value.items() if (s := _flat(v, depth + 1)))
+    return str(value).strip()
+
+
+def rows_to_records(rows: list[dict[str, Any]], source: str, mapping: RecordColumns) -> tuple[RawRecord, ...]:
+    """Turn table rows into records; a table without a text column is an error naming it."""
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key is not None and key not in columns:
+                columns.append(str(key))
+    roles = map_columns(columns, mapping)
+    if not roles["text"]:
+        raise IngestError(
+            source,
+            f"no text column: looked for {', '.join(mapping.text)}; found {', '.join(columns[:20]) or 'none'}",
+        )
+    used = {c for cols in roles.values() for c in cols}
+    records: list[RawRecord] = []
+    for number, row in enumerate(rows, start=1):
+        get = {str(k): _flat(v) for k, v in row.items() if k is not None}
+        text = "\n\n".join(v for c in roles["text"] if (v := get.get(c, "")))
+        if not text:
+            continue
+        title = next((v for c in roles["title"] if (v := get.get(c, ""))), "") or f"Record {number}"
+        fields: list[tuple[str, str]] = []
+        for role, cols in roles.items():
+            if role in ("title", "text"):
+                continue
+            value = "; ".join(v for c in cols if (v := get.get(c, "")))
+            if value:
+                fields.append((role, value))
+        fields += [(c, v) for c, v in get.items() if c not in used and v]
+        fields.append(("row", str(number)))
+        records.append(RawRecord(title=" ".join(title.split()), text=text, fields=tuple(fields)))
+    if not records:
+        raise IngestError(source, f"no rows with text in columns {', '.join(roles['text'])}")
+    return tuple(records)
+
+
+def _sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel
+
+
+def read_csv(data: bytes, source: str, mapping: RecordColumns) -> RawDocument:
+    """Read a CSV (delimiter sniffed) whose header names the columns."""
+    text = decode(data, source)
+    dialect = _sniff_dialect(text[:65536])
+    csv.field_size_limit(50_000_000)
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline=""), dialect=dialect))
+    except csv.Error as exc:
+        raise IngestError(source, f"malformed CSV: {exc}") from exc
+    if not rows:
+        raise IngestError(source, "CSV has a header but no rows")
+    records = rows_to_records(rows, source, mapping)
+    return RawDocument(source=source, format="csv", pages=("",), records=records)
+
+
+def read_json(data: bytes, source: str, mapping: RecordColumns, lines: bool) -> RawDocument:
+    """Read JSON (a list of objects, or an object holding one) or JSONL (one object per line)."""
+    text = decode(data, source)
+    try:
+        if lines:
+            rows = []
+            for number, line in enumerate(text.splitlines(), start=1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise IngestError(source, f"line {number}: invalid JSON: {exc.msg}") from exc
+        else:
+            loaded = json.loads(text)
+            if isinstance(loaded, dict):
+                inner = next((loaded[k] for k in _LIST_KEYS if isinstance(loaded.get(k), list)), None)
+                rows = inner if inner is not None else [loaded]
+            else:
+                rows = loaded
+    except json.JSONDecodeError as exc:
+        raise IngestError(source, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise IngestError(source, "JSON nested too deeply to read") from exc
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise IngestError(source, "JSON must hold objects, one per case record")
+    if not rows:
+        raise IngestError(source, "JSON holds no records")
+    try:
+        records = rows_to_records(rows, source, mapping)
+    except (ValueError, RecursionError) as exc:
+        raise IngestError(source, f"unreadable record values: {exc}") from exc
+    return RawDocument(source=source, format="jsonl" if lines else "json", pages=("",), records=records)

@@ -1,0 +1,105 @@
+"""Frozen dataclasses for the data that flows through the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DOC_TYPES = ("white_paper", "case", "news", "report", "record")
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One row of a case-record table, with its columns already mapped to roles."""
+
+    title: str
+    text: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """What a reader returns: text per page (one page for unpaged formats) and metadata it found."""
+
+    source: str
+    format: str
+    pages: tuple[str, ...]
+    paged: bool = False
+    title: str | None = None
+    meta: tuple[tuple[str, str], ...] = ()
+    records: tuple[RawRecord, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A piece of text that a cleaning rule took out, for auditing the rules."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A cleaned document: the text every span points into, and its metadata."""
+
+    doc_id: str
+    source: str
+    title: str
+    format: str
+    doc_type: str
+    language: str
+    published: str | None
+    publisher: str | None
+    content_hash: str
+    text: str
+    page_starts: tuple[int, ...] = ()
+    meta: tuple[tuple[str, str], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding a character offset, or None for unpaged documents."""
+        if not self.page_starts:
+            return None
+        page = 0
+        for i, start in enumerate(self.page_starts):
+            if start <= offset:
+                page = i
+            else:
+                break
+        return page + 1
+
+
+@dataclass(frozen=True)
+class Case:
+    """A titled part of a document: a white-paper section, a case record, a news item."""
+
+    case_id: str
+    doc_id: str
+    ordinal: int
+    title: str
+    heading_path: tuple[str, ...]
+    start: int
+    end: int
+    page: int | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage sized for the embedding model, with its span in the document's clean text."""
+
+    case_id: str
+    doc_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Segmented:
+    """A document with its cases and passages, ready to store."""
+
+    document: Document
+    cases: tuple[Case, ...]
+    chunks: tuple[Chunk, ...]
+    removals: tuple[Removal, ...] = field(default=(), compare=False)

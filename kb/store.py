@@ -1,0 +1,249 @@
+"""SQLite store: documents, cases, passages and their metadata, with schema migrations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb.errors import IndexMissingError, IndexVersionError, NotFoundError
+from kb.models import Case, Chunk, Document, Segmented
+
+# Each entry upgrades the schema by one version; PRAGMA user_version records how many ran.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE documents (
+        doc_id TEXT PRIMARY KEY,
+        source TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        format TEXT NOT NULL,
+        doc_type TEXT NOT NULL,
+        language TEXT NOT NULL,
+        published TEXT,
+        publisher TEXT,
+        content_hash TEXT NOT NULL,
+        text TEXT NOT NULL,
+        page_starts TEXT NOT NULL,
+        meta TEXT NOT NULL
+    );
+    CREATE TABLE cases (
+        case_id TEXT PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        heading_path TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        page INTEGER,
+        fields TEXT NOT NULL
+    );
+    CREATE INDEX cases_doc ON cases(doc_id);
+    CREATE TABLE chunks (
+        chunk_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        page INTEGER,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX chunks_case ON chunks(case_id);
+    CREATE INDEX chunks_doc ON chunks(doc_id);
+    CREATE TABLE skipped (source TEXT PRIMARY KEY, reason TEXT NOT NULL);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    """What the pipeline needs to know about a stored file to decide whether it changed."""
+
+    doc_id: str
+    source: str
+    content_hash: str
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class Store:
+    """One SQLite database file; the only module that speaks SQL."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if readonly:
+            if not self.path.is_file():
+                raise IndexMissingError(f"{self.path}: no store here; build one with `kb ingest CORPUS_DIR --index {self.path.parent}`")
+            uri = f"file:{self.path}?mode=ro"
+            self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        else:
+            self.db = sqlite3.connect(self.path, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys = ON")
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            self.db.close()
+            raise IndexVersionError(f"{self.path}: schema version {version} is newer than this kb ({SCHEMA_VERSION}); upgrade kb")
+        if version < SCHEMA_VERSION:
+            if readonly:
+                self.db.close()
+                raise IndexVersionError(f"{self.path}: schema version {version} is older than {SCHEMA_VERSION}; run `kb ingest` to upgrade")
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        for number in range(version, SCHEMA_VERSION):
+            with self.db:
+                self.db.executescript(MIGRATIONS[number])
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all."""
+        with self.db:
+            yield
+
+    # -- meta -----------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """A value from the meta table."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a value in the meta table."""
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- writes ---------------------------------------------------------------------------------
+    def put(self, seg: Segmented) -> None:
+        """Insert or replace one document with its cases and passages."""
+        d = seg.document
+        self.db.execute("DELETE FROM documents WHERE source = ? OR doc_id = ?", (d.source, d.doc_id))
+        self.db.execute(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (d.doc_id, d.source, d.title, d.format, d.doc_type, d.language, d.published, d.publisher,
+             d.content_hash, d.text, _json(list(d.page_starts)), _json(dict(d.meta))),
+        )
+        self.db.executemany(
+            "INSERT INTO cases VALUES (?,?,?,?,?,?,?,?,?)",
+            [(c.case_id, c.doc_id, c.ordinal, c.title, _json(list(c.heading_path)), c.start, c.end, c.page,
+              _json([list(f) for f in c.fields])) for c in seg.cases],
+        )
+        self.db.executemany(
+            "INSERT INTO chunks(case_id, doc_id, ordinal, start, end, page, text) VALUES (?,?,?,?,?,?,?)",
+            [(c.case_id, c.doc_id, c.ordinal, c.start, c.end, c.page, c.text) for c in seg.chunks],
+        )
+
+    def remove(self, source: str) -> None:
+        """Drop a document and everything under it."""
+        self.db.execute("DELETE FROM documents WHERE source = ?", (source,))
+
+    def set_skipped(self, skipped: list[tuple[str, str]]) -> None:
+        """Replace the list of files the last ingest skipped, with reasons."""
+        self.db.execute("DELETE FROM skipped")
+        self.db.executemany("INSERT OR REPLACE INTO skipped VALUES (?, ?)", skipped)
+
+    # -- reads ----------------------------------------------------------------------------------
+    def stored_docs(self) -> dict[str, StoredDoc]:
+        """Source path -> what is stored for it."""
+        rows = self.db.execute("SELECT doc_id, source, content_hash FROM documents")
+        return {r["source"]: StoredDoc(r["doc_id"], r["source"], r["content_hash"]) for r in rows}
+
+    def skipped(self) -> list[tuple[str, str]]:
+        """Files the last ingest skipped, with reasons."""
+        return [(r[0], r[1]) for r in self.db.execute("SELECT source, reason FROM skipped ORDER BY source")]
+
+    def _document(self, row: sqlite3.Row) -> Document:
+        return Document(
+            doc_id=row["doc_id"], source=row["source"], title=row["title"], format=row["format"],
+            doc_type=row["doc_type"], language=row["language"], published=row["published"],
+            publisher=row["publisher"], content_hash=row["content_hash"], text=row["text"],
+            page_starts=tuple(json.loads(row["page_starts"])),
+            meta=tuple(sorted(json.loads(row["meta"]).items())),
+        )
+
+    @staticmethod
+    def _case(row: sqlite3.Row) -> Case:
+        return Case(
+            case_id=row["case_id"], doc_id=row["doc_id"], ordinal=row["ordinal"], title=row["title"],
+            heading_path=tuple(json.loads(row["heading_path"])), start=row["start"], end=row["end"],
+            page=row["page"], fields=tuple(tuple(f) for f in json.loads(row["fields"])),
+        )
+
+    @staticmethod
+    def _chunk(row: sqlite3.Row) -> Chunk:
+        return Chunk(row["case_id"], row["doc_id"], row["ordinal"], row["start"], row["end"], row["text"], row["page"])
+
+    def document(self, doc_id: str) -> Document:
+        """One document by id."""
+        row = self.db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no document with id {doc_id!r}")
+        return self._document(row)
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Every document's metadata (without its text), with case and passage counts."""
+        rows = self.db.execute(
+            """SELECT d.doc_id, d.source, d.title, d.format, d.doc_type, d.language, d.published, d.publisher,
+                      (SELECT COUNT(*) FROM cases c WHERE c.doc_id = d.doc_id) AS cases,
+                      (SELECT COUNT(*) FROM chunks k WHERE k.doc_id = d.doc_id) AS passages
+               FROM documents d ORDER BY d.source""")
+        return [dict(r) for r in rows]
+
+    def cases(self, doc_id: str | None = None, limit: int | None = None) -> list[Case]:
+        """Cases of one document, or of all, in document order."""
+        sql = "SELECT * FROM cases"
+        args: list[Any] = []
+        if doc_id:
+            sql += " WHERE doc_id = ?"
+            args.append(doc_id)
+        sql += " ORDER BY doc_id, ordinal"
+        if limit:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [self._case(r) for r in self.db.execute(sql, args)]
+
+    def case(self, case_id: str) -> Case:
+        """One case by id."""
+        row = self.db.execute("SELECT * FROM cases WHERE case_id = ?", (case_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no case with id {case_id!r}")
+        return self._case(row)
+
+    def chunks(self, case_id: str | None = None, doc_id: str | None = None) -> list[tuple[int, Chunk]]:
+        """(chunk id, passage) pairs of a case, of a document, or of the whole store."""
+        sql, args = "SELECT * FROM chunks", []
+        if case_id:
+            sql, args = sql + " WHERE case_id = ?", [case_id]
+        elif doc_id:
+            sql, args = sql + " WHERE doc_id = ?", [doc_id]
+        return [(r["chunk_id"], self._chunk(r)) for r in self.db.execute(sql + " ORDER BY chunk_id", args)]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of documents, cases and passages, overall and by type, language and format."""
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        by = lambda col: {r[0]: r[1] for r in self.db.execute(  # noqa: E731
+            f"SELECT {col}, COUNT(*) FROM documents GROUP BY {col} ORDER BY COUNT(*) DESC")}
+        passages_by = lambda col: {r[0]: r[1] for r in self.db.execute(  # noqa: E731
+            f"SELECT d.{col}, COUNT(*) FROM chunks k JOIN documents d USING (doc_id) GROUP BY d.{col} ORDER BY COUNT(*) DESC")}
+        return {
+            "documents": one("SELECT COUNT(*) FROM documents"),
+            "cases": one("SELECT COUNT(*) FROM cases"),
+            "passages": one("SELECT COUNT(*) FROM chunks"),
+            "skipped": one("SELECT COUNT(*) FROM skipped"),
+            "documents_by_type": by("doc_type"),
+            "documents_by_language": by("language"),
+            "documents_by_format": by("format"),
+            "passages_by_type": passages_by("doc_type"),
+            "passages_by_language": passages_by("language"),
+        }
