@@ -37,10 +37,14 @@ BOILERPLATE_LINES: dict[str, str] = {
     "copyright": r"^(?:©|\(c\)\s|copyright\b|all rights reserved)",
     "encyclopedia_ref": r"^refer to .*(?:encyclop|baidu)",
     "original_link": r"^\[?original article published here\]?",
-    "teaser": r"^.{20,200}\w(?:\.\.\.|…)$",
+    "teaser": r"^.{20,200}[\w,;](?:\.\.\.|…)$",
+    "photo_credit": r"^(?:photos?|image|credits?|photo credit)\s*[:：]",
+    "file_link": r"^(?:pdf|docx?|xlsx?)\s*\(\d+(?:\.\d+)?\s*[kmg]b\)$",
+    "section_label": r"^(?:NEWS|PUBLICATIONS|BLOGS?|STORIES|PRESS RELEASES?|EVENTS|RELATED)$",
     "toc_leader": r"^.{2,150}?(?:\s?\.){4,}\s*\d{1,4}$",
 }
-_BOILERPLATE = [(rule, re.compile(p, re.I)) for rule, p in BOILERPLATE_LINES.items()]
+_CASE_SENSITIVE = {"section_label"}
+_BOILERPLATE = [(rule, re.compile(p, 0 if rule in _CASE_SENSITIVE else re.I)) for rule, p in BOILERPLATE_LINES.items()]
 _LAST_UPDATED = re.compile(r"^last updated\s*[:：]\s*[\d/.\-]+\s*,?\s*", re.I)
 _TOC_HEADER = re.compile(r"^(?:directory|contents|table of contents|目\s*录)$", re.I)
 _NOT_MASTHEAD = re.compile(r"^(?:preface|foreword|introduction|abstract|summary|contents|directory|"
@@ -100,7 +104,7 @@ def fix_cjk_punctuation(text: str) -> str:
     text = re.sub(r"(?<=[a-z])\.(?=[A-Z][a-z])", ". ", text)
     text = re.sub(r"[ \t]+([,.;:!?)])", r"\1", text)
     text = re.sub(r"([(\[]) +", r"\1", text)
-    text = re.sub(r"\.\s*\.(?!\.)", ".", text)
+    text = re.sub(r"(?<!\.)\. \.(?!\.)", ".", text)
     return re.sub(r"[ \t]{2,}", " ", text)
 
 
@@ -130,7 +134,20 @@ class _Cleaner:
             return ""
         return _SPAM.sub(cut, text)
 
+    def related_items(self, lines: list[str]) -> list[str]:
+        """Drop 'related content' cards: a section label, a title line and a truncated teaser."""
+        idx = [i for i, ln in enumerate(lines) if ln.strip()]
+        drop: set[int] = set()
+        label = re.compile(BOILERPLATE_LINES["section_label"])
+        teaser = re.compile(BOILERPLATE_LINES["teaser"])
+        for a, b, c in zip(idx, idx[1:], idx[2:]):
+            if label.match(lines[a].strip()) and teaser.match(lines[c].strip()):
+                drop.update((a, b, c))
+                self.drop("related_item", "\n".join(lines[i].strip() for i in (a, b, c)))
+        return [ln for i, ln in enumerate(lines) if i not in drop]
+
     def line_rules(self, lines: list[str]) -> list[str]:
+        lines = self.related_items(lines)
         out: list[str] = []
         for line in lines:
             stripped = line.strip()
@@ -180,6 +197,7 @@ class _Cleaner:
             s = line.strip()
             return (bool(s) and len(s.split()) <= 6 and len(s) <= 60 and not _SENTENCE_END.search(s)
                     and not _BULLET.match(s) and not s.startswith("#") and not _CJK.search(s))
+        lines = self.caps_labels(lines)
         out: list[str] = []
         i = 0
         while i < len(lines):
@@ -193,6 +211,19 @@ class _Cleaner:
                 out.extend(lines[i:max(j, i + 1)])
                 i = max(j, i + 1)
         return out
+
+    def caps_labels(self, lines: list[str]) -> list[str]:
+        """Drop page-metadata pairs: an ALL-CAPS label line ("DOCUMENT TYPE") and its short value line."""
+        idx = [i for i, ln in enumerate(lines) if ln.strip()]
+        drop: set[int] = set()
+        for a, b in zip(idx, idx[1:]):
+            label, value = lines[a].strip(), lines[b].strip()
+            if (label.isupper() and 2 <= len(label.split()) <= 4 and not _SENTENCE_END.search(label)
+                    and not value.isupper() and len(value.split()) <= 14 and not _SENTENCE_END.search(value)
+                    and a not in drop and not re.match(r"^\d", label)):
+                drop.update((a, b))
+                self.drop("page_metadata", f"{label}\n{value}")
+        return [ln for i, ln in enumerate(lines) if i not in drop]
 
     def duplicated_toc(self, lines: list[str]) -> list[str]:
         """Remove a table of contents whose entries reappear later as the document's headings."""
@@ -300,14 +331,14 @@ def dedupe_paragraphs(paras: list[str], drop: "_Cleaner") -> list[str]:
     out: list[str] = []
     for i, para in enumerate(paras):
         key = _fold(para)
-        if len(key) >= 60 and key in seen:
+        if (len(key) >= 60 or i < 12 and len(key) >= 12) and key in seen:
             drop.drop("duplicate_paragraph", para)
             continue
         nxt = _fold(paras[i + 1]) if i + 1 < len(paras) else ""
         if len(nxt) >= 60 and key != nxt and key.startswith(nxt) and len(key) - len(nxt) < 120:
             drop.drop("duplicate_lede", para)
             continue
-        if len(key) >= 60:
+        if len(key) >= 60 or i < 12 and len(key) >= 12:
             seen.add(key)
         out.append(para)
     return out

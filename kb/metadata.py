@@ -12,7 +12,7 @@ _MONTHS = {m: i for i, m in enumerate(
 _MONTH_RX = "|".join(_MONTHS)
 _DATE_PATTERNS = (
     # 2021-04-06, 2024/09/16, 2020-03-05T00:00:00Z
-    (re.compile(r"\b((?:19[5-9]|20[0-3])\d)[-/.](\d{1,2})[-/.](\d{1,2})\b"), "ymd"),
+    (re.compile(r"(?<!\d)((?:19[5-9]|20[0-3])\d)[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"), "ymd"),
     # 2021年4月6日
     (re.compile(r"((?:19[5-9]|20[0-3])\d)\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?"), "ymd"),
     # May 3, 1996 / March 5, 2020
@@ -144,7 +144,9 @@ def extract(
         doc_type = "white_paper"
     elif re.search(r"\bcases?\b|case stud", title, re.I):
         doc_type = "case"
-    elif bylines or raw_meta.get("type") in ("blog", "news", "story", "stories") or fmt == "html":
+    elif fmt in ("pdf", "docx"):
+        doc_type = "report"
+    elif raw_meta.get("type") in ("blog", "news", "story", "stories") or fmt == "html" or bylines:
         doc_type = "news"
     elif any(r.rule in ("breadcrumb", "nav_breadcrumb", "current_location", "masthead") for r in removals):
         doc_type = "news"

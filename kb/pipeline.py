@@ -80,9 +80,21 @@ def walk_corpus(corpus: Path, settings: Settings) -> tuple[list[tuple[Path, str]
     """Files to ingest as (path, source relative to the corpus), and files skipped up front with reasons."""
     files: list[tuple[Path, str]] = []
     skipped: list[tuple[str, str]] = []
-    for dirpath, dirnames, filenames in os.walk(corpus, followlinks=False):
+    # Symlinked folders are followed once each, so a link loop ends instead of recursing.
+    seen = {os.path.realpath(corpus)}
+    for dirpath, dirnames, filenames in os.walk(corpus, followlinks=True):
         base = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not _ignored(Path(d), settings.ignore))
+        keep = []
+        for d in sorted(dirnames):
+            real = os.path.realpath(base / d)
+            if _ignored(Path(d), settings.ignore):
+                continue
+            if real in seen:
+                skipped.append(((base / d).relative_to(corpus).as_posix(), "folder already visited (symlink loop?)"))
+                continue
+            seen.add(real)
+            keep.append(d)
+        dirnames[:] = keep
         for name in sorted(filenames):
             path = base / name
             rel = path.relative_to(corpus)
