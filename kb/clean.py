@@ -45,6 +45,9 @@ BOILERPLATE_LINES: dict[str, str] = {
 }
 _CASE_SENSITIVE = {"section_label"}
 _BOILERPLATE = [(rule, re.compile(p, 0 if rule in _CASE_SENSITIVE else re.I)) for rule, p in BOILERPLATE_LINES.items()]
+# Removals that mark a document as a scraped web page.
+_WEB_SIGNALS = {"md_tag", "skip_link", "nav_breadcrumb", "current_location", "breadcrumb", "masthead",
+                "widget", "original_link", "related_item", "section_label"}
 _LAST_UPDATED = re.compile(r"^last updated\s*[:：]\s*[\d/.\-]+\s*,?\s*", re.I)
 _TOC_HEADER = re.compile(r"^(?:directory|contents|table of contents|目\s*录)$", re.I)
 _NOT_MASTHEAD = re.compile(r"^(?:preface|foreword|introduction|abstract|summary|contents|directory|"
@@ -134,6 +137,10 @@ class _Cleaner:
             return ""
         return _SPAM.sub(cut, text)
 
+    def is_web_page(self) -> bool:
+        """True once a rule has seen web furniture; menu-shaped runs are only dropped from web pages."""
+        return self.fmt == "html" or any(r.rule in _WEB_SIGNALS for r in self.removed)
+
     def related_items(self, lines: list[str]) -> list[str]:
         """Drop 'related content' cards: a section label, a title line and a truncated teaser."""
         idx = [i for i, ln in enumerate(lines) if ln.strip()]
@@ -218,9 +225,9 @@ class _Cleaner:
         drop: set[int] = set()
         for a, b in zip(idx, idx[1:]):
             label, value = lines[a].strip(), lines[b].strip()
-            if (label.isupper() and 2 <= len(label.split()) <= 4 and not _SENTENCE_END.search(label)
+            if (re.fullmatch(r"[A-Z][A-Z &/,-]+", label) and 2 <= len(label.split()) <= 4
                     and not value.isupper() and len(value.split()) <= 14 and not _SENTENCE_END.search(value)
-                    and a not in drop and not re.match(r"^\d", label)):
+                    and a not in drop and not value.startswith("#")):
                 drop.update((a, b))
                 self.drop("page_metadata", f"{label}\n{value}")
         return [ln for i, ln in enumerate(lines) if i not in drop]
@@ -360,7 +367,7 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
         if n == 0:
             lines = cleaner.leading_furniture(lines)
         lines = cleaner.line_rules(lines)
-        if not paged:
+        if not paged and cleaner.is_web_page():
             lines = cleaner.nav_runs(lines)
             if is_hard_wrapped(lines):
                 lines = reflow(dehyphenate("\n".join(lines)).split("\n"))

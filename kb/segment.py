@@ -66,7 +66,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     items: list[tuple[int, int, int, str]] = []
     for start, end in _paragraphs(text, 0, len(text)):
         para = text[start:end]
-        if len(para) <= 160 and not re.search(r"[.。;；]$", para) and _wordy(para):
+        if len(para) <= 220 and not re.search(r"[.。;；]$", para) and _wordy(para):
             level = next((lvl for lvl, rx in _LEVELS if rx.match(para)), 0)
             if level:
                 marks.append(_Mark(start, end, level, para))
@@ -99,8 +99,8 @@ def _wordy(para: str) -> bool:
     """Headings are mostly words; table rows ("5.4 birth rate 76.3 na") are mostly numbers."""
     if _CJK.search(para):
         return True
-    tokens = para.split()
-    words = sum(1 for t in tokens if t.isalpha() and len(t) > 2)
+    tokens = [t.strip(".,;:()[]\"'“”‘’?!") for t in para.split()]
+    words = sum(1 for t in tokens if t.isalpha())
     return words / max(len(tokens), 1) >= 0.6 and not para[-1].isdigit()
 
 

@@ -1,0 +1,38 @@
+"""Shared fixtures: paths to the seed and shared corpora, and the seeds prepared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.config import Settings
+from kb.ingest import read_file
+from kb.models import Segmented
+from kb.prepare import content_hash, prepare
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "corpus" / "seeds"
+SHARED = ROOT.parent / "shared" / "corpus"
+WHITE_PAPER = "001_eefbb86231c6afad.txt"
+NEWS_2014 = "004_673e62b93ed6cece.txt"
+
+
+def prepare_path(path: Path, source: str | None = None, settings: Settings | None = None) -> Segmented:
+    """Read, clean and segment one file as the pipeline does."""
+    settings = settings or Settings()
+    raw, data = read_file(path, source or path.name, settings)
+    return prepare(raw, content_hash(data), settings)
+
+
+@pytest.fixture(scope="session")
+def seeds() -> dict[str, Segmented]:
+    """The five seed documents, prepared."""
+    return {p.name: prepare_path(p, f"seeds/{p.name}") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The shared development corpus, which CI places beside the repository."""
+    assert SHARED.is_dir(), f"{SHARED} is missing: the shared corpus must sit beside the repository"
+    return SHARED

@@ -1,0 +1,130 @@
+"""Cleaning rules: on the real seeds and web pages, what each rule removes, and that content stays."""
+
+from __future__ import annotations
+
+import re
+
+from kb.clean import clean, dehyphenate, fix_cjk_punctuation, reflow
+from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
+
+ENGLISH_WORD_CJK_PUNCT = re.compile(r"[A-Za-z][、。，]|[、。，][A-Za-z]")
+
+
+def test_no_spam_or_cjk_punctuation_in_any_seed_passage(seeds):
+    for name, seg in seeds.items():
+        for chunk in seg.chunks:
+            assert "sky bet" not in chunk.text.lower(), name
+            assert "betting" not in chunk.text.lower(), name
+            assert not ENGLISH_WORD_CJK_PUNCT.search(chunk.text), (name, chunk.text[:200])
+
+
+def test_spam_removed_mid_sentence_and_sentence_rejoined(seeds):
+    text = seeds[WHITE_PAPER].document.text
+    spam = [r.text for r in seeds[WHITE_PAPER].removals if r.rule == "spam"]
+    assert len(spam) == 7 and all("bet" in s.lower() for s in spam)
+    # "Make Sky bet online sports betting APP download it clear that ..." reads as a sentence again.
+    assert "Make it clear that the rural poor will be lifted out of poverty" in text
+    assert "Created a large number of jobs for the rural labor force" in text
+
+
+def test_machine_translation_punctuation_fixed_but_numbers_kept(seeds):
+    text = seeds[WHITE_PAPER].document.text
+    assert "Establishing New China, Start the realization of national prosperity, A new journey" in text
+    assert "More than 200,000 dropouts" in text
+    assert not re.search(r"[a-z],[A-Za-z]", text)
+
+
+def test_each_web_furniture_rule_removes_exactly_the_furniture(seeds):
+    removed = {}
+    for seg in seeds.values():
+        for r in seg.removals:
+            removed.setdefault(r.rule, []).append(r.text)
+    assert removed["nav_breadcrumb"] == ["Homepage >> Recommended news"]
+    assert removed["editor"] == ["Editor: Wang Shiyang"]
+    assert removed["full_text_follows"] == ["The full text is as follows:"]
+    assert sorted(removed["breadcrumb"]) == [
+        "Current location - Loan Platform Complete Network - Big data management - Try to describe China's "
+        "13th Five-Year Poverty Alleviation facing the new situation of poverty alleviation and poverty "
+        "alleviation challenges to take strategic measures",
+        "Job Recruitment Website - Immigration policy - Five forms of poverty alleviation.",
+    ]
+    assert removed["masthead"] == ["MySheen"]
+    assert removed["encyclopedia_ref"] == ["Refer to Baidu Encyclopedia-Poverty Alleviation"]
+    assert all(re.fullmatch(r"[\W\d]+", t) for t in removed["stray_punctuation"] + removed["stray_number"])
+
+
+def test_duplicated_table_of_contents_removed_and_headings_kept(seeds):
+    seg = seeds[WHITE_PAPER]
+    (toc,) = [r.text for r in seg.removals if r.rule == "duplicate_toc"]
+    lines = toc.splitlines()
+    assert lines[0] == "Directory" and len(lines) == 31  # Preface, 5 sections, 22 subsections, Conclusion, Appendix
+    # Every contents entry still opens a section (the body's wording may differ after four words).
+    titles = [" ".join(c.title.lower().split()[:4]) for c in seg.cases]
+    for line in lines[1:]:
+        assert " ".join(line.lower().split()[:4]) in titles, line
+    assert seg.document.text.count("(1) Accurate identification") == 1
+
+
+def test_byline_becomes_metadata(seeds):
+    doc = seeds[WHITE_PAPER].document
+    assert doc.published == "2021-04-06"
+    assert doc.publisher == "Xinhua News Agency"
+    assert doc.title == "China’s practice of human poverty reduction"
+    assert doc.doc_type == "white_paper"
+    news = seeds[NEWS_2014].document
+    assert news.published == "2024-09-16" and news.doc_type == "news"
+
+
+def test_cleaning_keeps_every_content_sentence_of_the_2014_article(seeds):
+    raw = (seeds[NEWS_2014].document.text)
+    for sentence in (
+        "more than 5000 online stores have sprung up",
+        "arranged for the relocation of 114300 households and 423500 people",
+        "pilot project of cooperation in vocational education",
+        "Liu Yongfu said",
+    ):
+        assert sentence in raw
+
+
+def test_web_page_menus_and_related_cards_removed_content_kept(shared):
+    seg = prepare_path(shared / "undp-acclabs-blogs" / "accelerating_poverty_reduction.md")
+    text = seg.document.text
+    for furniture in ("Skip to main content", "WHO WE ARE", "READ MORE", "Related Publications",
+                      "[[country:Vietnam]]", "© 2024", "DOCUMENT TYPE"):
+        assert furniture not in text, furniture
+    assert "UNDP introduced 4M Accelerator Labs stages: Meet, Match, Mentor, and Move." in text
+    assert text.startswith("Accelerating Poverty Reduction\n\nDespite Viet Nam’s remarkable achievements")
+    assert seg.document.published == "2020-03-05"
+
+
+def test_menu_rules_do_not_touch_documents_that_are_not_web_pages(shared):
+    path = shared / "wb-loan-agreements"
+    loan = next(p for p in path.iterdir() if "social-safety-net" in p.name)
+    seg = prepare_path(loan)
+    assert not [r for r in seg.removals if r.rule in ("nav_menu", "page_metadata")]
+    assert "ARTICLE I" in seg.document.text and "General Conditions; Definitions" in seg.document.text
+
+
+def test_chinese_punctuation_is_left_alone_in_chinese_text():
+    text = "一、2015年工作回顾\n\n过去一年，我国发展面临多重困难和严峻挑战。经济运行保持在合理区间。"
+    assert clean(text).text == "一、2015年工作回顾\n\n过去一年，我国发展面临多重困难和严峻挑战。经济运行保持在合理区间。"
+
+
+def test_fix_cjk_punctuation_unit():
+    assert fix_cjk_punctuation("poverty、hunger。The plan,Start now; 1,000 people") == \
+        "poverty, hunger. The plan, Start now; 1,000 people"
+    assert fix_cjk_punctuation(" 五、Work together").strip() == "5. Work together"
+
+
+def test_dehyphenate_joins_breaks_keeps_compounds():
+    text = "the poverty-stricken areas\nwhere devel-\nopment of poverty-\nstricken villages"
+    assert dehyphenate(text) == "the poverty-stricken areas\nwhere development of poverty-stricken villages"
+
+
+def test_reflow_joins_wrapped_lines_into_paragraphs():
+    lines = ["This is a long line of a report that was wrapped at a fixed", "width by the typesetter and goes on",
+             "to end here.", "", "1. A heading", "Next paragraph starts and goes on for a while longer than",
+             "before."]
+    assert reflow(lines) == [
+        "This is a long line of a report that was wrapped at a fixed width by the typesetter and goes on to end here.",
+        "", "1. A heading Next paragraph starts and goes on for a while longer than before."]
