@@ -30,8 +30,9 @@ def strip_headers_footers(pages: list[str]) -> tuple[list[str], list[str]]:
         body = [ln for ln in lines if ln.strip()]
         edges = set(body[:_EDGE_LINES] + body[-_EDGE_LINES:])
         counts.update({_shape(ln) for ln in edges})
-    threshold = max(3, int(0.3 * len(pages)))
-    repeated = {shape for shape, n in counts.items() if n >= threshold and shape}
+    # A running header with a page number repeats within a chapter; one without needs more pages.
+    plain = max(3, min(int(0.3 * len(pages)), 6))
+    repeated = {shape for shape, n in counts.items() if shape and n >= (3 if "#" in shape else plain)}
     removed: list[str] = []
     out: list[str] = []
     for lines in split:

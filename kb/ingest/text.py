@@ -45,6 +45,16 @@ def _is_cjk_text(text: str) -> bool:
     return cjk / len(letters) > 0.3
 
 
+def _reads_as_text(data: bytes, encoding: str) -> bool:
+    """True when bytes decode strictly to printable text that is mostly CJK (BOM-less UTF-16 Chinese)."""
+    try:
+        text = data[:8192].decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    printable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
+    return printable > 0.98 * len(text) and _is_cjk_text(text)
+
+
 def decode(data: bytes, source: str) -> str:
     """Decode bytes to str: BOM, then UTF-8, then BOM-less UTF-16, then detected encodings."""
     if not data.strip():
@@ -65,7 +75,13 @@ def decode(data: bytes, source: str) -> str:
             return data.decode(utf16)
         except UnicodeDecodeError:
             pass
-    if data.count(0) > len(data) // 100:
+    for encoding in ("utf-16-le", "utf-16-be"):
+        if len(data) % 2 == 0 and _reads_as_text(data, encoding):
+            return data.decode(encoding)
+    # Text never holds NUL bytes (UTF-16 was handled above) and few other control bytes.
+    sample = data[:65536]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    if b"\x00" in data or controls > len(sample) * 0.05:
         raise IngestError(source, "binary data, not text")
     # GB18030 decodes almost any byte string, so accept it only when the result reads as Chinese.
     try:

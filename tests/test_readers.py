@@ -1,0 +1,167 @@
+"""Readers: encodings, HTML, PDF, DOCX and record tables, and the errors for bad input."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from kb.config import RecordColumns, Settings
+from kb.errors import IngestError
+from kb.ingest import read_bytes, read_file
+from kb.ingest.text import decode
+from tests.conftest import prepare_path
+
+SPANISH = "La pobreza energética es mucho más que la falta de un servicio: afecta la salud, la educación y el empleo. " * 5
+CHINESE = "易地扶贫搬迁是精准扶贫的重要举措，搬迁群众的后续产业发展和稳定就业至关重要。" * 5
+
+
+@pytest.mark.parametrize("data, expected", [
+    (SPANISH.encode("utf-8"), SPANISH),
+    (b"\xef\xbb\xbf" + SPANISH.encode("utf-8"), SPANISH),
+    (SPANISH.encode("utf-16"), SPANISH),                  # with BOM
+    (SPANISH.encode("utf-16-le"), SPANISH),               # without BOM
+    (SPANISH.encode("utf-16-be"), SPANISH),
+    (CHINESE.encode("gb18030"), CHINESE),
+    (CHINESE.encode("gbk"), CHINESE),
+    (SPANISH.encode("latin-1"), SPANISH),
+    (CHINESE.encode("utf-16-le"), CHINESE),
+])
+def test_text_encodings_detected(data, expected):
+    assert decode(data, "x.txt") == expected
+
+
+def test_binary_and_empty_text_are_errors_naming_the_file():
+    with pytest.raises(IngestError, match=r"^blob\.txt: binary data"):
+        decode(bytes(range(256)) * 40, "blob.txt")
+    with pytest.raises(IngestError, match=r"^empty\.txt: empty file"):
+        read_bytes(b"  \n ", "empty.txt", "txt", Settings())
+
+
+def test_html_keeps_main_text_without_navigation_scripts_styles():
+    page = b"""<html><head><title>Village tourism in Yunnan</title><style>p{color:red}</style>
+    <script>alert('x')</script></head><body><nav><a href='/'>Home</a> | <a>News</a></nav>
+    <header>Site banner</header><main><h1>Village tourism</h1><p>Homestays in the village raised
+    household income by a third in two years, according to the county tourism bureau.</p>
+    <h2>Training</h2><p>Residents were trained as guides and cooks by the cooperative, which also
+    manages bookings online for the whole village and shares the income.</p></main>
+    <footer>Copyright 2024</footer></body></html>"""
+    raw = read_bytes(page, "page.html", "html", Settings())
+    assert raw.title == "Village tourism in Yunnan"
+    text = raw.pages[0]
+    assert "Homestays in the village" in text and "# Village tourism" in text and "## Training" in text
+    for furniture in ("alert", "color:red", "Home |", "News", "Site banner", "Copyright"):
+        assert furniture not in text
+
+
+def test_pdf_pages_kept_for_every_passage(shared):
+    seg = prepare_path(shared / "ubicenter-cash-transfers" / "pdf" / "NABIG_child_allowance_paper.pdf")
+    pages = int(dict(seg.document.meta)["pages"])
+    assert pages > 1 and len(seg.document.page_starts) == pages
+    assert all(c.page is not None and 1 <= c.page <= pages for c in seg.chunks)
+    starts = list(seg.document.page_starts) + [len(seg.document.text)]
+    for number in range(1, pages + 1):
+        lo, hi = starts[number - 1], starts[number]
+        if seg.document.text[lo:hi].strip():
+            # Every page with text is covered by a passage that starts on it or runs into it.
+            assert any(c.start < hi and c.end > lo and c.page <= number for c in seg.chunks), number
+    assert all(c.page == seg.document.page_at(c.start) for c in seg.chunks)
+
+
+def test_long_pdf_headers_and_footers_removed_and_pages_numbered(shared):
+    seg = prepare_path(shared / "dhs-ghana" / "Ghana_DHS_2014_FR307.pdf")
+    assert len(seg.document.page_starts) == 530
+    assert max(c.page for c in seg.chunks) >= 520
+    assert int(dict(seg.document.meta)["headers_footers_removed"]) > 300
+    # The running footer "Introduction and Survey Methodology • 3" no longer opens or closes passages.
+    assert not any(c.text.rstrip().endswith("Introduction and Survey Methodology") for c in seg.chunks)
+
+
+def test_encrypted_truncated_and_fake_pdfs_are_errors_naming_the_file(shared, tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    real = shared / "undp-fin-inclusion-toolkit" / "pdf" / "VillageSavers_app_Implementation_Summary.pdf"
+    writer = PdfWriter()
+    for page in PdfReader(real).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password="secret", owner_password="owner")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(IngestError, match=r"^locked\.pdf: encrypted PDF"):
+        read_bytes(buffer.getvalue(), "locked.pdf", "pdf", Settings())
+    data = real.read_bytes()
+    with pytest.raises(IngestError, match=r"^cut\.pdf: "):
+        read_bytes(data[: len(data) // 3], "cut.pdf", "pdf", Settings())
+    with pytest.raises(IngestError, match=r"^fake\.pdf: not a PDF"):
+        read_bytes(b"hello, I am text", "fake.pdf", "pdf", Settings())
+
+
+def test_docx_paragraphs_headings_and_tables(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Solar income for villages", level=0)
+    document.add_heading("1. Background", level=1)
+    document.add_paragraph("Village photovoltaic stations pay their income to poor households through the village collective.")
+    document.add_heading("2. Results", level=1)
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Households", "Income (yuan)"
+    table.cell(1, 0).text, table.cell(1, 1).text = "1,200", "3,000"
+    path = tmp_path / "solar.docx"
+    document.save(path)
+    seg = prepare_path(path)
+    assert seg.document.title == "Solar income for villages"
+    assert "Households | Income (yuan)" in seg.document.text
+    assert [c.title for c in seg.cases] == ["1. Background", "2. Results"]
+    with pytest.raises(IngestError, match=r"^bad\.docx: unreadable DOCX"):
+        read_bytes(b"PK\x03\x04 not really a zip", "bad.docx", "docx", Settings())
+
+
+def test_record_tables_one_case_per_row_with_mapped_columns(shared):
+    seg = prepare_path(shared / "undp-south-south-cases" / "south_south_projects.csv")
+    assert len(seg.cases) == 177
+    first = seg.cases[0]
+    assert first.title == "Chile Fund against Hunger and Poverty"
+    fields = dict(first.fields)
+    assert fields["region"] == "Africa,LAC,Asia Pacific" and fields["date"] == "2011"
+    assert "Agriculture and Food Security" in fields["theme"]
+    assert seg.document.text[first.start:first.end].startswith("Chile Fund against Hunger and Poverty\n\nThe project aimed")
+    wb = prepare_path(shared / "wb-project-abstracts" / "priority_projects_with_abstracts.csv")
+    assert dict(wb.cases[0].fields)["country"] == "Republic of Cote d'Ivoire"
+    assert all(c.fields for c in wb.cases)
+
+
+def test_jsonl_records(shared):
+    seg = prepare_path(shared / "cn-gov-work-reports" / "government_work_reports.jsonl")
+    assert len(seg.cases) == 72
+    assert seg.cases[0].title == "2025年中华人民共和国国务院政府工作报告"
+    assert seg.document.language == "zh"
+
+
+def test_record_mapping_is_configurable_and_missing_text_column_is_an_error():
+    data = b"name;story;nation\nBee keeping;Women in the cooperative sell honey online to cities.;Rwanda\n"
+    with pytest.raises(IngestError, match=r"^t\.csv: no text column: looked for text, description"):
+        read_bytes(data, "t.csv", "csv", Settings())
+    settings = Settings(records=RecordColumns(text=("story",), country=("nation",)))
+    raw = read_bytes(data, "t.csv", "csv", settings)
+    (record,) = raw.records
+    assert record.title == "Bee keeping" and dict(record.fields)["country"] == "Rwanda"
+
+
+def test_ragged_csv_and_nested_json():
+    ragged = b"title,text\nA,first text,extra cell\nB\nC,third text\n"
+    raw = read_bytes(ragged, "r.csv", "csv", Settings())
+    assert [r.title for r in raw.records] == ["A", "C"]
+    nested = b'{"records": [{"title": "T", "text": "Body", "tags": ["x", {"y": ["z"]}]}]}'
+    (record,) = read_bytes(nested, "n.json", "json", Settings()).records
+    assert dict(record.fields)["tags"] == "x; y: z"
+    deep = ("[" * 5000 + "]" * 5000).encode()
+    with pytest.raises(IngestError, match=r"^d\.json: "):
+        read_bytes(deep, "d.json", "json", Settings())
+
+
+def test_unknown_format_named(tmp_path):
+    path = tmp_path / "notes.xyz"
+    path.write_text("hello")
+    with pytest.raises(IngestError, match=r"^notes\.xyz: unknown format '\.xyz'"):
+        read_file(path, "notes.xyz", Settings())
