@@ -313,8 +313,12 @@ def reflow(lines: list[str]) -> list[str]:
             out.append(buf)
             buf = ""
         joiner = "" if (buf and _CJK.search(buf[-1:]) and _CJK.search(s[:1])) else " "
+        heading = _looks_like_heading(s) and len(s) < 0.6 * width and not _SENTENCE_END.search(s)
+        if heading and buf:
+            out.append(buf)
+            buf = ""
         buf = f"{buf}{joiner}{s}" if buf else s
-        if len(s) < 0.7 * width and _SENTENCE_END.search(s):
+        if heading or len(s) < 0.7 * width and _SENTENCE_END.search(s):
             out.append(buf)
             buf = ""
     if buf:

@@ -18,7 +18,7 @@ _NAMED = r"(?:preface|foreword|introduction|conclusions?|epilogue|summary|abstra
 _LEVELS = (
     (1, re.compile(r"^(?:[一二三四五六七八九十]+、|(?:part|chapter)\s+[\w]+\b|" + _NAMED + r"$)", re.I)),
     (1, re.compile(r"^\d{1,2}\.\s+\S")),
-    (2, re.compile(r"^(?:\(\d{1,2}\)|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s)\s*\S")),
+    (2, re.compile(r"^(?:\(\d{1,2}\)\s*\S|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s+[A-Z])")),
     (3, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
 )
 # "1. Fixed-point poverty alleviation. The central designated ..." : a numbered item with a short title.

