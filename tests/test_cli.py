@@ -1,0 +1,73 @@
+"""The kb command: exit codes, JSON output and error messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from kb.cli import main
+from kb.pipeline import open_store
+from tests.conftest import SEEDS, WHITE_PAPER
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    corpus = root / "corpus"
+    shutil.copytree(SEEDS, corpus / "seeds")
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
+    return corpus, root / "index"
+
+
+def test_ingest_exit_3_when_files_skipped_and_reason_printed(built, capsys):
+    corpus, index = built
+    assert main(["ingest", str(corpus), "--index", str(index)]) == 3
+    out = capsys.readouterr().out
+    assert "5 added" in out and "skipped broken.pdf: unreadable or truncated PDF" in out
+    assert main(["ingest", str(corpus), "--index", str(index), "--json"]) == 3
+    report = json.loads(capsys.readouterr().out)
+    assert report["unchanged"] == 5 and report["skipped"][0]["source"] == "broken.pdf"
+
+
+def test_stats_and_show_json(built, capsys):
+    corpus, index = built
+    main(["ingest", str(corpus), "--index", str(index)])
+    capsys.readouterr()
+    assert main(["stats", "--index", str(index), "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["documents"] == 5 and stats["cases"] > 40 and stats["passages"] > 200
+    assert stats["documents_by_type"]["white_paper"] == 1 and stats["documents_by_language"] == {"en": 5}
+    assert main(["docs", "--index", str(index), "--json"]) == 0
+    docs = json.loads(capsys.readouterr().out)
+    paper = next(d for d in docs if d["source"] == f"seeds/{WHITE_PAPER}")
+    store = open_store(index)
+    case_id = next(c.case_id for c in store.cases(paper["doc_id"]) if c.title.startswith("(1) Accurate"))
+    store.close()
+    assert main(["show", case_id, "--index", str(index), "--json"]) == 0
+    case = json.loads(capsys.readouterr().out)
+    assert case["title"].startswith("(1) Accurate identification")
+    assert case["heading_path"][0] == "3. Implement targeted poverty alleviation strategy"
+    assert case["passages"] and all(case["text"].find(p["text"]) >= 0 for p in case["passages"])
+
+
+def test_errors_name_the_index_or_case(built, tmp_path, capsys):
+    corpus, index = built
+    main(["ingest", str(corpus), "--index", str(index)])
+    capsys.readouterr()
+    assert main(["show", "nope-1", "--index", str(index)]) == 2
+    assert "no case with id 'nope-1'" in capsys.readouterr().err
+    missing = tmp_path / "missing-index"
+    assert main(["stats", "--index", str(missing)]) == 2
+    assert f"{missing}: index folder not found" in capsys.readouterr().err
+    assert main(["ingest", str(tmp_path / "no-corpus"), "--index", str(index)]) == 2
+    assert "no-corpus: corpus folder not found" in capsys.readouterr().err
+
+
+def test_unknown_setting_is_an_error(built, tmp_path, capsys):
+    corpus, index = built
+    config = tmp_path / "kb.toml"
+    config.write_text("chunk_token = 100\n")
+    assert main(["--config", str(config), "ingest", str(corpus), "--index", str(index)]) == 2
+    assert "unknown setting 'chunk_token'" in capsys.readouterr().err
