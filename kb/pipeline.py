@@ -236,7 +236,7 @@ def _report(live: Path, files: list, added: list[str], updated: list[str], remov
     stats = store.stats()
     store.close()
     return IngestReport(
-        files=len(files) + sum(1 for s, _ in skipped if s not in {src for _, src in files}),
+        files=len({src for _, src in files} | {s for s, _ in skipped}),
         added=tuple(added), updated=tuple(updated), removed=tuple(removed), unchanged=unchanged,
         skipped=tuple(sorted(skipped)), documents=stats["documents"], cases=stats["cases"],
         passages=stats["passages"], seconds=time.monotonic() - started,
