@@ -342,14 +342,16 @@ def dedupe_paragraphs(paras: list[str], drop: "_Cleaner") -> list[str]:
     out: list[str] = []
     for i, para in enumerate(paras):
         key = _fold(para)
-        if (len(key) >= 60 or i < 12 and len(key) >= 12) and key in seen:
+        # Long paragraphs count anywhere; short ones only near the top (a title repeated by the page).
+        tracked = len(key) >= 60 or i < 12 and len(key) >= 12
+        if tracked and key in seen:
             drop.drop("duplicate_paragraph", para)
             continue
         nxt = _fold(paras[i + 1]) if i + 1 < len(paras) else ""
         if len(nxt) >= 60 and key != nxt and key.startswith(nxt) and len(key) - len(nxt) < 120:
             drop.drop("duplicate_lede", para)
             continue
-        if len(key) >= 60 or i < 12 and len(key) >= 12:
+        if tracked:
             seen.add(key)
         out.append(para)
     return out
@@ -371,8 +373,9 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
         if n == 0:
             lines = cleaner.leading_furniture(lines)
         lines = cleaner.line_rules(lines)
-        if not paged and cleaner.is_web_page():
-            lines = cleaner.nav_runs(lines)
+        if not paged:
+            if cleaner.is_web_page():
+                lines = cleaner.nav_runs(lines)
             if is_hard_wrapped(lines):
                 lines = reflow(dehyphenate("\n".join(lines)).split("\n"))
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from kb.clean import clean, dehyphenate, fix_cjk_punctuation, reflow
-from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
+from tests.conftest import NEWS_2014, SEEDS, WHITE_PAPER, prepare_path
 
 ENGLISH_WORD_CJK_PUNCT = re.compile(r"[A-Za-z][、。，]|[、。，][A-Za-z]")
 
@@ -103,6 +103,9 @@ def test_menu_rules_do_not_touch_documents_that_are_not_web_pages(shared):
     seg = prepare_path(loan)
     assert not [r for r in seg.removals if r.rule in ("nav_menu", "page_metadata")]
     assert "ARTICLE I" in seg.document.text and "General Conditions; Definitions" in seg.document.text
+    # Hard-wrapped lines are joined back into paragraphs.
+    assert ("AGREEMENT, dated May 3, 1996, between DEMOCRATIC AND POPULAR REPUBLIC OF ALGERIA "
+            "(the Borrower) and INTERNATIONAL BANK FOR RECONSTRUCTION AND DEVELOPMENT (the Bank).") in seg.document.text
 
 
 def test_chinese_punctuation_is_left_alone_in_chinese_text():
@@ -128,3 +131,10 @@ def test_reflow_joins_wrapped_lines_into_paragraphs():
     assert reflow(lines) == [
         "This is a long line of a report that was wrapped at a fixed width by the typesetter and goes on to end here.",
         "", "1. A heading", "Next paragraph starts and goes on for a while longer than before."]
+
+
+def test_unwrapped_text_keeps_one_paragraph_per_line(seeds):
+    text = seeds["000_45fcad44f57e7d29.txt"].document.text
+    assert "in May 201August.\n\nA total of 820 poverty alleviation cases were accepted" in text
+    raw_lines = [ln for ln in (SEEDS / "000_45fcad44f57e7d29.txt").read_text().splitlines() if ln.strip()]
+    assert len(text.split("\n\n")) == len(raw_lines)
