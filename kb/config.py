@@ -48,6 +48,8 @@ class Settings:
 
     index_dir: str = "index"
     model: str = "all-MiniLM-L6-v2"
+    # A taxonomy file to use instead of the shipped kb/data/taxonomy.toml.
+    taxonomy: str = ""
     # Passages aim at this many word pieces; the model truncates at 256.
     chunk_tokens: int = 180
     max_chunk_tokens: int = 240

@@ -103,3 +103,36 @@ class Segmented:
     cases: tuple[Case, ...]
     chunks: tuple[Chunk, ...]
     removals: tuple[Removal, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A span of the document's clean text that supports a tag."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Tag:
+    """An approach, country or region tag with its confidence and the spans that justify it.
+
+    source says where it came from: "text" (found in the passages), "column" (a record table's column)
+    or "metadata" (a document's own metadata). role is "focus" or "mention" for countries.
+    """
+
+    kind: str
+    value: str
+    confidence: float
+    evidence: tuple[Evidence, ...] = ()
+    role: str | None = None
+    source: str = "text"
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """The tags of one document and of each of its cases."""
+
+    document: tuple[Tag, ...]
+    cases: tuple[tuple[str, tuple[Tag, ...]], ...]

