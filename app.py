@@ -62,6 +62,14 @@ try:
             st.caption(f"{doc.source}{where} · {doc.doc_type} · {doc.language} · {doc.published or 'no date'}")
             for key, value in case.fields:
                 st.markdown(f"**{md_escape(key)}**: {md_escape(value)}")
+            tags = store.tags(doc.doc_id, case_id) or store.tags(doc.doc_id)
+            for tag in tags:
+                if tag.kind == "region":
+                    continue
+                role = f" · {tag.role}" if tag.role else ""
+                with st.expander(f"{tag.kind}: {tag.value} · {tag.confidence:.2f}{role} · from {tag.source}"):
+                    for ev in tag.evidence:
+                        st.markdown("> " + md_escape(ev.text))
             for _pid, chunk in store.chunks(case_id=case_id):
                 st.markdown(md_escape(chunk.text))
     skipped = store.skipped()

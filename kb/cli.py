@@ -10,7 +10,10 @@ from dataclasses import asdict
 from typing import Any, Sequence
 
 from kb.config import load_settings
+from kb.enrich import tag_files
 from kb.errors import KBError
+from kb.gazetteer import country_name
+from kb.models import Tag
 from kb.pipeline import IngestReport, ingest, open_store
 
 EXIT_OK, EXIT_FAILURE, EXIT_SKIPPED = 0, 2, 3
@@ -60,6 +63,8 @@ def _case_json(store: Any, case_id: str) -> dict[str, Any]:
         "doc_type": doc.doc_type, "language": doc.language, "published": doc.published,
         "publisher": doc.publisher, "page": case.page, "start": case.start, "end": case.end,
         "fields": dict(case.fields), "text": doc.text[case.start:case.end],
+        "tags": tags_json(doc.source, store.tags(doc.doc_id, case.case_id)),
+        "document_tags": tags_json(doc.source, store.tags(doc.doc_id)),
         "passages": [{"passage_id": pid, "start": c.start, "end": c.end, "page": c.page, "text": c.text}
                      for pid, c in passages],
     }
@@ -81,6 +86,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"{data['source']}{where} | {data['doc_type']} | {data['language']} | {data['published'] or 'no date'}")
         for key, value in data["fields"].items():
             print(f"{key}: {value}")
+        tags = data["tags"]
+        print("approaches: " + (", ".join(f"{a['id']} {a['confidence']:.2f}" for a in tags["approaches"]) or "none"))
+        print("countries: " + (", ".join(f"{c['iso3']} ({c['role']})" for c in tags["countries"]) or "none"))
         print()
         print(data["text"])
     return EXIT_OK
@@ -117,6 +125,44 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def tags_json(source: str, tags: Sequence[Tag]) -> dict[str, Any]:
+    """One document's tags in the JSON contract of `kb tag` (regions and `from` are extensions)."""
+    def evidence(tag: Tag) -> list[dict[str, Any]]:
+        return [{"text": e.text, "start": e.start, "end": e.end} for e in tag.evidence]
+
+    return {
+        "source": source,
+        "approaches": [{"id": t.value, "confidence": t.confidence, "from": t.source, "evidence": evidence(t)}
+                       for t in tags if t.kind == "approach"],
+        "countries": [{"iso3": t.value, "name": country_name(t.value), "role": t.role, "confidence": t.confidence,
+                       "from": t.source, "evidence": evidence(t)} for t in tags if t.kind == "country"],
+        "regions": [{"id": t.value, "evidence": evidence(t)} for t in tags if t.kind == "region"],
+    }
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    failed = 0
+    for source, _seg, tagged, error in tag_files(args.target, settings):
+        if error is not None:
+            failed += 1
+            sys.stderr.write(f"kb: skipped {source}: {error}\n")
+            continue
+        assert tagged is not None
+        data = tags_json(source, tagged.document)
+        if args.json:
+            _print_json(data)
+            continue
+        print(source)
+        for a in data["approaches"]:
+            print(f"  approach {a['id']:<26} {a['confidence']:.2f}  e.g. {a['evidence'][0]['text'][:90] if a['evidence'] else ''}")
+        for c in data["countries"]:
+            print(f"  country  {c['iso3']} {c['name']:<22} {c['role']:<8} {c['confidence']:.2f}")
+        if data["regions"]:
+            print("  regions  " + ", ".join(r["id"] for r in data["regions"]))
+    return EXIT_SKIPPED if failed else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="Poverty-reduction case knowledge base")
     parser.add_argument("--config", help="settings file (default: kb.toml if present)")
@@ -127,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=_default_index())
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("tag", help="approach and country tags of a file or of every file in a folder (no index needed)")
+    p.add_argument("target", metavar="FILE_OR_DIR")
+    p.add_argument("--json", action="store_true", help="one JSON object per document, one per line")
+    p.set_defaults(func=cmd_tag)
 
     p = sub.add_parser("show", help="show one case")
     p.add_argument("case_id")

@@ -50,6 +50,8 @@ class Settings:
     model: str = "all-MiniLM-L6-v2"
     # A taxonomy file to use instead of the shipped kb/data/taxonomy.toml.
     taxonomy: str = ""
+    # FAISS index: exact, hnsw, or auto (exact below 200,000 passages, hnsw above).
+    index_kind: str = "auto"
     # Passages aim at this many word pieces; the model truncates at 256.
     chunk_tokens: int = 180
     max_chunk_tokens: int = 240
@@ -66,6 +68,7 @@ class Settings:
         data = dataclasses.asdict(self)
         data.pop("index_dir")
         data.pop("max_file_mb")
+        data.pop("index_kind")  # shapes only the FAISS file, which is rebuilt from stored vectors
         return data
 
 

@@ -153,6 +153,16 @@ def _pycountry_names() -> dict[str, Place]:
     return names
 
 
+def country_name(iso3: str) -> str:
+    """A country's common English name ('Bolivia', not 'Bolivia, Plurinational State of')."""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_3=iso3)
+    if country is None:
+        return iso3
+    return getattr(country, "common_name", None) or country.name
+
+
 @lru_cache(maxsize=1)
 def _spacy_ner() -> Callable[[str], list[tuple[int, int, str]]]:
     import spacy

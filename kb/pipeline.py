@@ -8,7 +8,6 @@ past their content hash.
 from __future__ import annotations
 
 import fcntl
-import fnmatch
 import hashlib
 import json
 import os
@@ -22,18 +21,25 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+
 import kb
 from kb.config import Settings
+from kb.corpus import hash_file, walk_corpus
 from kb.errors import IndexBusyError, IndexMissingError, IndexVersionError, IngestError, KBError
-from kb.ingest import format_of, read_file
+from kb.enrich import Enricher
+from kb.index import VectorIndex
+from kb.ingest import read_file
 from kb.prepare import content_hash, prepare
 from kb.store import Store
+from kb.taxonomy import load_taxonomy
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 STORE_FILE = "kb.sqlite"
 MANIFEST_FILE = "manifest.json"
-# The code that shapes stored text; a change to any of it re-processes every file.
-_SHAPING_MODULES = ("clean.py", "segment.py", "metadata.py", "prepare.py", "ingest")
+VECTORS_PREFIX = "vectors-"
+# The code and data that shape stored text, vectors and tags; a change to any of it re-processes every file.
+_SHAPING_MODULES = ("clean.py", "segment.py", "metadata.py", "prepare.py", "ingest", "tag.py", "gazetteer.py",
+                    "taxonomy.py", "tokens.py", "data")
 
 Progress = Callable[[int, int, str], None]
 
@@ -52,6 +58,7 @@ class IngestReport:
     cases: int
     passages: int
     seconds: float
+    embedded: int = 0
 
     @property
     def changed(self) -> bool:
@@ -63,51 +70,14 @@ def fingerprint(settings: Settings) -> str:
     """A hash of the settings and code that shape stored data; a change re-processes everything."""
     h = hashlib.sha256(json.dumps(settings.fingerprint_fields(), sort_keys=True).encode())
     h.update(str(FORMAT_VERSION).encode())
+    h.update(load_taxonomy(settings.taxonomy or None).digest.encode())
     root = Path(kb.__file__).parent
     for name in _SHAPING_MODULES:
         path = root / name
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        files = sorted(f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts) if path.is_dir() else [path]
         for file in files:
             h.update(file.read_bytes())
     return h.hexdigest()[:16]
-
-
-def _ignored(rel: Path, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(part, pat) for part in rel.parts for pat in patterns)
-
-
-def walk_corpus(corpus: Path, settings: Settings) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
-    """Files to ingest as (path, source relative to the corpus), and files skipped up front with reasons."""
-    files: list[tuple[Path, str]] = []
-    skipped: list[tuple[str, str]] = []
-    # Symlinked folders are followed once each, so a link loop ends instead of recursing.
-    seen = {os.path.realpath(corpus)}
-    for dirpath, dirnames, filenames in os.walk(corpus, followlinks=True):
-        base = Path(dirpath)
-        keep = []
-        for d in sorted(dirnames):
-            real = os.path.realpath(base / d)
-            if _ignored(Path(d), settings.ignore):
-                continue
-            if real in seen:
-                skipped.append(((base / d).relative_to(corpus).as_posix(), "folder already visited (symlink loop?)"))
-                continue
-            seen.add(real)
-            keep.append(d)
-        dirnames[:] = keep
-        for name in sorted(filenames):
-            path = base / name
-            rel = path.relative_to(corpus)
-            if _ignored(rel, settings.ignore):
-                continue
-            source = rel.as_posix()
-            if not path.is_file():
-                skipped.append((source, "not a regular file (broken or looping symlink?)"))
-            elif format_of(path) is None:
-                skipped.append((source, f"unknown format {path.suffix or '(no suffix)'!r}"))
-            else:
-                files.append((path, source))
-    return files, skipped
 
 
 @contextmanager
@@ -129,14 +99,6 @@ def _write_json_atomic(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path)
-
-
-def _hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, progress: Progress | None = None) -> IngestReport:
@@ -161,17 +123,18 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                 current = None  # an older or foreign store is rebuilt from scratch
             if current is not None:
                 rebuild = current.get_meta("fingerprint") != print_
-                stored = {} if rebuild else current.stored_docs()
+                # After a settings or code change every file is re-processed, but reported against what was there.
+                stored = current.stored_docs()
                 current.close()
         todo: list[tuple[Path, str, str]] = []
         unchanged = 0
         for path, source in files:
             try:
-                digest = _hash_file(path)
+                digest = hash_file(path)
             except OSError as exc:
                 skipped.append((source, f"unreadable file: {exc.strerror or exc}"))
                 continue
-            if source in stored and stored[source].content_hash == digest:
+            if not rebuild and source in stored and stored[source].content_hash == digest:
                 unchanged += 1
             else:
                 todo.append((path, source, digest))
@@ -183,8 +146,9 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
         added: list[str] = []
         updated: list[str] = []
         if not todo and not removed and not rebuild:
+            _ensure_vectors(index, live, settings)
             report = _report(live, files, added, updated, removed, unchanged, skipped, started)
-            _update_skipped(live, skipped, report, index, corpus, print_)
+            _update_skipped(live, skipped, report, index, corpus, print_, settings)
             return report
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index))
         staged = staging / STORE_FILE
@@ -195,10 +159,15 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
             src.close()
             dst.close()
         store = Store(staged)
+        enrich = Enricher(settings)
         try:
+            if rebuild and live.is_file() and _same_embedder(live, enrich.embedder.name):
+                store.copy_embeddings_from(live)
             with store.transaction():
                 store.set_meta("fingerprint", print_)
                 store.set_meta("format_version", str(FORMAT_VERSION))
+                store.set_meta("embedder", enrich.embedder.name)
+                store.set_meta("dim", str(enrich.embedder.dim))
                 for source in removed:
                     store.remove(source)
                 for n, (path, source, digest) in enumerate(todo, start=1):
@@ -209,6 +178,7 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                         if content_hash(data) != digest:
                             raise IngestError(source, "file changed while it was being read")
                         seg = prepare(raw, digest, settings)
+                        vectors, tagged = enrich(seg, store.cached_vectors)
                     except IngestError as exc:
                         skipped.append((source, exc.reason))
                         if source in stored:
@@ -219,19 +189,77 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                         skipped.append((source, f"too large or too deeply nested to process ({type(exc).__name__})"))
                         continue
                     (updated if source in stored else added).append(source)
-                    store.put(seg)
+                    store.put(seg, vectors, tagged)
                 store.set_skipped(sorted(skipped))
+                store.prune_embeddings()
+                _write_vectors(index, store, settings)
         finally:
             store.close()
+        # The store swap is the commit point: its meta names the vector file written just before.
         os.replace(staged, live)
         shutil.rmtree(staging, ignore_errors=True)
-        report = _report(live, files, added, updated, removed, unchanged, skipped, started)
-        _write_manifest(index, corpus, print_, report)
+        _drop_old_vectors(index, live)
+        report = _report(live, files, added, updated, removed, unchanged, skipped, started, enrich.embedded)
+        _write_manifest(index, corpus, print_, report, settings)
         return report
 
 
+def _same_embedder(live: Path, name: str) -> bool:
+    try:
+        old = Store(live, readonly=True)
+    except KBError:
+        return False
+    try:
+        return old.get_meta("embedder") == name
+    finally:
+        old.close()
+
+
+def _write_vectors(index: Path, store: Store, settings: Settings) -> None:
+    """Build the FAISS index from the store's vectors into a new file and name it in the store's meta."""
+    ids, vectors = store.all_vectors()
+    dim = int(store.get_meta("dim") or 1)
+    name = f"{VECTORS_PREFIX}{os.urandom(6).hex()}.faiss"
+    vector_index = VectorIndex.build(ids, vectors, settings.index_kind, dim=dim)
+    tmp = index / (name + ".tmp")
+    vector_index.save(tmp)
+    os.replace(tmp, index / name)
+    store.set_meta("vectors_file", name)
+    store.set_meta("vectors_kind", vector_index.kind)
+    store.set_meta("index_kind_setting", settings.index_kind)
+
+
+def _ensure_vectors(index: Path, live: Path, settings: Settings) -> None:
+    """Rebuild the FAISS file of an unchanged store when it is missing or another kind was asked for."""
+    store = Store(live)
+    try:
+        name = store.get_meta("vectors_file")
+        if name and (index / name).is_file() and store.get_meta("index_kind_setting") == settings.index_kind:
+            return
+        with store.transaction():
+            _write_vectors(index, store, settings)
+    finally:
+        store.close()
+    _drop_old_vectors(index, live)
+
+
+def _drop_old_vectors(index: Path, live: Path) -> None:
+    """Delete vector files that the live store no longer names (a reader mid-open may still hold the last one)."""
+    store = Store(live, readonly=True)
+    current = store.get_meta("vectors_file")
+    store.close()
+    files = sorted(index.glob(f"{VECTORS_PREFIX}*.faiss*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    keep = {current}
+    for path in files:
+        if path.name not in keep and path.suffix == ".faiss" and len(keep) < 2:
+            keep.add(path.name)  # the previous file, for a reader that opened the store just before the swap
+            continue
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+
+
 def _report(live: Path, files: list, added: list[str], updated: list[str], removed: tuple[str, ...],
-            unchanged: int, skipped: list[tuple[str, str]], started: float) -> IngestReport:
+            unchanged: int, skipped: list[tuple[str, str]], started: float, embedded: int = 0) -> IngestReport:
     store = Store(live, readonly=True)
     stats = store.stats()
     store.close()
@@ -239,12 +267,12 @@ def _report(live: Path, files: list, added: list[str], updated: list[str], remov
         files=len({src for _, src in files} | {s for s, _ in skipped}),
         added=tuple(added), updated=tuple(updated), removed=tuple(removed), unchanged=unchanged,
         skipped=tuple(sorted(skipped)), documents=stats["documents"], cases=stats["cases"],
-        passages=stats["passages"], seconds=time.monotonic() - started,
+        passages=stats["passages"], embedded=embedded, seconds=time.monotonic() - started,
     )
 
 
 def _update_skipped(live: Path, skipped: list[tuple[str, str]], report: IngestReport, index: Path,
-                    corpus: Path, print_: str) -> None:
+                    corpus: Path, print_: str, settings: Settings) -> None:
     """Record the skipped list when it is all that changed (a small write, still transactional)."""
     store = Store(live)
     try:
@@ -254,10 +282,13 @@ def _update_skipped(live: Path, skipped: list[tuple[str, str]], report: IngestRe
     finally:
         store.close()
     if not (index / MANIFEST_FILE).is_file():
-        _write_manifest(index, corpus, print_, report)
+        _write_manifest(index, corpus, print_, report, settings)
 
 
-def _write_manifest(index: Path, corpus: Path, print_: str, report: IngestReport) -> None:
+def _write_manifest(index: Path, corpus: Path, print_: str, report: IngestReport, settings: Settings) -> None:
+    store = Store(index / STORE_FILE, readonly=True)
+    meta = {key: store.get_meta(key) for key in ("embedder", "dim", "vectors_file", "vectors_kind")}
+    store.close()
     _write_json_atomic(index / MANIFEST_FILE, {
         "format_version": FORMAT_VERSION,
         "kb_version": kb.__version__,
@@ -267,6 +298,9 @@ def _write_manifest(index: Path, corpus: Path, print_: str, report: IngestReport
         "counts": {"documents": report.documents, "cases": report.cases, "passages": report.passages,
                    "skipped": len(report.skipped)},
         "store": STORE_FILE,
+        "embedder": {"name": meta["embedder"], "dim": int(meta["dim"] or 0)},
+        "vectors": {"file": meta["vectors_file"], "kind": meta["vectors_kind"]},
+        "taxonomy": settings.taxonomy or "kb/data/taxonomy.toml",
     })
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -10,8 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from kb.errors import IndexMissingError, IndexVersionError, NotFoundError
-from kb.models import Case, Chunk, Document, Segmented
+from kb.models import Case, Chunk, Document, Evidence, Segmented, Tag, Tagged
+from kb.tokens import fts_text
 
 # Each entry upgrades the schema by one version; PRAGMA user_version records how many ran.
 MIGRATIONS: tuple[str, ...] = (
@@ -57,7 +61,39 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX chunks_doc ON chunks(doc_id);
     CREATE TABLE skipped (source TEXT PRIMARY KEY, reason TEXT NOT NULL);
     """,
+    """
+    ALTER TABLE chunks ADD COLUMN text_hash TEXT NOT NULL DEFAULT '';
+    CREATE INDEX chunks_hash ON chunks(text_hash);
+    -- Vectors keyed by the passage text's hash: an unchanged passage is never embedded twice.
+    CREATE TABLE embeddings (text_hash TEXT PRIMARY KEY, vector BLOB NOT NULL);
+    CREATE TABLE tags (
+        tag_id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        case_id TEXT REFERENCES cases(case_id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        role TEXT,
+        confidence REAL NOT NULL,
+        source TEXT NOT NULL,
+        evidence TEXT NOT NULL
+    );
+    CREATE INDEX tags_doc ON tags(doc_id);
+    CREATE INDEX tags_case ON tags(case_id);
+    -- What filters and facet counts read: one row per case and value (approach, country, region, year ...).
+    CREATE TABLE case_facets (
+        case_id TEXT NOT NULL REFERENCES cases(case_id) ON DELETE CASCADE,
+        facet TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (case_id, facet, value)
+    ) WITHOUT ROWID;
+    CREATE INDEX case_facets_value ON case_facets(facet, value);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(body, tokenize = 'porter unicode61 remove_diacritics 2');
+    CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+        DELETE FROM chunks_fts WHERE rowid = old.chunk_id;
+    END;
+    """,
 )
+FACETS = ("approach", "country", "region", "year", "doc_type", "language", "collection")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -72,6 +108,32 @@ class StoredDoc:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def text_hash(text: str) -> str:
+    """The key of a passage's vector: a hash of its text."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def case_facets(seg: Segmented, tagged: Tagged | None) -> list[tuple[str, str, str]]:
+    """(case_id, facet, value) rows: a case's own tags, plus its document's unless the document is a table."""
+    doc = seg.document
+    inherited = [] if doc.doc_type == "record" or tagged is None else list(tagged.document)
+    by_case = dict(tagged.cases) if tagged else {}
+    collection = doc.source.split("/", 1)[0] if "/" in doc.source else "."
+    rows: set[tuple[str, str, str]] = set()
+    for case in seg.cases:
+        fields = dict(case.fields)
+        year = (fields.get("date") or doc.published or "")[:4]
+        common = [("doc_type", doc.doc_type), ("language", doc.language), ("collection", collection)]
+        if year.isdigit():
+            common.append(("year", year))
+        for tag in list(by_case.get(case.case_id, ())) + inherited:
+            if tag.kind == "country" and tag in inherited and tag.role != "focus":
+                continue  # a document's passing mention does not make each of its cases about that country
+            common.append((tag.kind, tag.value))
+        rows.update((case.case_id, facet, value) for facet, value in common)
+    return sorted(rows)
 
 
 class Store:
@@ -125,8 +187,8 @@ class Store:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     # -- writes ---------------------------------------------------------------------------------
-    def put(self, seg: Segmented) -> None:
-        """Insert or replace one document with its cases and passages."""
+    def put(self, seg: Segmented, vectors: np.ndarray | None = None, tagged: Tagged | None = None) -> None:
+        """Insert or replace one document with its cases, passages, their vectors and tags."""
         d = seg.document
         self.db.execute("DELETE FROM documents WHERE source = ? OR doc_id = ?", (d.source, d.doc_id))
         self.db.execute(
@@ -139,14 +201,39 @@ class Store:
             [(c.case_id, c.doc_id, c.ordinal, c.title, _json(list(c.heading_path)), c.start, c.end, c.page,
               _json([list(f) for f in c.fields])) for c in seg.cases],
         )
-        self.db.executemany(
-            "INSERT INTO chunks(case_id, doc_id, ordinal, start, end, page, text) VALUES (?,?,?,?,?,?,?)",
-            [(c.case_id, c.doc_id, c.ordinal, c.start, c.end, c.page, c.text) for c in seg.chunks],
-        )
+        for i, c in enumerate(seg.chunks):
+            key = text_hash(c.text)
+            cur = self.db.execute(
+                "INSERT INTO chunks(case_id, doc_id, ordinal, start, end, page, text, text_hash) VALUES (?,?,?,?,?,?,?,?)",
+                (c.case_id, c.doc_id, c.ordinal, c.start, c.end, c.page, c.text, key))
+            self.db.execute("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, fts_text(c.text)))
+            if vectors is not None:
+                self.db.execute("INSERT OR IGNORE INTO embeddings VALUES (?, ?)",
+                                (key, np.ascontiguousarray(vectors[i], dtype=np.float32).tobytes()))
+        if tagged is not None:
+            rows = [(None, t) for t in tagged.document] + [(cid, t) for cid, tags in tagged.cases for t in tags]
+            self.db.executemany(
+                "INSERT INTO tags(doc_id, case_id, kind, value, role, confidence, source, evidence) VALUES (?,?,?,?,?,?,?,?)",
+                [(d.doc_id, cid, t.kind, t.value, t.role, t.confidence, t.source,
+                  _json([[e.start, e.end] for e in t.evidence])) for cid, t in rows])
+        self.db.executemany("INSERT INTO case_facets VALUES (?,?,?)", case_facets(seg, tagged))
 
     def remove(self, source: str) -> None:
         """Drop a document and everything under it."""
         self.db.execute("DELETE FROM documents WHERE source = ?", (source,))
+
+    def prune_embeddings(self) -> None:
+        """Drop vectors that no passage uses any more."""
+        self.db.execute("DELETE FROM embeddings WHERE text_hash NOT IN (SELECT text_hash FROM chunks)")
+
+    def copy_embeddings_from(self, other: Path) -> None:
+        """Reuse another store's vectors (same model), so re-processing every file re-embeds nothing known."""
+        self.db.execute("ATTACH DATABASE ? AS old", (f"file:{other}?mode=ro",))
+        try:
+            self.db.execute("INSERT OR IGNORE INTO embeddings SELECT text_hash, vector FROM old.embeddings")
+        finally:
+            self.db.commit()
+            self.db.execute("DETACH DATABASE old")
 
     def set_skipped(self, skipped: list[tuple[str, str]]) -> None:
         """Replace the list of files the last ingest skipped, with reasons."""
@@ -158,6 +245,36 @@ class Store:
         """Source path -> what is stored for it."""
         rows = self.db.execute("SELECT doc_id, source, content_hash FROM documents")
         return {r["source"]: StoredDoc(r["doc_id"], r["source"], r["content_hash"]) for r in rows}
+
+    def cached_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of the given passage-text hashes."""
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(hashes), 500):
+            part = hashes[i:i + 500]
+            sql = f"SELECT text_hash, vector FROM embeddings WHERE text_hash IN ({','.join('?' * len(part))})"
+            for key, blob in self.db.execute(sql, part):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids, vectors) of every passage, in id order; passages without a vector are left out."""
+        rows = self.db.execute(
+            "SELECT k.chunk_id, e.vector FROM chunks k JOIN embeddings e ON e.text_hash = k.text_hash ORDER BY k.chunk_id"
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+
+    def tags(self, doc_id: str, case_id: str | None = None) -> list[Tag]:
+        """Tags of a document (case_id None) or of one of its cases, with evidence text cut from the document."""
+        text = self.db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if text is None:
+            raise NotFoundError(f"no document with id {doc_id!r}")
+        sql = "SELECT * FROM tags WHERE doc_id = ? AND case_id IS ? ORDER BY kind, confidence DESC, value"
+        return [Tag(r["kind"], r["value"], r["confidence"],
+                    tuple(Evidence(s, e, text[0][s:e]) for s, e in json.loads(r["evidence"])), r["role"], r["source"])
+                for r in self.db.execute(sql, (doc_id, case_id))]
 
     def skipped(self) -> list[tuple[str, str]]:
         """Files the last ingest skipped, with reasons."""

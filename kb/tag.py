@@ -70,6 +70,35 @@ class CueHit:
     end: int
 
 
+_SENTENCE_END = re.compile(r"[.!?;](?=\s)|[。！？；]|\n")
+_EVIDENCE_MAX = 320
+
+
+def sentence_around(text: str, start: int, end: int, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """The span of the sentence holding [start, end), inside [lo, hi) and at most about 320 characters."""
+    hi = len(text) if hi is None else hi
+    left = max(lo, start - _EVIDENCE_MAX // 2)
+    cut = [m.end() for m in _SENTENCE_END.finditer(text, left, start)]
+    if cut:
+        left = cut[-1]
+    elif left > lo:  # no sentence start in reach: begin at a word, not inside one
+        space = text.find(" ", left, start)
+        left = space + 1 if space != -1 else start
+    stop = _SENTENCE_END.search(text, end, min(hi, end + _EVIDENCE_MAX // 2))
+    if stop:
+        right = stop.start() + 1
+    else:
+        right = min(hi, end + _EVIDENCE_MAX // 2)
+        if right < hi:
+            space = text.rfind(" ", end, right)
+            right = space if space != -1 else end
+    while left < start and text[left].isspace():
+        left += 1
+    while right > end and text[right - 1].isspace():
+        right -= 1
+    return left, max(right, end)
+
+
 def _fold(word: str) -> str:
     """Lower case without accents, so 'microcrédito' and 'microcredito' meet."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
@@ -226,8 +255,9 @@ class Tagger:
                     break
                 for hit in hits[i]:
                     if hit.approach == approach:
-                        evidence.append(Evidence(hit.start + chunks[i].start, hit.end + chunks[i].start,
-                                                 text[hit.start + chunks[i].start:hit.end + chunks[i].start]))
+                        base = chunks[i].start
+                        start, end = sentence_around(text, hit.start + base, hit.end + base, base, chunks[i].end)
+                        evidence.append(Evidence(start, end, text[start:end]))
                         break
             tags.append(Tag("approach", approach, round(float(confidence[j]), 3), tuple(evidence)))
         return sorted(tags, key=lambda t: -t.confidence)

@@ -1,0 +1,114 @@
+"""The FAISS vector index: passage ids and unit vectors only; it knows nothing of cases or text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kb.errors import IndexVersionError
+
+# Past this many vectors, "auto" builds HNSW: exact search at 1M passages takes longer than a user waits.
+AUTO_HNSW_FROM = 200_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+# A filter that leaves at most this many passages is searched exactly, whatever the index kind.
+EXACT_SUBSET_MAX = 50_000
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What the manifest records about a vector index."""
+
+    kind: str
+    count: int
+    dim: int
+
+
+class VectorIndex:
+    """Inner-product search over unit vectors, with ids shared with the store's passages."""
+
+    def __init__(self, index: object, kind: str) -> None:
+        self.index = index
+        self.kind = kind
+
+    @classmethod
+    def build(cls, ids: np.ndarray, vectors: np.ndarray, kind: str = "auto", dim: int | None = None) -> VectorIndex:
+        """An index of vectors under ids; kind is exact, hnsw, or auto (hnsw past AUTO_HNSW_FROM)."""
+        import faiss
+
+        if kind not in ("auto", "exact", "hnsw"):
+            raise ValueError(f"index kind {kind!r}: use auto, exact or hnsw")
+        d = vectors.shape[1] if len(vectors) else int(dim or 1)
+        if kind == "auto":
+            kind = "hnsw" if len(ids) >= AUTO_HNSW_FROM else "exact"
+        if kind == "hnsw":
+            inner = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        else:
+            inner = faiss.IndexFlatIP(d)
+        index = faiss.IndexIDMap2(inner)
+        if len(ids):
+            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.ascontiguousarray(ids, dtype=np.int64))
+        return cls(index, kind)
+
+    @classmethod
+    def load(cls, path: Path) -> VectorIndex:
+        """Read an index file written by save()."""
+        import faiss
+
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as exc:
+            raise IndexVersionError(f"{path}: not a readable FAISS index: {exc}") from exc
+        inner = faiss.downcast_index(index.index) if hasattr(index, "index") else index
+        return cls(index, "hnsw" if "HNSW" in type(inner).__name__ else "exact")
+
+    def save(self, path: Path) -> None:
+        """Write the index to a file."""
+        import faiss
+
+        faiss.write_index(self.index, str(path))
+
+    @property
+    def info(self) -> IndexInfo:
+        """Kind, size and dimension."""
+        return IndexInfo(self.kind, int(self.index.ntotal), int(self.index.d))
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of the k best passages per query; with `allowed`, only among those ids.
+
+        A filter is applied inside the search, so the result is the top k of the allowed passages, not
+        what survives of an unfiltered top k.
+        """
+        import faiss
+
+        queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        k = max(1, min(k, int(self.index.ntotal) or 1))
+        if allowed is None:
+            if self.kind == "hnsw":
+                params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+                return self.index.search(queries, k, params=params)
+            return self.index.search(queries, k)
+        allowed = np.ascontiguousarray(allowed, dtype=np.int64)
+        if not len(allowed):
+            n = len(queries)
+            return np.full((n, k), -np.inf, dtype=np.float32), np.full((n, k), -1, dtype=np.int64)
+        if self.kind == "hnsw" and len(allowed) <= EXACT_SUBSET_MAX:
+            return self._exact_subset(queries, k, allowed)
+        selector = faiss.IDSelectorBatch(allowed)
+        if self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+        else:
+            params = faiss.SearchParameters(sel=selector)
+        return self.index.search(queries, k, params=params)
+
+    def _exact_subset(self, queries: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Brute force over a small allowed set, reconstructing its vectors from the index."""
+        vectors = np.vstack([self.index.reconstruct(int(i)) for i in allowed])
+        scores = queries @ vectors.T
+        k = min(k, len(allowed))
+        top = np.argsort(-scores, axis=1)[:, :k]
+        return np.take_along_axis(scores, top, axis=1), allowed[top]

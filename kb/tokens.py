@@ -1,0 +1,40 @@
+"""Keyword tokens shared by the keyword index and queries: words, and CJK text as character bigrams."""
+
+from __future__ import annotations
+
+import re
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.U)
+STOPWORDS = frozenset("""
+a an and are as at be by for from has have how in is it its of on or that the their them they this to was
+were what when where which who whom why will with would can could do does did into about over under than
+then there these those such other any all some our your his her we you i me my not no but so if also
+may might should been being who's whose while during via per e.g i.e etc what's
+""".split())
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+
+
+def fts_text(text: str) -> str:
+    """Text as the keyword index stores it: CJK runs become space-separated bigrams; words stay."""
+    return _CJK_RUN.sub(lambda m: " " + " ".join(_bigrams(m.group())) + " ", text)
+
+
+def query_terms(query: str) -> list[str]:
+    """The distinct terms of a query, in order: words without stopwords, and CJK bigrams."""
+    terms: list[str] = []
+    for run in _CJK_RUN.findall(query):
+        terms.extend(_bigrams(run))
+    for word in _WORD.findall(_CJK_RUN.sub(" ", query)):
+        word = word.lower()
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            terms.append(word)
+    return list(dict.fromkeys(terms))
+
+
+def fts_query(terms: list[str]) -> str:
+    """An FTS5 query matching any of the terms (each quoted, so no term is read as an operator)."""
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)

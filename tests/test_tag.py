@@ -1,0 +1,193 @@
+"""Tagging: cue phrases on stems, negation, passing mentions, the gazetteer, roles, columns and evidence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kb.cli import main
+from kb.config import Settings
+from kb.errors import ConfigError
+from kb.gazetteer import default_gazetteer
+from kb.models import Case, Chunk, Document, Segmented
+from kb.tag import Tagger, cue_matcher
+from kb.taxonomy import load_taxonomy, parse_taxonomy
+from tests.conftest import SEEDS, prepare_path
+
+TAXONOMY = load_taxonomy()
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger(TAXONOMY, default_gazetteer())
+
+
+def _doc(paragraphs: list[str], title: str = "A case", doc_type: str = "case", language: str = "en",
+         meta: tuple = ()) -> Segmented:
+    """A one-case document whose passages are the given paragraphs."""
+    text = "\n\n".join(paragraphs)
+    doc = Document("d1", "x.txt", title, "txt", doc_type, language, None, None, "h", text, (), meta)
+    chunks, pos = [], 0
+    for i, para in enumerate(paragraphs):
+        chunks.append(Chunk("c1", "d1", i, pos, pos + len(para), para))
+        pos += len(para) + 2
+    return Segmented(doc, (Case("c1", "d1", 0, title, (title,), 0, len(text)),), tuple(chunks))
+
+
+def _approaches(tags) -> set[str]:
+    return {t.value for t in tags if t.kind == "approach"}
+
+
+def test_cues_match_on_stems_in_each_language_and_skip_negations():
+    cues = cue_matcher(TAXONOMY)
+    found = lambda text, lang: {h.approach for h in cues.find(text, lang)}  # noqa: E731
+    assert "relocation" in found("The relocated households moved in 2018.", "en")
+    assert "relocation" in found("Relocating villages out of the mountains.", "en")
+    assert "finance" in found("Los microcréditos llegaron a las mujeres.", "es")
+    assert "finance" in found("Acesso ao microcrédito rural.", "pt")
+    assert "relocation" in found("实施易地扶贫搬迁工程。", "zh")
+    assert "tourism" not in found("The project did not include tourism at all.", "en")
+    assert "relocation" not in found("这些村没有搬迁。", "zh")
+    assert "ecommerce" in found("Farmers joined e-commerce and e commerce platforms.", "en")
+
+
+def test_a_passing_mention_does_not_tag_a_long_document(tagger):
+    body = ["Microcredit groups gave small loans and savings accounts to poor women borrowers; the "
+            f"microfinance institution {i} also ran financial literacy classes for the savings group." for i in range(30)]
+    body[17] += " Some visitors came as tourists to a homestay nearby."
+    tags = tagger.tag(_doc(body)).document
+    assert "finance" in _approaches(tags)
+    assert "tourism" not in _approaches(tags)
+
+
+def test_a_case_about_an_approach_is_tagged_with_evidence_that_reads_as_such(tagger):
+    seg = _doc(["Rural tourism in the village: homestays run by poor households host tourists every summer.",
+                "The scenic area brought tourism income and the homestay owners formed a cooperative."])
+    tags = [t for t in tagger.tag(seg).document if t.value == "tourism"]
+    assert tags and 0.5 <= tags[0].confidence <= 1.0
+    for ev in tags[0].evidence:
+        assert seg.document.text[ev.start:ev.end] == ev.text
+        assert any(w in ev.text.lower() for w in ("tourism", "homestay", "tourist"))
+
+
+def test_gazetteer_aliases_provinces_and_regions():
+    g = default_gazetteer()
+    codes = lambda text: [(m.code, m.kind == "region") for m in g.find(text)]  # noqa: E731
+    assert codes("Lao PDR, Burma, Viet Nam and Côte d'Ivoire") == [("LAO", False), ("MMR", False), ("VNM", False), ("CIV", False)]
+    assert codes("the Federative Republic of Brazil") == [("BRA", False)]
+    assert codes("Longnan in Gansu, and 陕西 too") == [("CHN", False), ("CHN", False), ("CHN", False)]
+    assert codes("Western and Central Africa, Latin America and ASEAN") == [
+        ("west_central_africa", True), ("latin_america_caribbean", True), ("asia_pacific", True)]
+    # Words, currencies, addresses and languages are not countries.
+    assert codes("we ate turkey; US$ 5 million in United States dollars; read it in Spanish.") == []
+    assert codes("1818 H Street, N.W., Washington, D.C. 20433 United States of America") == []
+    assert g.lookup("Republic of Uganda").code == "UGA" and g.lookup("eth").code == "ETH"
+
+
+def test_most_named_country_is_the_focus_and_others_are_mentions(tagger):
+    seg = _doc(["Bangladesh: char dwellers in Sylhet and Dhaka got cash for work.",
+                "Bangladesh extended the programme; a study tour visited India once."], title="Bangladesh chars")
+    countries = {t.value: t for t in tagger.tag(seg).document if t.kind == "country"}
+    assert countries["BGD"].role == "focus" and countries["BGD"].confidence == 1.0
+    assert countries["IND"].role == "mention"
+    assert {e.text for e in countries["BGD"].evidence} >= {"Bangladesh", "Sylhet"}
+
+
+def test_a_country_column_or_metadata_sets_the_focus_and_says_so(tagger):
+    seg = _doc(["The project trains Kenyan farmers, with a study visit to Uganda and Uganda again."],
+               meta=(("country", "Republic of Kenya"),))
+    tags = tagger.tag(seg).document
+    kenya = next(t for t in tags if t.value == "KEN")
+    assert kenya.role == "focus" and kenya.source == "metadata"
+    assert next(t for t in tags if t.value == "UGA").role == "mention"
+    record = Segmented(seg.document, (Case("c1", "d1", 0, "r", ("r",), 0, len(seg.document.text),
+                                           fields=(("country", "ETH,DJI"),)),), seg.chunks)
+    case_tags = dict(tagger.tag(record).cases)["c1"]
+    assert [(t.value, t.source) for t in case_tags if t.kind == "country" and t.role == "focus"] == [
+        ("ETH", "column"), ("DJI", "column")]
+    hidden = dict(tagger.tag(record, use_columns=False).cases)["c1"]
+    assert {t.value for t in hidden if t.role == "focus"} == {"UGA"}
+
+
+def test_chinese_documents_get_countries_and_approaches(tagger):
+    text = ["甘肃陇南实施易地扶贫搬迁，搬迁户在安置点发展产业。易地扶贫搬迁后续扶持。",
+            "陕西的搬迁安置点建设了扶贫车间，安置搬迁户就业，易地扶贫搬迁成效明显。"]
+    tags = tagger.tag(_doc(text, title="易地扶贫搬迁", language="zh")).document
+    assert "relocation" in _approaches(tags)
+    assert [(t.value, t.role) for t in tags if t.kind == "country"] == [("CHN", "focus")]
+
+
+def test_taxonomy_is_data_and_bad_files_are_named(tmp_path):
+    assert len(TAXONOMY.approaches) == 20 and TAXONOMY.ids[:4] == ("industry", "tourism", "ecommerce", "consumption")
+    custom = parse_taxonomy('[[approach]]\nid = "fishing"\nlabel = "Fishing"\ndefinition = "Fisheries."\n'
+                            'en = ["fishing boat", "fish farming"]\n', "mine.toml")
+    hits = cue_matcher(custom).find("They bought fishing boats for fish farming.", "en")
+    assert [h.approach for h in hits] == ["fishing", "fishing"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[approach]]\nid = "Bad Id"\nlabel = "x"\ndefinition = "y"\nen = ["z"]\n')
+    with pytest.raises(ConfigError, match=r"bad\.toml.*'Bad Id'"):
+        load_taxonomy(bad)
+    bad.write_text('[[approach]]\nid = "ok"\nlabel = "x"\ndefinition = "y"\nen = "not a list"\n')
+    with pytest.raises(ConfigError, match=r"bad\.toml.*'ok' en"):
+        load_taxonomy(bad)
+
+
+def test_every_evidence_span_of_the_corpus_reads_as_its_tag(tagger):
+    cues = cue_matcher(TAXONOMY)
+    g = default_gazetteer()
+    for path in sorted(SEEDS.glob("*")):
+        seg = prepare_path(path)
+        tagged = tagger.tag(seg)
+        text = seg.document.text
+        for tag in list(tagged.document) + [t for _, tags in tagged.cases for t in tags]:
+            assert tag.kind != "approach" or tag.evidence, f"{path.name}: {tag.value} has no evidence"
+            for ev in tag.evidence:
+                assert text[ev.start:ev.end] == ev.text, f"{path.name}: {tag.value} span does not cut out its text"
+                if tag.kind == "approach":
+                    assert tag.value in {h.approach for h in cues.find(ev.text, "en")}, f"{path.name}: {ev.text!r}"
+                else:
+                    assert tag.value in {m.code for m in g.find(ev.text)}, f"{path.name}: {ev.text!r}"
+
+
+def test_kb_tag_prints_the_json_contract_for_a_folder(tmp_path, capsys):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "gansu.txt").write_text(
+        "E-commerce in Gansu\n\nIn Longnan, Gansu, poor farmers opened online stores on Taobao and sold walnuts "
+        "through e-commerce and livestreaming; the e-commerce centre trained them to sell online.\n")
+    (folder / "empty.txt").write_text("")
+    assert main(["tag", str(folder), "--json"]) == 3
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [d["source"] for d in lines] == ["sub/gansu.txt"]
+    doc = lines[0]
+    assert set(doc) >= {"source", "approaches", "countries"}
+    assert [a["id"] for a in doc["approaches"]] == ["ecommerce"]
+    assert set(doc["approaches"][0]) >= {"id", "confidence", "evidence"}
+    assert set(doc["approaches"][0]["evidence"][0]) == {"text", "start", "end"}
+    assert doc["countries"][0] | {"evidence": None} == {"iso3": "CHN", "name": "China", "role": "focus", "confidence": 1.0,
+                                                          "from": "text", "evidence": None}
+    assert "empty.txt" in err
+
+
+def test_a_changed_taxonomy_retags_on_the_next_ingest(tmp_path):
+    from kb.pipeline import ingest, open_store
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "boats.txt").write_text("Boats\n\nThe cooperative bought fishing boats and fishing nets; fishing boats "
+                                      "doubled the catch and fishing boats were shared.\n")
+    settings = Settings(model="hash-32")
+    ingest(corpus, tmp_path / "index", settings)
+    store = open_store(tmp_path / "index")
+    assert "fishing" not in {t.value for t in store.tags(store.documents()[0]["doc_id"])}
+    store.close()
+    custom = Path(tmp_path / "tax.toml")
+    custom.write_text('[[approach]]\nid = "fishing"\nlabel = "Fishing"\ndefinition = "Fisheries."\nen = ["fishing boat", "fishing net"]\n')
+    report = ingest(corpus, tmp_path / "index", Settings(model="hash-32", taxonomy=str(custom)))
+    assert report.updated == ("boats.txt",)
+    store = open_store(tmp_path / "index")
+    assert "fishing" in {t.value for t in store.tags(store.documents()[0]["doc_id"])}
+    store.close()
