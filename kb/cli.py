@@ -13,8 +13,9 @@ from kb.config import load_settings
 from kb.enrich import tag_files
 from kb.errors import KBError
 from kb.gazetteer import country_name
-from kb.models import Tag
+from kb.models import DOC_TYPES, Filters, Tag
 from kb.pipeline import IngestReport, ingest, open_store
+from kb.search import MODES, QueryError, Searcher, SearchResult, hit_json
 
 EXIT_OK, EXIT_FAILURE, EXIT_SKIPPED = 0, 2, 3
 
@@ -163,6 +164,93 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return EXIT_SKIPPED if failed else EXIT_OK
 
 
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(approach=tuple(args.approach or ()), country=tuple(c.upper() for c in args.country or ()),
+                   region=tuple(args.region or ()), doc_type=tuple(args.type or ()),
+                   language=tuple(args.language or ()), source=tuple(args.source or ()),
+                   year_from=args.year_from, year_to=args.year_to)
+
+
+def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
+    hits = [hit_json(h) for h in result.hits]
+    if as_json:
+        _print_json({"hits": hits, "facets": result.facets, "candidates": result.candidates} if facets else hits)
+        return
+    if not hits:
+        print("no results")
+    for h in result.hits:
+        page = f" p.{h.page}" if h.page else ""
+        print(f"{h.rank:>2}. {h.title[:100]}  [{h.score:.3f}]")
+        print(f"    {h.source}{page} | {', '.join(h.approaches) or '-'} | {', '.join(h.countries) or '-'}")
+        print(f"    {h.why}")
+        print("    " + " ".join(h.text.split())[:300])
+    if facets:
+        for facet, counts in result.facets.items():
+            print(f"{facet}: " + ", ".join(f"{v} {n}" for v, n in list(counts.items())[:12]))
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    searcher = Searcher(args.index, settings)
+    try:
+        if args.batch:
+            return _search_batch(searcher, args.batch)
+        if args.query is None:
+            raise QueryError("give a QUERY or --batch FILE")
+        result = searcher.search(args.query, k=args.k, mode=args.mode, filters=_filters(args))
+        _print_result(result, args.json, args.facets)
+    finally:
+        searcher.close()
+    return EXIT_OK
+
+
+def _search_batch(searcher: Searcher, path: str) -> int:
+    """One JSON array of hits per input line, in order; a bad line prints [] and is named on stderr."""
+    failed = 0
+    handle = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                spec = json.loads(line)
+                if not isinstance(spec, dict):
+                    raise QueryError("each line must be a JSON object")
+                f = spec.get("filters") or {}
+                filters = Filters(**{key: tuple(f.get(name) or ()) for key, name in (
+                    ("approach", "approach"), ("country", "country"), ("region", "region"),
+                    ("doc_type", "doc_type"), ("language", "language"), ("source", "source"))},
+                    year_from=f.get("year_from"), year_to=f.get("year_to"))
+                result = searcher.search(spec.get("query", ""), k=spec.get("k", 10), mode=spec.get("mode", "hybrid"),
+                                         filters=filters)
+                _print_json([hit_json(h) for h in result.hits])
+            except (KBError, ValueError, TypeError) as exc:
+                failed += 1
+                sys.stderr.write(f"kb: {path} line {number}: {exc}\n")
+                _print_json([])
+    return EXIT_SKIPPED if failed else EXIT_OK
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    searcher = Searcher(args.index, load_settings(args.config))
+    try:
+        _print_result(searcher.more_like_this(args.case_id, k=args.k, filters=_filters(args)), args.json, False)
+    finally:
+        searcher.close()
+    return EXIT_OK
+
+
+def _add_filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--approach", action="append", metavar="ID", help="approach id (repeat for any of several)")
+    p.add_argument("--country", action="append", metavar="ISO3", help="ISO 3166-1 alpha-3 code (repeatable)")
+    p.add_argument("--region", action="append", metavar="ID", help="region id such as africa (repeatable)")
+    p.add_argument("--type", action="append", metavar="TYPE", help="document type: " + ", ".join(DOC_TYPES))
+    p.add_argument("--language", action="append", metavar="CODE", help="ISO 639-1 language code (repeatable)")
+    p.add_argument("--source", action="append", metavar="PATH", help="a collection folder or file of the corpus")
+    p.add_argument("--year-from", type=int, metavar="YEAR")
+    p.add_argument("--year-to", type=int, metavar="YEAR")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="Poverty-reduction case knowledge base")
     parser.add_argument("--config", help="settings file (default: kb.toml if present)")
@@ -178,6 +266,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="FILE_OR_DIR")
     p.add_argument("--json", action="store_true", help="one JSON object per document, one per line")
     p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("search", help="find the passages that answer a query")
+    p.add_argument("query", nargs="?")
+    p.add_argument("--index", default=_default_index())
+    p.add_argument("-k", "--k", type=int, default=10, help="number of cases to return (1-100)")
+    p.add_argument("--mode", choices=MODES, default="hybrid")
+    _add_filter_args(p)
+    p.add_argument("--batch", metavar="FILE", help="one JSON query object per line ('-' for stdin)")
+    p.add_argument("--facets", action="store_true", help="also print facet counts (JSON: an object, not an array)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("similar", help="cases like a given case (more like this)")
+    p.add_argument("case_id")
+    p.add_argument("--index", default=_default_index())
+    p.add_argument("-k", "--k", type=int, default=10)
+    _add_filter_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_similar)
 
     p = sub.add_parser("show", help="show one case")
     p.add_argument("case_id")

@@ -34,7 +34,7 @@ class Enricher:
 
     def __call__(self, seg: Segmented, known_vectors: KnownVectors | None = None) -> tuple[np.ndarray, Tagged]:
         """Vectors of the document's passages (known ones reused) and its tags."""
-        texts = [c.text for c in seg.chunks]
+        texts = seg.embedding_inputs()
         keys = [text_hash(t) for t in texts]
         known = known_vectors(keys) if known_vectors else {}
         missing = [i for i, key in enumerate(keys) if key not in known]

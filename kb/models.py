@@ -104,6 +104,25 @@ class Segmented:
     chunks: tuple[Chunk, ...]
     removals: tuple[Removal, ...] = field(default=(), compare=False)
 
+    def headings(self) -> list[str]:
+        """Each passage's context line: its document's title and its case's title (when they differ)."""
+        titles = {c.case_id: c.title for c in self.cases}
+        doc_title = self.document.title
+        out = []
+        for chunk in self.chunks:
+            case_title = titles.get(chunk.case_id, "")
+            out.append(doc_title if not case_title or case_title == doc_title else f"{doc_title} › {case_title}")
+        return out
+
+    def embedding_inputs(self) -> list[str]:
+        """What the model reads for each passage: its text alone.
+
+        Prefixing the document and case titles was measured (scripts/eval_search.py) and made semantic
+        search worse (nDCG@10 0.70 to 0.62): every passage of a document then looks alike. Titles go to the
+        keyword index's heading column instead.
+        """
+        return [chunk.text for chunk in self.chunks]
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -136,3 +155,52 @@ class Tagged:
 
     document: tuple[Tag, ...]
     cases: tuple[tuple[str, tuple[Tag, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search may return: values within one facet are alternatives, facets combine with AND."""
+
+    approach: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
+    doc_type: tuple[str, ...] = ()
+    language: tuple[str, ...] = ()
+    # Source path prefixes: a collection folder ("undp-acclabs-blogs") or one file.
+    source: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is filtered."""
+        return self == Filters()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the best passage of a case, why it matched, and what it is tagged with."""
+
+    rank: int
+    score: float
+    case_id: str
+    doc_id: str
+    passage_id: int
+    title: str
+    document_title: str
+    source: str
+    text: str
+    start: int
+    end: int
+    page: int | None
+    approaches: tuple[str, ...]
+    countries: tuple[str, ...]
+    regions: tuple[str, ...]
+    published: str | None
+    doc_type: str
+    language: str
+    # Spans inside `text` of the words it shares with the query, for highlighting.
+    matched: tuple[tuple[int, int], ...]
+    why: str
+    semantic_rank: int | None = None
+    keyword_rank: int | None = None

@@ -31,6 +31,7 @@ from kb.index import VectorIndex
 from kb.ingest import read_file
 from kb.prepare import content_hash, prepare
 from kb.store import Store
+from kb.tag import case_facets
 from kb.taxonomy import load_taxonomy
 
 FORMAT_VERSION = 2
@@ -39,7 +40,7 @@ MANIFEST_FILE = "manifest.json"
 VECTORS_PREFIX = "vectors-"
 # The code and data that shape stored text, vectors and tags; a change to any of it re-processes every file.
 _SHAPING_MODULES = ("clean.py", "segment.py", "metadata.py", "prepare.py", "ingest", "tag.py", "gazetteer.py",
-                    "taxonomy.py", "tokens.py", "data")
+                    "taxonomy.py", "tokens.py", "data", "models.py", "enrich.py", "store.py")
 
 Progress = Callable[[int, int, str], None]
 
@@ -189,7 +190,7 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                         skipped.append((source, f"too large or too deeply nested to process ({type(exc).__name__})"))
                         continue
                     (updated if source in stored else added).append(source)
-                    store.put(seg, vectors, tagged)
+                    store.put(seg, vectors, tagged, case_facets(seg, tagged))
                 store.set_skipped(sorted(skipped))
                 store.prune_embeddings()
                 _write_vectors(index, store, settings)

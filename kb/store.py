@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from kb.errors import IndexMissingError, IndexVersionError, NotFoundError
-from kb.models import Case, Chunk, Document, Evidence, Segmented, Tag, Tagged
+from kb.models import Case, Chunk, Document, Evidence, Filters, Segmented, Tag, Tagged
 from kb.tokens import fts_text
 
 # Each entry upgrades the schema by one version; PRAGMA user_version records how many ran.
@@ -87,7 +87,8 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (case_id, facet, value)
     ) WITHOUT ROWID;
     CREATE INDEX case_facets_value ON case_facets(facet, value);
-    CREATE VIRTUAL TABLE chunks_fts USING fts5(body, tokenize = 'porter unicode61 remove_diacritics 2');
+    -- heading: the passage's document and case titles, weighted below the passage text in BM25.
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(heading, body, tokenize = 'porter unicode61 remove_diacritics 2');
     CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
         DELETE FROM chunks_fts WHERE rowid = old.chunk_id;
     END;
@@ -111,29 +112,8 @@ def _json(value: Any) -> str:
 
 
 def text_hash(text: str) -> str:
-    """The key of a passage's vector: a hash of its text."""
+    """The key of a passage's vector: a hash of what the model read for it."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def case_facets(seg: Segmented, tagged: Tagged | None) -> list[tuple[str, str, str]]:
-    """(case_id, facet, value) rows: a case's own tags, plus its document's unless the document is a table."""
-    doc = seg.document
-    inherited = [] if doc.doc_type == "record" or tagged is None else list(tagged.document)
-    by_case = dict(tagged.cases) if tagged else {}
-    collection = doc.source.split("/", 1)[0] if "/" in doc.source else "."
-    rows: set[tuple[str, str, str]] = set()
-    for case in seg.cases:
-        fields = dict(case.fields)
-        year = (fields.get("date") or doc.published or "")[:4]
-        common = [("doc_type", doc.doc_type), ("language", doc.language), ("collection", collection)]
-        if year.isdigit():
-            common.append(("year", year))
-        for tag in list(by_case.get(case.case_id, ())) + inherited:
-            if tag.kind == "country" and tag in inherited and tag.role != "focus":
-                continue  # a document's passing mention does not make each of its cases about that country
-            common.append((tag.kind, tag.value))
-        rows.update((case.case_id, facet, value) for facet, value in common)
-    return sorted(rows)
 
 
 class Store:
@@ -187,8 +167,9 @@ class Store:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     # -- writes ---------------------------------------------------------------------------------
-    def put(self, seg: Segmented, vectors: np.ndarray | None = None, tagged: Tagged | None = None) -> None:
-        """Insert or replace one document with its cases, passages, their vectors and tags."""
+    def put(self, seg: Segmented, vectors: np.ndarray | None = None, tagged: Tagged | None = None,
+            facets: Sequence[tuple[str, str, str]] = ()) -> None:
+        """Insert or replace one document with its cases, passages, their vectors, tags and case facets."""
         d = seg.document
         self.db.execute("DELETE FROM documents WHERE source = ? OR doc_id = ?", (d.source, d.doc_id))
         self.db.execute(
@@ -201,12 +182,14 @@ class Store:
             [(c.case_id, c.doc_id, c.ordinal, c.title, _json(list(c.heading_path)), c.start, c.end, c.page,
               _json([list(f) for f in c.fields])) for c in seg.cases],
         )
-        for i, c in enumerate(seg.chunks):
-            key = text_hash(c.text)
+        headings = seg.headings()
+        for i, (c, model_input) in enumerate(zip(seg.chunks, seg.embedding_inputs())):
+            key = text_hash(model_input)
             cur = self.db.execute(
                 "INSERT INTO chunks(case_id, doc_id, ordinal, start, end, page, text, text_hash) VALUES (?,?,?,?,?,?,?,?)",
                 (c.case_id, c.doc_id, c.ordinal, c.start, c.end, c.page, c.text, key))
-            self.db.execute("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, fts_text(c.text)))
+            self.db.execute("INSERT INTO chunks_fts(rowid, heading, body) VALUES (?, ?, ?)",
+                            (cur.lastrowid, fts_text(headings[i]), fts_text(c.text)))
             if vectors is not None:
                 self.db.execute("INSERT OR IGNORE INTO embeddings VALUES (?, ?)",
                                 (key, np.ascontiguousarray(vectors[i], dtype=np.float32).tobytes()))
@@ -216,7 +199,7 @@ class Store:
                 "INSERT INTO tags(doc_id, case_id, kind, value, role, confidence, source, evidence) VALUES (?,?,?,?,?,?,?,?)",
                 [(d.doc_id, cid, t.kind, t.value, t.role, t.confidence, t.source,
                   _json([[e.start, e.end] for e in t.evidence])) for cid, t in rows])
-        self.db.executemany("INSERT INTO case_facets VALUES (?,?,?)", case_facets(seg, tagged))
+        self.db.executemany("INSERT INTO case_facets VALUES (?,?,?)", facets)
 
     def remove(self, source: str) -> None:
         """Drop a document and everything under it."""
@@ -364,3 +347,73 @@ class Store:
             "passages_by_type": passages_by("doc_type"),
             "passages_by_language": passages_by("language"),
         }
+
+    # -- search -----------------------------------------------------------------------------------
+    def _case_filter(self, f: Filters) -> tuple[str, list[Any]]:
+        """SQL selecting the case ids a filter allows (facets combine with AND, values with OR)."""
+        parts, args = [], []
+        for facet in ("approach", "country", "region", "doc_type", "language"):
+            values = getattr(f, facet)
+            if values:
+                parts.append(f"case_id IN (SELECT case_id FROM case_facets WHERE facet = ? "
+                             f"AND value IN ({','.join('?' * len(values))}))")
+                args += [facet, *values]
+        if f.year_from is not None or f.year_to is not None:
+            parts.append("case_id IN (SELECT case_id FROM case_facets WHERE facet = 'year' "
+                         "AND CAST(value AS INTEGER) BETWEEN ? AND ?)")
+            args += [f.year_from if f.year_from is not None else 0, f.year_to if f.year_to is not None else 9999]
+        if f.source:
+            like = " OR ".join("source = ? OR source LIKE ? ESCAPE '\\'" for _ in f.source)
+            parts.append(f"doc_id IN (SELECT doc_id FROM documents WHERE {like})")
+            for prefix in f.source:
+                escaped = prefix.rstrip("/").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                args += [prefix, escaped + "/%"]
+        return "SELECT case_id FROM cases WHERE " + " AND ".join(parts or ["1"]), args
+
+    def allowed_passages(self, f: Filters) -> np.ndarray | None:
+        """Ids of the passages a filter allows, or None when nothing is filtered."""
+        if f.empty:
+            return None
+        sql, args = self._case_filter(f)
+        rows = self.db.execute(f"SELECT chunk_id FROM chunks WHERE case_id IN ({sql})", args).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def keyword_search(self, match: str, limit: int, f: Filters, heading_weight: float = 0.3) -> list[tuple[int, float]]:
+        """(passage id, BM25 score, higher is better) for an FTS5 match expression, inside a filter."""
+        rank = f"bm25(chunks_fts, {float(heading_weight)}, 1.0)"
+        sql = f"SELECT rowid, -{rank} FROM chunks_fts WHERE chunks_fts MATCH ?"
+        args: list[Any] = [match]
+        if not f.empty:
+            cases, extra = self._case_filter(f)
+            sql += f" AND rowid IN (SELECT chunk_id FROM chunks WHERE case_id IN ({cases}))"
+            args += extra
+        rows = self.db.execute(sql + f" ORDER BY {rank} LIMIT ?", [*args, limit]).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def passages(self, ids: list[int]) -> dict[int, sqlite3.Row]:
+        """Passage rows with their case's title and their document's metadata, by passage id."""
+        out: dict[int, sqlite3.Row] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            out.update((r["chunk_id"], r) for r in self.db.execute(
+                f"""SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, c.title AS case_title,
+                           d.title AS doc_title, d.source, d.published, d.doc_type, d.language
+                    FROM chunks k JOIN cases c ON c.case_id = k.case_id JOIN documents d ON d.doc_id = k.doc_id
+                    WHERE k.chunk_id IN ({','.join('?' * len(part))})""", part))
+        return out
+
+    def facets_of(self, case_ids: list[str]) -> dict[str, dict[str, list[str]]]:
+        """case id -> facet -> values, for the given cases."""
+        out: dict[str, dict[str, list[str]]] = {c: {} for c in case_ids}
+        for i in range(0, len(case_ids), 500):
+            part = case_ids[i:i + 500]
+            for case_id, facet, value in self.db.execute(
+                    f"SELECT case_id, facet, value FROM case_facets WHERE case_id IN ({','.join('?' * len(part))})", part):
+                out[case_id].setdefault(facet, []).append(value)
+        return out
+
+    def facet_values(self, facet: str) -> dict[str, int]:
+        """Every value of a facet in the index, with its number of cases."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT value, COUNT(*) FROM case_facets WHERE facet = ? GROUP BY value ORDER BY COUNT(*) DESC", (facet,))}
+

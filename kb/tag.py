@@ -336,3 +336,24 @@ class Tagger:
             tags += self._places(text, title, inside, fixed, "column")
             case_tags.append((case.case_id, tuple(tags)))
         return Tagged(tuple(doc_tags), tuple(case_tags))
+
+
+def case_facets(seg: Segmented, tagged: Tagged | None) -> list[tuple[str, str, str]]:
+    """(case_id, facet, value) rows: a case's own tags, plus its document's unless the document is a table."""
+    doc = seg.document
+    inherited = [] if doc.doc_type == "record" or tagged is None else list(tagged.document)
+    by_case = dict(tagged.cases) if tagged else {}
+    collection = doc.source.split("/", 1)[0] if "/" in doc.source else "."
+    rows: set[tuple[str, str, str]] = set()
+    for case in seg.cases:
+        fields = dict(case.fields)
+        year = (fields.get("date") or doc.published or "")[:4]
+        common = [("doc_type", doc.doc_type), ("language", doc.language), ("collection", collection)]
+        if year.isdigit():
+            common.append(("year", year))
+        for tag in list(by_case.get(case.case_id, ())) + inherited:
+            if tag.kind == "country" and tag in inherited and tag.role != "focus":
+                continue  # a document's passing mention does not make each of its cases about that country
+            common.append((tag.kind, tag.value))
+        rows.update((case.case_id, facet, value) for facet, value in common)
+    return sorted(rows)

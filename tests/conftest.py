@@ -36,3 +36,13 @@ def shared() -> Path:
     """The shared development corpus, which CI places beside the repository."""
     assert SHARED.is_dir(), f"{SHARED} is missing: the shared corpus must sit beside the repository"
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """An index of corpus/ built once with the real model, for tests that need real meaning."""
+    from kb.pipeline import ingest
+
+    path = tmp_path_factory.mktemp("seeds") / "index"
+    ingest(ROOT / "corpus", path, Settings())
+    return path

@@ -15,10 +15,8 @@ APP = str(ROOT / "app.py")
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("app") / "index"
-    ingest(ROOT / "corpus", path, Settings())
-    return path
+def index(seed_index) -> Path:
+    return seed_index
 
 
 def test_lists_documents_and_shows_a_case(index, monkeypatch):

@@ -1,0 +1,309 @@
+"""Search an index: semantic (FAISS), keyword (SQLite FTS5, BM25) and hybrid (rank fusion of both).
+
+Filters are resolved in SQLite to the passages they allow and applied inside each ranking, so the
+filtered top k is the true top k of the allowed passages. Results group to the best passage per case.
+Facet counts are taken over the cases of the same filtered candidate list the results come from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kb.config import Settings
+from kb.embed import Embedder, load_embedder
+from kb.errors import IndexVersionError, KBError, NotFoundError
+from kb.gazetteer import default_gazetteer
+from kb.index import VectorIndex
+from kb.models import DOC_TYPES, Filters, Hit
+from kb.pipeline import STORE_FILE, open_store
+from kb.store import Store
+from kb.taxonomy import load_taxonomy
+from kb.tokens import fts_query, query_terms
+
+MODES = ("hybrid", "semantic", "keyword")
+MAX_QUERY_CHARS = 1000
+MAX_K = 100
+_WORD = re.compile(r"[^\W_]+", re.U)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+class QueryError(KBError):
+    """A query, k, mode or filter value that cannot be searched; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class SearchRules:
+    """How rankings are fused: candidates taken from each, the fusion constant and each ranking's weight."""
+
+    # Values chosen on ../shared/eval/dev_queries.jsonl (scripts/eval_search.py), from a plateau: keyword
+    # weight 1.2-1.4 and pools of 100-200 all score nDCG@10 0.87-0.89. Reciprocal rank fusion scored 0.78:
+    # it ranks a passage that is middling in both lists above one that is first in one list.
+    pool: int = 100
+    # "score": each list's scores scaled to [0, 1] between its first and last, then added with the weights;
+    # "rrf": reciprocal rank fusion with constant rrf_k.
+    fusion: str = "score"
+    rrf_k: float = 60.0
+    semantic_weight: float = 1.0
+    keyword_weight: float = 1.3
+    # Weight of a passage's document and case titles in BM25, beside 1.0 for its own text.
+    heading_weight: float = 0.3
+    facet_cases: int = 200
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Hits best first, facet counts over the filtered candidates, and how many cases those were."""
+
+    query: str
+    mode: str
+    hits: tuple[Hit, ...]
+    facets: dict[str, dict[str, int]]
+    candidates: int
+
+
+class Searcher:
+    """Searches one index folder; loads the model once and is safe to share between threads."""
+
+    def __init__(self, index_dir: str | Path, settings: Settings | None = None, rules: SearchRules = SearchRules()) -> None:
+        self.index_dir = Path(index_dir)
+        self.settings = settings or Settings()
+        self.rules = rules
+        self._lock = threading.RLock()
+        self._embedder: Embedder | None = None
+        self._stemmer: Any = None
+        self._open()
+
+    def _open(self) -> None:
+        store = open_store(self.index_dir)
+        try:
+            built_with = store.get_meta("embedder")
+            if built_with != self.settings.model:
+                raise IndexVersionError(
+                    f"{self.index_dir}: built with model {built_with!r} but kb is set to {self.settings.model!r}; "
+                    f"set model = {built_with!r} or rebuild with `kb ingest CORPUS_DIR --index {self.index_dir}`")
+            name = store.get_meta("vectors_file") or ""
+            path = self.index_dir / name
+            if name and path.is_file():
+                vectors = VectorIndex.load(path)
+            else:  # the FAISS file is derived data: rebuild it in memory from the stored vectors
+                ids, matrix = store.all_vectors()
+                vectors = VectorIndex.build(ids, matrix, self.settings.index_kind, dim=int(store.get_meta("dim") or 1))
+        except BaseException:
+            store.close()
+            raise
+        self.store: Store = store
+        self.vectors = vectors
+        self._stamp = self._store_stamp()
+
+    def _store_stamp(self) -> tuple[int, int]:
+        st = os.stat(self.index_dir / STORE_FILE)
+        return st.st_ino, st.st_mtime_ns
+
+    def refresh(self) -> bool:
+        """Reopen the index if an ingest has replaced it since; True when it did."""
+        with self._lock:
+            try:
+                if self._store_stamp() == self._stamp:
+                    return False
+            except FileNotFoundError:
+                return False
+            old = self.store
+            self._open()
+            old.close()
+            return True
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The index's model, loaded on first use."""
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.model)
+        return self._embedder
+
+    # -- validation -------------------------------------------------------------------------------
+    def validate(self, query: str, k: int, mode: str, filters: Filters) -> str:
+        """The query, stripped; or a QueryError naming what is wrong."""
+        text = " ".join((query or "").split())
+        if not text:
+            raise QueryError("the query is empty: type what you are looking for")
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}: "
+                             "keep the words that say what you need")
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise QueryError(f"k = {k!r}: ask for 1 to {MAX_K} results")
+        if mode not in MODES:
+            raise QueryError(f"mode {mode!r}: use one of {', '.join(MODES)}")
+        self.check_filters(filters)
+        return text
+
+    def check_filters(self, filters: Filters) -> None:
+        """Reject filter values that name nothing: an unknown approach, country code, type or language."""
+        known = {
+            "approach": set(load_taxonomy(self.settings.taxonomy or None).ids),
+            "country": {p.code for p in default_gazetteer().names.values() if p.kind != "region"},
+            "region": {p.code for p in default_gazetteer().names.values() if p.kind == "region"},
+            "doc_type": set(DOC_TYPES),
+        }
+        for facet, values in (("approach", filters.approach), ("country", filters.country),
+                              ("region", filters.region), ("doc_type", filters.doc_type), ("language", filters.language)):
+            allowed = known.get(facet) or set(self.store.facet_values(facet))
+            allowed |= set(self.store.facet_values(facet))
+            for value in values:
+                if value not in allowed:
+                    raise QueryError(f"unknown {facet} {value!r}; known: {', '.join(sorted(allowed)[:40])}")
+        if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
+            raise QueryError(f"year range {filters.year_from}-{filters.year_to} is empty")
+
+    # -- rankings ---------------------------------------------------------------------------------
+    def _semantic(self, vector: np.ndarray, allowed: np.ndarray | None, pool: int) -> list[tuple[int, float]]:
+        scores, ids = self.vectors.search(vector, pool, allowed)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def _keyword(self, text: str, filters: Filters, pool: int) -> list[tuple[int, float]]:
+        terms = query_terms(text)
+        return self.store.keyword_search(fts_query(terms), pool, filters, self.rules.heading_weight) if terms else []
+
+    def _fuse(self, rankings: list[tuple[float, list[tuple[int, float]]]]) -> list[tuple[int, float]]:
+        fused: Counter[int] = Counter()
+        for weight, ranking in rankings:
+            if not ranking:
+                continue
+            top, bottom = ranking[0][1], ranking[-1][1]
+            span = (top - bottom) or 1.0
+            for rank, (pid, score) in enumerate(ranking, start=1):
+                if self.rules.fusion == "score":
+                    fused[pid] += weight * (score - bottom) / span
+                else:
+                    fused[pid] += weight / (self.rules.rrf_k + rank)
+        return fused.most_common()
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters = Filters()) -> SearchResult:
+        """The k best cases for a query, each shown by its best passage, with facet counts."""
+        self.refresh()
+        text = self.validate(query, k, mode, filters)
+        with self._lock:
+            allowed = self.store.allowed_passages(filters)
+            pool = self.rules.pool
+            semantic = keyword = []
+            if mode != "keyword":
+                semantic = self._semantic(self.embedder.encode([text]), allowed, pool)
+            if mode != "semantic":
+                keyword = self._keyword(text, filters, pool)
+            if mode == "hybrid":
+                ranked = self._fuse([(self.rules.semantic_weight, semantic), (self.rules.keyword_weight, keyword)])
+            else:
+                ranked = semantic or keyword
+            return self._result(text, mode, ranked, k, semantic, keyword)
+
+    def more_like_this(self, case_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResult:
+        """Cases whose passages are closest in meaning to the given case's."""
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise QueryError(f"k = {k!r}: ask for 1 to {MAX_K} results")
+        self.refresh()
+        self.check_filters(filters)
+        with self._lock:
+            case = self.store.case(case_id)
+            ids = [pid for pid, _ in self.store.chunks(case_id=case_id)]
+            own = [self.vectors.index.reconstruct(pid) for pid in ids]
+            if not own:
+                raise NotFoundError(f"case {case_id!r} has no passages to compare")
+            centre = np.mean(own, axis=0)
+            centre = (centre / max(float(np.linalg.norm(centre)), 1e-12)).astype(np.float32)
+            ranked = [(pid, s) for pid, s in self._semantic(centre[None, :], self.store.allowed_passages(filters),
+                                                              self.rules.pool + len(ids)) if pid not in set(ids)]
+            return self._result(case.title, "semantic", ranked, k, ranked, [])
+
+    # -- results ----------------------------------------------------------------------------------
+    def _result(self, text: str, mode: str, ranked: list[tuple[int, float]], k: int,
+                semantic: list[tuple[int, float]], keyword: list[tuple[int, float]]) -> SearchResult:
+        rows = self.store.passages([pid for pid, _ in ranked])
+        best: dict[str, tuple[int, float]] = {}
+        for pid, score in ranked:
+            row = rows.get(pid)
+            if row is not None and row["case_id"] not in best:
+                best[row["case_id"]] = (pid, score)
+        cases = list(best)
+        facets_of = self.store.facets_of(cases[:max(k, self.rules.facet_cases)])
+        facets: dict[str, Counter[str]] = {}
+        for case_id in cases[:self.rules.facet_cases]:
+            for facet, values in facets_of[case_id].items():
+                facets.setdefault(facet, Counter()).update(values)
+        sem_rank = {pid: r for r, (pid, _) in enumerate(semantic, start=1)}
+        key_rank = {pid: r for r, (pid, _) in enumerate(keyword, start=1)}
+        terms = query_terms(text)
+        hits = []
+        for rank, case_id in enumerate(cases[:k], start=1):
+            pid, score = best[case_id]
+            row, tags = rows[pid], facets_of[case_id]
+            matched, shared = self._matches(row["text"], terms)
+            hits.append(Hit(
+                rank=rank, score=round(score, 6), case_id=case_id, doc_id=row["doc_id"], passage_id=pid,
+                title=row["case_title"], document_title=row["doc_title"], source=row["source"], text=row["text"],
+                start=row["start"], end=row["end"], page=row["page"], approaches=tuple(sorted(tags.get("approach", ()))),
+                countries=tuple(sorted(tags.get("country", ()))), regions=tuple(sorted(tags.get("region", ()))),
+                published=row["published"], doc_type=row["doc_type"], language=row["language"], matched=matched,
+                why=self._why(shared, sem_rank.get(pid), mode), semantic_rank=sem_rank.get(pid),
+                keyword_rank=key_rank.get(pid)))
+        return SearchResult(text, mode, tuple(hits), {f: dict(c.most_common()) for f, c in facets.items()},
+                            min(len(cases), self.rules.facet_cases))
+
+    def _stem(self, word: str) -> str:
+        if self._stemmer is None:
+            import snowballstemmer
+
+            self._stemmer = snowballstemmer.stemmer("english")
+        return self._stemmer.stemWord(word.lower())
+
+    def _matches(self, text: str, terms: list[str]) -> tuple[tuple[tuple[int, int], ...], list[str]]:
+        """Spans in text of the query's words (compared by stem) and CJK bigrams, and which terms they were."""
+        stems = {self._stem(t): t for t in terms if not _CJK.search(t)}
+        spans: list[tuple[int, int]] = []
+        shared: list[str] = []
+        for m in _WORD.finditer(text):
+            term = stems.get(self._stem(m.group()))
+            if term:
+                spans.append((m.start(), m.end()))
+                if term not in shared:
+                    shared.append(term)
+        for term in (t for t in terms if _CJK.search(t)):
+            for m in re.finditer(re.escape(term), text):
+                spans.append((m.start(), m.end()))
+                if term not in shared:
+                    shared.append(term)
+        return tuple(sorted(set(spans))), shared
+
+    @staticmethod
+    def _why(shared: list[str], semantic_rank: int | None, mode: str) -> str:
+        words = ", ".join(shared[:8])
+        if mode == "keyword":
+            return f"shares the words: {words}"
+        if semantic_rank and shared:
+            return f"close in meaning (#{semantic_rank} by meaning) and shares: {words}"
+        if semantic_rank:
+            return f"close in meaning (#{semantic_rank} by meaning); shares none of the query's words"
+        return f"shares the words: {words}" if shared else "ranked by the combined lists"
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """A hit in the JSON contract of `kb search`."""
+    data = {field: getattr(hit, field) for field in hit.__dataclass_fields__}
+    for key in ("approaches", "countries", "regions"):
+        data[key] = list(data[key])
+    data["matched"] = [list(span) for span in hit.matched]
+    return data
+
+
+def with_filters(filters: Filters, **changes: Any) -> Filters:
+    """A copy of filters with some facets replaced (tuples from any sequence)."""
+    return replace(filters, **{k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in changes.items()})

@@ -1,0 +1,77 @@
+"""Ingest throughput of the whole pipeline beside the model's raw encode throughput on the same passages.
+
+The pipeline reads, cleans, segments, embeds, tags and stores a corpus into a fresh index (no vectors
+cached); the raw figure is the model encoding exactly the same passage inputs in one call. Prints a
+table and writes results/bench_ingest.json.
+
+    .venv/bin/python scripts/bench_ingest.py [FOLDER ...]   (default: corpus/ and three shared collections)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kb.config import Settings  # noqa: E402
+from kb.embed import load_embedder  # noqa: E402
+from kb.pipeline import STORE_FILE, ingest  # noqa: E402
+from kb.store import Store  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "corpus"
+DEFAULT = [ROOT / "corpus" / "seeds", SHARED / "undp-acclabs-blogs", SHARED / "undp-fin-inclusion-toolkit",
+           SHARED / "cbec-rural-ecommerce"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT)
+    parser.add_argument("--out", default=str(ROOT / "results" / "bench_ingest.json"))
+    args = parser.parse_args()
+    settings = Settings()
+    embedder = load_embedder(settings.model)
+    embedder.encode(["warm up"])
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    try:
+        corpus = tmp / "corpus"
+        corpus.mkdir()
+        for folder in args.folders:
+            (corpus / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
+        started = time.monotonic()
+        report = ingest(corpus, tmp / "index", settings)
+        pipeline_seconds = time.monotonic() - started
+        store = Store(tmp / "index" / STORE_FILE, readonly=True)
+        inputs = [chunk.text for _, chunk in store.chunks()]  # what the pipeline embeds: the passage text
+        store.close()
+        started = time.monotonic()
+        embedder.encode(inputs)
+        raw_seconds = time.monotonic() - started
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result = {
+        "folders": [str(f) for f in args.folders], "documents": report.documents, "passages": report.passages,
+        "embedded": report.embedded, "pipeline_seconds": round(pipeline_seconds, 1),
+        "pipeline_passages_per_s": round(report.passages / pipeline_seconds, 1),
+        "raw_encode_seconds": round(raw_seconds, 1), "raw_encode_passages_per_s": round(len(inputs) / raw_seconds, 1),
+    }
+    result["ratio"] = round(result["pipeline_passages_per_s"] / result["raw_encode_passages_per_s"], 3)
+    print(f"{'documents':>9} {'passages':>8} {'pipeline s':>10} {'pipeline p/s':>12} {'raw encode s':>12} "
+          f"{'raw p/s':>8} {'ratio':>6}")
+    print(f"{result['documents']:>9} {result['passages']:>8} {result['pipeline_seconds']:>10} "
+          f"{result['pipeline_passages_per_s']:>12} {result['raw_encode_seconds']:>12} "
+          f"{result['raw_encode_passages_per_s']:>8} {result['ratio']:>6}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Search: modes, filters (true top k), facets, bad input, batch, incremental updates, Chinese, refresh."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb.cli import main
+from kb.config import Settings
+from kb.embed import load_embedder
+from kb.errors import IndexMissingError, IndexVersionError
+from kb.models import Filters
+from kb.pipeline import ingest
+from kb.search import QueryError, Searcher
+from kb.store import Store
+
+HASH = Settings(model="hash-64")
+DOCS = {
+    "tourism/homestay.md": "# Homestays in Sylhet\n\nIn Sylhet, Bangladesh, an indigenous community runs homestays for "
+                           "tourists; rural tourism income pays for school fees and the homestay owners formed a cooperative.",
+    "tourism/thai.md": "# Community-based tourism in Thailand\n\nVillages in Thailand plan community-based tourism with "
+                       "a social enterprise; tourists stay in homestays and buy crafts, and tourism income stays local.",
+    "finance/loans.md": "# Microcredit for women in Tunisia\n\nWomen craft makers in Tunisia took microcredit and small "
+                        "loans from a microfinance bank; savings groups and financial literacy classes followed the loans.",
+    "finance/wallet.md": "# Mobile money in South Sudan\n\nMobile wallets and mobile money reached traders in South Sudan; "
+                         "financial inclusion grew as the mobile wallet replaced cash and microcredit followed.",
+    "relocation/xinjiang.md": "# 易地扶贫搬迁\n\n南疆的易地扶贫搬迁安置点建设了卫星工厂，搬迁户在家门口就业。易地扶贫搬迁后续扶持，"
+                              "安置点配套扶贫车间，搬迁群众实现稳定就业。",
+    "records/cases.csv": "title,description,country\nSolar engineers,Rural women trained as solar engineers install "
+                         "solar panels and solar power in their villages; solar energy lights homes.,IND\n"
+                         "Cash transfers,Cash transfers and a social safety net pension reach poor households with "
+                         "cash assistance every month.,BRA\n",
+}
+
+
+def _write(folder: Path, docs: dict[str, str]) -> Path:
+    for rel, text in docs.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("search")
+    corpus = _write(root / "corpus", DOCS)
+    ingest(corpus, root / "index", HASH)
+    return corpus, root / "index"
+
+
+@pytest.fixture()
+def searcher(small):
+    s = Searcher(small[1], HASH)
+    yield s
+    s.close()
+
+
+def _snapshot(index: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(index.iterdir()) if p.is_file()}
+
+
+def test_each_mode_finds_the_case_that_shares_the_words(searcher):
+    for mode in ("keyword", "semantic", "hybrid"):
+        hits = searcher.search("microcredit women Tunisia", k=3, mode=mode).hits
+        assert hits[0].source == "finance/loans.md", mode
+        assert hits[0].text in hits[0].text and hits[0].start < hits[0].end
+    hit = searcher.search("microcredit women Tunisia", k=1).hits[0]
+    shown = {hit.text[s:e].lower() for s, e in hit.matched}
+    assert {"microcredit", "women", "tunisia"} <= shown
+    assert "microcredit" in hit.why and hit.countries == ("TUN",) and "finance" in hit.approaches
+
+
+def test_results_group_to_one_passage_per_case(searcher):
+    hits = searcher.search("tourism homestays", k=10).hits
+    assert len({h.case_id for h in hits}) == len(hits)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+def test_filters_give_the_true_top_k_of_the_allowed_passages(searcher, small):
+    filters = Filters(approach=("finance",))
+    hits = searcher.search("homestays tourism", k=5, mode="semantic", filters=filters).hits
+    store = Store(small[1] / "kb.sqlite", readonly=True)
+    allowed = set(store.allowed_passages(filters).tolist())
+    ids, vectors = store.all_vectors()
+    cases = {pid: c.case_id for pid, c in store.chunks()}
+    store.close()
+    query = load_embedder("hash-64").encode(["homestays tourism"])[0]
+    order = [int(i) for i in ids[np.argsort(-(vectors @ query))] if int(i) in allowed]
+    expected = list(dict.fromkeys(cases[i] for i in order))[:5]
+    assert [h.case_id for h in hits] == expected
+    assert all("finance" in h.approaches for h in hits)
+    assert all(h.countries and h.countries[0] in ("IND", "BRA", "TUN", "SSD") for h in hits)
+    only_thai = searcher.search("homestays", k=5, filters=Filters(country=("THA",))).hits
+    assert {h.source for h in only_thai} == {"tourism/thai.md"}
+    assert {h.source for h in searcher.search("tourism", filters=Filters(source=("tourism",))).hits} == {
+        "tourism/homestay.md", "tourism/thai.md"}
+
+
+def test_facet_counts_come_from_the_filtered_candidates(searcher):
+    result = searcher.search("income", k=2, filters=Filters(approach=("tourism",)))
+    assert result.facets["approach"]["tourism"] == result.candidates
+    assert set(result.facets["country"]) <= {"BGD", "THA"}
+    assert result.candidates >= len(result.hits)
+
+
+@pytest.mark.parametrize("query,k,mode,filters,message", [
+    ("", 10, "hybrid", Filters(), "empty"),
+    ("   \n ", 10, "hybrid", Filters(), "empty"),
+    ("poverty " * 1250, 10, "hybrid", Filters(), "10,000 characters"),
+    ("loans", 0, "hybrid", Filters(), "k = 0"),
+    ("loans", 1_000_000, "hybrid", Filters(), "k = 1000000"),
+    ("loans", 10, "fuzzy", Filters(), "mode 'fuzzy'"),
+    ("loans", 10, "hybrid", Filters(approach=("tourismm",)), "unknown approach 'tourismm'"),
+    ("loans", 10, "hybrid", Filters(country=("XXX",)), "unknown country 'XXX'"),
+    ("loans", 10, "hybrid", Filters(year_from=2020, year_to=2010), "2020-2010"),
+])
+def test_bad_queries_get_a_clear_message_and_change_nothing(searcher, small, query, k, mode, filters, message):
+    before = _snapshot(small[1])
+    with pytest.raises(QueryError, match=message):
+        searcher.search(query, k=k, mode=mode, filters=filters)
+    assert _snapshot(small[1]) == before
+
+
+def test_missing_or_foreign_index_is_a_clear_error(small, tmp_path):
+    with pytest.raises(IndexMissingError, match="index folder not found"):
+        Searcher(tmp_path / "none", HASH)
+    with pytest.raises(IndexVersionError, match="built with model 'hash-64'"):
+        Searcher(small[1], Settings(model="hash-32"))
+
+
+def test_cli_search_prints_the_json_contract_and_errors_without_traceback(small, capsys, monkeypatch):
+    monkeypatch.setenv("KB_MODEL", "hash-64")
+    assert main(["search", "mobile money", "--index", str(small[1]), "--json", "-k", "2"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert len(hits) == 2
+    required = {"rank", "score", "case_id", "doc_id", "title", "source", "text", "start", "end", "page",
+                "approaches", "countries"}
+    assert required <= set(hits[0]) and hits[0]["source"] == "finance/wallet.md" and hits[0]["countries"] == ["SSD"]
+    assert main(["search", " ", "--index", str(small[1])]) == 2
+    err = capsys.readouterr().err
+    assert "query is empty" in err and "Traceback" not in err
+
+
+def test_cli_batch_answers_each_line_in_order(small, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("KB_MODEL", "hash-64")
+    batch = tmp_path / "q.jsonl"
+    batch.write_text("\n".join([
+        json.dumps({"query": "solar engineers", "k": 1, "mode": "keyword"}),
+        json.dumps({"query": "loans", "k": 50, "filters": {"country": ["ZZZ"]}}),
+        json.dumps({"query": "homestays", "k": 2, "filters": {"approach": ["tourism"], "country": ["THA"]}}),
+    ]) + "\n")
+    assert main(["search", "--batch", str(batch), "--index", str(small[1])]) == 3
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [len(x) for x in lines] == [1, 0, 1]
+    assert lines[0][0]["title"] == "Solar engineers" and lines[2][0]["source"] == "tourism/thai.md"
+    assert "line 2" in err and "ZZZ" in err
+
+
+def test_adding_a_document_embeds_only_its_passages(small, tmp_path):
+    corpus = _write(tmp_path / "c", DOCS)
+    index = tmp_path / "i"
+    first = ingest(corpus, index, HASH)
+    assert first.embedded == first.passages
+    (corpus / "new.md").write_text("# Forest rangers\n\nPoor villagers became forest rangers paid by ecological compensation.")
+    second = ingest(corpus, index, HASH)
+    assert second.added == ("new.md",) and second.embedded == 1
+    hits = Searcher(index, HASH).search("forest rangers", k=1).hits
+    assert hits[0].source == "new.md" and "ecological" in hits[0].approaches
+
+
+def test_chinese_text_is_found_by_chinese_keywords(searcher):
+    hits = searcher.search("卫星工厂 就业", k=3, mode="keyword").hits
+    assert hits[0].source == "relocation/xinjiang.md"
+    assert any(hits[0].text[s:e] == "卫星" for s, e in hits[0].matched)
+    assert "relocation" in hits[0].approaches and hits[0].countries == ("CHN",)
+
+
+def test_more_like_this_leaves_out_the_case_itself(searcher):
+    case_id = searcher.search("Thailand community-based tourism", k=1).hits[0].case_id
+    similar = searcher.more_like_this(case_id, k=3).hits
+    assert case_id not in {h.case_id for h in similar}
+    assert similar[0].source == "tourism/homestay.md"
+
+
+def test_a_running_searcher_picks_up_a_new_ingest(tmp_path):
+    corpus = _write(tmp_path / "c", {k: v for k, v in DOCS.items() if k.startswith("finance")})
+    ingest(corpus, tmp_path / "i", HASH)
+    searcher = Searcher(tmp_path / "i", HASH)
+    assert searcher.search("solar engineers", k=5, mode="keyword").hits == ()
+    _write(corpus, {"records/cases.csv": DOCS["records/cases.csv"]})
+    ingest(corpus, tmp_path / "i", HASH)
+    assert searcher.search("solar engineers", k=5, mode="keyword").hits[0].title == "Solar engineers"
+    searcher.close()
+
+
+def test_real_model_finds_relocation_in_the_white_paper_by_meaning(seed_index):
+    searcher = Searcher(seed_index)
+    hits = searcher.search("moving families out of places too harsh to live in", k=5, mode="semantic").hits
+    assert any(h.source.endswith("001_eefbb86231c6afad.txt") and "relocat" in h.text for h in hits[:3])
+    designated = searcher.search("central units help designated poor counties", k=5,
+                                 filters=Filters(approach=("paired_assistance",), country=("CHN",))).hits
+    assert designated and all("paired_assistance" in h.approaches and "CHN" in h.countries for h in designated)
+    searcher.close()
