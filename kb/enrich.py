@@ -32,20 +32,28 @@ class Enricher:
         self.tagger = Tagger(taxonomy, default_gazetteer(), approach_prototypes(taxonomy, self.embedder))
         self.embedded = 0
 
+    def embed(self, segs: list[Segmented], known_vectors: KnownVectors | None = None) -> list[np.ndarray]:
+        """Vectors of each document's passages, known ones reused and the rest encoded in one call."""
+        inputs = [seg.embedding_inputs() for seg in segs]
+        keys = [[text_hash(t) for t in texts] for texts in inputs]
+        flat = [key for ks in keys for key in ks]
+        known = known_vectors(flat) if known_vectors and flat else {}
+        missing = {key: text for ks, texts in zip(keys, inputs) for key, text in zip(ks, texts) if key not in known}
+        if missing:
+            fresh = self.embedder.encode(list(missing.values()))
+            known = {**known, **dict(zip(missing, fresh))}
+        self.embedded += len(missing)
+        out = []
+        for ks in keys:
+            vectors = np.zeros((len(ks), self.embedder.dim), dtype=np.float32)
+            for i, key in enumerate(ks):
+                vectors[i] = known[key]
+            out.append(vectors)
+        return out
+
     def __call__(self, seg: Segmented, known_vectors: KnownVectors | None = None) -> tuple[np.ndarray, Tagged]:
         """Vectors of the document's passages (known ones reused) and its tags."""
-        texts = seg.embedding_inputs()
-        keys = [text_hash(t) for t in texts]
-        known = known_vectors(keys) if known_vectors else {}
-        missing = [i for i, key in enumerate(keys) if key not in known]
-        fresh = self.embedder.encode([texts[i] for i in missing]) if missing else None
-        self.embedded += len(missing)
-        vectors = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
-        for i, key in enumerate(keys):
-            if key in known:
-                vectors[i] = known[key]
-        for row, i in enumerate(missing):
-            vectors[i] = fresh[row]  # type: ignore[index]
+        vectors = self.embed([seg], known_vectors)[0]
         return vectors, self.tagger.tag(seg, vectors)
 
 

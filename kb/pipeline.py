@@ -29,6 +29,7 @@ from kb.errors import IndexBusyError, IndexMissingError, IndexVersionError, Inge
 from kb.enrich import Enricher
 from kb.index import VectorIndex
 from kb.ingest import read_file
+from kb.models import Segmented
 from kb.prepare import content_hash, prepare
 from kb.store import Store
 from kb.tag import case_facets
@@ -38,6 +39,8 @@ FORMAT_VERSION = 2
 STORE_FILE = "kb.sqlite"
 MANIFEST_FILE = "manifest.json"
 VECTORS_PREFIX = "vectors-"
+# Passages embedded per model call across documents: small documents alone make small, padded batches.
+EMBED_BATCH = 256
 # The code and data that shape stored text, vectors and tags; a change to any of it re-processes every file.
 _SHAPING_MODULES = ("clean.py", "segment.py", "metadata.py", "prepare.py", "ingest", "tag.py", "gazetteer.py",
                     "taxonomy.py", "tokens.py", "data", "models.py", "enrich.py", "store.py")
@@ -171,15 +174,21 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                 store.set_meta("dim", str(enrich.embedder.dim))
                 for source in removed:
                     store.remove(source)
+                batch: list[tuple[str, Segmented]] = []
+
+                def flush() -> None:
+                    """Embed the waiting documents in one call (fuller model batches), then tag and store each."""
+                    for (source, seg), vectors in zip(batch, enrich.embed([seg for _, seg in batch], store.cached_vectors)):
+                        tagged = enrich.tagger.tag(seg, vectors)
+                        (updated if source in stored else added).append(source)
+                        store.put(seg, vectors, tagged, case_facets(seg, tagged))
+                    batch.clear()
+
                 for n, (path, source, digest) in enumerate(todo, start=1):
                     if progress:
                         progress(n, len(todo), source)
                     try:
-                        raw, data = read_file(path, source, settings)
-                        if content_hash(data) != digest:
-                            raise IngestError(source, "file changed while it was being read")
-                        seg = prepare(raw, digest, settings)
-                        vectors, tagged = enrich(seg, store.cached_vectors)
+                        batch.append((source, _read_and_prepare(path, source, digest, settings)))
                     except IngestError as exc:
                         skipped.append((source, exc.reason))
                         if source in stored:
@@ -189,8 +198,9 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                     except (MemoryError, RecursionError) as exc:
                         skipped.append((source, f"too large or too deeply nested to process ({type(exc).__name__})"))
                         continue
-                    (updated if source in stored else added).append(source)
-                    store.put(seg, vectors, tagged, case_facets(seg, tagged))
+                    if sum(len(seg.chunks) for _, seg in batch) >= EMBED_BATCH:
+                        flush()
+                flush()
                 store.set_skipped(sorted(skipped))
                 store.prune_embeddings()
                 _write_vectors(index, store, settings)
@@ -203,6 +213,13 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
         report = _report(live, files, added, updated, removed, unchanged, skipped, started, enrich.embedded)
         _write_manifest(index, corpus, print_, report, settings)
         return report
+
+
+def _read_and_prepare(path: Path, source: str, digest: str, settings: Settings) -> Segmented:
+    raw, data = read_file(path, source, settings)
+    if content_hash(data) != digest:
+        raise IngestError(source, "file changed while it was being read")
+    return prepare(raw, digest, settings)
 
 
 def _same_embedder(live: Path, name: str) -> bool:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -116,27 +117,35 @@ class CueMatcher:
     """Finds the taxonomy's cue phrases in a passage, on word stems, skipping negated ones."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
-        import snowballstemmer
-        import spacy
-
-        self._tokenizers = {lang: spacy.blank(lang).tokenizer for lang in _STEMMER_NAMES}
-        self._stemmers = {lang: snowballstemmer.stemmer(name) for lang, name in _STEMMER_NAMES.items()}
+        self.taxonomy = taxonomy
+        self._tokenizers: dict[str, Any] = {}
+        self._stemmers: dict[str, Any] = {}
         self._stem_cache: dict[str, dict[str, str]] = {lang: {} for lang in _STEMMER_NAMES}
+        # Built per language on first use: most corpora never need the Spanish or French tables.
         self._patterns: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
-        for lang in _STEMMER_NAMES:
+        zh = [(cue, a.id) for a in taxonomy.approaches for cue in a.cues_for("zh")]
+        zh.sort(key=lambda e: -len(e[0]))
+        self._zh_ids = dict(zh)
+        self._zh = re.compile("|".join(re.escape(c) for c, _ in zh)) if zh else None
+
+    def _language(self, lang: str) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+        """The cue table of a language: first stem -> (stems, approach), longest cue first."""
+        if lang not in self._patterns:
+            import snowballstemmer  # uses PyStemmer's C code when it is installed
+            import spacy
+
+            self._tokenizers[lang] = spacy.blank(lang).tokenizer
+            self._stemmers[lang] = snowballstemmer.stemmer(_STEMMER_NAMES[lang])
             table: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
-            for approach in taxonomy.approaches:
+            for approach in self.taxonomy.approaches:
                 for cue in approach.cues_for(lang):
                     stems = tuple(s for s, _, _ in self._tokens(cue, lang))
                     if stems:
                         table[stems[0]].append((stems, approach.id))
             for entries in table.values():
-                entries.sort(key=lambda e: -len(e[0]))  # longest cue first
+                entries.sort(key=lambda e: -len(e[0]))
             self._patterns[lang] = dict(table)
-        zh = [(cue, a.id) for a in taxonomy.approaches for cue in a.cues_for("zh")]
-        zh.sort(key=lambda e: -len(e[0]))
-        self._zh_ids = dict(zh)
-        self._zh = re.compile("|".join(re.escape(c) for c, _ in zh)) if zh else None
+        return self._patterns[lang]
 
     def _stem(self, word: str, lang: str) -> str:
         cache = self._stem_cache[lang]
@@ -159,8 +168,8 @@ class CueMatcher:
         """Cue hits in text, longest cue first at each word, not preceded by a negation."""
         if lang == "zh":
             return self._find_zh(text)
+        patterns = self._language(lang)
         tokens = self._tokens(text, lang)
-        patterns = self._patterns.get(lang, {})
         negators = {self._stem(n, lang) for n in _NEGATORS[lang]}
         hits: list[CueHit] = []
         i = 0
