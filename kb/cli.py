@@ -99,6 +99,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     store = open_store(args.index)
     try:
         stats = store.stats()
+        for facet in ("approach", "country", "region", "year"):
+            stats[f"cases_by_{facet}"] = store.facet_values(facet)
         stats["skipped_files"] = [{"source": s, "reason": r} for s, r in store.skipped()]
     finally:
         store.close()
@@ -107,8 +109,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     else:
         print(f"{stats['documents']} documents, {stats['cases']} cases, {stats['passages']} passages, "
               f"{stats['skipped']} skipped files")
-        for key in ("documents_by_type", "documents_by_language", "documents_by_format", "passages_by_type"):
-            print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in stats[key].items()))
+        for key in ("documents_by_type", "documents_by_language", "documents_by_format", "passages_by_type",
+                    "cases_by_approach", "cases_by_country", "cases_by_region"):
+            print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in list(stats[key].items())[:25]))
     return EXIT_OK
 
 

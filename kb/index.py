@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,15 +15,6 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 # A filter that leaves at most this many passages is searched exactly, whatever the index kind.
 EXACT_SUBSET_MAX = 50_000
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    """What the manifest records about a vector index."""
-
-    kind: str
-    count: int
-    dim: int
 
 
 class VectorIndex:
@@ -71,11 +61,6 @@ class VectorIndex:
         import faiss
 
         faiss.write_index(self.index, str(path))
-
-    @property
-    def info(self) -> IndexInfo:
-        """Kind, size and dimension."""
-        return IndexInfo(self.kind, int(self.index.ntotal), int(self.index.d))
 
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of the k best passages per query; with `allowed`, only among those ids.

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-
 import kb
 from kb.config import Settings
 from kb.corpus import hash_file, walk_corpus

@@ -7,11 +7,13 @@ Facet counts are taken over the cases of the same filtered candidate list the re
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,9 @@ class SearchRules:
     keyword_weight: float = 1.3
     # Weight of a passage's document and case titles in BM25, beside 1.0 for its own text.
     heading_weight: float = 0.3
+    # Query words found in more than this share of passages are left out of the keyword search when rarer
+    # words remain: BM25 gives them almost no weight, yet scoring every passage they match is most of its cost.
+    common_share: float = 0.2
     facet_cases: int = 200
 
 
@@ -79,9 +84,12 @@ class Searcher:
         self._lock = threading.RLock()
         self._embedder: Embedder | None = None
         self._stemmer: Any = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword")
         self._open()
 
     def _open(self) -> None:
+        # The stamp is taken before opening: a swap in between then shows at the next refresh.
+        stamp = self._store_stamp()
         store = open_store(self.index_dir)
         try:
             built_with = store.get_meta("embedder")
@@ -101,19 +109,22 @@ class Searcher:
             raise
         self.store: Store = store
         self.vectors = vectors
-        self._stamp = self._store_stamp()
+        self._known: dict[str, set[str]] = {}
+        self._allowed_cache: dict[Filters, np.ndarray | None] = {}
+        self._df: dict[str, int] = {}
+        self._stamp = stamp
 
     def _store_stamp(self) -> tuple[int, int]:
-        st = os.stat(self.index_dir / STORE_FILE)
+        try:
+            st = os.stat(self.index_dir / STORE_FILE)
+        except FileNotFoundError:
+            return (0, 0)  # open_store then says what is missing
         return st.st_ino, st.st_mtime_ns
 
     def refresh(self) -> bool:
         """Reopen the index if an ingest has replaced it since; True when it did."""
         with self._lock:
-            try:
-                if self._store_stamp() == self._stamp:
-                    return False
-            except FileNotFoundError:
+            if self._store_stamp() in (self._stamp, (0, 0)):
                 return False
             old = self.store
             self._open()
@@ -121,7 +132,8 @@ class Searcher:
             return True
 
     def close(self) -> None:
-        """Close the store."""
+        """Close the store and the keyword worker."""
+        self._pool.shutdown(wait=True)
         self.store.close()
 
     @property
@@ -149,21 +161,39 @@ class Searcher:
 
     def check_filters(self, filters: Filters) -> None:
         """Reject filter values that name nothing: an unknown approach, country code, type or language."""
-        known = {
-            "approach": set(load_taxonomy(self.settings.taxonomy or None).ids),
-            "country": {p.code for p in default_gazetteer().names.values() if p.kind != "region"},
-            "region": {p.code for p in default_gazetteer().names.values() if p.kind == "region"},
-            "doc_type": set(DOC_TYPES),
-        }
-        for facet, values in (("approach", filters.approach), ("country", filters.country),
-                              ("region", filters.region), ("doc_type", filters.doc_type), ("language", filters.language)):
-            allowed = known.get(facet) or set(self.store.facet_values(facet))
-            allowed |= set(self.store.facet_values(facet))
+        for facet in ("approach", "country", "region", "doc_type", "language"):
+            values = getattr(filters, facet)
+            if not values:
+                continue
+            allowed = self._known_values(facet)
             for value in values:
                 if value not in allowed:
-                    raise QueryError(f"unknown {facet} {value!r}; known: {', '.join(sorted(allowed)[:40])}")
+                    close = difflib.get_close_matches(value, sorted(allowed), n=3, cutoff=0.5)
+                    hint = f"did you mean {', '.join(close)}?" if close else f"{len(allowed)} values are known"
+                    raise QueryError(f"unknown {facet} {value!r}: {hint}")
         if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
             raise QueryError(f"year range {filters.year_from}-{filters.year_to} is empty")
+
+    def _known_values(self, facet: str) -> set[str]:
+        """Values a filter may name: the taxonomy's ids, ISO3 codes, region ids, types, and what the index has."""
+        if facet not in self._known:
+            gazetteer = default_gazetteer()
+            known = {
+                "approach": set(load_taxonomy(self.settings.taxonomy or None).ids),
+                "country": {p.code for p in gazetteer.names.values() if p.kind != "region"},
+                "region": {p.code for p in gazetteer.names.values() if p.kind == "region"},
+                "doc_type": set(DOC_TYPES),
+            }.get(facet, set())
+            self._known[facet] = known | set(self.store.facet_values(facet))
+        return self._known[facet]
+
+    def _allowed(self, filters: Filters) -> np.ndarray | None:
+        """The passages a filter allows, kept for the next queries: users change queries more than filters."""
+        if filters not in self._allowed_cache:
+            if len(self._allowed_cache) >= 32:
+                self._allowed_cache.pop(next(iter(self._allowed_cache)))
+            self._allowed_cache[filters] = self.store.allowed_passages(filters)
+        return self._allowed_cache[filters]
 
     # -- rankings ---------------------------------------------------------------------------------
     def _semantic(self, vector: np.ndarray, allowed: np.ndarray | None, pool: int) -> list[tuple[int, float]]:
@@ -172,7 +202,20 @@ class Searcher:
 
     def _keyword(self, text: str, filters: Filters, pool: int) -> list[tuple[int, float]]:
         terms = query_terms(text)
-        return self.store.keyword_search(fts_query(terms), pool, filters, self.rules.heading_weight) if terms else []
+        if not terms:
+            return []
+        if self.rules.common_share < 1.0 and len(terms) > 1:
+            df = {t: self._document_frequency(t) for t in terms}
+            limit = self.rules.common_share * max(self._document_frequency(""), 1)
+            terms = [t for t in terms if df[t] <= limit] or [min(terms, key=df.__getitem__)]
+        return self.store.keyword_search(fts_query(terms), pool, filters, self.rules.heading_weight)
+
+    def _document_frequency(self, term: str) -> int:
+        """Passages holding a term ('' for all passages), counted once per index generation."""
+        if term not in self._df:
+            self._df[term] = (self.store.keyword_count(fts_query([term])) if term
+                              else int(self.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0]))
+        return self._df[term]
 
     def _fuse(self, rankings: list[tuple[float, list[tuple[int, float]]]]) -> list[tuple[int, float]]:
         fused: Counter[int] = Counter()
@@ -193,13 +236,17 @@ class Searcher:
         self.refresh()
         text = self.validate(query, k, mode, filters)
         with self._lock:
-            allowed = self.store.allowed_passages(filters)
+            allowed = self._allowed(filters)
             pool = self.rules.pool
-            semantic = keyword = []
+            semantic: list[tuple[int, float]] = []
+            keyword: list[tuple[int, float]] = []
+            # The keyword search runs beside the query's encoding: SQLite and torch both release the GIL,
+            # so hybrid costs little more than semantic alone.
+            pending = self._pool.submit(self._keyword, text, filters, pool) if mode != "semantic" else None
             if mode != "keyword":
                 semantic = self._semantic(self.embedder.encode([text]), allowed, pool)
-            if mode != "semantic":
-                keyword = self._keyword(text, filters, pool)
+            if pending is not None:
+                keyword = pending.result()
             if mode == "hybrid":
                 ranked = self._fuse([(self.rules.semantic_weight, semantic), (self.rules.keyword_weight, keyword)])
             else:
@@ -220,7 +267,7 @@ class Searcher:
                 raise NotFoundError(f"case {case_id!r} has no passages to compare")
             centre = np.mean(own, axis=0)
             centre = (centre / max(float(np.linalg.norm(centre)), 1e-12)).astype(np.float32)
-            ranked = [(pid, s) for pid, s in self._semantic(centre[None, :], self.store.allowed_passages(filters),
+            ranked = [(pid, s) for pid, s in self._semantic(centre[None, :], self._allowed(filters),
                                                               self.rules.pool + len(ids)) if pid not in set(ids)]
             return self._result(case.title, "semantic", ranked, k, ranked, [])
 
@@ -234,11 +281,8 @@ class Searcher:
             if row is not None and row["case_id"] not in best:
                 best[row["case_id"]] = (pid, score)
         cases = list(best)
-        facets_of = self.store.facets_of(cases[:max(k, self.rules.facet_cases)])
-        facets: dict[str, Counter[str]] = {}
-        for case_id in cases[:self.rules.facet_cases]:
-            for facet, values in facets_of[case_id].items():
-                facets.setdefault(facet, Counter()).update(values)
+        facets_of = self.store.facets_of(cases[:k])
+        facets = self.store.facet_counts(cases[:self.rules.facet_cases])
         sem_rank = {pid: r for r, (pid, _) in enumerate(semantic, start=1)}
         key_rank = {pid: r for r, (pid, _) in enumerate(keyword, start=1)}
         terms = query_terms(text)
@@ -255,8 +299,7 @@ class Searcher:
                 published=row["published"], doc_type=row["doc_type"], language=row["language"], matched=matched,
                 why=self._why(shared, sem_rank.get(pid), mode), semantic_rank=sem_rank.get(pid),
                 keyword_rank=key_rank.get(pid)))
-        return SearchResult(text, mode, tuple(hits), {f: dict(c.most_common()) for f, c in facets.items()},
-                            min(len(cases), self.rules.facet_cases))
+        return SearchResult(text, mode, tuple(hits), facets, min(len(cases), self.rules.facet_cases))
 
     def _stem(self, word: str) -> str:
         if self._stemmer is None:
@@ -302,8 +345,3 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         data[key] = list(data[key])
     data["matched"] = [list(span) for span in hit.matched]
     return data
-
-
-def with_filters(filters: Filters, **changes: Any) -> Filters:
-    """A copy of filters with some facets replaced (tuples from any sequence)."""
-    return replace(filters, **{k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in changes.items()})

@@ -39,6 +39,9 @@ def test_stats_and_show_json(built, capsys):
     stats = json.loads(capsys.readouterr().out)
     assert stats["documents"] == 5 and stats["cases"] > 40 and stats["passages"] > 200
     assert stats["documents_by_type"]["white_paper"] == 1 and stats["documents_by_language"] == {"en": 5}
+    # Every seed case is about China, and the counts an analyst reads come from the stored tags.
+    assert stats["cases_by_country"]["CHN"] == stats["cases"]
+    assert stats["cases_by_approach"]["paired_assistance"] >= 5
     assert main(["docs", "--index", str(index), "--json"]) == 0
     docs = json.loads(capsys.readouterr().out)
     paper = next(d for d in docs if d["source"] == f"seeds/{WHITE_PAPER}")
@@ -50,6 +53,8 @@ def test_stats_and_show_json(built, capsys):
     assert case["title"].startswith("(1) Accurate identification")
     assert case["heading_path"][0] == "3. Implement targeted poverty alleviation strategy"
     assert case["passages"] and all(case["text"].find(p["text"]) >= 0 for p in case["passages"])
+    assert "governance_targeting" in {a["id"] for a in case["tags"]["approaches"]}
+    assert case["document_tags"]["countries"][0]["iso3"] == "CHN"
 
 
 def test_errors_name_the_index_or_case(built, tmp_path, capsys):
