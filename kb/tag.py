@@ -305,15 +305,12 @@ class Tagger:
         """ISO3 codes named by a country column or metadata value ('ETH,DJI', 'Republic of Uganda')."""
         codes: list[str] = []
         for value in values:
-            cells = [value] + re.split(r"[;,|/]", value)
+            # A whole cell that names a place wins; otherwise it is a list ("ETH,DJI,NGA").
+            cells = [value] if self.gazetteer.lookup(value) else re.split(r"[;,|/]", value)
             for cell in cells:
                 place = self.gazetteer.lookup(cell) if cell.strip() else None
                 if place and place.kind != "region" and place.code not in codes:
                     codes.append(place.code)
-                    if cell is value:
-                        break
-            else:
-                continue
         return tuple(codes)
 
     # -- documents --------------------------------------------------------------------------------

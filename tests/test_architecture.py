@@ -34,8 +34,7 @@ def _kb_imports(path: Path) -> set[str]:
 
 def test_every_module_has_a_layer_and_imports_point_down():
     modules = sorted(KB.rglob("*.py"))
-    assert {_module_name(p) for p in modules} == set(LAYERS) - {"kb.search"} or \
-        {_module_name(p) for p in modules} == set(LAYERS)
+    assert {_module_name(p) for p in modules} == set(LAYERS)
     for path in modules:
         name = _module_name(path)
         for imported in _kb_imports(path):
