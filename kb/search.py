@@ -213,8 +213,7 @@ class Searcher:
     def _document_frequency(self, term: str) -> int:
         """Passages holding a term ('' for all passages), counted once per index generation."""
         if term not in self._df:
-            self._df[term] = (self.store.keyword_count(fts_query([term])) if term
-                              else int(self.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0]))
+            self._df[term] = self.store.keyword_count(fts_query([term])) if term else self.store.stats()["passages"]
         return self._df[term]
 
     def _fuse(self, rankings: list[tuple[float, list[tuple[int, float]]]]) -> list[tuple[int, float]]:

@@ -347,19 +347,19 @@ class Tagger:
 def case_facets(seg: Segmented, tagged: Tagged | None) -> list[tuple[str, str, str]]:
     """(case_id, facet, value) rows: a case's own tags, plus its document's unless the document is a table."""
     doc = seg.document
-    inherited = [] if doc.doc_type == "record" or tagged is None else list(tagged.document)
+    # What every case takes from its document, decided once: its approaches and focus countries, not the
+    # countries it only mentions (a passing mention does not make each case about that country).
+    inherited: list[tuple[str, str]] = []
+    if tagged is not None and doc.doc_type != "record":
+        inherited = [(t.kind, t.value) for t in tagged.document if t.kind != "country" or t.role == "focus"]
     by_case = dict(tagged.cases) if tagged else {}
     collection = doc.source.split("/", 1)[0] if "/" in doc.source else "."
     rows: set[tuple[str, str, str]] = set()
     for case in seg.cases:
-        fields = dict(case.fields)
-        year = (fields.get("date") or doc.published or "")[:4]
-        common = [("doc_type", doc.doc_type), ("language", doc.language), ("collection", collection)]
+        year = (dict(case.fields).get("date") or doc.published or "")[:4]
+        values = [("doc_type", doc.doc_type), ("language", doc.language), ("collection", collection)]
         if year.isdigit():
-            common.append(("year", year))
-        for tag in list(by_case.get(case.case_id, ())) + inherited:
-            if tag.kind == "country" and tag in inherited and tag.role != "focus":
-                continue  # a document's passing mention does not make each of its cases about that country
-            common.append((tag.kind, tag.value))
-        rows.update((case.case_id, facet, value) for facet, value in common)
+            values.append(("year", year))
+        values += [(t.kind, t.value) for t in by_case.get(case.case_id, ())] + inherited
+        rows.update((case.case_id, facet, value) for facet, value in values)
     return sorted(rows)
