@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 INDEX ?= index
 PORT ?= 8501
 
-.PHONY: run test install index clean
+.PHONY: run test install index browser clean
 
 run: index
 	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT) \
@@ -17,8 +17,15 @@ run: index
 index: install
 	$(BIN)/kb ingest corpus --index $(INDEX) || [ $$? -eq 3 ]
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium through its ChromeDriver; installed once, when missing.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji >/dev/null; }
 
 install: $(STAMP)
 

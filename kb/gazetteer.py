@@ -176,6 +176,11 @@ def _spacy_ner() -> Callable[[str], list[tuple[int, int, str]]]:
     return ner
 
 
+def named_entities(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, spaCy label) of the named entities of an English text."""
+    return _spacy_ner()(text)
+
+
 @lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
     """The shipped gazetteer: pycountry's names, kb/data/places.tsv and kb/data/regions.tsv."""

@@ -13,7 +13,7 @@ import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -269,6 +269,21 @@ class Searcher:
             ranked = [(pid, s) for pid, s in self._semantic(centre[None, :], self._allowed(filters),
                                                               self.rules.pool + len(ids)) if pid not in set(ids)]
             return self._result(case.title, "semantic", ranked, k, ranked, [])
+
+    def relaxations(self, query: str, mode: str, filters: Filters) -> list[tuple[str, int]]:
+        """For a search that found nothing: each filter in use, and how many cases it finds without that filter."""
+        out = []
+        for facet in ("approach", "country", "region", "doc_type", "language", "source", "years"):
+            if facet == "years":
+                if filters.year_from is None and filters.year_to is None:
+                    continue
+                looser = replace(filters, year_from=None, year_to=None)
+            elif getattr(filters, facet):
+                looser = replace(filters, **{facet: ()})
+            else:
+                continue
+            out.append((facet, self.search(query, 1, mode, looser).candidates))
+        return out
 
     # -- results ----------------------------------------------------------------------------------
     def _result(self, text: str, mode: str, ranked: list[tuple[int, float]], k: int,

@@ -356,3 +356,30 @@ class Store:
         return {r[0]: r[1] for r in self.db.execute(
             "SELECT value, COUNT(*) FROM case_facets WHERE facet = ? GROUP BY value ORDER BY COUNT(*) DESC", (facet,))}
 
+
+    # -- analysis ---------------------------------------------------------------------------------
+    def case_ids(self, f: Filters) -> list[str]:
+        """Every case a filter allows, in document order."""
+        sql, args = self._case_filter(f)
+        return [r[0] for r in self.db.execute(sql + " ORDER BY doc_id, ordinal", args)]
+
+    def cross_counts(self, first: str, second: str, case_ids: list[str] | None = None) -> list[tuple[str, str, int]]:
+        """(value of first, value of second, cases having both), over the given cases or all of them."""
+        sql = ("SELECT a.value, b.value, COUNT(*) FROM case_facets a JOIN case_facets b USING (case_id) "
+               "WHERE a.facet = ? AND b.facet = ?")
+        args: list[Any] = [first, second]
+        if case_ids is not None:
+            if not case_ids:
+                return []
+            sql += f" AND a.case_id IN ({','.join('?' * len(case_ids))})"
+            args += case_ids
+        return [(r[0], r[1], r[2]) for r in self.db.execute(sql + " GROUP BY a.value, b.value", args)]
+
+    def case_vectors(self, case_id: str) -> tuple[list[int], np.ndarray]:
+        """(passage ids, vectors) of one case's passages, in order."""
+        rows = self.db.execute(
+            "SELECT k.chunk_id, e.vector FROM chunks k JOIN embeddings e ON e.text_hash = k.text_hash "
+            "WHERE k.case_id = ? ORDER BY k.chunk_id", (case_id,)).fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return [r[0] for r in rows], np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])

@@ -1,0 +1,75 @@
+"""Comparison of cases: key figures with their sentences, actors, alike passages and differences."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.compare import CompareError, actors, compare, comparison_table, key_figures
+from kb.pipeline import open_store
+
+
+def test_key_figures_finds_amounts_people_and_shares_with_their_sentence():
+    text = ("The fund lent US$ 3.2 million to 12,500 rural households in 2019. "
+            "Repayment stayed at 97% over five years. In 2015 households were first surveyed. "
+            "The county spent 155 billion yuan on roads. 2.3 million poor people left poverty.")
+    figures = key_figures(text)
+    found = [(f.kind, f.value) for f in figures]
+    assert found == [("money", "US$ 3.2 million"), ("reach", "12,500 rural households"), ("share", "97%"),
+                     ("money", "155 billion yuan"), ("reach", "2.3 million poor people")]
+    assert figures[0].sentence == "The fund lent US$ 3.2 million to 12,500 rural households in 2019."
+    assert figures[2].sentence == "Repayment stayed at 97% over five years."
+
+
+def test_key_figures_skip_years_glued_to_numbers():
+    # Machine-translated text glues a year to a share ("reached 94 in 2020.8%"); neither is a count.
+    assert key_figures("The rate reached 94 in 2020.8%. In 2015 households moved.") == ()
+
+
+def test_actors_keeps_named_organisations_and_drops_fragments_and_countries():
+    text = ("The Development and Reform Commission and the Ministry of Water Resources funded wells. "
+            "The Development and Reform Commission also paid for roads with IFAD. China and Kenya took part.")
+    found = actors(text, "en")
+    assert found[0] == "Development and Reform Commission"
+    assert "Ministry of Water Resources" in found
+    assert "Reform Commission" not in found
+    assert not {"China", "Kenya"} & set(found)
+
+
+def test_compare_refuses_too_few_too_many_and_repeated_cases(seed_index):
+    store = open_store(seed_index)
+    ids = [c.case_id for c in store.cases()][:5]
+    try:
+        with pytest.raises(CompareError, match="2 to 4"):
+            compare(store, ids[:1])
+        with pytest.raises(CompareError, match="2 to 4"):
+            compare(store, ids)
+        with pytest.raises(CompareError, match="twice"):
+            compare(store, [ids[0], ids[0]])
+    finally:
+        store.close()
+
+
+def test_compare_two_seed_cases(seed_index):
+    store = open_store(seed_index)
+    try:
+        cases = {c.title: c.case_id for c in store.cases()}
+        living = next(v for k, v in cases.items() if k.startswith("(1) The living standards of the poor"))
+        areas = next(v for k, v in cases.items() if k.startswith("Strengthen the ability of follow-up development"))
+        comparison = compare(store, [living, areas])
+    finally:
+        store.close()
+    first, second = comparison.profiles
+    assert first.year == "2021" and first.countries[0] == "CHN"
+    assert any(f.value == "6,079 yuan" for f in first.figures)
+    assert any(f.value == "155 billion yuan" and "Ministry of Transport" in f.sentence for f in second.figures)
+    assert "Ministry of Transport" in second.actors
+    # Both speak of drinking water projects: that pair of passages is among the most alike.
+    assert comparison.alike and all(p.case_a == living and p.case_b == areas for p in comparison.alike)
+    assert any("drinking water" in p.text_a and "water" in p.text_b.lower() for p in comparison.alike)
+    only = dict(comparison.only)
+    assert "actor: Ministry of Transport" in only[areas]
+    header, rows = comparison_table(comparison)
+    assert header[1].startswith("(1) The living standards") and len(header) == 3
+    table = {row[0]: row[1:] for row in rows}
+    assert table["Case id"] == [living, areas]
+    assert "155 billion yuan" in table["Money amounts"][1]

@@ -1,0 +1,111 @@
+"""Collections kept across restarts, course packs with citations, and spreadsheet-safe tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from docx import Document as Docx
+
+from kb.collections import CollectionError, Collections, Excerpt
+from kb.errors import NotFoundError
+from kb.export import citation, course_pack_docx, course_pack_markdown, excerpt_of, md_escape, safe_cell, table_csv
+from kb.pipeline import open_store
+
+
+def _excerpt(case_id: str, text: str = "Women's groups ran the savings scheme.", **kw) -> Excerpt:
+    fields = dict(title=f"Case {case_id}", heading_path=("Report", f"Case {case_id}"), document_title="Report",
+                  publisher="IFAD", published="2019-05-01", page=12, source="ifad/report.pdf", excerpt=text)
+    fields.update(kw)
+    return Excerpt(case_id, **fields)
+
+
+def test_collections_keep_order_notes_and_survive_reopening(tmp_path):
+    coll = Collections(tmp_path)
+    cid = coll.create("  Module 3:   finance ")
+    assert coll.names() == {cid: "Module 3: finance"}
+    with pytest.raises(CollectionError, match="exists already"):
+        coll.create("Module 3: finance")
+    with pytest.raises(CollectionError, match="1 to 120"):
+        coll.create("   ")
+    for case_id in ("a-1", "b-2", "c-3"):
+        assert coll.add(cid, _excerpt(case_id))
+    assert not coll.add(cid, _excerpt("b-2"))  # already there: not added twice
+    coll.move(cid, "c-3", -2)
+    coll.move(cid, "a-1", 5)  # past the end: stops at the end
+    coll.set_note(cid, "b-2", "Use in the group exercise")
+    with pytest.raises(NotFoundError, match="'z-9'"):
+        coll.set_note(cid, "z-9", "x")
+
+    again = Collections(tmp_path).get(cid)  # a new process sees the same
+    assert [i.excerpt.case_id for i in again.items] == ["c-3", "b-2", "a-1"]
+    assert again.items[1].note == "Use in the group exercise"
+    assert again.items[0].excerpt.heading_path == ("Report", "Case c-3")
+    coll.remove(cid, "b-2")
+    assert [i.excerpt.case_id for i in coll.get(cid).items] == ["c-3", "a-1"]
+    coll.delete(cid)
+    assert coll.names() == {}
+
+
+def test_citation_names_title_publisher_date_section_page_and_source():
+    text = citation(_excerpt("a-1"))
+    assert text == ("Case a-1. In: Report. IFAD, 2019-05-01. section Report › Case a-1, page 12. "
+                    "source: ifad/report.pdf.")
+    bare = citation(_excerpt("a-1", publisher=None, published=None, page=None, heading_path=("Report",),
+                             title="Report"))
+    assert bare == "Report. no publisher or date given. source: ifad/report.pdf."
+
+
+def test_course_pack_markdown_has_every_excerpt_note_and_citation_in_order(tmp_path):
+    coll = Collections(tmp_path)
+    cid = coll.create("Finance")
+    coll.add(cid, _excerpt("a-1", "First text with [a link](javascript:alert(1)) and <b>bold</b>."))
+    coll.add(cid, _excerpt("b-2", "Second text."), note="Discuss *why* it worked")
+    pack = course_pack_markdown(coll.get(cid), today=date(2026, 11, 24))
+    assert pack.startswith("# Finance\n\nCourse pack of 2 cases, exported 2026-11-24.")
+    assert pack.index("## 1. Case a\\-1") < pack.index("## 2. Case b\\-2")
+    assert "> First text with \\[a link\\]\\(javascript\\:alert\\(1\\)\\) and \\<b\\>bold\\</b\\>\\." in pack
+    assert "*Note:* Discuss \\*why\\* it worked" in pack
+    assert pack.count("Source: Case") == 2 and "ifad/report\\.pdf" in pack
+
+
+def test_course_pack_docx_reads_back_with_citations(tmp_path):
+    coll = Collections(tmp_path)
+    cid = coll.create("Finance")
+    coll.add(cid, _excerpt("a-1", "Para one.\n\nPara two with a \x0b control character."), note="Key case")
+    doc = Docx(io.BytesIO(course_pack_docx(coll.get(cid))))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "Finance"
+    assert "1. Case a-1" in texts and "Note: Key case" in texts
+    assert "Para one." in texts and "Para two with a  control character." in texts
+    assert any(t.startswith("Source: Case a-1. In: Report. IFAD, 2019-05-01") for t in texts)
+
+
+def test_tables_neutralise_spreadsheet_formulas():
+    assert [safe_cell(v) for v in ("=1+1", "+SUM(A1)", "-2", "@cmd", "plain", None, 3)] == \
+        ["'=1+1", "'+SUM(A1)", "'-2", "'@cmd", "plain", "", "3"]
+    rows = list(csv.reader(io.StringIO(table_csv(["=title"], [['=HYPERLINK("http://x")'], ["ok, with comma"]]))))
+    assert rows == [["'=title"], ["'=HYPERLINK(\"http://x\")"], ["ok, with comma"]]
+
+
+def test_md_escape_leaves_no_markup():
+    assert md_escape("<script>**x**[l](u):red[y]") == "\\<script\\>\\*\\*x\\*\\*\\[l\\]\\(u\\)\\:red\\[y\\]"
+
+
+def test_excerpt_of_a_seed_case_keeps_its_citation(seed_index):
+    store = open_store(seed_index)
+    try:
+        case = next(c for c in store.cases() if c.title.startswith("(1) Accurate identification"))
+        whole = excerpt_of(store, case.case_id, limit=400)
+        first = store.chunks(case_id=case.case_id)[0][1]
+        pid, chunk = store.chunks(case_id=case.case_id)[1]
+        one = excerpt_of(store, case.case_id, passage_id=pid)
+    finally:
+        store.close()
+    assert whole.heading_path[-1] == case.title and whole.source.startswith("seeds/001_")
+    assert whole.publisher == "Xinhua News Agency" and whole.published == "2021-04-06"
+    assert len(whole.excerpt) <= 400 + len(" …")
+    assert whole.excerpt[:60] == first.text[:60]
+    assert one.excerpt == chunk.text

@@ -1,0 +1,71 @@
+"""Comparison of 2 to 4 cases side by side, with alike passages, differences and a table to export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kb.compare import FIGURE_KINDS, MAX_CASES, MIN_CASES, compare, comparison_table
+from kb.errors import KBError
+from kb.export import md_escape, table_csv, table_markdown
+from views import common
+
+
+def render() -> None:
+    """The comparison page."""
+    common.flash()
+    with common.store() as s:
+        cases = {c.case_id: c for c in s.cases()}
+        docs = {d["doc_id"]: d["title"] for d in s.documents()}
+        chosen = [c for c in st.session_state.get("cmp") or [] if c in cases]
+        st.session_state["cmp"] = chosen
+        st.multiselect(f"Cases to compare ({MIN_CASES} to {MAX_CASES})", list(cases), key="cmp",
+                       max_selections=MAX_CASES,
+                       format_func=lambda c: f"{cases[c].title[:70]} — {docs.get(cases[c].doc_id, '')[:40]}")
+        chosen = st.session_state["cmp"]
+        if len(chosen) < MIN_CASES:
+            st.info(f"Pick {MIN_CASES} to {MAX_CASES} cases here, or press “Compare” on search results and cases.")
+            return
+        try:
+            with st.spinner("Reading the cases…"):
+                comparison = compare(s, chosen)
+        except KBError as exc:
+            st.error(str(exc))
+            return
+    only = dict(comparison.only)
+    for col, p in zip(st.columns(len(comparison.profiles)), comparison.profiles):
+        with col:
+            st.markdown(f"#### {md_escape(p.case.title)}")
+            st.caption(f"{md_escape(p.document.title)} · {p.year or 'no date'} · {md_escape(p.document.source)}")
+            st.markdown(" ".join(common.flag(c) for c in p.countries) or "*no country tagged*")
+            st.markdown(common.chips(p.approaches) or "*no approach tagged*")
+            st.markdown("**Actors:** " + (md_escape("; ".join(p.actors)) or "none named"))
+            for kind, label in FIGURE_KINDS.items():
+                figures = [f for f in p.figures if f.kind == kind]
+                if figures:
+                    st.markdown(f"**{label.capitalize()}**")
+                    for f in figures:
+                        st.markdown(f"- **{md_escape(f.value)}**: {md_escape(f.sentence)}")
+            st.markdown("**Only this case has:**")
+            st.markdown("\n".join(f"- {md_escape(line)}" for line in only.get(p.case.case_id, ()))
+                        or "*nothing the others lack*")
+            st.button("Open case", key=f"cmp-open-{p.case.case_id}", on_click=common.go, args=("case",),
+                      kwargs={"case": p.case.case_id, "passage": None})
+    st.markdown("#### Passages most alike across the cases")
+    titles = {p.case.case_id: p.case.title for p in comparison.profiles}
+    if not comparison.alike:
+        st.caption("These cases have no passage vectors to compare.")
+    for pair in comparison.alike[:6]:
+        with st.container(border=True):
+            st.caption(f"similarity {pair.score:.2f}")
+            left, right = st.columns(2)
+            left.markdown(f"**{md_escape(titles[pair.case_a][:80])}**\n\n{common.highlight(pair.text_a, [])}")
+            right.markdown(f"**{md_escape(titles[pair.case_b][:80])}**\n\n{common.highlight(pair.text_b, [])}")
+    header, rows = comparison_table(comparison)
+    st.markdown("#### As a table")
+    st.dataframe([dict(zip(["", *(f"{n}. {h[:40]}" for n, h in enumerate(header[1:], 1))], row)) for row in rows],
+                 hide_index=True, width="stretch")
+    cols = st.columns(2)
+    cols[0].download_button("Download the table (CSV)", table_csv(header, rows), file_name="comparison.csv",
+                            mime="text/csv", key="cmp-csv")
+    cols[1].download_button("Download the table (Markdown)", table_markdown(header, rows),
+                            file_name="comparison.md", mime="text/markdown", key="cmp-md")
