@@ -76,3 +76,47 @@ def test_unknown_setting_is_an_error(built, tmp_path, capsys):
     config.write_text("chunk_token = 100\n")
     assert main(["--config", str(config), "ingest", str(corpus), "--index", str(index)]) == 2
     assert "unknown setting 'chunk_token'" in capsys.readouterr().err
+
+
+def test_compare_json_csv_and_errors(seed_index, capsys):
+    store = open_store(seed_index)
+    ids = [c.case_id for c in store.cases()[7:9]]
+    store.close()
+    assert main(["compare", *ids, "--index", str(seed_index), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["case_id"] for c in data["cases"]] == ids
+    assert set(data["cases"][0]) >= {"title", "source", "year", "countries", "approaches", "actors", "figures"}
+    assert set(data["only"]) == set(ids)
+    assert main(["compare", *ids, "--index", str(seed_index), "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == f"Case id,{ids[0]},{ids[1]}"
+    assert main(["compare", ids[0], "--index", str(seed_index)]) == 2
+    assert "pick 2 to 4 cases to compare, not 1" in capsys.readouterr().err
+    assert main(["compare", ids[0], "nope-1", "--index", str(seed_index)]) == 2
+    assert "no case with id 'nope-1'" in capsys.readouterr().err
+
+
+def test_export_a_collection_as_markdown_and_docx(seed_index, tmp_path, capsys):
+    from docx import Document as Docx
+
+    from kb.collections import Collections
+    from kb.export import excerpt_of
+
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    store = open_store(index)
+    case = store.cases()[3]
+    coll = Collections(index)
+    coll.add(coll.create("Week 1"), excerpt_of(store, case.case_id), note="Read before class")
+    store.close()
+    assert main(["collections", "--index", str(index), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"id": 1, "name": "Week 1", "items": 1}]
+    assert main(["export", "Week 1", "--index", str(index)]) == 0
+    pack = capsys.readouterr().out
+    assert pack.startswith("# Week 1\n") and "*Note:* Read before class" in pack and "source\\: seeds/" in pack
+    out = tmp_path / "pack.docx"
+    assert main(["export", "1", "--index", str(index), "--format", "docx", "--out", str(out)]) == 0
+    assert "Note: Read before class" in [p.text for p in Docx(str(out)).paragraphs]
+    assert main(["export", "Week 2", "--index", str(index)]) == 2
+    assert "no collection named 'Week 2'; there are: Week 1" in capsys.readouterr().err
+    assert main(["export", "Week 1", "--index", str(index), "--format", "docx"]) == 2
+    assert "needs --out FILE" in capsys.readouterr().err
