@@ -9,18 +9,16 @@ import sys
 from dataclasses import asdict
 from typing import Any, Sequence
 
-from kb.collections import Collections
-from kb.compare import compare, comparison_table
+from kb import commands
 from kb.config import load_settings
 from kb.enrich import tag_files
-from kb.errors import KBError, NotFoundError
-from kb.export import course_pack_docx, course_pack_markdown, table_csv, table_markdown
+from kb.errors import KBError
 from kb.gazetteer import country_name
 from kb.models import DOC_TYPES, Filters, Tag
 from kb.pipeline import IngestReport, ingest, open_store
 from kb.search import MODES, QueryError, Searcher, SearchResult, hit_json
 
-EXIT_OK, EXIT_FAILURE, EXIT_SKIPPED = 0, 2, 3
+from kb.commands import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED
 
 
 def _default_index() -> str:
@@ -37,8 +35,7 @@ def _progress_bar(done: int, total: int, source: str) -> None:
     sys.stderr.flush()
 
 
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=None) + "\n")
+_print_json = commands.print_json
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -246,61 +243,6 @@ def cmd_similar(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    store = open_store(args.index)
-    try:
-        comparison = compare(store, args.case_ids)
-    finally:
-        store.close()
-    header, rows = comparison_table(comparison)
-    if args.json:
-        _print_json({
-            "cases": [{"case_id": p.case.case_id, "title": p.case.title, "document_title": p.document.title,
-                       "source": p.document.source, "publisher": p.document.publisher, "year": p.year,
-                       "countries": list(p.countries), "approaches": list(p.approaches), "actors": list(p.actors),
-                       "figures": [{"kind": f.kind, "value": f.value, "sentence": f.sentence} for f in p.figures]}
-                      for p in comparison.profiles],
-            "alike": [asdict(a) for a in comparison.alike],
-            "only": {case_id: list(lines) for case_id, lines in comparison.only}})
-    else:
-        sys.stdout.write(table_csv(header, rows) if args.csv else table_markdown(header, rows))
-    return EXIT_OK
-
-
-def _collection_id(coll: Collections, name: str) -> int:
-    names = coll.names()
-    for cid, cname in names.items():
-        if name in (cname, str(cid)):
-            return cid
-    raise NotFoundError(f"no collection named {name!r}; there are: {', '.join(names.values()) or 'none'}")
-
-
-def cmd_collections(args: argparse.Namespace) -> int:
-    coll = Collections(args.index)
-    listed = [{"id": cid, "name": name, "items": len(coll.get(cid).items)} for cid, name in coll.names().items()]
-    if args.json:
-        _print_json(listed)
-    for c in [] if args.json else listed:
-        print(f"{c['id']:>4}  {c['items']:>3} cases  {c['name']}")
-    return EXIT_OK
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    coll = Collections(args.index)
-    collection = coll.get(_collection_id(coll, args.collection))
-    if args.format == "docx":
-        if not args.out:
-            raise KBError("a DOCX course pack needs --out FILE")
-        with open(args.out, "wb") as fh:
-            fh.write(course_pack_docx(collection))
-    elif args.out:
-        with open(args.out, "w", encoding="utf-8") as fh:
-            fh.write(course_pack_markdown(collection))
-    else:
-        sys.stdout.write(course_pack_markdown(collection))
-    return EXIT_OK
-
-
 def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--approach", action="append", metavar="ID", help="approach id (repeat for any of several)")
     p.add_argument("--country", action="append", metavar="ISO3", help="ISO 3166-1 alpha-3 code (repeatable)")
@@ -347,25 +289,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_similar)
 
-    p = sub.add_parser("compare", help="2 to 4 cases side by side: places, approaches, actors, key figures")
-    p.add_argument("case_ids", nargs="+", metavar="CASE_ID")
-    p.add_argument("--index", default=_default_index())
-    p.add_argument("--csv", action="store_true", help="the table as CSV instead of Markdown")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_compare)
-
-    p = sub.add_parser("collections", help="list the trainers' collections kept beside an index")
-    p.add_argument("--index", default=_default_index())
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_collections)
-
-    p = sub.add_parser("export", help="a collection as a course pack (Markdown or DOCX) with citations")
-    p.add_argument("collection", metavar="NAME_OR_ID")
-    p.add_argument("--index", default=_default_index())
-    p.add_argument("--format", choices=("md", "docx"), default="md")
-    p.add_argument("--out", metavar="FILE", help="write here (Markdown goes to standard output without it)")
-    p.set_defaults(func=cmd_export)
-
     p = sub.add_parser("show", help="show one case")
     p.add_argument("case_id")
     p.add_argument("--index", default=_default_index())
@@ -381,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=_default_index())
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
+    commands.register(sub, _default_index())
     return parser
 
 

@@ -56,6 +56,12 @@ class VectorIndex:
         inner = faiss.downcast_index(index.index) if hasattr(index, "index") else index
         return cls(index, "hnsw" if "HNSW" in type(inner).__name__ else "exact")
 
+    def ids(self) -> np.ndarray:
+        """The passage ids the index holds."""
+        import faiss
+
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
     def save(self, path: Path) -> None:
         """Write the index to a file."""
         import faiss

@@ -84,7 +84,7 @@ def fingerprint(settings: Settings) -> str:
 
 
 @contextmanager
-def _lock(index_dir: Path) -> Iterator[None]:
+def lock_index(index_dir: Path) -> Iterator[None]:
     """Hold the index folder's ingest lock; a second ingest fails instead of racing."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".lock", "w") as handle:
@@ -111,7 +111,7 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
     index = Path(index_dir)
     if not corpus.is_dir():
         raise KBError(f"{corpus}: corpus folder not found")
-    with _lock(index):
+    with lock_index(index):
         for stale in index.glob(".staging-*"):
             shutil.rmtree(stale, ignore_errors=True)
         files, skipped = walk_corpus(corpus, settings)
@@ -202,13 +202,13 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                 flush()
                 store.set_skipped(sorted(skipped))
                 store.prune_embeddings()
-                _write_vectors(index, store, settings)
+                write_vectors(index, store, settings)
         finally:
             store.close()
         # The store swap is the commit point: its meta names the vector file written just before.
         os.replace(staged, live)
         shutil.rmtree(staging, ignore_errors=True)
-        _drop_old_vectors(index, live)
+        drop_old_vectors(index, live)
         report = _report(live, files, added, updated, removed, unchanged, skipped, started, enrich.embedded)
         _write_manifest(index, corpus, print_, report, settings)
         return report
@@ -232,7 +232,7 @@ def _same_embedder(live: Path, name: str) -> bool:
         old.close()
 
 
-def _write_vectors(index: Path, store: Store, settings: Settings) -> None:
+def write_vectors(index: Path, store: Store, settings: Settings) -> None:
     """Build the FAISS index from the store's vectors into a new file and name it in the store's meta."""
     ids, vectors = store.all_vectors()
     dim = int(store.get_meta("dim") or 1)
@@ -254,13 +254,13 @@ def _ensure_vectors(index: Path, live: Path, settings: Settings) -> None:
         if name and (index / name).is_file() and store.get_meta("index_kind_setting") == settings.index_kind:
             return
         with store.transaction():
-            _write_vectors(index, store, settings)
+            write_vectors(index, store, settings)
     finally:
         store.close()
-    _drop_old_vectors(index, live)
+    drop_old_vectors(index, live)
 
 
-def _drop_old_vectors(index: Path, live: Path) -> None:
+def drop_old_vectors(index: Path, live: Path) -> None:
     """Delete vector files that the live store no longer names (a reader mid-open may still hold the last one)."""
     store = Store(live, readonly=True)
     current = store.get_meta("vectors_file")
@@ -298,15 +298,15 @@ def _update_skipped(live: Path, skipped: list[tuple[str, str]], report: IngestRe
                 store.set_skipped(sorted(skipped))
     finally:
         store.close()
-    if not (index / MANIFEST_FILE).is_file():
-        _write_manifest(index, corpus, print_, report, settings)
+    # Rewritten when missing or stale (an ingest killed between the store swap and the manifest write).
+    _write_manifest(index, corpus, print_, report, settings)
 
 
 def _write_manifest(index: Path, corpus: Path, print_: str, report: IngestReport, settings: Settings) -> None:
     store = Store(index / STORE_FILE, readonly=True)
     meta = {key: store.get_meta(key) for key in ("embedder", "dim", "vectors_file", "vectors_kind")}
     store.close()
-    _write_json_atomic(index / MANIFEST_FILE, {
+    data = {
         "format_version": FORMAT_VERSION,
         "kb_version": kb.__version__,
         "fingerprint": print_,
@@ -318,7 +318,13 @@ def _write_manifest(index: Path, corpus: Path, print_: str, report: IngestReport
         "embedder": {"name": meta["embedder"], "dim": int(meta["dim"] or 0)},
         "vectors": {"file": meta["vectors_file"], "kind": meta["vectors_kind"]},
         "taxonomy": settings.taxonomy or "kb/data/taxonomy.toml",
-    })
+    }
+    try:
+        old = json.loads((index / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    if {**old, "built_at": None} != {**data, "built_at": None}:
+        _write_json_atomic(index / MANIFEST_FILE, data)
 
 
 def open_store(index_dir: str | Path) -> Store:

@@ -294,7 +294,9 @@ class Searcher:
             row = rows.get(pid)
             if row is not None and row["case_id"] not in best:
                 best[row["case_id"]] = (pid, score)
-        cases = list(best)
+        # Equal scores (a document copied twice) are ordered by case id, so that the same index content gives
+        # the same ranking whatever order its passages were stored in.
+        cases = sorted(best, key=lambda c: (-best[c][1], c))
         facets_of = self.store.facets_of(cases[:k])
         facets = self.store.facet_counts(cases[:self.rules.facet_cases])
         sem_rank = {pid: r for r, (pid, _) in enumerate(semantic, start=1)}

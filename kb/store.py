@@ -375,6 +375,24 @@ class Store:
             args += case_ids
         return [(r[0], r[1], r[2]) for r in self.db.execute(sql + " GROUP BY a.value, b.value", args)]
 
+    # -- consistency ----------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        """SQLite's own check, and the counts that must agree: passages, passages with a vector, keyword rows."""
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        return {"quick_check": one("PRAGMA quick_check"), "passages": one("SELECT COUNT(*) FROM chunks"),
+                "embedded": one("SELECT COUNT(*) FROM chunks k JOIN embeddings e USING (text_hash)"),
+                "keyword_rows": one("SELECT COUNT(*) FROM chunks_fts")}
+
+    def unembedded(self) -> list[tuple[str, str]]:
+        """(text hash, passage text) of the passages that have no vector."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT DISTINCT text_hash, text FROM chunks WHERE text_hash NOT IN (SELECT text_hash FROM embeddings)")]
+
+    def add_vectors(self, hashes: list[str], vectors: np.ndarray) -> None:
+        """Store vectors under passage-text hashes."""
+        self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
+                            [(h, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors)])
+
     def case_vectors(self, case_id: str) -> tuple[list[int], np.ndarray]:
         """(passage ids, vectors) of one case's passages, in order."""
         rows = self.db.execute(

@@ -1,4 +1,4 @@
-"""Imports point down the layers, and nothing in kb/ prints."""
+"""Imports point down the layers, and nothing in kb/ but the `kb` command prints."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ LAYERS = {
     "kb.index": 2, "kb.ingest": 3, "kb.tag": 3,
     "kb.ingest.text": 2, "kb.ingest.html": 2, "kb.ingest.pdf": 2, "kb.ingest.docx": 2, "kb.ingest.records": 2,
     "kb.segment": 3, "kb.prepare": 4, "kb.corpus": 4, "kb.enrich": 5, "kb.pipeline": 6, "kb.search": 7,
-    "kb.cli": 8, "kb.collections": 2, "kb.export": 4, "kb.compare": 4, "kb.uploads": 7,
+    "kb.cli": 9, "kb.commands": 8, "kb.check": 7, "kb.collections": 2, "kb.export": 4, "kb.compare": 4,
+    "kb.uploads": 7,
 }
 
 
@@ -48,6 +49,6 @@ def test_nothing_below_the_cli_prints_and_modules_stay_small():
     for path in KB.rglob("*.py"):
         tree = ast.parse(path.read_text())
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "print"]
-        if path.name != "cli.py":
+        if path.name not in ("cli.py", "commands.py"):  # the two halves of the `kb` command
             assert not calls, f"{path.name} prints"
         assert len(path.read_text().splitlines()) <= 420, f"{path.name} is over 400 lines"

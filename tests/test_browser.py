@@ -6,7 +6,6 @@ Needs Debian's chromium and chromium-driver; `make test` installs them when they
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from selenium.common.exceptions import NoAlertPresentException

@@ -11,7 +11,7 @@ import pycountry
 import streamlit as st
 
 from kb.collections import Collections
-from kb.config import Settings
+from kb.config import load_settings
 from kb.export import excerpt_of, md_escape
 from kb.gazetteer import country_name
 from kb.models import Filters
@@ -35,7 +35,7 @@ def index_dir() -> str:
 
 @st.cache_resource(show_spinner=False)
 def _searcher(path: str) -> Searcher:
-    return Searcher(path, Settings())
+    return Searcher(path, load_settings())
 
 
 def searcher() -> Searcher:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kb.config import Settings
+from kb.config import load_settings
 from kb.errors import KBError
 from kb.export import md_escape
 from kb.ingest import FORMATS
@@ -32,7 +32,7 @@ def render() -> None:
         bar.progress(done / max(total, 1), text=f"{done} of {total}: {source}")
 
     try:
-        result, report = add_files(common.index_dir(), [(f.name, f.getvalue()) for f in files], Settings(), progress)
+        result, report = add_files(common.index_dir(), [(f.name, f.getvalue()) for f in files], load_settings(), progress)
     except KBError as exc:
         st.error(f"The index was not changed: {exc}")
         return

@@ -1,0 +1,158 @@
+"""`kb check`: prove that an index folder's store, FAISS file and manifest agree, and repair what can be.
+
+The store is the source of truth: passages and their vectors live in SQLite; the FAISS file is derived from
+it and the manifest describes it. A repair re-embeds passages that lost their vector, rebuilds the FAISS file
+from the store, rewrites the manifest and clears what killed ingests left behind. SQLite damage and keyword
+rows out of step are reported, not repaired: rebuild the index from its corpus then.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kb.config import Settings
+from kb.embed import load_embedder
+from kb.errors import KBError
+from kb.index import VectorIndex
+from kb.pipeline import (MANIFEST_FILE, STORE_FILE, VECTORS_PREFIX, drop_old_vectors, lock_index, open_store,
+                         write_vectors)
+from kb.store import Store
+
+SAMPLE = 200  # passages whose FAISS vector is compared with the stored one
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found: what, and whether `kb check --repair` mends it."""
+
+    problem: str
+    repairable: bool
+
+
+def check_index(index_dir: str | Path) -> list[Finding]:
+    """Everything that disagrees in an index folder; an empty list means store, vectors and manifest agree."""
+    index = Path(index_dir)
+    store = open_store(index)  # a missing folder or an unreadable store raises, naming it
+    try:
+        found = _check_store(store, index)
+    finally:
+        store.close()
+    found += [Finding(f"{p.name}: left by an interrupted ingest", True) for p in index.glob(".staging-*")]
+    found += [Finding(f"{p.name}: half-written vector file", True) for p in index.glob(f"{VECTORS_PREFIX}*.tmp")]
+    return found
+
+
+def _check_store(store: Store, index: Path) -> list[Finding]:
+    found: list[Finding] = []
+    health = store.health()
+    if health["quick_check"] != "ok":
+        found.append(Finding(f"{STORE_FILE}: SQLite reports damage: {health['quick_check']}", False))
+    if health["keyword_rows"] != health["passages"]:
+        found.append(Finding(f"{STORE_FILE}: {health['keyword_rows']} keyword rows for {health['passages']} "
+                             "passages", False))
+    missing = health["passages"] - health["embedded"]
+    if missing:
+        found.append(Finding(f"{STORE_FILE}: {missing} passages have no vector", True))
+    found += _check_vectors(store, index)
+    found += _check_manifest(store, index, health["passages"])
+    return found
+
+
+def _check_vectors(store: Store, index: Path) -> list[Finding]:
+    name = store.get_meta("vectors_file") or ""
+    if not name or not (index / name).is_file():
+        return [Finding(f"vector file {name or '(none named)'} is missing", True)]
+    try:
+        vectors = VectorIndex.load(index / name)
+    except KBError as exc:
+        return [Finding(str(exc), True)]
+    stored_ids, matrix = store.all_vectors()
+    held = np.sort(vectors.ids())
+    if not np.array_equal(held, stored_ids):
+        extra, lacking = np.setdiff1d(held, stored_ids).size, np.setdiff1d(stored_ids, held).size
+        return [Finding(f"{name}: {lacking} stored passages are not in it and {extra} it holds are not stored", True)]
+    if len(stored_ids):
+        picks = np.linspace(0, len(stored_ids) - 1, min(SAMPLE, len(stored_ids))).astype(int)
+        rebuilt = np.vstack([vectors.index.reconstruct(int(stored_ids[i])) for i in picks])
+        if not np.allclose(rebuilt, matrix[picks], atol=1e-5):
+            return [Finding(f"{name}: its vectors differ from the stored ones", True)]
+    return []
+
+
+def _check_manifest(store: Store, index: Path, passages: int) -> list[Finding]:
+    try:
+        manifest = json.loads((index / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [Finding(f"{MANIFEST_FILE}: unreadable ({exc})", True)]
+    expected = {"vectors file": store.get_meta("vectors_file"), "embedder": store.get_meta("embedder"),
+                "passages": passages}
+    actual = {"vectors file": (manifest.get("vectors") or {}).get("file"),
+              "embedder": (manifest.get("embedder") or {}).get("name"),
+              "passages": (manifest.get("counts") or {}).get("passages")}
+    return [Finding(f"{MANIFEST_FILE}: {key} is {actual[key]!r}, the store says {expected[key]!r}", True)
+            for key in expected if actual[key] != expected[key]]
+
+
+def repair_index(index_dir: str | Path, settings: Settings) -> list[str]:
+    """Mend what check_index() calls repairable; the actions taken. Holds the ingest lock meanwhile."""
+    index = Path(index_dir)
+    open_store(index).close()
+    done: list[str] = []
+    with lock_index(index):
+        for stale in [*index.glob(".staging-*"), *index.glob(f"{VECTORS_PREFIX}*.tmp")]:
+            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+            done.append(f"removed {stale.name}")
+        store = Store(index / STORE_FILE)
+        try:
+            missing = store.unembedded()
+            model = store.get_meta("embedder") or settings.model
+            with store.transaction():
+                if missing:
+                    vectors = load_embedder(model).encode([text for _, text in missing])
+                    store.add_vectors([key for key, _ in missing], vectors)
+                    done.append(f"embedded {len(missing)} passages with {model}")
+                if missing or _check_vectors(store, index):
+                    write_vectors(index, store, Settings(model=model, index_kind=settings.index_kind))
+                    done.append(f"rebuilt the vector file as {store.get_meta('vectors_file')}")
+        finally:
+            store.close()
+        drop_old_vectors(index, index / STORE_FILE)
+        if _manifest_stale(index):
+            _rewrite_manifest(index)
+            done.append(f"rewrote {MANIFEST_FILE}")
+    return done
+
+
+def _manifest_stale(index: Path) -> bool:
+    store = open_store(index)
+    try:
+        return bool(_check_manifest(store, index, store.health()["passages"]))
+    finally:
+        store.close()
+
+
+def _rewrite_manifest(index: Path) -> None:
+    """The manifest's store-derived fields brought in line with the store; the rest (corpus, fingerprint) kept."""
+    try:
+        manifest = json.loads((index / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    store = open_store(index)
+    try:
+        stats = store.stats()
+        manifest["counts"] = {"documents": stats["documents"], "cases": stats["cases"],
+                              "passages": stats["passages"], "skipped": stats["skipped"]}
+        manifest["embedder"] = {"name": store.get_meta("embedder"), "dim": int(store.get_meta("dim") or 0)}
+        manifest["vectors"] = {"file": store.get_meta("vectors_file"), "kind": store.get_meta("vectors_kind")}
+        manifest.setdefault("store", STORE_FILE)
+        manifest.setdefault("fingerprint", store.get_meta("fingerprint"))
+    finally:
+        store.close()
+    tmp = index / (MANIFEST_FILE + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(index / MANIFEST_FILE)
