@@ -80,19 +80,22 @@ def test_hostile_corpus_indexes_every_good_file_and_names_every_bad_one(tmp_path
     assert int(peak_kb) / 1024 < MEMORY_BOUND_MB
 
 
-def test_a_file_that_disappears_during_the_ingest_is_named_and_the_rest_indexed(tmp_path):
+def test_files_that_disappear_or_change_during_the_ingest_are_named_and_the_rest_indexed(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus / "seeds")
-    doomed = sorted((corpus / "seeds").iterdir())[-1]
+    *_, changed, doomed = sorted((corpus / "seeds").iterdir())
 
     def progress(done: int, total: int, source: str) -> None:
-        if done == 1:
+        if done == 1:  # after the scan hashed every file, before these two are read
             doomed.unlink()
+            changed.write_text("Edited meanwhile\n\nA partner replaced this file during the ingest.\n")
 
     report = ingest(corpus, tmp_path / "index", FAST, progress)
-    assert [s for s, _ in report.skipped] == [f"seeds/{doomed.name}"]
-    assert "No such file" in report.skipped[0][1] or "disappeared" in report.skipped[0][1]
-    assert report.documents == 4
+    reasons = dict(report.skipped)
+    assert set(reasons) == {f"seeds/{doomed.name}", f"seeds/{changed.name}"}
+    assert reasons[f"seeds/{doomed.name}"] == "file disappeared during ingest"
+    assert reasons[f"seeds/{changed.name}"] == "file changed while it was being read"
+    assert report.documents == 3
 
 
 @pytest.fixture(scope="module")
