@@ -19,8 +19,8 @@ from kb.config import Settings
 from kb.embed import load_embedder
 from kb.errors import KBError
 from kb.index import VectorIndex
-from kb.pipeline import (MANIFEST_FILE, STORE_FILE, VECTORS_PREFIX, drop_old_vectors, lock_index, open_store,
-                         write_vectors)
+from kb.pipeline import (MANIFEST_FILE, MULTILINGUAL, STORE_FILE, VECTORS_PREFIX, drop_old_vectors, lock_index,
+                         open_store, write_vectors)
 from kb.store import Store
 
 SAMPLE = 200  # passages whose FAISS vector is compared with the stored one
@@ -64,14 +64,20 @@ def _check_store(store: Store, index: Path) -> list[Finding]:
 
 
 def _check_vectors(store: Store, index: Path) -> list[Finding]:
-    name = store.get_meta("vectors_file") or ""
+    found = _check_space(store, index, "", "vectors_file")
+    model = store.get_meta(f"embedder:{MULTILINGUAL}")
+    return found + (_check_space(store, index, model, f"vectors_file:{MULTILINGUAL}") if model else [])
+
+
+def _check_space(store: Store, index: Path, space: str, key: str) -> list[Finding]:
+    name = store.get_meta(key) or ""
     if not name or not (index / name).is_file():
-        return [Finding(f"vector file {name or '(none named)'} is missing", True)]
+        return [Finding(f"vector file {name or '(none named)'} of the {space or 'main'} space is missing", True)]
     try:
         vectors = VectorIndex.load(index / name)
     except KBError as exc:
         return [Finding(str(exc), True)]
-    stored_ids, matrix = store.all_vectors()
+    stored_ids, matrix = store.all_vectors(space)
     held = np.sort(vectors.ids())
     if not np.array_equal(held, stored_ids):
         extra, lacking = np.setdiff1d(held, stored_ids).size, np.setdiff1d(stored_ids, held).size

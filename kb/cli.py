@@ -14,9 +14,9 @@ from kb.config import load_settings
 from kb.enrich import tag_files
 from kb.errors import KBError
 from kb.gazetteer import country_name
-from kb.models import DOC_TYPES, Filters, Tag
+from kb.models import DOC_TYPES, Filters, Hit, Tag
 from kb.pipeline import IngestReport, ingest, open_store
-from kb.search import MODES, QueryError, Searcher, SearchResult, hit_json
+from kb.search import MODES, QueryError, Searcher, SearchResult
 
 from kb.commands import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED
 
@@ -47,7 +47,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         print(f"{report.files} files: {len(report.added)} added, {len(report.updated)} updated, "
               f"{len(report.removed)} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped "
-              f"({report.seconds:.1f} s)")
+              f"({report.seconds:.1f} s" + (f", of which {report.multilingual_seconds:.1f} s embedding "
+                                            f"{report.embedded_multilingual} passages in the multilingual space)"
+                                            if report.embedded_multilingual else ")"))
         print(f"index {args.index}: {report.documents} documents, {report.cases} cases, {report.passages} passages")
         for source, reason in report.skipped:
             print(f"skipped {source}: {reason}")
@@ -165,6 +167,15 @@ def cmd_tag(args: argparse.Namespace) -> int:
         if data["regions"]:
             print("  regions  " + ", ".join(r["id"] for r in data["regions"]))
     return EXIT_SKIPPED if failed else EXIT_OK
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """A hit in the JSON contract of `kb search`."""
+    data = {field: getattr(hit, field) for field in hit.__dataclass_fields__}
+    for key in ("approaches", "countries", "regions"):
+        data[key] = list(data[key])
+    data["matched"] = [list(span) for span in hit.matched]
+    return data
 
 
 def _filters(args: argparse.Namespace) -> Filters:

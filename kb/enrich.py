@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,9 +29,13 @@ class Enricher:
 
     def __init__(self, settings: Settings) -> None:
         self.embedder: Embedder = load_embedder(settings.model)
+        self.multilingual: Embedder | None = (load_embedder(settings.multilingual_model)
+                                              if settings.multilingual_model else None)
         taxonomy = load_taxonomy(settings.taxonomy or None)
         self.tagger = Tagger(taxonomy, default_gazetteer(), approach_prototypes(taxonomy, self.embedder))
         self.embedded = 0
+        self.embedded_multilingual = 0
+        self.multilingual_seconds = 0.0
 
     def embed(self, segs: list[Segmented], known_vectors: KnownVectors | None = None) -> list[np.ndarray]:
         """Vectors of each document's passages, known ones reused and the rest encoded in one call."""
@@ -50,6 +55,22 @@ class Enricher:
                 vectors[i] = known[key]
             out.append(vectors)
         return out
+
+    def embed_multilingual(self, segs: list[Segmented], known_vectors: KnownVectors | None = None
+                           ) -> list[dict[str, np.ndarray]]:
+        """Vectors in the multilingual space of each document's passages not in English, by passage-text hash."""
+        if self.multilingual is None:
+            return [{} for _ in segs]
+        wanted = [{text_hash(c.text): c.text for c in seg.chunks if c.language not in ("en", "")} for seg in segs]
+        flat = [key for w in wanted for key in w]
+        known = known_vectors(flat) if known_vectors and flat else {}
+        missing = {key: text for w in wanted for key, text in w.items() if key not in known}
+        if missing:
+            started = time.monotonic()
+            known = {**known, **dict(zip(missing, self.multilingual.encode(list(missing.values()))))}
+            self.multilingual_seconds += time.monotonic() - started
+        self.embedded_multilingual += len(missing)
+        return [{key: known[key] for key in w} for w in wanted]
 
     def __call__(self, seg: Segmented, known_vectors: KnownVectors | None = None) -> tuple[np.ndarray, Tagged]:
         """Vectors of the document's passages (known ones reused) and its tags."""

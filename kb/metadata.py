@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kb.models import Removal
 
@@ -83,6 +84,34 @@ def detect_language(text: str) -> str:
         return "und"
     lang, _score = py3langid.classify(sample)
     return str(lang)
+
+
+# Passages are short: a free choice among py3langid's 97 languages calls English blog posts Indonesian.
+# Passage languages are chosen among the corpus's languages; a document's own language is always allowed.
+PASSAGE_LANGUAGES = ("en", "zh", "es", "pt", "fr", "ar", "ru", "sw", "vi", "id", "hi", "bn", "de", "it")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=16)
+def _identifier(languages: tuple[str, ...]) -> object:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(languages))
+    return identifier
+
+
+def passage_language(text: str, document_language: str) -> str:
+    """ISO 639-1 code of one passage; short or unclear passages take their document's language."""
+    sample = text[:2000]
+    cjk = len(_CJK.findall(sample))
+    if cjk >= 15 and cjk > 0.3 * len(sample.replace(" ", "")):
+        return "zh"
+    if len(sample.strip()) < 60:
+        return document_language
+    allowed = tuple(sorted(set(PASSAGE_LANGUAGES) | {document_language} - {"und", ""}))
+    lang, prob = _identifier(allowed).classify(sample)  # type: ignore[attr-defined]
+    return str(lang) if prob >= 0.9 else document_language
 
 
 def _title_from_text(text: str) -> str | None:

@@ -93,6 +93,8 @@ class Chunk:
     end: int
     text: str
     page: int | None = None
+    # ISO 639-1 code of the passage's own language: a Chinese paper may quote English, a blog switch to Spanish.
+    language: str = ""
 
 
 @dataclass(frozen=True)

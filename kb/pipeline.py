@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,6 +38,8 @@ FORMAT_VERSION = 2
 STORE_FILE = "kb.sqlite"
 MANIFEST_FILE = "manifest.json"
 VECTORS_PREFIX = "vectors-"
+# The second embedding space, for passages not in English (settings.multilingual_model).
+MULTILINGUAL = "multilingual"
 # Passages embedded per model call across documents: small documents alone make small, padded batches.
 EMBED_BATCH = 256
 # The code and data that shape stored text, vectors and tags; a change to any of it re-processes every file.
@@ -62,6 +64,9 @@ class IngestReport:
     passages: int
     seconds: float
     embedded: int = 0
+    # Passages embedded in the multilingual space, and the seconds that took (part of `seconds`).
+    embedded_multilingual: int = 0
+    multilingual_seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
@@ -171,16 +176,23 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                 store.set_meta("format_version", str(FORMAT_VERSION))
                 store.set_meta("embedder", enrich.embedder.name)
                 store.set_meta("dim", str(enrich.embedder.dim))
+                ml = enrich.multilingual
+                store.set_meta(f"embedder:{MULTILINGUAL}", ml.name if ml else "")
+                store.set_meta(f"dim:{MULTILINGUAL}", str(ml.dim if ml else 0))
                 for source in removed:
                     store.remove(source)
                 batch: list[tuple[str, Segmented]] = []
 
                 def flush() -> None:
                     """Embed the waiting documents in one call (fuller model batches), then tag and store each."""
-                    for (source, seg), vectors in zip(batch, enrich.embed([seg for _, seg in batch], store.cached_vectors)):
+                    segs = [seg for _, seg in batch]
+                    # Vectors of another space are kept under its model's name: a model change never mixes them.
+                    ml_name = enrich.multilingual.name if enrich.multilingual else ""
+                    spaces = enrich.embed_multilingual(segs, lambda keys: store.cached_vectors(keys, ml_name))
+                    for (source, seg), vectors, ml in zip(batch, enrich.embed(segs, store.cached_vectors), spaces):
                         tagged = enrich.tagger.tag(seg, vectors)
                         (updated if source in stored else added).append(source)
-                        store.put(seg, vectors, tagged, case_facets(seg, tagged))
+                        store.put(seg, vectors, tagged, case_facets(seg, tagged), {ml_name: ml} if ml_name else {})
                     batch.clear()
 
                 for n, (path, source, digest) in enumerate(todo, start=1):
@@ -209,7 +221,9 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
         os.replace(staged, live)
         shutil.rmtree(staging, ignore_errors=True)
         drop_old_vectors(index, live)
-        report = _report(live, files, added, updated, removed, unchanged, skipped, started, enrich.embedded)
+        report = replace(_report(live, files, added, updated, removed, unchanged, skipped, started, enrich.embedded),
+                         embedded_multilingual=enrich.embedded_multilingual,
+                         multilingual_seconds=round(enrich.multilingual_seconds, 1))
         _write_manifest(index, corpus, print_, report, settings)
         return report
 
@@ -233,25 +247,36 @@ def _same_embedder(live: Path, name: str) -> bool:
 
 
 def write_vectors(index: Path, store: Store, settings: Settings) -> None:
-    """Build the FAISS index from the store's vectors into a new file and name it in the store's meta."""
-    ids, vectors = store.all_vectors()
-    dim = int(store.get_meta("dim") or 1)
-    name = f"{VECTORS_PREFIX}{os.urandom(6).hex()}.faiss"
-    vector_index = VectorIndex.build(ids, vectors, settings.index_kind, dim=dim)
-    tmp = index / (name + ".tmp")
-    vector_index.save(tmp)
-    os.replace(tmp, index / name)
-    store.set_meta("vectors_file", name)
-    store.set_meta("vectors_kind", vector_index.kind)
+    """Build a FAISS file per embedding space from the store's vectors and name each in the store's meta."""
+    spaces = [("", "vectors_file", int(store.get_meta("dim") or 1))]
+    ml_model = store.get_meta(f"embedder:{MULTILINGUAL}")
+    if ml_model:
+        spaces.append((ml_model, f"vectors_file:{MULTILINGUAL}", int(store.get_meta(f"dim:{MULTILINGUAL}") or 1)))
+    for space, key, dim in spaces:
+        ids, vectors = store.all_vectors(space)
+        name = f"{VECTORS_PREFIX}{os.urandom(6).hex()}.faiss"
+        vector_index = VectorIndex.build(ids, vectors, settings.index_kind, dim=dim)
+        tmp = index / (name + ".tmp")
+        vector_index.save(tmp)
+        os.replace(tmp, index / name)
+        store.set_meta(key, name)
+        if not space:
+            store.set_meta("vectors_kind", vector_index.kind)
     store.set_meta("index_kind_setting", settings.index_kind)
 
 
+def _vector_files(store: Store) -> list[str]:
+    """The FAISS files a store names: its main space's and, if any, its multilingual space's."""
+    return [n for n in (store.get_meta("vectors_file"), store.get_meta(f"vectors_file:{MULTILINGUAL}")) if n]
+
+
 def _ensure_vectors(index: Path, live: Path, settings: Settings) -> None:
-    """Rebuild the FAISS file of an unchanged store when it is missing or another kind was asked for."""
+    """Rebuild the FAISS files of an unchanged store when one is missing or another kind was asked for."""
     store = Store(live)
     try:
-        name = store.get_meta("vectors_file")
-        if name and (index / name).is_file() and store.get_meta("index_kind_setting") == settings.index_kind:
+        names = _vector_files(store)
+        if names and all((index / n).is_file() for n in names) and \
+                store.get_meta("index_kind_setting") == settings.index_kind:
             return
         with store.transaction():
             write_vectors(index, store, settings)
@@ -261,17 +286,14 @@ def _ensure_vectors(index: Path, live: Path, settings: Settings) -> None:
 
 
 def drop_old_vectors(index: Path, live: Path) -> None:
-    """Delete vector files that the live store no longer names (a reader mid-open may still hold the last one)."""
+    """Delete vector files that the live store no longer names (a reader mid-open may still hold the last ones)."""
     store = Store(live, readonly=True)
-    current = store.get_meta("vectors_file")
+    current = set(_vector_files(store))
     store.close()
     files = sorted(index.glob(f"{VECTORS_PREFIX}*.faiss*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    keep = {current}
+    previous = [p.name for p in files if p.suffix == ".faiss" and p.name not in current][:len(current)]
     for path in files:
-        if path.name not in keep and path.suffix == ".faiss" and len(keep) < 2:
-            keep.add(path.name)  # the previous file, for a reader that opened the store just before the swap
-            continue
-        if path.name not in keep:
+        if path.name not in current and path.name not in previous:
             path.unlink(missing_ok=True)
 
 
@@ -304,7 +326,10 @@ def _update_skipped(live: Path, skipped: list[tuple[str, str]], report: IngestRe
 
 def _write_manifest(index: Path, corpus: Path, print_: str, report: IngestReport, settings: Settings) -> None:
     store = Store(index / STORE_FILE, readonly=True)
-    meta = {key: store.get_meta(key) for key in ("embedder", "dim", "vectors_file", "vectors_kind")}
+    meta = {key: store.get_meta(key) for key in ("embedder", "dim", "vectors_file", "vectors_kind",
+                                                 f"embedder:{MULTILINGUAL}", f"dim:{MULTILINGUAL}",
+                                                 f"vectors_file:{MULTILINGUAL}")}
+    multilingual = len(store.all_vectors(meta[f"embedder:{MULTILINGUAL}"])[0]) if meta[f"embedder:{MULTILINGUAL}"] else 0
     store.close()
     data = {
         "format_version": FORMAT_VERSION,
@@ -317,6 +342,12 @@ def _write_manifest(index: Path, corpus: Path, print_: str, report: IngestReport
         "store": STORE_FILE,
         "embedder": {"name": meta["embedder"], "dim": int(meta["dim"] or 0)},
         "vectors": {"file": meta["vectors_file"], "kind": meta["vectors_kind"]},
+        # One FAISS space per model: the main one (all passages) and the multilingual one (passages not in English).
+        "spaces": {"main": {"model": meta["embedder"], "dim": int(meta["dim"] or 0), "file": meta["vectors_file"],
+                            "passages": report.passages},
+                   MULTILINGUAL: {"model": meta[f"embedder:{MULTILINGUAL}"] or None,
+                                  "dim": int(meta[f"dim:{MULTILINGUAL}"] or 0),
+                                  "file": meta[f"vectors_file:{MULTILINGUAL}"], "passages": multilingual}},
         "taxonomy": settings.taxonomy or "kb/data/taxonomy.toml",
     }
     try:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from kb.clean import PAGE_BREAK, clean
 from kb.config import Settings
 from kb.errors import IngestError
-from kb.metadata import extract
+from kb.metadata import extract, passage_language
 from kb.models import Document, RawDocument, Removal, Segmented
 from kb.segment import segment
 
@@ -73,4 +74,5 @@ def prepare(raw: RawDocument, digest: str, settings: Settings) -> Segmented:
         doc, headings, record_spans,
         target=settings.chunk_tokens, limit=settings.max_chunk_tokens, min_words=settings.min_passage_words,
     )
+    chunks = tuple(replace(c, language=passage_language(c.text, doc.language)) for c in chunks)
     return Segmented(doc, cases, chunks, removals)

@@ -25,7 +25,8 @@ from kb.errors import IndexVersionError, KBError, NotFoundError
 from kb.gazetteer import default_gazetteer
 from kb.index import VectorIndex
 from kb.models import DOC_TYPES, Filters, Hit
-from kb.pipeline import STORE_FILE, open_store
+from kb.glossary import Expansion, load_glossary
+from kb.pipeline import MULTILINGUAL, STORE_FILE, open_store
 from kb.store import Store
 from kb.taxonomy import load_taxonomy
 from kb.tokens import fts_query, query_terms
@@ -61,6 +62,13 @@ class SearchRules:
     # words remain: BM25 gives them almost no weight, yet scoring every passage they match is most of its cost.
     common_share: float = 0.2
     facet_cases: int = 200
+    # The multilingual space (passages not in English): its cosines are mapped to [0, 1] between a fixed floor
+    # and ceiling rather than between its own first and last hit, so that a list of poor matches adds little.
+    multilingual_weight: float = 1.5
+    multilingual_floor: float = 0.74
+    multilingual_ceiling: float = 0.84
+    # The keyword search for the query's glossary names in the other languages.
+    translated_weight: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -109,10 +117,23 @@ class Searcher:
             raise
         self.store: Store = store
         self.vectors = vectors
+        self.ml_model, self.ml_vectors = self._multilingual(store)
         self._known: dict[str, set[str]] = {}
         self._allowed_cache: dict[Filters, np.ndarray | None] = {}
         self._df: dict[str, int] = {}
         self._stamp = stamp
+
+    def _multilingual(self, store: Store) -> tuple[str, VectorIndex | None]:
+        """The index's multilingual space, if it has one: its model's name and its vectors."""
+        model = store.get_meta(f"embedder:{MULTILINGUAL}") or ""
+        if not model:
+            return "", None
+        name = store.get_meta(f"vectors_file:{MULTILINGUAL}") or ""
+        if name and (self.index_dir / name).is_file():
+            return model, VectorIndex.load(self.index_dir / name)
+        ids, matrix = store.all_vectors(model)
+        return model, VectorIndex.build(ids, matrix, self.settings.index_kind,
+                                        dim=int(store.get_meta(f"dim:{MULTILINGUAL}") or 1))
 
     def _store_stamp(self) -> tuple[int, int]:
         try:
@@ -196,8 +217,9 @@ class Searcher:
         return self._allowed_cache[filters]
 
     # -- rankings ---------------------------------------------------------------------------------
-    def _semantic(self, vector: np.ndarray, allowed: np.ndarray | None, pool: int) -> list[tuple[int, float]]:
-        scores, ids = self.vectors.search(vector, pool, allowed)
+    def _semantic(self, vector: np.ndarray, allowed: np.ndarray | None, pool: int,
+                  space: VectorIndex | None = None) -> list[tuple[int, float]]:
+        scores, ids = (space or self.vectors).search(vector, pool, allowed)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def _keyword(self, text: str, filters: Filters, pool: int) -> list[tuple[int, float]]:
@@ -216,12 +238,17 @@ class Searcher:
             self._df[term] = self.store.keyword_count(fts_query([term])) if term else self.store.stats()["passages"]
         return self._df[term]
 
-    def _fuse(self, rankings: list[tuple[float, list[tuple[int, float]]]]) -> list[tuple[int, float]]:
+    def _fuse(self, rankings: list[tuple[float, list[tuple[int, float]]]],
+              absolute: tuple[float, float] | None = None) -> list[tuple[int, float]]:
+        """Weighted sum of the rankings' scaled scores; the last ranking is scaled between fixed bounds if asked."""
         fused: Counter[int] = Counter()
-        for weight, ranking in rankings:
+        for n, (weight, ranking) in enumerate(rankings):
             if not ranking:
                 continue
             top, bottom = ranking[0][1], ranking[-1][1]
+            if absolute and n == len(rankings) - 1 and self.rules.fusion == "score":
+                top, bottom = absolute[1], absolute[0]
+                ranking = [(pid, min(max(s, bottom), top)) for pid, s in ranking]
             span = (top - bottom) or 1.0
             for rank, (pid, score) in enumerate(ranking, start=1):
                 if self.rules.fusion == "score":
@@ -237,20 +264,40 @@ class Searcher:
         with self._lock:
             allowed = self._allowed(filters)
             pool = self.rules.pool
+            expansion = load_glossary(self.settings.glossary or None).expand(text)
+            # The main model reads English: a query in another language reaches it through its glossary names.
+            main_text = text if expansion.english_query or not expansion.english else " ".join(expansion.english)
+            translated = [t for t in query_terms(" ".join((*expansion.others, *expansion.english)))
+                          if t not in query_terms(text)]
             semantic: list[tuple[int, float]] = []
             keyword: list[tuple[int, float]] = []
-            # The keyword search runs beside the query's encoding: SQLite and torch both release the GIL,
-            # so hybrid costs little more than semantic alone.
+            # The keyword searches run beside the query's encoding: SQLite and torch both release the GIL.
             pending = self._pool.submit(self._keyword, text, filters, pool) if mode != "semantic" else None
+            also = (self._pool.submit(self._keyword, " ".join(translated), filters, pool)
+                    if mode != "semantic" and translated else None)
             if mode != "keyword":
-                semantic = self._semantic(self.embedder.encode([text]), allowed, pool)
+                semantic = self._semantic(self.embedder.encode([main_text]), allowed, pool)
+            multilingual = self._semantic_multilingual(text, allowed, pool) if mode != "keyword" else []
             if pending is not None:
                 keyword = pending.result()
-            if mode == "hybrid":
-                ranked = self._fuse([(self.rules.semantic_weight, semantic), (self.rules.keyword_weight, keyword)])
-            else:
-                ranked = semantic or keyword
-            return self._result(text, mode, ranked, k, semantic, keyword)
+            keyword_translated = also.result() if also is not None else []
+            r = self.rules
+            rankings = [(r.semantic_weight, semantic), (r.keyword_weight, keyword),
+                        (r.translated_weight, keyword_translated), (r.multilingual_weight, multilingual)]
+            if mode == "keyword":
+                rankings = rankings[1:3]
+            elif mode == "semantic":
+                rankings = [rankings[0], rankings[3]]
+            ranked = self._fuse(rankings, (r.multilingual_floor, r.multilingual_ceiling)
+                                if mode != "keyword" else None)
+            ml_rank = {pid: n for n, (pid, _) in enumerate(multilingual, start=1)}
+            return self._result(text, mode, ranked, k, semantic, keyword + keyword_translated, expansion, ml_rank)
+
+    def _semantic_multilingual(self, text: str, allowed: np.ndarray | None, pool: int) -> list[tuple[int, float]]:
+        """The query's nearest passages in the multilingual space (the passages not in English)."""
+        if self.ml_vectors is None or self.ml_vectors.index.ntotal == 0:
+            return []
+        return self._semantic(load_embedder(self.ml_model).encode_queries([text]), allowed, pool, self.ml_vectors)
 
     def more_like_this(self, case_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResult:
         """Cases whose passages are closest in meaning to the given case's."""
@@ -287,7 +334,8 @@ class Searcher:
 
     # -- results ----------------------------------------------------------------------------------
     def _result(self, text: str, mode: str, ranked: list[tuple[int, float]], k: int,
-                semantic: list[tuple[int, float]], keyword: list[tuple[int, float]]) -> SearchResult:
+                semantic: list[tuple[int, float]], keyword: list[tuple[int, float]],
+                expansion: Expansion | None = None, ml_rank: dict[int, int] | None = None) -> SearchResult:
         rows = self.store.passages([pid for pid, _ in ranked])
         best: dict[str, tuple[int, float]] = {}
         for pid, score in ranked:
@@ -302,18 +350,22 @@ class Searcher:
         sem_rank = {pid: r for r, (pid, _) in enumerate(semantic, start=1)}
         key_rank = {pid: r for r, (pid, _) in enumerate(keyword, start=1)}
         terms = query_terms(text)
+        translated = query_terms(" ".join((*expansion.others, *expansion.english))) if expansion else []
         hits = []
         for rank, case_id in enumerate(cases[:k], start=1):
             pid, score = best[case_id]
             row, tags = rows[pid], facets_of[case_id]
-            matched, shared = self._matches(row["text"], terms)
+            matched, shared = self._matches(row["text"], list(dict.fromkeys([*terms, *translated])))
+            own = [t for t in shared if t in terms]
+            shared = own + [t for t in shared if t not in own]
             hits.append(Hit(
                 rank=rank, score=round(score, 6), case_id=case_id, doc_id=row["doc_id"], passage_id=pid,
                 title=row["case_title"], document_title=row["doc_title"], source=row["source"], text=row["text"],
                 start=row["start"], end=row["end"], page=row["page"], approaches=tuple(sorted(tags.get("approach", ()))),
                 countries=tuple(sorted(tags.get("country", ()))), regions=tuple(sorted(tags.get("region", ()))),
                 published=row["published"], doc_type=row["doc_type"], language=row["language"], matched=matched,
-                why=self._why(shared, sem_rank.get(pid), mode), semantic_rank=sem_rank.get(pid),
+                why=self._why(shared, sem_rank.get(pid), mode, (ml_rank or {}).get(pid), set(terms)),
+                semantic_rank=sem_rank.get(pid),
                 keyword_rank=key_rank.get(pid)))
         return SearchResult(text, mode, tuple(hits), facets, min(len(cases), self.rules.facet_cases))
 
@@ -343,7 +395,14 @@ class Searcher:
         return tuple(sorted(set(spans))), shared
 
     @staticmethod
-    def _why(shared: list[str], semantic_rank: int | None, mode: str) -> str:
+    def _why(shared: list[str], semantic_rank: int | None, mode: str, ml_rank: int | None = None,
+             own: set[str] = frozenset()) -> str:
+        translated = [t for t in shared if t not in own]
+        if ml_rank and mode != "keyword":
+            also = f"; shares: {', '.join(shared[:8])}" if shared else ""
+            return f"close in meaning across languages (#{ml_rank} in the multilingual space){also}"
+        if translated and not [t for t in shared if t in own]:
+            return f"shares words the glossary relates to the query: {', '.join(translated[:8])}"
         words = ", ".join(shared[:8])
         if mode == "keyword":
             return f"shares the words: {words}"
@@ -353,11 +412,3 @@ class Searcher:
             return f"close in meaning (#{semantic_rank} by meaning); shares none of the query's words"
         return f"shares the words: {words}" if shared else "ranked by the combined lists"
 
-
-def hit_json(hit: Hit) -> dict[str, Any]:
-    """A hit in the JSON contract of `kb search`."""
-    data = {field: getattr(hit, field) for field in hit.__dataclass_fields__}
-    for key in ("approaches", "countries", "regions"):
-        data[key] = list(data[key])
-    data["matched"] = [list(span) for span in hit.matched]
-    return data

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -20,7 +20,7 @@ from kb.tokens import fts_text
 
 # Each file upgrades the schema by one version; PRAGMA user_version records how many ran.
 MIGRATIONS: tuple[str, ...] = tuple(
-    resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in (1, 2))
+    resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in (1, 2, 3))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -94,8 +94,8 @@ class Store:
 
     # -- writes ---------------------------------------------------------------------------------
     def put(self, seg: Segmented, vectors: np.ndarray | None = None, tagged: Tagged | None = None,
-            facets: Sequence[tuple[str, str, str]] = ()) -> None:
-        """Insert or replace one document with its cases, passages, their vectors, tags and case facets."""
+            facets: Sequence[tuple[str, str, str]] = (), spaces: Mapping[str, Mapping[str, np.ndarray]] = {}) -> None:
+        """Insert or replace one document: cases, passages, vectors (main and other spaces), tags, case facets."""
         d = seg.document
         self.db.execute("DELETE FROM documents WHERE source = ? OR doc_id = ?", (d.source, d.doc_id))
         self.db.execute(
@@ -112,8 +112,9 @@ class Store:
         for i, (c, model_input) in enumerate(zip(seg.chunks, seg.embedding_inputs())):
             key = text_hash(model_input)
             cur = self.db.execute(
-                "INSERT INTO chunks(case_id, doc_id, ordinal, start, end, page, text, text_hash) VALUES (?,?,?,?,?,?,?,?)",
-                (c.case_id, c.doc_id, c.ordinal, c.start, c.end, c.page, c.text, key))
+                "INSERT INTO chunks(case_id, doc_id, ordinal, start, end, page, text, text_hash, language) "
+                "VALUES (?,?,?,?,?,?,?,?,?)", (c.case_id, c.doc_id, c.ordinal, c.start, c.end, c.page, c.text, key,
+                                              c.language or d.language))
             self.db.execute("INSERT INTO chunks_fts(rowid, heading, body) VALUES (?, ?, ?)",
                             (cur.lastrowid, fts_text(headings[i]), fts_text(c.text)))
             if vectors is not None:
@@ -126,6 +127,9 @@ class Store:
                 [(d.doc_id, cid, t.kind, t.value, t.role, t.confidence, t.source,
                   _json([[e.start, e.end] for e in t.evidence])) for cid, t in rows])
         self.db.executemany("INSERT INTO case_facets VALUES (?,?,?)", facets)
+        self.db.executemany("INSERT OR IGNORE INTO space_vectors VALUES (?, ?, ?)", [
+            (space, key, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+            for space, by_hash in spaces.items() for key, v in by_hash.items()])
 
     def remove(self, source: str) -> None:
         """Drop a document and everything under it."""
@@ -134,12 +138,15 @@ class Store:
     def prune_embeddings(self) -> None:
         """Drop vectors that no passage uses any more."""
         self.db.execute("DELETE FROM embeddings WHERE text_hash NOT IN (SELECT text_hash FROM chunks)")
+        self.db.execute("DELETE FROM space_vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks)")
 
     def copy_embeddings_from(self, other: Path) -> None:
         """Reuse another store's vectors (same model), so re-processing every file re-embeds nothing known."""
         self.db.execute("ATTACH DATABASE ? AS old", (f"file:{other}?mode=ro",))
         try:
             self.db.execute("INSERT OR IGNORE INTO embeddings SELECT text_hash, vector FROM old.embeddings")
+            if self.db.execute("SELECT 1 FROM old.sqlite_master WHERE name = 'space_vectors'").fetchone():
+                self.db.execute("INSERT OR IGNORE INTO space_vectors SELECT * FROM old.space_vectors")
         finally:
             self.db.commit()
             self.db.execute("DETACH DATABASE old")
@@ -150,27 +157,29 @@ class Store:
         self.db.executemany("INSERT OR REPLACE INTO skipped VALUES (?, ?)", skipped)
 
     # -- reads ----------------------------------------------------------------------------------
-    def _where_in(self, sql: str, values: Sequence[Any]) -> Iterator[sqlite3.Row]:
+    def _where_in(self, sql: str, values: Sequence[Any], before: Sequence[Any] = ()) -> Iterator[sqlite3.Row]:
         """Rows of a query whose `IN ({})` takes many values, run in slices under SQLite's variable limit."""
         for i in range(0, len(values), 500):
             part = list(values[i:i + 500])
-            yield from self.db.execute(sql.format(",".join("?" * len(part))), part)
+            yield from self.db.execute(sql.format(",".join("?" * len(part))), [*before, *part])
 
     def stored_docs(self) -> dict[str, StoredDoc]:
         """Source path -> what is stored for it."""
         rows = self.db.execute("SELECT doc_id, source, content_hash FROM documents")
         return {r["source"]: StoredDoc(r["doc_id"], r["source"], r["content_hash"]) for r in rows}
 
-    def cached_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
-        """Stored vectors of the given passage-text hashes."""
-        rows = self._where_in("SELECT text_hash, vector FROM embeddings WHERE text_hash IN ({})", hashes)
-        return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in rows}
+    def cached_vectors(self, hashes: list[str], space: str = "") -> dict[str, np.ndarray]:
+        """Stored vectors of the given passage-text hashes, in the main space or a named one."""
+        sql = ("SELECT text_hash, vector FROM space_vectors WHERE space = ? AND text_hash IN ({})" if space else
+               "SELECT text_hash, vector FROM embeddings WHERE ? = '' AND text_hash IN ({})")
+        return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in self._where_in(sql, hashes, [space])}
 
-    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids, vectors) of every passage, in id order; passages without a vector are left out."""
-        rows = self.db.execute(
-            "SELECT k.chunk_id, e.vector FROM chunks k JOIN embeddings e ON e.text_hash = k.text_hash ORDER BY k.chunk_id"
-        ).fetchall()
+    def all_vectors(self, space: str = "") -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids, vectors) in id order, of the main space or a named one; passages without one left out."""
+        table = "embeddings e" if not space else "space_vectors e"
+        extra = "" if not space else " AND e.space = ?"
+        rows = self.db.execute(f"SELECT k.chunk_id, e.vector FROM chunks k JOIN {table} ON e.text_hash = k.text_hash"
+                               f"{extra} ORDER BY k.chunk_id", (space,) if space else ()).fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -209,7 +218,8 @@ class Store:
 
     @staticmethod
     def _chunk(row: sqlite3.Row) -> Chunk:
-        return Chunk(row["case_id"], row["doc_id"], row["ordinal"], row["start"], row["end"], row["text"], row["page"])
+        return Chunk(row["case_id"], row["doc_id"], row["ordinal"], row["start"], row["end"], row["text"], row["page"],
+                     row["language"])
 
     def document(self, doc_id: str) -> Document:
         """One document by id."""
@@ -327,7 +337,7 @@ class Store:
         """Passage rows with their case's title and their document's metadata, by passage id."""
         return {r["chunk_id"]: r for r in self._where_in(
             """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, c.title AS case_title,
-                      d.title AS doc_title, d.source, d.published, d.doc_type, d.language
+                      d.title AS doc_title, d.source, d.published, d.doc_type, k.language
                FROM chunks k JOIN cases c ON c.case_id = k.case_id JOIN documents d ON d.doc_id = k.doc_id
                WHERE k.chunk_id IN ({})""", ids)}
 

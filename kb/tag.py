@@ -355,9 +355,14 @@ def case_facets(seg: Segmented, tagged: Tagged | None) -> list[tuple[str, str, s
     by_case = dict(tagged.cases) if tagged else {}
     collection = doc.source.split("/", 1)[0] if "/" in doc.source else "."
     rows: set[tuple[str, str, str]] = set()
+    languages: dict[str, set[str]] = {}
+    for chunk in seg.chunks:  # a case is found by each language its passages are in
+        if chunk.language:
+            languages.setdefault(chunk.case_id, set()).add(chunk.language)
     for case in seg.cases:
         year = (dict(case.fields).get("date") or doc.published or "")[:4]
         values = [("doc_type", doc.doc_type), ("language", doc.language), ("collection", collection)]
+        values += [("language", lang) for lang in languages.get(case.case_id, ())]
         if year.isdigit():
             values.append(("year", year))
         values += [(t.kind, t.value) for t in by_case.get(case.case_id, ())] + inherited

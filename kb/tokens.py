@@ -11,6 +11,7 @@ a an and are as at be by for from has have how in is it its of on or that the th
 were what when where which who whom why will with would can could do does did into about over under than
 then there these those such other any all some our your his her we you i me my not no but so if also
 may might should been being who's whose while during via per e.g i.e etc what's
+de del la las los el en y o para por con un una da das dos um uma des du le les et pour avec sur au aux
 """.split())
 
 

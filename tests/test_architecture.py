@@ -14,7 +14,7 @@ LAYERS = {
     "kb.ingest.text": 2, "kb.ingest.html": 2, "kb.ingest.pdf": 2, "kb.ingest.docx": 2, "kb.ingest.records": 2,
     "kb.segment": 3, "kb.prepare": 4, "kb.corpus": 4, "kb.enrich": 5, "kb.pipeline": 6, "kb.search": 7,
     "kb.cli": 9, "kb.commands": 8, "kb.check": 7, "kb.collections": 2, "kb.export": 4, "kb.compare": 4,
-    "kb.uploads": 7,
+    "kb.uploads": 7, "kb.glossary": 2,
 }
 
 

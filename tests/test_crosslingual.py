@@ -1,0 +1,119 @@
+"""Cross-lingual search: passage languages, the multilingual space, the glossary, and hits in their own language."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from kb.check import check_index
+from kb.config import Settings
+from kb.errors import ConfigError
+from kb.glossary import load_glossary, parse_glossary
+from kb.metadata import passage_language
+from kb.models import Filters
+from kb.pipeline import ingest, open_store
+from kb.search import Searcher
+from tests.conftest import SEEDS
+
+RELOCATION_ZH = """贵州省易地扶贫搬迁与后续就业
+
+贵州省把居住在深山区、石漠化地区的贫困户整体搬迁到县城和中心集镇附近的安置点。政府在安置点旁边建设扶贫车间和卫星工厂，
+让搬迁群众在家门口就业，同时为他们提供技能培训，帮助他们逐步稳定增收，实现搬得出、稳得住、能致富。
+
+当地还发展乡村旅游，把搬迁后的旧村落改造成民宿和农家乐，吸引城市游客前来观光，村民通过经营民宿增加了收入。
+"""
+SAVINGS_ES = """Grupos de ahorro de mujeres en Bolivia
+
+En las comunidades rurales de Bolivia, los grupos de ahorro permiten a las mujeres ahorrar pequeñas sumas cada
+semana y obtener préstamos del fondo común para iniciar un negocio. Después de dos años, las participantes
+informaron ingresos más altos y más comidas al día, y muchas abrieron pequeñas tiendas en sus comunidades.
+"""
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("crosslingual")
+    corpus = root / "corpus"
+    shutil.copytree(SEEDS, corpus / "seeds")
+    (corpus / "guizhou.txt").write_text(RELOCATION_ZH, encoding="utf-8")
+    (corpus / "bolivia.txt").write_text(SAVINGS_ES, encoding="utf-8")
+    ingest(corpus, root / "index", Settings())
+    return root / "index"
+
+
+def test_passage_language_follows_the_passage_not_the_document():
+    assert passage_language("Los grupos de ahorro permiten a las mujeres ahorrar cada semana y pedir préstamos", "en") == "es"
+    assert passage_language("贵州省把生活在深山区的贫困户搬迁到县城附近的安置点并提供就业培训", "en") == "zh"
+    assert passage_language("Too short to tell", "fr") == "fr"
+    # A blog post in English is English, not Indonesian, among the languages a corpus like this one holds.
+    assert passage_language("The village government helps poor residents with monthly cash assistance "
+                            "and job training for young people in the district.", "en") == "en"
+
+
+def test_glossary_expands_across_languages_and_names_bad_entries():
+    glossary = load_glossary()
+    zh = glossary.expand("小额信贷 妇女 创业")
+    assert not zh.english_query and {"microcredit", "women", "entrepreneurship"} <= set(zh.english)
+    en = glossary.expand("relocation sites for poor households in Peru")
+    assert en.english_query and "relocation site" in en.matched
+    assert {"安置点", "贫困户", "秘鲁", "Perú", "Pérou"} <= set(en.others)
+    es = glossary.expand("banco comunal")
+    assert not es.english_query and "community bank" in es.english
+    with pytest.raises(ConfigError, match=r"my\.toml: term 'x' is defined twice"):
+        parse_glossary('[[term]]\nid = "x"\nen = ["a"]\nzh = ["甲"]\n[[term]]\nid = "x"\nen = ["b"]\nzh = ["乙"]\n',
+                       "my.toml")
+    with pytest.raises(ConfigError, match=r"my\.toml: term 'y' needs English names"):
+        parse_glossary('[[term]]\nid = "y"\nzh = ["乙"]\nes = ["b"]\n', "my.toml")
+    with pytest.raises(ConfigError, match=r"term 'z': unknown key\(s\) de"):
+        parse_glossary('[[term]]\nid = "z"\nen = ["a"]\nde = ["b"]\n', "my.toml")
+
+
+def test_the_index_keeps_a_multilingual_space_for_passages_not_in_english(index):
+    manifest = json.loads((index / "manifest.json").read_text())
+    spaces = manifest["spaces"]
+    assert spaces["main"]["model"] == "all-MiniLM-L6-v2"
+    assert spaces["multilingual"]["model"] == "multilingual-e5-small"
+    store = open_store(index)
+    try:
+        languages = {c.language for _, c in store.chunks()}
+        not_english = sum(1 for _, c in store.chunks() if c.language != "en")
+    finally:
+        store.close()
+    assert {"en", "zh", "es"} <= languages
+    assert spaces["multilingual"]["passages"] == not_english > 0
+    assert check_index(index) == []
+
+
+def test_a_chinese_query_finds_english_passages_on_womens_microcredit(index):
+    searcher = Searcher(index, Settings())
+    try:
+        hits = searcher.search("小额信贷 妇女 创业", 5).hits
+    finally:
+        searcher.close()
+    english = [h for h in hits if h.language == "en"]
+    assert english and "microcredit" in english[0].text and "women" in english[0].text
+    assert english[0].rank <= 3
+    spans = [english[0].text[s:e].lower() for s, e in english[0].matched]
+    assert "microcredit" in spans and "women" in spans  # the glossary's English names, highlighted
+
+
+def test_an_english_query_finds_the_chinese_and_spanish_passages_in_their_own_language(index):
+    searcher = Searcher(index, Settings())
+    try:
+        relocation = searcher.search("factories next to relocation sites give jobs to resettled households", 5)
+        tourism = searcher.search("rural tourism homestays after relocation", 5)
+        savings = searcher.search("women's savings groups in Bolivia", 3)
+        only_zh = searcher.search("tourism", 5, filters=Filters(language=("zh",)))
+    finally:
+        searcher.close()
+    for result, words in ((relocation, ("安置点", "卫星工厂")), (tourism, ("民宿", "乡村旅游"))):
+        zh = next(h for h in result.hits if h.language == "zh")
+        assert zh.rank <= 3 and zh.source == "guizhou.txt" and all(w in zh.text for w in words)
+        assert "multilingual space" in zh.why
+    # The glossary's Chinese names are highlighted in the Chinese passage (as the bigrams the index holds).
+    zh = next(h for h in tourism.hits if h.language == "zh")
+    assert {"民宿", "旅游", "游客"} <= {zh.text[s:e] for s, e in zh.matched}
+    assert savings.hits[0].source == "bolivia.txt" and savings.hits[0].language == "es"
+    assert only_zh.hits and all(h.language == "zh" for h in only_zh.hits)
