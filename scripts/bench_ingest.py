@@ -58,6 +58,7 @@ def main() -> None:
     result = {
         "folders": [str(f) for f in args.folders], "documents": report.documents, "passages": report.passages,
         "embedded": report.embedded, "pipeline_seconds": round(pipeline_seconds, 1),
+        "embedded_multilingual": report.embedded_multilingual, "multilingual_seconds": report.multilingual_seconds,
         "pipeline_passages_per_s": round(report.passages / pipeline_seconds, 1),
         "raw_encode_seconds": round(raw_seconds, 1), "raw_encode_passages_per_s": round(len(inputs) / raw_seconds, 1),
     }
@@ -70,6 +71,8 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
+    print(f"of the pipeline's {result['pipeline_seconds']} s, {result['multilingual_seconds']} s embedded "
+          f"{result['embedded_multilingual']} passages not in English in the multilingual space")
     print(f"wrote {out}")
 
 

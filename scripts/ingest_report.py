@@ -38,7 +38,10 @@ def main() -> None:
     rows = [
         ("files", first.files), ("ingested", len(first.added)), ("skipped", len(first.skipped)),
         ("documents", first.documents), ("cases", first.cases), ("passages", first.passages),
-        ("first run (s)", round(first.seconds, 2)), ("unchanged re-run (s)", round(rerun, 2)),
+        ("first run (s)", round(first.seconds, 2)),
+        ("passages embedded in the multilingual space", first.embedded_multilingual),
+        ("of the first run, multilingual embedding (s)", round(first.multilingual_seconds, 1)),
+        ("unchanged re-run (s)", round(rerun, 2)),
         ("re-run / first run", round(rerun / first.seconds, 4)),
         ("re-run changed files", len(second.added) + len(second.updated) + len(second.removed)),
     ]
