@@ -92,7 +92,8 @@ class Searcher:
         self._lock = threading.RLock()
         self._embedder: Embedder | None = None
         self._stemmer: Any = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword")
+        # Keyword searches and the multilingual encoding run beside the main encoding (all release the GIL).
+        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="kb-search")
         self._open()
 
     def _open(self) -> None:
@@ -271,9 +272,10 @@ class Searcher:
             pending = self._pool.submit(self._keyword, text, filters, pool) if mode != "semantic" else None
             also = (self._pool.submit(self._keyword, " ".join(translated), filters, pool)
                     if mode != "semantic" and translated else None)
+            ml = self._pool.submit(self._semantic_multilingual, text, allowed, pool) if mode != "keyword" else None
             if mode != "keyword":
                 semantic = self._semantic(self.embedder.encode([main_text]), allowed, pool)
-            multilingual = self._semantic_multilingual(text, allowed, pool) if mode != "keyword" else []
+            multilingual = ml.result() if ml is not None else []
             if pending is not None:
                 keyword = pending.result()
             keyword_translated = also.result() if also is not None else []
