@@ -67,6 +67,8 @@ def show_case(s: Store, case_id: str) -> None:
     chosen = st.session_state.get("passage")
     for pid, chunk in chunks:
         page = f"page {chunk.page} · " if chunk.page else ""
+        if chunk.language and chunk.language != doc.language:  # a passage in another language says so
+            page += f"in {chunk.language} · "
         if pid == chosen:
             st.caption(f"{page}the passage that matched your search")
             st.success(common.highlight(chunk.text, []))
