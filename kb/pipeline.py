@@ -46,6 +46,9 @@ EMBED_BATCH = 256
 _SHAPING_MODULES = ("clean.py", "segment.py", "metadata.py", "prepare.py", "ingest", "tag.py", "gazetteer.py",
                     "taxonomy.py", "tokens.py", "data", "models.py", "enrich.py", "store.py")
 
+# Data files that shape no stored data: editing them needs no re-ingest.
+_READ_AT_QUERY_TIME = frozenset({"glossary.toml", "world.geojson"})
+
 Progress = Callable[[int, int, str], None]
 
 
@@ -82,7 +85,8 @@ def fingerprint(settings: Settings) -> str:
     root = Path(kb.__file__).parent
     for name in _SHAPING_MODULES:
         path = root / name
-        files = sorted(f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts) if path.is_dir() else [path]
+        files = sorted(f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts
+                       and f.name not in _READ_AT_QUERY_TIME) if path.is_dir() else [path]
         for file in files:
             h.update(file.read_bytes())
     return h.hexdigest()[:16]

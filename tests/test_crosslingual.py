@@ -118,3 +118,10 @@ def test_an_english_query_finds_the_chinese_and_spanish_passages_in_their_own_la
     assert {"民宿", "旅游", "游客"} <= {zh.text[s:e] for s, e in zh.matched}
     assert savings.hits[0].source == "bolivia.txt" and savings.hits[0].language == "es"
     assert only_zh.hits and all(h.language == "zh" for h in only_zh.hits)
+
+
+def test_the_glossary_is_read_at_query_time_and_needs_no_reingest():
+    from kb.pipeline import fingerprint
+
+    assert fingerprint(Settings(glossary="elsewhere.toml")) == fingerprint(Settings())
+    assert fingerprint(Settings(multilingual_model="")) != fingerprint(Settings())
