@@ -19,8 +19,8 @@ from kb.config import Settings
 from kb.embed import load_embedder
 from kb.errors import KBError
 from kb.index import VectorIndex
-from kb.pipeline import (MANIFEST_FILE, MULTILINGUAL, STORE_FILE, VECTORS_PREFIX, drop_old_vectors, lock_index,
-                         open_store, write_vectors)
+from kb.pipeline import (MANIFEST_FILE, STORE_FILE, VECTORS_PREFIX, Space, drop_old_vectors, lock_index,
+                         manifest_fields, open_store, spaces, write_json_atomic, write_vectors)
 from kb.store import Store
 
 SAMPLE = 200  # passages whose FAISS vector is compared with the stored one
@@ -59,25 +59,23 @@ def _check_store(store: Store, index: Path) -> list[Finding]:
     if missing:
         found.append(Finding(f"{STORE_FILE}: {missing} passages have no vector", True))
     found += _check_vectors(store, index)
-    found += _check_manifest(store, index, health["passages"])
+    found += _check_manifest(store, index)
     return found
 
 
 def _check_vectors(store: Store, index: Path) -> list[Finding]:
-    found = _check_space(store, index, "", "vectors_file")
-    model = store.get_meta(f"embedder:{MULTILINGUAL}")
-    return found + (_check_space(store, index, model, f"vectors_file:{MULTILINGUAL}") if model else [])
+    return [finding for space in spaces(store) for finding in _check_space(store, index, space)]
 
 
-def _check_space(store: Store, index: Path, space: str, key: str) -> list[Finding]:
-    name = store.get_meta(key) or ""
+def _check_space(store: Store, index: Path, space: Space) -> list[Finding]:
+    name = store.get_meta(space.file_key) or ""
     if not name or not (index / name).is_file():
-        return [Finding(f"vector file {name or '(none named)'} of the {space or 'main'} space is missing", True)]
+        return [Finding(f"vector file {name or '(none named)'} of the {space.name} space is missing", True)]
     try:
         vectors = VectorIndex.load(index / name)
     except KBError as exc:
         return [Finding(str(exc), True)]
-    stored_ids, matrix = store.all_vectors(space)
+    stored_ids, matrix = store.all_vectors(space.stored_as)
     held = np.sort(vectors.ids())
     if not np.array_equal(held, stored_ids):
         extra, lacking = np.setdiff1d(held, stored_ids).size, np.setdiff1d(stored_ids, held).size
@@ -90,18 +88,13 @@ def _check_space(store: Store, index: Path, space: str, key: str) -> list[Findin
     return []
 
 
-def _check_manifest(store: Store, index: Path, passages: int) -> list[Finding]:
+def _check_manifest(store: Store, index: Path) -> list[Finding]:
     try:
         manifest = json.loads((index / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return [Finding(f"{MANIFEST_FILE}: unreadable ({exc})", True)]
-    expected = {"vectors file": store.get_meta("vectors_file"), "embedder": store.get_meta("embedder"),
-                "passages": passages}
-    actual = {"vectors file": (manifest.get("vectors") or {}).get("file"),
-              "embedder": (manifest.get("embedder") or {}).get("name"),
-              "passages": (manifest.get("counts") or {}).get("passages")}
-    return [Finding(f"{MANIFEST_FILE}: {key} is {actual[key]!r}, the store says {expected[key]!r}", True)
-            for key in expected if actual[key] != expected[key]]
+    return [Finding(f"{MANIFEST_FILE}: {key} is {manifest.get(key)!r}, the store says {value!r}", True)
+            for key, value in manifest_fields(store).items() if manifest.get(key) != value]
 
 
 def repair_index(index_dir: str | Path, settings: Settings) -> list[str]:
@@ -128,37 +121,24 @@ def repair_index(index_dir: str | Path, settings: Settings) -> list[str]:
         finally:
             store.close()
         drop_old_vectors(index, index / STORE_FILE)
-        if _manifest_stale(index):
-            _rewrite_manifest(index)
+        if _rewrite_manifest(index):
             done.append(f"rewrote {MANIFEST_FILE}")
     return done
 
 
-def _manifest_stale(index: Path) -> bool:
-    store = open_store(index)
-    try:
-        return bool(_check_manifest(store, index, store.health()["passages"]))
-    finally:
-        store.close()
-
-
-def _rewrite_manifest(index: Path) -> None:
-    """The manifest's store-derived fields brought in line with the store; the rest (corpus, fingerprint) kept."""
+def _rewrite_manifest(index: Path) -> bool:
+    """Bring the manifest's store-derived fields in line with the store, keeping the rest; True if it changed."""
     try:
         manifest = json.loads((index / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         manifest = {}
     store = open_store(index)
     try:
-        stats = store.stats()
-        manifest["counts"] = {"documents": stats["documents"], "cases": stats["cases"],
-                              "passages": stats["passages"], "skipped": stats["skipped"]}
-        manifest["embedder"] = {"name": store.get_meta("embedder"), "dim": int(store.get_meta("dim") or 0)}
-        manifest["vectors"] = {"file": store.get_meta("vectors_file"), "kind": store.get_meta("vectors_kind")}
-        manifest.setdefault("store", STORE_FILE)
+        fields = manifest_fields(store)
         manifest.setdefault("fingerprint", store.get_meta("fingerprint"))
     finally:
         store.close()
-    tmp = index / (MANIFEST_FILE + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(index / MANIFEST_FILE)
+    if all(manifest.get(key) == value for key, value in fields.items()):
+        return False
+    write_json_atomic(index / MANIFEST_FILE, {**manifest, **fields})
+    return True

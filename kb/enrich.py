@@ -37,17 +37,23 @@ class Enricher:
         self.embedded_multilingual = 0
         self.multilingual_seconds = 0.0
 
+    @staticmethod
+    def _vectors(wanted: dict[str, str], embedder: Embedder, known_vectors: KnownVectors | None
+                 ) -> tuple[dict[str, np.ndarray], int]:
+        """Vectors of texts by hash: the known ones looked up, the rest encoded in one call; and how many were."""
+        known = known_vectors(list(wanted)) if known_vectors and wanted else {}
+        missing = {key: text for key, text in wanted.items() if key not in known}
+        if missing:
+            known = {**known, **dict(zip(missing, embedder.encode(list(missing.values()))))}
+        return known, len(missing)
+
     def embed(self, segs: list[Segmented], known_vectors: KnownVectors | None = None) -> list[np.ndarray]:
         """Vectors of each document's passages, known ones reused and the rest encoded in one call."""
         inputs = [seg.embedding_inputs() for seg in segs]
         keys = [[text_hash(t) for t in texts] for texts in inputs]
-        flat = [key for ks in keys for key in ks]
-        known = known_vectors(flat) if known_vectors and flat else {}
-        missing = {key: text for ks, texts in zip(keys, inputs) for key, text in zip(ks, texts) if key not in known}
-        if missing:
-            fresh = self.embedder.encode(list(missing.values()))
-            known = {**known, **dict(zip(missing, fresh))}
-        self.embedded += len(missing)
+        wanted = {key: text for ks, texts in zip(keys, inputs) for key, text in zip(ks, texts)}
+        known, encoded = self._vectors(wanted, self.embedder, known_vectors)
+        self.embedded += encoded
         out = []
         for ks in keys:
             vectors = np.zeros((len(ks), self.embedder.dim), dtype=np.float32)
@@ -62,14 +68,11 @@ class Enricher:
         if self.multilingual is None:
             return [{} for _ in segs]
         wanted = [{text_hash(c.text): c.text for c in seg.chunks if c.language not in ("en", "")} for seg in segs]
-        flat = [key for w in wanted for key in w]
-        known = known_vectors(flat) if known_vectors and flat else {}
-        missing = {key: text for w in wanted for key, text in w.items() if key not in known}
-        if missing:
-            started = time.monotonic()
-            known = {**known, **dict(zip(missing, self.multilingual.encode(list(missing.values()))))}
+        started = time.monotonic()
+        known, encoded = self._vectors({k: t for w in wanted for k, t in w.items()}, self.multilingual, known_vectors)
+        if encoded:
             self.multilingual_seconds += time.monotonic() - started
-        self.embedded_multilingual += len(missing)
+        self.embedded_multilingual += encoded
         return [{key: known[key] for key in w} for w in wanted]
 
     def __call__(self, seg: Segmented, known_vectors: KnownVectors | None = None) -> tuple[np.ndarray, Tagged]:

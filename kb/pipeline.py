@@ -107,7 +107,7 @@ def lock_index(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write_json_atomic(path: Path, data: dict) -> None:
+def write_json_atomic(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path)
@@ -160,7 +160,7 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
         if not todo and not removed and not rebuild:
             _ensure_vectors(index, live, settings)
             report = _report(live, files, added, updated, removed, unchanged, skipped, started)
-            _update_skipped(live, skipped, report, index, corpus, print_, settings)
+            _update_skipped(live, skipped, index, corpus, print_, settings)
             return report
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index))
         staged = staging / STORE_FILE
@@ -228,7 +228,7 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
         report = replace(_report(live, files, added, updated, removed, unchanged, skipped, started, enrich.embedded),
                          embedded_multilingual=enrich.embedded_multilingual,
                          multilingual_seconds=round(enrich.multilingual_seconds, 1))
-        _write_manifest(index, corpus, print_, report, settings)
+        _write_manifest(index, corpus, print_, settings)
         return report
 
 
@@ -250,28 +250,45 @@ def _same_embedder(live: Path, name: str) -> bool:
         old.close()
 
 
+@dataclass(frozen=True)
+class Space:
+    """One embedding space of an index: its model, where the store keeps its vectors, the meta naming its file."""
+
+    name: str
+    model: str
+    stored_as: str  # "" for the main vectors table, else the model's name in space_vectors
+    file_key: str
+    dim: int
+
+
+def spaces(store: Store) -> list[Space]:
+    """The store's embedding spaces: the main one, and the multilingual one when it was built with it."""
+    found = [Space("main", store.get_meta("embedder") or "", "", "vectors_file", int(store.get_meta("dim") or 1))]
+    model = store.get_meta(f"embedder:{MULTILINGUAL}")
+    if model:
+        found.append(Space(MULTILINGUAL, model, model, f"vectors_file:{MULTILINGUAL}",
+                           int(store.get_meta(f"dim:{MULTILINGUAL}") or 1)))
+    return found
+
+
 def write_vectors(index: Path, store: Store, settings: Settings) -> None:
     """Build a FAISS file per embedding space from the store's vectors and name each in the store's meta."""
-    spaces = [("", "vectors_file", int(store.get_meta("dim") or 1))]
-    ml_model = store.get_meta(f"embedder:{MULTILINGUAL}")
-    if ml_model:
-        spaces.append((ml_model, f"vectors_file:{MULTILINGUAL}", int(store.get_meta(f"dim:{MULTILINGUAL}") or 1)))
-    for space, key, dim in spaces:
-        ids, vectors = store.all_vectors(space)
+    for space in spaces(store):
+        ids, vectors = store.all_vectors(space.stored_as)
         name = f"{VECTORS_PREFIX}{os.urandom(6).hex()}.faiss"
-        vector_index = VectorIndex.build(ids, vectors, settings.index_kind, dim=dim)
+        vector_index = VectorIndex.build(ids, vectors, settings.index_kind, dim=space.dim)
         tmp = index / (name + ".tmp")
         vector_index.save(tmp)
         os.replace(tmp, index / name)
-        store.set_meta(key, name)
-        if not space:
+        store.set_meta(space.file_key, name)
+        if space.name == "main":
             store.set_meta("vectors_kind", vector_index.kind)
     store.set_meta("index_kind_setting", settings.index_kind)
 
 
 def _vector_files(store: Store) -> list[str]:
-    """The FAISS files a store names: its main space's and, if any, its multilingual space's."""
-    return [n for n in (store.get_meta("vectors_file"), store.get_meta(f"vectors_file:{MULTILINGUAL}")) if n]
+    """The FAISS files a store names, one per space."""
+    return [n for n in (store.get_meta(space.file_key) for space in spaces(store)) if n]
 
 
 def _ensure_vectors(index: Path, live: Path, settings: Settings) -> None:
@@ -314,8 +331,8 @@ def _report(live: Path, files: list, added: list[str], updated: list[str], remov
     )
 
 
-def _update_skipped(live: Path, skipped: list[tuple[str, str]], report: IngestReport, index: Path,
-                    corpus: Path, print_: str, settings: Settings) -> None:
+def _update_skipped(live: Path, skipped: list[tuple[str, str]], index: Path, corpus: Path, print_: str,
+                    settings: Settings) -> None:
     """Record the skipped list when it is all that changed (a small write, still transactional)."""
     store = Store(live)
     try:
@@ -325,41 +342,40 @@ def _update_skipped(live: Path, skipped: list[tuple[str, str]], report: IngestRe
     finally:
         store.close()
     # Rewritten when missing or stale (an ingest killed between the store swap and the manifest write).
-    _write_manifest(index, corpus, print_, report, settings)
+    _write_manifest(index, corpus, print_, settings)
 
 
-def _write_manifest(index: Path, corpus: Path, print_: str, report: IngestReport, settings: Settings) -> None:
-    store = Store(index / STORE_FILE, readonly=True)
-    meta = {key: store.get_meta(key) for key in ("embedder", "dim", "vectors_file", "vectors_kind",
-                                                 f"embedder:{MULTILINGUAL}", f"dim:{MULTILINGUAL}",
-                                                 f"vectors_file:{MULTILINGUAL}")}
-    multilingual = len(store.all_vectors(meta[f"embedder:{MULTILINGUAL}"])[0]) if meta[f"embedder:{MULTILINGUAL}"] else 0
-    store.close()
-    data = {
-        "format_version": FORMAT_VERSION,
-        "kb_version": kb.__version__,
-        "fingerprint": print_,
-        "corpus": str(corpus.resolve()),
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "counts": {"documents": report.documents, "cases": report.cases, "passages": report.passages,
-                   "skipped": len(report.skipped)},
+def manifest_fields(store: Store) -> dict:
+    """The part of the manifest that describes the store: counts, models and vector files of each space."""
+    stats = store.stats()
+    by_space = {space.name: space for space in spaces(store)}
+    main = by_space["main"]
+    return {
+        "counts": {key: stats[key] for key in ("documents", "cases", "passages", "skipped")},
         "store": STORE_FILE,
-        "embedder": {"name": meta["embedder"], "dim": int(meta["dim"] or 0)},
-        "vectors": {"file": meta["vectors_file"], "kind": meta["vectors_kind"]},
+        "embedder": {"name": main.model, "dim": int(store.get_meta("dim") or 0)},
+        "vectors": {"file": store.get_meta(main.file_key), "kind": store.get_meta("vectors_kind")},
         # One FAISS space per model: the main one (all passages) and the multilingual one (passages not in English).
-        "spaces": {"main": {"model": meta["embedder"], "dim": int(meta["dim"] or 0), "file": meta["vectors_file"],
-                            "passages": report.passages},
-                   MULTILINGUAL: {"model": meta[f"embedder:{MULTILINGUAL}"] or None,
-                                  "dim": int(meta[f"dim:{MULTILINGUAL}"] or 0),
-                                  "file": meta[f"vectors_file:{MULTILINGUAL}"], "passages": multilingual}},
-        "taxonomy": settings.taxonomy or "kb/data/taxonomy.toml",
+        "spaces": {name: {"model": space.model, "dim": space.dim, "file": store.get_meta(space.file_key),
+                          "passages": store.vector_count(space.stored_as)} for name, space in by_space.items()},
     }
+
+
+def _write_manifest(index: Path, corpus: Path, print_: str, settings: Settings) -> None:
+    store = Store(index / STORE_FILE, readonly=True)
+    try:
+        fields = manifest_fields(store)
+    finally:
+        store.close()
+    data = {"format_version": FORMAT_VERSION, "kb_version": kb.__version__, "fingerprint": print_,
+            "corpus": str(corpus.resolve()), "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **fields, "taxonomy": settings.taxonomy or "kb/data/taxonomy.toml"}
     try:
         old = json.loads((index / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         old = {}
     if {**old, "built_at": None} != {**data, "built_at": None}:
-        _write_json_atomic(index / MANIFEST_FILE, data)
+        write_json_atomic(index / MANIFEST_FILE, data)
 
 
 def open_store(index_dir: str | Path) -> Store:

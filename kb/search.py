@@ -26,7 +26,7 @@ from kb.gazetteer import default_gazetteer
 from kb.index import VectorIndex
 from kb.models import DOC_TYPES, Filters, Hit
 from kb.glossary import Expansion, load_glossary
-from kb.pipeline import MULTILINGUAL, STORE_FILE, open_store
+from kb.pipeline import MULTILINGUAL, STORE_FILE, Space, open_store, spaces
 from kb.store import Store
 from kb.taxonomy import load_taxonomy
 from kb.tokens import fts_query, query_terms
@@ -106,35 +106,25 @@ class Searcher:
                 raise IndexVersionError(
                     f"{self.index_dir}: built with model {built_with!r} but kb is set to {self.settings.model!r}; "
                     f"set model = {built_with!r} or rebuild with `kb ingest CORPUS_DIR --index {self.index_dir}`")
-            name = store.get_meta("vectors_file") or ""
-            path = self.index_dir / name
-            if name and path.is_file():
-                vectors = VectorIndex.load(path)
-            else:  # the FAISS file is derived data: rebuild it in memory from the stored vectors
-                ids, matrix = store.all_vectors()
-                vectors = VectorIndex.build(ids, matrix, self.settings.index_kind, dim=int(store.get_meta("dim") or 1))
+            loaded = {space.name: (space.model, self._load_space(store, space)) for space in spaces(store)}
         except BaseException:
             store.close()
             raise
         self.store: Store = store
-        self.vectors = vectors
-        self.ml_model, self.ml_vectors = self._multilingual(store)
+        self.vectors = loaded["main"][1]
+        self.ml_model, self.ml_vectors = loaded.get(MULTILINGUAL, ("", None))
         self._known: dict[str, set[str]] = {}
         self._allowed_cache: dict[Filters, np.ndarray | None] = {}
         self._df: dict[str, int] = {}
         self._stamp = stamp
 
-    def _multilingual(self, store: Store) -> tuple[str, VectorIndex | None]:
-        """The index's multilingual space, if it has one: its model's name and its vectors."""
-        model = store.get_meta(f"embedder:{MULTILINGUAL}") or ""
-        if not model:
-            return "", None
-        name = store.get_meta(f"vectors_file:{MULTILINGUAL}") or ""
+    def _load_space(self, store: Store, space: Space) -> VectorIndex:
+        """A space's FAISS file; derived data, so rebuilt in memory from the stored vectors when it is missing."""
+        name = store.get_meta(space.file_key) or ""
         if name and (self.index_dir / name).is_file():
-            return model, VectorIndex.load(self.index_dir / name)
-        ids, matrix = store.all_vectors(model)
-        return model, VectorIndex.build(ids, matrix, self.settings.index_kind,
-                                        dim=int(store.get_meta(f"dim:{MULTILINGUAL}") or 1))
+            return VectorIndex.load(self.index_dir / name)
+        ids, matrix = store.all_vectors(space.stored_as)
+        return VectorIndex.build(ids, matrix, self.settings.index_kind, dim=space.dim)
 
     def _store_stamp(self) -> tuple[int, int]:
         try:
@@ -265,7 +255,8 @@ class Searcher:
             main_text = text if expansion.english_query or not expansion.english else " ".join(expansion.english)
             # The glossary's names in the other languages (and, for a query not in English, the English ones).
             names = (*expansion.others, *(() if expansion.english_query else expansion.english))
-            translated = [t for t in query_terms(" ".join(names)) if t not in query_terms(text)]
+            own = set(query_terms(text))
+            translated = [t for t in query_terms(" ".join(names)) if t not in own]
             semantic: list[tuple[int, float]] = []
             keyword: list[tuple[int, float]] = []
             # The keyword searches run beside the query's encoding: SQLite and torch both release the GIL.

@@ -171,13 +171,19 @@ class Store:
     def cached_vectors(self, hashes: list[str], space: str = "") -> dict[str, np.ndarray]:
         """Stored vectors of the given passage-text hashes, in the main space or a named one."""
         sql = ("SELECT text_hash, vector FROM space_vectors WHERE space = ? AND text_hash IN ({})" if space else
-               "SELECT text_hash, vector FROM embeddings WHERE ? = '' AND text_hash IN ({})")
-        return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in self._where_in(sql, hashes, [space])}
+               "SELECT text_hash, vector FROM embeddings WHERE text_hash IN ({})")
+        rows = self._where_in(sql, hashes, [space] if space else [])
+        return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in rows}
+
+    def vector_count(self, space: str = "") -> int:
+        """How many passages have a vector in the main space or a named one."""
+        table, extra = ("embeddings e", "") if not space else ("space_vectors e", " AND e.space = ?")
+        return int(self.db.execute(f"SELECT COUNT(*) FROM chunks k JOIN {table} ON e.text_hash = k.text_hash{extra}",
+                                   (space,) if space else ()).fetchone()[0])
 
     def all_vectors(self, space: str = "") -> tuple[np.ndarray, np.ndarray]:
         """(passage ids, vectors) in id order, of the main space or a named one; passages without one left out."""
-        table = "embeddings e" if not space else "space_vectors e"
-        extra = "" if not space else " AND e.space = ?"
+        table, extra = ("embeddings e", "") if not space else ("space_vectors e", " AND e.space = ?")
         rows = self.db.execute(f"SELECT k.chunk_id, e.vector FROM chunks k JOIN {table} ON e.text_hash = k.text_hash"
                                f"{extra} ORDER BY k.chunk_id", (space,) if space else ()).fetchall()
         if not rows:
@@ -390,7 +396,7 @@ class Store:
         """SQLite's own check, and the counts that must agree: passages, passages with a vector, keyword rows."""
         one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
         return {"quick_check": one("PRAGMA quick_check"), "passages": one("SELECT COUNT(*) FROM chunks"),
-                "embedded": one("SELECT COUNT(*) FROM chunks k JOIN embeddings e USING (text_hash)"),
+                "embedded": self.vector_count(),
                 "keyword_rows": one("SELECT COUNT(*) FROM chunks_fts")}
 
     def unembedded(self) -> list[tuple[str, str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 import pycountry
 import streamlit as st
@@ -177,13 +176,6 @@ def clear_filters() -> None:
         st.session_state[facet] = []
     st.session_state["year_from"] = st.session_state["year_to"] = None
     st.session_state.pop("years", None)
-
-
-def without(filters: Filters, facet: str) -> Filters:
-    """The filters with one facet dropped."""
-    if facet == "years":
-        return replace(filters, year_from=None, year_to=None)
-    return replace(filters, **{facet: ()})
 
 
 # -- actions shared by cards and the case view ---------------------------------------------------
