@@ -24,7 +24,6 @@ from kb.search import Searcher
 from tests.conftest import ROOT, SEEDS
 from tests.hostile import make_corpus
 
-SHARED = ROOT.parent / "shared" / "corpus"
 FAST = Settings(model="hash-64")
 ENV = {**os.environ, "KB_MODEL": "hash-64", "PYTHONUNBUFFERED": "1"}
 QUERIES = [("poverty alleviation through tourism", Filters()), ("microcredit for women", Filters()),
@@ -99,12 +98,12 @@ def test_files_that_disappear_or_change_during_the_ingest_are_named_and_the_rest
 
 
 @pytest.fixture(scope="module")
-def versions(tmp_path_factory) -> dict[str, Path]:
+def versions(tmp_path_factory, shared) -> dict[str, Path]:
     """A corpus and its index before (v1) and after (v2) an edit, a removal and an addition."""
     root = tmp_path_factory.mktemp("crash")
     corpus = root / "corpus"
     shutil.copytree(SEEDS, corpus / "seeds")
-    blogs = sorted((SHARED / "undp-acclabs-blogs").glob("*"))[:15]
+    blogs = sorted((shared / "undp-acclabs-blogs").glob("*"))[:15]
     (corpus / "blogs").mkdir()
     for path in blogs:
         shutil.copy(path, corpus / "blogs" / path.name)
