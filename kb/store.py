@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from kb.errors import IndexMissingError, IndexVersionError, NotFoundError
-from kb.models import Case, Chunk, Document, Evidence, Filters, Segmented, Tag, Tagged
+from kb.models import MAIN_LANGUAGES, Case, Chunk, Document, Evidence, Segmented, Tag, Tagged
+from kb.storequery import SearchQueries
 from kb.tokens import fts_text
 
 # Each file upgrades the schema by one version; PRAGMA user_version records how many ran.
@@ -42,8 +43,8 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-class Store:
-    """One SQLite database file; the only module that speaks SQL."""
+class Store(SearchQueries):
+    """One SQLite database file; with its search queries (kb.storequery), the only code that speaks SQL."""
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = Path(path)
@@ -157,12 +158,6 @@ class Store:
         self.db.executemany("INSERT OR REPLACE INTO skipped VALUES (?, ?)", skipped)
 
     # -- reads ----------------------------------------------------------------------------------
-    def _where_in(self, sql: str, values: Sequence[Any], before: Sequence[Any] = ()) -> Iterator[sqlite3.Row]:
-        """Rows of a query whose `IN ({})` takes many values, run in slices under SQLite's variable limit."""
-        for i in range(0, len(values), 500):
-            part = list(values[i:i + 500])
-            yield from self.db.execute(sql.format(",".join("?" * len(part))), [*before, *part])
-
     def stored_docs(self) -> dict[str, StoredDoc]:
         """Source path -> what is stored for it."""
         rows = self.db.execute("SELECT doc_id, source, content_hash FROM documents")
@@ -291,106 +286,6 @@ class Store:
             "passages_by_language": passages_by("language"),
         }
 
-    # -- search -----------------------------------------------------------------------------------
-    def _case_filter(self, f: Filters) -> tuple[str, list[Any]]:
-        """SQL selecting the case ids a filter allows (facets combine with AND, values with OR)."""
-        parts, args = [], []
-        for facet in ("approach", "country", "region", "doc_type", "language"):
-            values = getattr(f, facet)
-            if values:
-                parts.append(f"case_id IN (SELECT case_id FROM case_facets WHERE facet = ? "
-                             f"AND value IN ({','.join('?' * len(values))}))")
-                args += [facet, *values]
-        if f.year_from is not None or f.year_to is not None:
-            parts.append("case_id IN (SELECT case_id FROM case_facets WHERE facet = 'year' "
-                         "AND CAST(value AS INTEGER) BETWEEN ? AND ?)")
-            args += [f.year_from if f.year_from is not None else 0, f.year_to if f.year_to is not None else 9999]
-        if f.source:
-            like = " OR ".join("source = ? OR source LIKE ? ESCAPE '\\'" for _ in f.source)
-            parts.append(f"doc_id IN (SELECT doc_id FROM documents WHERE {like})")
-            for prefix in f.source:
-                escaped = prefix.rstrip("/").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                args += [prefix, escaped + "/%"]
-        return "SELECT case_id FROM cases WHERE " + " AND ".join(parts or ["1"]), args
-
-    def allowed_passages(self, f: Filters) -> np.ndarray | None:
-        """Ids of the passages a filter allows, or None when nothing is filtered."""
-        if f.empty:
-            return None
-        sql, args = self._case_filter(f)
-        rows = self.db.execute(f"SELECT chunk_id FROM chunks WHERE case_id IN ({sql})", args).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-    def keyword_search(self, match: str, limit: int, f: Filters, heading_weight: float = 0.3) -> list[tuple[int, float]]:
-        """(passage id, BM25 score, higher is better) for an FTS5 match expression, inside a filter."""
-        rank = f"bm25(chunks_fts, {float(heading_weight)}, 1.0)"
-        sql = f"SELECT rowid, -{rank} FROM chunks_fts WHERE chunks_fts MATCH ?"
-        args: list[Any] = [match]
-        if not f.empty:
-            cases, extra = self._case_filter(f)
-            # The unary + keeps SQLite from handing the id list to FTS5 as one rowid lookup per allowed passage
-            # (0.36 s at 10k passages); as a plain filter on the matches it costs about what the match does.
-            sql += f" AND +rowid IN (SELECT chunk_id FROM chunks WHERE case_id IN ({cases}))"
-            args += extra
-        rows = self.db.execute(sql + f" ORDER BY {rank} LIMIT ?", [*args, limit]).fetchall()
-        return [(r[0], r[1]) for r in rows]
-
-    def keyword_count(self, match: str) -> int:
-        """How many passages an FTS5 match expression matches (cheap: no scoring)."""
-        return int(self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)).fetchone()[0])
-
-    def passages(self, ids: list[int]) -> dict[int, sqlite3.Row]:
-        """Passage rows with their case's title and their document's metadata, by passage id."""
-        return {r["chunk_id"]: r for r in self._where_in(
-            """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, c.title AS case_title,
-                      d.title AS doc_title, d.source, d.published, d.doc_type, k.language
-               FROM chunks k JOIN cases c ON c.case_id = k.case_id JOIN documents d ON d.doc_id = k.doc_id
-               WHERE k.chunk_id IN ({})""", ids)}
-
-    def facets_of(self, case_ids: list[str]) -> dict[str, dict[str, list[str]]]:
-        """case id -> facet -> values, for the given cases."""
-        out: dict[str, dict[str, list[str]]] = {c: {} for c in case_ids}
-        for case_id, facet, value in self._where_in(
-                "SELECT case_id, facet, value FROM case_facets WHERE case_id IN ({})", case_ids):
-            out[case_id].setdefault(facet, []).append(value)
-        return out
-
-    def facet_counts(self, case_ids: list[str]) -> dict[str, dict[str, int]]:
-        """facet -> value -> number of the given cases with it, most frequent first."""
-        counts: dict[str, dict[str, int]] = {}
-        if not case_ids:
-            return counts
-        rows = self.db.execute(
-            f"SELECT facet, value, COUNT(*) AS n FROM case_facets WHERE case_id IN ({','.join('?' * len(case_ids))}) "
-            "GROUP BY facet, value ORDER BY facet, n DESC, value", case_ids)
-        for facet, value, n in rows:
-            counts.setdefault(facet, {})[value] = n
-        return counts
-
-    def facet_values(self, facet: str) -> dict[str, int]:
-        """Every value of a facet in the index, with its number of cases."""
-        return {r[0]: r[1] for r in self.db.execute(
-            "SELECT value, COUNT(*) FROM case_facets WHERE facet = ? GROUP BY value ORDER BY COUNT(*) DESC", (facet,))}
-
-
-    # -- analysis ---------------------------------------------------------------------------------
-    def case_ids(self, f: Filters) -> list[str]:
-        """Every case a filter allows, in document order."""
-        sql, args = self._case_filter(f)
-        return [r[0] for r in self.db.execute(sql + " ORDER BY doc_id, ordinal", args)]
-
-    def cross_counts(self, first: str, second: str, case_ids: list[str] | None = None) -> list[tuple[str, str, int]]:
-        """(value of first, value of second, cases having both), over the given cases or all of them."""
-        sql = ("SELECT a.value, b.value, COUNT(*) FROM case_facets a JOIN case_facets b USING (case_id) "
-               "WHERE a.facet = ? AND b.facet = ?")
-        args: list[Any] = [first, second]
-        if case_ids is not None:
-            if not case_ids:
-                return []
-            sql += f" AND a.case_id IN ({','.join('?' * len(case_ids))})"
-            args += case_ids
-        return [(r[0], r[1], r[2]) for r in self.db.execute(sql + " GROUP BY a.value, b.value", args)]
-
     # -- consistency ----------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
         """SQLite's own check, and the counts that must agree: passages, passages with a vector, keyword rows."""
@@ -399,15 +294,23 @@ class Store:
                 "embedded": self.vector_count(),
                 "keyword_rows": one("SELECT COUNT(*) FROM chunks_fts")}
 
-    def unembedded(self) -> list[tuple[str, str]]:
-        """(text hash, passage text) of the passages that have no vector."""
+    def unembedded(self, space: str = "") -> list[tuple[str, str]]:
+        """(text hash, passage text) of the passages that lack a vector in the main space or a named one."""
+        if not space:
+            return [(r[0], r[1]) for r in self.db.execute(
+                "SELECT DISTINCT text_hash, text FROM chunks WHERE text_hash NOT IN (SELECT text_hash FROM embeddings)")]
         return [(r[0], r[1]) for r in self.db.execute(
-            "SELECT DISTINCT text_hash, text FROM chunks WHERE text_hash NOT IN (SELECT text_hash FROM embeddings)")]
+            f"SELECT DISTINCT text_hash, text FROM chunks WHERE language NOT IN ({','.join('?' * len(MAIN_LANGUAGES))}) "
+            "AND text_hash NOT IN (SELECT text_hash FROM space_vectors WHERE space = ?)", (*MAIN_LANGUAGES, space))]
 
-    def add_vectors(self, hashes: list[str], vectors: np.ndarray) -> None:
-        """Store vectors under passage-text hashes."""
-        self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
-                            [(h, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors)])
+    def add_vectors(self, hashes: list[str], vectors: np.ndarray, space: str = "") -> None:
+        """Store vectors under passage-text hashes, in the main space or a named one."""
+        blobs = [np.ascontiguousarray(v, dtype=np.float32).tobytes() for v in vectors]
+        if space:
+            self.db.executemany("INSERT OR REPLACE INTO space_vectors VALUES (?, ?, ?)",
+                                [(space, h, b) for h, b in zip(hashes, blobs)])
+        else:
+            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)", list(zip(hashes, blobs)))
 
     def case_vectors(self, case_id: str) -> tuple[list[int], np.ndarray]:
         """(passage ids, vectors) of one case's passages, in order."""
