@@ -58,6 +58,11 @@ def _check_store(store: Store, index: Path) -> list[Finding]:
     missing = health["passages"] - health["embedded"]
     if missing:
         found.append(Finding(f"{STORE_FILE}: {missing} passages have no vector", True))
+    for space in spaces(store)[1:]:
+        lacking = len(store.unembedded(space.stored_as))
+        if lacking:
+            found.append(Finding(f"{STORE_FILE}: {lacking} passages not in English have no vector in the "
+                                 f"{space.name} space", True))
     found += _check_vectors(store, index)
     found += _check_manifest(store, index)
     return found
@@ -108,14 +113,18 @@ def repair_index(index_dir: str | Path, settings: Settings) -> list[str]:
             done.append(f"removed {stale.name}")
         store = Store(index / STORE_FILE)
         try:
-            missing = store.unembedded()
             model = store.get_meta("embedder") or settings.model
             with store.transaction():
-                if missing:
-                    vectors = load_embedder(model).encode([text for _, text in missing])
-                    store.add_vectors([key for key, _ in missing], vectors)
-                    done.append(f"embedded {len(missing)} passages with {model}")
-                if missing or _check_vectors(store, index):
+                embedded = False
+                for space in spaces(store):
+                    missing = store.unembedded(space.stored_as)
+                    if missing:
+                        name = space.model or model
+                        vectors = load_embedder(name).encode([text for _, text in missing])
+                        store.add_vectors([key for key, _ in missing], vectors, space.stored_as)
+                        done.append(f"embedded {len(missing)} passages with {name}")
+                        embedded = True
+                if embedded or _check_vectors(store, index):
                     write_vectors(index, store, Settings(model=model, index_kind=settings.index_kind))
                     done.append(f"rebuilt the vector file as {store.get_meta('vectors_file')}")
         finally:

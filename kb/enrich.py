@@ -14,7 +14,7 @@ from kb.embed import Embedder, load_embedder
 from kb.errors import IngestError, KBError
 from kb.gazetteer import default_gazetteer
 from kb.ingest import format_of, read_file
-from kb.models import Segmented, Tagged
+from kb.models import MAIN_LANGUAGES, Segmented, Tagged
 from kb.prepare import prepare
 from kb.store import text_hash
 from kb.tag import Tagger, approach_prototypes
@@ -67,7 +67,7 @@ class Enricher:
         """Vectors in the multilingual space of each document's passages not in English, by passage-text hash."""
         if self.multilingual is None:
             return [{} for _ in segs]
-        wanted = [{text_hash(c.text): c.text for c in seg.chunks if c.language not in ("en", "")} for seg in segs]
+        wanted = [{text_hash(c.text): c.text for c in seg.chunks if c.language not in MAIN_LANGUAGES} for seg in segs]
         started = time.monotonic()
         known, encoded = self._vectors({k: t for w in wanted for k, t in w.items()}, self.multilingual, known_vectors)
         if encoded:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DOC_TYPES = ("white_paper", "case", "news", "report", "record")
+# Passage languages the main (English) model reads; passages in any other also get a multilingual vector.
+MAIN_LANGUAGES = ("en", "")
 
 
 @dataclass(frozen=True)

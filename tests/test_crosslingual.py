@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from kb.check import check_index
+from kb.check import check_index, repair_index
 from kb.config import Settings
 from kb.errors import ConfigError
 from kb.glossary import load_glossary, parse_glossary
@@ -84,6 +84,33 @@ def test_the_index_keeps_a_multilingual_space_for_passages_not_in_english(index)
     assert {"en", "zh", "es"} <= languages
     assert spaces["multilingual"]["passages"] == not_english > 0
     assert check_index(index) == []
+
+
+def test_check_finds_passages_missing_from_the_multilingual_space_and_repair_embeds_them(index, tmp_path):
+    import sqlite3
+
+    copy = tmp_path / "index"
+    shutil.copytree(index, copy)
+    query = "factories next to relocation sites give jobs to resettled households"
+    searcher = Searcher(copy, Settings())
+    try:
+        before = [(h.case_id, h.passage_id) for h in searcher.search(query, 10).hits]
+    finally:
+        searcher.close()
+    db = sqlite3.connect(copy / "kb.sqlite")
+    db.execute("DELETE FROM space_vectors WHERE text_hash IN (SELECT text_hash FROM chunks WHERE language = 'zh')")
+    db.commit()
+    db.close()
+    found = [f.problem for f in check_index(copy)]
+    assert any("have no vector in the multilingual space" in p for p in found), found
+    done = repair_index(copy, Settings())
+    assert any(a.startswith("embedded ") and "multilingual-e5-small" in a for a in done), done
+    assert check_index(copy) == []
+    searcher = Searcher(copy, Settings())
+    try:
+        assert [(h.case_id, h.passage_id) for h in searcher.search(query, 10).hits] == before
+    finally:
+        searcher.close()
 
 
 def test_a_chinese_query_finds_english_passages_on_womens_microcredit(index):
