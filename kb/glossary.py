@@ -43,6 +43,9 @@ class Expansion:
     others: tuple[str, ...]
     # False when the query is in another language: Chinese characters, or only non-English glossary names.
     english_query: bool = True
+    # (language, its names of the query's concepts joined): a word-for-word rendering of the query in each
+    # language other than English, for the multilingual model. Languages the query already uses are left out.
+    renderings: tuple[tuple[str, str], ...] = ()
 
 
 class Glossary:
@@ -71,9 +74,15 @@ class Glossary:
         english = [n for c in concepts for n in c.in_language("en")]
         others = [n for c in concepts for lang in LANGUAGES if lang != "en" for n in c.in_language(lang)]
         lowered = text.lower()
+        renderings = []
+        for lang in LANGUAGES[1:]:
+            names = list(dict.fromkeys(n for c in concepts for n in c.in_language(lang)))
+            if names and not any(n.lower() in lowered for n in names):
+                renderings.append((lang, " ".join(names)))
         return Expansion(tuple(matched), tuple(dict.fromkeys(english)),
                          tuple(n for n in dict.fromkeys(others) if n.lower() not in lowered),
-                         english_query=not _CJK.search(text) and (not matched or any(m in english_names for m in matched)))
+                         english_query=not _CJK.search(text) and (not matched or any(m in english_names for m in matched)),
+                         renderings=tuple(renderings))
 
     def _name(self, found: str) -> str:
         """The glossary name a match stands for ("relocation sites" -> "relocation site")."""

@@ -9,7 +9,7 @@ KB = Path(__file__).resolve().parent.parent / "kb"
 # Lower numbers are lower layers; a module may import only from strictly lower layers.
 LAYERS = {
     "kb": 0, "kb.errors": 0, "kb.models": 0, "kb.data": 0, "kb.config": 1, "kb.tokens": 1,
-    "kb.clean": 2, "kb.metadata": 2, "kb.store": 2, "kb.storequery": 1, "kb.taxonomy": 2, "kb.gazetteer": 2, "kb.embed": 2,
+    "kb.clean": 2, "kb.metadata": 2, "kb.store": 2, "kb.storequery": 1, "kb.explain": 1, "kb.taxonomy": 2, "kb.gazetteer": 2, "kb.embed": 2,
     "kb.index": 2, "kb.ingest": 3, "kb.tag": 3,
     "kb.ingest.text": 2, "kb.ingest.html": 2, "kb.ingest.pdf": 2, "kb.ingest.docx": 2, "kb.ingest.records": 2,
     "kb.segment": 3, "kb.prepare": 4, "kb.corpus": 4, "kb.enrich": 5, "kb.pipeline": 6, "kb.search": 7,

@@ -59,6 +59,10 @@ def test_glossary_expands_across_languages_and_names_bad_entries():
     en = glossary.expand("relocation sites for poor households in Peru")
     assert en.english_query and "relocation site" in en.matched
     assert {"安置点", "贫困户", "秘鲁", "Perú", "Pérou"} <= set(en.others)
+    # Word-for-word renderings for the multilingual model: one per other language, none in the query's own.
+    renderings = dict(glossary.expand("factories next to relocation sites in Guizhou").renderings)
+    assert {"工厂", "安置点", "贵州"} <= set(renderings["zh"].split()) and "fábricas" in renderings["es"].split()
+    assert "zh" not in dict(zh.renderings) and "microcrédito" in dict(zh.renderings)["es"]
     es = glossary.expand("banco comunal")
     assert not es.english_query and "community bank" in es.english
     with pytest.raises(ConfigError, match=r"my\.toml: term 'x' is defined twice"):

@@ -174,6 +174,30 @@ def test_adding_a_document_embeds_only_its_passages(small, tmp_path):
     assert hits[0].source == "new.md" and "ecological" in hits[0].approaches
 
 
+def test_a_case_is_shown_by_its_best_passage_with_content_not_by_its_header(tmp_path):
+    from kb.explain import is_header
+
+    title = "Seed capital for migrant entrepreneurs in Lima"
+    long_story = " ".join(["Migration has shaped human history, and every year millions of people leave their homes "
+                           "in search of safety and work in cities where they know nobody."] * 12)
+    corpus = _write(tmp_path / "c", {"blog.md": f"# {title}\n\nBy the Accelerator Lab team.\n\n25 July 2023\n\n"
+                                               f"{long_story}\n\nThe programme gave seed capital and coaching to two "
+                                               "hundred migrant entrepreneurs in Lima, who opened food stalls."})
+    ingest(corpus, tmp_path / "i", HASH)
+    searcher = Searcher(tmp_path / "i", HASH)
+    try:
+        passages = [c for _, c in searcher.store.chunks()]
+        header = passages[0]
+        assert header.text.startswith(title) and is_header(header.text, (title,))
+        hit = searcher.search(title, k=1, mode="semantic").hits[0]
+    finally:
+        searcher.close()
+    # The header is the nearest passage to its own title, yet the hit shows a passage that says something.
+    assert hit.passage_id != 1 and not is_header(hit.text, (title,)) and hit.rank == 1
+    assert not is_header(f"{title}\n\n1. Carrying out a program of roadside maintenance on thirteen thousand "
+                         "kilometers of the municipal road network.", (title,))
+
+
 def test_chinese_text_is_found_by_chinese_keywords(searcher):
     hits = searcher.search("卫星工厂 就业", k=3, mode="keyword").hits
     assert hits[0].source == "relocation/xinjiang.md"
