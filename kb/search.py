@@ -72,6 +72,8 @@ class SearchRules:
     # The multilingual space is also searched with the glossary's names of the query's concepts in each other
     # language. On the dev queries: cross_lingual Recall@10 0.5 -> 1.0, the other kinds' nDCG@10 0.907 -> 0.898.
     renderings: bool = True
+    # Query texts whose vectors are kept (0: none).
+    query_cache: int = 512
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,10 @@ class Searcher:
         self._lock = threading.RLock()
         self._embedder: Embedder | None = None
         self._highlighter = Highlighter()
+        # Query vectors by (model, text): the app searches the same text again whenever a filter or page
+        # changes, and the multilingual renderings cost about 20 ms each to encode.
+        self._encoded: dict[tuple[str, str], np.ndarray] = {}
+        self._encoded_lock = threading.Lock()
         # Keyword searches and the multilingual encoding run beside the main encoding (all release the GIL).
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="kb-search")
         self._open()
@@ -211,6 +217,21 @@ class Searcher:
         return self._allowed_cache[filters]
 
     # -- rankings ---------------------------------------------------------------------------------
+    def _encode(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
+        """Query vectors of texts, from the cache where they were encoded before."""
+        with self._encoded_lock:
+            known = {text: self._encoded.get((embedder.name, text)) for text in texts}
+        missing = [text for text, vector in known.items() if vector is None]
+        if missing:
+            for text, vector in zip(missing, embedder.encode_queries(missing)):
+                known[text] = vector
+            with self._encoded_lock:
+                while self._encoded and len(self._encoded) + len(missing) > self.rules.query_cache:
+                    self._encoded.pop(next(iter(self._encoded)))
+                if self.rules.query_cache:
+                    self._encoded.update({(embedder.name, text): known[text] for text in missing})
+        return np.vstack([known[text] for text in texts]).astype(np.float32)
+
     def _semantic(self, vector: np.ndarray, allowed: np.ndarray | None, pool: int,
                   space: VectorIndex | None = None) -> list[tuple[int, float]]:
         scores, ids = (space or self.vectors).search(vector, pool, allowed)
@@ -269,7 +290,7 @@ class Searcher:
             ml = (self._pool.submit(self._semantic_multilingual, text, allowed, pool, expansion)
                   if mode != "keyword" else None)
             if mode != "keyword":
-                semantic = self._semantic(self.embedder.encode([main_text]), allowed, pool)
+                semantic = self._semantic(self._encode(self.embedder, [main_text]), allowed, pool)
             multilingual = ml.result() if ml is not None else []
             if pending is not None:
                 keyword = pending.result()
@@ -299,7 +320,7 @@ class Searcher:
         queries = [text, *(names for _, names in (expansion.renderings if expansion else ()))]
         if not self.rules.renderings:
             queries = queries[:1]
-        scores, ids = self.ml_vectors.search(load_embedder(self.ml_model).encode_queries(queries), pool, allowed)
+        scores, ids = self.ml_vectors.search(self._encode(load_embedder(self.ml_model), queries), pool, allowed)
         best: dict[int, float] = {}
         for row_scores, row_ids in zip(scores, ids):
             for pid, score in zip(row_ids.tolist(), row_scores.tolist()):

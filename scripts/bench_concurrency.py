@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.config import load_settings  # noqa: E402
-from kb.search import Searcher  # noqa: E402
+from kb.search import Searcher, SearchRules  # noqa: E402
 
 DEV_QUERIES = ROOT.parent / "shared" / "eval" / "dev_queries.jsonl"
 
@@ -31,10 +31,12 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--threads", default="1,5,10,20")
     parser.add_argument("--out", default=str(ROOT / "results" / "bench_concurrency.json"))
+    parser.add_argument("--cached", action="store_true",
+                        help="keep query vectors (as the app does); by default every search encodes its text anew")
     args = parser.parse_args()
     queries = [json.loads(line)["query"] for line in DEV_QUERIES.read_text(encoding="utf-8").splitlines() if line]
     queries = (queries * (args.queries // len(queries) + 1))[:args.queries]
-    searcher = Searcher(args.index, load_settings())
+    searcher = Searcher(args.index, load_settings(), SearchRules() if args.cached else SearchRules(query_cache=0))
     answer = lambda q: [(h.case_id, h.score) for h in searcher.search(q, 10).hits]  # noqa: E731
     serial = {q: answer(q) for q in set(queries)}  # also warms the model and caches
 
@@ -63,7 +65,7 @@ def main() -> int:
     for r in rows:
         print(f"{r['threads']:>7} {r['queries']:>7} {r['qps']:>6} {r['p50_ms']:>8} {r['p95_ms']:>8}  {r['same_as_serial']}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"index": args.index, "rows": rows}, indent=1))
+    Path(args.out).write_text(json.dumps({"index": args.index, "cached": args.cached, "rows": rows}, indent=1))
     return 0 if all(r["same_as_serial"] for r in rows) else 1
 
 
