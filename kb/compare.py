@@ -141,7 +141,7 @@ def profile(store: Store, case_id: str) -> CaseProfile:
     """One case's profile for a comparison."""
     case = store.case(case_id)
     doc = store.document(case.doc_id)
-    tags = store.tags(doc.doc_id, case_id) or store.tags(doc.doc_id)
+    tags = store.case_tags(doc.doc_id, case_id)
     countries = [t.value for t in tags if t.kind == "country" and t.role == "focus"]
     countries += [t.value for t in tags if t.kind == "country" and t.value not in countries]
     year = (dict(case.fields).get("date") or doc.published or "")[:4]

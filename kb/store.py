@@ -196,6 +196,10 @@ class Store(SearchQueries):
                     tuple(Evidence(s, e, text[0][s:e]) for s, e in json.loads(r["evidence"])), r["role"], r["source"])
                 for r in self.db.execute(sql, (doc_id, case_id))]
 
+    def case_tags(self, doc_id: str, case_id: str) -> list[Tag]:
+        """A case's tags, or its document's when the case has none of its own (a one-case document)."""
+        return self.tags(doc_id, case_id) or self.tags(doc_id)
+
     def skipped(self) -> list[tuple[str, str]]:
         """Files the last ingest skipped, with reasons."""
         return [(r[0], r[1]) for r in self.db.execute("SELECT source, reason FROM skipped ORDER BY source")]

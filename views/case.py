@@ -44,7 +44,7 @@ def show_case(s: Store, case_id: str) -> None:
         st.markdown(f"**{md_escape(key)}**: {md_escape(value)}")
 
     chunks = s.chunks(case_id=case_id)
-    tags = [t for t in (s.tags(doc.doc_id, case_id) or s.tags(doc.doc_id)) if t.kind != "region"]
+    tags = [t for t in s.case_tags(doc.doc_id, case_id) if t.kind != "region"]
     st.markdown("#### Tags")
     if not tags:
         st.caption("No approach or country was found in this case.")
