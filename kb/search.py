@@ -346,6 +346,17 @@ class Searcher:
                                                               self.rules.pool + len(ids)) if pid not in set(ids)]
             return self._result(case.title, "semantic", ranked, k, ranked, [])
 
+    def disjunctive_facets(self, query: str, mode: str, filters: Filters, result: SearchResult) -> dict[str, dict[str, int]]:
+        """The result's facet counts, but a filtered facet counts its values as if it were not filtered.
+
+        A sidebar then shows what choosing another country adds; each filtered facet costs one more search.
+        """
+        counts = dict(result.facets)
+        for facet in ("approach", "country", "region", "doc_type", "language"):
+            if getattr(filters, facet):
+                counts[facet] = self.search(query, 1, mode, replace(filters, **{facet: ()})).facets.get(facet, {})
+        return counts
+
     def relaxations(self, query: str, mode: str, filters: Filters) -> list[tuple[str, int]]:
         """For a search that found nothing: each filter in use, and how many cases it finds without that filter."""
         out = []

@@ -79,6 +79,10 @@ def test_a_filter_narrows_the_results_and_goes_into_the_url(index):
     chips = [m.value for m in at.markdown if ":blue-badge[" in m.value]
     assert chips and all(":blue-badge[Tourism]" in c for c in chips)
     assert at.query_params == {"view": "search", "q": "tourism villages", "approach": "tourism"}
+    # The approach sidebar still counts every approach as without its filter: what choosing one would add.
+    counts = lambda app: {o.rsplit(" · ", 1)[0]: int(o.rsplit(" · ", 1)[1])  # noqa: E731
+                          for o in app.multiselect(key="approach").options}
+    assert counts(at) == counts(_app(q="tourism villages")) and counts(at)["Tourism"] > 0
     # The same URL opened later shows the same filtered search.
     again = _app(q="tourism villages", approach="tourism")
     assert [m.value for m in again.markdown if m.value.startswith("**")] == \

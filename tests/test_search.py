@@ -106,6 +106,11 @@ def test_facet_counts_come_from_the_filtered_candidates(searcher):
     assert result.facets["approach"]["tourism"] == result.candidates
     assert set(result.facets["country"]) <= {"BGD", "THA"}
     assert result.candidates >= len(result.hits)
+    # A filtered facet's own counts leave its filter out: the other approaches show what they would add.
+    counts = searcher.disjunctive_facets("income", "hybrid", Filters(approach=("tourism",)), result)
+    unfiltered = searcher.search("income", k=2).facets
+    assert counts["approach"] == unfiltered["approach"] and set(counts["approach"]) > {"tourism"}
+    assert counts["country"] == result.facets["country"]
 
 
 @pytest.mark.parametrize("query,k,mode,filters,message", [

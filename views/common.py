@@ -146,7 +146,10 @@ def current_filters() -> Filters:
 
 
 def filter_sidebar(s: Store, counts: dict[str, dict[str, int]] | None) -> None:
-    """Sidebar filters; each value shows its count of cases for the current query (or the whole index)."""
+    """Sidebar filters; each value shows its count of cases for the current query (or the whole index).
+
+    A filtered facet's counts leave its own filter out, so its other values show what choosing them adds.
+    """
     st.sidebar.header("Filters")
     for facet, label in FACETS:
         known = s.facet_values(facet)

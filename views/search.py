@@ -26,16 +26,19 @@ def render() -> None:
         shown = ss["shown"] = common.PAGE  # a new search starts on its first page
         ss["_last_query"] = (query, filters)
     result: SearchResult | None = None
+    counts = None
     error = None
     if query:
         with st.spinner("Loading the model and index (once per server)…"):
             searcher = common.searcher()
         try:
-            result = searcher.search(query, min(shown, MAX_K), ss.get("mode") or "hybrid", filters)
+            mode = ss.get("mode") or "hybrid"
+            result = searcher.search(query, min(shown, MAX_K), mode, filters)
+            counts = searcher.disjunctive_facets(query, mode, filters, result)
         except QueryError as exc:
             error = str(exc)
     with common.store() as s:
-        common.filter_sidebar(s, result.facets if result else None)
+        common.filter_sidebar(s, counts)
     common.flash()
     if error:
         st.error(error)
