@@ -125,6 +125,7 @@ class Searcher:
         self._known: dict[str, set[str]] = {}
         self._allowed_cache: dict[Filters, np.ndarray | None] = {}
         self._df: dict[str, int] = {}
+        self._languages = store.passage_languages()
         self._stamp = stamp
 
     def _load_space(self, store: Store, space: Space) -> VectorIndex:
@@ -310,14 +311,13 @@ class Searcher:
                                expansion: Expansion | None = None) -> list[tuple[int, float]]:
         """The query's nearest passages in the multilingual space (the passages not in English).
 
-        The query is searched as written and, when the glossary knows its concepts, as their names in each
-        other language: the small model places a Chinese passage on satellite factories nearer to "卫星工厂
-        安置点 就业" than to an English sentence about factories. All are cosines in one space: a passage
-        keeps its best.
+        The query is searched as written and as its glossary renderings (the small model places a Chinese
+        passage on satellite factories nearer to "工厂 安置点 就业" than to English); a passage keeps its best cosine.
         """
         if self.ml_vectors is None or self.ml_vectors.index.ntotal == 0:
             return []
-        queries = [text, *(names for _, names in (expansion.renderings if expansion else ()))]
+        # Renderings only into the languages the index holds: each costs an encoding.
+        queries = [text, *(names for lang, names in (expansion.renderings if expansion else ()) if lang in self._languages)]
         if not self.rules.renderings:
             queries = queries[:1]
         scores, ids = self.ml_vectors.search(self._encode(load_embedder(self.ml_model), queries), pool, allowed)

@@ -196,6 +196,10 @@ class Store(SearchQueries):
                     tuple(Evidence(s, e, text[0][s:e]) for s, e in json.loads(r["evidence"])), r["role"], r["source"])
                 for r in self.db.execute(sql, (doc_id, case_id))]
 
+    def passage_languages(self) -> set[str]:
+        """The languages of the stored passages."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT language FROM chunks")}
+
     def case_tags(self, doc_id: str, case_id: str) -> list[Tag]:
         """A case's tags, or its document's when the case has none of its own (a one-case document)."""
         return self.tags(doc_id, case_id) or self.tags(doc_id)

@@ -117,6 +117,24 @@ def test_check_finds_passages_missing_from_the_multilingual_space_and_repair_emb
         searcher.close()
 
 
+def test_the_query_is_rendered_only_into_the_languages_the_index_holds(index, monkeypatch):
+    from kb.embed import load_embedder
+
+    e5 = load_embedder("multilingual-e5-small")
+    encoded: list[str] = []
+    encode = e5.encode_queries
+    monkeypatch.setattr(e5, "encode_queries", lambda texts: encoded.extend(texts) or encode(texts))
+    query = "factories next to relocation sites"
+    renderings = dict(load_glossary().expand(query).renderings)
+    searcher = Searcher(index, Settings())
+    try:
+        searcher.search(query, 5)
+    finally:
+        searcher.close()
+    # The index holds English, Chinese and Spanish passages: no Portuguese or French rendering is encoded.
+    assert encoded == [query, renderings["zh"], renderings["es"]]
+
+
 def test_a_chinese_query_finds_english_passages_on_womens_microcredit(index):
     searcher = Searcher(index, Settings())
     try:
