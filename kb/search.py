@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -34,8 +33,6 @@ from kb.tokens import fts_query, query_terms
 MODES = ("hybrid", "semantic", "keyword")
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
-_WORD = re.compile(r"[^\W_]+", re.U)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class QueryError(KBError):
