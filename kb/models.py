@@ -161,6 +161,10 @@ class Tagged:
     cases: tuple[tuple[str, tuple[Tag, ...]], ...]
 
 
+# The filters whose values are case facets (stored in case_facets); source and years filter otherwise.
+FACET_FILTERS = ("approach", "country", "region", "doc_type", "language")
+
+
 @dataclass(frozen=True)
 class Filters:
     """What a search may return: values within one facet are alternatives, facets combine with AND."""

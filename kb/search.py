@@ -23,7 +23,7 @@ from kb.errors import IndexVersionError, KBError, NotFoundError
 from kb.explain import Highlighter, is_header, why
 from kb.gazetteer import default_gazetteer
 from kb.index import VectorIndex
-from kb.models import DOC_TYPES, Filters, Hit
+from kb.models import DOC_TYPES, FACET_FILTERS, Filters, Hit
 from kb.glossary import Expansion, load_glossary
 from kb.pipeline import MULTILINGUAL, STORE_FILE, Space, open_store, spaces
 from kb.store import Store
@@ -180,7 +180,7 @@ class Searcher:
 
     def check_filters(self, filters: Filters) -> None:
         """Reject filter values that name nothing: an unknown approach, country code, type or language."""
-        for facet in ("approach", "country", "region", "doc_type", "language"):
+        for facet in FACET_FILTERS:
             values = getattr(filters, facet)
             if not values:
                 continue
@@ -349,7 +349,7 @@ class Searcher:
         A sidebar then shows what choosing another country adds; each filtered facet costs one more search.
         """
         counts = dict(result.facets)
-        for facet in ("approach", "country", "region", "doc_type", "language"):
+        for facet in FACET_FILTERS:
             if getattr(filters, facet):
                 counts[facet] = self.search(query, 1, mode, replace(filters, **{facet: ()})).facets.get(facet, {})
         return counts
@@ -357,7 +357,7 @@ class Searcher:
     def relaxations(self, query: str, mode: str, filters: Filters) -> list[tuple[str, int]]:
         """For a search that found nothing: each filter in use, and how many cases it finds without that filter."""
         out = []
-        for facet in ("approach", "country", "region", "doc_type", "language", "source", "years"):
+        for facet in (*FACET_FILTERS, "source", "years"):
             if facet == "years":
                 if filters.year_from is None and filters.year_to is None:
                     continue

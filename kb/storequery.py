@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.models import Filters
+from kb.models import FACET_FILTERS, Filters
 
 
 class SearchQueries:
@@ -26,7 +26,7 @@ class SearchQueries:
     def _case_filter(self, f: Filters) -> tuple[str, list[Any]]:
         """SQL selecting the case ids a filter allows (facets combine with AND, values with OR)."""
         parts, args = [], []
-        for facet in ("approach", "country", "region", "doc_type", "language"):
+        for facet in FACET_FILTERS:
             values = getattr(f, facet)
             if values:
                 parts.append(f"case_id IN (SELECT case_id FROM case_facets WHERE facet = ? "
