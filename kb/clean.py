@@ -1,64 +1,106 @@
-"""Cleaning: pure text in, clean text out, with a record of what each rule removed.
+"""Cleaning: pure text in, clean text out, with a record of what each rule removed or repaired.
 
-Rules have stable ids so tests and the cleaning report can say which rule took out what.
-Pages of a PDF arrive joined by form feeds; the clean text joins them with blank lines and
-reports where each page starts.
+Rules are data (kb/data/cleaning.toml) with stable ids, so tests and the cleaning report can say which
+rule took out what. Pages of a PDF arrive joined by form feeds; the clean text joins them with blank lines
+and reports where each page starts. Layout (wrapping, hyphenation, punctuation) is repaired by kb.layout,
+damaged words by kb.repair.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
+from kb.dates import find_dates
+from kb.errors import ConfigError
+from kb.language import CJK, is_cjk
+from kb.layout import (BULLET, SENTENCE_END, dehyphenate, fix_cjk_punctuation, fold, is_hard_wrapped,
+                       looks_like_heading, normalise_unicode, reflow, strip_markdown)
 from kb.models import Removal
+from kb.repair import Repairer, comma_capitals
+from kb.ruledata import compile_pattern, read_toml, shipped
 
 PAGE_BREAK = "\f"
-
-# Injected gambling spam seen mid-sentence in scraped pages ("Sky bet online sports betting APP download").
-SPAM_PATTERNS: dict[str, str] = {
-    "sky_bet": r"\bsky\s?bet\b(?:\s+(?:online|sports?|betting|football|app|download|casino|official|website))*",
-    "sports_betting_app": r"\bonline\s+sports\s+betting(?:\s+(?:app|download|platform|website))*",
-    "casino": r"\b(?:online\s+casino|bet365|baccarat\s+online)\b(?:\s+(?:app|download))*",
-}
-_SPAM = re.compile("|".join(f"(?:{p})" for p in SPAM_PATTERNS.values()), re.I)
-
-# Whole lines of web furniture: navigation, bylines, sharing widgets, copyright.
-BOILERPLATE_LINES: dict[str, str] = {
-    "nav_breadcrumb": r"^(?:home\s?page|home)\s*(?:>>|>|»|/|\|)",
-    "current_location": r"^(?:current location|you are here|location)\s*[-:：>]",
-    "editor": r"^(?:editor|responsible editor|edited by|editor in charge|责任编辑|编辑)\s*[:：]",
-    "byline": r"^(?:release time|release date|published|publish time|publication date|source|author|posted on|date)\s*[:：]",
-    "full_text_follows": r"^(?:the )?full text (?:is )?as follows\s*[:：]?$",
-    "skip_link": r"^skip to (?:main )?content$",
-    "widget": r"^(?:read more|view more|learn more|download|share|print|back to top|subscribe|"
-              r"tweet|follow us|related (?:publications|posts|stories|news|articles|content|blogs?))\W*$",
-    "copyright": r"^(?:©|\(c\)\s|copyright\b|all rights reserved)",
-    "encyclopedia_ref": r"^refer to .*(?:encyclop|baidu)",
-    "original_link": r"^\[?original article published here\]?",
-    "teaser": r"^.{20,200}[\w,;](?:\.\.\.|…)$",
-    "photo_credit": r"^(?:photos?|image|credits?|photo credit)\s*[:：]",
-    "file_link": r"^(?:pdf|docx?|xlsx?)\s*\(\d+(?:\.\d+)?\s*[kmg]b\)$",
-    "section_label": r"^(?:NEWS|PUBLICATIONS|BLOGS?|STORIES|PRESS RELEASES?|EVENTS|RELATED)$",
-    "toc_leader": r"^.{2,150}?(?:\s?\.){4,}\s*\d{1,4}$",
-}
-_CASE_SENSITIVE = {"section_label"}
-_BOILERPLATE = [(rule, re.compile(p, 0 if rule in _CASE_SENSITIVE else re.I)) for rule, p in BOILERPLATE_LINES.items()]
-# Removals that mark a document as a scraped web page.
-_WEB_SIGNALS = {"md_tag", "skip_link", "nav_breadcrumb", "current_location", "breadcrumb", "masthead",
-                "widget", "original_link", "related_item", "section_label"}
 _LAST_UPDATED = re.compile(r"^last updated\s*[:：]\s*[\d/.\-]+\s*,?\s*", re.I)
 _TOC_HEADER = re.compile(r"^(?:directory|contents|table of contents|目\s*录)$", re.I)
 _NOT_MASTHEAD = re.compile(r"^(?:preface|foreword|introduction|abstract|summary|contents|directory|"
                            r"conclusion|background|overview)$", re.I)
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_CJK_PUNCT = {"、": ", ", "，": ", ", "。": ". ", "；": "; ", "：": ": ", "（": " (", "）": ") ",
-              "！": "! ", "？": "? ", "【": "[", "】": "]", "《": '"', "》": '"'}
-_CN_NUMERALS = {c: str(i) for i, c in enumerate("一二三四五六七八九十", 1)}
 _HEADING_MARK = re.compile(r"^(#{1,6})\s+(.*\S)\s*#*$")
-_BULLET = re.compile(r"^(?:[-*•·▪●◦–]|\d{1,3}[.)]|\(?[a-z]\))\s")
-_SENTENCE_END = re.compile(r"[.!?。！？:;：；\"”’)]$")
+# Removals that mark a document as a scraped web page, beside the line rules marked `web`.
+_WEB_REMOVALS = {"md_tag", "breadcrumb", "masthead", "related_item", "breadcrumb_run"}
+
+
+@dataclass(frozen=True)
+class LineRule:
+    """A line that is furniture, not content, when it matches; `web` rules mark a scraped page."""
+
+    id: str
+    pattern: re.Pattern[str]
+    web: bool = False
+
+
+@dataclass(frozen=True)
+class CleaningRules:
+    """Every cleaning rule, compiled from kb/data/cleaning.toml."""
+
+    spam: re.Pattern[str]
+    spam_ids: tuple[str, ...]
+    lines: tuple[LineRule, ...]
+    breadcrumb_start: re.Pattern[str]
+    byline_cue: re.Pattern[str]
+    byline_words: int
+    head_lines: int
+    glued_credit: re.Pattern[str]
+
+    def line(self, rule_id: str) -> re.Pattern[str]:
+        """One line rule's pattern by id."""
+        return next(r.pattern for r in self.lines if r.id == rule_id)
+
+
+def parse_rules(text: str, source: str) -> CleaningRules:
+    """Cleaning rules from TOML text; a bad pattern or a repeated id is an error naming it."""
+    data = read_toml(text, source)
+    seen: set[str] = set()
+
+    def compile_(rule_id: str, pattern: object, flags: int = re.I) -> re.Pattern[str]:
+        return compile_pattern(source, rule_id, pattern, flags)
+
+    def entries(kind: str) -> list[dict]:
+        out = []
+        for n, entry in enumerate(data.get(kind, []), start=1):
+            rule_id = entry.get("id")
+            if not isinstance(rule_id, str) or not rule_id:
+                raise ConfigError(f"{source}: {kind} rule #{n} has no id")
+            if rule_id in seen:
+                raise ConfigError(f"{source}: rule id {rule_id!r} is used twice")
+            unknown = set(entry) - {"id", "pattern", "web", "case_sensitive"}
+            if unknown:
+                raise ConfigError(f"{source}: rule {rule_id!r}: unknown key(s) {', '.join(sorted(unknown))}")
+            seen.add(rule_id)
+            out.append(entry)
+        return out
+
+    spam = entries("spam")
+    lines = tuple(LineRule(e["id"], compile_(e["id"], e.get("pattern"), 0 if e.get("case_sensitive") else re.I),
+                           bool(e.get("web"))) for e in entries("line"))
+    head = data.get("head", {})
+    return CleaningRules(
+        spam=compile_("spam", "|".join(f"(?:{e['pattern']})" for e in spam) or "(?!)"),
+        spam_ids=tuple(e["id"] for e in spam), lines=lines,
+        breadcrumb_start=compile_("head.breadcrumb_start", head.get("breadcrumb_start")),
+        byline_cue=compile_("head.byline_cue", head.get("byline_cue"), 0),
+        byline_words=int(head.get("byline_words", 15)),
+        head_lines=int(head.get("lines", 15)),
+        glued_credit=compile_("glued_credit", data.get("glued_credit", {}).get("pattern")),
+    )
+
+
+@lru_cache(maxsize=1)
+def rules() -> CleaningRules:
+    """The shipped cleaning rules."""
+    return parse_rules(*shipped("cleaning.toml"))
 
 
 @dataclass(frozen=True)
@@ -78,46 +120,8 @@ class CleanText:
     page_starts: tuple[int, ...]
     headings: tuple[Heading, ...]
     removals: tuple[Removal, ...]
-
-
-def is_cjk(text: str) -> bool:
-    """True when CJK ideographs make up a tenth or more of the letters (a Chinese document)."""
-    sample = text[:50000]
-    letters = sum(1 for c in sample if c.isalpha())
-    return letters > 0 and len(_CJK.findall(sample)) / letters > 0.1
-
-
-def normalise_unicode(text: str) -> str:
-    """NFC, Unix newlines, no control or zero-width characters, plain spaces."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = text.replace("\u00a0", " ").replace("\u3000", " ").replace("\u00ad", "")
-    text = re.sub(r"[\u200b-\u200f\u2028\u2029\u2060\ufeff]", "", text)
-    return re.sub(r"[\x00-\x08\x0b\x0e-\x1f\x7f]", "", text)
-
-
-def fix_cjk_punctuation(text: str) -> str:
-    """Turn full-width punctuation left by machine translation into English punctuation and spacing."""
-    # "五、Work together" is section 5 in a translated outline.
-    text = re.sub(r"(?m)^\s*([一二三四五六七八九十]{1,3})、\s*",
-                  lambda m: f"{_CN_NUMERALS.get(m.group(1), m.group(1))}. ", text)
-    for cjk, ascii_ in _CJK_PUNCT.items():
-        text = text.replace(cjk, ascii_)
-    # "revolution,Establishing" -> "revolution, Establishing"; "1,000" stays.
-    text = re.sub(r"([,;])(?=[^\W\d_]|[“\"‘])", r"\1 ", text)
-    text = re.sub(r"(?<=[a-z])\.(?=[A-Z][a-z])", ". ", text)
-    text = re.sub(r"[ \t]+([,.;:!?)])", r"\1", text)
-    text = re.sub(r"([(\[]) +", r"\1", text)
-    text = re.sub(r"(?<!\.)\. \.(?!\.)", ".", text)
-    return re.sub(r"[ \t]{2,}", " ", text)
-
-
-def strip_markdown(line: str) -> str:
-    """Markdown and stray HTML inline syntax reduced to its text."""
-    line = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", line)
-    line = re.sub(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)", r"\1", line)
-    line = re.sub(r"</?[a-zA-Z][^>]{0,200}>", "", line)
-    line = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", line)
-    return line
+    # True when rules saw web-page furniture (menus, breadcrumbs): the text was a scraped page.
+    web: bool = False
 
 
 class _Cleaner:
@@ -135,18 +139,18 @@ class _Cleaner:
         def cut(match: re.Match[str]) -> str:
             self.drop("spam", match.group(0))
             return ""
-        return _SPAM.sub(cut, text)
+        return rules().spam.sub(cut, text)
 
     def is_web_page(self) -> bool:
         """True once a rule has seen web furniture; menu-shaped runs are only dropped from web pages."""
-        return self.fmt == "html" or any(r.rule in _WEB_SIGNALS for r in self.removed)
+        web = {r.id for r in rules().lines if r.web} | _WEB_REMOVALS
+        return self.fmt == "html" or any(r.rule in web for r in self.removed)
 
     def related_items(self, lines: list[str]) -> list[str]:
         """Drop 'related content' cards: a section label, a title line and a truncated teaser."""
         idx = [i for i, ln in enumerate(lines) if ln.strip()]
         drop: set[int] = set()
-        label = re.compile(BOILERPLATE_LINES["section_label"])
-        teaser = re.compile(BOILERPLATE_LINES["teaser"])
+        label, teaser = rules().line("section_label"), rules().line("teaser")
         for a, b, c in zip(idx, idx[1:], idx[2:]):
             if label.match(lines[a].strip()) and teaser.match(lines[c].strip()):
                 drop.update((a, b, c))
@@ -171,7 +175,7 @@ class _Cleaner:
             if updated != stripped:
                 self.drop("byline", stripped[: len(stripped) - len(updated)])
                 stripped = updated
-            rule = next((r for r, rx in _BOILERPLATE if rx.search(stripped)), None)
+            rule = next((r.id for r in rules().lines if r.pattern.search(stripped)), None)
             if rule:
                 self.drop(rule, stripped)
                 continue
@@ -179,6 +183,10 @@ class _Cleaner:
             if stripped and not re.search(r"[^\W_]", stripped):
                 self.drop("stray_punctuation", stripped)
                 continue
+            credit = rules().glued_credit.search(stripped)
+            if credit and len(stripped[:credit.start()].split()) >= 3:
+                self.drop("photo_credit", credit.group(0))
+                stripped = stripped[:credit.start()].rstrip()
             out.append(stripped if stripped != line.strip() else line.rstrip())
         return out
 
@@ -189,21 +197,48 @@ class _Cleaner:
             return lines
         first, second = lines[idx[0]].strip(), lines[idx[1]].strip()
         parts = [p.strip() for p in first.split(" - ")]
-        if len(parts) >= 3 and _fold(parts[-1]).rstrip(".") == _fold(second).rstrip("."):
+        if len(parts) >= 3 and fold(parts[-1]).rstrip(".") == fold(second).rstrip("."):
             self.drop("breadcrumb", first)
             lines[idx[0]] = ""
-        elif (re.fullmatch(r"[A-Za-z][\w'&]{1,24}", first) and not _NOT_MASTHEAD.match(first)
+        elif (self.fmt not in ("pdf", "docx") and re.fullmatch(r"[A-Za-z][\w'&]{1,24}", first)
+              and not _NOT_MASTHEAD.match(first)
               and len(second.split()) >= 3 and not first.isupper()):
             self.drop("masthead", first)
             lines[idx[0]] = ""
+        return lines
+
+    def page_head(self, lines: list[str]) -> list[str]:
+        """The head of a web page: a breadcrumb run from "Home", author lines and a line that is only a date."""
+        r = rules()
+        idx = [i for i, ln in enumerate(lines) if ln.strip()][:r.head_lines]
+        for n, i in enumerate(idx):
+            if r.breadcrumb_start.match(lines[i].strip()):
+                run = [j for j in idx[n:n + 6] if len(lines[j].split()) <= 4 and not SENTENCE_END.search(lines[j].strip())]
+                run = [j for k, j in enumerate(run) if j == idx[n + k]]  # consecutive lines only
+                if len(run) >= 2:
+                    self.drop("breadcrumb_run", "\n".join(lines[j].strip() for j in run))
+                    for j in run:
+                        lines[j] = ""
+                break
+        for i in idx:
+            line = lines[i].strip()
+            cue = r.byline_cue.search(line)
+            if cue and (cue.start() == 0 and len(line.split()) <= r.byline_words or len(line[:cue.start()].split()) >= 3):
+                self.drop("byline", line[cue.start():])
+                lines[i] = line[:cue.start()].rstrip(" -–|,")
+                continue
+            dates = find_dates(line)
+            if dates and dates[0][0] <= 1 and len(line) <= len(dates[0][1]) + 20 and len(line.split()) <= 6:
+                self.drop("dateline", line)
+                lines[i] = ""
         return lines
 
     def nav_runs(self, lines: list[str]) -> list[str]:
         """Drop runs of four or more short, sentence-less lines: menus, footers, tag lists."""
         def navlike(line: str) -> bool:
             s = line.strip()
-            return (bool(s) and len(s.split()) <= 6 and len(s) <= 60 and not _SENTENCE_END.search(s)
-                    and not _BULLET.match(s) and not s.startswith("#") and not _CJK.search(s))
+            return (bool(s) and len(s.split()) <= 6 and len(s) <= 60 and not SENTENCE_END.search(s)
+                    and not BULLET.match(s) and not s.startswith("#") and not CJK.search(s))
         lines = self.caps_labels(lines)
         out: list[str] = []
         i = 0
@@ -226,7 +261,7 @@ class _Cleaner:
         for a, b in zip(idx, idx[1:]):
             label, value = lines[a].strip(), lines[b].strip()
             if (re.fullmatch(r"[A-Z][A-Z &/,-]+", label) and 2 <= len(label.split()) <= 4
-                    and not value.isupper() and len(value.split()) <= 14 and not _SENTENCE_END.search(value)
+                    and not value.isupper() and len(value.split()) <= 14 and not SENTENCE_END.search(value)
                     and a not in drop and not value.startswith("#")):
                 drop.update((a, b))
                 self.drop("page_metadata", f"{label}\n{value}")
@@ -257,7 +292,7 @@ class _Cleaner:
             return lines
         first, last = zone[start_n][1], zone[end_n - 1][1]
         # One trailing entry that differs a little from its heading ("to" vs "in") belongs to the block.
-        if end_n < len(zone) and len(lines[zone[end_n][1]]) < 200 and _looks_like_heading(lines[zone[end_n][1]]):
+        if end_n < len(zone) and len(lines[zone[end_n][1]]) < 200 and looks_like_heading(lines[zone[end_n][1]]):
             last = zone[end_n][1]
         if start_n > 0 and _TOC_HEADER.match(lines[zone[start_n - 1][1]].strip()):
             first = zone[start_n - 1][1]
@@ -265,75 +300,10 @@ class _Cleaner:
         return lines[:first] + lines[last + 1:]
 
 
-def _fold(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
-
-
 def _toc_key(line: str) -> str:
     """A heading's identity for matching a contents entry to it: its first five words."""
-    return " ".join(_fold(re.sub(r"\s*(?:\.\s?){3,}\s*\d+$", "", line)).split()[:5])
+    return " ".join(fold(re.sub(r"\s*(?:\.\s?){3,}\s*\d+$", "", line)).split()[:5])
 
-
-def _looks_like_heading(line: str) -> bool:
-    s = line.strip()
-    return bool(re.match(r"^(?:\d{1,2}\.|\(\d{1,2}\)|[一二三四五六七八九十]+、|appendix|annex|conclusion|preface)", s, re.I))
-
-
-def dehyphenate(text: str) -> str:
-    """Join words split by a hyphen at a line end, keeping hyphens of real compounds."""
-    words = Counter(re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text.lower()))
-
-    def join(match: re.Match[str]) -> str:
-        left, right = match.group(1), match.group(2)
-        joined = (left + right).lower()
-        compound = f"{left}-{right}".lower()
-        if words.get(compound, 0) > 0 and words.get(joined, 0) == 0:
-            return f"{left}-{right}"
-        return left + right
-    return re.sub(r"([A-Za-z]{2,})-\n[ \t]*([a-z]{2,})", join, text)
-
-
-def reflow(lines: list[str]) -> list[str]:
-    """Join lines wrapped at a fixed width back into paragraphs."""
-    lengths = sorted(len(ln) for ln in lines if ln.strip())
-    if not lengths:
-        return lines
-    width = lengths[int(len(lengths) * 0.8)]
-    out: list[str] = []
-    buf = ""
-    for line in lines:
-        s = line.strip()
-        if not s:
-            if buf:
-                out.append(buf)
-                buf = ""
-            out.append("")
-            continue
-        if buf and (_BULLET.match(s) or s.startswith("#") or _looks_like_heading(s) and len(s) < 0.8 * width):
-            out.append(buf)
-            buf = ""
-        joiner = "" if (buf and _CJK.search(buf[-1:]) and _CJK.search(s[:1])) else " "
-        heading = _looks_like_heading(s) and len(s) < 0.6 * width and not _SENTENCE_END.search(s)
-        if heading and buf:
-            out.append(buf)
-            buf = ""
-        buf = f"{buf}{joiner}{s}" if buf else s
-        if heading or len(s) < 0.7 * width and _SENTENCE_END.search(s):
-            out.append(buf)
-            buf = ""
-    if buf:
-        out.append(buf)
-    return out
-
-
-def is_hard_wrapped(lines: list[str]) -> bool:
-    """True for text wrapped at a fixed width (most lines long, similar and unterminated)."""
-    body = [ln.rstrip() for ln in lines if len(ln.strip()) > 30]
-    if len(body) < 20:
-        return False
-    unterminated = sum(1 for ln in body if not _SENTENCE_END.search(ln))
-    longest = max(len(ln) for ln in body)
-    return longest <= 140 and unterminated / len(body) > 0.5
 
 
 def dedupe_paragraphs(paras: list[str], drop: "_Cleaner") -> list[str]:
@@ -341,13 +311,13 @@ def dedupe_paragraphs(paras: list[str], drop: "_Cleaner") -> list[str]:
     seen: set[str] = set()
     out: list[str] = []
     for i, para in enumerate(paras):
-        key = _fold(para)
+        key = fold(para)
         # Long paragraphs count anywhere; short ones only near the top (a title repeated by the page).
         tracked = len(key) >= 60 or i < 12 and len(key) >= 12
         if tracked and key in seen:
             drop.drop("duplicate_paragraph", para)
             continue
-        nxt = _fold(paras[i + 1]) if i + 1 < len(paras) else ""
+        nxt = fold(paras[i + 1]) if i + 1 < len(paras) else ""
         if len(nxt) >= 60 and key != nxt and key.startswith(nxt) and len(key) - len(nxt) < 120:
             drop.drop("duplicate_lede", para)
             continue
@@ -362,7 +332,7 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
     cleaner = _Cleaner(fmt)
     text = normalise_unicode(text)
     if not is_cjk(text):
-        text = fix_cjk_punctuation(text)
+        text = fix_cjk_punctuation(comma_capitals(text, cleaner.removed))
     text = cleaner.spam(text)
     pages = text.split(PAGE_BREAK) if paged else [text]
     out_pages: list[list[str]] = []
@@ -373,6 +343,8 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
         if n == 0:
             lines = cleaner.leading_furniture(lines)
         lines = cleaner.line_rules(lines)
+        if n == 0 and not paged:
+            lines = cleaner.page_head(lines)
         if not paged:
             if cleaner.is_web_page():
                 lines = cleaner.nav_runs(lines)
@@ -388,6 +360,9 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
     # A lone number closing a scraped page is a counter widget, not content.
     if not paged and pages_paras[-1] and re.fullmatch(r"\d{1,3}", pages_paras[-1][-1]):
         cleaner.drop("stray_number", pages_paras[-1].pop())
+    repairer = Repairer("\n".join(p for paras in pages_paras for p in paras))
+    pages_paras = [[repairer(p) for p in paras] for paras in pages_paras]
+    cleaner.removed.extend(repairer.log)
     flat = dedupe_paragraphs([p for paras in pages_paras for p in paras], cleaner)
     kept = Counter(flat)
     pieces: list[str] = []
@@ -416,4 +391,16 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
         page_starts=tuple(page_starts) if paged else (),
         headings=tuple(headings),
         removals=tuple(cleaner.removed),
+        web=not paged and cleaner.is_web_page(),
     )
+
+
+def head_text(text: str, fmt: str = "txt", paged: bool = False) -> tuple[str, tuple[Removal, ...]]:
+    """A document's first page without furniture, lines as laid out (where a cover is read), and what was removed."""
+    cleaner = _Cleaner(fmt)
+    page = cleaner.spam(normalise_unicode(text.split(PAGE_BREAK)[0][:8000]))
+    lines = cleaner.line_rules(cleaner.leading_furniture(page.split("\n")))
+    if not paged:
+        lines = cleaner.page_head(lines)
+        lines = cleaner.nav_runs(lines) if cleaner.is_web_page() else lines
+    return "\n".join(lines), tuple(cleaner.removed)

@@ -14,7 +14,8 @@ from kb.config import load_settings
 from kb.enrich import tag_files
 from kb.errors import KBError
 from kb.gazetteer import country_name
-from kb.models import DOC_TYPES, Filters, Hit, Tag
+from kb.doctypes import type_ids
+from kb.models import Filters, Hit, Tag
 from kb.pipeline import IngestReport, ingest, open_store
 from kb.search import MODES, QueryError, Searcher, SearchResult
 
@@ -258,7 +259,7 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--approach", action="append", metavar="ID", help="approach id (repeat for any of several)")
     p.add_argument("--country", action="append", metavar="ISO3", help="ISO 3166-1 alpha-3 code (repeatable)")
     p.add_argument("--region", action="append", metavar="ID", help="region id such as africa (repeatable)")
-    p.add_argument("--type", action="append", metavar="TYPE", help="document type: " + ", ".join(DOC_TYPES))
+    p.add_argument("--type", action="append", metavar="TYPE", help="document type: " + ", ".join(type_ids()))
     p.add_argument("--language", action="append", metavar="CODE", help="ISO 639-1 language code (repeatable)")
     p.add_argument("--source", action="append", metavar="PATH", help="a collection folder or file of the corpus")
     p.add_argument("--year-from", type=int, metavar="YEAR")

@@ -25,20 +25,25 @@ class RecordColumns:
     )
     country: tuple[str, ...] = (
         "country", "countries", "host recipient country ies", "host country", "recipient country",
-        "country code", "iso3",
+        "host countries", "recipient countries", "country code", "iso3",
     )
+    # Countries that give or share the solution (South-South cooperation): a role apart from the focus.
+    provider: tuple[str, ...] = ("provider country ies", "provider country", "provider countries", "donor country")
     region: tuple[str, ...] = ("region", "regions", "regions involved")
     theme: tuple[str, ...] = (
         "theme", "themes", "thematic areas", "sub thematic areas", "topic", "topics",
         "sector", "sector 1", "sector 2", "sector 3", "approach", "approaches",
     )
+    # In order of preference: a record's own date beats its disclosure date or its project's start.
     date: tuple[str, ...] = (
-        "date", "year", "start year", "board approval date", "published", "publication date",
+        "date", "year", "published", "publication date", "board approval date", "approval date",
+        "start year", "start date", "disclosure date",
     )
     organisation: tuple[str, ...] = (
-        "organisation", "organization", "publisher", "implementing agency",
-        "entity ies supporting and or implementing",
+        "organisation", "organization", "publisher", "implementing agency", "borrower",
+        "entity ies supporting and or implementing", "implementing entity", "agency",
     )
+    sdg: tuple[str, ...] = ("sdg", "sdgs", "primary sdg contribution", "secondary sdg contribution", "sdg goals")
     url: tuple[str, ...] = ("url", "link", "links", "project url", "source url")
 
 

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from kb.config import Settings
-from kb.ingest import format_of
+from kb.ingest import SIDECAR_SUFFIX, format_of, sidecars
 
 
 def _ignored(rel: Path, patterns: tuple[str, ...]) -> bool:
@@ -40,6 +40,8 @@ def walk_corpus(corpus: Path, settings: Settings) -> tuple[list[tuple[Path, str]
             if _ignored(rel, settings.ignore):
                 continue
             source = rel.as_posix()
+            if name.endswith(SIDECAR_SUFFIX):
+                continue  # read with the document it describes
             if not path.is_file():
                 skipped.append((source, "not a regular file (broken or looping symlink?)"))
             elif format_of(path) is None:
@@ -50,9 +52,10 @@ def walk_corpus(corpus: Path, settings: Settings) -> tuple[list[tuple[Path, str]
 
 
 def hash_file(path: Path) -> str:
-    """sha256 of a file, read in blocks."""
+    """sha256 of a file and of the sidecars that describe it, read in blocks: editing either re-reads it."""
     h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
+    for part in (path, *sidecars(path)):
+        with open(part, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-DOC_TYPES = ("white_paper", "case", "news", "report", "record")
 # Passage languages the main (English) model reads; passages in any other also get a multilingual vector.
 MAIN_LANGUAGES = ("en", "")
 
@@ -29,6 +28,8 @@ class RawDocument:
     title: str | None = None
     meta: tuple[tuple[str, str], ...] = ()
     records: tuple[RawRecord, ...] | None = None
+    # Values a person wrote down for this document (a sidecar file): they win over anything extracted.
+    overrides: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Document:
     text: str
     page_starts: tuple[int, ...] = ()
     meta: tuple[tuple[str, str], ...] = ()
+    # Which rule or source gave each metadata field: ("title", "cover_block"), ("published", "sidecar") ...
+    provenance: tuple[tuple[str, str], ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding a character offset, or None for unpaged documents."""
@@ -97,6 +100,8 @@ class Chunk:
     page: int | None = None
     # ISO 639-1 code of the passage's own language: a Chinese paper may quote English, a blog switch to Spanish.
     language: str = ""
+    # prose, or references, toc, table, list, furniture (kb.kinds): only prose competes in search.
+    kind: str = "prose"
 
 
 @dataclass(frozen=True)

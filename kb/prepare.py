@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 
-from kb.clean import PAGE_BREAK, clean
+from kb.clean import PAGE_BREAK, clean, head_text
 from kb.config import Settings
 from kb.errors import IngestError
-from kb.metadata import extract, passage_language
+from kb.gazetteer import default_gazetteer
+from kb.language import passage_language
+from kb.metadata import extract
 from kb.models import Document, RawDocument, Removal, Segmented
 from kb.segment import segment
 
@@ -43,19 +45,30 @@ def _records_text(raw: RawDocument) -> tuple[str, tuple[tuple[int, int, str, tup
     return "".join(pieces), tuple(spans), tuple(removals)
 
 
+def _names_a_country(line: str) -> bool:
+    """True when a whole line names a country ("People's Republic of Bangladesh", "INDIA")."""
+    line = line.strip().replace("’", "'")
+    place = default_gazetteer().lookup(line.title() if line.isupper() else line)
+    return place is not None and place.kind not in ("region", "demonym")
+
+
 def prepare(raw: RawDocument, digest: str, settings: Settings) -> Segmented:
     """Clean, describe and segment one document read from the corpus."""
     record_spans = None
     headings: tuple = ()
+    web = False
     if raw.records is not None:
         text, record_spans, removals = _records_text(raw)
         page_starts: tuple[int, ...] = ()
+        head, head_removals = "", ()
     else:
-        cleaned = clean(PAGE_BREAK.join(raw.pages), fmt=raw.format, paged=raw.paged)
+        joined = PAGE_BREAK.join(raw.pages)
+        cleaned = clean(joined, fmt=raw.format, paged=raw.paged)
         text, page_starts, headings, removals = cleaned.text, cleaned.page_starts, cleaned.headings, cleaned.removals
+        (head, head_removals), web = head_text(joined, raw.format, raw.paged), cleaned.web
     if not text.strip():
         raise IngestError(raw.source, "no text left after cleaning")
-    meta = extract(raw.source, raw.format, text, raw.title, dict(raw.meta), removals, raw.records is not None)
+    meta = extract(replace(raw, pages=(head,)) if head else raw, text, head_removals, web, _names_a_country)
     doc = Document(
         doc_id=doc_id_for(raw.source),
         source=raw.source,
@@ -69,6 +82,7 @@ def prepare(raw: RawDocument, digest: str, settings: Settings) -> Segmented:
         text=text,
         page_starts=page_starts,
         meta=raw.meta,
+        provenance=meta.provenance,
     )
     cases, chunks = segment(
         doc, headings, record_spans,

@@ -23,7 +23,8 @@ from kb.errors import IndexVersionError, KBError, NotFoundError
 from kb.explain import Highlighter, is_header, why
 from kb.gazetteer import default_gazetteer
 from kb.index import VectorIndex
-from kb.models import DOC_TYPES, FACET_FILTERS, Filters, Hit
+from kb.doctypes import type_ids
+from kb.models import FACET_FILTERS, Filters, Hit
 from kb.glossary import Expansion, load_glossary
 from kb.pipeline import MULTILINGUAL, STORE_FILE, Space, open_store, spaces
 from kb.store import Store
@@ -201,7 +202,7 @@ class Searcher:
                 "approach": set(load_taxonomy(self.settings.taxonomy or None).ids),
                 "country": {p.code for p in gazetteer.names.values() if p.kind != "region"},
                 "region": {p.code for p in gazetteer.names.values() if p.kind == "region"},
-                "doc_type": set(DOC_TYPES),
+                "doc_type": set(type_ids()),
             }.get(facet, set())
             self._known[facet] = known | set(self.store.facet_values(facet))
         return self._known[facet]

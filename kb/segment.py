@@ -9,20 +9,37 @@ import re
 from dataclasses import dataclass
 
 from kb.clean import Heading
+from kb.kinds import classify
+from kb.language import CJK as _CJK
 from kb.models import Case, Chunk, Document
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])[\"”’)]*\s+|(?<=[。！？；])")
-_NAMED = r"(?:preface|foreword|introduction|conclusions?|epilogue|summary|abstract|appendix\b.*|annex\b.*|references|bibliography)"
+_NAMED = (r"(?:preface|foreword|introduction|conclusions?|epilogue|summary|executive summary|abstract|appendix\b.*|"
+          r"annex\b.*|appendices|references|bibliography|acknowledg(?:e)?ments|article\s+[IVX\d]+|schedule\s+\d+|"
+          r"引言|前言|结论|结语|参考文献|摘要)")
+# Heading lines of unmarked text by their numbering, with the level each numbering usually stands for.
+# "I." sections hold "A." subsections; "1." stands for a section where no roman numerals do, else a subsection.
 _LEVELS = (
-    (1, re.compile(r"^(?:[一二三四五六七八九十]+、|(?:part|chapter)\s+[\w]+\b|" + _NAMED + r"$)", re.I)),
-    (1, re.compile(r"^\d{1,2}\.\s+\S")),
-    (2, re.compile(r"^(?:\(\d{1,2}\)\s*\S|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s+[A-Z])")),
-    (3, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
+    (1, re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分篇]|(?:part|chapter)\s+[\w]+\b|"
+                   + _NAMED + r"$)", re.I)),
+    (1, re.compile(r"^[IVX]{1,5}\.\s+\S")),
+    (2, re.compile(r"^[A-H]\.\s+[A-Z]")),
+    (3, re.compile(r"^\d{1,2}\.?\s+[A-Z\u3400-\u9fff]")),
+    (4, re.compile(r"^(?:\(\d{1,2}\)\s*\S|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s+[A-Za-z\u3400-\u9fff])")),
+    (5, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
 )
-# "1. Fixed-point poverty alleviation. The central designated ..." : a numbered item with a short title.
-_NUMBERED_ITEM = re.compile(r"^(\d{1,2})[.,、]\s*([^.。:：]{3,90}?)[.。:：](?:\s|$)")
+_NUMBERED = re.compile(r"^\d{1,3}\.?\s")
+# A heading line: short, unterminated, mostly words.
+_HEADING_CHARS = 220
+_HEADING_WORDS = 40
+# A numbered line ("3. ...") is also the shape of a numbered paragraph: it must be shorter to be a heading.
+_NUMBERED_WORDS = 20
+# Case sizes (characters): a section longer than SPLIT_AT is split at its subheadings; a part shorter than
+# MIN_CASE joins the one before it; a document never has more than MAX_CASES cases (tables apart).
+SPLIT_AT = 15_000
+MIN_CASE = 800
+MAX_CASES = 30
 # A short unterminated line before a longer paragraph: a news article's subheading.
 _SUBHEAD_MAX = 120
 
@@ -58,29 +75,81 @@ def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+# Words of a sentence, not of a heading: "33. The COSOP will contribute to ..." is a numbered paragraph.
+_SENTENCE_VERB = re.compile(r"\b(?:will|is|are|was|were|has|have|had|shall|should|can|could|would|may|must)\b")
+
+
+def _heading_line(para: str, following: str) -> bool:
+    """A paragraph that can be a heading: short, unterminated, wordy, and not continued by the next one.
+
+    A numbered line must also read as a title: no sentence verb, no full stop inside ("40. South-South
+    Cooperation. South-..." is a paragraph with a lead-in).
+    """
+    number = _NUMBERED.match(para)
+    if number and (_SENTENCE_VERB.search(para) or len(para.split()) > _NUMBERED_WORDS or re.search(r"\w\.\s+\S", para[4:])
+                   # Sections are not numbered past 25; "48." numbers a paragraph, "4 Bangladesh Bank, ..." a footnote.
+                   or int(re.match(r"\d+", para).group()) > 25 or "." not in number.group() and re.search(r"[,(]", para)):
+        return False
+    return (len(para) <= _HEADING_CHARS and len(para.split()) <= _HEADING_WORDS and _wordy(para)
+            and not re.search(r"[.。;；,，:：]$", para) and not following[:1].islower())
+
+
+def _numbered_depth(title: str) -> int:
+    """How deep a numbered heading sits: '2' is 1, '2.1' is 2, '2.1.3' is 3; unnumbered is 0."""
+    match = re.match(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s", title)
+    return match.group(1).count(".") + 1 if match else 0
+
+
 def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -> list[_Mark]:
-    """Headings: those the format marked, then numbered and named heading lines of plain text."""
-    marks = [_Mark(h.start, h.end, h.level, text[h.start:h.end]) for h in marked]
+    """Headings: those the format marked (levels refined by their numbering), else numbered and named lines.
+
+    Numbered paragraphs ("17. Rural youth migrate to cities ...") are not headings: they continue as a
+    sentence, or run so densely (a COSOP numbers every paragraph) that they are the text's own numbering.
+    """
     if marked:
-        return marks
-    items: list[tuple[int, int, int, str]] = []
-    for start, end in _paragraphs(text, 0, len(text)):
+        # A converter's headings include page numbers ("316"), contents entries ("advantage 11") and
+        # the tails of broken lines ("and financing landscape"): none of them opens a section.
+        marks = [_Mark(h.start, h.end, h.level, text[h.start:h.end]) for h in marked
+                 if h.end - h.start <= 2 * _HEADING_CHARS and _wordy(text[h.start:h.end])
+                 and not text[h.start:h.start + 1].islower()]
+        if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
+            base = marks[0].level if marks else 1
+            marks = [_Mark(m.start, m.end, base + max(_numbered_depth(m.title) - 1, 0), m.title) for m in marks]
+        if len(marks) >= 2:
+            return marks
+    # A page converted to Markdown with one heading (its title) has its structure in plain lines.
+    paras = _paragraphs(text, 0, len(text))
+    marks = []
+    for (start, end), nxt in zip(paras, [*paras[1:], (len(text), len(text))]):
         para = text[start:end]
-        if len(para) <= 220 and not re.search(r"[.。;；]$", para) and _wordy(para):
+        if _heading_line(para, text[nxt[0]:nxt[0] + 1]):
             level = next((lvl for lvl, rx in _LEVELS if rx.match(para)), 0)
             if level:
                 marks.append(_Mark(start, end, level, para))
-                continue
-        item = _NUMBERED_ITEM.match(para)
-        if item:
-            items.append((start, int(item.group(1)), start + item.end(), item.group(2)))
-    # Numbered items count as headings only when they run 1, 2, 3 ...: a lone "2." is a list line.
-    numbers = [n for _, n, _, _ in items]
-    if len(items) >= 2 and numbers[:2] == [1, 2]:
-        marks += [_Mark(s, e, 4, f"{n}. {title}") for s, n, e, title in items]
+    # Named sections (Preface, Conclusion) sit beside the top numbered ones when no part or roman numeral
+    # heads the document.
+    numbered_levels = [m.level for m in marks if not re.match(_NAMED, m.title, re.I)]
+    if numbered_levels and 1 not in numbered_levels:
+        top = min(numbered_levels)
+        marks = [_Mark(m.start, m.end, top, m.title) if re.match(_NAMED, m.title, re.I) else m for m in marks]
+    numbered = [m for m in marks if _NUMBERED.match(m.title)]
+    if numbered:
+        gaps = [b.start - a.start for a, b in zip(numbered, numbered[1:])]
+        if len(numbered) > MAX_CASES or gaps and sorted(gaps)[len(gaps) // 2] < 1500:
+            marks = [m for m in marks if m not in numbered]
     if not marks and not paged:
         marks = _subheadings(text)
-    return sorted(marks, key=lambda m: m.start)
+    # A heading repeated word for word is a table of contents' entry or a running header of printed pages:
+    # the occurrence with the longest text after it is the section itself.
+    marks.sort(key=lambda m: m.start)
+    body = {id(m): (marks[i + 1].start if i + 1 < len(marks) else len(text)) - m.end for i, m in enumerate(marks)}
+    best: dict[str, _Mark] = {}
+    for mark in marks:
+        key = " ".join(mark.title.lower().split())
+        if key not in best or body[id(mark)] > body[id(best[key])]:
+            best[key] = mark
+    keep = {id(m) for m in best.values()}
+    return [m for m in marks if id(m) in keep]
 
 
 def _subheadings(text: str) -> list[_Mark]:
@@ -99,7 +168,8 @@ def _wordy(para: str) -> bool:
     """Headings are mostly words; table rows ("5.4 birth rate 76.3 na") are mostly numbers."""
     if _CJK.search(para):
         return True
-    tokens = [t.strip(".,;:()[]\"'“”‘’?!") for t in para.split()]
+    body = re.sub(r"^(?:\(?\d{1,2}(?:\.\d{1,2})*[.)]?|[IVX]{1,5}\.|[A-H]\.)\s+", "", para)  # its numbering aside
+    tokens = [t.strip(".,;:()[]\"'“”‘’?!") for t in body.split()]
     words = sum(1 for t in tokens if t.isalpha())
     return words / max(len(tokens), 1) >= 0.6 and not para[-1].isdigit()
 
@@ -197,23 +267,92 @@ def _words(text: str, span: tuple[int, int]) -> int:
 
 
 def _case_spans(doc: Document, marks: list[_Mark]) -> list[tuple[int, int, str, tuple[str, ...]]]:
-    """(start, end, title, heading path) for each heading's own text, and the text before the first."""
+    """(start, end, title, heading path) of each case: sections at the level the document's structure warrants.
+
+    Cases start at the top level that has two headings or more; a case longer than SPLIT_AT is split at the
+    next level down inside it; a case shorter than MIN_CASE joins the one before; the smallest neighbours
+    merge until there are at most MAX_CASES.
+    """
     text = doc.text
-    spans = []
-    path: list[tuple[int, str]] = []
-    bounds = [m.start for m in marks] + [len(text)]
-    if not marks or marks[0].start > 0:
-        first_end = marks[0].start if marks else len(text)
-        if text[:first_end].strip():
-            spans.append((0, first_end, doc.title, (doc.title,) if marks else ()))
-    for i, mark in enumerate(marks):
-        while path and path[-1][0] >= mark.level:
-            path.pop()
-        path.append((mark.level, mark.title))
-        body_end = bounds[i + 1]
-        if text[mark.end:body_end].strip():
-            spans.append((mark.start, body_end, mark.title, tuple(t for _, t in path)))
-    return spans
+    paths: list[tuple[str, ...]] = []
+    stack: list[_Mark] = []
+    for mark in marks:
+        while stack and stack[-1].level >= mark.level:
+            stack.pop()
+        stack.append(mark)
+        paths.append(tuple(clean_title(m.title) for m in stack))
+    levels = sorted({m.level for m in marks})
+    top = next((lvl for lvl in levels if sum(m.level == lvl for m in marks) >= 2), levels[0] if levels else 0)
+    cuts = [i for i, m in enumerate(marks) if m.level <= top]
+    bounds = lambda idx: [(marks[i].start, marks[j].start if j < len(marks) else len(text))  # noqa: E731
+                          for i, j in zip(idx, [*[k for k in idx[1:]], len(marks)])]
+    changed = True
+    while changed:  # split long sections at the headings one level down inside them
+        changed = False
+        for (start, end), i in zip(bounds(cuts), list(cuts)):
+            if end - start <= SPLIT_AT:
+                continue
+            inner = [k for k, m in enumerate(marks) if start < m.start < end]
+            if not inner:
+                continue
+            level = min(marks[k].level for k in inner)
+            cuts = sorted(set(cuts) | {k for k in inner if marks[k].level == level})
+            changed = True
+            break
+    spans = [(s, e, clean_title(marks[i].title), paths[i]) for (s, e), i in zip(bounds(cuts), cuts)]
+    if not marks or (spans and spans[0][0] > 0 and text[:spans[0][0]].strip()):
+        first_end = spans[0][0] if spans else len(text)
+        spans.insert(0, (0, first_end, doc.title, (doc.title,) if marks else ()))
+    return _merge_small(spans)
+
+
+def _merge_small(spans: list[tuple[int, int, str, tuple[str, ...]]]) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """Join parts shorter than MIN_CASE to a neighbour, then the smallest pairs until MAX_CASES.
+
+    A short part whose next part sits under it (a chapter heading before its first section) joins that
+    part, which keeps its own title and path; any other short part joins the part before it.
+    """
+    out: list[tuple[int, int, str, tuple[str, ...]]] = []
+    pending: tuple[int, int, str, tuple[str, ...]] | None = None
+    for i, span in enumerate(spans):
+        nxt = spans[i + 1] if i + 1 < len(spans) else None
+        if pending is not None:
+            span = (pending[0], span[1], span[2], span[3])
+            pending = None
+        if span[1] - span[0] >= MIN_CASE:
+            out.append(span)
+        elif nxt is not None and (_is_parent(span, nxt) or not out):
+            pending = span
+        elif out:
+            prev = out.pop()
+            out.append((prev[0], span[1], prev[2], prev[3]))
+        else:
+            out.append(span)
+    if pending is not None:
+        if out:
+            prev = out.pop()
+            out.append((prev[0], pending[1], prev[2], prev[3]))
+        else:
+            out.append(pending)
+    while len(out) > MAX_CASES:
+        i = min(range(len(out) - 1), key=lambda k: out[k][1] - out[k][0] + out[k + 1][1] - out[k + 1][0])
+        a, b = out[i], out[i + 1]
+        out[i:i + 2] = [(a[0], b[1], a[2], a[3])]
+    return out
+
+
+def _is_parent(span: tuple[int, int, str, tuple[str, ...]], nxt: tuple[int, int, str, tuple[str, ...]]) -> bool:
+    """True when the next part's heading path runs through this part's heading (or this part has none)."""
+    return not span[3] or (len(nxt[3]) > len(span[3]) and nxt[3][:len(span[3])] == span[3])
+
+
+def clean_title(title: str) -> str:
+    """A heading as a case title: one line, no Markdown marks, no doubled numbering, at most 120 characters."""
+    title = " ".join(title.replace("#", " ").split()).strip(" .:;-–—")
+    title = re.sub(r"^(\d{1,2}[.,、]\s*)(?=\d{1,3}[.,、]\s)", "", title)  # "1. 17. Rural youth" -> "17. Rural youth"
+    if len(title) > 120:
+        title = title[:120].rsplit(" ", 1)[0] + "…"
+    return title
 
 
 def _fallback_parts(doc: Document, size: int = 6000) -> list[tuple[int, int, str, tuple[str, ...]]]:
@@ -255,10 +394,12 @@ def segment(
     if record_spans is not None:
         spans = [(s, e, title, ()) for s, e, title, _ in record_spans]
         fields_by_case = [f for *_, f in record_spans]
+    elif doc.doc_type == "news" and len(text) <= SPLIT_AT * 3:
+        spans = [(0, len(text), doc.title, ())]  # a post is read, cited and counted whole
     else:
         marks = find_headings(text, marked, paged=bool(doc.page_starts))
         spans = _case_spans(doc, marks)
-        if len(spans) <= 1 and len(text) > 12000:
+        if len(spans) <= 1 and len(text) > SPLIT_AT:
             spans = _fallback_parts(doc)
     cases: list[Case] = []
     chunks: list[Chunk] = []
@@ -268,6 +409,6 @@ def segment(
         fields = fields_by_case[ordinal - 1] if fields_by_case else ()
         cases.append(Case(case_id, doc.doc_id, ordinal, title, path, start, end, doc.page_at(start), fields))
         for c_start, c_end in chunk_span(text, start, end, target, limit, min_words):
-            chunks.append(Chunk(case_id, doc.doc_id, len(chunks) + 1, c_start, c_end,
-                                text[c_start:c_end], doc.page_at(c_start)))
+            chunks.append(Chunk(case_id, doc.doc_id, len(chunks) + 1, c_start, c_end, text[c_start:c_end],
+                                doc.page_at(c_start), kind=classify(text[c_start:c_end])))
     return tuple(cases), tuple(chunks)

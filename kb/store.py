@@ -21,7 +21,7 @@ from kb.tokens import fts_text
 
 # Each file upgrades the schema by one version; PRAGMA user_version records how many ran.
 MIGRATIONS: tuple[str, ...] = tuple(
-    resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in (1, 2, 3))
+    resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in (1, 2, 3, 4))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -100,9 +100,9 @@ class Store(SearchQueries):
         d = seg.document
         self.db.execute("DELETE FROM documents WHERE source = ? OR doc_id = ?", (d.source, d.doc_id))
         self.db.execute(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (d.doc_id, d.source, d.title, d.format, d.doc_type, d.language, d.published, d.publisher,
-             d.content_hash, d.text, _json(list(d.page_starts)), _json(dict(d.meta))),
+             d.content_hash, d.text, _json(list(d.page_starts)), _json(dict(d.meta)), _json(dict(d.provenance))),
         )
         self.db.executemany(
             "INSERT INTO cases VALUES (?,?,?,?,?,?,?,?,?)",
@@ -113,9 +113,9 @@ class Store(SearchQueries):
         for i, (c, model_input) in enumerate(zip(seg.chunks, seg.embedding_inputs())):
             key = text_hash(model_input)
             cur = self.db.execute(
-                "INSERT INTO chunks(case_id, doc_id, ordinal, start, end, page, text, text_hash, language) "
-                "VALUES (?,?,?,?,?,?,?,?,?)", (c.case_id, c.doc_id, c.ordinal, c.start, c.end, c.page, c.text, key,
-                                              c.language or d.language))
+                "INSERT INTO chunks(case_id, doc_id, ordinal, start, end, page, text, text_hash, language, kind) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)", (c.case_id, c.doc_id, c.ordinal, c.start, c.end, c.page, c.text, key,
+                                                c.language or d.language, c.kind))
             self.db.execute("INSERT INTO chunks_fts(rowid, heading, body) VALUES (?, ?, ?)",
                             (cur.lastrowid, fts_text(headings[i]), fts_text(c.text)))
             if vectors is not None:
@@ -215,6 +215,7 @@ class Store(SearchQueries):
             publisher=row["publisher"], content_hash=row["content_hash"], text=row["text"],
             page_starts=tuple(json.loads(row["page_starts"])),
             meta=tuple(sorted(json.loads(row["meta"]).items())),
+            provenance=tuple(json.loads(row["provenance"]).items()),
         )
 
     @staticmethod
@@ -228,7 +229,7 @@ class Store(SearchQueries):
     @staticmethod
     def _chunk(row: sqlite3.Row) -> Chunk:
         return Chunk(row["case_id"], row["doc_id"], row["ordinal"], row["start"], row["end"], row["text"], row["page"],
-                     row["language"])
+                     row["language"], row["kind"])
 
     def document(self, doc_id: str) -> Document:
         """One document by id."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+from kb.language import CJK_RUN as _CJK_RUN
+
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.U)
 STOPWORDS = frozenset("""
 a an and are as at be by for from has have how in is it its of on or that the their them they this to was

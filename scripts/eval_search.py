@@ -1,20 +1,24 @@
-"""Run ../shared/eval/dev_queries.jsonl against an index of corpus/ plus ../shared/corpus/.
+"""Search quality on query sets with known answers, over an index of corpus/ plus ../shared/corpus/.
 
-Prints MRR@10, Recall@5, Recall@10 and nDCG@10 for keyword, semantic and hybrid search side by side,
-overall (without the cross_lingual kind, and with it) and per query kind, and writes
-results/eval_search.json with every query's ranks. A hit is relevant when it comes from the listed file
-and its passage contains one of the listed answer phrases (case-insensitive, whitespace-normalised);
-a relevant file counts once, at its best rank.
+Query sets (one JSON query per line, the format of ../shared/eval/dev_queries.jsonl):
+  dev-tune      two thirds of the dev queries: the only ones any weight or rule was chosen on
+  dev-heldout   the other third (every third query: d03, d06, ... d30)
+  heldout       scripts/eval/heldout_queries.jsonl: 31 queries written over documents no dev query uses
+
+For keyword, semantic and hybrid search it prints, per set and per query kind, the answer-level figures (a
+hit counts when it comes from a relevant file and its passage holds an answer phrase: MRR@10, Recall@5,
+Recall@10, nDCG@10), the file-level figures (any passage of a relevant file counts) and the number of
+distinct documents in the top 10 (all queries, and the broad ones: multi_doc or several relevant files).
+Writes results/eval_search.json with every query's ranks.
 
     .venv/bin/python scripts/eval_search.py [--index results/eval-index] [--set keyword_weight=1.5 ...]
-
-The index is built (or brought up to date, which is quick when nothing changed) from a folder of
-symbolic links that puts seeds/ beside the shared collections, as the evaluation paths expect.
+        [--queries FILE ...] [--modes hybrid]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
@@ -49,81 +53,114 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def score_query(query: dict, hits: list) -> dict:
-    """Best rank of each relevant file, and the query's metrics."""
-    best: dict[str, int] = {}
-    for hit in hits:
-        text = _norm(hit.text)
-        for rel in query["relevant"]:
-            if hit.source == rel["file"] and any(_norm(a) in text for a in rel["answer"]):
-                best.setdefault(rel["file"], hit.rank)
-    files = [r["file"] for r in query["relevant"]]
+def _metrics(best: dict[str, int], files: list[str]) -> dict[str, float]:
     ranks = sorted(best.values())
     dcg = sum(1 / math.log2(r + 1) for r in ranks if r <= K)
     ideal = sum(1 / math.log2(i + 2) for i in range(min(len(files), K)))
-    return {
-        "mrr": 1 / ranks[0] if ranks and ranks[0] <= K else 0.0,
-        "recall5": sum(1 for r in ranks if r <= 5) / len(files),
-        "recall10": sum(1 for r in ranks if r <= K) / len(files),
-        "ndcg": dcg / ideal if ideal else 0.0,
-        "ranks": best,
-    }
+    return {"mrr": 1 / ranks[0] if ranks and ranks[0] <= K else 0.0,
+            "recall5": sum(1 for r in ranks if r <= 5) / len(files),
+            "recall10": sum(1 for r in ranks if r <= K) / len(files),
+            "ndcg": dcg / ideal if ideal else 0.0}
+
+
+def score_query(query: dict, hits: list) -> dict:
+    """Best rank of each relevant file, answer-level and file-level, and the query's metrics."""
+    answer: dict[str, int] = {}
+    file: dict[str, int] = {}
+    for hit in hits:
+        text = _norm(hit.text)
+        for rel in query["relevant"]:
+            if hit.source == rel["file"]:
+                file.setdefault(rel["file"], hit.rank)
+                if any(_norm(a) in text for a in rel["answer"]):
+                    answer.setdefault(rel["file"], hit.rank)
+    files = [r["file"] for r in query["relevant"]]
+    out = _metrics(answer, files)
+    out.update({f"file_{k}": v for k, v in _metrics(file, files).items()})
+    out["documents"] = len({h.doc_id for h in hits[:K]})
+    out["broad"] = query["kind"] == "multi_doc" or len(files) > 1
+    out["ranks"] = answer
+    return out
+
+
+def load_sets(extra: list[str]) -> dict[str, list[dict]]:
+    """The query sets: the dev queries split into a tuning two thirds and a held-out third, and held-out files."""
+    def read(path: Path) -> list[dict]:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    dev = read(SHARED / "eval" / "dev_queries.jsonl")
+    sets = {"dev-tune": [q for i, q in enumerate(dev) if i % 3 != 2],
+            "dev-heldout": [q for i, q in enumerate(dev) if i % 3 == 2]}
+    for path in extra or [str(ROOT / "scripts" / "eval" / "heldout_queries.jsonl")]:
+        if Path(path).is_file():
+            sets[Path(path).stem] = read(Path(path))
+    return sets
 
 
 def mean(rows: list[dict], key: str) -> float:
     return round(sum(r[key] for r in rows) / len(rows), 3) if rows else 0.0
 
 
+def summarise(rows: list[dict]) -> dict[str, float]:
+    broad = [r for r in rows if r["broad"]]
+    return {"n": len(rows), "ndcg10": mean(rows, "ndcg"), "recall10": mean(rows, "recall10"), "mrr10": mean(rows, "mrr"),
+            "recall5": mean(rows, "recall5"), "file_ndcg10": mean(rows, "file_ndcg"),
+            "file_recall10": mean(rows, "file_recall10"), "documents": mean(rows, "documents"),
+            "documents_broad": mean(broad, "documents")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", default=str(ROOT / "results" / "eval-index"))
     parser.add_argument("--corpus", default=str(ROOT / "results" / "eval-corpus"))
-    parser.add_argument("--set", nargs="*", default=[], help="override a SearchRules value, e.g. rrf_k=30")
+    parser.add_argument("--set", nargs="*", default=[], help="override a SearchRules value, e.g. keyword_weight=1.5")
+    parser.add_argument("--queries", nargs="*", default=[], help="held-out query files (default scripts/eval/heldout_queries.jsonl)")
+    parser.add_argument("--modes", nargs="*", default=["keyword", "semantic", "hybrid"])
     parser.add_argument("--out", default=str(ROOT / "results" / "eval_search.json"))
     args = parser.parse_args()
     settings = Settings()
     started = time.monotonic()
     report = ingest(eval_corpus(Path(args.corpus)), args.index, settings)
     build_seconds = time.monotonic() - started
-    rules = SearchRules(**{k: v if k == "fusion" else float(v) if "." in v else int(v)
-                           for k, v in (s.split("=", 1) for s in args.set)})
-    # Each variant: (name, searcher, mode); hybrid-rrf shows the reciprocal rank fusion the default replaced.
-    rrf = Searcher(args.index, settings, SearchRules(**{**rules.__dict__, "fusion": "rrf"}))
+    fields = {f.name: f for f in dataclasses.fields(SearchRules)}
+    overrides = {}
+    for item in args.set:
+        key, value = item.split("=", 1)
+        kind = type(fields[key].default)
+        overrides[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    rules = SearchRules(**overrides)
     searcher = Searcher(args.index, settings, rules)
-    variants = [("keyword", searcher, "keyword"), ("semantic", searcher, "semantic"), ("hybrid", searcher, "hybrid"),
-                ("hybrid-rrf", rrf, "hybrid")]
-    MODES = [name for name, _, _ in variants]
-    queries = [json.loads(line) for line in (SHARED / "eval" / "dev_queries.jsonl").read_text().splitlines() if line.strip()]
-    results: dict[str, list[dict]] = {mode: [] for mode in MODES}
-    for query in queries:
-        f = query.get("filters") or {}
-        filters = Filters(approach=tuple(f.get("approach", ())), country=tuple(f.get("country", ())))
-        for name, engine, mode in variants:
-            hits = list(engine.search(query["query"], k=K, mode=mode, filters=filters).hits)
-            results[name].append({"id": query["id"], "kind": query["kind"], **score_query(query, hits)})
-    kinds = sorted({q["kind"] for q in queries})
-    groups = {"all but cross_lingual": lambda r: r["kind"] != "cross_lingual", "all": lambda r: True}
-    groups.update({kind: (lambda kind: lambda r: r["kind"] == kind)(kind) for kind in kinds})
-    summary = {}
-    print(f"{'':<29}" + "".join(f"{m:<29}" for m in MODES))
-    print(f"{'queries':<24}{'n':>3}  " + "".join(f"{'nDCG  R@10  MRR   R@5':<29}" for _ in MODES))
-    for name, keep in groups.items():
-        row = {}
-        for mode in MODES:
-            chosen = [r for r in results[mode] if keep(r)]
-            row[mode] = {"n": len(chosen), "ndcg10": mean(chosen, "ndcg"), "recall10": mean(chosen, "recall10"),
-                         "mrr10": mean(chosen, "mrr"), "recall5": mean(chosen, "recall5")}
-        summary[name] = row
-        n = row["hybrid"]["n"]
-        print(f"{name:<24}{n:>3}  " + "".join(
-            f"{row[m]['ndcg10']:.3f} {row[m]['recall10']:.3f} {row[m]['mrr10']:.3f} {row[m]['recall5']:.3f}  "
-            for m in MODES))
-    missed = [r["id"] for r in results["hybrid"] if r["recall10"] < 1]
-    print(f"hybrid misses a relevant file in the top 10 for: {', '.join(missed) or 'none'}")
+    sets = load_sets(args.queries)
+    results: dict[str, dict[str, list[dict]]] = {}
+    for set_name, queries in sets.items():
+        for mode in args.modes:
+            rows = results.setdefault(set_name, {}).setdefault(mode, [])
+            for query in queries:
+                f = query.get("filters") or {}
+                filters = Filters(approach=tuple(f.get("approach", ())), country=tuple(f.get("country", ())))
+                hits = list(searcher.search(query["query"], k=K, mode=mode, filters=filters).hits)
+                rows.append({"id": query["id"], "kind": query["kind"], **score_query(query, hits)})
+    summary: dict = {}
+    head = "nDCG  R@10  MRR   | file nDCG R@10 | docs broad"
+    print(f"{'set / kind':<26}{'n':>3}  " + "".join(f"{m + ': ' + head:<58}" for m in args.modes))
+    for set_name, by_mode in results.items():
+        kinds = sorted({r["kind"] for r in by_mode[args.modes[0]]})
+        groups = [("all", lambda r: True), ("all but cross_lingual", lambda r: r["kind"] != "cross_lingual")]
+        groups += [(kind, (lambda kind: lambda r: r["kind"] == kind)(kind)) for kind in kinds]
+        for name, keep in groups:
+            row = {mode: summarise([r for r in by_mode[mode] if keep(r)]) for mode in args.modes}
+            summary.setdefault(set_name, {})[name] = row
+            label = f"{set_name}" if name == "all" else f"  {name}"
+            print(f"{label:<26}{row[args.modes[0]]['n']:>3}  " + "".join(
+                f"{row[m]['ndcg10']:.3f} {row[m]['recall10']:.3f} {row[m]['mrr10']:.3f} | "
+                f"{row[m]['file_ndcg10']:.3f} {row[m]['file_recall10']:.3f}    | {row[m]['documents']:>4.1f} "
+                f"{row[m]['documents_broad']:>4.1f}        " for m in args.modes))
+        mode = "hybrid" if "hybrid" in args.modes else args.modes[0]
+        missed = [r["id"] for r in by_mode[mode] if r["recall10"] < 1]
+        print(f"{set_name}: {mode} misses an answer in the top 10 for: {', '.join(missed) or 'none'}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"rules": rules.__dict__, "index": {"passages": report.passages, "documents": report.documents,
-                                                                  "build_seconds": round(build_seconds, 1)},
+    out.write_text(json.dumps({"rules": dataclasses.asdict(rules), "index": {"passages": report.passages,
+                               "documents": report.documents, "build_seconds": round(build_seconds, 1)},
                                "summary": summary, "queries": results}, indent=2))
     print(f"wrote {out}")
 

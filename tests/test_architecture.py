@@ -8,13 +8,14 @@ from pathlib import Path
 KB = Path(__file__).resolve().parent.parent / "kb"
 # Lower numbers are lower layers; a module may import only from strictly lower layers.
 LAYERS = {
-    "kb": 0, "kb.errors": 0, "kb.models": 0, "kb.data": 0, "kb.config": 1, "kb.tokens": 1,
-    "kb.clean": 2, "kb.metadata": 2, "kb.store": 2, "kb.storequery": 1, "kb.explain": 1, "kb.taxonomy": 2, "kb.gazetteer": 2, "kb.embed": 2,
-    "kb.index": 2, "kb.ingest": 3, "kb.tag": 3,
-    "kb.ingest.text": 2, "kb.ingest.html": 2, "kb.ingest.pdf": 2, "kb.ingest.docx": 2, "kb.ingest.records": 2,
-    "kb.segment": 3, "kb.prepare": 4, "kb.corpus": 4, "kb.enrich": 5, "kb.pipeline": 6, "kb.search": 7,
-    "kb.cli": 9, "kb.commands": 8, "kb.check": 7, "kb.collections": 2, "kb.export": 4, "kb.compare": 4,
-    "kb.uploads": 7, "kb.glossary": 2,
+    "kb": 0, "kb.data": 0, "kb.dates": 0, "kb.errors": 0, "kb.explain": 0, "kb.gazetteer": 0, "kb.language": 0,
+    "kb.lexicon": 0, "kb.models": 0, "kb.collections": 1, "kb.config": 1, "kb.embed": 1, "kb.glossary": 1,
+    "kb.index": 1, "kb.ingest.docx": 1, "kb.ingest.html": 1, "kb.ingest.pdf": 1, "kb.ingest.text": 1, "kb.kinds": 1,
+    "kb.layout": 1, "kb.repair": 1, "kb.ruledata": 1, "kb.storequery": 1, "kb.taxonomy": 1, "kb.tokens": 1,
+    "kb.clean": 2, "kb.doctypes": 2, "kb.ingest.records": 2, "kb.store": 2, "kb.tag": 2, "kb.compare": 3,
+    "kb.export": 3, "kb.ingest": 3, "kb.metarules": 3, "kb.segment": 3, "kb.corpus": 4, "kb.metadata": 4,
+    "kb.prepare": 5, "kb.enrich": 6, "kb.pipeline": 7, "kb.check": 8, "kb.search": 8, "kb.uploads": 8,
+    "kb.commands": 9, "kb.cli": 10,
 }
 
 

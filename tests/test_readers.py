@@ -102,8 +102,13 @@ def test_docx_paragraphs_headings_and_tables(tmp_path):
     document = docx.Document()
     document.add_heading("Solar income for villages", level=0)
     document.add_heading("1. Background", level=1)
-    document.add_paragraph("Village photovoltaic stations pay their income to poor households through the village collective.")
+    for n in range(1, 9):  # sections long enough to stand as cases of their own
+        document.add_paragraph(f"Village photovoltaic station number {n} pays its income to poor households through "
+                               "the village collective.")
     document.add_heading("2. Results", level=1)
+    for n in range(1, 9):
+        document.add_paragraph(f"In quarter {n}, each registered household received its agreed share of the station's "
+                               "income from the village collective.")
     table = document.add_table(rows=2, cols=2)
     table.cell(0, 0).text, table.cell(0, 1).text = "Households", "Income (yuan)"
     table.cell(1, 0).text, table.cell(1, 1).text = "1,200", "3,000"

@@ -52,8 +52,12 @@ def read_docx(data: bytes, source: str) -> RawDocument:
         raise IngestError(source, "no text in DOCX")
     meta: list[tuple[str, str]] = []
     props = document.core_properties
-    if props.author:
+    # python-docx's own template carries its authors' name and a 2013 date: those describe the template.
+    template = "python-docx" in (props.author or "", props.last_modified_by or "")
+    if props.author and not template:
         meta.append(("author", props.author))
-    if props.created:
-        meta.append(("date", props.created.date().isoformat()))
+    if props.created and not template:
+        meta.append(("file_date", props.created.date().isoformat()))
+    if title and not template:
+        meta.append(("docx_title", title))
     return RawDocument(source=source, format="docx", pages=(text,), title=title, meta=tuple(meta))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from kb.errors import IngestError
@@ -19,9 +20,9 @@ _BLOCK = {
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "source", "wbr"}
 _META_KEYS = {
-    "og:title": "title", "title": "title", "article:published_time": "date", "date": "date",
+    "og:title": "html_title", "title": "html_title", "article:published_time": "date", "date": "date",
     "dc.date": "date", "pubdate": "date", "author": "author", "article:author": "author",
-    "og:site_name": "publisher", "publisher": "publisher", "dc.publisher": "publisher",
+    "og:site_name": "html_site", "publisher": "publisher", "dc.publisher": "publisher",
 }
 
 
@@ -107,6 +108,11 @@ def read_html(data: bytes, source: str) -> RawDocument:
     body = main if len(main.strip()) > 200 else "".join(parser.all)
     if not body.strip():
         raise IngestError(source, "no text in HTML page")
-    title = " ".join("".join(parser.title_parts).split()) or parser.meta.get("title")
-    meta = tuple(sorted(parser.meta.items()))
-    return RawDocument(source=source, format="html", pages=(body,), title=title or None, meta=meta)
+    title = " ".join("".join(parser.title_parts).split()) or parser.meta.get("html_title")
+    site = parser.meta.get("html_site", "")
+    if title and site:  # "Counting the cost | UNDP": the page's title without its site's name
+        title = re.sub(rf"\s*[|\-–—:]\s*{re.escape(site)}\s*$", "", title)
+    meta = dict(parser.meta)
+    if title:
+        meta["html_title"] = title
+    return RawDocument(source=source, format="html", pages=(body,), title=title or None, meta=tuple(sorted(meta.items())))

@@ -48,6 +48,36 @@ def strip_headers_footers(pages: list[str]) -> tuple[list[str], list[str]]:
     return out, removed
 
 
+def largest_text(page: object, text: str) -> str | None:
+    """The words set in the largest type on a page (a cover's title), as they read in the page's text.
+
+    Runs of one or two words (a logo, a drop cap) are skipped for the next size down.
+    """
+    sized: list[tuple[float, str]] = []
+
+    def visit(piece: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if piece.strip():
+            scale = abs(tm[3] * cm[3]) if tm and cm and tm[3] and cm[3] else 1.0
+            sized.append((round(size * scale, 1), piece))
+
+    try:
+        page.extract_text(visitor_text=visit)  # type: ignore[attr-defined]
+    except Exception:  # pypdf fails in many ways on odd pages; the title is optional
+        return None
+    for size in sorted({s for s, _ in sized}, reverse=True)[:3]:
+        letters = re.sub(r"\W+", "", "".join(p for s, p in sized if s == size)).lower()
+        if len(re.findall(r"\w+", " ".join(p for s, p in sized if s == size))) < 3 or len(letters) < 8:
+            continue
+        # Find the run in the page text whose letters are these letters: pypdf's pieces split words.
+        index = [(i, c.lower()) for i, c in enumerate(text) if re.match(r"\w", c)]
+        flat = "".join(c for _, c in index)
+        at = flat.find(letters)
+        if at < 0:
+            return None
+        return " ".join(text[index[at][0]:index[at + len(letters) - 1][0] + 1].split())
+    return None
+
+
 def read_pdf(data: bytes, source: str) -> RawDocument:
     """Read a PDF's text layer page by page; encrypted, truncated or textless files are errors."""
     from pypdf import PdfReader
@@ -80,8 +110,11 @@ def read_pdf(data: bytes, source: str) -> RawDocument:
     pages, removed = strip_headers_footers(pages)
     meta: list[tuple[str, str]] = [("pages", str(len(pages)))]
     match = re.match(r"D:(\d{4})(\d{2})?(\d{2})?", created)
-    if match:
-        meta.append(("date", "-".join(g for g in match.groups() if g)))
+    if match:  # when the file was made: the weakest evidence of the document's date
+        meta.append(("file_date", "-".join(g for g in match.groups() if g)))
+    font_title = largest_text(reader.pages[0], pages[0]) if reader.pages else None
+    if font_title:
+        meta.append(("font_title", font_title))
     if author:
         meta.append(("author", author))
     if removed:

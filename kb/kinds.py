@@ -1,0 +1,99 @@
+"""Passage kinds: prose, or one of the kinds of text that does not answer a reader's question.
+
+A passage is classified from its own shape, with no model and no tuned weights: references and footnotes
+cite (years in brackets, "et al.", journal volumes, DOIs, numbered notes); a table of contents ends its
+lines in page numbers; table cells are mostly numbers and short labels without the small words of
+sentences; a list of letters or numbers is mostly one- or two-character tokens; page furniture is links,
+addresses and contact lines. Non-prose passages stay in the case view but do not compete in search,
+"more like this", key figures or comparison pairs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.language import CJK
+
+KINDS = ("prose", "references", "toc", "table", "list", "furniture")
+PROSE = "prose"
+
+_CITATION = re.compile(
+    r"\bet al\b|\(\s*(?:19|20)\d\d[a-z]?\s*\)|\b(?:19|20)\d\d[a-z]?\)|\bvol(?:ume)?\.?\s*\d|\bpp?\.\s*\d|"
+    r"\bdoi\b|https?://|\bissn\b|\bisbn\b|\[[JMDCR]\]|\bretrieved\b|\bworking paper\b|\bjournal\b|\bpress\b|"
+    r"\b\d+\s*\(\d+\)\s*[:,]\s*\d+|(?:19|20)\d\d\s*[,，]\s*\(?\d+\)?\s*[:：]\s*\d+")
+# Formulas and numbers set in LaTeX by a PDF converter ("$3 0 . 6 7 \%$"): one token, not many digits.
+_LATEX = re.compile(r"\$[^$\u3400-\u9fff]{1,200}\$")
+_NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
+_REF_HEADING = re.compile(r"^\s*(?:references|bibliography|works cited|notes|endnotes|footnotes|sources|参考文献|"
+                          r"referencias|bibliografía|références|referências)\b", re.I)
+_TOC_HEADING = re.compile(r"^\s*(?:contents|table of contents|目\s*录|índice|sommaire|table des matières)\b", re.I)
+_TOC_LINE = re.compile(r"(?:\s?\.){3,}\s*\d{1,4}$|\s\d{1,3}$")
+_NUMBER = re.compile(r"^[(\[]?[-+]?[\d.,%/:–-]+[)\]%]?$")
+_FURNITURE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|\+?\d[\d ()-]{7,}\d|\b(?:tel|fax|e-?mail|phone)\b", re.I)
+_SMALL_WORDS = frozenset("""
+the of and to in a is that for on with as by are was be it this from or an at which have has were not their
+they its can also been more these than but such will would may other into who all one there our when while
+de la el en y los las que del se por con para una un es su al lo como más o le les et des du pour dans est
+qui sur au pas par ne plus ce sont da do das dos em para com uma os as no na não
+""".split())
+
+
+def _tokens(text: str) -> list[str]:
+    return text.split()
+
+
+def classify(text: str) -> str:
+    """The kind of one passage: prose, references, toc, table, list or furniture."""
+    stripped = _LATEX.sub(" 0 ", text).strip()
+    if not stripped:
+        return "furniture"
+    lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
+    tokens = _tokens(stripped)
+    cjk = len(CJK.findall(stripped))
+    if _REF_HEADING.match(stripped) or _is_references(stripped, lines, tokens, cjk):
+        return "references"
+    if _TOC_HEADING.match(stripped) or (len(lines) >= 4 and sum(bool(_TOC_LINE.search(ln)) and len(ln) < 120
+                                                                 for ln in lines) >= 0.6 * len(lines)):
+        return "toc"
+    if tokens and sum(len(t.strip(".,;:()")) <= 2 for t in tokens) >= 0.6 * len(tokens) and len(tokens) >= 6 and not cjk:
+        return "list"
+    if _is_table(stripped, tokens, cjk):
+        return "table"
+    furniture = sum(len(m.group(0)) for m in _FURNITURE.finditer(stripped))
+    if furniture >= 0.4 * len(stripped):
+        return "furniture"
+    return PROSE
+
+
+def _is_references(text: str, lines: list[str], tokens: list[str], cjk: int) -> bool:
+    """Citations close together: one per 120 characters, or most lines start as numbered notes."""
+    cites = len(_CITATION.findall(text))
+    notes = len(_NOTE_START.findall(text))
+    if len(lines) >= 3 and notes >= 0.6 * len(lines) and cites >= 2:
+        return True
+    per_char = cites / max(len(text), 1)
+    if cjk > 0.3 * len(text):  # Chinese references are dense: a citation every 40-80 characters
+        return cites >= 2 and per_char >= 1 / 100 and text.count("。") <= cites // 2
+    return cites >= 4 and per_char >= 1 / 120 and not _reads_as_sentences(tokens, cjk, text)
+
+
+def _reads_as_sentences(tokens: list[str], cjk: int, text: str) -> bool:
+    """Running prose: the small words of sentences (English, Spanish, French, Portuguese), or Chinese full stops."""
+    if cjk > 0.3 * len(text):
+        return text.count("。") >= max(2, cjk // 80)
+    small = sum(t.lower().strip(".,;:()\"'") in _SMALL_WORDS for t in tokens)
+    return small >= 0.18 * max(len(tokens), 1)
+
+
+def _is_table(text: str, tokens: list[str], cjk: int) -> bool:
+    """Cells: mostly numbers, few of the small words that sentences need."""
+    if len(tokens) < 8 and not cjk:
+        return False
+    if cjk > 0.3 * len(text):
+        digits = sum(c.isdigit() for c in text)
+        # Chinese sentences run on commas and full stops; a table's cells have neither.
+        return digits >= 0.3 * len(text.replace(" ", "")) and text.count("。") + text.count("，") < 3
+    numbers = sum(bool(_NUMBER.match(t)) for t in tokens)
+    small = sum(t.lower().strip(".,;:()\"'") in _SMALL_WORDS for t in tokens)
+    share = numbers / len(tokens)
+    return share >= 0.4 or (share >= 0.2 and small < 0.08 * len(tokens))

@@ -1,0 +1,62 @@
+"""Languages: the one CJK pattern, the language lists, and the one rule for a text's language."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# CJK ideographs (the CJK Unified Ideographs and Extension A blocks): Chinese text, character by character.
+CJK = re.compile(r"[\u3400-\u9fff]")
+CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+# Languages the taxonomy's cues and the glossary's names are written in; English first.
+CUE_LANGUAGES = ("en", "zh", "es", "pt", "fr")
+# Snowball stemmers of the cue languages that are written in words.
+STEMMERS = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french"}
+# Passages are short: a free choice among py3langid's 97 languages calls English blog posts Indonesian.
+# Passage languages are chosen among the corpus's languages; a document's own language is always allowed.
+PASSAGE_LANGUAGES = ("en", "zh", "es", "pt", "fr", "ar", "ru", "sw", "vi", "id", "hi", "bn", "de", "it")
+UNDETERMINED = "und"
+
+
+def cjk_share(text: str) -> float:
+    """Share of CJK ideographs among the letters of a text (0 when it has none)."""
+    letters = sum(1 for c in text if c.isalpha())
+    return len(CJK.findall(text)) / letters if letters else 0.0
+
+
+def is_cjk(text: str) -> bool:
+    """True when CJK ideographs make up a tenth or more of the letters (a Chinese document)."""
+    return cjk_share(text[:50000]) > 0.1
+
+
+@lru_cache(maxsize=16)
+def _identifier(languages: tuple[str, ...]) -> object:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(languages))
+    return identifier
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of a document's main language, among the corpus's languages (py3langid, offline)."""
+    sample = text[:6000].strip()
+    if not sample:
+        return UNDETERMINED
+    if cjk_share(sample) > 0.3:
+        return "zh"
+    lang, _prob = _identifier(PASSAGE_LANGUAGES).classify(sample)  # type: ignore[attr-defined]
+    return str(lang)
+
+
+def passage_language(text: str, document_language: str) -> str:
+    """ISO 639-1 code of one passage; short or unclear passages take their document's language."""
+    sample = text[:2000]
+    cjk = len(CJK.findall(sample))
+    if cjk >= 15 and cjk > 0.3 * len(sample.replace(" ", "")):
+        return "zh"
+    if len(sample.strip()) < 60:
+        return document_language
+    allowed = tuple(sorted(set(PASSAGE_LANGUAGES) | {document_language} - {UNDETERMINED, ""}))
+    lang, prob = _identifier(allowed).classify(sample)  # type: ignore[attr-defined]
+    return str(lang) if prob >= 0.9 else document_language

@@ -1,0 +1,116 @@
+"""Layout repair: Unicode normalised, full-width punctuation of machine translation fixed, Markdown inline
+syntax reduced, hyphenation and hard wrapping undone. No rule ids here: these change form, never content."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+from kb.language import CJK
+
+_CJK_PUNCT = {"、": ", ", "，": ", ", "。": ". ", "；": "; ", "：": ": ", "（": " (", "）": ") ",
+              "！": "! ", "？": "? ", "【": "[", "】": "]", "《": '"', "》": '"'}
+_CN_NUMERALS = {c: str(i) for i, c in enumerate("一二三四五六七八九十", 1)}
+BULLET = re.compile(r"^(?:[-*•·▪●◦–]|\d{1,3}[.)]|\(?[a-z]\))\s")
+SENTENCE_END = re.compile(r"[.!?。！？:;：；\"”’)]$")
+
+
+def normalise_unicode(text: str) -> str:
+    """NFC, Unix newlines, no control or zero-width characters, plain spaces."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\u00a0", " ").replace("\u3000", " ").replace("\u00ad", "")
+    text = re.sub(r"[\u200b-\u200f\u2028\u2029\u2060\ufeff]", "", text)
+    return re.sub(r"[\x00-\x08\x0b\x0e-\x1f\x7f]", "", text)
+
+
+def fix_cjk_punctuation(text: str) -> str:
+    """Turn full-width punctuation left by machine translation into English punctuation and spacing."""
+    # "五、Work together" is section 5 in a translated outline.
+    text = re.sub(r"(?m)^\s*([一二三四五六七八九十]{1,3})、\s*",
+                  lambda m: f"{_CN_NUMERALS.get(m.group(1), m.group(1))}. ", text)
+    for cjk, ascii_ in _CJK_PUNCT.items():
+        text = text.replace(cjk, ascii_)
+    # "revolution,Establishing" -> "revolution, Establishing"; "1,000" stays.
+    text = re.sub(r"([,;])(?=[^\W\d_]|[“\"‘])", r"\1 ", text)
+    text = re.sub(r"(?<=[a-z])\.(?=[A-Z][a-z])", ". ", text)
+    text = re.sub(r"[ \t]+([,.;:!?)])", r"\1", text)
+    text = re.sub(r"([(\[]) +", r"\1", text)
+    text = re.sub(r"(?<!\.)\. \.(?!\.)", ".", text)
+    return re.sub(r"[ \t]{2,}", " ", text)
+
+
+def strip_markdown(line: str) -> str:
+    """Markdown and stray HTML inline syntax reduced to its text."""
+    line = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", line)
+    line = re.sub(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)", r"\1", line)
+    line = re.sub(r"</?[a-zA-Z][^>]{0,200}>", "", line)
+    line = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", line)
+    return line
+
+
+def fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+
+def looks_like_heading(line: str) -> bool:
+    s = line.strip()
+    return bool(re.match(r"^(?:\d{1,2}\.|\(\d{1,2}\)|[一二三四五六七八九十]+、|appendix|annex|conclusion|preface)", s, re.I))
+
+
+def dehyphenate(text: str) -> str:
+    """Join words split by a hyphen at a line end, keeping hyphens of real compounds."""
+    words = Counter(re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", text.lower()))
+
+    def join(match: re.Match[str]) -> str:
+        left, right = match.group(1), match.group(2)
+        joined = (left + right).lower()
+        compound = f"{left}-{right}".lower()
+        if words.get(compound, 0) > 0 and words.get(joined, 0) == 0:
+            return f"{left}-{right}"
+        return left + right
+    return re.sub(r"([A-Za-z]{2,})-\n[ \t]*([a-z]{2,})", join, text)
+
+
+def reflow(lines: list[str]) -> list[str]:
+    """Join lines wrapped at a fixed width back into paragraphs."""
+    lengths = sorted(len(ln) for ln in lines if ln.strip())
+    if not lengths:
+        return lines
+    width = lengths[int(len(lengths) * 0.8)]
+    out: list[str] = []
+    buf = ""
+    for line in lines:
+        s = line.strip()
+        if not s:
+            if buf:
+                out.append(buf)
+                buf = ""
+            out.append("")
+            continue
+        if buf and (BULLET.match(s) or s.startswith("#") or looks_like_heading(s) and len(s) < 0.8 * width):
+            out.append(buf)
+            buf = ""
+        joiner = "" if (buf and CJK.search(buf[-1:]) and CJK.search(s[:1])) else " "
+        heading = looks_like_heading(s) and len(s) < 0.6 * width and not SENTENCE_END.search(s)
+        if heading and buf:
+            out.append(buf)
+            buf = ""
+        buf = f"{buf}{joiner}{s}" if buf else s
+        if heading or len(s) < 0.7 * width and SENTENCE_END.search(s):
+            out.append(buf)
+            buf = ""
+    if buf:
+        out.append(buf)
+    return out
+
+
+def is_hard_wrapped(lines: list[str]) -> bool:
+    """True for text wrapped at a fixed width (most lines long, similar and unterminated)."""
+    body = [ln.rstrip() for ln in lines if len(ln.strip()) > 30]
+    if len(body) < 20:
+        return False
+    unterminated = sum(1 for ln in body if not SENTENCE_END.search(ln))
+    longest = max(len(ln) for ln in body)
+    return longest <= 140 and unterminated / len(body) > 0.5

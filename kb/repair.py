@@ -1,0 +1,237 @@
+"""Repairs of text damaged on its way into the corpus: words glued by extraction, machine-translation
+numbers and capitals, footnote markers stuck to words, characters lost by an ASCII export.
+
+Each repair has a stable id and reports what it changed, so the cleaning report counts it like a removal.
+Repairs that split or change words only act on evidence from the document itself (its own vocabulary),
+never on a dictionary of what a word "should" be.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+
+from kb.lexicon import known_words
+from kb.models import Removal
+
+_WORD = re.compile(r"[A-Za-z]+")
+# "19.20,000 poor women": a Chinese 19.2万 (x 10,000) translated digit by digit.
+_WAN_NUMBER = re.compile(r"(?<![\d.,])(\d{1,5})\.(\d{1,3})0,000(?![\d,])")
+# "revolution,Establishing New China": a comma glued to a capitalised word marks machine-translated text.
+_GLUED_COMMA = re.compile(r"(?<=[a-z\u3400-\u9fff])([,，])([A-Z][a-z]+)\b")
+_MONTH_OR_DAY = re.compile(r"^(?:january|february|march|april|may|june|july|august|september|october|november|"
+                           r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$", re.I)
+# "ContextAgriculture", "bundledinterventions": two words joined where a line break was lost.
+_CAMEL = re.compile(r"(?<![\w./@:-])([a-z]*[A-Za-z][a-z]{2,})([A-Z][a-z]{2,})(?![\w./@-])")
+# A lower-case run long enough to be two words, as a whole whitespace-separated token (URLs are skipped).
+_SMALL_CAPS = re.compile(r"\b([A-Z]) ([A-Z]{2,})\b")
+_LOWER_RUN = re.compile(r"(?<![\w./@:-])[a-z]{9,}(?![\w./@-])")
+# Parts that make one word with their neighbour ('microfinance', 'employability'), not two words.
+_PREFIXES = frozenset("micro macro sub under over inter intra multi non pre post agro eco socio cross counter out "
+                      "up down self mid semi anti extra super trans bio geo tele mini mega hyper".split())
+_SUFFIXES = frozenset("ability ibility ment ments ness ship ships able ible less wise ward wards where ever "
+                      "hood hoods like".split())
+# "definition53.", "Pacific4." : a footnote marker stuck to the word it annotates (not a table cell: no digit follows).
+_FOOTNOTE = re.compile(r"\b([A-Za-z]*[a-z]{3,})(\d{1,3})(?=[.,;:)]?(?:\s+[^\d\s(]|\s*$))", re.M)
+# Words that keep their digits: names written that way, and labels ("Table4", "Annex2") that number a thing.
+_KEEP = re.compile(r"^(?:covid|sars|mers|ebola|sdg|web|industry|version|article|table|figure|fig|chart|annex|"
+                   r"appendix|section|chapter|schedule|part|box|step|phase|level|type|grade|class|round|wave|"
+                   r"year|page|volume|vol|no|map|goal|target|indicator|pillar|component|output|outcome)$", re.I)
+
+Repair = Callable[[str, Counter[str], list[Removal]], str]
+
+
+def _vocabulary(text: str) -> Counter[str]:
+    """Word counts, lower-cased; a word's capitalised uses are also counted under word + NUL + 'cap'."""
+    counts: Counter[str] = Counter()
+    for word in _WORD.findall(text):
+        counts[word.lower()] += 1
+        if word[:1].isupper():
+            counts[word.lower() + "\0cap"] += 1
+    return counts
+
+
+def wan_numbers(text: str, vocab: Counter[str], log: list[Removal]) -> str:
+    """'19.20,000' -> '192,000': a number in units of 10,000 (万) whose unit became ',000' in translation."""
+    def fix(m: re.Match[str]) -> str:
+        value = round(float(f"{m.group(1)}.{m.group(2)}") * 10_000)
+        log.append(Removal("mt_wan_number", m.group(0)))
+        return f"{value:,}"
+    return _WAN_NUMBER.sub(fix, text)
+
+
+def comma_capitals(text: str, log: list[Removal]) -> str:
+    """'revolution,Establishing New China' -> 'revolution,establishing New China' in machine-translated text.
+
+    Runs on the text as read, before punctuation is spaced: only a document that glues commas to
+    capitalised words at least three times is machine translated, and only such glued words change, and
+    only when the document also writes the word in lower case (names, never lower-cased, keep their capital).
+    """
+    glued = _GLUED_COMMA.findall(text)
+    if len(glued) < 3:
+        return text
+    vocab = _vocabulary(text)
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(2)
+        lower = word.lower()
+        if vocab[lower] - vocab[lower + "\0cap"] >= 1 and not _MONTH_OR_DAY.match(word):
+            log.append(Removal("mt_comma_capital", word))
+            return m.group(1) + lower
+        return m.group(0)
+    return _GLUED_COMMA.sub(fix, text)
+
+
+def joined_words(text: str, vocab: Counter[str], log: list[Removal]) -> str:
+    """Split 'ContextAgriculture' and 'bundledinterventions', words glued where a line break was lost.
+
+    The joined form must occur once only (a brand written in camel case, 'VillageSavers', recurs). A
+    camel-case join splits when the document writes both parts in lower case elsewhere (so 'AliResearch',
+    a name, stays). A lower-case join splits only when the installed English vocabularies do not know it
+    and do know both parts, which the document also uses on their own.
+    """
+    counts = Counter(_WORD.findall(text))
+
+    def lower_uses(word: str) -> int:
+        return vocab[word.lower()] - vocab[word.lower() + "\0cap"]
+
+    def camel(m: re.Match[str]) -> str:
+        left, right = m.group(1), m.group(2)
+        if counts[m.group(0)] == 1 and lower_uses(left) >= 1 and lower_uses(right) >= 1:
+            log.append(Removal("joined_words", m.group(0)))
+            return f"{left} {right}"
+        return m.group(0)
+
+    def lower(m: re.Match[str]) -> str:
+        word = m.group(0)
+        known = known_words()
+        if vocab[word] > 1 or not known or word in known:
+            return word
+        splits = [(min(vocab[word[:i]], vocab[word[i:]]), i) for i in range(3, len(word) - 2)
+                  if word[:i] in known and word[i:] in known
+                  and word[:i] not in _PREFIXES and word[i:] not in _SUFFIXES]
+        best = max(splits, default=(0, 0))
+        if best[0] >= 1:
+            log.append(Removal("joined_words", word))
+            return f"{word[:best[1]]} {word[best[1]:]}"
+        return word
+    return _LOWER_RUN.sub(lower, _CAMEL.sub(camel, text))
+
+
+def footnote_markers(text: str, vocab: Counter[str], log: list[Removal]) -> str:
+    """'definition53.' -> 'definition.' when the document also writes the bare word."""
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(1)
+        if _KEEP.match(word) or not vocab[word.lower()] or word.lower() == m.group(0).lower():
+            return m.group(0)
+        log.append(Removal("footnote_marker", m.group(0)))
+        return word
+    return _FOOTNOTE.sub(fix, text)
+
+
+# Repairs of paragraphs, in order; comma_capitals runs earlier, on the text as read.
+def small_caps(text: str, vocab: Counter[str], log: list[Removal]) -> str:
+    """'D EMOGRAPHIC PROFILE' -> 'DEMOGRAPHIC PROFILE': a PDF's small capitals extracted apart from their initial.
+
+    Joined only when the whole word is a known word and the rest alone is not, or is rarer in the document
+    ('A CHILD' stays; 'T RAINING' joins where the report says 'training' more often than 'raining').
+    """
+    known = known_words()
+
+    def fix(m: re.Match[str]) -> str:
+        word, rest = (m.group(1) + m.group(2)).lower(), m.group(2).lower()
+        if known and word in known and (rest not in known or vocab[word] > vocab[rest]):
+            log.append(Removal("small_caps_split", m.group(0)))
+            return m.group(1) + m.group(2)
+        return m.group(0)
+    return _SMALL_CAPS.sub(fix, text)
+
+
+REPAIRS: dict[str, Repair] = {
+    "small_caps_split": small_caps,
+    "mt_wan_number": wan_numbers,
+    "joined_words": joined_words,
+    "footnote_marker": footnote_markers,
+}
+
+
+class Repairer:
+    """Applies every repair to a document's paragraphs, with the vocabulary of the whole document."""
+
+    def __init__(self, text: str) -> None:
+        self.vocab = _vocabulary(text)
+        self.log: list[Removal] = []
+        self.shares = script_shares(text)
+
+    def __call__(self, paragraph: str) -> str:
+        """The paragraph repaired; what changed is appended to `log`."""
+        paragraph = foreign_script(paragraph, self.shares, self.log)
+        for rule in REPAIRS.values():
+            paragraph = rule(paragraph, self.vocab, self.log)
+        return paragraph
+
+
+def repair(text: str) -> tuple[str, list[Removal]]:
+    """Apply every repair to one text; returns the text and what each repair changed."""
+    repairer = Repairer(text)
+    return repairer(text), repairer.log
+
+
+# Characters that never survive extraction intact: the replacement character, private-use glyphs (a symbol
+# font's bullets), and the "â?" that a mis-decoded quote leaves before them.
+_BROKEN = re.compile(r"(?:â\S?)?[\ufffd\ue000-\uf8ff]+")
+# Scripts a document may quote a few words of without them being damage: Latin names, Chinese terms, Greek symbols.
+_QUOTED_SCRIPTS = frozenset({"LATIN", "CJK", "GREEK", "DIGIT"})
+
+
+def _script(char: str) -> str:
+    if char < "\u0370":  # Latin letters and their signs (º, ª, IPA) before the Greek block
+        return "LATIN"
+    try:
+        return unicodedata.name(char).split()[0]
+    except ValueError:
+        return ""
+
+
+def script_shares(text: str) -> dict[str, float]:
+    """Share of a text's letters in each script (LATIN, CJK, KHMER ...)."""
+    counts = Counter(_script(c) for c in text if c.isalpha())
+    total = sum(counts.values()) or 1
+    return {script: n / total for script, n in counts.items()}
+
+
+def foreign_script(text: str, shares: dict[str, float], log: list[Removal]) -> str:
+    """Drop words extracted as mojibake: holding replacement or private-use characters, or written in a script
+    that makes up under 2% of the document's letters (Khmer glyphs in an English passage of a bilingual PDF)."""
+    def damaged(word: str) -> bool:
+        letters = [c for c in word if c.isalpha()]
+        if not letters:
+            return False
+        script = Counter(_script(c) for c in letters).most_common(1)[0][0]
+        return script not in _QUOTED_SCRIPTS and shares.get(script, 0.0) < 0.02
+
+    broken = _BROKEN.findall(text)
+    if broken:
+        log.append(Removal("foreign_script", " ".join(broken)[:300]))
+        text = _BROKEN.sub("", text)
+    words = text.split(" ")
+    kept = [w for w in words if not damaged(w)]
+    if len(kept) < len(words):
+        log.append(Removal("foreign_script", " ".join(w for w in words if damaged(w))[:300]))
+        return " ".join(kept)
+    return text
+
+
+def repair_underscores(text: str) -> str:
+    """Undo an export that replaced each non-ASCII character by '_': "Women__ rights" -> "Women’s rights".
+
+    Used on record tables that show the damage; "Sa_o Tome_" loses its marks ("Sao Tome"), which reads
+    better than the underscores and is what a search for the name types.
+    """
+    text = re.sub(r"(?<=[^\W_])__(?=\s)", "’s", text)
+    text = re.sub(r"(?<=[^\W_])_s\b", "’s", text)
+    text = re.sub(r"(?<=\s)_{1,2}(?=[^\W_])|(?<=^)_{1,2}(?=[^\W_])", "", text)
+    text = re.sub(r"(?<=[^\W_])_(?=[^\W_])|(?<=[^\W_])_{1,2}(?=[\s,.;:)]|$)", "", text)
+    return re.sub(r"\s_\s", " – ", text)
