@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kb.errors import KBError
-from kb.pipeline import open_store
+from kb.indexdir import open_store
 from views import analyst, case, collections, common, compare, search, upload
 
 VIEWS = {

@@ -11,16 +11,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 from kb.dates import find_dates
-from kb.errors import ConfigError
 from kb.language import CJK, is_cjk
 from kb.layout import (BULLET, SENTENCE_END, dehyphenate, fix_cjk_punctuation, fold, is_hard_wrapped,
                        looks_like_heading, normalise_unicode, reflow, strip_markdown)
 from kb.models import Removal
 from kb.repair import Repairer, comma_capitals
-from kb.ruledata import compile_pattern, read_toml, shipped
+from kb.cleanrules import rules
 
 PAGE_BREAK = "\f"
 _LAST_UPDATED = re.compile(r"^last updated\s*[:：]\s*[\d/.\-]+\s*,?\s*", re.I)
@@ -30,77 +28,6 @@ _NOT_MASTHEAD = re.compile(r"^(?:preface|foreword|introduction|abstract|summary|
 _HEADING_MARK = re.compile(r"^(#{1,6})\s+(.*\S)\s*#*$")
 # Removals that mark a document as a scraped web page, beside the line rules marked `web`.
 _WEB_REMOVALS = {"md_tag", "breadcrumb", "masthead", "related_item", "breadcrumb_run"}
-
-
-@dataclass(frozen=True)
-class LineRule:
-    """A line that is furniture, not content, when it matches; `web` rules mark a scraped page."""
-
-    id: str
-    pattern: re.Pattern[str]
-    web: bool = False
-
-
-@dataclass(frozen=True)
-class CleaningRules:
-    """Every cleaning rule, compiled from kb/data/cleaning.toml."""
-
-    spam: re.Pattern[str]
-    spam_ids: tuple[str, ...]
-    lines: tuple[LineRule, ...]
-    breadcrumb_start: re.Pattern[str]
-    byline_cue: re.Pattern[str]
-    byline_words: int
-    head_lines: int
-    glued_credit: re.Pattern[str]
-
-    def line(self, rule_id: str) -> re.Pattern[str]:
-        """One line rule's pattern by id."""
-        return next(r.pattern for r in self.lines if r.id == rule_id)
-
-
-def parse_rules(text: str, source: str) -> CleaningRules:
-    """Cleaning rules from TOML text; a bad pattern or a repeated id is an error naming it."""
-    data = read_toml(text, source)
-    seen: set[str] = set()
-
-    def compile_(rule_id: str, pattern: object, flags: int = re.I) -> re.Pattern[str]:
-        return compile_pattern(source, rule_id, pattern, flags)
-
-    def entries(kind: str) -> list[dict]:
-        out = []
-        for n, entry in enumerate(data.get(kind, []), start=1):
-            rule_id = entry.get("id")
-            if not isinstance(rule_id, str) or not rule_id:
-                raise ConfigError(f"{source}: {kind} rule #{n} has no id")
-            if rule_id in seen:
-                raise ConfigError(f"{source}: rule id {rule_id!r} is used twice")
-            unknown = set(entry) - {"id", "pattern", "web", "case_sensitive"}
-            if unknown:
-                raise ConfigError(f"{source}: rule {rule_id!r}: unknown key(s) {', '.join(sorted(unknown))}")
-            seen.add(rule_id)
-            out.append(entry)
-        return out
-
-    spam = entries("spam")
-    lines = tuple(LineRule(e["id"], compile_(e["id"], e.get("pattern"), 0 if e.get("case_sensitive") else re.I),
-                           bool(e.get("web"))) for e in entries("line"))
-    head = data.get("head", {})
-    return CleaningRules(
-        spam=compile_("spam", "|".join(f"(?:{e['pattern']})" for e in spam) or "(?!)"),
-        spam_ids=tuple(e["id"] for e in spam), lines=lines,
-        breadcrumb_start=compile_("head.breadcrumb_start", head.get("breadcrumb_start")),
-        byline_cue=compile_("head.byline_cue", head.get("byline_cue"), 0),
-        byline_words=int(head.get("byline_words", 15)),
-        head_lines=int(head.get("lines", 15)),
-        glued_credit=compile_("glued_credit", data.get("glued_credit", {}).get("pattern")),
-    )
-
-
-@lru_cache(maxsize=1)
-def rules() -> CleaningRules:
-    """The shipped cleaning rules."""
-    return parse_rules(*shipped("cleaning.toml"))
 
 
 @dataclass(frozen=True)

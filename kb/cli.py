@@ -14,9 +14,9 @@ from kb.config import load_settings
 from kb.enrich import tag_files
 from kb.errors import KBError
 from kb.gazetteer import country_name
-from kb.doctypes import type_ids
 from kb.models import Filters, Hit, Tag
-from kb.pipeline import IngestReport, ingest, open_store
+from kb.indexdir import open_store
+from kb.pipeline import IngestReport, ingest
 from kb.search import MODES, QueryError, Searcher, SearchResult
 
 from kb.commands import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED
@@ -179,13 +179,6 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     return data
 
 
-def _filters(args: argparse.Namespace) -> Filters:
-    return Filters(approach=tuple(args.approach or ()), country=tuple(c.upper() for c in args.country or ()),
-                   region=tuple(args.region or ()), doc_type=tuple(args.type or ()),
-                   language=tuple(args.language or ()), source=tuple(args.source or ()),
-                   year_from=args.year_from, year_to=args.year_to)
-
-
 def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
     hits = [hit_json(h) for h in result.hits]
     if as_json:
@@ -212,7 +205,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             return _search_batch(searcher, args.batch)
         if args.query is None:
             raise QueryError("give a QUERY or --batch FILE")
-        result = searcher.search(args.query, k=args.k, mode=args.mode, filters=_filters(args))
+        result = searcher.search(args.query, k=args.k, mode=args.mode, filters=commands.filters_of(args))
         _print_result(result, args.json, args.facets)
     finally:
         searcher.close()
@@ -249,21 +242,10 @@ def _search_batch(searcher: Searcher, path: str) -> int:
 def cmd_similar(args: argparse.Namespace) -> int:
     searcher = Searcher(args.index, load_settings(args.config))
     try:
-        _print_result(searcher.more_like_this(args.case_id, k=args.k, filters=_filters(args)), args.json, False)
+        _print_result(searcher.more_like_this(args.case_id, k=args.k, filters=commands.filters_of(args)), args.json, False)
     finally:
         searcher.close()
     return EXIT_OK
-
-
-def _add_filter_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--approach", action="append", metavar="ID", help="approach id (repeat for any of several)")
-    p.add_argument("--country", action="append", metavar="ISO3", help="ISO 3166-1 alpha-3 code (repeatable)")
-    p.add_argument("--region", action="append", metavar="ID", help="region id such as africa (repeatable)")
-    p.add_argument("--type", action="append", metavar="TYPE", help="document type: " + ", ".join(type_ids()))
-    p.add_argument("--language", action="append", metavar="CODE", help="ISO 639-1 language code (repeatable)")
-    p.add_argument("--source", action="append", metavar="PATH", help="a collection folder or file of the corpus")
-    p.add_argument("--year-from", type=int, metavar="YEAR")
-    p.add_argument("--year-to", type=int, metavar="YEAR")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -287,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=_default_index())
     p.add_argument("-k", "--k", type=int, default=10, help="number of cases to return (1-100)")
     p.add_argument("--mode", choices=MODES, default="hybrid")
-    _add_filter_args(p)
+    commands.add_filter_args(p)
     p.add_argument("--batch", metavar="FILE", help="one JSON query object per line ('-' for stdin)")
     p.add_argument("--facets", action="store_true", help="also print facet counts (JSON: an object, not an array)")
     p.add_argument("--json", action="store_true")
@@ -297,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case_id")
     p.add_argument("--index", default=_default_index())
     p.add_argument("-k", "--k", type=int, default=10)
-    _add_filter_args(p)
+    commands.add_filter_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_similar)
 

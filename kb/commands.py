@@ -8,13 +8,16 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from kb.analysis import UNITS, count
 from kb.check import check_index, repair_index
 from kb.collections import Collections
 from kb.compare import compare, comparison_table
 from kb.config import load_settings
+from kb.doctypes import type_ids
 from kb.errors import KBError, NotFoundError
+from kb.models import Filters
 from kb.export import course_pack_docx, course_pack_markdown, table_csv, table_markdown
-from kb.pipeline import open_store
+from kb.indexdir import open_store
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILURE, EXIT_SKIPPED = 0, 1, 2, 3
 
@@ -22,6 +25,50 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_FAILURE, EXIT_SKIPPED = 0, 1, 2, 3
 def print_json(data: Any) -> None:
     """One JSON document on one line of standard output."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=None) + "\n")
+
+
+def filters_of(args: argparse.Namespace) -> Filters:
+    """The filters a command's arguments name."""
+    return Filters(approach=tuple(args.approach or ()), country=tuple(c.upper() for c in args.country or ()),
+                   region=tuple(args.region or ()), doc_type=tuple(args.type or ()),
+                   language=tuple(args.language or ()), source=tuple(args.source or ()),
+                   year_from=args.year_from, year_to=args.year_to, mentions=bool(getattr(args, "mentions", False)))
+
+
+def add_filter_args(p: argparse.ArgumentParser) -> None:
+    """The filter options shared by search, similar and counts."""
+    p.add_argument("--approach", action="append", metavar="ID", help="approach id (repeat for any of several)")
+    p.add_argument("--country", action="append", metavar="ISO3", help="ISO 3166-1 alpha-3 code (repeatable)")
+    p.add_argument("--region", action="append", metavar="ID", help="region id such as africa (repeatable)")
+    p.add_argument("--type", action="append", metavar="TYPE", help="document type: " + ", ".join(type_ids()))
+    p.add_argument("--language", action="append", metavar="CODE", help="ISO 639-1 language code (repeatable)")
+    p.add_argument("--source", action="append", metavar="PATH", help="a collection folder or file of the corpus")
+    p.add_argument("--year-from", type=int, metavar="YEAR")
+    p.add_argument("--year-to", type=int, metavar="YEAR")
+    p.add_argument("--mentions", action="store_true", help="a country filter also finds cases that only mention it")
+
+
+def cmd_counts(args: argparse.Namespace) -> int:
+    store = open_store(args.index)
+    try:
+        counts = count(store, store.case_ids(filters_of(args)), args.by, args.mentions)
+    finally:
+        store.close()
+    if args.csv:
+        header = ["id", "title", "document", "source", "years", "countries", "approaches"]
+        sys.stdout.write(table_csv(header, [[row[h] for h in header] for row in counts.rows]))
+        return EXIT_OK
+    data = {**{k: v for k, v in asdict(counts).items() if k not in ("rows", "by_approach_country")},
+            "by_approach_country": [{"approach": a, "country": c, "count": n}
+                                    for (a, c), n in sorted(counts.by_approach_country.items(), key=lambda kv: -kv[1])]}
+    if args.json:
+        print_json(data)
+        return EXIT_OK
+    print(f"{counts.total} {counts.unit}s; {counts.undated} have no date, {counts.no_country} no focus country, "
+          f"{counts.no_approach} no approach")
+    for key in ("by_approach", "by_country", "by_year"):
+        print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in list(data[key].items())[:25]))
+    return EXIT_OK
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -98,6 +145,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def register(sub: Any, default_index: str) -> None:
     """Add these commands to the `kb` parser."""
+    p = sub.add_parser("counts", help="cases (or documents) by approach, focus country and year, within filters")
+    p.add_argument("--index", default=default_index)
+    p.add_argument("--by", choices=UNITS, default="case", help="count cases, or documents (each once)")
+    add_filter_args(p)
+    p.add_argument("--csv", action="store_true", help="one row per case or document, as CSV")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_counts)
+
     p = sub.add_parser("compare", help="2 to 4 cases side by side: places, approaches, actors, key figures")
     p.add_argument("case_ids", nargs="+", metavar="CASE_ID")
     p.add_argument("--index", default=default_index)

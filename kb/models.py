@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Passage languages the main (English) model reads; passages in any other also get a multilingual vector.
 MAIN_LANGUAGES = ("en", "")
@@ -183,11 +183,17 @@ class Filters:
     source: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    # Count a country a case only mentions (or, in a South-South record, provides) as well as its focus.
+    mentions: bool = False
 
     @property
     def empty(self) -> bool:
         """True when nothing is filtered."""
-        return self == Filters()
+        return replace(self, mentions=False) == Filters()
+
+    def facets(self, facet: str) -> tuple[str, ...]:
+        """The stored facets a filter reads: the country filter reads mentions too when asked."""
+        return ("country", "country_mention") if facet == "country" and self.mentions else (facet,)
 
 
 @dataclass(frozen=True)
@@ -217,3 +223,7 @@ class Hit:
     why: str
     semantic_rank: int | None = None
     keyword_rank: int | None = None
+    # Other passages of the case that answer the query almost as well as the one shown.
+    matching_passages: tuple[int, ...] = ()
+    # Cases of the same document that ranked here too but are folded under this hit ("N more from this document").
+    more_from_document: int = 0

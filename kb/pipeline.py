@@ -7,7 +7,6 @@ past their content hash.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -15,31 +14,24 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 import kb
 from kb.config import Settings
 from kb.corpus import hash_file, walk_corpus
-from kb.errors import IndexBusyError, IndexMissingError, IndexVersionError, IngestError, KBError
+from kb.indexdir import (FORMAT_VERSION, MULTILINGUAL, STORE_FILE, drop_old_vectors, ensure_vectors, lock_index,
+                         write_manifest, write_vectors)
+from kb.errors import IngestError, KBError
 from kb.enrich import Enricher
-from kb.index import VectorIndex
 from kb.ingest import read_file
 from kb.models import Segmented
 from kb.prepare import content_hash, prepare
 from kb.store import Store
-from kb.tag import case_facets
+from kb.facets import case_facets
 from kb.taxonomy import load_taxonomy
 
-FORMAT_VERSION = 2
-STORE_FILE = "kb.sqlite"
-MANIFEST_FILE = "manifest.json"
-VECTORS_PREFIX = "vectors-"
-# The second embedding space, for passages not in English (settings.multilingual_model).
-MULTILINGUAL = "multilingual"
 # Passages embedded per model call across documents: small documents alone make small, padded batches.
 EMBED_BATCH = 256
 # The code and data that shape stored text, vectors and tags; a change to any of it re-processes every file.
@@ -92,27 +84,6 @@ def fingerprint(settings: Settings) -> str:
     return h.hexdigest()[:16]
 
 
-@contextmanager
-def lock_index(index_dir: Path) -> Iterator[None]:
-    """Hold the index folder's ingest lock; a second ingest fails instead of racing."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IndexBusyError(f"{index_dir}: another ingest is running") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, progress: Progress | None = None) -> IngestReport:
     """Make index_dir mirror corpus_dir: add new files, replace changed ones, drop removed ones."""
     started = time.monotonic()
@@ -158,7 +129,7 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
         added: list[str] = []
         updated: list[str] = []
         if not todo and not removed and not rebuild:
-            _ensure_vectors(index, live, settings)
+            ensure_vectors(index, live, settings)
             report = _report(live, files, added, updated, removed, unchanged, skipped, started)
             _update_skipped(live, skipped, index, corpus, print_, settings)
             return report
@@ -228,7 +199,7 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
         report = replace(_report(live, files, added, updated, removed, unchanged, skipped, started, enrich.embedded),
                          embedded_multilingual=enrich.embedded_multilingual,
                          multilingual_seconds=round(enrich.multilingual_seconds, 1))
-        _write_manifest(index, corpus, print_, settings)
+        write_manifest(index, corpus, print_, settings)
         return report
 
 
@@ -248,74 +219,6 @@ def _same_embedder(live: Path, name: str) -> bool:
         return old.get_meta("embedder") == name
     finally:
         old.close()
-
-
-@dataclass(frozen=True)
-class Space:
-    """One embedding space of an index: its model, where the store keeps its vectors, the meta naming its file."""
-
-    name: str
-    model: str
-    stored_as: str  # "" for the main vectors table, else the model's name in space_vectors
-    file_key: str
-    dim: int
-
-
-def spaces(store: Store) -> list[Space]:
-    """The store's embedding spaces: the main one, and the multilingual one when it was built with it."""
-    found = [Space("main", store.get_meta("embedder") or "", "", "vectors_file", int(store.get_meta("dim") or 1))]
-    model = store.get_meta(f"embedder:{MULTILINGUAL}")
-    if model:
-        found.append(Space(MULTILINGUAL, model, model, f"vectors_file:{MULTILINGUAL}",
-                           int(store.get_meta(f"dim:{MULTILINGUAL}") or 1)))
-    return found
-
-
-def write_vectors(index: Path, store: Store, settings: Settings) -> None:
-    """Build a FAISS file per embedding space from the store's vectors and name each in the store's meta."""
-    for space in spaces(store):
-        ids, vectors = store.all_vectors(space.stored_as)
-        name = f"{VECTORS_PREFIX}{os.urandom(6).hex()}.faiss"
-        vector_index = VectorIndex.build(ids, vectors, settings.index_kind, dim=space.dim)
-        tmp = index / (name + ".tmp")
-        vector_index.save(tmp)
-        os.replace(tmp, index / name)
-        store.set_meta(space.file_key, name)
-        if space.name == "main":
-            store.set_meta("vectors_kind", vector_index.kind)
-    store.set_meta("index_kind_setting", settings.index_kind)
-
-
-def _vector_files(store: Store) -> list[str]:
-    """The FAISS files a store names, one per space."""
-    return [n for n in (store.get_meta(space.file_key) for space in spaces(store)) if n]
-
-
-def _ensure_vectors(index: Path, live: Path, settings: Settings) -> None:
-    """Rebuild the FAISS files of an unchanged store when one is missing or another kind was asked for."""
-    store = Store(live)
-    try:
-        names = _vector_files(store)
-        if names and all((index / n).is_file() for n in names) and \
-                store.get_meta("index_kind_setting") == settings.index_kind:
-            return
-        with store.transaction():
-            write_vectors(index, store, settings)
-    finally:
-        store.close()
-    drop_old_vectors(index, live)
-
-
-def drop_old_vectors(index: Path, live: Path) -> None:
-    """Delete vector files that the live store no longer names (a reader mid-open may still hold the last ones)."""
-    store = Store(live, readonly=True)
-    current = set(_vector_files(store))
-    store.close()
-    files = sorted(index.glob(f"{VECTORS_PREFIX}*.faiss*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    previous = [p.name for p in files if p.suffix == ".faiss" and p.name not in current][:len(current)]
-    for path in files:
-        if path.name not in current and path.name not in previous:
-            path.unlink(missing_ok=True)
 
 
 def _report(live: Path, files: list, added: list[str], updated: list[str], removed: tuple[str, ...],
@@ -342,50 +245,6 @@ def _update_skipped(live: Path, skipped: list[tuple[str, str]], index: Path, cor
     finally:
         store.close()
     # Rewritten when missing or stale (an ingest killed between the store swap and the manifest write).
-    _write_manifest(index, corpus, print_, settings)
+    write_manifest(index, corpus, print_, settings)
 
 
-def manifest_fields(store: Store) -> dict:
-    """The part of the manifest that describes the store: counts, models and vector files of each space."""
-    stats = store.stats()
-    by_space = {space.name: space for space in spaces(store)}
-    main = by_space["main"]
-    return {
-        "counts": {key: stats[key] for key in ("documents", "cases", "passages", "skipped")},
-        "store": STORE_FILE,
-        "embedder": {"name": main.model, "dim": int(store.get_meta("dim") or 0)},
-        "vectors": {"file": store.get_meta(main.file_key), "kind": store.get_meta("vectors_kind")},
-        # One FAISS space per model: the main one (all passages) and the multilingual one (passages not in English).
-        "spaces": {name: {"model": space.model, "dim": space.dim, "file": store.get_meta(space.file_key),
-                          "passages": store.vector_count(space.stored_as)} for name, space in by_space.items()},
-    }
-
-
-def _write_manifest(index: Path, corpus: Path, print_: str, settings: Settings) -> None:
-    store = Store(index / STORE_FILE, readonly=True)
-    try:
-        fields = manifest_fields(store)
-    finally:
-        store.close()
-    data = {"format_version": FORMAT_VERSION, "kb_version": kb.__version__, "fingerprint": print_,
-            "corpus": str(corpus.resolve()), "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            **fields, "taxonomy": settings.taxonomy or "kb/data/taxonomy.toml"}
-    try:
-        old = json.loads((index / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        old = {}
-    if {**old, "built_at": None} != {**data, "built_at": None}:
-        write_json_atomic(index / MANIFEST_FILE, data)
-
-
-def open_store(index_dir: str | Path) -> Store:
-    """Open an index folder's store for reading, with a clear error when there is none."""
-    index = Path(index_dir)
-    if not index.is_dir():
-        raise IndexMissingError(f"{index}: index folder not found; build it with `kb ingest CORPUS_DIR --index {index}`")
-    store = Store(index / STORE_FILE, readonly=True)
-    version = store.get_meta("format_version")
-    if version != str(FORMAT_VERSION):
-        store.close()
-        raise IndexVersionError(f"{index}: built by index format {version}, this kb reads {FORMAT_VERSION}; re-run `kb ingest`")
-    return store

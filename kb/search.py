@@ -1,16 +1,15 @@
-"""Search an index: semantic (FAISS), keyword (SQLite FTS5, BM25) and hybrid (rank fusion of both).
+"""Search an index: semantic (FAISS), keyword (SQLite FTS5, BM25) and hybrid (the rankings fused).
 
-Filters are resolved in SQLite to the passages they allow and applied inside each ranking, so the
-filtered top k is the true top k of the allowed passages. Results group to the best passage per case.
-Facet counts are taken over the cases of the same filtered candidate list the results come from.
+A query is read once into a plan (kb.query); each ranking is searched with the filters applied inside it,
+so the filtered top k is the true top k of the allowed passages; the rankings are fused (kb.rank); cases
+rank by their best passage, a few per document; then each shown case is read again against the query to
+pick the passage that answers it (kb.hits). Facet counts are taken over the cases of the same candidates.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import threading
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,18 +17,21 @@ from pathlib import Path
 import numpy as np
 
 from kb.config import Settings
-from kb.embed import Embedder, load_embedder
-from kb.errors import IndexVersionError, KBError, NotFoundError
-from kb.explain import Highlighter, is_header, why
-from kb.gazetteer import default_gazetteer
-from kb.index import VectorIndex
 from kb.doctypes import type_ids
+from kb.embed import Embedder, load_embedder
+from kb.errors import KBError, NotFoundError
+from kb.explain import Highlighter
+from kb.gazetteer import default_gazetteer
+from kb.glossary import load_glossary
+from kb.hits import assemble, choose_passages
 from kb.models import FACET_FILTERS, Filters, Hit
-from kb.glossary import Expansion, load_glossary
-from kb.pipeline import MULTILINGUAL, STORE_FILE, Space, open_store, spaces
+from kb.index import VectorIndex
+from kb.indexdir import Generation, changed_since, open_generation
+from kb.query import QueryPlan, make_plan
+from kb.rank import Ranking, best_per_group, cap_per_document, fuse
 from kb.store import Store
 from kb.taxonomy import load_taxonomy
-from kb.tokens import fts_query, query_terms
+from kb.tokens import fts_query
 
 MODES = ("hybrid", "semantic", "keyword")
 MAX_QUERY_CHARS = 1000
@@ -72,11 +74,21 @@ class SearchRules:
     renderings: bool = True
     # Query texts whose vectors are kept (0: none).
     query_cache: int = 512
+    # A passage that is not prose (references, table cells, contents ...) keeps this share of its fused score:
+    # 0 leaves such passages out of the results.
+    non_prose: float = 0.0
+    # Cases shown per document before the rest are folded into "N more from this document" (0: no limit).
+    per_document: int = 3
+    # Read each shown case's passages again against the query to show the one that answers (stage two).
+    choose_passage: bool = True
+    # Other passages of a case scoring at least this share of its best are listed as also matching.
+    also_share: float = 0.8
 
 
 @dataclass(frozen=True)
 class SearchResult:
     """Hits best first, facet counts over the filtered candidates, and how many cases those were."""
+
 
     query: str
     mode: str
@@ -104,47 +116,23 @@ class Searcher:
         self._open()
 
     def _open(self) -> None:
-        # The stamp is taken before opening: a swap in between then shows at the next refresh.
-        stamp = self._store_stamp()
-        store = open_store(self.index_dir)
-        try:
-            built_with = store.get_meta("embedder")
-            if built_with != self.settings.model:
-                raise IndexVersionError(
-                    f"{self.index_dir}: built with model {built_with!r} but kb is set to {self.settings.model!r}; "
-                    f"set model = {built_with!r} or rebuild with `kb ingest CORPUS_DIR --index {self.index_dir}`")
-            loaded = {space.name: (space.model, self._load_space(store, space)) for space in spaces(store)}
-        except BaseException:
-            store.close()
-            raise
-        self.store: Store = store
-        self.vectors = loaded["main"][1]
-        self.ml_model, self.ml_vectors = loaded.get(MULTILINGUAL, ("", None))
+        self._adopt(open_generation(self.index_dir, self.settings))
+
+    def _adopt(self, generation: Generation) -> None:
+        """Search this generation from now on; what was cached about the previous one is dropped."""
+        self.generation = generation
+        self.store: Store = generation.store
+        self.vectors = generation.vectors
+        self.ml_model, self.ml_vectors, self._ml_ids = generation.ml_model, generation.ml_vectors, generation.ml_ids
+        self._languages = set(generation.languages)
         self._known: dict[str, set[str]] = {}
         self._allowed_cache: dict[Filters, np.ndarray | None] = {}
         self._df: dict[str, int] = {}
-        self._languages = store.passage_languages()
-        self._stamp = stamp
-
-    def _load_space(self, store: Store, space: Space) -> VectorIndex:
-        """A space's FAISS file; derived data, so rebuilt in memory from the stored vectors when it is missing."""
-        name = store.get_meta(space.file_key) or ""
-        if name and (self.index_dir / name).is_file():
-            return VectorIndex.load(self.index_dir / name)
-        ids, matrix = store.all_vectors(space.stored_as)
-        return VectorIndex.build(ids, matrix, self.settings.index_kind, dim=space.dim)
-
-    def _store_stamp(self) -> tuple[int, int]:
-        try:
-            st = os.stat(self.index_dir / STORE_FILE)
-        except FileNotFoundError:
-            return (0, 0)  # open_store then says what is missing
-        return st.st_ino, st.st_mtime_ns
 
     def refresh(self) -> bool:
         """Reopen the index if an ingest has replaced it since; True when it did."""
         with self._lock:
-            if self._store_stamp() in (self._stamp, (0, 0)):
+            if not changed_since(self.index_dir, self.generation):
                 return False
             old = self.store
             self._open()
@@ -236,10 +224,10 @@ class Searcher:
         scores, ids = (space or self.vectors).search(vector, pool, allowed)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
-    def _keyword(self, text: str, filters: Filters, pool: int) -> list[tuple[int, float]]:
-        terms = query_terms(text)
+    def _keyword(self, terms: tuple[str, ...] | list[str], filters: Filters, pool: int) -> Ranking:
         if not terms:
             return []
+        terms = list(terms)
         if self.rules.common_share < 1.0 and len(terms) > 1:
             df = {t: self._document_frequency(t) for t in terms}
             limit = self.rules.common_share * max(self._document_frequency(""), 1)
@@ -252,79 +240,87 @@ class Searcher:
             self._df[term] = self.store.keyword_count(fts_query([term])) if term else self.store.stats()["passages"]
         return self._df[term]
 
-    def _fuse(self, rankings: list[tuple[float, list[tuple[int, float]]]]) -> list[tuple[int, float]]:
-        fused: Counter[int] = Counter()
-        for weight, ranking in rankings:
-            if not ranking:
-                continue
-            top, bottom = ranking[0][1], ranking[-1][1]
-            span = (top - bottom) or 1.0
-            for rank, (pid, score) in enumerate(ranking, start=1):
-                if self.rules.fusion == "score":
-                    fused[pid] += weight * (score - bottom) / span
-                else:
-                    fused[pid] += weight / (self.rules.rrf_k + rank)
-        return fused.most_common()
+    def _weights(self, mode: str) -> dict[str, float]:
+        """The rankings a mode fuses, with their weights."""
+        r = self.rules
+        weights = {"semantic": r.semantic_weight, "keyword": r.keyword_weight, "translated": r.translated_weight,
+                   "multilingual": r.multilingual_weight}
+        names = {"keyword": ("keyword", "translated"), "semantic": ("semantic", "multilingual")}.get(mode, tuple(weights))
+        return {name: weights[name] for name in names}
+
+    def _plan(self, text: str) -> QueryPlan:
+        return make_plan(text, load_glossary(self.settings.glossary or None), self._languages, self.rules.renderings)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters = Filters()) -> SearchResult:
-        """The k best cases for a query, each shown by its best passage, with facet counts."""
+        """The k best cases for a query, each shown by the passage that best answers it, with facet counts."""
         self.refresh()
         text = self.validate(query, k, mode, filters)
         with self._lock:
-            allowed = self._allowed(filters)
-            pool = self.rules.pool
-            expansion = load_glossary(self.settings.glossary or None).expand(text)
-            # The main model reads English: a query in another language reaches it through its glossary names.
-            main_text = text if expansion.english_query or not expansion.english else " ".join(expansion.english)
-            # The glossary's names in the other languages (and, for a query not in English, the English ones).
-            names = (*expansion.others, *(() if expansion.english_query else expansion.english))
-            own = set(query_terms(text))
-            translated = [t for t in query_terms(" ".join(names)) if t not in own]
-            semantic: list[tuple[int, float]] = []
-            keyword: list[tuple[int, float]] = []
-            # The keyword searches run beside the query's encoding: SQLite and torch both release the GIL.
-            pending = self._pool.submit(self._keyword, text, filters, pool) if mode != "semantic" else None
-            also = (self._pool.submit(self._keyword, " ".join(translated), filters, pool)
-                    if mode != "semantic" and translated else None)
-            ml = (self._pool.submit(self._semantic_multilingual, text, allowed, pool, expansion)
-                  if mode != "keyword" else None)
-            if mode != "keyword":
-                semantic = self._semantic(self._encode(self.embedder, [main_text]), allowed, pool)
-            multilingual = ml.result() if ml is not None else []
-            if pending is not None:
-                keyword = pending.result()
-            keyword_translated = also.result() if also is not None else []
-            r = self.rules
-            rankings = [(r.semantic_weight, semantic), (r.keyword_weight, keyword),
-                        (r.translated_weight, keyword_translated), (r.multilingual_weight, multilingual)]
-            if mode == "keyword":
-                rankings = rankings[1:3]
-            elif mode == "semantic":
-                rankings = [rankings[0], rankings[3]]
-            ranked = self._fuse(rankings)
-            ml_rank = {pid: n for n, (pid, _) in enumerate(multilingual, start=1)}
-            return self._result(text, mode, ranked, k, semantic, keyword + keyword_translated, expansion, ml_rank)
+            plan = self._plan(text)
+            lists = self._rankings(plan, mode, self._allowed(filters), filters, self.rules.pool)
+            weights = self._weights(mode)
+            ranked = fuse([(weights[name], lists[name]) for name in weights], self.rules.fusion, self.rules.rrf_k)
+            return self._result(plan, mode, ranked, k, lists, mentions=filters.mentions)
 
-    def _semantic_multilingual(self, text: str, allowed: np.ndarray | None, pool: int,
-                               expansion: Expansion | None = None) -> list[tuple[int, float]]:
+    def _rankings(self, plan: QueryPlan, mode: str, allowed: np.ndarray | None, filters: Filters,
+                  pool: int) -> dict[str, Ranking]:
+        """Each ranking the mode fuses, by name; the keyword searches and the multilingual encoding run beside the
+        main encoding (SQLite, FAISS and both encoders release the GIL)."""
+        names = self._weights(mode)
+        jobs = {}
+        if "keyword" in names:
+            jobs["keyword"] = self._pool.submit(self._keyword, plan.terms, filters, pool)
+        if "translated" in names and plan.translated:
+            jobs["translated"] = self._pool.submit(self._keyword, plan.translated, filters, pool)
+        if "multilingual" in names:
+            jobs["multilingual"] = self._pool.submit(self._semantic_multilingual, plan, allowed, pool)
+        lists: dict[str, Ranking] = {name: [] for name in names}
+        if "semantic" in names:
+            lists["semantic"] = self._semantic(self._encode(self.embedder, [plan.main_text]), allowed, pool)
+        lists.update({name: job.result() for name, job in jobs.items()})
+        return lists
+
+    def _multilingual_queries(self, plan: QueryPlan) -> np.ndarray | None:
+        if self.ml_vectors is None or self.ml_vectors.index.ntotal == 0:
+            return None
+        return self._encode(load_embedder(self.ml_model), list(plan.multilingual_texts))
+
+    def _semantic_multilingual(self, plan: QueryPlan, allowed: np.ndarray | None, pool: int) -> Ranking:
         """The query's nearest passages in the multilingual space (the passages not in English).
 
         The query is searched as written and as its glossary renderings (the small model places a Chinese
         passage on satellite factories nearer to "工厂 安置点 就业" than to English); a passage keeps its best cosine.
         """
-        if self.ml_vectors is None or self.ml_vectors.index.ntotal == 0:
+        queries = self._multilingual_queries(plan)
+        if queries is None:
             return []
-        # Renderings only into the languages the index holds: each costs an encoding.
-        queries = [text, *(names for lang, names in (expansion.renderings if expansion else ()) if lang in self._languages)]
-        if not self.rules.renderings:
-            queries = queries[:1]
-        scores, ids = self.ml_vectors.search(self._encode(load_embedder(self.ml_model), queries), pool, allowed)
+        scores, ids = self.ml_vectors.search(queries, pool, allowed)  # type: ignore[union-attr]
         best: dict[int, float] = {}
         for row_scores, row_ids in zip(scores, ids):
             for pid, score in zip(row_ids.tolist(), row_scores.tolist()):
                 if pid >= 0 and score > best.get(pid, -2.0):
                     best[pid] = score
         return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:pool]
+
+    def _passage_scores(self, plan: QueryPlan, mode: str, ids: list[int]) -> dict[str, Ranking]:
+        """Every ranking of the mode, over the given passages only: the second, finer reading of a few cases."""
+        names = self._weights(mode)
+        lists: dict[str, Ranking] = {name: [] for name in names}
+        if "semantic" in names:
+            query = self._encode(self.embedder, [plan.main_text])[0]
+            lists["semantic"] = [(pid, float(query @ self.vectors.index.reconstruct(pid))) for pid in ids]
+        if "multilingual" in names:
+            queries = self._multilingual_queries(plan)
+            own = [pid for pid in ids if pid in self._ml_ids]
+            if queries is not None and own:
+                vectors = np.vstack([self.ml_vectors.index.reconstruct(pid) for pid in own])  # type: ignore[union-attr]
+                lists["multilingual"] = list(zip(own, (queries @ vectors.T).max(axis=0).tolist()))
+        hw = self.rules.heading_weight
+        if "keyword" in names and plan.terms:
+            lists["keyword"] = self.store.keyword_scores(fts_query(list(plan.terms)), ids, hw)
+        if "translated" in names and plan.translated:
+            lists["translated"] = self.store.keyword_scores(fts_query(list(plan.translated)), ids, hw)
+        return lists
 
     def more_like_this(self, case_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResult:
         """Cases whose passages are closest in meaning to the given case's."""
@@ -342,7 +338,8 @@ class Searcher:
             centre = (centre / max(float(np.linalg.norm(centre)), 1e-12)).astype(np.float32)
             ranked = [(pid, s) for pid, s in self._semantic(centre[None, :], self._allowed(filters),
                                                               self.rules.pool + len(ids)) if pid not in set(ids)]
-            return self._result(case.title, "semantic", ranked, k, ranked, [])
+            plan = QueryPlan(case.title, (), case.title, (), (), True)
+            return self._result(plan, "similar", ranked, k, {"semantic": ranked}, choose=False)
 
     def disjunctive_facets(self, query: str, mode: str, filters: Filters, result: SearchResult) -> dict[str, dict[str, int]]:
         """The result's facet counts, but a filtered facet counts its values as if it were not filtered.
@@ -370,48 +367,27 @@ class Searcher:
             out.append((facet, self.search(query, 1, mode, looser).candidates))
         return out
 
-    # -- results ----------------------------------------------------------------------------------
-    def _result(self, text: str, mode: str, ranked: list[tuple[int, float]], k: int,
-                semantic: list[tuple[int, float]], keyword: list[tuple[int, float]],
-                expansion: Expansion | None = None, ml_rank: dict[int, int] | None = None) -> SearchResult:
+    # -- results ----------------------------------------------------------------------------------------
+    def _result(self, plan: QueryPlan, mode: str, ranked: Ranking, k: int, lists: dict[str, Ranking],
+                choose: bool = True, mentions: bool = False) -> SearchResult:
+        r = self.rules
         rows = self.store.passages([pid for pid, _ in ranked])
-        best: dict[str, tuple[int, float]] = {}
-        shown: dict[str, int] = {}
-        for pid, score in ranked:
-            row = rows.get(pid)
-            if row is None:
-                continue
-            if row["case_id"] not in best:
-                best[row["case_id"]] = (pid, score)
-            # A case ranks by its best passage, but a header (title, byline, date) repeats the hit's title:
-            # the case is shown by its best passage with content, when the lists found one.
-            if row["case_id"] not in shown and not is_header(row["text"], (row["case_title"], row["doc_title"])):
-                shown[row["case_id"]] = pid
-        best = {case: (shown.get(case, pid), score) for case, (pid, score) in best.items()}
-        # Equal scores (a document copied twice) are ordered by case id, so that the same index content gives
-        # the same ranking whatever order its passages were stored in.
-        cases = sorted(best, key=lambda c: (-best[c][1], c))
-        facets_of = self.store.facets_of(cases[:k])
-        facets = self.store.facet_counts(cases[:self.rules.facet_cases])
-        sem_rank = {pid: r for r, (pid, _) in enumerate(semantic, start=1)}
-        key_rank = {pid: r for r, (pid, _) in enumerate(keyword, start=1)}
-        terms = query_terms(text)
-        translated = query_terms(" ".join((*expansion.others, *expansion.english))) if expansion else []
-        hits = []
-        for rank, case_id in enumerate(cases[:k], start=1):
-            pid, score = best[case_id]
-            row, tags = rows[pid], facets_of[case_id]
-            matched, shared = self._highlighter.matches(row["text"], list(dict.fromkeys([*terms, *translated])))
-            own = [t for t in shared if t in terms]
-            shared = own + [t for t in shared if t not in own]
-            hits.append(Hit(
-                rank=rank, score=round(score, 6), case_id=case_id, doc_id=row["doc_id"], passage_id=pid,
-                title=row["case_title"], document_title=row["doc_title"], source=row["source"], text=row["text"],
-                start=row["start"], end=row["end"], page=row["page"], approaches=tuple(sorted(tags.get("approach", ()))),
-                countries=tuple(sorted(tags.get("country", ()))), regions=tuple(sorted(tags.get("region", ()))),
-                published=row["published"], doc_type=row["doc_type"], language=row["language"], matched=matched,
-                why=why(shared, sem_rank.get(pid), mode, (ml_rank or {}).get(pid), set(terms)),
-                semantic_rank=sem_rank.get(pid),
-                keyword_rank=key_rank.get(pid)))
-        return SearchResult(text, mode, tuple(hits), facets, min(len(cases), self.rules.facet_cases))
-
+        # Passages that are not prose keep a share of their score (none by default): they do not compete.
+        ranked = sorted(((pid, score * (1.0 if rows[pid]["kind"] == "prose" else r.non_prose))
+                         for pid, score in ranked if pid in rows and (r.non_prose or rows[pid]["kind"] == "prose")),
+                        key=lambda item: (-item[1], item[0]))
+        best = best_per_group(ranked, {pid: row["case_id"] for pid, row in rows.items()})
+        order = [case for case, _, _ in best]
+        case_of = {case: (pid, score) for case, pid, score in best}
+        document_of = {row["case_id"]: row["doc_id"] for row in rows.values()}
+        shown, held = cap_per_document(order, document_of, r.per_document, k)
+        chosen: dict[str, tuple[int, tuple[int, ...]]] = {case: (case_of[case][0], ()) for case in shown}
+        if choose and r.choose_passage and shown:
+            chosen = choose_passages(self.store, shown, lambda ids: self._passage_scores(plan, mode, ids),
+                                     r.also_share, chosen)
+        rows.update(self.store.passages([pid for pid, _ in chosen.values() if pid not in rows]))
+        facets = self.store.facet_counts(order[:r.facet_cases], mentions)
+        hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
+                        held, document_of, plan, mode, lists, self._highlighter)
+        return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
+                            min(len(order), r.facet_cases))

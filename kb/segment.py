@@ -6,52 +6,20 @@ Every span is an offset into Document.text, so a passage can always be cut out o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from kb.clean import Heading
+from kb.headings import Mark, find_headings, paragraphs
 from kb.kinds import classify
 from kb.language import CJK as _CJK
 from kb.models import Case, Chunk, Document
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])[\"”’)]*\s+|(?<=[。！？；])")
-_NAMED = (r"(?:preface|foreword|introduction|conclusions?|epilogue|summary|executive summary|abstract|appendix\b.*|"
-          r"annex\b.*|appendices|references|bibliography|acknowledg(?:e)?ments|article\s+[IVX\d]+|schedule\s+\d+|"
-          r"引言|前言|结论|结语|参考文献|摘要)")
-# Heading lines of unmarked text by their numbering, with the level each numbering usually stands for.
-# "I." sections hold "A." subsections; "1." stands for a section where no roman numerals do, else a subsection.
-_LEVELS = (
-    (1, re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分篇]|(?:part|chapter)\s+[\w]+\b|"
-                   + _NAMED + r"$)", re.I)),
-    (1, re.compile(r"^[IVX]{1,5}\.\s+\S")),
-    (2, re.compile(r"^[A-H]\.\s+[A-Z]")),
-    (3, re.compile(r"^\d{1,2}\.?\s+[A-Z\u3400-\u9fff]")),
-    (4, re.compile(r"^(?:\(\d{1,2}\)\s*\S|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s+[A-Za-z\u3400-\u9fff])")),
-    (5, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
-)
-_NUMBERED = re.compile(r"^\d{1,3}\.?\s")
-# A heading line: short, unterminated, mostly words.
-_HEADING_CHARS = 220
-_HEADING_WORDS = 40
-# A numbered line ("3. ...") is also the shape of a numbered paragraph: it must be shorter to be a heading.
-_NUMBERED_WORDS = 20
 # Case sizes (characters): a section longer than SPLIT_AT is split at its subheadings; a part shorter than
 # MIN_CASE joins the one before it; a document never has more than MAX_CASES cases (tables apart).
 SPLIT_AT = 15_000
 MIN_CASE = 800
 MAX_CASES = 30
-# A short unterminated line before a longer paragraph: a news article's subheading.
-_SUBHEAD_MAX = 120
-
-
-@dataclass(frozen=True)
-class _Mark:
-    """A heading found in the text: where it starts and ends, its level and title."""
-
-    start: int
-    end: int
-    level: int
-    title: str
 
 
 def estimate_tokens(text: str) -> int:
@@ -59,119 +27,6 @@ def estimate_tokens(text: str) -> int:
     cjk = len(_CJK.findall(text))
     words = len(_WORD.findall(_CJK.sub(" ", text)))
     return cjk + int(words * 1.35) + 1
-
-
-def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of the paragraphs (blank-line separated) inside [start, end)."""
-    spans = []
-    pos = start
-    for match in re.finditer(r"\n\n", text[start:end]):
-        stop = start + match.start()
-        if stop > pos:
-            spans.append((pos, stop))
-        pos = start + match.end()
-    if pos < end:
-        spans.append((pos, end))
-    return spans
-
-
-# Words of a sentence, not of a heading: "33. The COSOP will contribute to ..." is a numbered paragraph.
-_SENTENCE_VERB = re.compile(r"\b(?:will|is|are|was|were|has|have|had|shall|should|can|could|would|may|must)\b")
-
-
-def _heading_line(para: str, following: str) -> bool:
-    """A paragraph that can be a heading: short, unterminated, wordy, and not continued by the next one.
-
-    A numbered line must also read as a title: no sentence verb, no full stop inside ("40. South-South
-    Cooperation. South-..." is a paragraph with a lead-in).
-    """
-    number = _NUMBERED.match(para)
-    if number and (_SENTENCE_VERB.search(para) or len(para.split()) > _NUMBERED_WORDS or re.search(r"\w\.\s+\S", para[4:])
-                   # Sections are not numbered past 25; "48." numbers a paragraph, "4 Bangladesh Bank, ..." a footnote.
-                   or int(re.match(r"\d+", para).group()) > 25 or "." not in number.group() and re.search(r"[,(]", para)):
-        return False
-    return (len(para) <= _HEADING_CHARS and len(para.split()) <= _HEADING_WORDS and _wordy(para)
-            and not re.search(r"[.。;；,，:：]$", para) and not following[:1].islower())
-
-
-def _numbered_depth(title: str) -> int:
-    """How deep a numbered heading sits: '2' is 1, '2.1' is 2, '2.1.3' is 3; unnumbered is 0."""
-    match = re.match(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s", title)
-    return match.group(1).count(".") + 1 if match else 0
-
-
-def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -> list[_Mark]:
-    """Headings: those the format marked (levels refined by their numbering), else numbered and named lines.
-
-    Numbered paragraphs ("17. Rural youth migrate to cities ...") are not headings: they continue as a
-    sentence, or run so densely (a COSOP numbers every paragraph) that they are the text's own numbering.
-    """
-    if marked:
-        # A converter's headings include page numbers ("316"), contents entries ("advantage 11") and
-        # the tails of broken lines ("and financing landscape"): none of them opens a section.
-        marks = [_Mark(h.start, h.end, h.level, text[h.start:h.end]) for h in marked
-                 if h.end - h.start <= 2 * _HEADING_CHARS and _wordy(text[h.start:h.end])
-                 and not text[h.start:h.start + 1].islower()]
-        if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
-            base = marks[0].level if marks else 1
-            marks = [_Mark(m.start, m.end, base + max(_numbered_depth(m.title) - 1, 0), m.title) for m in marks]
-        if len(marks) >= 2:
-            return marks
-    # A page converted to Markdown with one heading (its title) has its structure in plain lines.
-    paras = _paragraphs(text, 0, len(text))
-    marks = []
-    for (start, end), nxt in zip(paras, [*paras[1:], (len(text), len(text))]):
-        para = text[start:end]
-        if _heading_line(para, text[nxt[0]:nxt[0] + 1]):
-            level = next((lvl for lvl, rx in _LEVELS if rx.match(para)), 0)
-            if level:
-                marks.append(_Mark(start, end, level, para))
-    # Named sections (Preface, Conclusion) sit beside the top numbered ones when no part or roman numeral
-    # heads the document.
-    numbered_levels = [m.level for m in marks if not re.match(_NAMED, m.title, re.I)]
-    if numbered_levels and 1 not in numbered_levels:
-        top = min(numbered_levels)
-        marks = [_Mark(m.start, m.end, top, m.title) if re.match(_NAMED, m.title, re.I) else m for m in marks]
-    numbered = [m for m in marks if _NUMBERED.match(m.title)]
-    if numbered:
-        gaps = [b.start - a.start for a, b in zip(numbered, numbered[1:])]
-        if len(numbered) > MAX_CASES or gaps and sorted(gaps)[len(gaps) // 2] < 1500:
-            marks = [m for m in marks if m not in numbered]
-    if not marks and not paged:
-        marks = _subheadings(text)
-    # A heading repeated word for word is a table of contents' entry or a running header of printed pages:
-    # the occurrence with the longest text after it is the section itself.
-    marks.sort(key=lambda m: m.start)
-    body = {id(m): (marks[i + 1].start if i + 1 < len(marks) else len(text)) - m.end for i, m in enumerate(marks)}
-    best: dict[str, _Mark] = {}
-    for mark in marks:
-        key = " ".join(mark.title.lower().split())
-        if key not in best or body[id(mark)] > body[id(best[key])]:
-            best[key] = mark
-    keep = {id(m) for m in best.values()}
-    return [m for m in marks if id(m) in keep]
-
-
-def _subheadings(text: str) -> list[_Mark]:
-    """Unnumbered subheadings: short, unterminated, capitalised lines followed by a long paragraph."""
-    paras = _paragraphs(text, 0, len(text))
-    marks = []
-    for (start, end), (n_start, n_end) in zip(paras[1:], paras[2:]):
-        para = text[start:end]
-        if (len(para) <= _SUBHEAD_MAX and len(para.split()) >= 3 and para[:1].isupper()
-                and not re.search(r"[.。;；:：,，!?]$", para) and n_end - n_start > len(para)):
-            marks.append(_Mark(start, end, 2, para))
-    return marks if len(marks) >= 2 else []
-
-
-def _wordy(para: str) -> bool:
-    """Headings are mostly words; table rows ("5.4 birth rate 76.3 na") are mostly numbers."""
-    if _CJK.search(para):
-        return True
-    body = re.sub(r"^(?:\(?\d{1,2}(?:\.\d{1,2})*[.)]?|[IVX]{1,5}\.|[A-H]\.)\s+", "", para)  # its numbering aside
-    tokens = [t.strip(".,;:()[]\"'“”‘’?!") for t in body.split()]
-    words = sum(1 for t in tokens if t.isalpha())
-    return words / max(len(tokens), 1) >= 0.6 and not para[-1].isdigit()
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -241,7 +96,7 @@ def chunk_span(text: str, start: int, end: int, target: int, limit: int, min_wor
     passages: list[tuple[int, int]] = []
     cur: tuple[int, int] | None = None
     cur_tokens = 0
-    for p_start, p_end in _paragraphs(text, start, end):
+    for p_start, p_end in paragraphs(text, start, end):
         tokens = estimate_tokens(text[p_start:p_end])
         if cur is not None and (cur_tokens + tokens > target or _words(text, cur) >= min_words):
             passages.append(cur)
@@ -266,7 +121,7 @@ def _words(text: str, span: tuple[int, int]) -> int:
     return len(_WORD.findall(_CJK.sub(" ", chunk))) + len(_CJK.findall(chunk)) // 2
 
 
-def _case_spans(doc: Document, marks: list[_Mark]) -> list[tuple[int, int, str, tuple[str, ...]]]:
+def _case_spans(doc: Document, marks: list[Mark]) -> list[tuple[int, int, str, tuple[str, ...]]]:
     """(start, end, title, heading path) of each case: sections at the level the document's structure warrants.
 
     Cases start at the top level that has two headings or more; a case longer than SPLIT_AT is split at the
@@ -275,7 +130,7 @@ def _case_spans(doc: Document, marks: list[_Mark]) -> list[tuple[int, int, str, 
     """
     text = doc.text
     paths: list[tuple[str, ...]] = []
-    stack: list[_Mark] = []
+    stack: list[Mark] = []
     for mark in marks:
         while stack and stack[-1].level >= mark.level:
             stack.pop()
@@ -371,7 +226,7 @@ def _fallback_parts(doc: Document, size: int = 6000) -> list[tuple[int, int, str
         return parts
     parts = []
     start = 0
-    for p_start, p_end in _paragraphs(text, 0, len(text)):
+    for p_start, p_end in paragraphs(text, 0, len(text)):
         if p_end - start >= size:
             parts.append((start, p_end))
             start = p_end

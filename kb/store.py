@@ -260,6 +260,10 @@ class Store(SearchQueries):
             args.append(limit)
         return [self._case(r) for r in self.db.execute(sql, args)]
 
+    def cases_by_id(self, case_ids: list[str]) -> list[Case]:
+        """The given cases (those that exist), in no particular order."""
+        return [self._case(r) for r in self._where_in("SELECT * FROM cases WHERE case_id IN ({})", case_ids)]
+
     def case(self, case_id: str) -> Case:
         """One case by id."""
         row = self.db.execute("SELECT * FROM cases WHERE case_id = ?", (case_id,)).fetchone()

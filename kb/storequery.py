@@ -11,6 +11,12 @@ import numpy as np
 from kb.models import FACET_FILTERS, Filters
 
 
+_PASSAGE_ROWS = """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, k.kind, k.language,
+       c.title AS case_title, d.title AS doc_title, d.source, d.published, d.doc_type
+FROM chunks k JOIN cases c ON c.case_id = k.case_id JOIN documents d ON d.doc_id = k.doc_id
+"""
+
+
 class SearchQueries:
     """Filter, keyword and facet queries over the store's tables; Store inherits them."""
 
@@ -29,9 +35,10 @@ class SearchQueries:
         for facet in FACET_FILTERS:
             values = getattr(f, facet)
             if values:
-                parts.append(f"case_id IN (SELECT case_id FROM case_facets WHERE facet = ? "
+                stored = f.facets(facet)
+                parts.append(f"case_id IN (SELECT case_id FROM case_facets WHERE facet IN ({','.join('?' * len(stored))}) "
                              f"AND value IN ({','.join('?' * len(values))}))")
-                args += [facet, *values]
+                args += [*stored, *values]
         if f.year_from is not None or f.year_to is not None:
             parts.append("case_id IN (SELECT case_id FROM case_facets WHERE facet = 'year' "
                          "AND CAST(value AS INTEGER) BETWEEN ? AND ?)")
@@ -73,10 +80,17 @@ class SearchQueries:
     def passages(self, ids: list[int]) -> dict[int, sqlite3.Row]:
         """Passage rows with their case's title and their document's metadata, by passage id."""
         return {r["chunk_id"]: r for r in self._where_in(
-            """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, c.title AS case_title,
-                      d.title AS doc_title, d.source, d.published, d.doc_type, k.language
-               FROM chunks k JOIN cases c ON c.case_id = k.case_id JOIN documents d ON d.doc_id = k.doc_id
-               WHERE k.chunk_id IN ({})""", ids)}
+            _PASSAGE_ROWS + "WHERE k.chunk_id IN ({})", ids)}
+
+    def case_passages(self, case_ids: list[str]) -> list[sqlite3.Row]:
+        """Every passage of the given cases, as `passages` gives them, in document order."""
+        return sorted(self._where_in(_PASSAGE_ROWS + "WHERE k.case_id IN ({})", case_ids), key=lambda r: r["chunk_id"])
+
+    def keyword_scores(self, match: str, ids: list[int], heading_weight: float = 0.3) -> list[tuple[int, float]]:
+        """(passage id, BM25 score) of the given passages that an FTS5 match expression matches."""
+        rank = f"-bm25(chunks_fts, {float(heading_weight)}, 1.0)"
+        return [(r[0], r[1]) for r in self._where_in(
+            f"SELECT rowid, {rank} FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN ({{}})", ids, [match])]
 
     def facets_of(self, case_ids: list[str]) -> dict[str, dict[str, list[str]]]:
         """case id -> facet -> values, for the given cases."""
@@ -86,22 +100,26 @@ class SearchQueries:
             out[case_id].setdefault(facet, []).append(value)
         return out
 
-    def facet_counts(self, case_ids: list[str]) -> dict[str, dict[str, int]]:
-        """facet -> value -> number of the given cases with it, most frequent first."""
+    def facet_counts(self, case_ids: list[str], mentions: bool = False) -> dict[str, dict[str, int]]:
+        """facet -> value -> number of the given cases with it, most frequent first; with `mentions`, a case
+        counts under a country it mentions as well as under its focus (once)."""
         counts: dict[str, dict[str, int]] = {}
         if not case_ids:
             return counts
+        facet = "CASE WHEN facet = 'country_mention' THEN 'country' ELSE facet END" if mentions else "facet"
         rows = self.db.execute(
-            f"SELECT facet, value, COUNT(*) AS n FROM case_facets WHERE case_id IN ({','.join('?' * len(case_ids))}) "
-            "GROUP BY facet, value ORDER BY facet, n DESC, value", case_ids)
+            f"SELECT {facet} AS f, value, COUNT(DISTINCT case_id) AS n FROM case_facets "
+            f"WHERE case_id IN ({','.join('?' * len(case_ids))}) GROUP BY f, value ORDER BY f, n DESC, value", case_ids)
         for facet, value, n in rows:
             counts.setdefault(facet, {})[value] = n
         return counts
 
-    def facet_values(self, facet: str) -> dict[str, int]:
-        """Every value of a facet in the index, with its number of cases."""
+    def facet_values(self, facet: str, mentions: bool = False) -> dict[str, int]:
+        """Every value of a facet in the index, with its number of cases (countries: focus, or also mentions)."""
+        stored = Filters(mentions=mentions).facets(facet)
         return {r[0]: r[1] for r in self.db.execute(
-            "SELECT value, COUNT(*) FROM case_facets WHERE facet = ? GROUP BY value ORDER BY COUNT(*) DESC", (facet,))}
+            f"SELECT value, COUNT(DISTINCT case_id) FROM case_facets WHERE facet IN ({','.join('?' * len(stored))}) "
+            "GROUP BY value ORDER BY COUNT(DISTINCT case_id) DESC", stored)}
 
 
     # -- analysis ---------------------------------------------------------------------------------
@@ -109,15 +127,3 @@ class SearchQueries:
         """Every case a filter allows, in document order."""
         sql, args = self._case_filter(f)
         return [r[0] for r in self.db.execute(sql + " ORDER BY doc_id, ordinal", args)]
-
-    def cross_counts(self, first: str, second: str, case_ids: list[str] | None = None) -> list[tuple[str, str, int]]:
-        """(value of first, value of second, cases having both), over the given cases or all of them."""
-        sql = ("SELECT a.value, b.value, COUNT(*) FROM case_facets a JOIN case_facets b USING (case_id) "
-               "WHERE a.facet = ? AND b.facet = ?")
-        args: list[Any] = [first, second]
-        if case_ids is not None:
-            if not case_ids:
-                return []
-            sql += f" AND a.case_id IN ({','.join('?' * len(case_ids))})"
-            args += case_ids
-        return [(r[0], r[1], r[2]) for r in self.db.execute(sql + " GROUP BY a.value, b.value", args)]

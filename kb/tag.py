@@ -3,8 +3,8 @@
 Approaches combine two signals per passage: cue phrases matched on word stems in the passage's language
 (a negated cue does not count) and, for English passages, the passage vector's similarity to each
 approach's definition. A case or document carries an approach when enough of its text supports it, so a
-passing mention in one passage of a long report does not tag the report. Countries come from the
-gazetteer; the most-named countries are the focus, the rest are mentions.
+passing mention in one passage of a long report does not tag the report, or when its own title names it.
+Countries come from the gazetteer through kb.places. Thresholds are data (kb/data/tagging.toml).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 
 from kb.embed import Embedder
-from kb.gazetteer import WEIGHTS, Gazetteer, PlaceMention
+from kb.gazetteer import Gazetteer
+from kb.language import STEMMERS
 from kb.models import Chunk, Evidence, Segmented, Tag, Tagged
+from kb.places import Places
+from kb.ruledata import read_toml, shipped
 from kb.taxonomy import Taxonomy
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_STEMMER_NAMES = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french"}
 _NEGATORS = {
     "en": {"no", "not", "never", "without", "nor", "neither", "non"},
     "es": {"no", "sin", "ni", "nunca"},
@@ -34,32 +34,28 @@ _NEGATORS = {
     "fr": {"pas", "sans", "ni", "jamais", "aucun", "aucune", "non"},
 }
 _ZH_NEGATORS = ("不", "未", "无", "没有", "非")
-# Fields of a record table whose values are tags already, and the document metadata keys for countries.
-_COUNTRY_FIELDS = ("country",)
 _MAX_EVIDENCE = 5
 
 
 @dataclass(frozen=True)
 class TagRules:
-    """The thresholds of the roll-up, in one place so that evaluation can show their effect."""
+    """The thresholds of the approach roll-up (kb/data/tagging.toml [approaches], which says why each)."""
 
-    # A passage supports an approach when its score reaches this.
     passage_threshold: float = 0.7
-    # Score of one cue match, and of each further distinct cue, before the meaning signal.
     cue_weight: float = 0.5
-    # Similarity to the definition above `sim_floor` adds score; `sim_scale` is the slope.
     sim_floor: float = 0.3
     sim_scale: float = 2.5
-    # A case or document is fully supported when this share of its text, or this many passages, support it;
-    # past `long_document` passages the count needed grows with the square root of the length, so that a
-    # topic touched in a few passages of a 1,000-passage report does not tag it.
     full_coverage: float = 0.2
     full_support: float = 6.0
     long_document: float = 80.0
     tag_threshold: float = 0.5
-    # Countries named at least this share as often as the most-named one are a focus too.
-    focus_ratio: float = 0.5
-    title_bonus: float = 3.0
+    title_confidence: float = 1.0
+
+
+def tag_rules(**overrides: float) -> TagRules:
+    """The shipped approach rules, with values overridden (for evaluation)."""
+    values = {**read_toml(*shipped("tagging.toml")).get("approaches", {}), **overrides}
+    return TagRules(**{k: float(v) for k, v in values.items()})
 
 
 @dataclass(frozen=True)
@@ -106,11 +102,9 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def passage_language(text: str, doc_language: str) -> str:
-    """The cue language of a passage: Chinese by its characters, else the document's if cues exist for it."""
-    if len(_CJK.findall(text)) > 0.2 * max(len(text.replace(" ", "")), 1):
-        return "zh"
-    return doc_language if doc_language in _STEMMER_NAMES else "en"
+def cue_language(language: str) -> str:
+    """The language a passage's cues are matched in: its own when the taxonomy has cues for it, else English."""
+    return language if language in STEMMERS or language == "zh" else "en"
 
 
 class CueMatcher:
@@ -120,7 +114,7 @@ class CueMatcher:
         self.taxonomy = taxonomy
         self._tokenizers: dict[str, Any] = {}
         self._stemmers: dict[str, Any] = {}
-        self._stem_cache: dict[str, dict[str, str]] = {lang: {} for lang in _STEMMER_NAMES}
+        self._stem_cache: dict[str, dict[str, str]] = {lang: {} for lang in STEMMERS}
         # Built per language on first use: most corpora never need the Spanish or French tables.
         self._patterns: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
         zh = [(cue, a.id) for a in taxonomy.approaches for cue in a.cues_for("zh")]
@@ -135,7 +129,7 @@ class CueMatcher:
             import spacy
 
             self._tokenizers[lang] = spacy.blank(lang).tokenizer
-            self._stemmers[lang] = snowballstemmer.stemmer(_STEMMER_NAMES[lang])
+            self._stemmers[lang] = snowballstemmer.stemmer(STEMMERS[lang])
             table: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
             for approach in self.taxonomy.approaches:
                 for cue in approach.cues_for(lang):
@@ -209,18 +203,19 @@ def cue_matcher(taxonomy: Taxonomy) -> CueMatcher:
 
 
 class Tagger:
-    """Tags documents with approaches (taxonomy) and countries (gazetteer)."""
+    """Tags documents with approaches (taxonomy) and countries (gazetteer, through kb.places)."""
 
     def __init__(self, taxonomy: Taxonomy, gazetteer: Gazetteer, prototypes: np.ndarray | None = None,
-                 rules: TagRules = TagRules()) -> None:
+                 rules: TagRules | None = None, places: Places | None = None) -> None:
         self.taxonomy = taxonomy
         self.gazetteer = gazetteer
         self.prototypes = prototypes  # one unit vector per approach, in the passages' vector space
-        self.rules = rules
+        self.rules = rules or tag_rules()
+        self.places = places or Places(gazetteer)
         self.cues = cue_matcher(taxonomy)
 
     # -- approaches -------------------------------------------------------------------------------
-    def passage_scores(self, chunks: Sequence[Chunk], language: str, vectors: np.ndarray | None) -> tuple[np.ndarray, list[list[CueHit]]]:
+    def passage_scores(self, chunks: Sequence[Chunk], vectors: np.ndarray | None) -> tuple[np.ndarray, list[list[CueHit]]]:
         """Score of every approach for every passage (rows: passages), and the cue hits behind them."""
         ids = self.taxonomy.ids
         col = {a: j for j, a in enumerate(ids)}
@@ -228,7 +223,7 @@ class Tagger:
         scores = np.zeros((len(chunks), len(ids)), dtype=np.float32)
         all_hits = []
         for i, chunk in enumerate(chunks):
-            lang = passage_language(chunk.text, language)
+            lang = cue_language(chunk.language)
             hits = self.cues.find(chunk.text, lang)
             all_hits.append(hits)
             distinct: dict[str, set[str]] = defaultdict(set)
@@ -242,11 +237,13 @@ class Tagger:
                 scores[i] += np.maximum(sims - rules.sim_floor, 0) * rules.sim_scale * (scores[i] > 0)
         return np.minimum(scores, 1.0), all_hits
 
-    def _roll_up(self, chunks: Sequence[Chunk], rows: np.ndarray, hits: list[list[CueHit]], text: str) -> list[Tag]:
-        """Approach tags of a span of passages (a case or a whole document)."""
+    def _roll_up(self, chunks: Sequence[Chunk], rows: np.ndarray, hits: list[list[CueHit]], text: str,
+                 title: str = "", language: str = "en") -> list[Tag]:
+        """Approach tags of a span of passages (a case or a whole document), and of its title's cues."""
         rules = self.rules
+        titled = {hit.approach for hit in self.cues.find(title, cue_language(language))} if title else set()
         if not len(rows):
-            return []
+            return [Tag("approach", a, rules.title_confidence, (), source="title") for a in sorted(titled)]
         lengths = np.array([max(c.end - c.start, 1) for c in chunks], dtype=np.float32)
         support = rows >= rules.passage_threshold
         coverage = (support * lengths[:, None]).sum(axis=0) / lengths.sum()
@@ -255,12 +252,13 @@ class Tagger:
         confidence = np.minimum(1.0, np.maximum(coverage / rules.full_coverage, counts / needed))
         tags = []
         for j, approach in enumerate(self.taxonomy.ids):
-            if confidence[j] < rules.tag_threshold:
+            from_title = approach in titled and confidence[j] < rules.tag_threshold
+            if confidence[j] < rules.tag_threshold and not from_title:
                 continue
             best = np.argsort(-rows[:, j])[:_MAX_EVIDENCE]
             evidence = []
             for i in best:
-                if not support[i, j]:
+                if rows[i, j] <= 0:
                     break
                 for hit in hits[i]:
                     if hit.approach == approach:
@@ -268,103 +266,49 @@ class Tagger:
                         start, end = sentence_around(text, hit.start + base, hit.end + base, base, chunks[i].end)
                         evidence.append(Evidence(start, end, text[start:end]))
                         break
-            tags.append(Tag("approach", approach, round(float(confidence[j]), 3), tuple(evidence)))
+            value = rules.title_confidence if from_title else float(confidence[j])
+            tags.append(Tag("approach", approach, round(value, 3), tuple(evidence), source="title" if from_title else "text"))
         return sorted(tags, key=lambda t: -t.confidence)
-
-    # -- countries --------------------------------------------------------------------------------
-    def _places(self, text: str, title: str, mentions: list[PlaceMention], fixed: tuple[str, ...], fixed_source: str) -> list[Tag]:
-        """Country and region tags from place mentions; countries given by a column or metadata are the focus."""
-        rules = self.rules
-        score: dict[str, float] = defaultdict(float)
-        evidence: dict[str, list[Evidence]] = defaultdict(list)
-        regions: dict[str, list[Evidence]] = defaultdict(list)
-        for m in mentions:
-            ev = Evidence(m.start, m.end, text[m.start:m.end])
-            if m.kind == "region":
-                regions[m.code].append(ev)
-                continue
-            score[m.code] += WEIGHTS.get(m.kind, 1.0)
-            evidence[m.code].append(ev)
-        for m in self.gazetteer.find(title) if title else ():
-            if m.kind != "region":
-                score[m.code] += rules.title_bonus
-        tags = [Tag("country", code, 1.0, tuple(evidence.get(code, ())[:_MAX_EVIDENCE]), "focus", fixed_source)
-                for code in fixed]
-        top = max(score.values(), default=0.0)
-        for code, value in sorted(score.items(), key=lambda kv: -kv[1]):
-            if code in fixed:
-                continue
-            share = value / top
-            role = "focus" if share >= rules.focus_ratio and not fixed else "mention"
-            confidence = min(1.0, share) if role == "focus" else min(0.99, 1 - math.exp(-value / 3))
-            tags.append(Tag("country", code, round(confidence, 3), tuple(evidence[code][:_MAX_EVIDENCE]), role))
-        tags += [Tag("region", code, 1.0, tuple(evs[:_MAX_EVIDENCE])) for code, evs in regions.items()]
-        return tags
-
-    def _fixed_countries(self, values: Sequence[str]) -> tuple[str, ...]:
-        """ISO3 codes named by a country column or metadata value ('ETH,DJI', 'Republic of Uganda')."""
-        codes: list[str] = []
-        for value in values:
-            # A whole cell that names a place wins; otherwise it is a list ("ETH,DJI,NGA").
-            cells = [value] if self.gazetteer.lookup(value) else re.split(r"[;,|/]", value)
-            for cell in cells:
-                place = self.gazetteer.lookup(cell) if cell.strip() else None
-                if place and place.kind != "region" and place.code not in codes:
-                    codes.append(place.code)
-        return tuple(codes)
 
     # -- documents --------------------------------------------------------------------------------
     def tag(self, seg: Segmented, vectors: np.ndarray | None = None, use_columns: bool = True) -> Tagged:
-        """Tags of a document and of each of its cases; vectors are its passages' vectors, in order."""
+        """Tags of a document and of each of its cases; vectors are its passages' vectors, in order.
+
+        A case carries its own approaches; its countries are its own focus when it has enough evidence, else
+        its document's focus (so a section of a Cambodia evaluation is about Cambodia); a table's rows stand
+        alone and the table's own focus is what most rows are about.
+        """
         doc = seg.document
         text = doc.text
         chunks = list(seg.chunks)
-        rows, hits = self.passage_scores(chunks, doc.language, vectors)
+        rows, hits = self.passage_scores(chunks, vectors)
         mentions = self.gazetteer.find(text)
         meta = dict(doc.meta)
-        doc_fixed = self._fixed_countries([meta["country"]]) if "country" in meta else ()
+        doc_fixed = self.places.fixed([meta["country"]]) if "country" in meta else ()
         record_table = doc.doc_type == "record"
-        doc_tags = [] if record_table else self._roll_up(chunks, rows, hits, text)
-        doc_tags += self._places(text, doc.title, mentions, doc_fixed, "metadata")
+        doc_tags = [] if record_table else self._roll_up(chunks, rows, hits, text, doc.title, doc.language)
+        if not record_table:
+            doc_tags += self.places.tags(text, doc.title, mentions, doc_fixed, "metadata")
+        doc_focus = tuple(t.value for t in doc_tags if t.kind == "country" and t.role == "focus")
         by_case: dict[str, list[int]] = defaultdict(list)
         for i, chunk in enumerate(chunks):
             by_case[chunk.case_id].append(i)
+        single = len(seg.cases) == 1
         case_tags = []
         for case in seg.cases:
             idx = by_case.get(case.case_id, [])
-            tags = self._roll_up([chunks[i] for i in idx], rows[idx], [hits[i] for i in idx], text)
+            if single and not record_table and not case.fields:  # the case is the whole document: its tags
+                case_tags.append((case.case_id, tuple(doc_tags)))
+                continue
+            title = case.title if case.title != doc.title else ""
+            tags = self._roll_up([chunks[i] for i in idx], rows[idx], [hits[i] for i in idx], text, title, doc.language)
             fields = dict(case.fields)
-            fixed = ()
-            if use_columns:
-                fixed = self._fixed_countries([fields[f] for f in _COUNTRY_FIELDS if f in fields])
+            fixed = self.places.fixed([fields["country"]]) if use_columns and "country" in fields else ()
+            providers = self.places.fixed([fields["provider"]]) if use_columns and "provider" in fields else ()
             inside = [m for m in mentions if case.start <= m.start < case.end]
-            title = case.title if record_table else ""
-            tags += self._places(text, title, inside, fixed, "column")
+            tags += self.places.tags(text, case.title if record_table else "", inside, fixed, "column", providers,
+                                     "record" if record_table else "case", doc_focus, (case.start, case.end))
             case_tags.append((case.case_id, tuple(tags)))
+        if record_table:
+            doc_tags = self.places.table_focus([tags for _, tags in case_tags])
         return Tagged(tuple(doc_tags), tuple(case_tags))
-
-
-def case_facets(seg: Segmented, tagged: Tagged | None) -> list[tuple[str, str, str]]:
-    """(case_id, facet, value) rows: a case's own tags, plus its document's unless the document is a table."""
-    doc = seg.document
-    # What every case takes from its document, decided once: its approaches and focus countries, not the
-    # countries it only mentions (a passing mention does not make each case about that country).
-    inherited: list[tuple[str, str]] = []
-    if tagged is not None and doc.doc_type != "record":
-        inherited = [(t.kind, t.value) for t in tagged.document if t.kind != "country" or t.role == "focus"]
-    by_case = dict(tagged.cases) if tagged else {}
-    collection = doc.source.split("/", 1)[0] if "/" in doc.source else "."
-    rows: set[tuple[str, str, str]] = set()
-    languages: dict[str, set[str]] = {}
-    for chunk in seg.chunks:  # a case is found by each language its passages are in
-        if chunk.language:
-            languages.setdefault(chunk.case_id, set()).add(chunk.language)
-    for case in seg.cases:
-        year = (dict(case.fields).get("date") or doc.published or "")[:4]
-        values = [("doc_type", doc.doc_type), ("language", doc.language), ("collection", collection)]
-        values += [("language", lang) for lang in languages.get(case.case_id, ())]
-        if year.isdigit():
-            values.append(("year", year))
-        values += [(t.kind, t.value) for t in by_case.get(case.case_id, ())] + inherited
-        rows.update((case.case_id, facet, value) for facet, value in values)
-    return sorted(rows)

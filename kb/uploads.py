@@ -13,7 +13,8 @@ from pathlib import Path
 from kb.config import Settings
 from kb.errors import IndexMissingError
 from kb.ingest import FORMATS
-from kb.pipeline import MANIFEST_FILE, IngestReport, Progress, ingest
+from kb.indexdir import MANIFEST_FILE
+from kb.pipeline import IngestReport, Progress, ingest
 
 UPLOAD_FOLDER = "uploads"
 MAX_UPLOAD_MB = 50

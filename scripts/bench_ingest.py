@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from kb.config import Settings  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
-from kb.pipeline import STORE_FILE, ingest  # noqa: E402
+from kb.indexdir import STORE_FILE  # noqa: E402
+from kb.pipeline import ingest  # noqa: E402
 from kb.store import Store  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "corpus"

@@ -32,7 +32,7 @@ from kb.config import Settings  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
 from kb.index import VectorIndex  # noqa: E402
 from kb.models import Case, Chunk, Document, Filters, Segmented  # noqa: E402
-from kb.pipeline import FORMAT_VERSION, STORE_FILE  # noqa: E402
+from kb.indexdir import FORMAT_VERSION, STORE_FILE  # noqa: E402
 from kb.search import Searcher  # noqa: E402
 from kb.store import Store  # noqa: E402
 

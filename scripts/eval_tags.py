@@ -26,7 +26,8 @@ from kb.embed import load_embedder  # noqa: E402
 from kb.gazetteer import default_gazetteer  # noqa: E402
 from kb.ingest import read_file  # noqa: E402
 from kb.prepare import content_hash, prepare  # noqa: E402
-from kb.tag import Tagger, TagRules, approach_prototypes  # noqa: E402
+from kb.places import Places, country_rules  # noqa: E402
+from kb.tag import Tagger, TagRules, approach_prototypes, tag_rules  # noqa: E402
 from kb.taxonomy import load_taxonomy  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -55,8 +56,8 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
             "tp": tp, "fp": fp, "fn": fn}
 
 
-def eval_documents(tagger: Tagger, embedder, settings: Settings) -> dict:
-    rows = [json.loads(line) for line in (SHARED / "eval" / "dev_tags.jsonl").read_text().splitlines() if line.strip()]
+def eval_documents(tagger: Tagger, embedder, settings: Settings, gold: Path = SHARED / "eval" / "dev_tags.jsonl") -> dict:
+    rows = [json.loads(line) for line in gold.read_text().splitlines() if line.strip()]
     per_tag: dict[str, Counter] = {}
     country = Counter()
     docs = []
@@ -89,6 +90,58 @@ def eval_documents(tagger: Tagger, embedder, settings: Settings) -> dict:
     return {"documents": len(rows), "approach_micro": prf(total["tp"], total["fp"], total["fn"]),
             "approach_macro_f1": round(macro, 3), "per_tag": tags,
             "focus_country": prf(country["tp"], country["fp"], country["fn"]), "per_document": docs}
+
+
+# The roll-up thresholds a leave-one-folder-out run chooses among (passage scores do not depend on them).
+GRID = {"passage_threshold": (0.5, 0.7, 0.9), "full_support": (4.0, 6.0, 8.0), "full_coverage": (0.1, 0.2, 0.3)}
+
+
+def leave_one_folder_out(tagger: Tagger, embedder, settings: Settings) -> dict:
+    """Choose the roll-up thresholds on the dev documents of every folder but one, score that folder; repeat.
+
+    The pooled figure is what the tagger would score on a folder of documents nobody tuned it on.
+    """
+    import itertools
+
+    rows = [json.loads(line) for line in (SHARED / "eval" / "dev_tags.jsonl").read_text().splitlines() if line.strip()]
+    prepared_docs = []
+    for row in rows:
+        seg = prepared(row["file"], settings)
+        vectors = embedder.encode([c.text for c in seg.chunks]) if embedder else None
+        scores, hits = tagger.passage_scores(list(seg.chunks), vectors)
+        prepared_docs.append((row, seg, scores, hits))
+    combos = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+
+    def counts(combo: dict, docs: list) -> Counter:
+        rolled = Tagger(tagger.taxonomy, tagger.gazetteer, tagger.prototypes,
+                        dataclasses.replace(tagger.rules, **combo), tagger.places)
+        total: Counter = Counter()
+        for row, seg, scores, hits in docs:
+            doc = seg.document
+            predicted = {t.value for t in rolled._roll_up(list(seg.chunks), scores, hits, doc.text, doc.title, doc.language)}
+            gold, optional = set(row["approaches"]), set(row["approaches_optional"])
+            total.update(tp=len(predicted & gold), fn=len(gold - predicted), fp=len(predicted - gold - optional))
+        return total
+
+    def f1(c: Counter) -> float:
+        return 2 * c["tp"] / max(2 * c["tp"] + c["fp"] + c["fn"], 1)
+
+    folder = lambda row: row["file"].split("/")[0]  # noqa: E731
+    pooled: Counter = Counter()
+    chosen = {}
+    for name in sorted({folder(row) for row in rows}):
+        train = [d for d in prepared_docs if folder(d[0]) != name]
+        test = [d for d in prepared_docs if folder(d[0]) == name]
+        best = max(combos, key=lambda combo: (f1(counts(combo, train)), combo == GRID_DEFAULT(tagger)))
+        chosen[name] = best
+        pooled.update(counts(best, test))
+    return {"pooled": prf(pooled["tp"], pooled["fp"], pooled["fn"]), "chosen": chosen,
+            "in_sample_default": prf(*(lambda c: (c["tp"], c["fp"], c["fn"]))(counts(GRID_DEFAULT(tagger), prepared_docs)))}
+
+
+def GRID_DEFAULT(tagger: Tagger) -> dict:  # noqa: N802
+    """The shipped values of the grid's thresholds."""
+    return {key: getattr(tagger.rules, key) for key in GRID}
 
 
 def eval_records(tagger: Tagger, settings: Settings) -> dict:
@@ -135,18 +188,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="all-MiniLM-L6-v2", help="embedder for the meaning signal ('none' for cues only)")
     parser.add_argument("--set", nargs="*", default=[], help="override a TagRules value, e.g. focus_ratio=0.4")
+    parser.add_argument("--heldout", default=str(ROOT / "scripts" / "eval" / "heldout_tags.jsonl"),
+                        help="documents tagged by hand that no rule was written from")
+    parser.add_argument("--lofo", action="store_true", help="also run the leave-one-folder-out evaluation")
     parser.add_argument("--out", default=str(ROOT / "results" / "eval_tags.json"))
     args = parser.parse_args()
-    rules = TagRules(**{k: float(v) for k, v in (item.split("=", 1) for item in args.set)})
+    overrides = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
+    rules = tag_rules(**{k: v for k, v in overrides.items() if k in TagRules.__dataclass_fields__})
+    places = Places(default_gazetteer(), country_rules(**{k: v for k, v in overrides.items()
+                                                          if k not in TagRules.__dataclass_fields__}))
     settings = Settings()
     taxonomy = load_taxonomy(settings.taxonomy or None)
     embedder = None if args.model == "none" else load_embedder(args.model)
     prototypes = approach_prototypes(taxonomy, embedder) if embedder else None
-    tagger = Tagger(taxonomy, default_gazetteer(), prototypes, rules)
+    tagger = Tagger(taxonomy, default_gazetteer(), prototypes, rules, places)
     started = time.monotonic()
     docs = eval_documents(tagger, embedder, settings)
+    heldout = eval_documents(tagger, embedder, settings, Path(args.heldout)) if Path(args.heldout).is_file() else None
+    lofo = leave_one_folder_out(tagger, embedder, settings) if args.lofo else None
     records = eval_records(tagger, settings)
-    report = {"model": args.model, "rules": dataclasses.asdict(rules), "dev_documents": docs,
+    report = {"model": args.model, "rules": {**dataclasses.asdict(rules), **dataclasses.asdict(places.rules)}, "dev_documents": docs, "heldout_documents": heldout, "leave_one_folder_out": lofo,
               "record_tables": records, "seconds": round(time.monotonic() - started, 1)}
     print(f"{'tag':<26} {'P':>6} {'R':>6} {'F1':>6}   tp fp fn")
     for tag, m in docs["per_tag"].items():
@@ -155,6 +216,16 @@ def main() -> None:
     print(f"{'approach micro':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   (macro F1 {docs['approach_macro_f1']:.3f})")
     m = docs["focus_country"]
     print(f"{'focus country, dev docs':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}")
+    if lofo:
+        m = lofo["pooled"]
+        print(f"{'leave-one-folder-out micro':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   "
+              f"(thresholds chosen without each folder)")
+    if heldout:
+        for name in ("approach_micro", "focus_country"):
+            m = heldout[name]
+            print(f"{'held-out ' + name.replace('_', ' '):<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}"
+                  + (f"   (macro F1 {heldout['approach_macro_f1']:.3f}, {heldout['documents']} documents)"
+                     if name == "approach_micro" else ""))
     for rel, m in records["tables"].items():
         print(f"{'focus country, ' + Path(rel).stem[:11]:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   ({m['records']} records)")
     m = records["focus_country"]

@@ -118,7 +118,7 @@ def main() -> int:
     from kb.collections import Collections
     from kb.config import Settings
     from kb.export import excerpt_of
-    from kb.pipeline import open_store
+    from kb.indexdir import open_store
     from kb.search import Searcher
 
     out = Path(args.out)

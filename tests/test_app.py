@@ -13,7 +13,8 @@ from kb.collections import Collections
 from kb.compare import compare
 from kb.config import Settings
 from kb.export import citation
-from kb.pipeline import ingest, open_store
+from kb.indexdir import open_store
+from kb.pipeline import ingest
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")

@@ -13,7 +13,8 @@ from kb.errors import ConfigError
 from kb.glossary import load_glossary, parse_glossary
 from kb.metadata import passage_language
 from kb.models import Filters
-from kb.pipeline import ingest, open_store
+from kb.indexdir import open_store
+from kb.pipeline import ingest
 from kb.search import Searcher
 from tests.conftest import SEEDS
 

@@ -12,7 +12,7 @@ from docx import Document as Docx
 from kb.collections import CollectionError, Collections, Excerpt
 from kb.errors import NotFoundError
 from kb.export import citation, course_pack_docx, course_pack_markdown, excerpt_of, md_escape, safe_cell, table_csv
-from kb.pipeline import open_store
+from kb.indexdir import open_store
 
 
 def _excerpt(case_id: str, text: str = "Women's groups ran the savings scheme.", **kw) -> Excerpt:

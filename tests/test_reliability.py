@@ -19,7 +19,8 @@ from streamlit.testing.v1 import AppTest
 from kb.check import check_index, repair_index
 from kb.config import Settings
 from kb.models import Filters
-from kb.pipeline import ingest, open_store
+from kb.indexdir import open_store
+from kb.pipeline import ingest
 from kb.search import Searcher
 from tests.conftest import ROOT, SEEDS
 from tests.hostile import make_corpus

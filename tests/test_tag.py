@@ -173,7 +173,8 @@ def test_kb_tag_prints_the_json_contract_for_a_folder(tmp_path, capsys):
 
 
 def test_a_changed_taxonomy_retags_on_the_next_ingest(tmp_path):
-    from kb.pipeline import ingest, open_store
+    from kb.indexdir import open_store
+    from kb.pipeline import ingest
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

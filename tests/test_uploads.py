@@ -9,7 +9,8 @@ import pytest
 
 from kb.config import Settings
 from kb.errors import IndexMissingError
-from kb.pipeline import ingest, open_store
+from kb.indexdir import open_store
+from kb.pipeline import ingest
 from kb.uploads import add_files, corpus_of, safe_name, save_uploads
 
 

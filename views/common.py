@@ -14,7 +14,7 @@ from kb.config import load_settings
 from kb.export import excerpt_of, md_escape
 from kb.gazetteer import country_name
 from kb.models import Filters
-from kb.pipeline import open_store
+from kb.indexdir import open_store
 from kb.search import Searcher
 from kb.store import Store
 from kb.taxonomy import load_taxonomy

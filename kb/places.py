@@ -1,0 +1,168 @@
+"""Country and region tags: where a document or case happens (focus), what it names in passing (mention),
+and, for South-South records, who gives the solution (provider).
+
+The most-named countries are the focus; a document naming many countries with none standing out is global
+and has none; a case's own countries are its focus only on enough evidence, otherwise it takes its
+document's; a table's focus is what most of its rows are about. Thresholds and provider phrases are data
+(kb/data/tagging.toml).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from kb.gazetteer import WEIGHTS, Gazetteer, PlaceMention
+from kb.models import Evidence, Tag
+from kb.ruledata import compile_pattern, read_toml, shipped
+
+_MAX_EVIDENCE = 5
+FOCUS, MENTION, PROVIDER = "focus", "mention", "provider"
+
+
+@dataclass(frozen=True)
+class CountryRules:
+    """The thresholds of country tagging (kb/data/tagging.toml [countries])."""
+
+    focus_ratio: float = 0.5
+    title_bonus: float = 3.0
+    global_countries: int = 8
+    global_share: float = 0.2
+    case_evidence: float = 2.0
+    table_rows: float = 0.5
+    record_opening: bool = True
+
+
+@lru_cache(maxsize=1)
+def provider_patterns() -> tuple[tuple[str, str], ...]:
+    """(id, pattern with {c} for a country name) of the phrases that name a South-South provider."""
+    data = read_toml(*shipped("tagging.toml"))
+    out = []
+    for entry in data.get("provider", []):
+        compile_pattern("kb/data/tagging.toml", entry["id"], entry.get("pattern", "").replace("{c}", "X"))
+        out.append((entry["id"], entry["pattern"]))
+    return tuple(out)
+
+
+def country_rules(**overrides: float) -> CountryRules:
+    """The shipped country rules, with values overridden (for evaluation)."""
+    data = read_toml(*shipped("tagging.toml")).get("countries", {})
+    values = {**data, **overrides}
+    return CountryRules(**{k: type(getattr(CountryRules, k))(v) for k, v in values.items()})
+
+
+def opening_sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of a record's first sentence after its title line."""
+    body = text.find("\n\n", start, end)
+    body = start if body < 0 else body + 2
+    stop = re.search(r"[.!?。](?=\s|$)", text[body:end])
+    return body, body + (stop.end() if stop else min(end - body, 300))
+
+
+class Places:
+    """Tags countries and regions from place mentions, fixed values (columns, metadata) and provider phrases."""
+
+    def __init__(self, gazetteer: Gazetteer, rules: CountryRules | None = None) -> None:
+        self.gazetteer = gazetteer
+        self.rules = rules or country_rules()
+
+    def fixed(self, values: Sequence[str]) -> tuple[str, ...]:
+        """ISO3 codes named by a country column or metadata value ('ETH,DJI', 'Republic of Uganda')."""
+        codes: list[str] = []
+        for value in values:
+            # A whole cell that names a place wins; otherwise it is a list ("ETH,DJI,NGA").
+            cells = [value] if self.gazetteer.lookup(value) else re.split(r"[;,|/]", value)
+            for cell in cells:
+                place = self.gazetteer.lookup(cell) if cell.strip() else None
+                if place and place.kind != "region" and place.code not in codes:
+                    codes.append(place.code)
+        return tuple(codes)
+
+    def providers(self, text: str, mentions: Sequence[PlaceMention]) -> set[str]:
+        """Countries the text names as the giver of a solution ("shares its experience", "with support from")."""
+        found: set[str] = set()
+        for mention in mentions:
+            if mention.kind == "region":
+                continue
+            window = text[max(0, mention.start - 80):mention.end + 80]
+            name = re.escape(mention.text)
+            for _id, pattern in provider_patterns():
+                if re.search(pattern.replace("{c}", name), window, re.I):
+                    found.add(mention.code)
+                    break
+        return found
+
+    def tags(self, text: str, title: str, mentions: Sequence[PlaceMention], fixed: tuple[str, ...] = (),
+             fixed_source: str = "metadata", providers: tuple[str, ...] = (), scope: str = "document",
+             inherited: tuple[str, ...] = (), span: tuple[int, int] | None = None) -> list[Tag]:
+        """Country and region tags of a span; scope is document, case or record (a table's row).
+
+        Countries given by a column or metadata are the focus; the most-named others are too unless the span is
+        global (a document naming many countries, none standing out) or, for a case, has too little evidence of
+        its own, in which case it takes `inherited` (its document's focus). A record's providers are told apart:
+        from a column, or from the phrases that name a giver of a solution.
+        """
+        rules = self.rules
+        score: dict[str, float] = defaultdict(float)
+        evidence: dict[str, list[Evidence]] = defaultdict(list)
+        regions: dict[str, list[Evidence]] = defaultdict(list)
+        for m in mentions:
+            ev = Evidence(m.start, m.end, text[m.start:m.end])
+            if m.kind == "region":
+                regions[m.code].append(ev)
+                continue
+            score[m.code] += WEIGHTS.get(m.kind, 1.0)
+            evidence[m.code].append(ev)
+        for m in self.gazetteer.find(title) if title else ():
+            if m.kind != "region":
+                score[m.code] += rules.title_bonus
+        named_providers = set(providers)
+        if scope == "record" and not fixed:
+            named_providers |= self.providers(text, mentions)
+        tags = [Tag("country", code, 1.0, tuple(evidence.get(code, ())[:_MAX_EVIDENCE]), FOCUS, fixed_source)
+                for code in fixed]
+        tags += [Tag("country", code, 1.0, tuple(evidence.get(code, ())[:_MAX_EVIDENCE]), PROVIDER, fixed_source)
+                 for code in providers if code not in fixed]
+        candidates = {code: value for code, value in score.items() if code not in fixed and code not in providers}
+        # A provider found in the text is the focus only when nothing else is named (it shares with itself).
+        hosts = {code: value for code, value in candidates.items() if code not in named_providers} or candidates
+        top = max(hosts.values(), default=0.0)
+        total = sum(score.values())
+        focus: set[str] = set()
+        if not fixed and top:
+            focus = {code for code, value in hosts.items() if value / top >= rules.focus_ratio}
+            if scope == "record" and rules.record_opening and span is not None:
+                lo, hi = opening_sentence(text, *span)
+                opening = {m.code for m in mentions if lo <= m.start < hi and m.code in hosts}
+                focus = opening or focus
+            if scope == "document" and len(score) >= rules.global_countries and top / total <= rules.global_share:
+                focus = set()  # many countries, none standing out: a global or multi-regional document
+            if scope == "case" and top < rules.case_evidence:
+                focus = set()
+        if scope == "case" and not fixed and not focus:
+            tags += [Tag("country", code, 1.0, (), FOCUS, "document") for code in inherited if code not in candidates]
+            focus = set(inherited)
+        for code, value in sorted(candidates.items(), key=lambda kv: -kv[1]):
+            if code in focus:
+                tags.append(Tag("country", code, round(min(1.0, value / top), 3),
+                                tuple(evidence[code][:_MAX_EVIDENCE]), FOCUS))
+            else:
+                role = PROVIDER if code in named_providers and code not in focus else MENTION
+                tags.append(Tag("country", code, round(min(0.99, 1 - math.exp(-value / 3)), 3),
+                                tuple(evidence[code][:_MAX_EVIDENCE]), role))
+        tags += [Tag("region", code, 1.0, tuple(evs[:_MAX_EVIDENCE])) for code, evs in regions.items()]
+        return tags
+
+    def table_focus(self, case_tags: Sequence[Sequence[Tag]]) -> list[Tag]:
+        """A table's own focus: the countries that are the focus of at least a share of its rows."""
+        counts: dict[str, int] = defaultdict(int)
+        for tags in case_tags:
+            for code in {t.value for t in tags if t.kind == "country" and t.role == FOCUS}:
+                counts[code] += 1
+        rows = max(len(case_tags), 1)
+        return [Tag("country", code, round(n / rows, 3), (), FOCUS, "rows")
+                for code, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n / rows >= self.rules.table_rows]

@@ -1,0 +1,49 @@
+"""Rankings fused into one, and the choices made on a fused ranking: one passage per case, a few cases per
+document. Pure functions of lists of (id, score); no index, no store."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+Ranking = list[tuple[int, float]]
+
+
+def fuse(rankings: Sequence[tuple[float, Ranking]], method: str = "score", rrf_k: float = 60.0) -> Ranking:
+    """One ranking from several weighted ones: scores scaled to [0, 1] per list and added ("score"), or
+    reciprocal rank fusion ("rrf"). Equal totals keep the order of the ids."""
+    fused: Counter[int] = Counter()
+    for weight, ranking in rankings:
+        if not ranking:
+            continue
+        top, bottom = max(s for _, s in ranking), min(s for _, s in ranking)
+        span = (top - bottom) or 1.0
+        for rank, (pid, score) in enumerate(sorted(ranking, key=lambda item: -item[1]), start=1):
+            fused[pid] += weight * ((score - bottom) / span if method == "score" else 1 / (rrf_k + rank))
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def best_per_group(ranked: Ranking, group_of: Mapping[int, str]) -> list[tuple[str, int, float]]:
+    """(group, its best id, score) for each group that has an id in the ranking, best group first."""
+    best: dict[str, tuple[int, float]] = {}
+    for pid, score in ranked:
+        group = group_of.get(pid)
+        if group is not None and group not in best:
+            best[group] = (pid, score)
+    return sorted(((g, pid, s) for g, (pid, s) in best.items()), key=lambda item: (-item[2], item[0]))
+
+
+def cap_per_document(cases: Sequence[str], document_of: Mapping[str, str], cap: int, k: int) -> tuple[list[str], dict[str, int]]:
+    """The first k cases in order with at most `cap` of any one document (0: no cap), and for each document
+    shown, how many of its ranked cases are not (shown with its last case as "N more from this document")."""
+    shown: list[str] = []
+    per_doc: Counter[str] = Counter()
+    for case in cases:
+        doc = document_of[case]
+        if not cap or per_doc[doc] < cap:
+            per_doc[doc] += 1
+            shown.append(case)
+    shown = shown[:k]
+    ranked = Counter(document_of[case] for case in cases)
+    on_page = Counter(document_of[case] for case in shown)
+    return shown, {doc: ranked[doc] - n for doc, n in on_page.items() if ranked[doc] > n}
