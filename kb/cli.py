@@ -17,7 +17,8 @@ from kb.gazetteer import country_name
 from kb.models import Filters, Hit, Tag
 from kb.indexdir import open_store
 from kb.pipeline import IngestReport, ingest
-from kb.search import MODES, QueryError, Searcher, SearchResult
+from kb.query import MODES, QueryError
+from kb.search import Searcher, SearchResult
 
 from kb.commands import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED
 

@@ -63,7 +63,7 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
 def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ...]]], scores: Mapping[str, float],
              rows: Mapping[int, Any], facets: Mapping[str, Mapping[str, list[str]]], held: Mapping[str, int],
              document_of: Mapping[str, str], plan: QueryPlan, mode: str, lists: Mapping[str, Ranking],
-             highlighter: Highlighter) -> tuple[Hit, ...]:
+             highlighter: Highlighter, relevance: Mapping[str, str] | None = None) -> tuple[Hit, ...]:
     """The hits of the shown cases, in order; a document's last shown case says how many more it holds."""
     rank_in = {name: {pid: n for n, (pid, _) in enumerate(ranking, start=1)} for name, ranking in lists.items()}
     last_of_document = {document_of[case]: case for case in cases}
@@ -83,6 +83,6 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             published=row["published"], doc_type=row["doc_type"], language=row["language"], matched=matched,
             why=why(shared, semantic_rank, mode, rank_in.get("multilingual", {}).get(pid), own),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
-            matching_passages=also,
+            matching_passages=also, relevance=(relevance or {}).get(case_id, "weak"),
             more_from_document=held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0))
     return tuple(hits)

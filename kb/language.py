@@ -16,6 +16,16 @@ STEMMERS = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french"
 # Passage languages are chosen among the corpus's languages; a document's own language is always allowed.
 PASSAGE_LANGUAGES = ("en", "zh", "es", "pt", "fr", "ar", "ru", "sw", "vi", "id", "hi", "bn", "de", "it")
 UNDETERMINED = "und"
+# Names people type for the corpus's languages, in English and in the language itself.
+_NAMES = {"english": "en", "chinese": "zh", "中文": "zh", "spanish": "es", "español": "es", "espanol": "es",
+          "portuguese": "pt", "português": "pt", "portugues": "pt", "french": "fr", "français": "fr",
+          "francais": "fr", "arabic": "ar", "russian": "ru", "swahili": "sw", "vietnamese": "vi",
+          "indonesian": "id", "hindi": "hi", "bengali": "bn", "german": "de", "italian": "it"}
+
+
+def language_code(name: str) -> str | None:
+    """The ISO 639-1 code of a language name ("English" -> "en"), or None."""
+    return _NAMES.get(name.strip().lower())
 
 
 def cjk_share(text: str) -> float:

@@ -227,3 +227,5 @@ class Hit:
     matching_passages: tuple[int, ...] = ()
     # Cases of the same document that ranked here too but are folded under this hit ("N more from this document").
     more_from_document: int = 0
+    # How well the case matches the query: strong, good or weak (kb.search calibrates the cut-offs).
+    relevance: str = "weak"

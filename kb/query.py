@@ -2,10 +2,62 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from kb.errors import KBError
 from kb.glossary import Glossary
+from kb.language import language_code
+from kb.models import FACET_FILTERS, Filters
 from kb.tokens import query_terms
+
+MODES = ("hybrid", "semantic", "keyword")
+MAX_QUERY_CHARS = 1000
+MAX_K = 100
+# A filter with at most this many known values names them all in its error; a longer list suggests the closest.
+LIST_VALUES = 12
+
+
+class QueryError(KBError):
+    """A query, k, mode or filter value that cannot be searched; the message says which and why."""
+
+
+def clean_query(query: str, k: int, mode: str) -> str:
+    """The query with its whitespace tidied; or a QueryError naming what is wrong with it, k or the mode."""
+    text = " ".join((query or "").split())
+    if not text:
+        raise QueryError("the query is empty: type what you are looking for")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}: "
+                         "keep the words that say what you need")
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise QueryError(f"k = {k!r}: ask for 1 to {MAX_K} results")
+    if mode not in MODES:
+        raise QueryError(f"mode {mode!r}: use one of {', '.join(MODES)}")
+    return text
+
+
+def check_filters(filters: Filters, known: Callable[[str], set[str]]) -> None:
+    """Reject filter values that name nothing, saying which values exist (all of them, when there are few)."""
+    for facet in FACET_FILTERS:
+        allowed = None
+        for value in getattr(filters, facet):
+            allowed = allowed if allowed is not None else known(facet)
+            if value in allowed:
+                continue
+            code = language_code(value) if facet == "language" else None
+            if code and code in allowed:
+                hint = f"did you mean {code}?"
+            elif len(allowed) <= LIST_VALUES:
+                hint = f"use one of {', '.join(sorted(allowed))}"
+            else:
+                close = difflib.get_close_matches(value, sorted(allowed), n=3, cutoff=0.5)
+                hint = (f"did you mean {', '.join(close)}?" if close
+                        else f"{len(allowed)} values are known, such as {', '.join(sorted(allowed)[:5])}")
+            raise QueryError(f"unknown {facet} {value!r}: {hint}")
+    if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
+        raise QueryError(f"year range {filters.year_from}-{filters.year_to} is empty")
 
 
 @dataclass(frozen=True)

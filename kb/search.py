@@ -8,7 +8,6 @@ pick the passage that answers it (kb.hits). Facet counts are taken over the case
 
 from __future__ import annotations
 
-import difflib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -19,7 +18,7 @@ import numpy as np
 from kb.config import Settings
 from kb.doctypes import type_ids
 from kb.embed import Embedder, load_embedder
-from kb.errors import KBError, NotFoundError
+from kb.errors import NotFoundError
 from kb.explain import Highlighter
 from kb.gazetteer import default_gazetteer
 from kb.glossary import load_glossary
@@ -27,20 +26,12 @@ from kb.hits import assemble, choose_passages
 from kb.models import FACET_FILTERS, Filters, Hit
 from kb.index import VectorIndex
 from kb.indexdir import Generation, changed_since, open_generation
-from kb.query import QueryPlan, make_plan
+from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query, make_plan
 from kb.rank import Ranking, best_per_group, cap_per_document, fuse
+from kb.relevance import Relevance, grade_cases
 from kb.store import Store
 from kb.taxonomy import load_taxonomy
 from kb.tokens import fts_query
-
-MODES = ("hybrid", "semantic", "keyword")
-MAX_QUERY_CHARS = 1000
-MAX_K = 100
-
-
-class QueryError(KBError):
-    """A query, k, mode or filter value that cannot be searched; the message says which and why."""
-
 
 @dataclass(frozen=True)
 class SearchRules:
@@ -83,6 +74,8 @@ class SearchRules:
     choose_passage: bool = True
     # Other passages of a case scoring at least this share of its best are listed as also matching.
     also_share: float = 0.8
+    # What counts as a match (kb.relevance, which says how the cut-offs were calibrated).
+    relevance: Relevance = Relevance()
 
 
 @dataclass(frozen=True)
@@ -95,6 +88,9 @@ class SearchResult:
     hits: tuple[Hit, ...]
     facets: dict[str, dict[str, int]]
     candidates: int
+    # Cases that match the query well (a passage close in meaning or holding most of its words): the number a
+    # person is told, and the cases the facet counts count.
+    matches: int = 0
 
 
 class Searcher:
@@ -154,33 +150,13 @@ class Searcher:
     # -- validation -------------------------------------------------------------------------------
     def validate(self, query: str, k: int, mode: str, filters: Filters) -> str:
         """The query, stripped; or a QueryError naming what is wrong."""
-        text = " ".join((query or "").split())
-        if not text:
-            raise QueryError("the query is empty: type what you are looking for")
-        if len(text) > MAX_QUERY_CHARS:
-            raise QueryError(f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}: "
-                             "keep the words that say what you need")
-        if not isinstance(k, int) or not 1 <= k <= MAX_K:
-            raise QueryError(f"k = {k!r}: ask for 1 to {MAX_K} results")
-        if mode not in MODES:
-            raise QueryError(f"mode {mode!r}: use one of {', '.join(MODES)}")
+        text = clean_query(query, k, mode)
         self.check_filters(filters)
         return text
 
     def check_filters(self, filters: Filters) -> None:
         """Reject filter values that name nothing: an unknown approach, country code, type or language."""
-        for facet in FACET_FILTERS:
-            values = getattr(filters, facet)
-            if not values:
-                continue
-            allowed = self._known_values(facet)
-            for value in values:
-                if value not in allowed:
-                    close = difflib.get_close_matches(value, sorted(allowed), n=3, cutoff=0.5)
-                    hint = f"did you mean {', '.join(close)}?" if close else f"{len(allowed)} values are known"
-                    raise QueryError(f"unknown {facet} {value!r}: {hint}")
-        if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
-            raise QueryError(f"year range {filters.year_from}-{filters.year_to} is empty")
+        check_filters(filters, self._known_values)
 
     def _known_values(self, facet: str) -> set[str]:
         """Values a filter may name: the taxonomy's ids, ISO3 codes, region ids, types, and what the index has."""
@@ -386,8 +362,26 @@ class Searcher:
             chosen = choose_passages(self.store, shown, lambda ids: self._passage_scores(plan, mode, ids),
                                      r.also_share, chosen)
         rows.update(self.store.passages([pid for pid, _ in chosen.values() if pid not in rows]))
-        facets = self.store.facet_counts(order[:r.facet_cases], mentions)
+        relevance = self._relevance(plan, mode, ranked, rows)
+        matching = [case for case in order if relevance.get(case, "weak") != "weak"][:r.facet_cases]
+        facets = self.store.facet_counts(matching, mentions)
         hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
-                        held, document_of, plan, mode, lists, self._highlighter)
+                        held, document_of, plan, mode, lists, self._highlighter, relevance)
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
-                            min(len(order), r.facet_cases))
+                            min(len(order), r.facet_cases), len(matching))
+
+    def _relevance(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict) -> dict[str, str]:
+        """Each candidate case's grade (kb.relevance) from its passages' cosines and the query words they hold."""
+        pids = [pid for pid, _ in ranked]
+        cosine: dict[int, float] = {}
+        if mode != "keyword" and pids:
+            query = self._encode(self.embedder, [plan.main_text])[0]
+            cosine = {pid: float(query @ self.vectors.index.reconstruct(pid)) for pid in pids}
+        held: dict[int, int] = {}
+        terms = list(plan.terms) if mode != "semantic" else []
+        for term in terms:
+            for pid, _ in self.store.keyword_scores(fts_query([term]), pids):
+                held[pid] = held.get(pid, 0) + 1
+        translated = dict(self.store.keyword_scores(fts_query(list(plan.translated)), pids)) if plan.translated else {}
+        return grade_cases([(pid, rows[pid]["case_id"]) for pid in pids], cosine, held, len(terms),
+                           {pid: 1 for pid in translated}, self.rules.relevance)

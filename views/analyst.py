@@ -13,7 +13,7 @@ import streamlit as st
 from kb.errors import KBError
 from kb.export import table_csv
 from kb.gazetteer import country_name
-from kb.search import MAX_K
+from kb.query import MAX_K
 from views import common
 
 TOP_COUNTRIES = 25

@@ -6,7 +6,8 @@ import streamlit as st
 
 from kb.errors import KBError
 from kb.export import hits_table, md_escape, table_csv
-from kb.search import MAX_K, MODES, QueryError, SearchResult
+from kb.query import MAX_K, MODES, QueryError
+from kb.search import SearchResult
 from views import common
 
 FACET_NAMES = {"approach": "approach", "country": "country", "region": "region", "doc_type": "document type",
