@@ -41,6 +41,11 @@ CREATE TABLE IF NOT EXISTS items (
     PRIMARY KEY (collection_id, case_id)
 );
 """
+# Columns added since the first version: a file written before gets them on opening (its items keep their text).
+_ADDED = (("url", "TEXT"), ("key_passages", "TEXT NOT NULL DEFAULT ''"), ("case_text", "TEXT NOT NULL DEFAULT ''"),
+          ("figures", "TEXT NOT NULL DEFAULT ''"), ("content", "TEXT NOT NULL DEFAULT 'passage'"))
+# What a course pack shows of an item: the passage that matched, the case's key passages, or the whole case.
+CONTENTS = {"passage": "the matched passage", "key": "the case's key passages", "case": "the whole case"}
 
 
 class CollectionError(KBError):
@@ -60,15 +65,27 @@ class Excerpt:
     page: int | None
     source: str
     excerpt: str
+    url: str | None = None
+    key_passages: str = ""
+    case_text: str = ""
+    # Key figures of the case, one "value: sentence" per line.
+    figures: str = ""
 
 
 @dataclass(frozen=True)
 class Item:
-    """One case in a collection, at its position, with the trainer's note."""
+    """One case in a collection, at its position, with the trainer's note and what its course pack shows."""
 
     position: int
     note: str
     excerpt: Excerpt
+    content: str = "passage"
+
+    @property
+    def text(self) -> str:
+        """The text the course pack quotes for this item."""
+        e = self.excerpt
+        return {"key": e.key_passages, "case": e.case_text}.get(self.content, "") or e.excerpt
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,10 @@ class Collections:
             raise NotFoundError(f"{self.path.parent}: no index folder to keep collections in")
         with self._db() as db:
             db.executescript(_SCHEMA)
+            have = {r[1] for r in db.execute("PRAGMA table_info(items)")}
+            for column, kind in _ADDED:
+                if column not in have:
+                    db.execute(f"ALTER TABLE items ADD COLUMN {column} {kind}")
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -123,10 +144,12 @@ class Collections:
             if row is None:
                 raise NotFoundError(f"no collection with id {collection_id}")
             items = db.execute(
-                "SELECT position, note, case_id, title, heading_path, document_title, publisher, published, page, "
-                "source, excerpt FROM items WHERE collection_id = ? ORDER BY position", (collection_id,)).fetchall()
+                "SELECT position, note, content, case_id, title, heading_path, document_title, publisher, published, "
+                "page, source, excerpt, url, key_passages, case_text, figures FROM items WHERE collection_id = ? "
+                "ORDER BY position", (collection_id,)).fetchall()
         return Collection(collection_id, row[0], tuple(
-            Item(r[0], r[1], Excerpt(r[2], r[3], tuple(r[4].split("\x1f")) if r[4] else (), *r[5:])) for r in items))
+            Item(r[0], r[1], Excerpt(r[3], r[4], tuple(r[5].split("\x1f")) if r[5] else (), *r[6:]), r[2])
+            for r in items))
 
     def delete(self, collection_id: int) -> None:
         """Remove a collection and its items."""
@@ -143,10 +166,22 @@ class Collections:
                               (collection_id,)).fetchone()[0]
             e = excerpt
             cur = db.execute(
-                "INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO items (collection_id, case_id, position, note, title, heading_path, "
+                "document_title, publisher, published, page, source, excerpt, url, key_passages, case_text, figures) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (collection_id, e.case_id, last + 1, note, e.title, "\x1f".join(e.heading_path), e.document_title,
-                 e.publisher, e.published, e.page, e.source, e.excerpt))
+                 e.publisher, e.published, e.page, e.source, e.excerpt, e.url, e.key_passages, e.case_text, e.figures))
             return cur.rowcount == 1
+
+    def set_content(self, collection_id: int, case_id: str, content: str) -> None:
+        """Choose what the course pack shows of an item: its passage, its case's key passages, or the whole case."""
+        if content not in CONTENTS:
+            raise CollectionError(f"content {content!r}: use one of {', '.join(CONTENTS)}")
+        with self._db() as db:
+            cur = db.execute("UPDATE items SET content = ? WHERE collection_id = ? AND case_id = ?",
+                             (content, collection_id, case_id))
+            if cur.rowcount == 0:
+                raise NotFoundError(f"case {case_id!r} is not in collection {collection_id}")
 
     def remove(self, collection_id: int, case_id: str) -> None:
         """Take a case out of a collection."""

@@ -2,57 +2,20 @@
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
 
 from kb.errors import KBError
-from kb.gazetteer import country_name, default_gazetteer, named_entities
+from kb.gazetteer import country_name
 from kb.models import Case, Document
 from kb.store import Store
-from kb.tag import sentence_around
+from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
 
 MIN_CASES, MAX_CASES = 2, 4
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn)\b)?"
-_CUR_BEFORE = r"(?:US\$|USD|R\$|\$|€|EUR|£|GBP|RMB|CNY|¥|Rs\.?|INR|KES|Ksh|PHP|₱|MXN|BRL)"
-_CUR_AFTER = r"(?:(?:US |U\.S\. )?dollars|USD|euros?|EUR|yuan|RMB|pesos|rupees|francs|shillings|reais|birr|taka)\b"
-# Words that may stand between a number and whom it counts: "98.99 million rural poor people".
-_REACHED = (r"(?:people|persons|households|families|farmers|women|men|beneficiaries|villages|counties|students|"
-            r"jobs|individuals|residents|workers|children|youths?|young people|enterprises|smallholders|members|"
-            r"entrepreneurs|borrowers|clients|communities|townships|cooperatives|poor)")
-FIGURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("money", re.compile(rf"{_CUR_BEFORE}\s?(?:{_NUM}){_SCALE}|(?:{_NUM}){_SCALE}\s(?:{_CUR_AFTER})"
-                         rf"|(?:{_NUM})\s?(?:万亿|亿|万)?元")),
-    ("reach", re.compile(rf"\b(?:{_NUM}){_SCALE}(?:\s+[a-z-]+){{0,2}}\s+{_REACHED}\b"
-                         rf"|(?:{_NUM})\s?(?:万|亿)?(?:人|户|名)")),
-    ("share", re.compile(rf"(?:{_NUM})\s?(?:%|percent\b|per cent\b|percentage points\b)")),
-)
-FIGURE_KINDS = {"money": "money amounts", "reach": "people or households reached", "share": "percentages"}
-_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
-_ORG_WORDS = re.compile(
-    r"\b(?:[A-Z][\w'&-]*\s+(?:(?:and|of|for|the)\s+)?){0,5}(?:Bank|Ministry|Fund|Foundation|Agency|Programme|Program|Organi[sz]ation|"
-    r"Cooperative|Association|Council|Commission|Institute|University|Office|Alliance|Network|Corporation|"
-    r"Company|Centre|Center|Federation|Union)\b(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})?")
-_NER_CHARS = 50_000
-_ACRONYM = re.compile(r"^[A-Z][A-Z&-]{1,7}$")
-
-
 class CompareError(KBError):
     """A comparison that cannot be made: too few or too many cases, or the same case twice."""
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A number pulled from a case (an amount, a count of people reached, a share) with its sentence."""
-
-    kind: str
-    value: str
-    sentence: str
-    start: int
 
 
 @dataclass(frozen=True)
@@ -86,55 +49,6 @@ class Comparison:
     profiles: tuple[CaseProfile, ...]
     alike: tuple[AlikePair, ...]
     only: tuple[tuple[str, tuple[str, ...]], ...]
-
-
-def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 12) -> tuple[Figure, ...]:
-    """Amounts, counts of people reached and percentages in text[start:end], each with its sentence."""
-    end = len(text) if end is None else end
-    found: list[Figure] = []
-    taken: list[tuple[int, int]] = []
-    for kind, pattern in FIGURE_PATTERNS:
-        for m in pattern.finditer(text, start, end):
-            value = m.group().strip()
-            number = re.match(r"[\d,.]+", value.lstrip("US$R€£¥₱ "))
-            if kind != "money" and number and _YEAR.match(number.group().split(".")[0]):
-                continue  # "in 2015 households ..." and "2020.8%" (a year glued to a share) are not counts
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            s, e = sentence_around(text, m.start(), m.end(), start, end)
-            found.append(Figure(kind, value, " ".join(text[s:e].split()), m.start()))
-    found.sort(key=lambda f: f.start)
-    return tuple(found[:limit])
-
-
-def actors(text: str, language: str, limit: int = 8) -> tuple[str, ...]:
-    """Organisations and programmes named in a text, most often named first."""
-    names: Counter[str] = Counter()
-    spelled: dict[str, str] = {}
-    found = [(m.group(), True) for m in _ORG_WORDS.finditer(text)]
-    if language == "en":
-        sample = text[:_NER_CHARS]
-        # spaCy's small model reads machine-translated Title Case ("Focus on adopting development", "Life
-        # Care") as ORG; an entity it alone found is kept when it is an acronym or a capitalised name named twice.
-        found += [(sample[s:e], bool(_ACRONYM.match(sample[s:e].strip())))
-                  for s, e, label in named_entities(sample) if label == "ORG"]
-    gazetteer = default_gazetteer()
-    for name, sure in found:
-        name = " ".join(name.split()).removeprefix("the ").removeprefix("The ").strip(" .,;:\"'“”")
-        if not 2 <= len(name) <= 80 or not any(ch.isalpha() for ch in name) or gazetteer.lookup(name):
-            continue
-        if " " not in name and not _ACRONYM.match(name):
-            continue  # "Bank" or "Develop" alone names no one
-        if not sure and not all(w[:1].isupper() for w in name.split() if len(w) > 3):
-            continue
-        key = name.casefold()
-        spelled.setdefault(key, name)
-        names[key] += 2 if sure else 1
-    names = Counter({k: n for k, n in names.items() if n >= 2})
-    # "Reform Commission" inside "Development and Reform Commission" is the same actor, cut short.
-    whole = [k for k in names if not any(k != other and k in other for other in names)]
-    return tuple(spelled[key] for key in sorted(whole, key=lambda k: -names[k])[:limit])
 
 
 def profile(store: Store, case_id: str) -> CaseProfile:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import Sequence
 from datetime import date
 
 from kb.collections import Collection, Excerpt
+from kb.figures import key_figures
 from kb.gazetteer import country_name
 from kb.models import Hit
 from kb.store import Store
 
 EXCERPT_CHARS = 1500
+# The most of a case a course pack quotes when it shows the whole case.
+CASE_CHARS = 20_000
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 # A spreadsheet runs a cell starting with these as a formula (=HYPERLINK(...), +cmd|...).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -63,12 +67,23 @@ def hits_table(hits: Sequence[Hit]) -> tuple[list[str], list[list[object]]]:
     return list(HIT_COLUMNS), rows
 
 
+def _url_of(meta: dict[str, str], fields: dict[str, str]) -> str | None:
+    """Where a document (or a table's row) lives on the web, when it says."""
+    for value in (fields.get("url"), meta.get("url"), meta.get("source"), meta.get("canonical")):
+        match = re.search(r"https?://\S+", value or "")
+        if match:
+            return match.group().split(",")[0].rstrip(".,;)")
+    return None
+
+
 def excerpt_of(store: Store, case_id: str, passage_id: int | None = None, limit: int = EXCERPT_CHARS) -> Excerpt:
-    """What a collection keeps of a case: the chosen passage, or the case's opening passages up to limit."""
+    """What a collection keeps of a case: the chosen passage (or the case's opening), its key passages, the whole
+    case, its key figures and everything a citation needs."""
     case = store.case(case_id)
     doc = store.document(case.doc_id)
     chunks = store.chunks(case_id=case_id)
-    chosen = [c for pid, c in chunks if pid == passage_id] or [c for _, c in chunks]
+    prose = [(pid, c) for pid, c in chunks if c.kind == "prose"] or chunks
+    chosen = [c for pid, c in prose if pid == passage_id] or [c for _, c in prose]
     text, page = "", chosen[0].page if chosen else case.page
     for chunk in chosen:
         if text and len(text) + len(chunk.text) > limit:
@@ -76,14 +91,29 @@ def excerpt_of(store: Store, case_id: str, passage_id: int | None = None, limit:
         text = f"{text}\n\n{chunk.text}" if text else chunk.text
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + " …"
+    figures = "\n".join(f"{f.value}: {f.sentence}" for f in key_figures(doc.text, case.start, case.end, limit=6))
     return Excerpt(case_id, case.title, case.heading_path, doc.title, doc.publisher, doc.published,
-                   page, doc.source, text)
+                   page, doc.source, text, _url_of(dict(doc.meta), dict(case.fields)),
+                   "\n\n".join(c.text for c in key_passages(store, case_id, prose)),
+                   doc.text[case.start:case.end][:CASE_CHARS], figures)
+
+
+def key_passages(store: Store, case_id: str, prose: list, count: int = 3) -> list:
+    """The passages that best stand for a case: closest in meaning to all of its passages, in reading order."""
+    ids, vectors = store.case_vectors(case_id)
+    by_id = dict(prose)
+    if not len(ids):
+        return [c for _, c in prose[:count]]
+    centre = vectors.mean(axis=0)
+    ranked = sorted((pid for pid in ids if pid in by_id), key=lambda pid: -float(vectors[ids.index(pid)] @ centre))
+    return [by_id[pid] for pid in sorted(ranked[:count])]
 
 
 def citation(e: Excerpt) -> str:
-    """Title, publisher, date, section or page, and source path of an excerpt."""
+    """Title, publisher, year, section or page, and where the document lives (its web address, else its path)."""
     parts = [e.document_title if e.document_title == e.title else f"{e.title}. In: {e.document_title}"]
-    parts.append(", ".join(p for p in (e.publisher, e.published) if p) or "no publisher or date given")
+    year = (e.published or "")[:4]
+    parts.append(", ".join(p for p in (e.publisher, year) if p) or "no publisher or date given")
     where = []
     if len(e.heading_path) > 1:
         where.append("section " + " › ".join(e.heading_path))
@@ -91,42 +121,85 @@ def citation(e: Excerpt) -> str:
         where.append(f"page {e.page}")
     if where:
         parts.append(", ".join(where))
-    parts.append(f"source: {e.source}")
+    parts.append(e.url or f"file: {e.source}")
     return ". ".join(parts) + "."
 
 
+def md_text(text: str) -> str:
+    """Text for a Markdown file that reads as plain text: only what Markdown would misread is escaped."""
+    text = re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
+    text = re.sub(r"(?m)^(\s*)(\d+)\.(?=\s)", r"\1\2\\.", text)  # "1. first" would start a numbered list
+    return re.sub(r"(?m)^(\s*)([#>+-])(?=\s)", r"\1\\\2", text)
+
+
+def _pack_parts(collection: Collection, today: date | None) -> tuple[str, str]:
+    count = len(collection.items)
+    return collection.name, (f"Course pack of {count} case{'s' if count != 1 else ''}, exported "
+                             f"{(today or date.today()).isoformat()}.")
+
+
 def course_pack_markdown(collection: Collection, today: date | None = None) -> str:
-    """A collection as a Markdown course pack: each case's note, excerpt and citation, in order."""
-    lines = [f"# {md_escape(collection.name)}", "",
-             f"Course pack of {len(collection.items)} cases, exported {(today or date.today()).isoformat()}.", ""]
+    """A collection as a Markdown course pack: each case's note, text, key figures and citation, in order."""
+    title, intro = _pack_parts(collection, today)
+    lines = [f"# {md_text(title)}", "", intro, ""]
     for n, item in enumerate(collection.items, start=1):
         e = item.excerpt
-        lines += [f"## {n}. {md_escape(e.title)}", ""]
+        lines += [f"## {n}. {md_text(e.title)}", ""]
         if item.note.strip():
-            lines += [f"*Note:* {md_escape(item.note.strip())}", ""]
-        lines += ["> " + md_escape(para) if para.strip() else ">" for para in e.excerpt.split("\n")]
-        lines += ["", f"Source: {md_escape(citation(e))}", ""]
+            lines += [f"*Note:* {md_text(item.note.strip())}", ""]
+        lines += ["> " + md_text(para) if para.strip() else ">" for para in item.text.split("\n")]
+        if e.figures:
+            lines += ["", "Key figures:", ""] + [f"- {md_text(line)}" for line in e.figures.splitlines()]
+        lines += ["", f"Source: {md_text(citation(e))}", ""]
     return "\n".join(lines)
 
 
+def course_pack_html(collection: Collection, today: date | None = None) -> str:
+    """A collection as one printable HTML handout (print it to PDF from any browser); every text escaped."""
+    title, intro = _pack_parts(collection, today)
+    body = [f"<h1>{html.escape(title)}</h1>", f"<p class=intro>{html.escape(intro)}</p>"]
+    for n, item in enumerate(collection.items, start=1):
+        e = item.excerpt
+        body.append(f"<section><h2>{n}. {html.escape(e.title)}</h2>")
+        if item.note.strip():
+            body.append(f"<p class=note><b>Note:</b> {html.escape(item.note.strip())}</p>")
+        body += [f"<blockquote>{html.escape(p)}</blockquote>" for p in item.text.split("\n\n") if p.strip()]
+        if e.figures:
+            body.append("<p><b>Key figures</b></p><ul>" + "".join(
+                f"<li>{html.escape(line)}</li>" for line in e.figures.splitlines()) + "</ul>")
+        body.append(f"<p class=source>Source: {html.escape(citation(e))}</p></section>")
+    return (f"<!doctype html><html><head><meta charset=utf-8><title>{html.escape(title)}</title><style>{_CSS}"
+            "</style></head><body>" + "\n".join(body) + "</body></html>")
+
+
+_CSS = ("body{font-family:'Noto Sans','Noto Sans CJK SC',sans-serif;max-width:46em;margin:2em auto;line-height:1.5}"
+        "blockquote{border-left:3px solid #999;margin:.6em 0;padding-left:1em}.source{font-size:.85em;color:#444}"
+        ".note{background:#f4f4f4;padding:.4em}section{page-break-inside:avoid;margin-bottom:1.5em}"
+        "@media print{body{margin:0}}")
+
+
 def course_pack_docx(collection: Collection, today: date | None = None) -> bytes:
-    """A collection as a DOCX course pack: each case's note, excerpt and citation, in order."""
+    """A collection as a DOCX course pack: each case's note, text, key figures and citation, in order."""
     from docx import Document as Docx
     from docx.shared import Pt
 
+    title, intro = _pack_parts(collection, today)
     doc = Docx()
-    doc.add_heading(collection.name, level=0)
-    doc.add_paragraph(f"Course pack of {len(collection.items)} cases, exported "
-                      f"{(today or date.today()).isoformat()}.")
+    doc.add_heading(_xml_safe(title), level=0)
+    doc.add_paragraph(intro)
     for n, item in enumerate(collection.items, start=1):
         e = item.excerpt
-        doc.add_heading(f"{n}. {e.title}", level=1)
+        doc.add_heading(_xml_safe(f"{n}. {e.title}"), level=1)
         if item.note.strip():
             note = doc.add_paragraph()
             note.add_run("Note: ").bold = True
-            note.add_run(item.note.strip()).italic = True
-        for para in e.excerpt.split("\n\n"):
+            note.add_run(_xml_safe(item.note.strip())).italic = True
+        for para in item.text.split("\n\n"):
             doc.add_paragraph(_xml_safe(para), style="Quote")
+        if e.figures:
+            doc.add_paragraph("Key figures").runs[0].bold = True
+            for line in e.figures.splitlines():
+                doc.add_paragraph(_xml_safe(line), style="List Bullet")
         cite = doc.add_paragraph()
         run = cite.add_run("Source: " + _xml_safe(citation(e)))
         run.font.size = Pt(9)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.compare import CompareError, actors, compare, comparison_table, key_figures
+from kb.compare import CompareError, compare, comparison_table
+from kb.figures import actors, key_figures
 from kb.indexdir import open_store
 from tests.conftest import NEWS_2014
 

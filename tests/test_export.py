@@ -11,7 +11,8 @@ from docx import Document as Docx
 
 from kb.collections import CollectionError, Collections, Excerpt
 from kb.errors import NotFoundError
-from kb.export import citation, course_pack_docx, course_pack_markdown, excerpt_of, md_escape, safe_cell, table_csv
+from kb.export import (citation, course_pack_docx, course_pack_html, course_pack_markdown, excerpt_of, md_escape,
+                       safe_cell, table_csv)
 from kb.indexdir import open_store
 
 
@@ -51,11 +52,13 @@ def test_collections_keep_order_notes_and_survive_reopening(tmp_path):
 
 def test_citation_names_title_publisher_date_section_page_and_source():
     text = citation(_excerpt("a-1"))
-    assert text == ("Case a-1. In: Report. IFAD, 2019-05-01. section Report › Case a-1, page 12. "
-                    "source: ifad/report.pdf.")
+    assert text == ("Case a-1. In: Report. IFAD, 2019. section Report › Case a-1, page 12. "
+                    "file: ifad/report.pdf.")
     bare = citation(_excerpt("a-1", publisher=None, published=None, page=None, heading_path=("Report",),
                              title="Report"))
-    assert bare == "Report. no publisher or date given. source: ifad/report.pdf."
+    assert bare == "Report. no publisher or date given. file: ifad/report.pdf."
+    # A document that says where it lives on the web is cited by that address.
+    assert citation(_excerpt("a-1", url="https://www.ifad.org/report")).endswith("page 12. https://www.ifad.org/report.")
 
 
 def test_course_pack_markdown_has_every_excerpt_note_and_citation_in_order(tmp_path):
@@ -65,10 +68,28 @@ def test_course_pack_markdown_has_every_excerpt_note_and_citation_in_order(tmp_p
     coll.add(cid, _excerpt("b-2", "Second text."), note="Discuss *why* it worked")
     pack = course_pack_markdown(coll.get(cid), today=date(2026, 11, 24))
     assert pack.startswith("# Finance\n\nCourse pack of 2 cases, exported 2026-11-24.")
-    assert pack.index("## 1. Case a\\-1") < pack.index("## 2. Case b\\-2")
-    assert "> First text with \\[a link\\]\\(javascript\\:alert\\(1\\)\\) and \\<b\\>bold\\</b\\>\\." in pack
+    # Plain text reads plainly (no "Case a\\-1"); what Markdown would misread as a link or markup is escaped.
+    assert pack.index("## 1. Case a-1") < pack.index("## 2. Case b-2")
+    assert "> First text with \\[a link\\](javascript:alert(1)) and \\<b\\>bold\\</b\\>." in pack
     assert "*Note:* Discuss \\*why\\* it worked" in pack
-    assert pack.count("Source: Case") == 2 and "ifad/report\\.pdf" in pack
+    assert pack.count("Source: Case") == 2 and "file: ifad/report.pdf" in pack
+
+
+def test_a_course_pack_shows_what_the_trainer_chose_of_each_case(tmp_path):
+    coll = Collections(tmp_path)
+    cid = coll.create("Finance")
+    coll.add(cid, _excerpt("a-1", "The matched passage.", key_passages="Key one.\n\nKey two.",
+                           case_text="The whole case, every word of it.", figures="US$1.2 million: The fund lent it."))
+    assert "> The matched passage." in course_pack_markdown(coll.get(cid))
+    coll.set_content(cid, "a-1", "key")
+    pack = course_pack_markdown(coll.get(cid))
+    assert "> Key one." in pack and "> Key two." in pack and "matched passage" not in pack
+    assert "- US$1.2 million: The fund lent it." in pack
+    coll.set_content(cid, "a-1", "case")
+    handout = course_pack_html(coll.get(cid))
+    assert "<blockquote>The whole case, every word of it.</blockquote>" in handout and "<title>Finance</title>" in handout
+    with pytest.raises(CollectionError, match="use one of passage, key, case"):
+        coll.set_content(cid, "a-1", "everything")
 
 
 def test_course_pack_docx_reads_back_with_citations(tmp_path):
@@ -80,7 +101,7 @@ def test_course_pack_docx_reads_back_with_citations(tmp_path):
     assert texts[0] == "Finance"
     assert "1. Case a-1" in texts and "Note: Key case" in texts
     assert "Para one." in texts and "Para two with a  control character." in texts
-    assert any(t.startswith("Source: Case a-1. In: Report. IFAD, 2019-05-01") for t in texts)
+    assert any(t.startswith("Source: Case a-1. In: Report. IFAD, 2019. section") for t in texts)
 
 
 def test_tables_neutralise_spreadsheet_formulas():
@@ -98,6 +119,8 @@ def test_excerpt_of_a_seed_case_keeps_its_citation(seed_index):
     store = open_store(seed_index)
     try:
         case = next(c for c in store.cases() if c.title.startswith("(1) Accurate identification"))
+        living = next(c for c in store.cases() if c.title.startswith("(1) The living standards of the poor"))
+        figures = excerpt_of(store, living.case_id).figures
         whole = excerpt_of(store, case.case_id, limit=400)
         first = store.chunks(case_id=case.case_id)[0][1]
         pid, chunk = store.chunks(case_id=case.case_id)[1]
@@ -109,3 +132,5 @@ def test_excerpt_of_a_seed_case_keeps_its_citation(seed_index):
     assert len(whole.excerpt) <= 400 + len(" …")
     assert whole.excerpt[:60] == first.text[:60]
     assert one.excerpt == chunk.text
+    assert whole.case_text.startswith(case.title) and whole.key_passages
+    assert "6,079 yuan: " in figures  # a key figure with its sentence

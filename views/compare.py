@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kb.compare import FIGURE_KINDS, MAX_CASES, MIN_CASES, compare, comparison_table
+from kb.compare import MAX_CASES, MIN_CASES, compare, comparison_table
+from kb.figures import FIGURE_KINDS
 from kb.errors import KBError
 from kb.export import md_escape, table_csv, table_markdown
 from views import common
