@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kb.language import language_name
+
 _WORD = re.compile(r"[^\W_]+", re.U)
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# Words of how a question is put, not of what it is about: never highlighted nor named as shared.
+FILLER = frozenset("use used uses using way ways help helps helped make makes made work works get gets new good "
+                   "best example examples case cases country countries people can".split())
 # A line of at most this many words (two Chinese characters count as one) reads as a byline, date or
 # breadcrumb, not as content.
 HEADER_LINE_WORDS = 10
@@ -25,23 +30,35 @@ class Highlighter:
             self._stemmer = snowballstemmer.stemmer("english")
         return self._stemmer.stemWord(word.lower())
 
-    def matches(self, text: str, terms: list[str]) -> tuple[tuple[tuple[int, int], ...], list[str]]:
-        """Spans in text of the query's words (compared by stem) and CJK bigrams, and which terms they were."""
-        stems = {self._stem(t): t for t in terms if not _CJK.search(t)}
-        spans: list[tuple[int, int]] = []
-        shared: list[str] = []
+    def matches(self, text: str, terms: list[str], own: frozenset[str] | set[str] = frozenset()
+                ) -> tuple[tuple[tuple[int, int], ...], list[str], list[str]]:
+        """Spans in text of the query's words (compared by stem) and CJK bigrams, and the words found: the
+        query's own (`own`) and the others, each as the passage writes it (CJK bigrams joined into words)."""
+        terms = [t for t in terms if t not in FILLER]
+        stems: dict[str, str] = {}
+        for t in sorted((t for t in terms if not _CJK.search(t)), key=lambda t: t not in own):
+            stems.setdefault(self._stem(t), t)  # the query's own word wins a shared stem
+        found: list[tuple[int, int, bool]] = []
         for m in _WORD.finditer(text):
             term = stems.get(self._stem(m.group()))
             if term:
-                spans.append((m.start(), m.end()))
-                if term not in shared:
-                    shared.append(term)
+                found.append((m.start(), m.end(), term in own))
         for term in (t for t in terms if _CJK.search(t)):
-            for m in re.finditer(re.escape(term), text):
-                spans.append((m.start(), m.end()))
-                if term not in shared:
-                    shared.append(term)
-        return tuple(sorted(set(spans))), shared
+            found.extend((m.start(), m.end(), term in own) for m in re.finditer(re.escape(term), text))
+        merged: list[list] = []
+        for start, end, is_own in sorted(found):
+            if merged and start < merged[-1][1] and _CJK.search(text[start]):  # overlapping bigrams: one word
+                merged[-1][1], merged[-1][2] = max(end, merged[-1][1]), merged[-1][2] or is_own
+            elif not merged or start >= merged[-1][1]:
+                merged.append([start, end, is_own])
+        mine: dict[str, None] = {}
+        other: dict[str, None] = {}
+        for start, end, is_own in merged:
+            (mine if is_own else other)[text[start:end].lower()] = None
+        words = [*mine, *other]
+        keep = lambda w: not any(w != x and w in x for x in words)  # noqa: E731  "家乐" inside "农家乐"
+        return (tuple((a, b) for a, b, _ in merged), [w for w in mine if keep(w)],
+                [w for w in other if w not in mine and keep(w)])
 
 
 def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
@@ -55,20 +72,21 @@ def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
     return False
 
 
-def why(shared: list[str], semantic_rank: int | None, mode: str, ml_rank: int | None = None,
-        own: set[str] = frozenset()) -> str:
-    """One line on why a passage matched: its place by meaning, and the query's words (or their translations) it holds."""
-    translated = [t for t in shared if t not in own]
+def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: str, ml_rank: int | None = None,
+        language: str = "", query_language: str = "en") -> str:
+    """One line on why a passage matched, in the user's words: its place by meaning and the query's words it
+    holds; the glossary's names in another language are named only with the language of the passage."""
+    parts = []
     if ml_rank and mode != "keyword":
-        also = f"; shares: {', '.join(shared[:8])}" if shared else ""
-        return f"close in meaning across languages (#{ml_rank} in the multilingual space){also}"
-    if translated and not [t for t in shared if t in own]:
-        return f"shares words the glossary relates to the query: {', '.join(translated[:8])}"
-    words = ", ".join(shared[:8])
-    if mode == "keyword":
-        return f"shares the words: {words}"
-    if semantic_rank and shared:
-        return f"close in meaning (#{semantic_rank} by meaning) and shares: {words}"
-    if semantic_rank:
-        return f"close in meaning (#{semantic_rank} by meaning); shares none of the query's words"
-    return f"shares the words: {words}" if shared else "ranked by the combined lists"
+        parts.append(f"close in meaning across languages (#{ml_rank} in the multilingual space)")
+    elif semantic_rank and mode != "keyword":
+        parts.append(f"close in meaning (#{semantic_rank} by meaning)")
+    if own:
+        parts.append(f"holds your words: {', '.join(own[:8])}")
+    if translated and language == query_language:  # the glossary's names in the user's own language
+        parts.append(f"related words: {', '.join(translated[:8])}")
+    elif translated:
+        parts.append(f"in {language_name(language)}: {', '.join(translated[:8])}")
+    if not parts:
+        return "ranked by the combined lists"
+    return " and ".join(parts) if len(parts) == 2 and not translated else "; ".join(parts)

@@ -46,6 +46,9 @@ class Expansion:
     # (language, its names of the query's concepts joined): a word-for-word rendering of the query in each
     # language other than English, for the multilingual model. Languages the query already uses are left out.
     renderings: tuple[tuple[str, str], ...] = ()
+    # (the name the query used, that concept's names in the other languages): what a passage in another
+    # language holds of the query's words.
+    concepts: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class Glossary:
@@ -79,10 +82,13 @@ class Glossary:
             names = list(dict.fromkeys(n for c in concepts for n in c.in_language(lang)))
             if names and not any(n.lower() in lowered for n in names):
                 renderings.append((lang, " ".join(names)))
+        english_query = not _CJK.search(text) and (not matched or any(m in english_names for m in matched))
+        named = tuple((name, tuple(dict.fromkeys(
+            n for c in self._by_name[name] for lang in LANGUAGES if lang != "en" or not english_query
+            for n in c.in_language(lang) if n.lower() not in lowered))) for name in matched)
         return Expansion(tuple(matched), tuple(dict.fromkeys(english)),
                          tuple(n for n in dict.fromkeys(others) if n.lower() not in lowered),
-                         english_query=not _CJK.search(text) and (not matched or any(m in english_names for m in matched)),
-                         renderings=tuple(renderings))
+                         english_query=english_query, renderings=tuple(renderings), concepts=named)
 
     def _name(self, found: str) -> str:
         """The glossary name a match stands for ("relocation sites" -> "relocation site")."""

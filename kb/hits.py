@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kb.explain import Highlighter, is_header, why
+from kb.language import detect_language
 from kb.models import Hit
 from kb.query import QueryPlan
 from kb.rank import Ranking
@@ -63,17 +64,22 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
 def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ...]]], scores: Mapping[str, float],
              rows: Mapping[int, Any], facets: Mapping[str, Mapping[str, list[str]]], held: Mapping[str, int],
              document_of: Mapping[str, str], plan: QueryPlan, mode: str, lists: Mapping[str, Ranking],
-             highlighter: Highlighter, relevance: Mapping[str, str] | None = None) -> tuple[Hit, ...]:
-    """The hits of the shown cases, in order; a document's last shown case says how many more it holds."""
+             highlighter: Highlighter, relevance: Mapping[str, str] | None = None,
+             common: frozenset[str] = frozenset()) -> tuple[Hit, ...]:
+    """The hits of the shown cases, in order; a document's last shown case says how many more it holds.
+
+    Words of the query in `common` (found in a large share of all passages) are not highlighted when rarer
+    ones are there: "women **use**" marks nothing a reader needs.
+    """
     rank_in = {name: {pid: n for n, (pid, _) in enumerate(ranking, start=1)} for name, ranking in lists.items()}
     last_of_document = {document_of[case]: case for case in cases}
     own = set(plan.terms)
+    terms = [t for t in plan.highlight_terms if t not in common] or list(plan.highlight_terms)
     hits = []
     for rank, case_id in enumerate(cases, start=1):
         pid, also = chosen[case_id]
         row, tags = rows[pid], facets.get(case_id, {})
-        matched, shared = highlighter.matches(row["text"], list(plan.highlight_terms))
-        shared = [t for t in shared if t in own] + [t for t in shared if t not in own]
+        matched, mine, other = highlighter.matches(row["text"], terms, own)
         semantic_rank = rank_in.get("semantic", {}).get(pid)
         hits.append(Hit(
             rank=rank, score=round(scores[case_id], 6), case_id=case_id, doc_id=row["doc_id"], passage_id=pid,
@@ -81,7 +87,8 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             start=row["start"], end=row["end"], page=row["page"], approaches=tuple(sorted(tags.get("approach", ()))),
             countries=tuple(sorted(tags.get("country", ()))), regions=tuple(sorted(tags.get("region", ()))),
             published=row["published"], doc_type=row["doc_type"], language=row["language"], matched=matched,
-            why=why(shared, semantic_rank, mode, rank_in.get("multilingual", {}).get(pid), own),
+            why=why(mine, other, semantic_rank, mode, rank_in.get("multilingual", {}).get(pid), row["language"],
+                    "en" if plan.english else detect_language(plan.text)),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=(relevance or {}).get(case_id, "weak"),
             more_from_document=held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0))

@@ -28,6 +28,11 @@ def language_code(name: str) -> str | None:
     return _NAMES.get(name.strip().lower())
 
 
+def language_name(code: str) -> str:
+    """The English name of a language code ("es" -> "Spanish"), or the code when it is not one of ours."""
+    return next((name.capitalize() for name, c in _NAMES.items() if c == code and name.isascii()), code)
+
+
 def cjk_share(text: str) -> float:
     """Share of CJK ideographs among the letters of a text (0 when it has none)."""
     letters = sum(1 for c in text if c.isalpha())

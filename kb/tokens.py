@@ -40,3 +40,14 @@ def query_terms(query: str) -> list[str]:
 def fts_query(terms: list[str]) -> str:
     """An FTS5 query matching any of the terms (each quoted, so no term is read as an operator)."""
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def fts_phrases(names: tuple[str, ...] | list[str]) -> str:
+    """An FTS5 query matching any of the names as a phrase (CJK names as their bigrams in order)."""
+    phrases = []
+    for name in names:
+        words = fts_text(name).split()
+        tokens = [t for w in words for t in _WORD.findall(w)] if not _CJK_RUN.search(name) else words
+        if tokens:
+            phrases.append('"' + " ".join(t.replace('"', '""') for t in tokens) + '"')
+    return " OR ".join(phrases) or '""'
