@@ -68,6 +68,16 @@ class VectorIndex:
 
         faiss.write_index(self.index, str(path))
 
+    def above(self, query: np.ndarray, threshold: float, limit: int = 10_000) -> np.ndarray:
+        """Ids of every vector whose inner product with one query reaches the threshold (HNSW, which has no
+        range search: among its `limit` nearest)."""
+        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        if self.kind == "exact":
+            lims, _, ids = self.index.range_search(query, float(threshold))
+            return ids[lims[0]:lims[1]]
+        scores, ids = self.index.search(query, min(limit, max(self.index.ntotal, 1)))
+        return ids[0][(scores[0] >= threshold) & (ids[0] >= 0)]
+
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of the k best passages per query; with `allowed`, only among those ids.
 

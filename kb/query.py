@@ -75,6 +75,9 @@ class QueryPlan:
     # The query as written and its word-for-word renderings into the languages the index holds (multilingual space).
     multilingual_texts: tuple[str, ...]
     english: bool
+    # (the query's terms a glossary concept stands for, the concept's names in the other languages): a passage
+    # holding one of the names holds those terms, in its own language (kb.matching).
+    concepts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
     @property
     def highlight_terms(self) -> tuple[str, ...]:
@@ -92,4 +95,6 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     translated = tuple(t for t in query_terms(" ".join(names)) if t not in terms)
     # Each rendering costs an encoding: only into languages the index holds.
     rendered = tuple(names for lang, names in expansion.renderings if lang in languages) if renderings else ()
-    return QueryPlan(text, terms, main_text, translated, (text, *rendered), english)
+    concepts = tuple((covered, names) for name, names in expansion.concepts
+                     if names and (covered := tuple(t for t in query_terms(name) if t in terms)))
+    return QueryPlan(text, terms, main_text, translated, (text, *rendered), english, concepts)

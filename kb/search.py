@@ -3,7 +3,8 @@
 A query is read once into a plan (kb.query); each ranking is searched with the filters applied inside it,
 so the filtered top k is the true top k of the allowed passages; the rankings are fused (kb.rank); cases
 rank by their best passage, a few per document; then each shown case is read again against the query to
-pick the passage that answers it (kb.hits). Facet counts are taken over the cases of the same candidates.
+pick the passage that answers it (kb.hits). How many cases match, and the facet counts, are read over the
+whole index (kb.matching), so they do not change with the pool a filter leaves.
 """
 
 from __future__ import annotations
@@ -25,70 +26,30 @@ from kb.glossary import load_glossary
 from kb.hits import assemble, choose_passages
 from kb.models import FACET_FILTERS, Filters, Hit
 from kb.index import VectorIndex
+from kb.matching import Matcher, within
 from kb.indexdir import Generation, changed_since, open_generation
 from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query, make_plan
 from kb.rank import Ranking, best_per_group, cap_per_document, fuse
-from kb.relevance import Relevance, grade_cases
+from kb.relevance import grade_cases
+from kb.searchrules import SearchRules
 from kb.store import Store
 from kb.taxonomy import load_taxonomy
 from kb.tokens import fts_query
 
-@dataclass(frozen=True)
-class SearchRules:
-    """How rankings are fused: candidates taken from each, the fusion constant and each ranking's weight."""
-
-    # Values chosen on ../shared/eval/dev_queries.jsonl (scripts/eval_search.py), from a plateau: keyword
-    # weight 1.2-1.4 and pools of 100-200 all score nDCG@10 0.87-0.89. Reciprocal rank fusion scored 0.78:
-    # it ranks a passage that is middling in both lists above one that is first in one list.
-    pool: int = 100
-    # "score": each list's scores scaled to [0, 1] between its first and last, then added with the weights;
-    # "rrf": reciprocal rank fusion with constant rrf_k.
-    fusion: str = "score"
-    rrf_k: float = 60.0
-    semantic_weight: float = 1.0
-    keyword_weight: float = 1.3
-    # Weight of a passage's document and case titles in BM25, beside 1.0 for its own text.
-    heading_weight: float = 0.3
-    # Query words found in more than this share of passages are left out of the keyword search when rarer
-    # words remain: BM25 gives them almost no weight, yet scoring every passage they match is most of its cost.
-    common_share: float = 0.2
-    facet_cases: int = 200
-    # The multilingual space (passages not in English) and the keyword search for the query's glossary names
-    # in the other languages. Chosen on the dev queries: 0.3-0.5 each lifts nDCG@10 of the other kinds from
-    # 0.891 to 0.905-0.907 (their Chinese and Spanish relevant files are reached); 0.7 and up pushes Chinese
-    # passages over English answers. Cosines of e5 were tried on a fixed scale: every query's top hits sit
-    # at 0.80-0.88, relevant or not, so the list is scaled like the others.
-    multilingual_weight: float = 0.5
-    translated_weight: float = 0.5
-    # The multilingual space is also searched with the glossary's names of the query's concepts in each other
-    # language. On the dev queries: cross_lingual Recall@10 0.5 -> 1.0, the other kinds' nDCG@10 0.907 -> 0.898.
-    renderings: bool = True
-    # Query texts whose vectors are kept (0: none).
-    query_cache: int = 512
-    # A passage that is not prose (references, table cells, contents ...) keeps this share of its fused score:
-    # 0 leaves such passages out of the results.
-    non_prose: float = 0.0
-    # Cases shown per document before the rest are folded into "N more from this document" (0: no limit).
-    per_document: int = 3
-    # Read each shown case's passages again against the query to show the one that answers (stage two).
-    choose_passage: bool = True
-    # Other passages of a case scoring at least this share of its best are listed as also matching.
-    also_share: float = 0.8
-    # What counts as a match (kb.relevance, which says how the cut-offs were calibrated).
-    relevance: Relevance = Relevance()
+__all__ = ["SearchResult", "SearchRules", "Searcher"]
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Hits best first, facet counts over the filtered candidates, and how many cases those were."""
-
+    """Hits best first; how many cases match well within the filters, and their facet counts."""
 
     query: str
     mode: str
     hits: tuple[Hit, ...]
     facets: dict[str, dict[str, int]]
+    # Cases the ranking looked at (its pool): how far "Show more" can go.
     candidates: int
-    # Cases that match the query well (a passage close in meaning or holding most of its words): the number a
+    # Cases of the whole index, within the filters, that match the query well (kb.matching): the number a
     # person is told, and the cases the facet counts count.
     matches: int = 0
 
@@ -124,6 +85,9 @@ class Searcher:
         self._known: dict[str, set[str]] = {}
         self._allowed_cache: dict[Filters, np.ndarray | None] = {}
         self._df: dict[str, int] = {}
+        self._matcher = Matcher(self.store, self.vectors, self.rules.relevance)
+        self._matching: dict[tuple[str, str], frozenset[str]] = {}
+        self._allowed_cases: dict[Filters, frozenset[str] | None] = {}
 
     def refresh(self) -> bool:
         """Reopen the index if an ingest has replaced it since; True when it did."""
@@ -203,12 +167,16 @@ class Searcher:
     def _keyword(self, terms: tuple[str, ...] | list[str], filters: Filters, pool: int) -> Ranking:
         if not terms:
             return []
-        terms = list(terms)
-        if self.rules.common_share < 1.0 and len(terms) > 1:
-            df = {t: self._document_frequency(t) for t in terms}
-            limit = self.rules.common_share * max(self._document_frequency(""), 1)
-            terms = [t for t in terms if df[t] <= limit] or [min(terms, key=df.__getitem__)]
+        common = self._common(tuple(terms))
+        terms = [t for t in terms if t not in common] or [min(terms, key=self._document_frequency)]
         return self.store.keyword_search(fts_query(terms), pool, filters, self.rules.heading_weight)
+
+    def _common(self, terms: tuple[str, ...]) -> frozenset[str]:
+        """The query's words found in more than the common share of passages (the keyword search drops them too)."""
+        if len(terms) < 2 or self.rules.common_share >= 1.0:
+            return frozenset()
+        limit = max(self.rules.common_share * self._document_frequency(""), self.rules.common_floor)
+        return frozenset(t for t in terms if self._document_frequency(t) > limit)
 
     def _document_frequency(self, term: str) -> int:
         """Passages holding a term ('' for all passages), counted once per index generation."""
@@ -236,7 +204,7 @@ class Searcher:
             lists = self._rankings(plan, mode, self._allowed(filters), filters, self.rules.pool)
             weights = self._weights(mode)
             ranked = fuse([(weights[name], lists[name]) for name in weights], self.rules.fusion, self.rules.rrf_k)
-            return self._result(plan, mode, ranked, k, lists, mentions=filters.mentions)
+            return self._result(plan, mode, ranked, k, lists, filters)
 
     def _rankings(self, plan: QueryPlan, mode: str, allowed: np.ndarray | None, filters: Filters,
                   pool: int) -> dict[str, Ranking]:
@@ -317,35 +285,63 @@ class Searcher:
             plan = QueryPlan(case.title, (), case.title, (), (), True)
             return self._result(plan, "similar", ranked, k, {"semantic": ranked}, choose=False)
 
+    def matching(self, plan: QueryPlan, mode: str) -> frozenset[str]:
+        """Every case of the index that matches the query well (kb.matching), kept for the query's next pages."""
+        key = (plan.text, mode)
+        if key not in self._matching:
+            if len(self._matching) >= 64:
+                self._matching.pop(next(iter(self._matching)))
+            vector = self._encode(self.embedder, [plan.main_text])[0] if mode != "keyword" else None
+            self._matching[key] = self._matcher.cases(vector, plan.terms if mode != "semantic" else (), plan.concepts)
+        return self._matching[key]
+
+    def _cases_allowed(self, filters: Filters) -> frozenset[str] | None:
+        """The cases a filter allows (None when nothing is filtered), kept like `_allowed`."""
+        if filters.empty:
+            return None
+        if filters not in self._allowed_cases:
+            if len(self._allowed_cases) >= 32:
+                self._allowed_cases.pop(next(iter(self._allowed_cases)))
+            self._allowed_cases[filters] = frozenset(self.store.case_ids(filters))
+        return self._allowed_cases[filters]
+
+    def _matches_within(self, plan: QueryPlan, mode: str, filters: Filters) -> frozenset[str]:
+        return within(self.matching(plan, mode), lambda: self._cases_allowed(filters))
+
     def disjunctive_facets(self, query: str, mode: str, filters: Filters, result: SearchResult) -> dict[str, dict[str, int]]:
         """The result's facet counts, but a filtered facet counts its values as if it were not filtered.
 
-        A sidebar then shows what choosing another country adds; each filtered facet costs one more search.
+        A sidebar then shows what choosing another country adds; the value chosen counts what the results say.
         """
         counts = dict(result.facets)
-        for facet in FACET_FILTERS:
-            if getattr(filters, facet):
-                counts[facet] = self.search(query, 1, mode, replace(filters, **{facet: ()})).facets.get(facet, {})
+        with self._lock:
+            plan = self._plan(self.validate(query, 1, mode, filters))
+            for facet in FACET_FILTERS:
+                if getattr(filters, facet):
+                    looser = self._matches_within(plan, mode, replace(filters, **{facet: ()}))
+                    counts[facet] = self._matcher.facet_counts(looser, filters.mentions).get(facet, {})
         return counts
 
     def relaxations(self, query: str, mode: str, filters: Filters) -> list[tuple[str, int]]:
-        """For a search that found nothing: each filter in use, and how many cases it finds without that filter."""
+        """For a search that found nothing: each filter in use, and how many cases match well without it."""
         out = []
-        for facet in (*FACET_FILTERS, "source", "years"):
-            if facet == "years":
-                if filters.year_from is None and filters.year_to is None:
+        with self._lock:
+            plan = self._plan(self.validate(query, 1, mode, filters))
+            for facet in (*FACET_FILTERS, "source", "years"):
+                if facet == "years":
+                    if filters.year_from is None and filters.year_to is None:
+                        continue
+                    looser = replace(filters, year_from=None, year_to=None)
+                elif getattr(filters, facet):
+                    looser = replace(filters, **{facet: ()})
+                else:
                     continue
-                looser = replace(filters, year_from=None, year_to=None)
-            elif getattr(filters, facet):
-                looser = replace(filters, **{facet: ()})
-            else:
-                continue
-            out.append((facet, self.search(query, 1, mode, looser).candidates))
+                out.append((facet, len(self._matches_within(plan, mode, looser))))
         return out
 
     # -- results ----------------------------------------------------------------------------------------
     def _result(self, plan: QueryPlan, mode: str, ranked: Ranking, k: int, lists: dict[str, Ranking],
-                choose: bool = True, mentions: bool = False) -> SearchResult:
+                filters: Filters | None = None, choose: bool = True) -> SearchResult:
         r = self.rules
         rows = self.store.passages([pid for pid, _ in ranked])
         # Passages that are not prose keep a share of their score (none by default): they do not compete.
@@ -356,19 +352,23 @@ class Searcher:
         order = [case for case, _, _ in best]
         case_of = {case: (pid, score) for case, pid, score in best}
         document_of = {row["case_id"]: row["doc_id"] for row in rows.values()}
-        shown, held = cap_per_document(order, document_of, r.per_document, k)
+        # A search inside some documents (the "N more from this document" link) shows all of their cases.
+        cap = 0 if filters is not None and filters.source else r.per_document
+        shown, held = cap_per_document(order, document_of, cap, k)
         chosen: dict[str, tuple[int, tuple[int, ...]]] = {case: (case_of[case][0], ()) for case in shown}
         if choose and r.choose_passage and shown:
             chosen = choose_passages(self.store, shown, lambda ids: self._passage_scores(plan, mode, ids),
                                      r.also_share, chosen)
         rows.update(self.store.passages([pid for pid, _ in chosen.values() if pid not in rows]))
         relevance = self._relevance(plan, mode, ranked, rows)
-        matching = [case for case in order if relevance.get(case, "weak") != "weak"][:r.facet_cases]
-        facets = self.store.facet_counts(matching, mentions)
+        matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
+        # A case that matches well through a passage outside the pool is not shown as weak.
+        relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
+        facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
         hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
-                        held, document_of, plan, mode, lists, self._highlighter, relevance)
+                        held, document_of, plan, mode, lists, self._highlighter, relevance, self._common(plan.terms))
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
-                            min(len(order), r.facet_cases), len(matching))
+                            len(order), len(matching))
 
     def _relevance(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict) -> dict[str, str]:
         """Each candidate case's grade (kb.relevance) from its passages' cosines and the query words they hold."""
@@ -377,11 +377,7 @@ class Searcher:
         if mode != "keyword" and pids:
             query = self._encode(self.embedder, [plan.main_text])[0]
             cosine = {pid: float(query @ self.vectors.index.reconstruct(pid)) for pid in pids}
-        held: dict[int, int] = {}
-        terms = list(plan.terms) if mode != "semantic" else []
-        for term in terms:
-            for pid, _ in self.store.keyword_scores(fts_query([term]), pids):
-                held[pid] = held.get(pid, 0) + 1
-        translated = dict(self.store.keyword_scores(fts_query(list(plan.translated)), pids)) if plan.translated else {}
-        return grade_cases([(pid, rows[pid]["case_id"]) for pid in pids], cosine, held, len(terms),
-                           {pid: 1 for pid in translated}, self.rules.relevance)
+        terms = plan.terms if mode != "semantic" else ()
+        shares = self._matcher.shares(terms, plan.concepts, pids) if pids else {}
+        return grade_cases([(pid, rows[pid]["case_id"]) for pid in pids], cosine, shares, len(terms),
+                           self.rules.relevance)

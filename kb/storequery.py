@@ -77,6 +77,19 @@ class SearchQueries:
         """How many passages an FTS5 match expression matches (cheap: no scoring)."""
         return int(self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)).fetchone()[0])
 
+    def passages_holding(self, match: str) -> list[int]:
+        """Ids of every passage an FTS5 match expression matches (no scoring)."""
+        return [r[0] for r in self.db.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?", (match,))]
+
+    def prose_passage_cases(self) -> list[tuple[int, str]]:
+        """(passage id, case id) of every prose passage: the passages a search may show."""
+        return [(r[0], r[1]) for r in self.db.execute("SELECT chunk_id, case_id FROM chunks WHERE kind = 'prose'")]
+
+    def case_facet_rows(self, facets: Sequence[str]) -> list[tuple[str, str, str]]:
+        """Every (case id, facet, value) row of the given facets."""
+        return [(r[0], r[1], r[2]) for r in self.db.execute(
+            f"SELECT case_id, facet, value FROM case_facets WHERE facet IN ({','.join('?' * len(facets))})", list(facets))]
+
     def passages(self, ids: list[int]) -> dict[int, sqlite3.Row]:
         """Passage rows with their case's title and their document's metadata, by passage id."""
         return {r["chunk_id"]: r for r in self._where_in(

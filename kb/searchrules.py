@@ -1,0 +1,54 @@
+"""How a search fuses its rankings and what it shows: one frozen record of tuned constants, each with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kb.relevance import Relevance
+
+
+@dataclass(frozen=True)
+class SearchRules:
+    """How rankings are fused: candidates taken from each, the fusion constant and each ranking's weight."""
+
+    # Values chosen on ../shared/eval/dev_queries.jsonl (scripts/eval_search.py), from a plateau: keyword
+    # weight 1.2-1.4 and pools of 100-200 all score nDCG@10 0.87-0.89. Reciprocal rank fusion scored 0.78:
+    # it ranks a passage that is middling in both lists above one that is first in one list.
+    pool: int = 100
+    # "score": each list's scores scaled to [0, 1] between its first and last, then added with the weights;
+    # "rrf": reciprocal rank fusion with constant rrf_k.
+    fusion: str = "score"
+    rrf_k: float = 60.0
+    semantic_weight: float = 1.0
+    keyword_weight: float = 1.3
+    # Weight of a passage's document and case titles in BM25, beside 1.0 for its own text.
+    heading_weight: float = 0.3
+    # Query words found in more than this share of passages are left out of the keyword search when rarer
+    # words remain: BM25 gives them almost no weight, yet scoring every passage they match is most of its cost.
+    common_share: float = 0.2
+    # ... and found in at least this many: in a small library a share says little (a word in 2 of 7 passages is
+    # not common) and scoring every passage costs nothing.
+    common_floor: int = 50
+    # The multilingual space (passages not in English) and the keyword search for the query's glossary names
+    # in the other languages. Chosen on the dev queries: 0.3-0.5 each lifts nDCG@10 of the other kinds from
+    # 0.891 to 0.905-0.907 (their Chinese and Spanish relevant files are reached); 0.7 and up pushes Chinese
+    # passages over English answers. Cosines of e5 were tried on a fixed scale: every query's top hits sit
+    # at 0.80-0.88, relevant or not, so the list is scaled like the others.
+    multilingual_weight: float = 0.5
+    translated_weight: float = 0.5
+    # The multilingual space is also searched with the glossary's names of the query's concepts in each other
+    # language. On the dev queries: cross_lingual Recall@10 0.5 -> 1.0, the other kinds' nDCG@10 0.907 -> 0.898.
+    renderings: bool = True
+    # Query texts whose vectors are kept (0: none).
+    query_cache: int = 512
+    # A passage that is not prose (references, table cells, contents ...) keeps this share of its fused score:
+    # 0 leaves such passages out of the results.
+    non_prose: float = 0.0
+    # Cases shown per document before the rest are folded into "N more from this document" (0: no limit).
+    per_document: int = 3
+    # Read each shown case's passages again against the query to show the one that answers (stage two).
+    choose_passage: bool = True
+    # Other passages of a case scoring at least this share of its best are listed as also matching.
+    also_share: float = 0.8
+    # What counts as a match (kb.relevance, which says how the cut-offs were calibrated).
+    relevance: Relevance = Relevance()

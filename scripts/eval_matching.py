@@ -1,0 +1,66 @@
+"""How well "N cases match" counts: for each query, whether its relevant files' cases are among the cases said
+to match well (recall), how many cases match, and how many match queries about nothing in the corpus.
+
+    python scripts/eval_matching.py [--index results/eval-index] [--out results/eval_matching.json]
+
+Query sets: the dev queries (../shared/eval/dev_queries.jsonl), the held-out queries (scripts/eval/
+heldout_queries.jsonl) and nonsense queries written for the relevance calibration (kb/relevance.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SETS = {"dev": ROOT.parent / "shared" / "eval" / "dev_queries.jsonl",
+        "heldout": ROOT / "scripts" / "eval" / "heldout_queries.jsonl"}
+NONSENSE = ("xyzzyq plugh", "football world cup final score", "how to cook pasta", "quantum chromodynamics lattice",
+            "best smartphone camera 2024", "medieval castle architecture", "jazz saxophone solo technique",
+            "volcanic eruption on mars", "knitting patterns for scarves", "formula one racing tyres")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", default=str(ROOT / "results" / "eval-index"))
+    parser.add_argument("--out", default=str(ROOT / "results" / "eval_matching.json"))
+    args = parser.parse_args()
+
+    from kb.models import Filters
+    from kb.search import Searcher
+
+    searcher = Searcher(args.index)
+    case_file = {c.case_id: d["source"] for d in searcher.store.documents() for c in searcher.store.cases(doc_id=d["doc_id"])}
+    report: dict[str, dict] = {}
+    for name, path in SETS.items():
+        recalls, sizes = [], []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            q = json.loads(line)
+            files = {r["file"] for r in q["relevant"]}
+            result = searcher.search(q["query"], 10, "hybrid", Filters())
+            matching = searcher.matching(searcher._plan(q["query"]), "hybrid")
+            found = {case_file[c] for c in matching if c in case_file}
+            recalls.append(len(files & found) / len(files))
+            sizes.append(result.matches)
+        report[name] = {"queries": len(recalls), "file_recall": round(statistics.mean(recalls), 3),
+                        "median_matches": statistics.median(sizes), "none_match": sum(1 for s in sizes if not s)}
+    nonsense = [searcher.search(q, 10).matches for q in NONSENSE]
+    report["nonsense"] = {"queries": len(NONSENSE), "median_matches": statistics.median(nonsense),
+                          "none_match": sum(1 for n in nonsense if not n), "matches": nonsense}
+    print(f"{'set':10} {'queries':>7} {'recall':>7} {'median N':>9} {'none':>5}")
+    for name, r in report.items():
+        print(f"{name:10} {r['queries']:7} {r.get('file_recall', ''):>7} {r['median_matches']:9} {r['none_match']:5}")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
