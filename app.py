@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from kb.errors import KBError
-from kb.indexdir import open_store
 from views import analyst, case, collections, common, compare, search, upload
 
 VIEWS = {
@@ -21,14 +20,19 @@ VIEWS = {
 st.set_page_config(page_title="Poverty reduction cases", layout="wide")
 st.title("Poverty reduction case library")
 common.load_url_state()
-if st.session_state.get("view") not in VIEWS:
+views = [v for v in VIEWS if v != "upload" or common.editable() or common.needs_passphrase()]
+if common.state("view") not in views:
     st.session_state["view"] = "search"
+    st.session_state.pop("w_view", None)
 n_cmp = len(st.session_state.get("cmp") or [])
-st.sidebar.radio("View", list(VIEWS), key="view",
+st.sidebar.radio("View", views, key=common.widget("view", common.state("view")),
+                 on_change=lambda: common.go(st.session_state["w_view"]),
                  format_func=lambda v: VIEWS[v][0] + (f" ({n_cmp})" if v == "compare" and n_cmp else ""))
+common.edit_lock()
+common.scroll_to_top()
 
 try:
-    open_store(common.index_dir()).close()
+    common.library().check()
 except KBError as exc:
     st.warning(f"No index to show yet: {exc}")
     st.markdown("Build one from the corpus folder with `kb ingest corpus --index index` (or `make run`), "
@@ -36,7 +40,7 @@ except KBError as exc:
     st.stop()
 
 try:
-    VIEWS[st.session_state["view"]][1]()
+    VIEWS[str(common.state("view"))][1]()
 except KBError as exc:  # a changed or broken index: say what, keep the app up
     st.error(str(exc))
 common.save_url_state()

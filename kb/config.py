@@ -72,6 +72,10 @@ class Settings:
         ".*", "_*", "README.md", "SOURCES.md", "MANIFEST.csv", "LICENSE*", "*.lock",
     )
     records: RecordColumns = field(default_factory=RecordColumns)
+    # A shared deployment of the app: read_only shuts uploads and collection edits for everyone;
+    # edit_passphrase opens them to visitors who give it (KB_READ_ONLY=1, KB_EDIT_PASSPHRASE=...).
+    read_only: bool = False
+    edit_passphrase: str = ""
 
     def fingerprint_fields(self) -> dict[str, Any]:
         """The settings that change what an ingest stores, for the index manifest."""
@@ -80,6 +84,8 @@ class Settings:
         data.pop("max_file_mb")
         data.pop("index_kind")  # shapes only the FAISS file, which is rebuilt from stored vectors
         data.pop("glossary")  # read at query time only
+        data.pop("read_only")
+        data.pop("edit_passphrase")
         return data
 
 

@@ -67,7 +67,7 @@ def hits_table(hits: Sequence[Hit]) -> tuple[list[str], list[list[object]]]:
     return list(HIT_COLUMNS), rows
 
 
-def _url_of(meta: dict[str, str], fields: dict[str, str]) -> str | None:
+def url_of(meta: dict[str, str], fields: dict[str, str]) -> str | None:
     """Where a document (or a table's row) lives on the web, when it says."""
     for value in (fields.get("url"), meta.get("url"), meta.get("source"), meta.get("canonical")):
         match = re.search(r"https?://\S+", value or "")
@@ -93,7 +93,7 @@ def excerpt_of(store: Store, case_id: str, passage_id: int | None = None, limit:
         text = text[:limit].rsplit(" ", 1)[0] + " …"
     figures = "\n".join(f"{f.value}: {f.sentence}" for f in key_figures(doc.text, case.start, case.end, limit=6))
     return Excerpt(case_id, case.title, case.heading_path, doc.title, doc.publisher, doc.published,
-                   page, doc.source, text, _url_of(dict(doc.meta), dict(case.fields)),
+                   page, doc.source, text, url_of(dict(doc.meta), dict(case.fields)),
                    "\n\n".join(c.text for c in key_passages(store, case_id, prose)),
                    doc.text[case.start:case.end][:CASE_CHARS], figures)
 
@@ -127,7 +127,9 @@ def citation(e: Excerpt) -> str:
 
 def md_text(text: str) -> str:
     """Text for a Markdown file that reads as plain text: only what Markdown would misread is escaped."""
-    text = re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
+    text = re.sub(r"([\\`*\[\]<>])", r"\\\1", text)
+    # An underscore inside a word ("001_report") never starts emphasis, so it stays as written.
+    text = re.sub(r"(?<![^\W_])_|_(?![^\W_])", r"\\_", text)
     text = re.sub(r"(?m)^(\s*)(\d+)\.(?=\s)", r"\1\2\\.", text)  # "1. first" would start a numbered list
     return re.sub(r"(?m)^(\s*)([#>+-])(?=\s)", r"\1\\\2", text)
 

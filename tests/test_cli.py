@@ -112,7 +112,7 @@ def test_export_a_collection_as_markdown_and_docx(seed_index, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == [{"id": 1, "name": "Week 1", "items": 1}]
     assert main(["export", "Week 1", "--index", str(index)]) == 0
     pack = capsys.readouterr().out
-    assert pack.startswith("# Week 1\n") and "*Note:* Read before class" in pack and "source\\: seeds/" in pack
+    assert pack.startswith("# Week 1\n") and "*Note:* Read before class" in pack and "file: seeds/0" in pack
     out = tmp_path / "pack.docx"
     assert main(["export", "1", "--index", str(index), "--format", "docx", "--out", str(out)]) == 0
     assert "Note: Read before class" in [p.text for p in Docx(str(out)).paragraphs]

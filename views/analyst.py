@@ -1,15 +1,20 @@
-"""Analyst view: cases counted by approach and country, by year, on a world map, and downloadable."""
+"""Analyst view: cases (or documents) counted by approach and country, by year and on a world map.
+
+Every chart says what it counts and what it leaves out, and downloads as CSV, PNG and SVG. The counts are
+kb.analysis's, the same as `kb counts`.
+"""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
 import altair as alt
 import streamlit as st
 
+from kb.analysis import UNITS, Counts
 from kb.errors import KBError
 from kb.export import table_csv
 from kb.gazetteer import country_name
@@ -27,66 +32,119 @@ def _world() -> list[dict]:
 
 def render() -> None:
     """The analyst page."""
-    query = (st.session_state.get("q") or "").strip()
+    lib = common.library()
+    query = str(common.state("q") or "").strip()
     filters = common.current_filters()
-    with common.store() as s:
-        common.filter_sidebar(s, None)
-        case_ids = s.case_ids(filters)
-        scope = f"{len(case_ids)} cases match the sidebar filters"
-        if query and st.toggle(f"Only the top {MAX_K} results of the search “{query}”", key="scope_query"):
-            try:
-                hits = common.searcher().search(query, MAX_K, st.session_state.get("mode") or "hybrid", filters).hits
-            except KBError as exc:
-                st.error(str(exc))
-                return
-            case_ids = [h.case_id for h in hits]
-            scope = f"{len(case_ids)} cases: the top results of “{query}” within the filters"
-        facets = s.facets_of(case_ids)
-        cases = {c.case_id: c for c in s.cases()} if case_ids else {}
-        docs = {d["doc_id"]: d for d in s.documents()} if case_ids else {}
-    st.caption(scope)
-    if not case_ids:
+    common.filter_sidebar(None)
+    unit = str(common.state("unit"))
+    st.radio("Count", UNITS, key=common.widget("unit", unit), on_change=common.copy_to_state("unit"),
+             horizontal=True, format_func=lambda u: f"{u}s",
+             help="By case, a long report counts once per case; by document, once whatever its length.")
+    case_ids = None
+    scope = "the cases the sidebar's filters keep"
+    if query and st.toggle(f"Only the top {MAX_K} results of the search “{query}”", key="scope_query"):
+        try:
+            hits = lib.searcher.search(query, MAX_K, str(common.state("mode")), filters).hits
+        except KBError as exc:
+            st.error(str(exc))
+            return
+        case_ids = [h.case_id for h in hits]
+        scope = f"the top results of “{query}” within the filters"
+    counts = lib.counts(filters, case_ids, unit)
+    if not counts.total:
         st.warning("No case matches these filters: clear one in the sidebar.")
         return
-    pairs = Counter((a, c) for f in facets.values() for a in f.get("approach", ()) for c in f.get("country", ()))
-    by_country = Counter(c for f in facets.values() for c in f.get("country", ()))
-    by_year = Counter(y for f in facets.values() for y in f.get("year", ()))
-    top = [c for c, _ in by_country.most_common(TOP_COUNTRIES)]
-
-    st.markdown("#### Cases by approach and country")
-    rows = [{"approach": common.value_label("approach", a), "country": f"{country_name(c)} ({c})", "cases": n}
-            for (a, c), n in pairs.items() if c in top]
-    if rows:
-        st.altair_chart(alt.Chart(alt.Data(values=rows)).mark_rect().encode(
-            x=alt.X("country:N", sort="-color", title=None), y=alt.Y("approach:N", title=None),
-            color=alt.Color("cases:Q", scale=alt.Scale(scheme="blues")),
-            tooltip=["approach:N", "country:N", "cases:Q"]), width="stretch")
-    else:
-        st.caption("No case here has both an approach and a country tag.")
-
+    noun = lambda n: common.plural(n, unit)  # noqa: E731
+    countries = ("the countries they are about and those they only mention" if filters.mentions
+                 else "the countries they are about (not those they only mention: see the sidebar's switch)")
+    st.markdown(f"**{noun(counts.total)}**: {scope}. Each counts under its own approaches and {countries}; "
+                "one with several counts under each.")
+    _heatmap(counts, noun)
     left, right = st.columns(2)
     with left:
-        st.markdown("#### Cases by year")
-        years = [{"year": y, "cases": n} for y, n in sorted(by_year.items())]
-        if years:
-            st.altair_chart(alt.Chart(alt.Data(values=years)).mark_bar().encode(
-                x=alt.X("year:O"), y="cases:Q", tooltip=["year:O", "cases:Q"]), width="stretch")
-        else:
-            st.caption("No case here has a date.")
+        _years(counts, noun)
     with right:
-        st.markdown("#### Cases by country")
-        counts = [{"iso3": c, "cases": n} for c, n in by_country.items()]
-        world = alt.Chart(alt.Data(values=_world())).mark_geoshape(stroke="white", strokeWidth=0.3).encode(
-            color=alt.condition("datum.cases > 0", alt.Color("cases:Q", scale=alt.Scale(scheme="oranges")),
-                                alt.value("#e6e6e6")),
-            tooltip=[alt.Tooltip("properties.name:N", title="country"), alt.Tooltip("cases:Q")],
-        ).transform_lookup(lookup="properties.iso3", from_=alt.LookupData(alt.Data(values=counts), "iso3", ["cases"])
-                           ).project("equalEarth").properties(height=320)
-        st.altair_chart(world, width="stretch")
+        _map(counts, noun)
+    header = ["id", "title", "document", "source", "years", "countries", "approaches"]
+    st.download_button(f"Download these {noun(counts.total)} (CSV)",
+                       table_csv(header, [[r[h] for h in header] for r in counts.rows]),
+                       file_name=f"{unit}s.csv", mime="text/csv", key="analyst-csv")
 
-    table = [[cid, cases[cid].title, docs[cases[cid].doc_id]["title"], docs[cases[cid].doc_id]["source"],
-              "; ".join(facets[cid].get("year", ())), "; ".join(facets[cid].get("country", ())),
-              "; ".join(facets[cid].get("approach", ()))] for cid in case_ids if cid in cases]
-    header = ["case_id", "title", "document", "source", "year", "countries", "approaches"]
-    st.download_button(f"Download these {len(table)} cases (CSV)", table_csv(header, table),
-                       file_name="cases.csv", mime="text/csv", key="analyst-csv")
+
+def _heatmap(counts: Counts, noun: Callable[[int], str]) -> None:
+    st.markdown(f"#### {counts.unit.capitalize()}s by approach and country")
+    top = list(counts.by_country)[:TOP_COUNTRIES]
+    label = {c: f"{country_name(c)} ({c})" for c in top}
+    approaches = {a: common.value_label("approach", a) for a in counts.by_approach}
+    rows = [{"approach": approaches[a], "country": label[c], counts.unit + "s": n}
+            for (a, c), n in counts.by_approach_country.items() if c in label]
+    if not rows:
+        st.caption(f"No {counts.unit} here has both an approach and a country.")
+        return
+    field = counts.unit + "s"
+    chart = alt.Chart(alt.Data(values=rows)).mark_rect().encode(
+        x=alt.X("country:N", sort=[label[c] for c in top], title=None, axis=alt.Axis(labelAngle=-40, labelLimit=0)),
+        y=alt.Y("approach:N", sort=[approaches[a] for a in counts.by_approach], title=None,
+                axis=alt.Axis(labelLimit=0)),
+        color=alt.Color(f"{field}:Q", scale=alt.Scale(scheme="blues")),
+        tooltip=["approach:N", "country:N", f"{field}:Q"])
+    st.altair_chart(chart, width="stretch")
+    left_out = [f"{noun(counts.no_approach)} without an approach" if counts.no_approach else "",
+                f"{noun(counts.no_country)} without a country" if counts.no_country else "",
+                f"{len(counts.by_country) - len(top)} more countries" if len(counts.by_country) > len(top) else ""]
+    st.caption(f"Each cell counts the {counts.unit}s that carry both the approach and the country; columns in "
+               "order of count. Not shown: " + (", ".join(x for x in left_out if x) or "nothing") + ".")
+    _downloads("heatmap", chart, ["approach", "country", field], rows)
+
+
+def _years(counts: Counts, noun: Callable[[int], str]) -> None:
+    st.markdown(f"#### {counts.unit.capitalize()}s by year")
+    field = counts.unit + "s"
+    rows = [{"year": y, field: n} for y, n in counts.by_year.items()]
+    if not rows:
+        st.caption(f"No {counts.unit} here has a date.")
+        return
+    chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
+        x=alt.X("year:O"), y=f"{field}:Q", tooltip=["year:O", f"{field}:Q"])
+    st.altair_chart(chart, width="stretch")
+    st.caption(f"By the year of the record or, failing that, of its document. Undated and not shown: "
+               f"{noun(counts.undated)}.")
+    _downloads("years", chart, ["year", field], rows)
+
+
+def _map(counts: Counts, noun: Callable[[int], str]) -> None:
+    st.markdown(f"#### {counts.unit.capitalize()}s by country")
+    field = counts.unit + "s"
+    rows = [{"iso3": c, "country": country_name(c), field: n} for c, n in counts.by_country.items()]
+    # Every country is drawn, those without a case grey: a filtered map keeps the world around its few.
+    chart = alt.Chart(alt.Data(values=_world())).mark_geoshape(stroke="white", strokeWidth=0.3).encode(
+        color=alt.condition(f"datum.{field} > 0", alt.Color(f"{field}:Q", scale=alt.Scale(scheme="oranges")),
+                            alt.value("#e3e3e3")),
+        tooltip=[alt.Tooltip("properties.name:N", title="country"), alt.Tooltip(f"{field}:Q")],
+    ).transform_lookup(lookup="properties.iso3", from_=alt.LookupData(alt.Data(values=rows), "iso3", [field]),
+                       default="0").project("equalEarth").properties(height=320)
+    st.altair_chart(chart, width="stretch")
+    st.caption(f"Grey: no {counts.unit} here. Not on the map: {noun(counts.no_country)} without a country"
+               + (", and any about places too small for a 1:110m map." if counts.no_country else "."))
+    _downloads("map", chart, ["iso3", "country", field], rows)
+
+
+def _downloads(name: str, chart: alt.Chart, header: list[str], rows: list[dict]) -> None:
+    """CSV of the chart's numbers, and the chart as PNG and SVG (drawn only when asked for)."""
+    spec = chart.to_json()
+    cols = st.columns(3)
+    cols[0].download_button("CSV", table_csv(header, [[r[h] for h in header] for r in rows]),
+                            file_name=f"{name}.csv", mime="text/csv", key=f"{name}-csv")
+    cols[1].download_button("PNG", lambda: _render(spec, "png"), file_name=f"{name}.png", mime="image/png",
+                            key=f"{name}-png", on_click="ignore")
+    cols[2].download_button("SVG", lambda: _render(spec, "svg"), file_name=f"{name}.svg", mime="image/svg+xml",
+                            key=f"{name}-svg", on_click="ignore")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _render(spec: str, kind: str) -> bytes:
+    import vl_convert
+
+    if kind == "png":
+        return bytes(vl_convert.vegalite_to_png(spec, scale=2))
+    return vl_convert.vegalite_to_svg(spec).encode()

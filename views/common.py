@@ -1,30 +1,35 @@
-"""What every view shares: the cached searcher, URL state, filters in the sidebar, and safe rendering."""
+"""What every view shares: the library, the session's state mirrored in the URL, filters, and safe rendering.
+
+A search, its filters, the open case and the comparison are the session's state, kept apart from the widgets
+that edit them: Streamlit drops a widget's value when its page is not drawn, and the state must outlive a
+visit to another page. The state is written to the URL on every change (the browser keeps each as a history
+entry) and read back whenever the URL is not the one last written, so Back and Forward, bookmarks and
+shared links all show what they showed.
+"""
 
 from __future__ import annotations
 
+import hmac
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pycountry
 import streamlit as st
 
-from kb.collections import Collections
 from kb.config import load_settings
-from kb.export import excerpt_of, md_escape
+from kb.doctypes import type_label
+from kb.export import md_escape
 from kb.gazetteer import country_name
+from kb.library import Library
 from kb.models import Filters
-from kb.indexdir import open_store
-from kb.search import Searcher
-from kb.store import Store
 from kb.taxonomy import load_taxonomy
 
 PAGE = 10
 FACETS = (("approach", "Approach"), ("country", "Country"), ("region", "Region"), ("doc_type", "Document type"),
           ("language", "Language"))
-# Session keys mirrored in the URL, so that a search, a case or a comparison can be bookmarked and shared.
-URL_LISTS = ("approach", "country", "region", "doc_type", "language", "cmp")
-URL_VALUES = ("view", "q", "mode", "case", "year_from", "year_to")
+LISTS = ("approach", "country", "region", "doc_type", "language", "source", "cmp")
+VALUES = ("view", "q", "mode", "case", "passage", "year_from", "year_to", "mentions", "unit")
+DEFAULTS: dict[str, object] = {"view": "search", "mode": "hybrid", "unit": "case", "mentions": ""}
 
 
 def index_dir() -> str:
@@ -33,32 +38,142 @@ def index_dir() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _searcher(path: str) -> Searcher:
-    return Searcher(path, load_settings())
+def _library(path: str) -> Library:
+    return Library(path, load_settings())
 
 
-def searcher() -> Searcher:
-    """The process's searcher for the index: model and vectors loaded once, shared by every session."""
-    s = _searcher(index_dir())
-    s.refresh()  # an ingest that ran beside the app is picked up without a restart
-    return s
+def library() -> Library:
+    """The process's library: the model and index loaded once, shared by every session."""
+    return _library(index_dir())
 
 
-@contextmanager
-def store() -> Iterator[Store]:
-    """A read-only store for this run of the script."""
-    s = open_store(index_dir())
-    try:
-        yield s
-    finally:
-        s.close()
+# -- who may change things ---------------------------------------------------------------------------
+def _read_only() -> bool:
+    return load_settings().read_only  # read afresh: an operator may lock the app without a restart
 
 
-def collections() -> Collections:
-    """The trainers' collections kept beside the index."""
-    return Collections(index_dir())
+def _passphrase() -> str:
+    return load_settings().edit_passphrase
 
 
+def editable() -> bool:
+    """True when this visitor may upload and edit collections.
+
+    The read_only setting (KB_READ_ONLY=1) makes the app read-only for everyone; edit_passphrase
+    (KB_EDIT_PASSPHRASE) makes it read-only until the visitor gives the passphrase in the sidebar.
+    """
+    if _read_only():
+        return False
+    secret = _passphrase()
+    return not secret or bool(st.session_state.get("_unlocked"))
+
+
+def needs_passphrase() -> bool:
+    """True when editing is locked behind a passphrase this visitor has not given."""
+    return bool(_passphrase()) and not _read_only() and not editable()
+
+
+def edit_lock() -> None:
+    """The sidebar's passphrase box, when editing needs one."""
+    secret = _passphrase()
+    if not secret or _read_only() or st.session_state.get("_unlocked"):
+        return
+
+    def unlock() -> None:
+        given = st.session_state.get("w_passphrase", "")
+        st.session_state["_unlocked"] = hmac.compare_digest(given.encode(), secret.encode())
+        if not st.session_state["_unlocked"]:
+            st.session_state["flash"] = "That passphrase does not unlock editing."
+
+    st.sidebar.text_input("Passphrase to edit", type="password", key="w_passphrase", on_change=unlock,
+                          help="Uploads and collection edits are open to those who have it.")
+
+
+# -- state and URL ------------------------------------------------------------------------------------
+def state(key: str, default: object = None) -> object:
+    """A value of the session's state."""
+    return st.session_state.get(key, DEFAULTS.get(key, default))
+
+
+def _wanted() -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
+    for key in VALUES:
+        value = st.session_state.get(key)
+        if value not in (None, "", DEFAULTS.get(key)):
+            out[key] = str(value)
+    for key in LISTS:
+        if st.session_state.get(key):
+            out[key] = [str(v) for v in st.session_state[key]]
+    return out
+
+
+def _from_url() -> dict[str, str | list[str]]:
+    params = st.query_params
+    out: dict[str, str | list[str]] = {k: [v for v in params.get_all(k) if v] for k in LISTS if k in params}
+    out.update({k: params[k] for k in VALUES if params.get(k)})
+    return out
+
+
+def load_url_state() -> None:
+    """Take the state from the URL when it is not the one this session last wrote: the first visit, a shared
+    link, or the browser's Back and Forward."""
+    found = _from_url()
+    if st.session_state.get("_written") == found:
+        return
+    for key in (*VALUES, *LISTS):
+        st.session_state.pop(key, None)
+        st.session_state.pop(f"w_{key}", None)  # widgets show the state anew
+    st.session_state.pop("w_years", None)
+    st.session_state.update(found)
+    st.session_state["_written"] = found
+
+
+def save_url_state() -> None:
+    """Write the state to the URL (a new history entry when it changed)."""
+    wanted = _wanted()
+    if wanted != _from_url():
+        st.query_params.from_dict(wanted)
+    st.session_state["_written"] = wanted
+
+
+def widget(key: str, value: object) -> str:
+    """The key of the widget that edits a state value; seeded from the state when it has none."""
+    name = f"w_{key}"
+    if name not in st.session_state:
+        st.session_state[name] = value
+    return name
+
+
+def copy_to_state(key: str, transform: Callable[[object], object] = lambda v: v) -> Callable[[], None]:
+    """A widget callback that copies the widget's value into the state."""
+    def copy() -> None:
+        st.session_state[key] = transform(st.session_state[f"w_{key}"])
+    return copy
+
+
+def go(view: str, **values: object) -> None:
+    """Switch to a view (a button callback), setting state on the way; the page opens at its top."""
+    st.session_state["view"] = view
+    if st.session_state.get("w_view") != view:
+        st.session_state.pop("w_view", None)  # a radio's own callback may not set its value
+    st.session_state["_scroll_top"] = True
+    for key, value in values.items():
+        if value is None:
+            st.session_state.pop(key, None)
+        else:
+            st.session_state[key] = value
+
+
+def scroll_to_top() -> None:
+    """Open a page at its top, not where the previous page was scrolled to."""
+    if st.session_state.pop("_scroll_top", False):
+        import streamlit.components.v1 as components
+
+        components.html("<script>const m = window.parent.document.querySelector('[data-testid=\"stMain\"]');"
+                        "if (m) { m.scrollTo(0, 0); } window.parent.scrollTo(0, 0);</script>", height=0)
+
+
+# -- labels -------------------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False)
 def approach_labels(taxonomy: str = "") -> dict[str, str]:
     """Approach id -> label from the taxonomy."""
@@ -74,12 +189,19 @@ def flag(iso3: str) -> str:
 
 
 def value_label(facet: str, value: str) -> str:
-    """How a facet value is shown: approach labels, country names, the raw value otherwise."""
+    """How a facet value is shown: approach labels, country names, type labels, the raw value otherwise."""
     if facet == "approach":
         return approach_labels().get(value, value)
     if facet == "country":
         return f"{country_name(value)} ({value})"
+    if facet == "doc_type":
+        return type_label(value)
     return value.replace("_", " ")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """"1 case", "2 cases"."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def chips(approaches: tuple[str, ...] | list[str]) -> str:
@@ -99,86 +221,60 @@ def highlight(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, in
     return "".join(out).replace("\n", "  \n")
 
 
-# -- URL state --------------------------------------------------------------------------------------
-def load_url_state() -> None:
-    """On a session's first run, take the search, filters, case and comparison from the URL."""
-    if st.session_state.get("_url_loaded"):
-        return
-    st.session_state["_url_loaded"] = True
-    params = st.query_params
-    for key in URL_LISTS:
-        if key in params:
-            st.session_state[key] = [v for v in params.get_all(key) if v]
-    for key in URL_VALUES:
-        if params.get(key):
-            st.session_state[key] = params[key]
-
-
-def save_url_state() -> None:
-    """Write the session's search, filters, case and comparison to the URL."""
-    state: dict[str, str | list[str]] = {}
-    for key in URL_VALUES:
-        value = st.session_state.get(key)
-        if value not in (None, "", "hybrid"):
-            state[key] = str(value)
-    for key in URL_LISTS:
-        if st.session_state.get(key):
-            state[key] = list(st.session_state[key])
-    if dict(st.query_params.to_dict()) != {k: (v[0] if isinstance(v, list) and len(v) == 1 else v)
-                                           for k, v in state.items()}:
-        st.query_params.from_dict(state)
-
-
-def go(view: str, **state: object) -> None:
-    """Switch to a view (a button callback), setting session values on the way."""
-    st.session_state["view"] = view
-    for key, value in state.items():
-        st.session_state[key] = value
-
-
-# -- filters --------------------------------------------------------------------------------------
+# -- filters ------------------------------------------------------------------------------------------
 def current_filters() -> Filters:
-    """The filters the sidebar holds now (read before the widgets are drawn)."""
+    """The filters the session holds now."""
     ss = st.session_state
     year = lambda key: int(ss[key]) if str(ss.get(key) or "").isdigit() else None  # noqa: E731
-    return Filters(**{facet: tuple(ss.get(facet) or ()) for facet, _ in FACETS},
-                   year_from=year("year_from"), year_to=year("year_to"))
+    return Filters(**{facet: tuple(ss.get(facet) or ()) for facet, _ in FACETS}, source=tuple(ss.get("source") or ()),
+                   year_from=year("year_from"), year_to=year("year_to"), mentions=bool(ss.get("mentions")))
 
 
-def filter_sidebar(s: Store, counts: dict[str, dict[str, int]] | None) -> None:
-    """Sidebar filters; each value shows its count of cases for the current query (or the whole index).
+def filter_sidebar(counts: dict[str, dict[str, int]] | None) -> None:
+    """Sidebar filters; each value shows its count of matching cases (or, with no search, of all cases).
 
     A filtered facet's counts leave its own filter out, so its other values show what choosing them adds.
     """
+    lib = library()
+    ss = st.session_state
     st.sidebar.header("Filters")
+    for source in ss.get("source") or []:
+        st.sidebar.caption(f"Only the document {md_escape(source)}")
+        st.sidebar.button("Show every document", key="all-documents", on_click=lambda: ss.update(source=[]))
+    st.sidebar.toggle("Countries only mentioned count too", key=widget("mentions", bool(ss.get("mentions"))),
+                      on_change=copy_to_state("mentions", lambda v: "1" if v else ""),
+                      help="By default a case counts under the countries it is about, not those it names in passing.")
     for facet, label in FACETS:
-        known = s.facet_values(facet)
-        chosen = [v for v in st.session_state.get(facet) or []]
+        known = lib.facet_values(facet, bool(ss.get("mentions")))
+        chosen = [v for v in ss.get(facet) or []]
         shown = counts.get(facet, {}) if counts is not None else known
         options = sorted(set(known) | set(chosen), key=lambda v: (-shown.get(v, 0), v))
-        st.session_state[facet] = [v for v in chosen if v in options]
-        st.sidebar.multiselect(label, options, key=facet,
+        ss[facet] = [v for v in chosen if v in options]
+        st.sidebar.multiselect(label, options, key=widget(facet, list(ss[facet])), on_change=copy_to_state(facet),
                                format_func=lambda v, f=facet, c=shown: f"{value_label(f, v)} · {c.get(v, 0)}")
-    years = sorted(int(y) for y in s.facet_values("year") if y.isdigit())
+    years = sorted(int(y) for y in lib.facet_values("year") if y.isdigit())
     if years and years[0] < years[-1]:
-        ss = st.session_state
         low = max(int(ss.get("year_from") or years[0]), years[0])
         high = min(int(ss.get("year_to") or years[-1]), years[-1])
-        if "years" not in ss:
-            ss["years"] = (low, high)
-        picked = st.sidebar.slider("Year", years[0], years[-1], key="years")
-        ss["year_from"] = str(picked[0]) if picked[0] > years[0] else None
-        ss["year_to"] = str(picked[1]) if picked[1] < years[-1] else None
+
+        def set_years() -> None:
+            picked = ss["w_years"]
+            ss["year_from"] = str(picked[0]) if picked[0] > years[0] else None
+            ss["year_to"] = str(picked[1]) if picked[1] < years[-1] else None
+
+        st.sidebar.slider("Year", years[0], years[-1], key=widget("years", (low, high)), on_change=set_years)
     if not current_filters().empty:
-        st.sidebar.button("Clear filters", on_click=clear_filters)
+        st.sidebar.button("Clear filters", key="clear-filters", on_click=clear_filters)
 
 
 def clear_filters() -> None:
     """Drop every filter (a button callback)."""
     for facet, _ in FACETS:
         st.session_state[facet] = []
+        st.session_state.pop(f"w_{facet}", None)
     st.session_state["year_from"] = st.session_state["year_to"] = None
-    st.session_state.pop("years", None)
+    st.session_state["source"] = []
+    st.session_state.pop("w_years", None)
 
 
 # -- actions shared by cards and the case view ---------------------------------------------------
@@ -192,18 +288,42 @@ def toggle_compare(case_id: str) -> None:
     else:
         st.session_state["flash"] = "A comparison holds four cases at most: take one out first."
     st.session_state["cmp"] = chosen
+    st.session_state.pop("w_cmp", None)
+
+
+NEW_COLLECTION = "＋ a new collection"
+
+
+def collection_picker(key: str) -> None:
+    """Which collection "Add to collection" adds to; remembers the last choice for the session."""
+    names = library().collections().names()
+    options = [*names, NEW_COLLECTION]
+    current = st.session_state.get("collection")
+    if current not in names:
+        current = next(iter(names), NEW_COLLECTION)
+    st.selectbox("Collect into", options, index=options.index(current), key=f"pick-{key}",
+                 format_func=lambda c: names.get(c, c) if c != NEW_COLLECTION else "a new collection “My collection”",
+                 on_change=lambda: st.session_state.update(collection=st.session_state[f"pick-{key}"]))
 
 
 def add_to_collection(case_id: str, passage_id: int | None = None) -> None:
-    """Add a case to the collection chosen in the sidebar, making a first one if there is none."""
-    coll = collections()
+    """Add a case to the chosen collection (a first one is made when there is none)."""
+    if not editable():
+        st.session_state["flash"] = "This library is read-only here: collections cannot be changed."
+        return
+    coll = library().collections()
     names = coll.names()
     target = st.session_state.get("collection")
     if target not in names:
-        target = next(iter(names), None) or coll.create("My collection")
+        target = next(iter(names), None) if target != NEW_COLLECTION else None
+        if target is None:
+            base, n = "My collection", 1
+            while base in names.values():
+                n += 1
+                base = f"My collection {n}"
+            target = coll.create(base)
         st.session_state["collection"] = target
-    with store() as s:
-        added = coll.add(int(target), excerpt_of(s, case_id, passage_id))
+    added = library().collect(int(target), case_id, passage_id)
     name = coll.names()[int(target)]
     st.session_state["flash"] = (f"Added to the collection “{name}”." if added
                                  else f"Already in the collection “{name}”.")
@@ -214,12 +334,13 @@ def case_actions(case_id: str, passage_id: int | None = None, key: str = "", can
     cols = st.columns([1, 1, 1, 3])
     if can_open:
         cols[0].button("Open case", key=f"open{key}-{case_id}", on_click=go, args=("case",),
-                       kwargs={"case": case_id, "passage": passage_id})
+                       kwargs={"case": case_id, "passage": str(passage_id) if passage_id else None})
     in_cmp = case_id in (st.session_state.get("cmp") or [])
     cols[1].button("Remove from comparison" if in_cmp else "Compare", key=f"cmp{key}-{case_id}",
                    on_click=toggle_compare, args=(case_id,))
-    cols[2].button("Add to collection", key=f"col{key}-{case_id}", on_click=add_to_collection,
-                   args=(case_id, passage_id))
+    if editable():
+        cols[2].button("Add to collection", key=f"col{key}-{case_id}", on_click=add_to_collection,
+                       args=(case_id, passage_id))
 
 
 def flash() -> None:

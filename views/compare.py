@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kb.compare import MAX_CASES, MIN_CASES, compare, comparison_table
-from kb.figures import FIGURE_KINDS
+from kb.compare import MAX_CASES, MIN_CASES, comparison_table
 from kb.errors import KBError
+from kb.figures import FIGURE_KINDS
 from kb.export import md_escape, table_csv, table_markdown
 from views import common
 
@@ -14,24 +14,22 @@ from views import common
 def render() -> None:
     """The comparison page."""
     common.flash()
-    with common.store() as s:
-        cases = {c.case_id: c for c in s.cases()}
-        docs = {d["doc_id"]: d["title"] for d in s.documents()}
-        chosen = [c for c in st.session_state.get("cmp") or [] if c in cases]
-        st.session_state["cmp"] = chosen
-        st.multiselect(f"Cases to compare ({MIN_CASES} to {MAX_CASES})", list(cases), key="cmp",
-                       max_selections=MAX_CASES,
-                       format_func=lambda c: f"{cases[c].title[:70]} — {docs.get(cases[c].doc_id, '')[:40]}")
-        chosen = st.session_state["cmp"]
-        if len(chosen) < MIN_CASES:
-            st.info(f"Pick {MIN_CASES} to {MAX_CASES} cases here, or press “Compare” on search results and cases.")
-            return
-        try:
-            with st.spinner("Reading the cases…"):
-                comparison = compare(s, chosen)
-        except KBError as exc:
-            st.error(str(exc))
-            return
+    lib = common.library()
+    titles = lib.case_titles()
+    chosen = [c for c in common.state("cmp") or [] if c in titles]  # type: ignore[union-attr]
+    st.session_state["cmp"] = chosen
+    st.multiselect(f"Cases to compare ({MIN_CASES} to {MAX_CASES})", list(titles),
+                   key=common.widget("cmp", chosen), on_change=common.copy_to_state("cmp"), max_selections=MAX_CASES,
+                   format_func=lambda c: f"{titles[c][0][:70]} — {titles[c][1][:40]}")
+    if len(chosen) < MIN_CASES:
+        st.info(f"Pick {MIN_CASES} to {MAX_CASES} cases here, or press “Compare” on search results and cases.")
+        return
+    try:
+        with st.spinner("Reading the cases…"):
+            comparison = lib.compare(chosen)
+    except KBError as exc:
+        st.error(str(exc))
+        return
     only = dict(comparison.only)
     for col, p in zip(st.columns(len(comparison.profiles)), comparison.profiles):
         with col:

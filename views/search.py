@@ -1,45 +1,51 @@
-"""Search: one query box, filters with facet counts, result cards with highlights and why they matched."""
+"""Search: one query box, filters with facet counts, result cards that say how well and why they match."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from kb.errors import KBError
 from kb.export import hits_table, md_escape, table_csv
+from kb.language import language_name
+from kb.models import Filters, Hit
 from kb.query import MAX_K, MODES, QueryError
 from kb.search import SearchResult
 from views import common
 
 FACET_NAMES = {"approach": "approach", "country": "country", "region": "region", "doc_type": "document type",
-               "language": "language", "source": "source", "years": "year range"}
+               "language": "language", "source": "document", "years": "year range"}
+# How each grade of match is shown on a card (kb.relevance decides the grade).
+GRADE_BADGES = {"strong": ":green-badge[strong match]", "good": ":gray-badge[good match]",
+                "weak": ":orange-badge[weak match]"}
 
 
 def render() -> None:
     """The search page."""
     ss = st.session_state
-    st.text_input("Search the cases", key="q", placeholder="e.g. microcredit for rural women, tourism in mountain villages")
-    st.sidebar.radio("Ranking", MODES, key="mode", horizontal=True,
+    st.text_input("Search the cases", key=common.widget("q", common.state("q") or ""),
+                  on_change=common.copy_to_state("q", lambda v: str(v).strip()),
+                  placeholder="e.g. microcredit for rural women, tourism in mountain villages")
+    st.sidebar.radio("Ranking", MODES, key=common.widget("mode", common.state("mode")), horizontal=True,
+                     on_change=common.copy_to_state("mode"),
                      help="hybrid: meaning and words together; semantic: meaning only; keyword: the words only")
-    query = (ss.get("q") or "").strip()
+    query = str(common.state("q") or "").strip()
+    mode = str(common.state("mode"))
     filters = common.current_filters()
     shown = int(ss.get("shown") or common.PAGE)
-    if ss.get("_last_query") != (query, filters):
+    if ss.get("_last_query") != (query, mode, filters):
         shown = ss["shown"] = common.PAGE  # a new search starts on its first page
-        ss["_last_query"] = (query, filters)
+        ss["_last_query"] = (query, mode, filters)
     result: SearchResult | None = None
     counts = None
     error = None
     if query:
-        with st.spinner("Loading the model and index (once per server)…"):
-            searcher = common.searcher()
         try:
-            mode = ss.get("mode") or "hybrid"
+            with st.spinner("Loading the model and index (once per server)…"):
+                searcher = common.library().searcher
             result = searcher.search(query, min(shown, MAX_K), mode, filters)
             counts = searcher.disjunctive_facets(query, mode, filters, result)
         except QueryError as exc:
             error = str(exc)
-    with common.store() as s:
-        common.filter_sidebar(s, counts)
+    common.filter_sidebar(counts)
     common.flash()
     if error:
         st.error(error)
@@ -49,45 +55,65 @@ def render() -> None:
                 "the cases; the counts beside them follow your search.")
         return
     if not result.hits:
-        _explain_empty(query, filters)
+        _explain_empty(query, mode, filters)
         return
-    _cards(result)
+    _summary(result, query)
+    if common.editable():
+        common.collection_picker("search")
+    for hit in result.hits:
+        _card(hit)
     cols = st.columns(3)
     if len(result.hits) == shown and shown < min(MAX_K, result.candidates):
         cols[0].button("Show more", key="more", on_click=lambda: ss.update(shown=shown + common.PAGE))
     cols[1].download_button("Download these results (CSV)", table_csv(*hits_table(result.hits)),
                             file_name="search-results.csv", mime="text/csv", key="csv")
-    cols[2].caption(f"{len(result.hits)} of {result.candidates} matching cases shown")
+    cols[2].caption(f"{len(result.hits)} shown")
 
 
-def _cards(result: SearchResult) -> None:
-    st.caption(f"{result.candidates} cases match · ranked by {result.mode}")
-    for hit in result.hits:
-        with st.container(border=True):
-            st.markdown(f"**{hit.rank}. {md_escape(hit.title)}**")
-            meta = [md_escape(hit.document_title)] if hit.document_title != hit.title else []
-            meta += [md_escape(hit.source), f"page {hit.page}" if hit.page else "",
-                     hit.published or "no date", hit.doc_type.replace("_", " "), hit.language]
-            st.caption(" · ".join(m for m in meta if m))
-            tags = " ".join(common.flag(c) for c in hit.countries)
-            st.markdown(f"{tags} {common.chips(hit.approaches)}".strip() or "*no approach or country tagged*")
-            st.markdown(common.highlight(hit.text, hit.matched))
-            st.caption(f"Why: {md_escape(hit.why)}")
-            common.case_actions(hit.case_id, hit.passage_id, key=f"hit{hit.rank}")
+def _summary(result: SearchResult, query: str) -> None:
+    if result.matches:
+        st.caption(f"{common.plural(result.matches, 'case')} {'matches' if result.matches == 1 else 'match'} "
+                   f"well · ranked by {result.mode}")
+    else:
+        st.warning(f"Nothing matches “{md_escape(query)}” well: no passage is close in meaning to it or holds "
+                   "most of its words. The nearest cases are below, marked as weak matches; try other words.")
 
 
-def _explain_empty(query: str, filters) -> None:
+def _card(hit: Hit) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{hit.rank}. {md_escape(hit.title)}** {GRADE_BADGES.get(hit.relevance, '')}")
+        meta = [md_escape(hit.document_title)] if hit.document_title != hit.title else []
+        meta += [md_escape(hit.source), f"page {hit.page}" if hit.page else "",
+                 hit.published or "no date", common.value_label("doc_type", hit.doc_type),
+                 language_name(hit.language)]
+        st.caption(" · ".join(m for m in meta if m))
+        tags = " ".join(common.flag(c) for c in hit.countries)
+        st.markdown(f"{tags} {common.chips(hit.approaches)}".strip() or "*no approach or country tagged*")
+        st.markdown(common.highlight(hit.text, hit.matched))
+        st.caption(f"Why: {md_escape(hit.why)}")
+        if hit.matching_passages:
+            n = len(hit.matching_passages)
+            with st.expander(f"{common.plural(n, 'other passage')} of this case {'matches' if n == 1 else 'match'} too"):
+                for _, text, page in common.library().passages(list(hit.matching_passages)):
+                    if page:
+                        st.caption(f"page {page}")
+                    st.markdown(common.highlight(text, []))
+        common.case_actions(hit.case_id, hit.passage_id, key=f"hit{hit.rank}")
+        if hit.more_from_document:
+            st.button(f"{common.plural(hit.more_from_document, 'more case')} from this document",
+                      key=f"morefrom-{hit.case_id}", on_click=_only_document, args=(hit.source,))
+
+
+def _only_document(source: str) -> None:
+    st.session_state["source"] = [source]
+    st.session_state["_scroll_top"] = True
+
+
+def _explain_empty(query: str, mode: str, filters: Filters) -> None:
     """No results: say which filter removed them, and offer to drop it."""
-    if filters.empty:
-        st.warning(f"Nothing in the index matches “{md_escape(query)}”. Try other words, or the semantic ranking, "
-                   "which finds passages by meaning rather than by words.")
-        return
-    try:
-        found = common.searcher().relaxations(query, st.session_state.get("mode") or "hybrid", filters)
-    except KBError as exc:
-        st.error(str(exc))
-        return
-    lines = [f"- without the {FACET_NAMES[f]} filter: {n} cases" for f, n in found if n]
+    found = common.library().searcher.relaxations(query, mode, filters)
+    lines = [f"- without the {FACET_NAMES[f]} filter: {common.plural(n, 'case')} {'matches' if n == 1 else 'match'} well"
+             for f, n in found if n]
     st.warning("No case matches this search with these filters."
-               + ("\n\n" + "\n".join(lines) if lines else " Removing any one filter finds nothing either."))
+               + ("\n\n" + "\n".join(lines) if lines else " Removing any one filter finds no good match either."))
     st.button("Clear filters", key="clear-empty", on_click=common.clear_filters)

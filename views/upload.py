@@ -14,6 +14,10 @@ from views import common
 
 def render() -> None:
     """The upload page."""
+    if not common.editable():
+        st.info("This library is read-only here: documents cannot be added."
+                + (" Give the passphrase in the sidebar to add some." if common.needs_passphrase() else ""))
+        return
     try:
         corpus = corpus_of(common.index_dir())
     except KBError as exc:

@@ -1,0 +1,136 @@
+"""What the app's pages read and do, over one index folder: the views' only way into the index.
+
+Each call opens the store for as long as it needs it (an ingest may swap it in between calls); searches go
+through one shared Searcher, which follows a re-built index by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb.analysis import Counts, count
+from kb.collections import Collections
+from kb.compare import Comparison, compare
+from kb.config import Settings
+from kb.export import excerpt_of
+from kb.indexdir import open_store
+from kb.models import Case, Chunk, Document, Filters, Tag
+from kb.search import Searcher
+from kb.store import Store
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """Everything the case page shows: the case, its document, its own tags and its document's, its passages
+    and its neighbours in the document."""
+
+    case: Case
+    document: Document
+    tags: tuple[Tag, ...]
+    document_tags: tuple[Tag, ...]
+    passages: tuple[tuple[int, Chunk], ...]
+    previous: Case | None
+    next: Case | None
+    cases_in_document: int
+
+
+class Library:
+    """The app's read and write layer over one index folder and the collections kept beside it."""
+
+    def __init__(self, index_dir: str | Path, settings: Settings | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.settings = settings or Settings()
+        self._searcher: Searcher | None = None
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """The index's store, opened for one read."""
+        s = open_store(self.index_dir)
+        try:
+            yield s
+        finally:
+            s.close()
+
+    def check(self) -> None:
+        """Raise the error that says what is missing when there is no index to show."""
+        with self.store():
+            pass
+
+    @property
+    def searcher(self) -> Searcher:
+        """The one Searcher of this library, opened on first use; it picks up a re-built index by itself."""
+        if self._searcher is None:
+            self._searcher = Searcher(self.index_dir, self.settings)
+        self._searcher.refresh()
+        return self._searcher
+
+    def collections(self) -> Collections:
+        """The trainers' collections kept beside the index."""
+        return Collections(self.index_dir)
+
+    # -- reading ------------------------------------------------------------------------------------
+    def case_page(self, case_id: str) -> CasePage:
+        """One case with everything its page shows."""
+        with self.store() as s:
+            case = s.case(case_id)
+            siblings = s.cases(doc_id=case.doc_id)
+            i = next(n for n, c in enumerate(siblings) if c.case_id == case_id)
+            return CasePage(case, s.document(case.doc_id), tuple(s.tags(case.doc_id, case_id)),
+                            tuple(s.tags(case.doc_id)), tuple(s.chunks(case_id=case_id)),
+                            siblings[i - 1] if i > 0 else None, siblings[i + 1] if i + 1 < len(siblings) else None,
+                            len(siblings))
+
+    def passages(self, passage_ids: list[int]) -> list[tuple[int, str, int | None]]:
+        """The given passages as (id, text, page), in the order given."""
+        with self.store() as s:
+            rows = s.passages(passage_ids)
+        return [(pid, rows[pid]["text"], rows[pid]["page"]) for pid in passage_ids if pid in rows]
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Every document with its counts."""
+        with self.store() as s:
+            return s.documents()
+
+    def cases_of(self, doc_id: str) -> list[Case]:
+        """A document's cases in order."""
+        with self.store() as s:
+            return s.cases(doc_id=doc_id)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of documents, cases and passages, and the files the last ingest skipped."""
+        with self.store() as s:
+            return {**s.stats(), "skipped_files": s.skipped()}
+
+    def facet_values(self, facet: str, mentions: bool = False) -> dict[str, int]:
+        """Every value of a facet with its number of cases."""
+        with self.store() as s:
+            return s.facet_values(facet, mentions)
+
+    def case_titles(self, case_ids: list[str] | None = None) -> dict[str, tuple[str, str]]:
+        """Case id -> (case title, document title), for pickers."""
+        with self.store() as s:
+            docs = {d["doc_id"]: d["title"] for d in s.documents()}
+            cases = s.cases_by_id(case_ids) if case_ids is not None else s.cases()
+            return {c.case_id: (c.title, docs.get(c.doc_id, "")) for c in cases}
+
+    def counts(self, filters: Filters, case_ids: list[str] | None = None, unit: str = "case") -> Counts:
+        """The filtered cases (or the given ones) counted by case or by document."""
+        with self.store() as s:
+            ids = s.case_ids(filters) if case_ids is None else case_ids
+            return count(s, ids, unit, filters.mentions)
+
+    def compare(self, case_ids: list[str]) -> Comparison:
+        """2 to 4 cases side by side."""
+        with self.store() as s:
+            return compare(s, case_ids)
+
+    # -- writing --------------------------------------------------------------------------------------
+    def collect(self, collection_id: int, case_id: str, passage_id: int | None = None) -> bool:
+        """Add a case (with the passage that brought it) to a collection; False when it was there already."""
+        with self.store() as s:
+            excerpt = excerpt_of(s, case_id, passage_id)
+        return self.collections().add(collection_id, excerpt)
