@@ -17,6 +17,7 @@ from kb.gazetteer import country_name
 from kb.models import Filters, Hit, Tag
 from kb.indexdir import open_store
 from kb.pipeline import IngestReport, ingest
+from kb.progress import IngestProgress
 from kb.query import MODES, QueryError
 from kb.search import Searcher, SearchResult
 
@@ -27,23 +28,13 @@ def _default_index() -> str:
     return os.environ.get("KB_INDEX_DIR", "index")
 
 
-def _progress_bar(done: int, total: int, source: str) -> None:
-    width = 30
-    filled = int(width * done / max(total, 1))
-    name = source if len(source) <= 50 else "…" + source[-49:]
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<50}")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 _print_json = commands.print_json
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    show_progress = sys.stderr.isatty() and not args.json
-    report: IngestReport = ingest(args.corpus, args.index, settings, _progress_bar if show_progress else None)
+    with IngestProgress(sys.stderr.isatty()) as progress:
+        report: IngestReport = ingest(args.corpus, args.index, settings, None if args.quiet else progress)
     if args.json:
         _print_json({**asdict(report), "skipped": [{"source": s, "reason": r} for s, r in report.skipped]})
     else:
@@ -183,10 +174,15 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
     hits = [hit_json(h) for h in result.hits]
     if as_json:
-        _print_json({"hits": hits, "facets": result.facets, "candidates": result.candidates} if facets else hits)
+        _print_json({"hits": hits, "facets": result.facets, "candidates": result.candidates,
+                     "matches": result.matches} if facets else hits)
         return
     if not hits:
         print("no results")
+    elif facets or not result.matches:
+        # The same number the app shows: cases of the whole index that match well within the filters.
+        print(f"{result.matches} case{'s' if result.matches != 1 else ''} match well" if result.matches
+              else "nothing matches well; the closest cases follow")
     for h in result.hits:
         page = f" p.{h.page}" if h.page else ""
         print(f"{h.rank:>2}. {h.title[:100]}  [{h.score:.3f}]")
@@ -222,22 +218,42 @@ def _search_batch(searcher: Searcher, path: str) -> int:
             if not line.strip():
                 continue
             try:
-                spec = json.loads(line)
-                if not isinstance(spec, dict):
-                    raise QueryError("each line must be a JSON object")
-                f = spec.get("filters") or {}
-                filters = Filters(**{key: tuple(f.get(name) or ()) for key, name in (
-                    ("approach", "approach"), ("country", "country"), ("region", "region"),
-                    ("doc_type", "doc_type"), ("language", "language"), ("source", "source"))},
-                    year_from=f.get("year_from"), year_to=f.get("year_to"))
-                result = searcher.search(spec.get("query", ""), k=spec.get("k", 10), mode=spec.get("mode", "hybrid"),
-                                         filters=filters)
+                query, k, mode, filters = _batch_spec(json.loads(line))
+                result = searcher.search(query, k=k, mode=mode, filters=filters)
                 _print_json([hit_json(h) for h in result.hits])
             except (KBError, ValueError, TypeError) as exc:
                 failed += 1
                 sys.stderr.write(f"kb: {path} line {number}: {exc}\n")
                 _print_json([])
     return EXIT_SKIPPED if failed else EXIT_OK
+
+
+BATCH_FILTERS = ("approach", "country", "region", "doc_type", "language", "source", "year_from", "year_to", "mentions")
+
+
+def _batch_spec(spec: Any) -> tuple[str, int, str, Filters]:
+    """One --batch line: a missing query or an unknown filter is named, not read as an empty query or no filter."""
+    if not isinstance(spec, dict):
+        raise QueryError(f"each line must be a JSON object such as {{\"query\": \"...\"}}, not {type(spec).__name__}")
+    if "query" not in spec:
+        others = f" (found {', '.join(map(repr, sorted(spec)))})" if spec else ""
+        raise QueryError(f"no \"query\" key{others}: each line is {{\"query\", \"k\", \"mode\", \"filters\"}}")
+    # Other keys at the top (an id a script keeps beside its query) are let be; an unknown filter would
+    # silently not filter, so it is named.
+    if not isinstance(spec.get("filters") or {}, dict):
+        raise QueryError("\"filters\" must be a JSON object")
+    unknown = sorted(set(spec.get("filters") or {}) - set(BATCH_FILTERS))
+    if unknown:
+        raise QueryError(f"unknown filter {', '.join(map(repr, unknown))}: use {', '.join(BATCH_FILTERS)}")
+    f = spec.get("filters") or {}
+
+    def values(name: str) -> tuple[str, ...]:
+        value = f.get(name) or ()
+        return (value,) if isinstance(value, str) else tuple(value)
+
+    filters = Filters(**{name: values(name) for name in BATCH_FILTERS[:6]}, year_from=f.get("year_from"),
+                      year_to=f.get("year_to"), mentions=bool(f.get("mentions", False)))
+    return spec.get("query", ""), spec.get("k", 10), spec.get("mode", "hybrid"), filters
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
@@ -258,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("corpus")
     p.add_argument("--index", default=_default_index())
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress on standard error")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("tag", help="approach and country tags of a file or of every file in a folder (no index needed)")

@@ -1,4 +1,4 @@
-"""`kb` commands beyond ingest and search: compare cases, list and export collections, check an index."""
+"""`kb` commands beyond ingest and search: counts, compare cases, collections and exports, approaches, check."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from kb.config import load_settings
 from kb.doctypes import type_ids
 from kb.errors import KBError, NotFoundError
 from kb.models import Filters
-from kb.export import course_pack_docx, course_pack_markdown, table_csv, table_markdown
+from kb.export import course_pack_docx, course_pack_html, course_pack_markdown, table_csv, table_markdown
 from kb.indexdir import open_store
+from kb.taxonomy import load_taxonomy
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILURE, EXIT_SKIPPED = 0, 1, 2, 3
 
@@ -118,11 +119,24 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise KBError("a DOCX course pack needs --out FILE")
         with open(args.out, "wb") as fh:
             fh.write(course_pack_docx(collection))
-    elif args.out:
+        return EXIT_OK
+    text = course_pack_html(collection) if args.format == "html" else course_pack_markdown(collection)
+    if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
-            fh.write(course_pack_markdown(collection))
+            fh.write(text)
     else:
-        sys.stdout.write(course_pack_markdown(collection))
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_approaches(args: argparse.Namespace) -> int:
+    approaches = load_taxonomy(load_settings(args.config).taxonomy).approaches
+    if args.json:
+        print_json([{"id": a.id, "label": a.label, "definition": a.definition} for a in approaches])
+    else:
+        width = max(len(a.id) for a in approaches)
+        for a in approaches:
+            print(f"{a.id:<{width}}  {a.label}")
     return EXIT_OK
 
 
@@ -168,9 +182,14 @@ def register(sub: Any, default_index: str) -> None:
     p = sub.add_parser("export", help="a collection as a course pack (Markdown or DOCX) with citations")
     p.add_argument("collection", metavar="NAME_OR_ID")
     p.add_argument("--index", default=default_index)
-    p.add_argument("--format", choices=("md", "docx"), default="md")
-    p.add_argument("--out", metavar="FILE", help="write here (Markdown goes to standard output without it)")
+    p.add_argument("--format", choices=("md", "docx", "html"), default="md",
+                   help="Markdown, Word, or a printable HTML handout")
+    p.add_argument("--out", metavar="FILE", help="write here (Markdown and HTML go to standard output without it)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("approaches", help="the approach ids that --approach takes, with their labels")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_approaches)
 
     p = sub.add_parser("check", help="prove that the store, vector file and manifest agree (exit 1 if not)")
     p.add_argument("--index", default=default_index)

@@ -41,7 +41,31 @@ _SHAPING_MODULES = ("clean.py", "segment.py", "metadata.py", "prepare.py", "inge
 # Data files that shape no stored data: editing them needs no re-ingest.
 _READ_AT_QUERY_TIME = frozenset({"glossary.toml", "world.geojson"})
 
-Progress = Callable[[int, int, str], None]
+@dataclass(frozen=True)
+class Step:
+    """Where a running ingest stands: files read of those to read, passages made, and the time it expects."""
+
+    done: int
+    total: int
+    source: str
+    passages: int
+    # Bytes of the files read and embedded (or skipped) so far, of all to read: the pace of the whole job, in
+    # which a 300-page report weighs more than a blog post.
+    done_bytes: int
+    total_bytes: int
+    seconds: float
+    # "reading" a file, or "embedding" the passages read so far.
+    stage: str = "reading"
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the pace so far (None until a first batch is embedded)."""
+        if self.done_bytes <= 0 or self.seconds < 1:
+            return None
+        return self.seconds * max(self.total_bytes - self.done_bytes, 0) / self.done_bytes
+
+
+Progress = Callable[[Step], None]
 
 
 @dataclass(frozen=True)
@@ -157,6 +181,9 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                 for source in removed:
                     store.remove(source)
                 batch: list[tuple[str, Segmented]] = []
+                sizes = [_size(path) for path, _, _ in todo]
+                # Bytes read but not yet embedded, bytes done, passages made: the closures below update them.
+                tally = {"bytes": 0, "done": 0, "passages": 0}
 
                 def flush() -> None:
                     """Embed the waiting documents in one call (fuller model batches), then tag and store each."""
@@ -169,12 +196,19 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                         (updated if source in stored else added).append(source)
                         store.put(seg, vectors, tagged, case_facets(seg, tagged), {ml_name: ml} if ml_name else {})
                     batch.clear()
+                    tally["done"] += tally["bytes"]
+                    tally["bytes"] = 0
 
-                for n, (path, source, digest) in enumerate(todo, start=1):
+                def tell(n: int, source: str, stage: str) -> None:
                     if progress:
-                        progress(n, len(todo), source)
+                        progress(Step(n, len(todo), source, tally["passages"], tally["done"], sum(sizes),
+                                      time.monotonic() - started, stage))
+
+                for n, ((path, source, digest), size) in enumerate(zip(todo, sizes), start=1):
+                    tell(n - 1, source, "reading")
                     try:
                         batch.append((source, _read_and_prepare(path, source, digest, settings)))
+                        tally["passages"] += len(batch[-1][1].chunks)
                     except IngestError as exc:
                         skipped.append((source, exc.reason))
                         if source in stored:
@@ -184,9 +218,14 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                     except (MemoryError, RecursionError) as exc:
                         skipped.append((source, f"too large or too deeply nested to process ({type(exc).__name__})"))
                         continue
+                    finally:
+                        tally["bytes"] += size
                     if sum(len(seg.chunks) for _, seg in batch) >= EMBED_BATCH:
+                        tell(n, source, "embedding")
                         flush()
+                tell(len(todo), "", "embedding")
                 flush()
+                tell(len(todo), "", "done")
                 store.set_skipped(sorted(skipped))
                 store.prune_embeddings()
                 write_vectors(index, store, settings)
@@ -201,6 +240,13 @@ def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, pr
                          multilingual_seconds=round(enrich.multilingual_seconds, 1))
         write_manifest(index, corpus, print_, settings)
         return report
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _read_and_prepare(path: Path, source: str, digest: str, settings: Settings) -> Segmented:

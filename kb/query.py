@@ -55,6 +55,8 @@ def check_filters(filters: Filters, known: Callable[[str], set[str]]) -> None:
                 close = difflib.get_close_matches(value, sorted(allowed), n=3, cutoff=0.5)
                 hint = (f"did you mean {', '.join(close)}?" if close
                         else f"{len(allowed)} values are known, such as {', '.join(sorted(allowed)[:5])}")
+            if facet == "approach" and len(allowed) > LIST_VALUES:
+                hint += " (`kb approaches` lists them all)"
             raise QueryError(f"unknown {facet} {value!r}: {hint}")
     if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
         raise QueryError(f"year range {filters.year_from}-{filters.year_to} is empty")

@@ -21,7 +21,7 @@ USE_CASES = {
     "kb.pipeline", "kb.enrich", "kb.search", "kb.compare", "kb.export", "kb.analysis", "kb.check", "kb.uploads",
     "kb.collections", "kb.library", "kb.watch", "kb.api", "kb.distributed", "kb.dedup",
 }
-EDGES = {"kb.cli", "kb.commands"}
+EDGES = {"kb.cli", "kb.commands", "kb.progress"}
 # Use cases that build on another, on purpose: search, check and uploads open the index an ingest wrote;
 # compare reads an index through search's vectors; export cites what collections keep.
 DECLARED = {

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import subprocess
+import sys
+import time
 
 import pytest
 
 from kb.cli import main
 from kb.indexdir import open_store
+from kb.pipeline import Step
+from kb.progress import IngestProgress, describe
+from kb.taxonomy import load_taxonomy
 from tests.conftest import SEEDS, WHITE_PAPER
 
 
@@ -24,8 +31,10 @@ def built(tmp_path_factory):
 def test_ingest_exit_3_when_files_skipped_and_reason_printed(built, capsys):
     corpus, index = built
     assert main(["ingest", str(corpus), "--index", str(index)]) == 3
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "5 added" in out and "skipped broken.pdf: unreadable or truncated PDF" in out
+    # Without a terminal the progress is plain lines: files, passages and time, and the last step.
+    assert "ingest: 0/6 files · 0 passages" in err and "6/6 files" in err and "writing the index" in err
     assert main(["ingest", str(corpus), "--index", str(index), "--json"]) == 3
     report = json.loads(capsys.readouterr().out)
     assert report["unchanged"] == 5 and report["skipped"][0]["source"] == "broken.pdf"
@@ -120,3 +129,45 @@ def test_export_a_collection_as_markdown_and_docx(seed_index, tmp_path, capsys):
     assert "no collection named 'Week 2'; there are: Week 1" in capsys.readouterr().err
     assert main(["export", "Week 1", "--index", str(index), "--format", "docx"]) == 2
     assert "needs --out FILE" in capsys.readouterr().err
+
+
+def test_a_long_step_still_reports_progress_without_a_terminal(monkeypatch):
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    with IngestProgress(terminal=False) as progress:
+        progress.EVERY = 0.2
+        progress(Step(0, 3, "big.pdf", 0, 0, 300, 2.0))
+        time.sleep(2.5)  # one 300-page file: no step arrives, yet the log must not look hung
+        progress(Step(3, 3, "", 120, 300, 300, 5.0, "done"))
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("ingest: 0/3 files · 0 passages") and "reading big.pdf" in lines[0]
+    assert any(line.startswith("still working: 0/3 files") for line in lines[1:-1])
+    assert lines[-1].startswith("ingest: 3/3 files · 120 passages") and "writing the index" in lines[-1]
+    assert "about 0:10 left" in describe(Step(1, 3, "b", 40, 100, 300, 5.0))
+
+
+def test_search_from_a_script_loads_no_model_it_does_not_need(seed_index):
+    # Keyword searches and bad values answer in about a second: neither needs torch.
+    code = "import sys; from kb.cli import main; main(sys.argv[1:]); print('torch' in sys.modules, file=sys.stderr)"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", code, *args, "--index", str(seed_index)],
+                              capture_output=True, text=True, timeout=300)
+
+    keyword = run("search", "microcredit", "--mode", "keyword", "--json")
+    assert json.loads(keyword.stdout) and keyword.stderr.strip() == "False"
+    bad = run("search", "microcredit", "--language", "english")
+    assert "unknown language 'english': did you mean en?" in bad.stderr and bad.stderr.strip().endswith("False")
+    semantic = run("search", "poverty alleviation relocation", "--mode", "semantic", "--facets", "--json")
+    # The model loads without drawing its own progress bar into the user's terminal or pipe.
+    assert semantic.stderr.strip() == "True", semantic.stderr
+    result = json.loads(semantic.stdout)
+    assert set(result) == {"hits", "facets", "candidates", "matches"} and result["matches"] >= 1
+
+
+def test_approaches_lists_the_ids_filters_take(seed_index, capsys):
+    assert main(["approaches", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [a["id"] for a in listed] == [a.id for a in load_taxonomy().approaches] and all(a["label"] for a in listed)
+    assert main(["search", "x", "--approach", "microfinance", "--mode", "keyword", "--index", str(seed_index)]) == 2
+    assert "unknown approach 'microfinance'" in capsys.readouterr().err

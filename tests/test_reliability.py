@@ -20,7 +20,7 @@ from kb.check import check_index, repair_index
 from kb.config import Settings
 from kb.models import Filters
 from kb.indexdir import open_store
-from kb.pipeline import ingest
+from kb.pipeline import Step, ingest
 from kb.search import Searcher
 from tests.conftest import ROOT, SEEDS
 from tests.hostile import make_corpus
@@ -85,8 +85,8 @@ def test_files_that_disappear_or_change_during_the_ingest_are_named_and_the_rest
     shutil.copytree(SEEDS, corpus / "seeds")
     *_, changed, doomed = sorted((corpus / "seeds").iterdir())
 
-    def progress(done: int, total: int, source: str) -> None:
-        if done == 1:  # after the scan hashed every file, before these two are read
+    def progress(step: Step) -> None:
+        if step.done == 0:  # after the scan hashed every file, before these two are read
             doomed.unlink()
             changed.write_text("Edited meanwhile\n\nA partner replaced this file during the ingest.\n")
 

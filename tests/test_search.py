@@ -161,13 +161,19 @@ def test_cli_batch_answers_each_line_in_order(small, tmp_path, capsys, monkeypat
         json.dumps({"query": "solar engineers", "k": 1, "mode": "keyword"}),
         json.dumps({"query": "loans", "k": 50, "filters": {"country": ["ZZZ"]}}),
         json.dumps({"query": "homestays", "k": 2, "filters": {"approach": ["tourism"], "country": ["THA"]}}),
+        json.dumps({"q": "homestays"}),
+        json.dumps({"query": "homestays", "filters": {"countries": ["THA"]}}),
+        # A single value is read as one value (not as letters); a script's own id beside the query is let be.
+        json.dumps({"id": "q6", "query": "homestays", "k": 2, "filters": {"country": "THA"}}),
     ]) + "\n")
     assert main(["search", "--batch", str(batch), "--index", str(small[1])]) == 3
     out, err = capsys.readouterr()
     lines = [json.loads(line) for line in out.splitlines()]
-    assert [len(x) for x in lines] == [1, 0, 1]
+    assert [len(x) for x in lines] == [1, 0, 1, 0, 0, 1]
     assert lines[0][0]["title"] == "Solar engineers" and lines[2][0]["source"] == "tourism/thai.md"
+    assert lines[5][0]["source"] == "tourism/thai.md"
     assert "line 2" in err and "ZZZ" in err
+    assert "line 4: no \"query\" key (found 'q')" in err and "line 5: unknown filter 'countries'" in err
 
 
 def test_adding_a_document_embeds_only_its_passages(small, tmp_path):

@@ -8,6 +8,7 @@ from kb.config import load_settings
 from kb.errors import KBError
 from kb.export import md_escape
 from kb.ingest import FORMATS
+from kb.pipeline import Step
 from kb.uploads import MAX_FILES, MAX_UPLOAD_MB, UPLOAD_FOLDER, add_files, corpus_of
 from views import common
 
@@ -32,8 +33,9 @@ def render() -> None:
         return
     bar = st.progress(0.0, text="Reading…")
 
-    def progress(done: int, total: int, source: str) -> None:
-        bar.progress(done / max(total, 1), text=f"{done} of {total}: {source}")
+    def progress(step: Step) -> None:
+        bar.progress(step.done_bytes / max(step.total_bytes, 1),
+                     text=f"{step.done} of {step.total} files, {step.passages:,} passages: {step.stage} {step.source}")
 
     try:
         result, report = add_files(common.index_dir(), [(f.name, f.getvalue()) for f in files], load_settings(), progress)
