@@ -19,7 +19,19 @@ from kb.config import Settings
 from kb.embed import load_embedder
 from kb.errors import KBError
 from kb.index import VectorIndex
-from kb.indexdir import MANIFEST_FILE, STORE_FILE, Space, VECTORS_PREFIX, drop_old_vectors, lock_index, manifest_fields, open_store, spaces, write_json_atomic, write_vectors
+from kb.indexdir import (
+    MANIFEST_FILE,
+    STORE_FILE,
+    VECTORS_PREFIX,
+    Space,
+    drop_old_vectors,
+    lock_index,
+    manifest_fields,
+    open_store,
+    spaces,
+    write_json_atomic,
+    write_vectors,
+)
 from kb.store import Store
 
 SAMPLE = 200  # passages whose FAISS vector is compared with the stored one

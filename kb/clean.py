@@ -12,13 +12,23 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from kb.cleanrules import rules
 from kb.dates import find_dates
 from kb.language import CJK, is_cjk
-from kb.layout import (BULLET, SENTENCE_END, dehyphenate, fix_cjk_punctuation, fold, is_hard_wrapped,
-                       looks_like_heading, normalise_unicode, reflow, strip_markdown)
+from kb.layout import (
+    BULLET,
+    SENTENCE_END,
+    dehyphenate,
+    fix_cjk_punctuation,
+    fold,
+    is_hard_wrapped,
+    looks_like_heading,
+    normalise_unicode,
+    reflow,
+    strip_markdown,
+)
 from kb.models import Removal
 from kb.repair import Repairer, comma_capitals
-from kb.cleanrules import rules
 
 PAGE_BREAK = "\f"
 _LAST_UPDATED = re.compile(r"^last updated\s*[:：]\s*[\d/.\-]+\s*,?\s*", re.I)
@@ -140,7 +150,8 @@ class _Cleaner:
         idx = [i for i, ln in enumerate(lines) if ln.strip()][:r.head_lines]
         for n, i in enumerate(idx):
             if r.breadcrumb_start.match(lines[i].strip()):
-                run = [j for j in idx[n:n + 6] if len(lines[j].split()) <= 4 and not SENTENCE_END.search(lines[j].strip())]
+                run = [j for j in idx[n:n + 6]
+                       if len(lines[j].split()) <= 4 and not SENTENCE_END.search(lines[j].strip())]
                 run = [j for k, j in enumerate(run) if j == idx[n + k]]  # consecutive lines only
                 if len(run) >= 2:
                     self.drop("breadcrumb_run", "\n".join(lines[j].strip() for j in run))
@@ -150,7 +161,8 @@ class _Cleaner:
         for i in idx:
             line = lines[i].strip()
             cue = r.byline_cue.search(line)
-            if cue and (cue.start() == 0 and len(line.split()) <= r.byline_words or len(line[:cue.start()].split()) >= 3):
+            if cue and (cue.start() == 0 and len(line.split()) <= r.byline_words
+                        or len(line[:cue.start()].split()) >= 3):
                 self.drop("byline", line[cue.start():])
                 lines[i] = line[:cue.start()].rstrip(" -–|,")
                 continue
@@ -233,7 +245,7 @@ def _toc_key(line: str) -> str:
 
 
 
-def dedupe_paragraphs(paras: list[str], drop: "_Cleaner") -> list[str]:
+def dedupe_paragraphs(paras: list[str], drop: _Cleaner) -> list[str]:
     """Drop repeated paragraphs and a lede that merely repeats the paragraph after it."""
     seen: set[str] = set()
     out: list[str] = []

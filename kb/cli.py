@@ -6,22 +6,22 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any, Sequence
+from typing import Any
 
 from kb import commands
+from kb.commands import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED
 from kb.config import load_settings
 from kb.enrich import tag_files
 from kb.errors import KBError
 from kb.gazetteer import country_name
-from kb.models import Filters, Hit, Tag
 from kb.indexdir import open_store
+from kb.models import Filters, Hit, Tag
 from kb.pipeline import IngestReport, ingest
 from kb.progress import IngestProgress
 from kb.query import MODES, QueryError
 from kb.search import Searcher, SearchResult
-
-from kb.commands import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED
 
 
 def _default_index() -> str:
@@ -154,7 +154,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
             continue
         print(source)
         for a in data["approaches"]:
-            print(f"  approach {a['id']:<26} {a['confidence']:.2f}  e.g. {a['evidence'][0]['text'][:90] if a['evidence'] else ''}")
+            example = a["evidence"][0]["text"][:90] if a["evidence"] else ""
+            print(f"  approach {a['id']:<26} {a['confidence']:.2f}  e.g. {example}")
         for c in data["countries"]:
             print(f"  country  {c['iso3']} {c['name']:<22} {c['role']:<8} {c['confidence']:.2f}")
         if data["regions"]:
@@ -259,7 +260,8 @@ def _batch_spec(spec: Any) -> tuple[str, int, str, Filters]:
 def cmd_similar(args: argparse.Namespace) -> int:
     searcher = Searcher(args.index, load_settings(args.config))
     try:
-        _print_result(searcher.more_like_this(args.case_id, k=args.k, filters=commands.filters_of(args)), args.json, False)
+        result = searcher.more_like_this(args.case_id, k=args.k, filters=commands.filters_of(args))
+        _print_result(result, args.json, False)
     finally:
         searcher.close()
     return EXIT_OK

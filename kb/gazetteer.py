@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Kinds of evidence and how much one mention counts toward a country.
@@ -18,7 +19,8 @@ _NER_LABELS = {"name": {"GPE", "LOC"}, "alias": {"GPE", "LOC"}, "place": {"GPE",
 # "United States dollars" names a currency, not the place where a case happens.
 _CURRENCY = re.compile(r"\s*(?:dollars?|Dollars?|DOLLARS?)\b")
 # A postal address or a signing place ("1818 H Street, N.W., Washington, D.C.") is not where a case happens.
-_ADDRESS = re.compile(r"(?:Street|Avenue|N\.W\.|P\.\s?O\.\s?Box|Telex|Cable address|Facsimile|District of Columbia|\b\d{5}\b)[^\n]{0,60}$")
+_ADDRESS = re.compile(r"(?:Street|Avenue|N\.W\.|P\.\s?O\.\s?Box|Telex|Cable address|Facsimile|District of Columbia"
+                      r"|\b\d{5}\b)[^\n]{0,60}$")
 # "in Spanish", "(in French)": a language, not a country.
 _LANGUAGE = re.compile(r"(?:^|\W)in\s$", re.I)
 

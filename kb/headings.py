@@ -27,7 +27,7 @@ _LEVELS = (
     (4, re.compile(r"^(?:\(\d{1,2}\)\s*\S|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s+[A-Za-z\u3400-\u9fff])")),
     (5, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
 )
-_NUMBERED = re.compile(r"^\d{1,3}\.?\s")
+_NUMBERED = re.compile(r"^(\d{1,3})\.?\s")
 # A heading line: short, unterminated, mostly words.
 _HEADING_CHARS = 220
 _HEADING_WORDS = 40
@@ -75,9 +75,10 @@ def _heading_line(para: str, following: str) -> bool:
     Cooperation. South-..." is a paragraph with a lead-in).
     """
     number = _NUMBERED.match(para)
-    if number and (_SENTENCE_VERB.search(para) or len(para.split()) > _NUMBERED_WORDS or re.search(r"\w\.\s+\S", para[4:])
+    if number and (_SENTENCE_VERB.search(para) or len(para.split()) > _NUMBERED_WORDS
+                   or re.search(r"\w\.\s+\S", para[4:])
                    # Sections are not numbered past 25; "48." numbers a paragraph, "4 Bangladesh Bank, ..." a footnote.
-                   or int(re.match(r"\d+", para).group()) > 25 or "." not in number.group() and re.search(r"[,(]", para)):
+                   or int(number.group(1)) > 25 or "." not in number.group() and re.search(r"[,(]", para)):
         return False
     return (len(para) <= _HEADING_CHARS and len(para.split()) <= _HEADING_WORDS and _wordy(para)
             and not re.search(r"[.。;；,，:：]$", para) and not following[:1].islower())

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from kb.config import check_choice
 from kb.errors import IndexVersionError
 
 # Past this many vectors, "auto" builds HNSW: exact search at 1M passages takes longer than a user waits.
@@ -17,20 +19,29 @@ HNSW_EF_SEARCH = 128
 EXACT_SUBSET_MAX = 50_000
 
 
+def _faiss() -> Any:
+    """The faiss module, imported when first needed and typed Any: its bundled stubs (faiss/__init__.pyi) lack
+    classes it has, such as SearchParametersHNSW, and the `sel` argument of SearchParameters."""
+    import faiss
+
+    return faiss
+
+
 class VectorIndex:
     """Inner-product search over unit vectors, with ids shared with the store's passages."""
 
-    def __init__(self, index: object, kind: str) -> None:
+    # A faiss IndexIDMap2 around a flat or HNSW index: Any, as faiss's stubs type its indexes poorly.
+    index: Any
+
+    def __init__(self, index: Any, kind: str) -> None:
         self.index = index
         self.kind = kind
 
     @classmethod
     def build(cls, ids: np.ndarray, vectors: np.ndarray, kind: str = "auto", dim: int | None = None) -> VectorIndex:
         """An index of vectors under ids; kind is exact, hnsw, or auto (hnsw past AUTO_HNSW_FROM)."""
-        import faiss
-
-        if kind not in ("auto", "exact", "hnsw"):
-            raise ValueError(f"index kind {kind!r}: use auto, exact or hnsw")
+        faiss = _faiss()
+        check_choice("index_kind", kind)  # load_settings checks it too; Settings made in code are checked here
         d = vectors.shape[1] if len(vectors) else int(dim or 1)
         if kind == "auto":
             kind = "hnsw" if len(ids) >= AUTO_HNSW_FROM else "exact"
@@ -41,14 +52,14 @@ class VectorIndex:
             inner = faiss.IndexFlatIP(d)
         index = faiss.IndexIDMap2(inner)
         if len(ids):
-            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.ascontiguousarray(ids, dtype=np.int64))
+            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
+                               np.ascontiguousarray(ids, dtype=np.int64))
         return cls(index, kind)
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:
         """Read an index file written by save()."""
-        import faiss
-
+        faiss = _faiss()
         try:
             index = faiss.read_index(str(path))
         except RuntimeError as exc:
@@ -58,14 +69,12 @@ class VectorIndex:
 
     def ids(self) -> np.ndarray:
         """The passage ids the index holds."""
-        import faiss
-
+        faiss = _faiss()
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
     def save(self, path: Path) -> None:
         """Write the index to a file."""
-        import faiss
-
+        faiss = _faiss()
         faiss.write_index(self.index, str(path))
 
     def above(self, query: np.ndarray, threshold: float, limit: int = 10_000) -> np.ndarray:
@@ -84,8 +93,7 @@ class VectorIndex:
         A filter is applied inside the search, so the result is the top k of the allowed passages, not
         what survives of an unfiltered top k.
         """
-        import faiss
-
+        faiss = _faiss()
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = max(1, min(k, int(self.index.ntotal) or 1))
         if allowed is None:

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import kb
@@ -143,7 +143,7 @@ def write_manifest(index: Path, corpus: Path, print_: str, settings: Settings) -
     finally:
         store.close()
     data = {"format_version": FORMAT_VERSION, "kb_version": kb.__version__, "fingerprint": print_,
-            "corpus": str(corpus.resolve()), "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "corpus": str(corpus.resolve()), "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             **fields, "taxonomy": settings.taxonomy or "kb/data/taxonomy.toml"}
     try:
         old = json.loads((index / MANIFEST_FILE).read_text(encoding="utf-8"))
@@ -157,12 +157,14 @@ def open_store(index_dir: str | Path) -> Store:
     """Open an index folder's store for reading, with a clear error when there is none."""
     index = Path(index_dir)
     if not index.is_dir():
-        raise IndexMissingError(f"{index}: index folder not found; build it with `kb ingest CORPUS_DIR --index {index}`")
+        raise IndexMissingError(
+            f"{index}: index folder not found; build it with `kb ingest CORPUS_DIR --index {index}`")
     store = Store(index / STORE_FILE, readonly=True)
     version = store.get_meta("format_version")
     if version != str(FORMAT_VERSION):
         store.close()
-        raise IndexVersionError(f"{index}: built by index format {version}, this kb reads {FORMAT_VERSION}; re-run `kb ingest`")
+        raise IndexVersionError(
+            f"{index}: built by index format {version}, this kb reads {FORMAT_VERSION}; re-run `kb ingest`")
     return store
 
 

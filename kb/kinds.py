@@ -23,7 +23,8 @@ _CITATION = re.compile(
     r"\b\d+\s*\(\d+\)\s*[:,]\s*\d+|(?:19|20)\d\d\s*[,，]\s*\(?\d+\)?\s*[:：]\s*\d+")
 # Formulas and numbers set in LaTeX by a PDF converter ("$3 0 . 6 7 \%$"): one token, not many digits.
 _LATEX = re.compile(r"\$[^$\u3400-\u9fff]{1,200}\$")
-_NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
+_NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]"
+                         r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
 _REF_HEADING = re.compile(r"^\s*(?:references|bibliography|works cited|notes|endnotes|footnotes|sources|参考文献|"
                           r"referencias|bibliografía|références|referências)\b", re.I)
 _TOC_HEADING = re.compile(r"^\s*(?:contents|table of contents|目\s*录|índice|sommaire|table des matières)\b", re.I)
@@ -55,7 +56,8 @@ def classify(text: str) -> str:
     if _TOC_HEADING.match(stripped) or (len(lines) >= 4 and sum(bool(_TOC_LINE.search(ln)) and len(ln) < 120
                                                                  for ln in lines) >= 0.6 * len(lines)):
         return "toc"
-    if tokens and sum(len(t.strip(".,;:()")) <= 2 for t in tokens) >= 0.6 * len(tokens) and len(tokens) >= 6 and not cjk:
+    if (tokens and sum(len(t.strip(".,;:()")) <= 2 for t in tokens) >= 0.6 * len(tokens)
+            and len(tokens) >= 6 and not cjk):
         return "list"
     if _is_table(stripped, tokens, cjk):
         return "table"

@@ -56,7 +56,8 @@ def fold(text: str) -> str:
 
 def looks_like_heading(line: str) -> bool:
     s = line.strip()
-    return bool(re.match(r"^(?:\d{1,2}\.|\(\d{1,2}\)|[一二三四五六七八九十]+、|appendix|annex|conclusion|preface)", s, re.I))
+    return bool(re.match(r"^(?:\d{1,2}\.|\(\d{1,2}\)|[一二三四五六七八九十]+、|appendix|annex|conclusion|preface)",
+                         s, re.I))
 
 
 def dehyphenate(text: str) -> str:

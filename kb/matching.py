@@ -44,7 +44,7 @@ class Matcher:
         if not terms:
             return {}
         holding: dict[int, set[str]] = {}
-        lookups = [((term,), fts_query([term])) for term in terms]
+        lookups: list[tuple[tuple[str, ...], str]] = [((term,), fts_query([term])) for term in terms]
         lookups += [(covered, fts_phrases(names)) for covered, names in concepts]
         for covered, match in lookups:
             found = self.store.passages_holding(match) if passages is None else \

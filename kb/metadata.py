@@ -8,6 +8,7 @@ sidecar file or front matter overrides everything (provenance "sidecar" or "fron
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -21,7 +22,8 @@ _ORG_PHRASE = re.compile(
     r"\b((?:[A-Z][\w&'’.-]*\s){0,4}?(?:Center|Centre|Institute|Foundation|Office|Ministry|Agency|Council|"
     r"Commission|Department|Fund|Bank|University|Association|Organi[sz]ation))\b")
 # A form's title field: "Title: Solução Digital para acompanhamento de Microcrédito".
-_TITLE_FIELD = re.compile(r"^(?:title|título|titre|project title|título do projeto)\s*[:：]\s*(\S.{2,200}?)\s*$", re.I | re.M)
+_TITLE_FIELD = re.compile(r"^(?:title|título|titre|project title|título do projeto)\s*[:：]\s*(\S.{2,200}?)\s*$",
+                          re.I | re.M)
 _EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 _LICENSEE = re.compile(r"\bLicensee\s+([A-Z][\w&.-]*(?:\s[A-Z][\w&.-]*){0,3})")
 _SOURCE = re.compile(r"(?:^|\s)(?:source|publisher|published by|来源)\s*[:：]\s*(.+)$", re.I)
@@ -85,7 +87,7 @@ def tidy_title(title: str) -> str:
     return title[:300]
 
 
-def cover_title(head: str, rules: MetadataRules, place: callable | None = None) -> str | None:  # type: ignore[valid-type]
+def cover_title(head: str, rules: MetadataRules, place: Callable[[str], bool] | None = None) -> str | None:
     """The first title block of a document's head: title-like lines, continued while they read as one title."""
     raw_lines = [ln.strip() for ln in head.splitlines() if ln.strip()][:60]
     lines = [re.sub(r"^#{1,6}\s+", "", ln) for ln in raw_lines]
@@ -180,7 +182,7 @@ def _copyright_lines(removals: tuple[Removal, ...]) -> str:
 
 
 def _decide_title(raw: RawDocument, head: str, text: str, meta: dict[str, str], is_records: bool,
-                  rules: MetadataRules, place: callable) -> tuple[str, str]:  # type: ignore[valid-type]
+                  rules: MetadataRules, place: Callable[[str], bool]) -> tuple[str, str]:
     fm = meta.get("title", "").strip()
     if fm and not re.match(r"^(?:\.|…|[a-z])", fm):  # "... with digital payments": a menu fragment, not a title
         return fm, "front_matter"
@@ -203,11 +205,11 @@ def _decide_title(raw: RawDocument, head: str, text: str, meta: dict[str, str], 
         value = value[:1].upper() + value[1:]  # a designer's lower-case cover line is still the title
         if value and title_like(value, rules) and not re.fullmatch(r"[\w-]+", value):
             return value, rule
-    for rule, value in (("cover_block", cover_title(head, rules, place)), ("front_matter_fragment", fragment),
-                        ("first_paragraph", _first_paragraph(text, rules)),
-                        ("file_name", _readable_name(raw.source)), ("first_sentence", _first_sentence(text))):
-        if value:
-            return value, rule
+    for rule, candidate in (("cover_block", cover_title(head, rules, place)), ("front_matter_fragment", fragment),
+                            ("first_paragraph", _first_paragraph(text, rules)),
+                            ("file_name", _readable_name(raw.source)), ("first_sentence", _first_sentence(text))):
+        if candidate:
+            return candidate, rule
     return raw.source.rsplit("/", 1)[-1], "file_name"
 
 
@@ -334,7 +336,7 @@ def _decide_type(title: str, text: str, meta: dict[str, str], is_records: bool, 
 
 
 def extract(raw: RawDocument, text: str, removals: tuple[Removal, ...], web: bool = False,
-            place: callable | None = None) -> Metadata:  # type: ignore[valid-type]
+            place: Callable[[str], bool] | None = None) -> Metadata:
     """Decide a document's metadata from its reader's findings, its clean text and the removals of its head.
 
     `raw.pages[0]` is the document's head (its first page without furniture, lines as laid out) and
@@ -354,14 +356,21 @@ def extract(raw: RawDocument, text: str, removals: tuple[Removal, ...], web: boo
     doc_type, type_from = _decide_type(title, text, meta, is_records, web, rules)
     publisher, publisher_from = _decide_publisher(raw, head, text, meta, removals, language, doc_type == "research",
                                                   rules)
-    fields = {"title": (tidy_title(title), title_from), "published": (published, date_from),
-              "publisher": (publisher, publisher_from), "doc_type": (doc_type, type_from),
-              "language": (language, "detected")}
+    title, language_from = tidy_title(title), "detected"
+    # What a person wrote (a sidecar or a README's front matter) wins over every decision.
     for key, value in overrides.items():
         field = {"date": "published", "year": "published", "type": "doc_type"}.get(key, key)
-        if field in fields:
-            fields[field] = (parse_date(value) if field == "published" else value, "sidecar")
+        if field == "title":
+            title, title_from = value, "sidecar"
+        elif field == "published":
+            published, date_from = parse_date(value), "sidecar"
+        elif field == "publisher":
+            publisher, publisher_from = value, "sidecar"
+        elif field == "doc_type":
+            doc_type, type_from = value, "sidecar"
+        elif field == "language":
+            language, language_from = value, "sidecar"
     return Metadata(
-        title=fields["title"][0] or raw.source, published=fields["published"][0], publisher=fields["publisher"][0],
-        doc_type=fields["doc_type"][0], language=fields["language"][0],
-        provenance=tuple((f, src) for f, (_, src) in fields.items()))
+        title=title or raw.source, published=published, publisher=publisher, doc_type=doc_type, language=language,
+        provenance=(("title", title_from), ("published", date_from), ("publisher", publisher_from),
+                    ("doc_type", type_from), ("language", language_from)))

@@ -121,9 +121,9 @@ def parse_rules(text: str, source: str) -> MetadataRules:
         if e.get("type") not in known_types:
             raise ConfigError(f"{source}: doc_type {e['id']!r}: unknown type {e.get('type')!r} "
                               f"(known: {', '.join(sorted(known_types))})")
-        types.append(TypeRule(e["id"], e["type"], *(
-            _compile(source, e["id"], e[key]) if key in e else None for key in ("title", "head", "meta")),
-            web=bool(e.get("web"))))
+        title, head, meta = (_compile(source, e["id"], e[key]) if key in e else None
+                             for key in ("title", "head", "meta"))
+        types.append(TypeRule(e["id"], e["type"], title, head, meta, web=bool(e.get("web"))))
     dates = data.get("dates", {})
     return MetadataRules(
         not_title=tuple(Rule(e["id"], _compile(source, e["id"], e.get("pattern"))) for e in ids("not_title")),

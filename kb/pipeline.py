@@ -21,15 +21,23 @@ from pathlib import Path
 import kb
 from kb.config import Settings
 from kb.corpus import hash_file, walk_corpus
-from kb.indexdir import (FORMAT_VERSION, MULTILINGUAL, STORE_FILE, drop_old_vectors, ensure_vectors, lock_index,
-                         write_manifest, write_vectors)
-from kb.errors import IngestError, KBError
 from kb.enrich import Enricher
+from kb.errors import IngestError, KBError
+from kb.facets import case_facets
+from kb.indexdir import (
+    FORMAT_VERSION,
+    MULTILINGUAL,
+    STORE_FILE,
+    drop_old_vectors,
+    ensure_vectors,
+    lock_index,
+    write_manifest,
+    write_vectors,
+)
 from kb.ingest import read_file
 from kb.models import Segmented
 from kb.prepare import content_hash, prepare
 from kb.store import Store
-from kb.facets import case_facets
 from kb.taxonomy import load_taxonomy
 
 # Passages embedded per model call across documents: small documents alone make small, padded batches.
@@ -108,7 +116,9 @@ def fingerprint(settings: Settings) -> str:
     return h.hexdigest()[:16]
 
 
-def ingest(corpus_dir: str | Path, index_dir: str | Path, settings: Settings, progress: Progress | None = None) -> IngestReport:
+def ingest(
+    corpus_dir: str | Path, index_dir: str | Path, settings: Settings, progress: Progress | None = None
+) -> IngestReport:
     """Make index_dir mirror corpus_dir: add new files, replace changed ones, drop removed ones."""
     started = time.monotonic()
     corpus = Path(corpus_dir)

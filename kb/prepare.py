@@ -25,7 +25,9 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _records_text(raw: RawDocument) -> tuple[str, tuple[tuple[int, int, str, tuple[tuple[str, str], ...]], ...], tuple[Removal, ...]]:
+def _records_text(
+    raw: RawDocument,
+) -> tuple[str, tuple[tuple[int, int, str, tuple[tuple[str, str], ...]], ...], tuple[Removal, ...]]:
     """Join a table's records into one text, each record a titled block; returns the record spans."""
     assert raw.records is not None
     pieces: list[str] = []
@@ -56,6 +58,7 @@ def prepare(raw: RawDocument, digest: str, settings: Settings) -> Segmented:
     """Clean, describe and segment one document read from the corpus."""
     record_spans = None
     headings: tuple = ()
+    head_removals: tuple[Removal, ...]
     web = False
     if raw.records is not None:
         text, record_spans, removals = _records_text(raw)

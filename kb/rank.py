@@ -3,7 +3,7 @@ document. Pure functions of lists of (id, score); no index, no store."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
 Ranking = list[tuple[int, float]]
@@ -12,7 +12,7 @@ Ranking = list[tuple[int, float]]
 def fuse(rankings: Sequence[tuple[float, Ranking]], method: str = "score", rrf_k: float = 60.0) -> Ranking:
     """One ranking from several weighted ones: scores scaled to [0, 1] per list and added ("score"), or
     reciprocal rank fusion ("rrf"). Equal totals keep the order of the ids."""
-    fused: Counter[int] = Counter()
+    fused: defaultdict[int, float] = defaultdict(float)
     for weight, ranking in rankings:
         if not ranking:
             continue
@@ -33,7 +33,9 @@ def best_per_group(ranked: Ranking, group_of: Mapping[int, str]) -> list[tuple[s
     return sorted(((g, pid, s) for g, (pid, s) in best.items()), key=lambda item: (-item[2], item[0]))
 
 
-def cap_per_document(cases: Sequence[str], document_of: Mapping[str, str], cap: int, k: int) -> tuple[list[str], dict[str, int]]:
+def cap_per_document(
+    cases: Sequence[str], document_of: Mapping[str, str], cap: int, k: int
+) -> tuple[list[str], dict[str, int]]:
     """The first k cases in order with at most `cap` of any one document (0: no cap), and for each document
     shown, how many of its ranked cases are not (shown with its last case as "N more from this document")."""
     shown: list[str] = []

@@ -13,6 +13,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,10 +25,10 @@ from kb.explain import Highlighter
 from kb.gazetteer import default_gazetteer
 from kb.glossary import load_glossary
 from kb.hits import assemble, choose_passages
-from kb.models import FACET_FILTERS, Filters, Hit
 from kb.index import VectorIndex
-from kb.matching import Matcher, within
 from kb.indexdir import Generation, changed_since, open_generation
+from kb.matching import Matcher, within
+from kb.models import FACET_FILTERS, Filters, Hit
 from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query, make_plan
 from kb.rank import Ranking, best_per_group, cap_per_document, fuse
 from kb.relevance import grade_cases
@@ -37,6 +38,12 @@ from kb.taxonomy import load_taxonomy
 from kb.tokens import fts_query
 
 __all__ = ["SearchResult", "SearchRules", "Searcher"]
+
+
+def _without(filters: Filters, facet: str) -> Filters:
+    """The filters with one facet's values cleared (a facet named at run time, hence the Any)."""
+    cleared: dict[str, Any] = {facet: ()}
+    return replace(filters, **cleared)
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,9 @@ class SearchResult:
 class Searcher:
     """Searches one index folder; loads the model once and is safe to share between threads."""
 
-    def __init__(self, index_dir: str | Path, settings: Settings | None = None, rules: SearchRules = SearchRules()) -> None:
+    def __init__(
+        self, index_dir: str | Path, settings: Settings | None = None, rules: SearchRules = SearchRules()
+    ) -> None:
         self.index_dir = Path(index_dir)
         self.settings = settings or Settings()
         self.rules = rules
@@ -147,8 +156,9 @@ class Searcher:
     def _encode(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
         """Query vectors of texts, from the cache where they were encoded before."""
         with self._encoded_lock:
-            known = {text: self._encoded.get((embedder.name, text)) for text in texts}
-        missing = [text for text, vector in known.items() if vector is None]
+            cached = {text: self._encoded.get((embedder.name, text)) for text in texts}
+        known = {text: vector for text, vector in cached.items() if vector is not None}
+        missing = [text for text in cached if text not in known]
         if missing:
             for text, vector in zip(missing, embedder.encode_queries(missing)):
                 known[text] = vector
@@ -189,7 +199,8 @@ class Searcher:
         r = self.rules
         weights = {"semantic": r.semantic_weight, "keyword": r.keyword_weight, "translated": r.translated_weight,
                    "multilingual": r.multilingual_weight}
-        names = {"keyword": ("keyword", "translated"), "semantic": ("semantic", "multilingual")}.get(mode, tuple(weights))
+        by_mode = {"keyword": ("keyword", "translated"), "semantic": ("semantic", "multilingual")}
+        names = by_mode.get(mode, tuple(weights))
         return {name: weights[name] for name in names}
 
     def _plan(self, text: str) -> QueryPlan:
@@ -308,7 +319,9 @@ class Searcher:
     def _matches_within(self, plan: QueryPlan, mode: str, filters: Filters) -> frozenset[str]:
         return within(self.matching(plan, mode), lambda: self._cases_allowed(filters))
 
-    def disjunctive_facets(self, query: str, mode: str, filters: Filters, result: SearchResult) -> dict[str, dict[str, int]]:
+    def disjunctive_facets(
+        self, query: str, mode: str, filters: Filters, result: SearchResult
+    ) -> dict[str, dict[str, int]]:
         """The result's facet counts, but a filtered facet counts its values as if it were not filtered.
 
         A sidebar then shows what choosing another country adds; the value chosen counts what the results say.
@@ -318,7 +331,7 @@ class Searcher:
             plan = self._plan(self.validate(query, 1, mode, filters))
             for facet in FACET_FILTERS:
                 if getattr(filters, facet):
-                    looser = self._matches_within(plan, mode, replace(filters, **{facet: ()}))
+                    looser = self._matches_within(plan, mode, _without(filters, facet))
                     counts[facet] = self._matcher.facet_counts(looser, filters.mentions).get(facet, {})
         return counts
 
@@ -333,7 +346,7 @@ class Searcher:
                         continue
                     looser = replace(filters, year_from=None, year_to=None)
                 elif getattr(filters, facet):
-                    looser = replace(filters, **{facet: ()})
+                    looser = _without(filters, facet)
                 else:
                     continue
                 out.append((facet, len(self._matches_within(plan, mode, looser))))

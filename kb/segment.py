@@ -15,6 +15,9 @@ from kb.models import Case, Chunk, Document
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])[\"”’)]*\s+|(?<=[。！？；])")
+# A case's span: (start, end, title, heading path), offsets into the document's clean text.
+Span = tuple[int, int, str, tuple[str, ...]]
+
 # Case sizes (characters): a section longer than SPLIT_AT is split at its subheadings; a part shorter than
 # MIN_CASE joins the one before it; a document never has more than MAX_CASES cases (tables apart).
 SPLIT_AT = 15_000
@@ -121,7 +124,7 @@ def _words(text: str, span: tuple[int, int]) -> int:
     return len(_WORD.findall(_CJK.sub(" ", chunk))) + len(_CJK.findall(chunk)) // 2
 
 
-def _case_spans(doc: Document, marks: list[Mark]) -> list[tuple[int, int, str, tuple[str, ...]]]:
+def _case_spans(doc: Document, marks: list[Mark]) -> list[Span]:
     """(start, end, title, heading path) of each case: sections at the level the document's structure warrants.
 
     Cases start at the top level that has two headings or more; a case longer than SPLIT_AT is split at the
@@ -144,7 +147,7 @@ def _case_spans(doc: Document, marks: list[Mark]) -> list[tuple[int, int, str, t
     changed = True
     while changed:  # split long sections at the headings one level down inside them
         changed = False
-        for (start, end), i in zip(bounds(cuts), list(cuts)):
+        for start, end in bounds(cuts):
             if end - start <= SPLIT_AT:
                 continue
             inner = [k for k, m in enumerate(marks) if start < m.start < end]
@@ -161,14 +164,14 @@ def _case_spans(doc: Document, marks: list[Mark]) -> list[tuple[int, int, str, t
     return _merge_small(spans)
 
 
-def _merge_small(spans: list[tuple[int, int, str, tuple[str, ...]]]) -> list[tuple[int, int, str, tuple[str, ...]]]:
+def _merge_small(spans: list[Span]) -> list[Span]:
     """Join parts shorter than MIN_CASE to a neighbour, then the smallest pairs until MAX_CASES.
 
     A short part whose next part sits under it (a chapter heading before its first section) joins that
     part, which keeps its own title and path; any other short part joins the part before it.
     """
-    out: list[tuple[int, int, str, tuple[str, ...]]] = []
-    pending: tuple[int, int, str, tuple[str, ...]] | None = None
+    out: list[Span] = []
+    pending: Span | None = None
     for i, span in enumerate(spans):
         nxt = spans[i + 1] if i + 1 < len(spans) else None
         if pending is not None:
@@ -196,7 +199,7 @@ def _merge_small(spans: list[tuple[int, int, str, tuple[str, ...]]]) -> list[tup
     return out
 
 
-def _is_parent(span: tuple[int, int, str, tuple[str, ...]], nxt: tuple[int, int, str, tuple[str, ...]]) -> bool:
+def _is_parent(span: Span, nxt: Span) -> bool:
     """True when the next part's heading path runs through this part's heading (or this part has none)."""
     return not span[3] or (len(nxt[3]) > len(span[3]) and nxt[3][:len(span[3])] == span[3])
 
@@ -210,11 +213,11 @@ def clean_title(title: str) -> str:
     return title
 
 
-def _fallback_parts(doc: Document, size: int = 6000) -> list[tuple[int, int, str, tuple[str, ...]]]:
+def _fallback_parts(doc: Document, size: int = 6000) -> list[Span]:
     """Parts of a long document with no headings: page groups for PDFs, else paragraph runs."""
     text = doc.text
     if doc.page_starts and len(doc.page_starts) > 1:
-        parts = []
+        parts: list[Span] = []
         group = 5
         for i in range(0, len(doc.page_starts), group):
             start = doc.page_starts[i]
@@ -224,15 +227,15 @@ def _fallback_parts(doc: Document, size: int = 6000) -> list[tuple[int, int, str
                 label = f"pages {i + 1}-{last}" if last > i + 1 else f"page {i + 1}"
                 parts.append((start, stop, f"{doc.title} ({label})", ()))
         return parts
-    parts = []
+    runs: list[tuple[int, int]] = []
     start = 0
-    for p_start, p_end in paragraphs(text, 0, len(text)):
+    for _, p_end in paragraphs(text, 0, len(text)):
         if p_end - start >= size:
-            parts.append((start, p_end))
+            runs.append((start, p_end))
             start = p_end
     if start < len(text) and text[start:].strip():
-        parts.append((start, len(text)))
-    return [(s, e, f"{doc.title} (part {n})", ()) for n, (s, e) in enumerate(parts, 1)]
+        runs.append((start, len(text)))
+    return [(s, e, f"{doc.title} (part {n})", ()) for n, (s, e) in enumerate(runs, 1)]
 
 
 def segment(
@@ -246,6 +249,7 @@ def segment(
     """Split a document into cases and passages; record tables give one case per row."""
     text = doc.text
     fields_by_case: list[tuple[tuple[str, str], ...]] = []
+    spans: list[Span]
     if record_spans is not None:
         spans = [(s, e, title, ()) for s, e, title, _ in record_spans]
         fields_by_case = [f for *_, f in record_spans]

@@ -50,7 +50,8 @@ class Store(SearchQueries):
         self.path = Path(path)
         if readonly:
             if not self.path.is_file():
-                raise IndexMissingError(f"{self.path}: no store here; build one with `kb ingest CORPUS_DIR --index {self.path.parent}`")
+                raise IndexMissingError(
+                    f"{self.path}: no store here; build one with `kb ingest CORPUS_DIR --index {self.path.parent}`")
             uri = f"file:{self.path}?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         else:
@@ -60,11 +61,13 @@ class Store(SearchQueries):
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             self.db.close()
-            raise IndexVersionError(f"{self.path}: schema version {version} is newer than this kb ({SCHEMA_VERSION}); upgrade kb")
+            raise IndexVersionError(
+                f"{self.path}: schema version {version} is newer than this kb ({SCHEMA_VERSION}); upgrade kb")
         if version < SCHEMA_VERSION:
             if readonly:
                 self.db.close()
-                raise IndexVersionError(f"{self.path}: schema version {version} is older than {SCHEMA_VERSION}; run `kb ingest` to upgrade")
+                raise IndexVersionError(
+                    f"{self.path}: schema version {version} is older than {SCHEMA_VERSION}; run `kb ingest` to upgrade")
             self._migrate(version)
 
     def _migrate(self, version: int) -> None:
@@ -124,7 +127,8 @@ class Store(SearchQueries):
         if tagged is not None:
             rows = [(None, t) for t in tagged.document] + [(cid, t) for cid, tags in tagged.cases for t in tags]
             self.db.executemany(
-                "INSERT INTO tags(doc_id, case_id, kind, value, role, confidence, source, evidence) VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO tags(doc_id, case_id, kind, value, role, confidence, source, evidence) "
+                "VALUES (?,?,?,?,?,?,?,?)",
                 [(d.doc_id, cid, t.kind, t.value, t.role, t.confidence, t.source,
                   _json([[e.start, e.end] for e in t.evidence])) for cid, t in rows])
         self.db.executemany("INSERT INTO case_facets VALUES (?,?,?)", facets)
@@ -286,7 +290,8 @@ class Store(SearchQueries):
         by = lambda col: {r[0]: r[1] for r in self.db.execute(  # noqa: E731
             f"SELECT {col}, COUNT(*) FROM documents GROUP BY {col} ORDER BY COUNT(*) DESC")}
         passages_by = lambda col: {r[0]: r[1] for r in self.db.execute(  # noqa: E731
-            f"SELECT d.{col}, COUNT(*) FROM chunks k JOIN documents d USING (doc_id) GROUP BY d.{col} ORDER BY COUNT(*) DESC")}
+            f"SELECT d.{col}, COUNT(*) FROM chunks k JOIN documents d USING (doc_id) "
+            f"GROUP BY d.{col} ORDER BY COUNT(*) DESC")}
         return {
             "documents": one("SELECT COUNT(*) FROM documents"),
             "cases": one("SELECT COUNT(*) FROM cases"),
@@ -311,9 +316,11 @@ class Store(SearchQueries):
         """(text hash, passage text) of the passages that lack a vector in the main space or a named one."""
         if not space:
             return [(r[0], r[1]) for r in self.db.execute(
-                "SELECT DISTINCT text_hash, text FROM chunks WHERE text_hash NOT IN (SELECT text_hash FROM embeddings)")]
+                "SELECT DISTINCT text_hash, text FROM chunks "
+                "WHERE text_hash NOT IN (SELECT text_hash FROM embeddings)")]
         return [(r[0], r[1]) for r in self.db.execute(
-            f"SELECT DISTINCT text_hash, text FROM chunks WHERE language NOT IN ({','.join('?' * len(MAIN_LANGUAGES))}) "
+            "SELECT DISTINCT text_hash, text FROM chunks "
+            f"WHERE language NOT IN ({','.join('?' * len(MAIN_LANGUAGES))}) "
             "AND text_hash NOT IN (SELECT text_hash FROM space_vectors WHERE space = ?)", (*MAIN_LANGUAGES, space))]
 
     def add_vectors(self, hashes: list[str], vectors: np.ndarray, space: str = "") -> None:

@@ -10,7 +10,6 @@ import numpy as np
 
 from kb.models import FACET_FILTERS, Filters
 
-
 _PASSAGE_ROWS = """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, k.kind, k.language,
        c.title AS case_title, d.title AS doc_title, d.source, d.published, d.doc_type
 FROM chunks k JOIN cases c ON c.case_id = k.case_id JOIN documents d ON d.doc_id = k.doc_id
@@ -36,7 +35,8 @@ class SearchQueries:
             values = getattr(f, facet)
             if values:
                 stored = f.facets(facet)
-                parts.append(f"case_id IN (SELECT case_id FROM case_facets WHERE facet IN ({','.join('?' * len(stored))}) "
+                parts.append("case_id IN (SELECT case_id FROM case_facets "
+                             f"WHERE facet IN ({','.join('?' * len(stored))}) "
                              f"AND value IN ({','.join('?' * len(values))}))")
                 args += [*stored, *values]
         if f.year_from is not None or f.year_to is not None:
@@ -59,7 +59,9 @@ class SearchQueries:
         rows = self.db.execute(f"SELECT chunk_id FROM chunks WHERE case_id IN ({sql})", args).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def keyword_search(self, match: str, limit: int, f: Filters, heading_weight: float = 0.3) -> list[tuple[int, float]]:
+    def keyword_search(
+        self, match: str, limit: int, f: Filters, heading_weight: float = 0.3
+    ) -> list[tuple[int, float]]:
         """(passage id, BM25 score, higher is better) for an FTS5 match expression, inside a filter."""
         rank = f"bm25(chunks_fts, {float(heading_weight)}, 1.0)"
         sql = f"SELECT rowid, -{rank} FROM chunks_fts WHERE chunks_fts MATCH ?"
@@ -88,7 +90,8 @@ class SearchQueries:
     def case_facet_rows(self, facets: Sequence[str]) -> list[tuple[str, str, str]]:
         """Every (case id, facet, value) row of the given facets."""
         return [(r[0], r[1], r[2]) for r in self.db.execute(
-            f"SELECT case_id, facet, value FROM case_facets WHERE facet IN ({','.join('?' * len(facets))})", list(facets))]
+            f"SELECT case_id, facet, value FROM case_facets WHERE facet IN ({','.join('?' * len(facets))})",
+            list(facets))]
 
     def passages(self, ids: list[int]) -> dict[int, sqlite3.Row]:
         """Passage rows with their case's title and their document's metadata, by passage id."""

@@ -27,6 +27,7 @@ from kb.models import Chunk, Evidence, Segmented, Tag, Tagged
 from kb.places import Places
 from kb.ruledata import read_toml, shipped
 from kb.taxonomy import Taxonomy
+
 _NEGATORS = {
     "en": {"no", "not", "never", "without", "nor", "neither", "non"},
     "es": {"no", "sin", "ni", "nunca"},
@@ -215,7 +216,9 @@ class Tagger:
         self.cues = cue_matcher(taxonomy)
 
     # -- approaches -------------------------------------------------------------------------------
-    def passage_scores(self, chunks: Sequence[Chunk], vectors: np.ndarray | None) -> tuple[np.ndarray, list[list[CueHit]]]:
+    def passage_scores(
+        self, chunks: Sequence[Chunk], vectors: np.ndarray | None
+    ) -> tuple[np.ndarray, list[list[CueHit]]]:
         """Score of every approach for every passage (rows: passages), and the cue hits behind them."""
         ids = self.taxonomy.ids
         col = {a: j for j, a in enumerate(ids)}
@@ -267,7 +270,8 @@ class Tagger:
                         evidence.append(Evidence(start, end, text[start:end]))
                         break
             value = rules.title_confidence if from_title else float(confidence[j])
-            tags.append(Tag("approach", approach, round(value, 3), tuple(evidence), source="title" if from_title else "text"))
+            tags.append(Tag("approach", approach, round(value, 3), tuple(evidence),
+                            source="title" if from_title else "text"))
         return sorted(tags, key=lambda t: -t.confidence)
 
     # -- documents --------------------------------------------------------------------------------

@@ -43,13 +43,6 @@ class Taxonomy:
         """Approach ids in order."""
         return tuple(a.id for a in self.approaches)
 
-    def get(self, approach_id: str) -> Approach:
-        """One approach by id, or an error naming the id and the file."""
-        for approach in self.approaches:
-            if approach.id == approach_id:
-                return approach
-        raise ConfigError(f"unknown approach {approach_id!r} (taxonomy {self.source}; known: {', '.join(self.ids)})")
-
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from kb.config import Settings
 from kb.errors import IndexMissingError
-from kb.ingest import FORMATS
 from kb.indexdir import MANIFEST_FILE
+from kb.ingest import FORMATS
 from kb.pipeline import IngestReport, Progress, ingest
 
 UPLOAD_FOLDER = "uploads"
@@ -84,8 +84,10 @@ def corpus_of(index_dir: str | Path) -> Path:
     return corpus
 
 
-def add_files(index_dir: str | Path, files: Sequence[tuple[str, bytes]], settings: Settings,
-              progress: Progress | None = None, max_mb: int = MAX_UPLOAD_MB) -> tuple[UploadResult, IngestReport | None]:
+def add_files(
+    index_dir: str | Path, files: Sequence[tuple[str, bytes]], settings: Settings,
+    progress: Progress | None = None, max_mb: int = MAX_UPLOAD_MB,
+) -> tuple[UploadResult, IngestReport | None]:
     """Save uploads into the index's own corpus folder and update the index; no ingest when nothing was saved."""
     corpus = corpus_of(index_dir)
     result = save_uploads(files, corpus, max_mb)

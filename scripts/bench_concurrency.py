@@ -40,30 +40,28 @@ def main() -> int:
     answer = lambda q: [(h.case_id, h.score) for h in searcher.search(q, 10).hits]  # noqa: E731
     serial = {q: answer(q) for q in set(queries)}  # also warms the model and caches
 
+    def one(q: str) -> tuple[float, bool]:
+        """One threaded search: its latency in ms and whether it answered as the serial search did."""
+        started = time.perf_counter()
+        got = answer(q)
+        return (time.perf_counter() - started) * 1000, got == serial[q]
+
     rows = []
     for threads in (int(t) for t in args.threads.split(",")):
-        latencies: list[float] = []
-        same = True
-
-        def one(q: str) -> None:
-            nonlocal same
-            started = time.perf_counter()
-            got = answer(q)
-            latencies.append((time.perf_counter() - started) * 1000)
-            same = same and got == serial[q]
-
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(one, queries))
+            timed = list(pool.map(one, queries))
         wall = time.perf_counter() - started
-        latencies.sort()
+        latencies = sorted(ms for ms, _ in timed)
+        same = all(ok for _, ok in timed)
         rows.append({"threads": threads, "queries": len(queries), "qps": round(len(queries) / wall, 1),
                      "p50_ms": round(statistics.median(latencies), 1),
                      "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1), "same_as_serial": same})
     searcher.close()
     print(f"{'threads':>7} {'queries':>7} {'q/s':>6} {'p50 ms':>8} {'p95 ms':>8}  same as serial")
     for r in rows:
-        print(f"{r['threads']:>7} {r['queries']:>7} {r['qps']:>6} {r['p50_ms']:>8} {r['p95_ms']:>8}  {r['same_as_serial']}")
+        print(f"{r['threads']:>7} {r['queries']:>7} {r['qps']:>6} {r['p50_ms']:>8} {r['p95_ms']:>8}  "
+              f"{r['same_as_serial']}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"index": args.index, "cached": args.cached, "rows": rows}, indent=1))
     return 0 if all(r["same_as_serial"] for r in rows) else 1

@@ -4,8 +4,8 @@ The floor is what no search can beat: the model's encode time for the query plus
 over the same vectors. Passages beyond the real corpus are synthetic: a real passage's text, with a vector
 that blends its vector with another real passage's and a little noise, renormalised. The vectors keep the
 corpus's structure without near-duplicate copies (ten copies of one passage would make any approximate
-top 10 disagree with the exact one by ties alone), and the keyword index keeps the corpus's vocabulary. At 1M the approximate index (HNSW) is also compared with
-exact search: recall@10 of its top 10.
+top 10 disagree with the exact one by ties alone), and the keyword index keeps the corpus's vocabulary. At 1M
+the approximate index (HNSW) is also compared with exact search: recall@10 of its top 10.
 
 Prints a table and writes results/bench_search.json.
 
@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 from kb.config import Settings  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
 from kb.index import VectorIndex  # noqa: E402
-from kb.models import Case, Chunk, Document, Filters, Segmented  # noqa: E402
 from kb.indexdir import FORMAT_VERSION, STORE_FILE  # noqa: E402
+from kb.models import Case, Chunk, Document, Filters, Segmented  # noqa: E402
 from kb.search import Searcher  # noqa: E402
 from kb.store import Store  # noqa: E402
 
@@ -116,7 +116,8 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "results" / "bench_search.json"))
     args = parser.parse_args()
     texts, vectors = source_passages(Path(args.source_index))
-    queries = [json.loads(line)["query"] for line in (SHARED / "eval" / "dev_queries.jsonl").read_text().splitlines() if line]
+    query_lines = (SHARED / "eval" / "dev_queries.jsonl").read_text().splitlines()
+    queries = [json.loads(line)["query"] for line in query_lines if line]
     embedder = load_embedder("all-MiniLM-L6-v2")
     embedder.encode(queries[:2])  # warm up the model
     rows = []
@@ -164,7 +165,8 @@ def main() -> None:
             row = {"passages": n, "index_kind": searcher.vectors.kind, "build_seconds": round(build, 1),
                    "faiss_build_seconds": round(index_seconds, 1), "memory_mb": round(memory, 1),
                    "floor_p50_ms": round(percentiles(floor)[0], 2), "floor_p95_ms": round(percentiles(floor)[1], 2),
-                   "semantic_p50_ms": round(percentiles(semantic)[0], 2), "semantic_p95_ms": round(percentiles(semantic)[1], 2),
+                   "semantic_p50_ms": round(percentiles(semantic)[0], 2),
+                   "semantic_p95_ms": round(percentiles(semantic)[1], 2),
                    "hybrid_p50_ms": round(percentiles(hybrid)[0], 2), "hybrid_p95_ms": round(percentiles(hybrid)[1], 2),
                    "filtered_hybrid_p95_ms": round(percentiles(filtered)[1], 2), "hnsw_recall_at_10": recall,
                    "hnsw_recall_by_ef_search": recall_by_ef}
@@ -177,7 +179,8 @@ def main() -> None:
           f"{'hyb/floor':>9} {'filtered p95':>12} {'memory MB':>9} {'HNSW R@10':>9}")
     for r in rows:
         print(f"{r['passages']:>9,} {r['index_kind']:>6} {r['floor_p50_ms']:>6.1f}/{r['floor_p95_ms']:<7.1f} "
-              f"{r['semantic_p50_ms']:>8.1f}/{r['semantic_p95_ms']:<8.1f} {r['hybrid_p50_ms']:>6.1f}/{r['hybrid_p95_ms']:<8.1f} "
+              f"{r['semantic_p50_ms']:>8.1f}/{r['semantic_p95_ms']:<8.1f} "
+              f"{r['hybrid_p50_ms']:>6.1f}/{r['hybrid_p95_ms']:<8.1f} "
               f"{r['hybrid_p95_over_floor_p95']:>9.2f} {r['filtered_hybrid_p95_ms']:>12.1f} {r['memory_mb']:>9.0f} "
               f"{'' if r['hnsw_recall_at_10'] is None else format(r['hnsw_recall_at_10'], '.3f'):>9}")
     out = Path(args.out)

@@ -1,4 +1,5 @@
-"""What each cleaning rule removes from corpus/ plus ../shared/corpus/: counts and examples; prints a table, writes JSON."""
+"""What each cleaning rule removes from corpus/ plus ../shared/corpus/: counts and examples; prints a table,
+writes JSON."""
 
 from __future__ import annotations
 

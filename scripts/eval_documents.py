@@ -77,14 +77,16 @@ def score(row: dict, settings: Settings, tagger: Tagger) -> dict:
     doc = seg.document
     tagged = tagger.tag(seg)
     focus = {t.value for t in tagged.document if t.kind == "country" and t.role == "focus"}
-    out: dict = {"file": row["file"], "got": {"title": doc.title, "publisher": doc.publisher, "year": year_of(doc.published),
+    out: dict = {"file": row["file"], "got": {"title": doc.title, "publisher": doc.publisher,
+                                               "year": year_of(doc.published),
                                                "doc_type": doc.doc_type, "language": doc.language,
                                                "focus_countries": sorted(focus), "cases": len(seg.cases)}}
     checks: dict[str, float] = {}
     if row.get("title"):
         checks["title"] = float(best_f1(doc.title, row["title"], row.get("title_alternatives", [])) >= 0.8)
     if row.get("publisher"):
-        checks["publisher"] = float(best_f1(doc.publisher, row["publisher"], row.get("publisher_alternatives", [])) >= 0.6)
+        publisher_f1 = best_f1(doc.publisher, row["publisher"], row.get("publisher_alternatives", []))
+        checks["publisher"] = float(publisher_f1 >= 0.6)
     years = [row.get("year"), *row.get("year_alternatives", [])]
     checks["year"] = float(year_of(doc.published) in years)
     checks["doc_type"] = float(base_type(doc.doc_type) in [row["doc_type"], *row.get("doc_type_alternatives", [])])
@@ -130,15 +132,18 @@ def main() -> None:
         misses = [f for f, v in result["checks"].items() if v < 1]
         if args.verbose and misses:
             gold = {f: row.get(f) for f in ("title", "publisher", "year", "doc_type", "language", "focus_countries")}
-            print(f"{row['file'][:70]}\n  misses {', '.join(misses)}\n  got  {json.dumps(result['got'], ensure_ascii=False)[:600]}"
+            print(f"{row['file'][:70]}\n  misses {', '.join(misses)}"
+                  f"\n  got  {json.dumps(result['got'], ensure_ascii=False)[:600]}"
                   f"\n  gold {json.dumps(gold, ensure_ascii=False)[:400]}")
-    summary = {f: {"n": len(totals[f]), "score": round(sum(totals[f]) / len(totals[f]), 3)} for f in FIELDS if totals[f]}
+    summary = {f: {"n": len(totals[f]), "score": round(sum(totals[f]) / len(totals[f]), 3)}
+               for f in FIELDS if totals[f]}
     print(f"{'field':<18}{'n':>4}  score   (gold: {Path(args.gold).name}, {len(rows)} documents)")
     for field, s in summary.items():
         print(f"{field:<18}{s['n']:>4}  {s['score']:.3f}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"gold": args.gold, "summary": summary, "documents": results}, indent=2, ensure_ascii=False))
+    out.write_text(json.dumps({"gold": args.gold, "summary": summary, "documents": results},
+                              indent=2, ensure_ascii=False))
     print(f"wrote {out}")
 
 

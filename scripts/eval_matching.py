@@ -35,7 +35,8 @@ def main() -> int:
     from kb.search import Searcher
 
     searcher = Searcher(args.index)
-    case_file = {c.case_id: d["source"] for d in searcher.store.documents() for c in searcher.store.cases(doc_id=d["doc_id"])}
+    case_file = {c.case_id: d["source"]
+                 for d in searcher.store.documents() for c in searcher.store.cases(doc_id=d["doc_id"])}
     report: dict[str, dict] = {}
     for name, path in SETS.items():
         recalls, sizes = [], []

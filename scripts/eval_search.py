@@ -24,6 +24,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,11 +110,16 @@ def mean(rows: list[dict], key: str) -> float:
 
 def summarise(rows: list[dict]) -> dict[str, float]:
     broad = [r for r in rows if r["broad"]]
-    return {"n": len(rows), "ndcg10": mean(rows, "ndcg"), "recall10": mean(rows, "recall10"), "mrr10": mean(rows, "mrr"),
-            "recall5": mean(rows, "recall5"), "file_ndcg10": mean(rows, "file_ndcg"),
+    return {"n": len(rows), "ndcg10": mean(rows, "ndcg"), "recall10": mean(rows, "recall10"),
+            "mrr10": mean(rows, "mrr"), "recall5": mean(rows, "recall5"), "file_ndcg10": mean(rows, "file_ndcg"),
             "open_ndcg10": mean(rows, "open_ndcg"), "open_recall10": mean(rows, "open_recall10"),
             "file_recall10": mean(rows, "file_recall10"), "documents": mean(rows, "documents"),
             "documents_broad": mean(broad, "documents")}
+
+
+def _of_kind(kind: str) -> Callable[[dict], bool]:
+    """A filter keeping the result rows of one kind of query."""
+    return lambda r: r["kind"] == kind
 
 
 def main() -> None:
@@ -121,13 +127,17 @@ def main() -> None:
     parser.add_argument("--index", default=str(ROOT / "results" / "eval-index"))
     parser.add_argument("--corpus", default=str(ROOT / "results" / "eval-corpus"))
     parser.add_argument("--set", nargs="*", default=[], help="override a SearchRules value, e.g. keyword_weight=1.5")
-    parser.add_argument("--queries", nargs="*", default=[], help="held-out query files (default scripts/eval/heldout_queries.jsonl)")
+    parser.add_argument("--queries", nargs="*", default=[],
+                        help="held-out query files (default scripts/eval/heldout_queries.jsonl)")
     parser.add_argument("--modes", nargs="*", default=["keyword", "semantic", "hybrid"])
+    parser.add_argument("--reuse", action="store_true",
+                        help="search the index as it is, even if an ingest would re-process it (changes of query-time "
+                             "code need no re-ingest; say so beside the figures)")
     parser.add_argument("--out", default=str(ROOT / "results" / "eval_search.json"))
     args = parser.parse_args()
     settings = Settings()
     started = time.monotonic()
-    report = ingest(eval_corpus(Path(args.corpus)), args.index, settings)
+    report = None if args.reuse else ingest(eval_corpus(Path(args.corpus)), args.index, settings)
     build_seconds = time.monotonic() - started
     fields = {f.name: f for f in dataclasses.fields(SearchRules)}
     overrides = {}
@@ -155,7 +165,7 @@ def main() -> None:
     for set_name, by_mode in results.items():
         kinds = sorted({r["kind"] for r in by_mode[args.modes[0]]})
         groups = [("all", lambda r: True), ("all but cross_lingual", lambda r: r["kind"] != "cross_lingual")]
-        groups += [(kind, (lambda kind: lambda r: r["kind"] == kind)(kind)) for kind in kinds]
+        groups += [(kind, _of_kind(kind)) for kind in kinds]
         for name, keep in groups:
             row = {mode: summarise([r for r in by_mode[mode] if keep(r)]) for mode in args.modes}
             summary.setdefault(set_name, {})[name] = row
@@ -170,8 +180,17 @@ def main() -> None:
         print(f"{set_name}: {mode} misses an answer in the top 10 for: {', '.join(missed) or 'none'}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"rules": dataclasses.asdict(rules), "index": {"passages": report.passages,
-                               "documents": report.documents, "build_seconds": round(build_seconds, 1)},
+    if report is None:
+        from kb.indexdir import open_store
+
+        store = open_store(args.index)
+        stats = store.stats()
+        store.close()
+    else:
+        stats = {"passages": report.passages, "documents": report.documents}
+    index_info = {"passages": stats["passages"], "documents": stats["documents"], "reused": report is None,
+                  "build_seconds": round(build_seconds, 1)}
+    out.write_text(json.dumps({"rules": dataclasses.asdict(rules), "index": index_info,
                                "summary": summary, "queries": results}, indent=2))
     print(f"wrote {out}")
 

@@ -25,8 +25,8 @@ from kb.config import Settings  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
 from kb.gazetteer import default_gazetteer  # noqa: E402
 from kb.ingest import read_file  # noqa: E402
-from kb.prepare import content_hash, prepare  # noqa: E402
 from kb.places import Places, country_rules  # noqa: E402
+from kb.prepare import content_hash, prepare  # noqa: E402
 from kb.tag import Tagger, TagRules, approach_prototypes, tag_rules  # noqa: E402
 from kb.taxonomy import load_taxonomy  # noqa: E402
 
@@ -56,7 +56,9 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
             "tp": tp, "fp": fp, "fn": fn}
 
 
-def eval_documents(tagger: Tagger, embedder, settings: Settings, gold: Path = SHARED / "eval" / "dev_tags.jsonl") -> dict:
+def eval_documents(
+    tagger: Tagger, embedder, settings: Settings, gold: Path = SHARED / "eval" / "dev_tags.jsonl"
+) -> dict:
     rows = [json.loads(line) for line in gold.read_text().splitlines() if line.strip()]
     per_tag: dict[str, Counter] = {}
     country = Counter()
@@ -118,7 +120,8 @@ def leave_one_folder_out(tagger: Tagger, embedder, settings: Settings) -> dict:
         total: Counter = Counter()
         for row, seg, scores, hits in docs:
             doc = seg.document
-            predicted = {t.value for t in rolled._roll_up(list(seg.chunks), scores, hits, doc.text, doc.title, doc.language)}
+            rolled_up = rolled._roll_up(list(seg.chunks), scores, hits, doc.text, doc.title, doc.language)
+            predicted = {t.value for t in rolled_up}
             gold, optional = set(row["approaches"]), set(row["approaches_optional"])
             total.update(tp=len(predicted & gold), fn=len(gold - predicted), fp=len(predicted - gold - optional))
         return total
@@ -135,8 +138,9 @@ def leave_one_folder_out(tagger: Tagger, embedder, settings: Settings) -> dict:
         best = max(combos, key=lambda combo: (f1(counts(combo, train)), combo == GRID_DEFAULT(tagger)))
         chosen[name] = best
         pooled.update(counts(best, test))
+    in_sample = counts(GRID_DEFAULT(tagger), prepared_docs)
     return {"pooled": prf(pooled["tp"], pooled["fp"], pooled["fn"]), "chosen": chosen,
-            "in_sample_default": prf(*(lambda c: (c["tp"], c["fp"], c["fn"]))(counts(GRID_DEFAULT(tagger), prepared_docs)))}
+            "in_sample_default": prf(in_sample["tp"], in_sample["fp"], in_sample["fn"])}
 
 
 def GRID_DEFAULT(tagger: Tagger) -> dict:  # noqa: N802
@@ -177,7 +181,8 @@ def eval_records(tagger: Tagger, settings: Settings) -> dict:
             scored += 1
             focus = {t.value for t in tagged[case.case_id] if t.kind == "country" and t.role == "focus"}
             counts.update(tp=len(focus & gold), fp=len(focus - gold), fn=len(gold - focus))
-        results[rel] = {"records": scored, "multi_country_not_scored": multi, **prf(counts["tp"], counts["fp"], counts["fn"])}
+        results[rel] = {"records": scored, "multi_country_not_scored": multi,
+                        **prf(counts["tp"], counts["fp"], counts["fn"])}
     total = Counter()
     for r in results.values():
         total.update(tp=r["tp"], fp=r["fp"], fn=r["fn"])
@@ -186,7 +191,8 @@ def eval_records(tagger: Tagger, settings: Settings) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="all-MiniLM-L6-v2", help="embedder for the meaning signal ('none' for cues only)")
+    parser.add_argument("--model", default="all-MiniLM-L6-v2",
+                        help="embedder for the meaning signal ('none' for cues only)")
     parser.add_argument("--set", nargs="*", default=[], help="override a TagRules value, e.g. focus_ratio=0.4")
     parser.add_argument("--heldout", default=str(ROOT / "scripts" / "eval" / "heldout_tags.jsonl"),
                         help="documents tagged by hand that no rule was written from")
@@ -207,13 +213,16 @@ def main() -> None:
     heldout = eval_documents(tagger, embedder, settings, Path(args.heldout)) if Path(args.heldout).is_file() else None
     lofo = leave_one_folder_out(tagger, embedder, settings) if args.lofo else None
     records = eval_records(tagger, settings)
-    report = {"model": args.model, "rules": {**dataclasses.asdict(rules), **dataclasses.asdict(places.rules)}, "dev_documents": docs, "heldout_documents": heldout, "leave_one_folder_out": lofo,
+    report = {"model": args.model, "rules": {**dataclasses.asdict(rules), **dataclasses.asdict(places.rules)},
+              "dev_documents": docs, "heldout_documents": heldout, "leave_one_folder_out": lofo,
               "record_tables": records, "seconds": round(time.monotonic() - started, 1)}
     print(f"{'tag':<26} {'P':>6} {'R':>6} {'F1':>6}   tp fp fn")
     for tag, m in docs["per_tag"].items():
-        print(f"{tag:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}  {m['tp']:>3} {m['fp']:>2} {m['fn']:>2}")
+        print(f"{tag:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}  "
+              f"{m['tp']:>3} {m['fp']:>2} {m['fn']:>2}")
     m = docs["approach_micro"]
-    print(f"{'approach micro':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   (macro F1 {docs['approach_macro_f1']:.3f})")
+    print(f"{'approach micro':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   "
+          f"(macro F1 {docs['approach_macro_f1']:.3f})")
     m = docs["focus_country"]
     print(f"{'focus country, dev docs':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}")
     if lofo:
@@ -223,11 +232,13 @@ def main() -> None:
     if heldout:
         for name in ("approach_micro", "focus_country"):
             m = heldout[name]
-            print(f"{'held-out ' + name.replace('_', ' '):<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}"
+            label = "held-out " + name.replace("_", " ")
+            print(f"{label:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}"
                   + (f"   (macro F1 {heldout['approach_macro_f1']:.3f}, {heldout['documents']} documents)"
                      if name == "approach_micro" else ""))
     for rel, m in records["tables"].items():
-        print(f"{'focus country, ' + Path(rel).stem[:11]:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   ({m['records']} records)")
+        label = "focus country, " + Path(rel).stem[:11]
+        print(f"{label:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   ({m['records']} records)")
     m = records["focus_country"]
     print(f"{'focus country, records':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}")
     out = Path(args.out)

@@ -112,7 +112,8 @@ def test_menu_rules_do_not_touch_documents_that_are_not_web_pages(shared):
 
 def test_chinese_punctuation_is_left_alone_in_chinese_text():
     text = "一、2015年工作回顾\n\n过去一年，我国发展面临多重困难和严峻挑战。经济运行保持在合理区间。"
-    assert clean(text).text == "一、2015年工作回顾\n\n过去一年，我国发展面临多重困难和严峻挑战。经济运行保持在合理区间。"
+    assert clean(text).text == ("一、2015年工作回顾\n\n"
+                                "过去一年，我国发展面临多重困难和严峻挑战。经济运行保持在合理区间。")
 
 
 def test_fix_cjk_punctuation_unit():

@@ -12,6 +12,8 @@ import time
 import pytest
 
 from kb.cli import main
+from kb.config import Settings
+from kb.errors import ConfigError
 from kb.indexdir import open_store
 from kb.pipeline import Step
 from kb.progress import IngestProgress, describe
@@ -85,6 +87,21 @@ def test_unknown_setting_is_an_error(built, tmp_path, capsys):
     config.write_text("chunk_token = 100\n")
     assert main(["--config", str(config), "ingest", str(corpus), "--index", str(index)]) == 2
     assert "unknown setting 'chunk_token'" in capsys.readouterr().err
+
+
+def test_a_bad_index_kind_names_the_value_and_the_valid_ones(built, tmp_path, capsys, monkeypatch):
+    corpus, index = built
+    config = tmp_path / "kb.toml"
+    config.write_text('index_kind = "flat"\n')
+    assert main(["--config", str(config), "ingest", str(corpus), "--index", str(index)]) == 2
+    err = capsys.readouterr().err
+    assert "kb.toml: setting 'index_kind': 'flat' is not one of auto, exact, hnsw" in err
+    assert "Traceback" not in err
+    monkeypatch.setenv("KB_INDEX_KIND", "ivf")
+    assert main(["ingest", str(corpus), "--index", str(index)]) == 2
+    assert "environment (KB_*): setting 'index_kind': 'ivf' is not one of auto, exact, hnsw" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="'hnws' is not one of auto, exact, hnsw"):
+        Settings(index_kind="hnws")
 
 
 def test_compare_json_csv_and_errors(seed_index, capsys):

@@ -11,9 +11,9 @@ from kb.check import check_index, repair_index
 from kb.config import Settings
 from kb.errors import ConfigError
 from kb.glossary import load_glossary, parse_glossary
+from kb.indexdir import open_store
 from kb.language import passage_language
 from kb.models import Filters
-from kb.indexdir import open_store
 from kb.pipeline import ingest
 from kb.search import Searcher
 from tests.conftest import SEEDS
@@ -45,7 +45,8 @@ def index(tmp_path_factory):
 
 
 def test_passage_language_follows_the_passage_not_the_document():
-    assert passage_language("Los grupos de ahorro permiten a las mujeres ahorrar cada semana y pedir préstamos", "en") == "es"
+    spanish = "Los grupos de ahorro permiten a las mujeres ahorrar cada semana y pedir préstamos"
+    assert passage_language(spanish, "en") == "es"
     assert passage_language("贵州省把生活在深山区的贫困户搬迁到县城附近的安置点并提供就业培训", "en") == "zh"
     assert passage_language("Too short to tell", "fr") == "fr"
     # A blog post in English is English, not Indonesian, among the languages a corpus like this one holds.

@@ -41,7 +41,8 @@ def _snapshot(index: Path) -> dict:
 def test_first_ingest_then_unchanged_rerun_writes_nothing(corpus, tmp_path):
     index = tmp_path / "index"
     report = ingest(corpus, index, Settings())
-    assert sorted(report.added) == sorted(["notes.md", f"seeds/{NEWS_2014}", "seeds/003_8a17e8b8a99fa2f2.txt", f"seeds/{WHITE_PAPER}"])
+    assert sorted(report.added) == sorted(
+        ["notes.md", f"seeds/{NEWS_2014}", "seeds/003_8a17e8b8a99fa2f2.txt", f"seeds/{WHITE_PAPER}"])
     assert report.skipped == () and report.documents == 4 and report.cases > 25
     assert (index / "manifest.json").is_file()
     before = (index / "kb.sqlite").stat()
@@ -59,7 +60,8 @@ def test_changed_removed_and_new_files_mirrored(corpus, tmp_path):
     (corpus / "seeds" / NEWS_2014).unlink()
     (corpus / "new.txt").write_text("Rural roads connected 200 villages to the county market in 2019.\n")
     report = ingest(corpus, index, Settings())
-    assert report.updated == ("notes.md",) and report.removed == (f"seeds/{NEWS_2014}",) and report.added == ("new.txt",)
+    assert report.updated == ("notes.md",) and report.removed == (f"seeds/{NEWS_2014}",)
+    assert report.added == ("new.txt",)
     snap = _snapshot(index)
     sources = {d["source"] for d in snap["docs"]}
     assert sources == {"notes.md", "new.txt", f"seeds/{WHITE_PAPER}", "seeds/003_8a17e8b8a99fa2f2.txt"}

@@ -12,7 +12,8 @@ from kb.ingest import read_bytes, read_file
 from kb.ingest.text import decode
 from tests.conftest import prepare_path
 
-SPANISH = "La pobreza energética es mucho más que la falta de un servicio: afecta la salud, la educación y el empleo. " * 5
+SPANISH = ("La pobreza energética es mucho más que la falta de un servicio: "
+           "afecta la salud, la educación y el empleo. ") * 5
 CHINESE = "易地扶贫搬迁是精准扶贫的重要举措，搬迁群众的后续产业发展和稳定就业至关重要。" * 5
 
 
@@ -130,7 +131,8 @@ def test_record_tables_one_case_per_row_with_mapped_columns(shared):
     fields = dict(first.fields)
     assert fields["region"] == "Africa,LAC,Asia Pacific" and fields["date"] == "2011"
     assert "Agriculture and Food Security" in fields["theme"]
-    assert seg.document.text[first.start:first.end].startswith("Chile Fund against Hunger and Poverty\n\nThe project aimed")
+    first_text = seg.document.text[first.start:first.end]
+    assert first_text.startswith("Chile Fund against Hunger and Poverty\n\nThe project aimed")
     wb = prepare_path(shared / "wb-project-abstracts" / "priority_projects_with_abstracts.csv")
     assert dict(wb.cases[0].fields)["country"] == "Republic of Cote d'Ivoire"
     assert all(c.fields for c in wb.cases)

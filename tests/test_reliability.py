@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from kb.check import check_index, repair_index
 from kb.config import Settings
-from kb.models import Filters
 from kb.indexdir import open_store
+from kb.models import Filters
 from kb.pipeline import Step, ingest
 from kb.search import Searcher
 from tests.conftest import ROOT, SEEDS

@@ -21,16 +21,21 @@ from kb.store import Store
 
 HASH = Settings(model="hash-64")
 DOCS = {
-    "tourism/homestay.md": "# Homestays in Sylhet\n\nIn Sylhet, Bangladesh, an indigenous community runs homestays for "
-                           "tourists; rural tourism income pays for school fees and the homestay owners formed a cooperative.",
-    "tourism/thai.md": "# Community-based tourism in Thailand\n\nVillages in Thailand plan community-based tourism with "
-                       "a social enterprise; tourists stay in homestays and buy crafts, and tourism income stays local.",
-    "finance/loans.md": "# Microcredit for women in Tunisia\n\nWomen craft makers in Tunisia took microcredit and small "
-                        "loans from a microfinance bank; savings groups and financial literacy classes followed the loans.",
-    "finance/wallet.md": "# Mobile money in South Sudan\n\nMobile wallets and mobile money reached traders in South Sudan; "
-                         "financial inclusion grew as the mobile wallet replaced cash and microcredit followed.",
-    "relocation/xinjiang.md": "# 易地扶贫搬迁\n\n南疆的易地扶贫搬迁安置点建设了卫星工厂，搬迁户在家门口就业。易地扶贫搬迁后续扶持，"
-                              "安置点配套扶贫车间，搬迁群众实现稳定就业。",
+    "tourism/homestay.md":
+        "# Homestays in Sylhet\n\nIn Sylhet, Bangladesh, an indigenous community runs homestays for "
+        "tourists; rural tourism income pays for school fees and the homestay owners formed a cooperative.",
+    "tourism/thai.md":
+        "# Community-based tourism in Thailand\n\nVillages in Thailand plan community-based tourism with "
+        "a social enterprise; tourists stay in homestays and buy crafts, and tourism income stays local.",
+    "finance/loans.md":
+        "# Microcredit for women in Tunisia\n\nWomen craft makers in Tunisia took microcredit and small "
+        "loans from a microfinance bank; savings groups and financial literacy classes followed the loans.",
+    "finance/wallet.md":
+        "# Mobile money in South Sudan\n\nMobile wallets and mobile money reached traders in South Sudan; "
+        "financial inclusion grew as the mobile wallet replaced cash and microcredit followed.",
+    "relocation/xinjiang.md":
+        "# 易地扶贫搬迁\n\n南疆的易地扶贫搬迁安置点建设了卫星工厂，搬迁户在家门口就业。易地扶贫搬迁后续扶持，"
+        "安置点配套扶贫车间，搬迁群众实现稳定就业。",
     "records/cases.csv": "title,description,country\nSolar engineers,Rural women trained as solar engineers install "
                          "solar panels and solar power in their villages; solar energy lights homes.,IND\n"
                          "Cash transfers,Cash transfers and a social safety net pension reach poor households with "
@@ -181,7 +186,8 @@ def test_adding_a_document_embeds_only_its_passages(small, tmp_path):
     index = tmp_path / "i"
     first = ingest(corpus, index, HASH)
     assert first.embedded == first.passages
-    (corpus / "new.md").write_text("# Forest rangers\n\nPoor villagers became forest rangers paid by ecological compensation.")
+    (corpus / "new.md").write_text(
+        "# Forest rangers\n\nPoor villagers became forest rangers paid by ecological compensation.")
     second = ingest(corpus, index, HASH)
     assert second.added == ("new.md",) and second.embedded == 1
     hits = Searcher(index, HASH).search("forest rangers", k=1).hits

@@ -22,7 +22,8 @@ def test_white_paper_long_sections_split_into_subsections_short_ones_whole(seeds
     assert case.heading_path == ("3. Implement targeted poverty alleviation strategy", case.title)
     assert seg.document.text[case.start:case.end].startswith(case.title)
     assert "Poverty alleviation must first recognize poverty" in seg.document.text[case.start:case.end]
-    assert [c.title for c in seg.cases[-2:]] == ["Conclusion", "Appendix: Changes and Adjustments in China’s Poverty Alleviation Standards"]
+    assert [c.title for c in seg.cases[-2:]] == [
+        "Conclusion", "Appendix: Changes and Adjustments in China’s Poverty Alleviation Standards"]
 
 
 def test_2014_article_examples_are_separate_passages(seeds):

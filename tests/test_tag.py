@@ -55,7 +55,8 @@ def test_cues_match_on_stems_in_each_language_and_skip_negations():
 
 def test_a_passing_mention_does_not_tag_a_long_document(tagger):
     body = ["Microcredit groups gave small loans and savings accounts to poor women borrowers; the "
-            f"microfinance institution {i} also ran financial literacy classes for the savings group." for i in range(30)]
+            f"microfinance institution {i} also ran financial literacy classes for the savings group."
+            for i in range(30)]
     body[17] += " Some visitors came as tourists to a homestay nearby."
     tags = tagger.tag(_doc(body)).document
     assert "finance" in _approaches(tags)
@@ -75,7 +76,8 @@ def test_a_case_about_an_approach_is_tagged_with_evidence_that_reads_as_such(tag
 def test_gazetteer_aliases_provinces_and_regions():
     g = default_gazetteer()
     codes = lambda text: [(m.code, m.kind == "region") for m in g.find(text)]  # noqa: E731
-    assert codes("Lao PDR, Burma, Viet Nam and Côte d'Ivoire") == [("LAO", False), ("MMR", False), ("VNM", False), ("CIV", False)]
+    assert codes("Lao PDR, Burma, Viet Nam and Côte d'Ivoire") == [
+        ("LAO", False), ("MMR", False), ("VNM", False), ("CIV", False)]
     assert codes("the Federative Republic of Brazil") == [("BRA", False)]
     assert codes("Longnan in Gansu, and 陕西 too") == [("CHN", False), ("CHN", False), ("CHN", False)]
     assert codes("Western and Central Africa, Latin America and ASEAN") == [
@@ -167,8 +169,8 @@ def test_kb_tag_prints_the_json_contract_for_a_folder(tmp_path, capsys):
     assert [a["id"] for a in doc["approaches"]] == ["ecommerce"]
     assert set(doc["approaches"][0]) >= {"id", "confidence", "evidence"}
     assert set(doc["approaches"][0]["evidence"][0]) == {"text", "start", "end"}
-    assert doc["countries"][0] | {"evidence": None} == {"iso3": "CHN", "name": "China", "role": "focus", "confidence": 1.0,
-                                                          "from": "text", "evidence": None}
+    assert doc["countries"][0] | {"evidence": None} == {
+        "iso3": "CHN", "name": "China", "role": "focus", "confidence": 1.0, "from": "text", "evidence": None}
     assert "empty.txt" in err
 
 
@@ -186,7 +188,8 @@ def test_a_changed_taxonomy_retags_on_the_next_ingest(tmp_path):
     assert "fishing" not in {t.value for t in store.tags(store.documents()[0]["doc_id"])}
     store.close()
     custom = Path(tmp_path / "tax.toml")
-    custom.write_text('[[approach]]\nid = "fishing"\nlabel = "Fishing"\ndefinition = "Fisheries."\nen = ["fishing boat", "fishing net"]\n')
+    custom.write_text('[[approach]]\nid = "fishing"\nlabel = "Fishing"\ndefinition = "Fisheries."\n'
+                      'en = ["fishing boat", "fishing net"]\n')
     report = ingest(corpus, tmp_path / "index", Settings(model="hash-32", taxonomy=str(custom)))
     assert report.updated == ("boats.txt",)
     store = open_store(tmp_path / "index")

@@ -90,7 +90,8 @@ def read_file(path: Path, source: str, settings: Settings) -> tuple[RawDocument,
     """Read one file from disk; returns the raw document and the bytes it was read from (its sidecars' too)."""
     fmt = format_of(path)
     if fmt is None:
-        raise IngestError(source, f"unknown format {path.suffix or '(no suffix)'!r}; readers exist for {', '.join(sorted(FORMATS))}")
+        raise IngestError(source, f"unknown format {path.suffix or '(no suffix)'!r}; "
+                                  f"readers exist for {', '.join(sorted(FORMATS))}")
     try:
         size = path.stat().st_size
         if size > settings.max_file_mb * 1024 * 1024:

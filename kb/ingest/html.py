@@ -115,4 +115,5 @@ def read_html(data: bytes, source: str) -> RawDocument:
     meta = dict(parser.meta)
     if title:
         meta["html_title"] = title
-    return RawDocument(source=source, format="html", pages=(body,), title=title or None, meta=tuple(sorted(meta.items())))
+    return RawDocument(source=source, format="html", pages=(body,), title=title or None,
+                       meta=tuple(sorted(meta.items())))

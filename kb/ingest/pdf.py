@@ -6,6 +6,8 @@ import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 from kb.errors import IngestError
 from kb.models import RawDocument
@@ -40,7 +42,8 @@ def strip_headers_footers(pages: list[str]) -> tuple[list[str], list[str]]:
         edge_idx = set(nonblank[:_EDGE_LINES] + nonblank[-_EDGE_LINES:])
         kept = []
         for i, ln in enumerate(lines):
-            if i in edge_idx and (_shape(ln) in repeated or re.fullmatch(r"\s*(page\s*)?[-–]?\s*\d{1,4}\s*[-–]?\s*", ln, re.I)):
+            if i in edge_idx and (_shape(ln) in repeated
+                                  or re.fullmatch(r"\s*(page\s*)?[-–]?\s*\d{1,4}\s*[-–]?\s*", ln, re.I)):
                 removed.append(ln.strip())
                 continue
             kept.append(ln)
@@ -94,7 +97,7 @@ def read_pdf(data: bytes, source: str) -> RawDocument:
             except (NotImplementedError, PyPdfError) as exc:
                 raise IngestError(source, f"encrypted PDF: {exc}") from exc
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info: Mapping[str, Any] = reader.metadata or {}
         title = str(info.get("/Title") or "").strip() or None
         author = str(info.get("/Author") or "").strip()
         created = str(info.get("/CreationDate") or "")

@@ -6,15 +6,16 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import fields as dc_fields
-from typing import Any, Iterable
+from typing import Any
 
-from kb.repair import repair_underscores
 from kb.config import RecordColumns
 from kb.dates import find_date, parse_date
 from kb.errors import IngestError
 from kb.ingest.text import decode
 from kb.models import RawDocument, RawRecord
+from kb.repair import repair_underscores
 
 _LIST_KEYS = ("records", "data", "items", "cases", "rows", "results")
 _MANGLED = re.compile(r"[^\W_]__(?=\s)")
