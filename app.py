@@ -25,7 +25,7 @@ if common.state("view") not in views:
     st.session_state["view"] = "search"
     st.session_state.pop("w_view", None)
 n_cmp = len(st.session_state.get("cmp") or [])
-st.sidebar.radio("View", views, key=common.widget("view", common.state("view")),
+st.sidebar.radio("View", views, key=common.relabelled("view", common.state("view")),
                  on_change=lambda: common.go(st.session_state["w_view"]),
                  format_func=lambda v: VIEWS[v][0] + (f" ({n_cmp})" if v == "compare" and n_cmp else ""))
 common.edit_lock()

@@ -20,7 +20,11 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from selenium.webdriver.chrome.webdriver import WebDriver
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,10 +43,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(index_dir: Path, timeout: float = 90) -> Iterator[str]:
-    """`streamlit run app.py` on a free localhost port for an index; yields the base URL."""
+def serve(index_dir: Path, timeout: float = 90, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on a free localhost port for an index; yields the base URL.
+
+    env adds to (or overrides) this process's environment, e.g. {"KB_READ_ONLY": "1"}.
+    """
     port = _free_port()
-    env = {**os.environ, "KB_INDEX_DIR": str(index_dir)}
+    env = {**os.environ, **(env or {}), "KB_INDEX_DIR": str(index_dir)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -70,8 +77,8 @@ def serve(index_dir: Path, timeout: float = 90) -> Iterator[str]:
 
 
 @contextmanager
-def chrome() -> Iterator[object]:
-    """Headless Debian Chromium under Selenium, with a fresh profile."""
+def chrome(download_dir: Path | None = None) -> Iterator[WebDriver]:
+    """Headless Debian Chromium under Selenium, with a fresh profile; downloads go to download_dir if given."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -80,7 +87,12 @@ def chrome() -> Iterator[object]:
     options.binary_location = CHROMIUM
     for flag in (*CHROME_FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
+    if download_dir is not None:
+        options.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
+                                                  "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    if download_dir is not None:  # headless Chromium saves downloads only when told where
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download_dir)})
     try:
         yield driver
     finally:
@@ -89,18 +101,29 @@ def chrome() -> Iterator[object]:
 
 
 def wait_for_text(driver, text: str, timeout: float = 90) -> None:
-    """Wait until the page shows a text, Streamlit's script has finished and the page has stopped changing."""
+    """Wait until the page shows a text, Streamlit's script has finished (the app says it is not running, and
+    shows no running status) and the page has stopped changing."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     seen: list[str] = []
 
     def settled(d) -> bool:
-        body = d.execute_script("return document.body.innerText") + d.current_url
+        body, state = d.execute_script(
+            "const app = document.querySelector('[data-testid=\"stApp\"]');"
+            "return [document.body.innerText, app && app.getAttribute('data-test-script-state')]")
+        body += d.current_url
         running = d.find_elements("css selector", '[data-testid="stStatusWidget"]')
         seen.append(body)
-        return text in body and not running and len(seen) > 2 and seen[-2] == body == seen[-3]
+        return (text in body and state == "notRunning" and not running and len(seen) > 2
+                and seen[-2] == body == seen[-3])
 
-    WebDriverWait(driver, timeout, poll_frequency=0.4).until(settled)
+    try:
+        WebDriverWait(driver, timeout, poll_frequency=0.4).until(settled)
+    except TimeoutException:
+        shown = seen[-1] if seen else ""
+        raise TimeoutException(f"{text!r} not shown, or the page never settled, within {timeout:.0f} s; "
+                               f"the page shows:\n{shown[-3000:]}") from None
 
 
 def view_url(base: str, **params: str | list[str]) -> str:
@@ -148,11 +171,17 @@ def main() -> int:
             for name, params in views.items():
                 driver.get(view_url(base, **params))
                 wait_for_text(driver, {"search": "Why:", "case": "More like this", "compare": "As a table",
-                                       "collections": "Course pack", "analyst": "Cases by year",
+                                       "collections": "Make the course pack", "analyst": "Cases by year",
                                        "upload": "Documents"}[name])
                 time.sleep(1.5)  # charts draw after the script finishes
+                if name == "analyst":  # the whole page: all three charts
+                    height = driver.execute_script(
+                        "return document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                    driver.set_window_size(1400, height + 40)
+                    time.sleep(1.5)
                 path = out / f"{name}.png"
                 driver.save_screenshot(str(path))
+                driver.set_window_size(1400, 1100)
                 print(f"{name:12} {path}")
     return 0
 

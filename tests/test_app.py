@@ -79,7 +79,7 @@ def test_search_from_a_url_shows_cards_with_highlights_reasons_and_facet_counts(
     assert "**women**" in shown and "**microcredit**" in shown
     whys = [_plain(c.value) for c in at.caption if c.value.startswith("Why: ")]
     assert whys and all("rural, tourisme" not in w for w in whys)
-    assert any(w.startswith("Why: close in meaning (#") and "holds your words: microcredit" in w for w in whys)
+    assert any("holds your words:" in w and "microcredit" in w for w in whys)
     assert any("seeds/001_eefbb86231c6afad.txt" in _plain(c.value) for c in at.caption)
     assert "🇨🇳 CHN" in shown and ":blue-badge[Finance and microcredit]" in shown
     assert any(":green-badge[strong match]" in m.value or ":gray-badge[good match]" in m.value for m in at.markdown)
@@ -182,7 +182,8 @@ def test_open_a_case_with_its_own_tags_evidence_passages_neighbours_and_more_lik
     assert len(labels) == len(tags) and any(t.kind == "approach" for t in tags)
     # The card's chips are the case page's tags: its approaches and the countries it is about.
     for approach in facets.get("approach", ()):
-        assert approach_labels()[approach] in chips and any(lab.startswith(approach_labels()[approach]) for lab in labels)
+        label = approach_labels()[approach]
+        assert label in chips and any(lab.startswith(label) for lab in labels)
     assert any(label.startswith("China · confidence") for label in labels)
     assert any(m.value.startswith("> ") and "**" in m.value for m in at.markdown)  # evidence, highlighted
     assert [s.value for s in at.success]  # the passage that matched the search is marked

@@ -44,7 +44,8 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
     where = f" · page {case.page}" if case.page else ""
     st.caption(f"{md_escape(doc.title)} · {md_escape(doc.publisher or 'no publisher')} · "
                f"{doc.published or 'no date'}{where} · {common.value_label('doc_type', doc.doc_type)} · "
-               f"{language_name(doc.language)} · {md_escape(doc.source)} · case {case.ordinal} of {page.cases_in_document}")
+               f"{language_name(doc.language)} · {md_escape(doc.source)} · "
+               f"case {case.ordinal} of {page.cases_in_document}")
     url = url_of(dict(doc.meta), dict(case.fields))
     if url:
         st.caption(f"Source on the web: {md_escape(url)}")
@@ -104,7 +105,8 @@ def _tags(page: CasePage) -> None:
     rest = [t for t in page.document_tags if t.kind in ("approach", "country") and (t.kind, t.value) not in own
             and (t.kind == "approach" or t.role == "focus")]
     if rest and page.cases_in_document > 1:
-        names = [common.value_label("approach", t.value) if t.kind == "approach" else country_name(t.value) for t in rest]
+        names = [common.value_label("approach", t.value) if t.kind == "approach" else country_name(t.value)
+                 for t in rest]
         st.caption("Its document as a whole is also about: " + md_escape(", ".join(names)))
 
 

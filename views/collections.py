@@ -15,6 +15,7 @@ from kb.collections import CONTENTS, Collection, CollectionError, Collections
 from kb.export import citation, course_pack_docx, course_pack_html, course_pack_markdown, md_escape
 from views import common
 
+
 def render() -> None:
     """The collections page."""
     common.flash()
@@ -22,6 +23,9 @@ def render() -> None:
     can_edit = common.editable()
     if can_edit:
         _new_collection(coll)
+    else:
+        st.info("This library is read-only here: collections can be read and made into course packs, not changed."
+                + (" Give the passphrase in the sidebar to edit them." if common.needs_passphrase() else ""))
     names = coll.names()
     if not names:
         st.info("No collection yet. Create one here, or press “Add to collection” on any result or case.")
@@ -38,7 +42,7 @@ def render() -> None:
     elif st.session_state.get("_pack") == collection.collection_id:
         _pack(collection)
         return
-    for n, item in enumerate(collection.items, start=1):
+    for n in range(1, len(collection.items) + 1):
         _item(coll, collection, n, can_edit)
     if collection.items:
         st.button("Make the course pack", key="make-pack", type="primary", on_click=_make_pack,
@@ -121,7 +125,8 @@ def _pack(collection: Collection) -> None:
                             mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                             key="pack-docx")
     cols[2].download_button("Handout to print (HTML)", course_pack_html(collection), file_name=f"{stem}.html",
-                            mime="text/html", key="pack-html", help="Open it in a browser and print it, or save it as PDF.")
+                            mime="text/html", key="pack-html",
+                            help="Open it in a browser and print it, or save it as PDF.")
     cols[3].button("Back to editing", key="edit-pack", on_click=lambda: st.session_state.pop("_pack", None))
     st.markdown(f"# {md_escape(collection.name)}")
     for n, item in enumerate(collection.items, start=1):
@@ -132,5 +137,6 @@ def _pack(collection: Collection) -> None:
                 st.markdown(f"*Note:* {md_escape(item.note.strip())}")
             st.markdown(common.highlight(item.text, []))
             if e.figures:
-                st.markdown("**Key figures**\n\n" + "\n".join(f"- {md_escape(line)}" for line in e.figures.splitlines()))
+                st.markdown("**Key figures**\n\n"
+                            + "\n".join(f"- {md_escape(line)}" for line in e.figures.splitlines()))
             st.caption("Source: " + md_escape(citation(e)))

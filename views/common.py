@@ -114,11 +114,24 @@ def _from_url() -> dict[str, str | list[str]]:
     return out
 
 
+def _history_navigation() -> bool:
+    """True when this run comes from the browser's Back or Forward."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(getattr(ctx, "is_history_navigation", False))
+
+
 def load_url_state() -> None:
     """Take the state from the URL when it is not the one this session last wrote: the first visit, a shared
-    link, or the browser's Back and Forward."""
+    link, or the browser's Back and Forward.
+
+    A click on the page may reach the server with the URL from before the last change (the browser reports
+    its address late now and then); that is no navigation, and the state stands.
+    """
     found = _from_url()
-    if st.session_state.get("_written") == found:
+    written = st.session_state.get("_written")
+    if written == found or (written is not None and not _history_navigation()):
         return
     for key in (*VALUES, *LISTS):
         st.session_state.pop(key, None)
@@ -129,9 +142,10 @@ def load_url_state() -> None:
 
 
 def save_url_state() -> None:
-    """Write the state to the URL (a new history entry when it changed)."""
+    """Write the state to the URL (a new history entry when it changed, or when the browser's report of its
+    address was late)."""
     wanted = _wanted()
-    if wanted != _from_url():
+    if wanted != _from_url() or wanted != st.session_state.get("_written", wanted):
         st.query_params.from_dict(wanted)
     st.session_state["_written"] = wanted
 
@@ -142,6 +156,18 @@ def widget(key: str, value: object) -> str:
     if name not in st.session_state:
         st.session_state[name] = value
     return name
+
+
+def relabelled(key: str, value: object) -> str:
+    """The key of a widget whose option labels change from run to run (they carry counts), given its value
+    afresh on every run.
+
+    The browser holds a chosen option by its label and sends that label back on the next run; a label that
+    has changed since (a count that moved) no longer names an option and would come back as the value itself.
+    Set on every run, the widget's value is sent to the browser with this run's labels.
+    """
+    st.session_state[f"w_{key}"] = value
+    return f"w_{key}"
 
 
 def copy_to_state(key: str, transform: Callable[[object], object] = lambda v: v) -> Callable[[], None]:
@@ -250,7 +276,7 @@ def filter_sidebar(counts: dict[str, dict[str, int]] | None) -> None:
         shown = counts.get(facet, {}) if counts is not None else known
         options = sorted(set(known) | set(chosen), key=lambda v: (-shown.get(v, 0), v))
         ss[facet] = [v for v in chosen if v in options]
-        st.sidebar.multiselect(label, options, key=widget(facet, list(ss[facet])), on_change=copy_to_state(facet),
+        st.sidebar.multiselect(label, options, key=relabelled(facet, list(ss[facet])), on_change=copy_to_state(facet),
                                format_func=lambda v, f=facet, c=shown: f"{value_label(f, v)} · {c.get(v, 0)}")
     years = sorted(int(y) for y in lib.facet_values("year") if y.isdigit())
     if years and years[0] < years[-1]:
@@ -331,16 +357,16 @@ def add_to_collection(case_id: str, passage_id: int | None = None) -> None:
 
 def case_actions(case_id: str, passage_id: int | None = None, key: str = "", can_open: bool = True) -> None:
     """The buttons under a result card or a case: open (unless it is open), compare, collect."""
-    cols = st.columns([1, 1, 1, 3])
+    cols = iter(st.columns([1, 1, 1, 3]))  # the buttons shown sit side by side, with no gap for one left out
     if can_open:
-        cols[0].button("Open case", key=f"open{key}-{case_id}", on_click=go, args=("case",),
-                       kwargs={"case": case_id, "passage": str(passage_id) if passage_id else None})
+        next(cols).button("Open case", key=f"open{key}-{case_id}", on_click=go, args=("case",),
+                          kwargs={"case": case_id, "passage": str(passage_id) if passage_id else None})
     in_cmp = case_id in (st.session_state.get("cmp") or [])
-    cols[1].button("Remove from comparison" if in_cmp else "Compare", key=f"cmp{key}-{case_id}",
-                   on_click=toggle_compare, args=(case_id,))
+    next(cols).button("Remove from comparison" if in_cmp else "Compare", key=f"cmp{key}-{case_id}",
+                      on_click=toggle_compare, args=(case_id,))
     if editable():
-        cols[2].button("Add to collection", key=f"col{key}-{case_id}", on_click=add_to_collection,
-                       args=(case_id, passage_id))
+        next(cols).button("Add to collection", key=f"col{key}-{case_id}", on_click=add_to_collection,
+                          args=(case_id, passage_id))
 
 
 def flash() -> None:

@@ -6,8 +6,8 @@ import streamlit as st
 
 from kb.compare import MAX_CASES, MIN_CASES, comparison_table
 from kb.errors import KBError
-from kb.figures import FIGURE_KINDS
 from kb.export import md_escape, table_csv, table_markdown
+from kb.figures import FIGURE_KINDS
 from views import common
 
 

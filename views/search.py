@@ -90,10 +90,14 @@ def _card(hit: Hit) -> None:
         tags = " ".join(common.flag(c) for c in hit.countries)
         st.markdown(f"{tags} {common.chips(hit.approaches)}".strip() or "*no approach or country tagged*")
         st.markdown(common.highlight(hit.text, hit.matched))
-        st.caption(f"Why: {md_escape(hit.why)}")
+        why = hit.why
+        if hit.relevance == "weak":  # nothing close: the line must not say so
+            why = why.replace("close in meaning", "loosely related in meaning")
+        st.caption(f"Why: {md_escape(why)}")
         if hit.matching_passages:
             n = len(hit.matching_passages)
-            with st.expander(f"{common.plural(n, 'other passage')} of this case {'matches' if n == 1 else 'match'} too"):
+            verb = "matches" if n == 1 else "match"
+            with st.expander(f"{common.plural(n, 'other passage')} of this case {verb} too"):
                 for _, text, page in common.library().passages(list(hit.matching_passages)):
                     if page:
                         st.caption(f"page {page}")
@@ -111,9 +115,14 @@ def _only_document(source: str) -> None:
 
 def _explain_empty(query: str, mode: str, filters: Filters) -> None:
     """No results: say which filter removed them, and offer to drop it."""
+    if filters.empty:  # no filter to blame: the words themselves are found nowhere
+        st.warning(f"Nothing matches “{md_escape(query)}”: no passage holds its words."
+                   + (" Try other words, or the hybrid or semantic ranking, which also find meaning."
+                      if mode == "keyword" else " Try other words."))
+        return
     found = common.library().searcher.relaxations(query, mode, filters)
-    lines = [f"- without the {FACET_NAMES[f]} filter: {common.plural(n, 'case')} {'matches' if n == 1 else 'match'} well"
-             for f, n in found if n]
+    lines = [f"- without the {FACET_NAMES[f]} filter: {common.plural(n, 'case')} "
+             f"{'matches' if n == 1 else 'match'} well" for f, n in found if n]
     st.warning("No case matches this search with these filters."
                + ("\n\n" + "\n".join(lines) if lines else " Removing any one filter finds no good match either."))
     st.button("Clear filters", key="clear-empty", on_click=common.clear_filters)

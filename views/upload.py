@@ -26,7 +26,7 @@ def render() -> None:
         return
     kinds = sorted({s.lstrip(".") for s in FORMATS})
     st.markdown(f"Add up to {MAX_FILES} files at a time, each at most {MAX_UPLOAD_MB} MB, of these types: "
-                f"{', '.join(kinds)}. They are saved in `{md_escape(str(corpus / UPLOAD_FOLDER))}` and the index "
+                f"{', '.join(kinds)}. They are saved in `{_code(corpus / UPLOAD_FOLDER)}` and the index "
                 "is updated; searches keep working meanwhile.")
     files = st.file_uploader("Documents", type=kinds, accept_multiple_files=True, key="uploads")
     if not files or not st.button("Add to the library", key="ingest", type="primary"):
@@ -38,7 +38,8 @@ def render() -> None:
                      text=f"{step.done} of {step.total} files, {step.passages:,} passages: {step.stage} {step.source}")
 
     try:
-        result, report = add_files(common.index_dir(), [(f.name, f.getvalue()) for f in files], load_settings(), progress)
+        named = [(f.name, f.getvalue()) for f in files]
+        result, report = add_files(common.index_dir(), named, load_settings(), progress)
     except KBError as exc:
         st.error(f"The index was not changed: {exc}")
         return
@@ -55,3 +56,8 @@ def render() -> None:
     if done:
         st.success(f"Added {len(done)} file(s): " + ", ".join(md_escape(s) for s in done)
                    + f". The index now holds {report.documents} documents and {report.cases} cases.")
+
+
+def _code(path: object) -> str:
+    """A path inside Markdown backticks, where nothing but a backtick needs care."""
+    return str(path).replace("`", "'")
