@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from kb import commands
@@ -17,7 +17,7 @@ from kb.enrich import tag_files
 from kb.errors import KBError
 from kb.gazetteer import country_name
 from kb.indexdir import open_store
-from kb.models import Filters, Hit, Tag
+from kb.models import FACET_FILTERS, Filters, Hit, Tag
 from kb.pipeline import IngestReport, ingest
 from kb.progress import IngestProgress
 from kb.query import MODES, QueryError
@@ -229,7 +229,9 @@ def _search_batch(searcher: Searcher, path: str) -> int:
     return EXIT_SKIPPED if failed else EXIT_OK
 
 
-BATCH_FILTERS = ("approach", "country", "region", "doc_type", "language", "source", "year_from", "year_to", "mentions")
+# The filter keys of a --batch line are the fields of Filters: one list, so a new filter is read here too.
+BATCH_FILTERS = tuple(f.name for f in fields(Filters))
+_VALUE_FILTERS = (*FACET_FILTERS, "source")
 
 
 def _batch_spec(spec: Any) -> tuple[str, int, str, Filters]:
@@ -241,20 +243,20 @@ def _batch_spec(spec: Any) -> tuple[str, int, str, Filters]:
         raise QueryError(f"no \"query\" key{others}: each line is {{\"query\", \"k\", \"mode\", \"filters\"}}")
     # Other keys at the top (an id a script keeps beside its query) are let be; an unknown filter would
     # silently not filter, so it is named.
-    if not isinstance(spec.get("filters") or {}, dict):
+    f = spec.get("filters") or {}
+    if not isinstance(f, dict):
         raise QueryError("\"filters\" must be a JSON object")
-    unknown = sorted(set(spec.get("filters") or {}) - set(BATCH_FILTERS))
+    unknown = sorted(set(f) - set(BATCH_FILTERS))
     if unknown:
         raise QueryError(f"unknown filter {', '.join(map(repr, unknown))}: use {', '.join(BATCH_FILTERS)}")
-    f = spec.get("filters") or {}
 
     def values(name: str) -> tuple[str, ...]:
         value = f.get(name) or ()
         return (value,) if isinstance(value, str) else tuple(value)
 
-    filters = Filters(**{name: values(name) for name in BATCH_FILTERS[:6]}, year_from=f.get("year_from"),
+    filters = Filters(**{name: values(name) for name in _VALUE_FILTERS}, year_from=f.get("year_from"),
                       year_to=f.get("year_to"), mentions=bool(f.get("mentions", False)))
-    return spec.get("query", ""), spec.get("k", 10), spec.get("mode", "hybrid"), filters
+    return spec["query"], spec.get("k", 10), spec.get("mode", "hybrid"), filters
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
