@@ -74,5 +74,10 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
         unit=unit, total=len(units), undated=sum(1 for v in units.values() if not v["year"]),
         no_country=sum(1 for v in units.values() if not v["country"]),
         no_approach=sum(1 for v in units.values() if not v["approach"]),
-        by_approach=dict(by_approach.most_common()), by_country=dict(by_country.most_common()),
+        by_approach=_most_first(by_approach), by_country=_most_first(by_country),
         by_year=dict(sorted(by_year.items())), by_approach_country=dict(pairs), rows=tuple(rows))
+
+
+def _most_first(counts: Counter[str]) -> dict[str, int]:
+    # Ties by name: the values come from sets, whose order changes from one process to the next.
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -13,11 +13,11 @@ from typing import Any
 from kb import commands
 from kb.commands import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED
 from kb.config import load_settings
+from kb.contract import case_json, hit_json, result_json, stats_json, tags_json
 from kb.enrich import tag_files
 from kb.errors import KBError
-from kb.gazetteer import country_name
-from kb.indexdir import open_store
-from kb.models import FACET_FILTERS, Filters, Hit, Tag
+from kb.library import Library
+from kb.models import FACET_FILTERS, Filters
 from kb.pipeline import IngestReport, ingest
 from kb.progress import IngestProgress
 from kb.query import MODES, QueryError
@@ -49,29 +49,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 
 
-def _case_json(store: Any, case_id: str) -> dict[str, Any]:
-    case = store.case(case_id)
-    doc = store.document(case.doc_id)
-    passages = store.chunks(case_id=case_id)
-    return {
-        "case_id": case.case_id, "doc_id": doc.doc_id, "title": case.title,
-        "heading_path": list(case.heading_path), "source": doc.source, "document_title": doc.title,
-        "doc_type": doc.doc_type, "language": doc.language, "published": doc.published,
-        "publisher": doc.publisher, "page": case.page, "start": case.start, "end": case.end,
-        "fields": dict(case.fields), "text": doc.text[case.start:case.end],
-        "tags": tags_json(doc.source, store.tags(doc.doc_id, case.case_id)),
-        "document_tags": tags_json(doc.source, store.tags(doc.doc_id)),
-        "passages": [{"passage_id": pid, "start": c.start, "end": c.end, "page": c.page, "text": c.text}
-                     for pid, c in passages],
-    }
-
-
 def cmd_show(args: argparse.Namespace) -> int:
-    store = open_store(args.index)
-    try:
-        data = _case_json(store, args.case_id)
-    finally:
-        store.close()
+    data = case_json(Library(args.index).case_page(args.case_id))
     if args.json:
         _print_json(data)
     else:
@@ -91,14 +70,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    store = open_store(args.index)
-    try:
-        stats = store.stats()
-        for facet in ("approach", "country", "region", "year"):
-            stats[f"cases_by_{facet}"] = store.facet_values(facet)
-        stats["skipped_files"] = [{"source": s, "reason": r} for s, r in store.skipped()]
-    finally:
-        store.close()
+    with Library(args.index).store() as store:
+        stats = stats_json(store)
     if args.json:
         _print_json(stats)
     else:
@@ -111,32 +84,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    store = open_store(args.index)
-    try:
-        docs = store.documents()
-    finally:
-        store.close()
+    docs = Library(args.index).documents()
     if args.json:
         _print_json(docs)
     else:
         for d in docs:
             print(f"{d['doc_id']}  {d['doc_type']:<11} {d['language']:<3} {d['cases']:>4} cases  {d['source']}")
     return EXIT_OK
-
-
-def tags_json(source: str, tags: Sequence[Tag]) -> dict[str, Any]:
-    """One document's tags in the JSON contract of `kb tag` (regions and `from` are extensions)."""
-    def evidence(tag: Tag) -> list[dict[str, Any]]:
-        return [{"text": e.text, "start": e.start, "end": e.end} for e in tag.evidence]
-
-    return {
-        "source": source,
-        "approaches": [{"id": t.value, "confidence": t.confidence, "from": t.source, "evidence": evidence(t)}
-                       for t in tags if t.kind == "approach"],
-        "countries": [{"iso3": t.value, "name": country_name(t.value), "role": t.role, "confidence": t.confidence,
-                       "from": t.source, "evidence": evidence(t)} for t in tags if t.kind == "country"],
-        "regions": [{"id": t.value, "evidence": evidence(t)} for t in tags if t.kind == "region"],
-    }
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
@@ -163,22 +117,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return EXIT_SKIPPED if failed else EXIT_OK
 
 
-def hit_json(hit: Hit) -> dict[str, Any]:
-    """A hit in the JSON contract of `kb search`."""
-    data = {field: getattr(hit, field) for field in hit.__dataclass_fields__}
-    for key in ("approaches", "countries", "regions"):
-        data[key] = list(data[key])
-    data["matched"] = [list(span) for span in hit.matched]
-    return data
-
-
 def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
-    hits = [hit_json(h) for h in result.hits]
     if as_json:
-        _print_json({"hits": hits, "facets": result.facets, "candidates": result.candidates,
-                     "matches": result.matches} if facets else hits)
+        _print_json(result_json(result, facets))
         return
-    if not hits:
+    if not result.hits:
         print("no results")
     elif facets or not result.matches:
         # The same number the app shows: cases of the whole index that match well within the filters.

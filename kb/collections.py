@@ -9,12 +9,11 @@ trainer chose after the source document changes or leaves the corpus.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import KBError, NotFoundError
+from kb.store import UserFile
 
 COLLECTIONS_FILE = "collections.sqlite"
 MAX_NAME = 120
@@ -101,25 +100,14 @@ class Collections:
     """The collections of one index folder; every call opens its own connection, so threads may share it."""
 
     def __init__(self, index_dir: str | Path) -> None:
-        self.path = Path(index_dir) / COLLECTIONS_FILE
-        if not self.path.parent.is_dir():
-            raise NotFoundError(f"{self.path.parent}: no index folder to keep collections in")
+        self._file = UserFile(index_dir, COLLECTIONS_FILE, _SCHEMA, "collections")
+        self.path = self._file.path
+        self._db = self._file.db
         with self._db() as db:
-            db.executescript(_SCHEMA)
             have = {r[1] for r in db.execute("PRAGMA table_info(items)")}
             for column, kind in _ADDED:
                 if column not in have:
                     db.execute(f"ALTER TABLE items ADD COLUMN {column} {kind}")
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.execute("PRAGMA foreign_keys = ON")
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
 
     def create(self, name: str) -> int:
         """A new empty collection; its id."""
@@ -137,6 +125,14 @@ class Collections:
         with self._db() as db:
             rows = db.execute("SELECT collection_id, name FROM collections ORDER BY collection_id")
             return {r[0]: r[1] for r in rows}
+
+    def find(self, name_or_id: str) -> int:
+        """The id of the collection with this name (or id); the error lists the names there are."""
+        names = self.names()
+        for cid, name in names.items():
+            if name_or_id in (name, str(cid)):
+                return cid
+        raise NotFoundError(f"no collection named {name_or_id!r}; there are: {', '.join(names.values()) or 'none'}")
 
     def get(self, collection_id: int) -> Collection:
         """One collection with its items in order."""

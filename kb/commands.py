@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
 from typing import Any
 
 from kb.analysis import UNITS, count
@@ -13,10 +12,12 @@ from kb.check import check_index, repair_index
 from kb.collections import Collections
 from kb.compare import compare, comparison_table
 from kb.config import load_settings
+from kb.contract import approaches_json, collections_json, comparison_json, counts_json, watch_json, watch_run_json
 from kb.doctypes import type_ids
-from kb.errors import KBError, NotFoundError
+from kb.errors import KBError
 from kb.export import course_pack_docx, course_pack_html, course_pack_markdown, table_csv, table_markdown
 from kb.indexdir import open_store
+from kb.library import Library
 from kb.models import Filters
 from kb.taxonomy import load_taxonomy
 
@@ -59,9 +60,7 @@ def cmd_counts(args: argparse.Namespace) -> int:
         header = ["id", "title", "document", "source", "years", "countries", "approaches"]
         sys.stdout.write(table_csv(header, [[row[h] for h in header] for row in counts.rows]))
         return EXIT_OK
-    data = {**{k: v for k, v in asdict(counts).items() if k not in ("rows", "by_approach_country")},
-            "by_approach_country": [{"approach": a, "country": c, "count": n}
-                                    for (a, c), n in sorted(counts.by_approach_country.items(), key=lambda kv: -kv[1])]}
+    data = counts_json(counts)
     if args.json:
         print_json(data)
         return EXIT_OK
@@ -80,30 +79,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         store.close()
     header, rows = comparison_table(comparison)
     if args.json:
-        print_json({
-            "cases": [{"case_id": p.case.case_id, "title": p.case.title, "document_title": p.document.title,
-                       "source": p.document.source, "publisher": p.document.publisher, "year": p.year,
-                       "countries": list(p.countries), "approaches": list(p.approaches), "actors": list(p.actors),
-                       "figures": [{"kind": f.kind, "value": f.value, "sentence": f.sentence} for f in p.figures]}
-                      for p in comparison.profiles],
-            "alike": [asdict(a) for a in comparison.alike],
-            "only": {case_id: list(lines) for case_id, lines in comparison.only}})
+        print_json(comparison_json(comparison))
     else:
         sys.stdout.write(table_csv(header, rows) if args.csv else table_markdown(header, rows))
     return EXIT_OK
 
 
-def _collection_id(coll: Collections, name: str) -> int:
-    names = coll.names()
-    for cid, cname in names.items():
-        if name in (cname, str(cid)):
-            return cid
-    raise NotFoundError(f"no collection named {name!r}; there are: {', '.join(names.values()) or 'none'}")
-
-
 def cmd_collections(args: argparse.Namespace) -> int:
     coll = Collections(args.index)
-    listed = [{"id": cid, "name": name, "items": len(coll.get(cid).items)} for cid, name in coll.names().items()]
+    listed = collections_json(coll)
     if args.json:
         print_json(listed)
     for c in [] if args.json else listed:
@@ -113,7 +97,7 @@ def cmd_collections(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     coll = Collections(args.index)
-    collection = coll.get(_collection_id(coll, args.collection))
+    collection = coll.get(coll.find(args.collection))
     if args.format == "docx":
         if not args.out:
             raise KBError("a DOCX course pack needs --out FILE")
@@ -130,9 +114,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_approaches(args: argparse.Namespace) -> int:
-    approaches = load_taxonomy(load_settings(args.config).taxonomy).approaches
+    taxonomy = load_taxonomy(load_settings(args.config).taxonomy)
+    approaches = taxonomy.approaches
     if args.json:
-        print_json([{"id": a.id, "label": a.label, "definition": a.definition} for a in approaches])
+        print_json(approaches_json(taxonomy))
     else:
         width = max(len(a.id) for a in approaches)
         for a in approaches:
@@ -155,6 +140,56 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not found:
             print(f"{args.index}: store, vectors and manifest agree")
     return EXIT_PROBLEMS if found else EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    library = Library(args.index, load_settings(args.config))
+    watches = library.watches()
+    if args.action in ("add", "remove") and not (args.name and (args.query or args.action == "remove")):
+        raise KBError("give a name and a query: kb watch add NAME QUERY [filters]" if args.action == "add"
+                      else "give the name: kb watch remove NAME (kb watch list shows the names)")
+    if args.action == "add":
+        run = watches.add(library.searcher, args.name, args.query, args.mode, filters_of(args))
+        if args.json:
+            print_json(watch_json(run.watch))
+        else:
+            print(f"saved {run.watch.name!r}: {run.matches} cases match it now; `kb watch run` lists later ones")
+    elif args.action == "remove":
+        watches.remove(args.name)
+        if not args.json:
+            print(f"removed {args.name!r}")
+    elif args.action == "list":
+        listed = [watch_json(w) for w in watches.all()]
+        if args.json:
+            print_json(listed)
+        for w in [] if args.json else listed:
+            print(f"{w['name']}: {w['query']!r} {json.dumps(w['filters']) if w['filters'] else ''} "
+                  f"(last seen {w['seen_at']}) app link {w['link']}")
+    else:
+        names = [args.name] if args.name else [w.name for w in watches.all()]
+        runs = [watch_run_json(*library.watch_run(name, not args.peek)) for name in names]
+        if args.json:
+            print_json(runs)
+        for r in [] if args.json else runs:
+            print(f"{r['name']}: {len(r['new'])} new of {r['matches']} matching")
+            for case in r["new"]:
+                print(f"  {case['case_id']}  {case['title'][:90]}  ({case['document_title'][:60]})")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    # Imported here: the other commands start without loading the web framework.
+    import uvicorn
+
+    from kb.api import create_app
+
+    settings = load_settings(args.config)
+    open_store(args.index).close()  # a missing or stale index is said before the server starts
+    sys.stderr.write(f"kb: serving {args.index} on http://{args.host}:{args.port} (API page /docs); "
+                     f"{'collections can be changed' if settings.serve_writes else 'read-only'}\n")
+    uvicorn.run(create_app(args.index, settings), host=args.host, port=args.port, log_level="warning",
+                limit_concurrency=args.max_requests, timeout_keep_alive=5)
+    return EXIT_OK
 
 
 def register(sub: Any, default_index: str) -> None:
@@ -197,3 +232,22 @@ def register(sub: Any, default_index: str) -> None:
                                                           "rewrite the manifest, clear interrupted ingests")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("watch", help="saved searches: add, list, remove, and run to see the cases new since last time")
+    p.add_argument("action", choices=("add", "list", "remove", "run"))
+    p.add_argument("name", nargs="?", help="the saved search (run without it runs every one)")
+    p.add_argument("query", nargs="?", help="for add: the query to save")
+    p.add_argument("--index", default=default_index)
+    p.add_argument("--mode", choices=("hybrid", "semantic", "keyword"), default="hybrid")
+    add_filter_args(p)
+    p.add_argument("--peek", action="store_true", help="run: list what is new without marking it seen")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("serve", help="an HTTP API over an index: the JSON of these commands, models loaded once")
+    p.add_argument("--index", default=default_index)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for every interface)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--max-requests", type=int, default=32, metavar="N",
+                   help="requests served at once; more are answered 503 at once instead of queueing")
+    p.set_defaults(func=cmd_serve)

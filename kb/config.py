@@ -87,6 +87,8 @@ class Settings:
     # edit_passphrase opens them to visitors who give it (KB_READ_ONLY=1, KB_EDIT_PASSPHRASE=...).
     read_only: bool = False
     edit_passphrase: str = ""
+    # `kb serve` answers reads only unless this is set (KB_SERVE_WRITES=1): then collections can be changed.
+    serve_writes: bool = False
 
     def __post_init__(self) -> None:
         check_choice("index_kind", self.index_kind)
@@ -100,6 +102,7 @@ class Settings:
         data.pop("glossary")  # read at query time only
         data.pop("read_only")
         data.pop("edit_passphrase")
+        data.pop("serve_writes")
         return data
 
 

@@ -21,6 +21,7 @@ from kb.indexdir import open_store
 from kb.models import Case, Chunk, Document, Filters, Tag
 from kb.search import Searcher
 from kb.store import Store
+from kb.watch import Watches, WatchRun
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,15 @@ class Library:
     def collections(self) -> Collections:
         """The trainers' collections kept beside the index."""
         return Collections(self.index_dir)
+
+    def watches(self) -> Watches:
+        """The saved searches kept beside the index."""
+        return Watches(self.index_dir)
+
+    def watch_run(self, name: str, mark_seen: bool) -> tuple[WatchRun, dict[str, tuple[str, str]]]:
+        """What a saved search finds that it has not seen, with the new cases' titles."""
+        run = self.watches().run(self.searcher, name, mark_seen)
+        return run, self.case_titles(list(run.new))
 
     # -- reading ------------------------------------------------------------------------------------
     def case_page(self, case_id: str) -> CasePage:

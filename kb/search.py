@@ -59,6 +59,8 @@ class SearchResult:
     # Cases of the whole index, within the filters, that match the query well (kb.matching): the number a
     # person is told, and the cases the facet counts count.
     matches: int = 0
+    # Those cases' ids (what a saved search compares with the ones it has seen).
+    matching: frozenset[str] = frozenset()
 
 
 class Searcher:
@@ -381,7 +383,7 @@ class Searcher:
         hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
                         held, document_of, plan, mode, lists, self._highlighter, relevance, self._common(plan.terms))
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
-                            len(order), len(matching))
+                            len(order), len(matching), matching)
 
     def _relevance(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict) -> dict[str, str]:
         """Each candidate case's grade (kb.relevance) from its passages' cosines and the query words they hold."""

@@ -43,6 +43,29 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+class UserFile:
+    """A SQLite file of the users' own work kept beside the index (collections, saved searches): an ingest
+    replaces the store and never touches it. Every call opens its own connection, so threads may share it."""
+
+    def __init__(self, index_dir: str | Path, name: str, schema: str, what: str) -> None:
+        self.path = Path(index_dir) / name
+        if not self.path.parent.is_dir():
+            raise NotFoundError(f"{self.path.parent}: no index folder to keep {what} in")
+        with self.db() as db:
+            db.executescript(schema)
+
+    @contextmanager
+    def db(self) -> Iterator[sqlite3.Connection]:
+        """A connection that commits on success and rolls back on error."""
+        db = sqlite3.connect(self.path, timeout=10)
+        db.execute("PRAGMA foreign_keys = ON")
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
+
+
 class Store(SearchQueries):
     """One SQLite database file; with its search queries (kb.storequery), the only code that speaks SQL."""
 
