@@ -5,13 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from kb.errors import KBError
-from views import analyst, case, collections, common, compare, search, upload
+from views import analyst, case, collections, common, compare, search, upload, watches
 
 VIEWS = {
     "search": ("Search", search.render),
     "case": ("Case", case.render),
     "compare": ("Compare", compare.render),
     "collections": ("Collections", collections.render),
+    "saved": ("Saved searches", watches.render),
     "analyst": ("Analyst", analyst.render),
     "library": ("Library", case.render_library),
     "upload": ("Add documents", upload.render),

@@ -572,3 +572,43 @@ def test_shared_deployment_is_read_only_or_asks_for_the_passphrase(built, driver
         assert "read-only" not in main_text(driver)
         assert len(driver.find_elements(By.CSS_SELECTOR, 'textarea[aria-label="Note"]')) == 2
     assert len(coll.get(cid).items) == 2
+
+
+# Last in this file: it adds a document to the shared index.
+NEW_FILE = "undp-acclabs-blogs/a_peek_into_the_life_of_informal_waste_workers_in_viet_nam_during_covid-19.md"
+
+
+def test_staff_save_a_search_and_see_what_a_later_ingest_added(app_url, built, driver):
+    index = built[0]
+    driver.get(view_url(app_url, q="informal waste workers", country=["VNM"]))
+    wait_for_text(driver, "Save this search")
+    click(driver, driver.find_element(By.CSS_SELECTOR, '[data-testid="stPopover"] button'))
+    until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, 'input[aria-label="Name"]'))
+    name = driver.find_element(By.CSS_SELECTOR, 'input[aria-label="Name"]')
+    name.send_keys(Keys.CONTROL, "a")
+    name.send_keys("Waste pickers in Asia", Keys.ENTER)
+    press(driver, "Save")
+    wait_for_text(driver, "Saved “Waste pickers in Asia”")
+    pick_view(driver, "Saved searches")
+    wait_for_text(driver, "Nothing new since you last looked.")
+    assert "informal waste workers" in main_text(driver) and "Viet" in main_text(driver)
+
+    corpus = index.parent / "corpus"
+    shutil.copy(SHARED / NEW_FILE, corpus / "shared" / Path(NEW_FILE).name)
+    ingest(corpus, index, Settings())
+    added = {c.case_id: c.title for c in Library(index).cases_of(doc_id_for(f"shared/{Path(NEW_FILE).name}"))}
+    driver.get(view_url(app_url, view="saved"))
+    wait_for_text(driver, "since then:")
+    text = main_text(driver)
+    found = re.search(r"(\d+) new cases? since then", text)
+    assert found and 1 <= int(found.group(1)) <= len(added), text
+    listed = [t for t in added.values() if t in text]
+    assert len(listed) == int(found.group(1)), (listed, text)
+    press(driver, "Run this search")
+    wait_for_text(driver, "Why:")
+    assert "q=informal+waste+workers" in driver.current_url and "country=VNM" in driver.current_url
+    assert field(driver, "w_q").get_attribute("value") == "informal waste workers"
+    pick_view(driver, "Saved searches")
+    wait_for_text(driver, "since then:")
+    press(driver, "Mark as seen")
+    wait_for_text(driver, "Nothing new since you last looked.")

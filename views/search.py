@@ -9,7 +9,7 @@ from kb.language import language_name
 from kb.models import Filters, Hit
 from kb.query import MAX_K, MODES, QueryError
 from kb.search import SearchResult
-from views import common
+from views import common, watches
 
 FACET_NAMES = {"approach": "approach", "country": "country", "region": "region", "doc_type": "document type",
                "language": "language", "source": "document", "years": "year range"}
@@ -56,8 +56,13 @@ def render() -> None:
         return
     if not result.hits:
         _explain_empty(query, mode, filters)
+        watches.save_control(query, mode, filters)  # to hear when a case that matches arrives
         return
-    _summary(result, query)
+    top = st.columns([5, 1])
+    with top[0]:
+        _summary(result, query)
+    with top[1]:
+        watches.save_control(query, mode, filters)
     if common.editable():
         common.collection_picker("search")
     for hit in result.hits:
