@@ -46,9 +46,9 @@ class Matcher:
         holding: dict[int, set[str]] = {}
         lookups: list[tuple[tuple[str, ...], str]] = [((term,), fts_query([term])) for term in terms]
         lookups += [(covered, fts_phrases(names)) for covered, names in concepts]
+        wanted = None if passages is None else set(passages)
         for covered, match in lookups:
-            found = self.store.passages_holding(match) if passages is None else \
-                [pid for pid, _ in self.store.keyword_scores(match, passages)]
+            found = [pid for pid in self.store.passages_holding(match) if wanted is None or pid in wanted]
             for pid in found:
                 holding.setdefault(pid, set()).update(covered)
         return {pid: len(held) / len(terms) for pid, held in holding.items()}

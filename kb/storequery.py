@@ -104,9 +104,12 @@ class SearchQueries:
 
     def keyword_scores(self, match: str, ids: list[int], heading_weight: float = 0.3) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the given passages that an FTS5 match expression matches."""
+        # One MATCH over the whole index, kept to the given passages here: with `rowid IN (...)` FTS5 evaluates
+        # the match once per listed row, 10 to 70 times slower on 1,500 passages of the 28k-passage library.
+        wanted = set(ids)
         rank = f"-bm25(chunks_fts, {float(heading_weight)}, 1.0)"
-        return [(r[0], r[1]) for r in self._where_in(
-            f"SELECT rowid, {rank} FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN ({{}})", ids, [match])]
+        rows = self.db.execute(f"SELECT rowid, {rank} FROM chunks_fts WHERE chunks_fts MATCH ?", (match,))
+        return [(r[0], r[1]) for r in rows if r[0] in wanted]
 
     def facets_of(self, case_ids: list[str]) -> dict[str, dict[str, list[str]]]:
         """case id -> facet -> values, for the given cases."""
