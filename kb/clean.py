@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from kb.cleanrules import rules
 from kb.dates import find_dates
+from kb.furniture import remove_page_furniture
 from kb.language import CJK, is_cjk
 from kb.layout import (
     BULLET,
@@ -287,6 +288,9 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
         if not paged:
             if cleaner.is_web_page():
                 lines = cleaner.nav_runs(lines)
+            lines, furniture = remove_page_furniture(lines)
+            for rule, removed in furniture:
+                cleaner.drop(rule, removed)
             if is_hard_wrapped(lines):
                 lines = reflow(dehyphenate("\n".join(lines)).split("\n"))
         else:

@@ -141,3 +141,43 @@ def test_unwrapped_text_keeps_one_paragraph_per_line(seeds):
     assert "in May 201August.\n\nA total of 820 poverty alleviation cases were accepted" in text
     raw_lines = [ln for ln in (SEEDS / "000_45fcad44f57e7d29.txt").read_text().splitlines() if ln.strip()]
     assert len(text.split("\n\n")) == len(raw_lines)
+
+
+def _page(number: int, body: list[str], notes: list[str], header: str = "EB 2022/136/R.22") -> list[str]:
+    """One printed page as a PDF saved as text keeps it: its header and number, its body, its footnotes."""
+    return [str(number), "", "Appendix IV", "", header, "", *body, "", *notes, ""]
+
+
+def test_page_furniture_of_a_pdf_saved_as_text_goes_and_a_cut_paragraph_is_joined():
+    wrapped = [f"Line {n} of a paragraph about women's savings groups that the page wrapped at a fixed width"
+               for n in range(14)]
+    pages = [
+        *_page(13, [*wrapped, "Microfinance reaches women, though most pass it on to male family members70, and",
+                    "about 20%"], ["70 Sector study carried out by IFAD (2022).",
+                                   "71 CGAP (2021): Has Microcredit Empowered Women in Bangladesh? https://www.cgap.org/blog/has-",
+                                   "microcredit-empowered-women-bangladesh-yes-not-itself"]),
+        *_page(14, ["of all youth are interested in working overseas, and remittances rose.", *wrapped[:13],
+                    "Almost 2 in", "", "3 businesses that reported involvement in the programme were paid."], []),
+        *_page(15, [*wrapped, "A table follows.", "", "Year", "", "2019", "", "2020", "", "2021"], []),
+    ]
+    cleaned = clean("\n".join(pages), "md")
+    rules = {r.rule for r in cleaned.removals}
+    assert {"page_number", "running_header", "footnote"} <= rules
+    text = cleaned.text
+    for furniture in ("EB 2022/136/R.22", "Appendix IV", "Sector study carried out", "microcredit-empowered"):
+        assert furniture not in text, furniture
+    assert not re.search(r"(?m)^1[345]$", text)
+    # The paragraph the page break cut reads on; a line that starts with a number and continues the text stays.
+    assert "about 20% of all youth are interested in working overseas" in " ".join(text.split())
+    assert "3 businesses that reported involvement" in text
+    assert all(year in text for year in ("2019", "2020", "2021"))
+
+
+def test_a_real_strategy_saved_as_markdown_loses_its_page_furniture(shared):
+    seg = prepare_path(shared / "ifad-docs" / "cosop_bangladesh.md", "ifad-docs/cosop_bangladesh.md")
+    prose = [c.text for c in seg.chunks if c.kind == "prose"]
+    # The running header goes wherever it stands alone; the cover's "Document: EB 2022/136/R.22" stays.
+    assert not [t for t in prose if re.search(r"(?m)^EB 2022/136/R\.22$", t) or "microcredit-empowered-women" in t]
+    assert any("Document: EB 2022/136/R.22" in t for t in prose)
+    joined = next(t for t in prose if "about 20%" in t)
+    assert "about 20% of all youth are interested in working overseas" in " ".join(joined.split())

@@ -1,0 +1,163 @@
+"""Page furniture in text that lost its page breaks (a PDF saved as text or Markdown): page numbers, running
+headers beside them, and the footnotes at a page's foot, which otherwise sit inside the paragraph that runs
+across the page ("... about 20% / 71 CGAP (2021) ... / 14 / Appendix IV / EB 2022/136/R.22 / of all youth ...").
+
+No list of headers and no thresholds tuned on a corpus: a page number is a lone number whose neighbour number
+(one more or one less) stands alone a page's length away; a running header is a short line repeated at most of
+those page numbers; footnotes are the numbered block just above one. The paragraph a page break cut in two is
+joined again when its first half ends without a sentence end and the next half starts in lower case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from kb.layout import SENTENCE_END
+
+_PAGE_NUMBER = re.compile(r"(?:page\s+)?(\d{1,4})", re.IGNORECASE)
+_ROMAN = re.compile(r"[ivxl]{1,7}")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
+_FOOTNOTE = re.compile(r"(\d{1,3})\s+\S")
+# A page holds at least a few lines of text; numbers closer together are a table's cells or a list.
+_MIN_PAGE_LINES = 12
+_NEAR = 4  # lines from a page number within which its running headers and footnotes stand
+
+
+def _lone(lines: list[str], i: int) -> bool:
+    """A line standing alone: blank (or the text's edge) above and below."""
+    return (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
+
+
+def _value(line: str) -> int | None:
+    """A page number's value: 12, "Page 12", or a front matter's roman "iv"."""
+    text = line.strip()
+    if m := _PAGE_NUMBER.fullmatch(text):
+        return int(m.group(1))
+    if _ROMAN.fullmatch(text):
+        values = [_ROMAN_VALUES[c] for c in text]
+        return sum(-v if v < w else v for v, w in zip(values, [*values[1:], 0]))
+    return None
+
+
+def _longest_run(numbers: list[tuple[int, int]]) -> list[int]:
+    """The longest run of (line, value) that counts up by one or two, each a page's length below the last."""
+    best: dict[int, tuple[int, int | None]] = {}  # line -> (run length ending here, previous line)
+    by_value: dict[int, list[int]] = defaultdict(list)
+    for i, value in numbers:
+        options = [(best[j][0], j) for step in (1, 2) for j in by_value.get(value - step, ())
+                   if i - j >= _MIN_PAGE_LINES]
+        length, previous = max(options, default=(0, None))
+        best[i] = (length + 1, previous)
+        by_value[value].append(i)
+    end: int | None = max(best, key=lambda i: (best[i][0], -i)) if best else None
+    run = []
+    while end is not None:
+        run.append(end)
+        end = best[end][1]
+    return run
+
+
+def page_numbers(lines: list[str]) -> list[int]:
+    """Indexes of the lines that are page numbers: runs of lone numbers that count up by one (or two, past a
+    page without one) down the text, a page's length apart; front matter, text and each appendix may count
+    from 1 again. A table's cells, one per line, count up now and then but not page after page."""
+    numbers = [(i, v) for i, ln in enumerate(lines) if _lone(lines, i) and (v := _value(ln)) is not None]
+    found: list[int] = []
+    spans: list[tuple[int, int]] = []
+    while len(run := _longest_run(numbers)) >= 3:
+        first, last = min(run), max(run)
+        # Sections follow one another; a run inside another's pages is a table's numbers.
+        if not any(first <= b and a <= last for a, b in spans):
+            found += run
+            spans.append((first, last))
+        numbers = [(i, v) for i, v in numbers if i not in set(run)]
+    return sorted(found)
+
+
+def _nonblank_near(lines: list[str], i: int, step: int) -> list[int]:
+    out: list[int] = []
+    j = i + step
+    while 0 <= j < len(lines) and len(out) < _NEAR:
+        if lines[j].strip():
+            out.append(j)
+        j += step
+    return out
+
+
+def running_headers(lines: list[str], numbers: list[int]) -> set[int]:
+    """Indexes of the lines that stand at the same place beside page after page number (the document's code,
+    a chapter's or an appendix's title), and seldom anywhere else: furniture, not a heading or a table cell."""
+    placed: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for p in numbers:
+        for step in (-1, 1):
+            for distance, j in enumerate(_nonblank_near(lines, p, step), start=1):
+                text = lines[j].strip()
+                if 3 <= len(text) <= 80 and re.search(r"[^\W\d_]", text):
+                    placed[(text, step * distance)].append(j)
+    everywhere: dict[str, list[int]] = defaultdict(list)
+    for i, ln in enumerate(lines):
+        everywhere[ln.strip()].append(i)
+    drop: set[int] = set()
+    for (text, _), found in placed.items():
+        if len(found) >= 3 and len(found) >= 0.6 * len(everywhere[text]):
+            # Also where a page's number is missing: the same line standing alone is the same furniture.
+            drop.update(i for i in everywhere[text] if _lone(lines, i))
+    return drop
+
+
+def _footnotes_above(lines: list[str], p: int, page_start: int) -> list[int]:
+    """The numbered block ending just above a page number (a page's footnotes), or none: its first note's
+    number must mark a word of the page above it ("... empowered71."), so body text that starts with a number
+    ("3 businesses that reported ...") stays."""
+    end = p - 1
+    while end >= 0 and not lines[end].strip():
+        end -= 1
+    start = end
+    while start > 0 and lines[start - 1].strip():
+        start -= 1
+    first = _FOOTNOTE.match(lines[start].strip()) if start >= 0 else None
+    if first is None or any(len(lines[i]) > 200 for i in range(start, end + 1)):
+        return []
+    marker = re.compile(rf"(?:[^\W\d_]|[)\].,;:’”\"]){first.group(1)}(?!\d)")
+    if not any(marker.search(lines[i]) for i in range(page_start, start)):
+        return []
+    return list(range(start, end + 1))
+
+
+def remove_page_furniture(lines: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The lines without page numbers, running headers and page-foot footnotes; and what went, by rule."""
+    numbers = page_numbers(lines)
+    if not numbers:
+        return lines, []
+    drop: dict[int, str] = {i: "page_number" for i in numbers}
+    drop.update({i: "running_header" for i in running_headers(lines, numbers) if i not in drop})
+    for page_start, p in zip([0, *numbers], numbers):
+        # Running headers can stand between the footnotes and the number (at a page's head in the text).
+        above = p
+        while (q := next(iter(_nonblank_near(lines, above, -1)), None)) is not None and drop.get(q) == "running_header":
+            above = q
+        drop.update({i: "footnote" for i in _footnotes_above(lines, above, page_start) if i not in drop})
+    kept = [ln for i, ln in enumerate(lines) if i not in drop]
+    removed = [(rule, lines[i].strip()) for i, rule in sorted(drop.items())]
+    return _join_across_breaks(kept, {i - sum(1 for d in drop if d < i) for i in numbers}), removed
+
+
+def _join_across_breaks(lines: list[str], breaks: set[int]) -> list[str]:
+    """Join the two halves of a paragraph a page break cut: the text before it ends mid-sentence and the text
+    after starts in lower case."""
+    out = list(lines)
+    for b in sorted(breaks, reverse=True):  # from the end, so the earlier indexes stay valid
+        before = b - 1
+        while before >= 0 and not out[before].strip():
+            before -= 1
+        after = b
+        while after < len(out) and not out[after].strip():
+            after += 1
+        if before < 0 or after >= len(out):
+            continue
+        head, tail = out[before].strip(), out[after].strip()
+        if head and tail[:1].islower() and not SENTENCE_END.search(head):
+            out[before] = f"{out[before].rstrip()} {out[after].lstrip()}"
+            del out[before + 1:after + 1]
+    return out
