@@ -1,0 +1,71 @@
+"""A new query on a real index: hybrid search latency with every cache cleared, beside its floor, in one run.
+
+    .venv/bin/python scripts/bench_query.py [--index results/eval-index] [--repeats 3] [--out results/bench_query.json]
+
+The floor is the main model's encode of the query plus an exact FAISS search over the same vectors. Caches of
+query vectors and of matching cases are cleared before each search, as for a query nobody asked before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kb.config import load_settings  # noqa: E402
+from kb.search import Searcher  # noqa: E402
+
+DEV_QUERIES = ROOT.parent / "shared" / "eval" / "dev_queries.jsonl"
+
+
+def _summary(ms: list[float]) -> dict[str, float]:
+    ms = sorted(ms)
+    return {"p50_ms": round(statistics.median(ms), 1), "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", default=str(ROOT / "results" / "eval-index"))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", default=str(ROOT / "results" / "bench_query.json"))
+    args = parser.parse_args()
+    queries = [json.loads(line)["query"] for line in DEV_QUERIES.read_text(encoding="utf-8").splitlines() if line]
+    searcher = Searcher(args.index, load_settings())
+    for q in queries[:5]:
+        searcher.search(q, 10)  # load the models and the index
+    hybrid, floor = [], []
+    for _ in range(args.repeats):
+        for q in queries:
+            searcher._encoded.clear()
+            searcher._matching.clear()
+            started = time.perf_counter()
+            searcher.search(q, 10)
+            hybrid.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            vector = np.asarray(searcher.embedder.encode_queries([q]), dtype=np.float32)
+            searcher.vectors.search(vector, 10, None)
+            floor.append((time.perf_counter() - started) * 1000)
+    passages = searcher.vectors.index.ntotal
+    searcher.close()
+    row = {"passages": passages, "queries": len(queries) * args.repeats, "hybrid": _summary(hybrid),
+           "floor": _summary(floor)}
+    row["p95_over_floor"] = round(row["hybrid"]["p95_ms"] / row["floor"]["p95_ms"], 2)
+    print(f"{'passages':>9} {'queries':>8} {'hybrid p50/p95':>16} {'floor p50/p95':>15} {'p95/floor':>10}")
+    print(f"{passages:>9,} {row['queries']:>8} {row['hybrid']['p50_ms']:>7}/{row['hybrid']['p95_ms']:<8} "
+          f"{row['floor']['p50_ms']:>6}/{row['floor']['p95_ms']:<8} {row['p95_over_floor']:>10}")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(row, indent=2), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
