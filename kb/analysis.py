@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 UNITS = ("case", "document")
 
@@ -75,9 +75,12 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
         no_country=sum(1 for v in units.values() if not v["country"]),
         no_approach=sum(1 for v in units.values() if not v["approach"]),
         by_approach=_most_first(by_approach), by_country=_most_first(by_country),
-        by_year=dict(sorted(by_year.items())), by_approach_country=dict(pairs), rows=tuple(rows))
+        by_year=dict(sorted(by_year.items())), by_approach_country=_most_first(pairs), rows=tuple(rows))
 
 
-def _most_first(counts: Counter[str]) -> dict[str, int]:
+K = TypeVar("K", str, tuple[str, str])
+
+
+def _most_first(counts: Counter[K]) -> dict[K, int]:
     # Ties by name: the values come from sets, whose order changes from one process to the next.
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -59,11 +59,16 @@ class NewItem(BaseModel):
     note: str = Field(default="", max_length=MAX_NOTE)
 
 
-def _filters(approach: Many, country: Many, region: Many, type: Many, language: Many, source: Many,
-             year_from: int | None, year_to: int | None, mentions: bool) -> Filters:
+def _filters(approach: Many = None, country: Many = None, region: Many = None, type: Many = None,
+             language: Many = None, source: Many = None, year_from: int | None = None, year_to: int | None = None,
+             mentions: bool = False) -> Filters:
+    """The filters of /search, /cases/{id}/similar and /counts, read from the query string once."""
     return Filters(approach=tuple(approach or ()), country=tuple(c.upper() for c in country or ()),
                    region=tuple(region or ()), doc_type=tuple(type or ()), language=tuple(language or ()),
                    source=tuple(source or ()), year_from=year_from, year_to=year_to, mentions=mentions)
+
+
+Chosen = Annotated[Filters, Depends(_filters)]
 
 
 def _status(exc: KBError) -> int:
@@ -105,19 +110,12 @@ def create_app(index_dir: str | Path, settings: Settings | None = None) -> FastA
 
     @app.get("/search", summary="The cases that best answer a query (kb search --json)")
     def search(q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
-               k: Annotated[int, Query(ge=1, le=MAX_K)] = 10, mode: str = "hybrid",
-               approach: Many = None, country: Many = None, region: Many = None, type: Many = None,
-               language: Many = None, source: Many = None, year_from: int | None = None, year_to: int | None = None,
-               mentions: bool = False, facets: bool = False) -> Any:
-        filters = _filters(approach, country, region, type, language, source, year_from, year_to, mentions)
+               filters: Chosen, k: Annotated[int, Query(ge=1, le=MAX_K)] = 10, mode: str = "hybrid",
+               facets: bool = False) -> Any:
         return result_json(library.searcher.search(q, k=k, mode=mode, filters=filters), facets)
 
     @app.get("/cases/{case_id}/similar", summary="Cases like this one (kb similar --json)")
-    def similar(case_id: str, k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
-                approach: Many = None, country: Many = None, region: Many = None, type: Many = None,
-                language: Many = None, source: Many = None, year_from: int | None = None,
-                year_to: int | None = None, mentions: bool = False) -> Any:
-        filters = _filters(approach, country, region, type, language, source, year_from, year_to, mentions)
+    def similar(case_id: str, filters: Chosen, k: Annotated[int, Query(ge=1, le=MAX_K)] = 10) -> Any:
         return result_json(library.searcher.more_like_this(case_id, k=k, filters=filters), False)
 
     @app.get("/cases/{case_id}", summary="One case with its text, tags and passages (kb show --json)")
@@ -129,12 +127,9 @@ def create_app(index_dir: str | Path, settings: Settings | None = None) -> FastA
         return comparison_json(library.compare(case))
 
     @app.get("/counts", summary="Cases or documents by approach, focus country and year (kb counts --json)")
-    def counts(by: str = "case", approach: Many = None, country: Many = None, region: Many = None,
-               type: Many = None, language: Many = None, source: Many = None, year_from: int | None = None,
-               year_to: int | None = None, mentions: bool = False) -> Any:
+    def counts(filters: Chosen, by: str = "case") -> Any:
         if by not in UNITS:
             raise KBError(f"by {by!r}: use one of {', '.join(UNITS)}")
-        filters = _filters(approach, country, region, type, language, source, year_from, year_to, mentions)
         return counts_json(library.counts(filters, unit=by))
 
     @app.get("/facets", summary="Every value of each facet with its number of cases")
@@ -192,7 +187,6 @@ def create_app(index_dir: str | Path, settings: Settings | None = None) -> FastA
     def add_item(name: str, body: NewItem) -> Any:
         writable()
         cid = library.collections().find(name)
-        library.case_page(body.case_id)  # a 404 naming the case, before anything is written
         added = library.collect(cid, body.case_id, body.passage_id)
         if body.note and added:
             library.collections().set_note(cid, body.case_id, body.note)

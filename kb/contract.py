@@ -79,8 +79,8 @@ def stats_json(store: Store) -> dict[str, Any]:
 def counts_json(counts: Counts) -> dict[str, Any]:
     """`kb counts --json`: totals, what is left out, and counts by approach, country, year and both."""
     data = {k: v for k, v in asdict(counts).items() if k not in ("rows", "by_approach_country")}
-    data["by_approach_country"] = [{"approach": a, "country": c, "count": n} for (a, c), n
-                                   in sorted(counts.by_approach_country.items(), key=lambda kv: (-kv[1], kv[0]))]
+    data["by_approach_country"] = [{"approach": a, "country": c, "count": n}
+                                   for (a, c), n in counts.by_approach_country.items()]
     return data
 
 

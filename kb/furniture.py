@@ -71,7 +71,8 @@ def page_numbers(lines: list[str]) -> list[int]:
         if not any(first <= b and a <= last for a, b in spans):
             found += run
             spans.append((first, last))
-        numbers = [(i, v) for i, v in numbers if i not in set(run)]
+        taken = set(run)
+        numbers = [(i, v) for i, v in numbers if i not in taken]
     return sorted(found)
 
 

@@ -8,12 +8,12 @@ import streamlit as st
 
 from kb.errors import KBError
 from kb.export import md_escape
-from kb.models import Filters
+from kb.models import FACET_FILTERS, Filters
 from kb.watch import Watch
 from views import common
 
 SHOWN_NEW = 20
-_LISTED = ("approach", "country", "region", "doc_type", "language", "source")
+_LISTED = (*FACET_FILTERS, "source")
 
 
 def save_control(query: str, mode: str, filters: Filters) -> None:
