@@ -73,14 +73,16 @@ def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
 
 
 def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: str, ml_rank: int | None = None,
-        language: str = "", query_language: str = "en") -> str:
+        language: str = "", query_language: str = "en", weak: bool = False) -> str:
     """One line on why a passage matched, in the user's words: its place by meaning and the query's words it
-    holds; the glossary's names in another language are named only with the language of the passage."""
+    holds; the glossary's names in another language are named only with the language of the passage. A weak
+    match (kb.relevance) is the nearest, not near: it is never called close."""
     parts = []
+    near = "loosely related in meaning" if weak else "close in meaning"
     if ml_rank and mode != "keyword":
-        parts.append(f"close in meaning across languages (#{ml_rank} in the multilingual space)")
+        parts.append(f"{near} across languages (#{ml_rank} in the multilingual space)")
     elif semantic_rank and mode != "keyword":
-        parts.append(f"close in meaning (#{semantic_rank} by meaning)")
+        parts.append(f"{near} (#{semantic_rank} by meaning)")
     if own:
         parts.append(f"holds your words: {', '.join(own[:8])}")
     if translated and language == query_language:  # the glossary's names in the user's own language

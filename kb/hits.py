@@ -81,6 +81,7 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
         row, tags = rows[pid], facets.get(case_id, {})
         matched, mine, other = highlighter.matches(row["text"], terms, own)
         semantic_rank = rank_in.get("semantic", {}).get(pid)
+        grade = (relevance or {}).get(case_id, "weak")
         hits.append(Hit(
             rank=rank, score=round(scores[case_id], 6), case_id=case_id, doc_id=row["doc_id"], passage_id=pid,
             title=row["case_title"], document_title=row["doc_title"], source=row["source"], text=row["text"],
@@ -88,8 +89,8 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             countries=tuple(sorted(tags.get("country", ()))), regions=tuple(sorted(tags.get("region", ()))),
             published=row["published"], doc_type=row["doc_type"], language=row["language"], matched=matched,
             why=why(mine, other, semantic_rank, mode, rank_in.get("multilingual", {}).get(pid), row["language"],
-                    "en" if plan.english else detect_language(plan.text)),
+                    "en" if plan.english else detect_language(plan.text), grade == "weak"),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
-            matching_passages=also, relevance=(relevance or {}).get(case_id, "weak"),
+            matching_passages=also, relevance=grade,
             more_from_document=held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0))
     return tuple(hits)

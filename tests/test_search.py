@@ -268,3 +268,15 @@ def test_real_model_finds_relocation_in_the_white_paper_by_meaning(seed_index):
                                  filters=Filters(approach=("paired_assistance",), country=("CHN",))).hits
     assert designated and all("paired_assistance" in h.approaches and "CHN" in h.countries for h in designated)
     searcher.close()
+
+
+def test_a_weak_match_is_never_said_to_be_close_in_meaning(seed_index):
+    # The why-line of `kb search` (and of the app's cards) follows the relevance grade, not only the rank.
+    searcher = Searcher(seed_index)
+    nonsense = searcher.search("xyzzyq plugh", k=5).hits
+    near = searcher.search("moving families out of places too harsh to live in", k=1, mode="semantic").hits
+    searcher.close()
+    assert nonsense and all(h.relevance == "weak" for h in nonsense)
+    assert all("close in meaning" not in h.why for h in nonsense)
+    assert any("loosely related in meaning" in h.why for h in nonsense)
+    assert near[0].relevance != "weak" and "close in meaning" in near[0].why

@@ -95,10 +95,7 @@ def _card(hit: Hit) -> None:
         tags = " ".join(common.flag(c) for c in hit.countries)
         st.markdown(f"{tags} {common.chips(hit.approaches)}".strip() or "*no approach or country tagged*")
         st.markdown(common.highlight(hit.text, hit.matched))
-        why = hit.why
-        if hit.relevance == "weak":  # nothing close: the line must not say so
-            why = why.replace("close in meaning", "loosely related in meaning")
-        st.caption(f"Why: {md_escape(why)}")
+        st.caption(f"Why: {md_escape(hit.why)}")
         if hit.matching_passages:
             n = len(hit.matching_passages)
             verb = "matches" if n == 1 else "match"
