@@ -25,15 +25,16 @@ class Counts:
     no_country: int
     no_approach: int
     by_approach: dict[str, int] = field(default_factory=dict)
+    by_sdg: dict[str, int] = field(default_factory=dict)
     by_country: dict[str, int] = field(default_factory=dict)
     by_year: dict[str, int] = field(default_factory=dict)
     by_approach_country: dict[tuple[str, str], int] = field(default_factory=dict)
-    # One row per unit: id, title, document, source, years, countries, approaches (for CSV).
+    # One row per unit: id, title, document, source, years, countries, approaches, sdgs (for CSV).
     rows: tuple[dict[str, Any], ...] = ()
 
 
 def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = False) -> Counts:
-    """Count the given cases (by case or by document), by approach, focus country (or also mentioned) and year."""
+    """Count the given cases (by case or by document), by approach, SDG, focus country (or also mentioned), year."""
     if unit not in UNITS:
         raise ValueError(f"count by {unit!r}: use one of {', '.join(UNITS)}")
     facets = store.facets_of(case_ids)
@@ -48,19 +49,22 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
             continue
         doc = documents[case.doc_id]
         key = case_id if unit == "case" else case.doc_id
-        values = units.setdefault(key, {"approach": set(), "country": set(), "year": set()})
+        values = units.setdefault(key, {"approach": set(), "sdg": set(), "country": set(), "year": set()})
         f = facets.get(case_id, {})
         values["approach"].update(f.get("approach", ()))
+        values["sdg"].update(f.get("sdg", ()))
         values["country"].update(c for name in country_facets for c in f.get(name, ()))
         values["year"].update(f.get("year", ()))
         titles.setdefault(key, (case.title if unit == "case" else doc["title"], doc["title"], doc["source"]))
     by_approach: Counter[str] = Counter()
+    by_sdg: Counter[str] = Counter()
     by_country: Counter[str] = Counter()
     by_year: Counter[str] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
     rows = []
     for key, values in units.items():
         by_approach.update(values["approach"])
+        by_sdg.update(values["sdg"])
         by_country.update(values["country"])
         # A document with cases of several years counts once, under its earliest.
         if values["year"]:
@@ -69,12 +73,13 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
         title, document, source = titles[key]
         rows.append({"id": key, "title": title, "document": document, "source": source,
                      "years": "; ".join(sorted(values["year"])), "countries": "; ".join(sorted(values["country"])),
-                     "approaches": "; ".join(sorted(values["approach"]))})
+                     "approaches": "; ".join(sorted(values["approach"])),
+                     "sdgs": "; ".join(sorted(values["sdg"], key=lambda g: int(g[3:])))})
     return Counts(
         unit=unit, total=len(units), undated=sum(1 for v in units.values() if not v["year"]),
         no_country=sum(1 for v in units.values() if not v["country"]),
         no_approach=sum(1 for v in units.values() if not v["approach"]),
-        by_approach=_most_first(by_approach), by_country=_most_first(by_country),
+        by_approach=_most_first(by_approach), by_sdg=_most_first(by_sdg), by_country=_most_first(by_country),
         by_year=dict(sorted(by_year.items())), by_approach_country=_most_first(pairs), rows=tuple(rows))
 
 

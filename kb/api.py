@@ -35,10 +35,10 @@ from kb.export import course_pack_docx, course_pack_html, course_pack_markdown
 from kb.library import Library
 from kb.models import Filters
 from kb.query import MAX_K, MAX_QUERY_CHARS
-from kb.taxonomy import load_taxonomy
+from kb.taxonomy import goal_id, load_goals, load_taxonomy
 
 # Facets /facets lists, each value with its number of cases (what the filters of /search accept).
-FACETS = ("approach", "country", "country_mention", "region", "doc_type", "language", "year")
+FACETS = ("approach", "sdg", "country", "country_mention", "region", "doc_type", "language", "year")
 EXPORTS = {"md": ("text/markdown; charset=utf-8", "md"), "html": ("text/html; charset=utf-8", "html"),
            "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")}
 
@@ -59,11 +59,12 @@ class NewItem(BaseModel):
     note: str = Field(default="", max_length=MAX_NOTE)
 
 
-def _filters(approach: Many = None, country: Many = None, region: Many = None, type: Many = None,
+def _filters(approach: Many = None, sdg: Many = None, country: Many = None, region: Many = None, type: Many = None,
              language: Many = None, source: Many = None, year_from: int | None = None, year_to: int | None = None,
              mentions: bool = False) -> Filters:
     """The filters of /search, /cases/{id}/similar and /counts, read from the query string once."""
-    return Filters(approach=tuple(approach or ()), country=tuple(c.upper() for c in country or ()),
+    return Filters(approach=tuple(approach or ()), sdg=tuple(goal_id(g) for g in sdg or ()),
+                   country=tuple(c.upper() for c in country or ()),
                    region=tuple(region or ()), doc_type=tuple(type or ()), language=tuple(language or ()),
                    source=tuple(source or ()), year_from=year_from, year_to=year_to, mentions=mentions)
 
@@ -148,6 +149,10 @@ def create_app(index_dir: str | Path, settings: Settings | None = None) -> FastA
     @app.get("/approaches", summary="The approach ids the filters take (kb approaches --json)")
     def approaches() -> Any:
         return approaches_json(load_taxonomy(settings.taxonomy))
+
+    @app.get("/sdgs", summary="The Sustainable Development Goals the sdg filter takes (kb sdgs --json)")
+    def sdgs() -> Any:
+        return approaches_json(load_goals())
 
     @app.get("/collections", summary="The trainers' collections (kb collections --json)")
     def collections() -> Any:

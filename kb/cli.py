@@ -114,6 +114,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
             print(f"  country  {c['iso3']} {c['name']:<22} {c['role']:<8} {c['confidence']:.2f}")
         if data["regions"]:
             print("  regions  " + ", ".join(r["id"] for r in data["regions"]))
+        for g in data["sdgs"]:
+            example = g["evidence"][0]["text"][:90] if g["evidence"] else ""
+            print(f"  sdg      {g['id']:<26} {g['confidence']:.2f}  e.g. {example}")
     return EXIT_SKIPPED if failed else EXIT_OK
 
 

@@ -1,4 +1,4 @@
-"""`kb` commands beyond ingest and search: counts, compare cases, collections and exports, approaches, check."""
+"""`kb` commands beyond ingest and search: counts, compare cases, collections and exports, goals, check."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from kb.export import course_pack_docx, course_pack_html, course_pack_markdown, 
 from kb.indexdir import open_store
 from kb.library import Library
 from kb.models import Filters
-from kb.taxonomy import load_taxonomy
+from kb.taxonomy import goal_id, load_goals, load_taxonomy
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILURE, EXIT_SKIPPED = 0, 1, 2, 3
 
@@ -31,7 +31,8 @@ def print_json(data: Any) -> None:
 
 def filters_of(args: argparse.Namespace) -> Filters:
     """The filters a command's arguments name."""
-    return Filters(approach=tuple(args.approach or ()), country=tuple(c.upper() for c in args.country or ()),
+    return Filters(approach=tuple(args.approach or ()), sdg=tuple(goal_id(g) for g in args.sdg or ()),
+                   country=tuple(c.upper() for c in args.country or ()),
                    region=tuple(args.region or ()), doc_type=tuple(args.type or ()),
                    language=tuple(args.language or ()), source=tuple(args.source or ()),
                    year_from=args.year_from, year_to=args.year_to, mentions=bool(getattr(args, "mentions", False)))
@@ -40,6 +41,7 @@ def filters_of(args: argparse.Namespace) -> Filters:
 def add_filter_args(p: argparse.ArgumentParser) -> None:
     """The filter options shared by search, similar and counts."""
     p.add_argument("--approach", action="append", metavar="ID", help="approach id (repeat for any of several)")
+    p.add_argument("--sdg", action="append", metavar="GOAL", help="goal such as sdg5 or 5 (repeatable; `kb sdgs`)")
     p.add_argument("--country", action="append", metavar="ISO3", help="ISO 3166-1 alpha-3 code (repeatable)")
     p.add_argument("--region", action="append", metavar="ID", help="region id such as africa (repeatable)")
     p.add_argument("--type", action="append", metavar="TYPE", help="document type: " + ", ".join(type_ids()))
@@ -57,7 +59,7 @@ def cmd_counts(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.csv:
-        header = ["id", "title", "document", "source", "years", "countries", "approaches"]
+        header = ["id", "title", "document", "source", "years", "countries", "approaches", "sdgs"]
         sys.stdout.write(table_csv(header, [[row[h] for h in header] for row in counts.rows]))
         return EXIT_OK
     data = counts_json(counts)
@@ -66,7 +68,7 @@ def cmd_counts(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"{counts.total} {counts.unit}s; {counts.undated} have no date, {counts.no_country} no focus country, "
           f"{counts.no_approach} no approach")
-    for key in ("by_approach", "by_country", "by_year"):
+    for key in ("by_approach", "by_sdg", "by_country", "by_year"):
         print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in list(data[key].items())[:25]))
     return EXIT_OK
 
@@ -114,7 +116,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_approaches(args: argparse.Namespace) -> int:
-    taxonomy = load_taxonomy(load_settings(args.config).taxonomy)
+    taxonomy = load_goals() if args.kind == "sdg" else load_taxonomy(load_settings(args.config).taxonomy)
     approaches = taxonomy.approaches
     if args.json:
         print_json(approaches_json(taxonomy))
@@ -224,7 +226,11 @@ def register(sub: Any, default_index: str) -> None:
 
     p = sub.add_parser("approaches", help="the approach ids that --approach takes, with their labels")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_approaches)
+    p.set_defaults(func=cmd_approaches, kind="approach")
+
+    p = sub.add_parser("sdgs", help="the Sustainable Development Goals that --sdg takes, with their names")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_approaches, kind="sdg")
 
     p = sub.add_parser("check", help="prove that the store, vector file and manifest agree (exit 1 if not)")
     p.add_argument("--index", default=default_index)

@@ -29,6 +29,7 @@ class CaseProfile:
     approaches: tuple[str, ...]
     actors: tuple[str, ...]
     figures: tuple[Figure, ...]
+    sdgs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def profile(store: Store, case_id: str) -> CaseProfile:
     return CaseProfile(
         case=case, document=doc, year=year if year.isdigit() else None, countries=tuple(countries),
         approaches=tuple(t.value for t in tags if t.kind == "approach"),
-        actors=actors(text, doc.language), figures=key_figures(doc.text, case.start, case.end))
+        actors=actors(text, doc.language), figures=key_figures(doc.text, case.start, case.end),
+        sdgs=tuple(t.value for t in tags if t.kind == "sdg"))
 
 
 def alike_passages(store: Store, case_ids: list[str], per_pair: int = 2) -> tuple[AlikePair, ...]:
@@ -135,6 +137,7 @@ def comparison_table(comparison: Comparison) -> tuple[list[str], list[list[str]]
         ["Year", *((p.year or "") for p in ps)],
         ["Countries", *(", ".join(country_name(c) for c in p.countries) for p in ps)],
         ["Approaches", *(", ".join(p.approaches) for p in ps)],
+        ["SDGs", *(", ".join(p.sdgs) for p in ps)],
         ["Actors", *("; ".join(p.actors) for p in ps)],
         *([label.capitalize(), *(figures(p, kind) for p in ps)] for kind, label in FIGURE_KINDS.items()),
         ["Only this case has", *("; ".join(only.get(p.case.case_id, ())) for p in ps)],

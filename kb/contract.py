@@ -20,7 +20,7 @@ from kb.watch import Watch, WatchRun
 
 
 def tags_json(source: str, tags: Sequence[Tag]) -> dict[str, Any]:
-    """One document's tags as `kb tag` prints them (regions and `from` are extensions)."""
+    """One document's tags as `kb tag` prints them (regions, sdgs and `from` are extensions)."""
     def evidence(tag: Tag) -> list[dict[str, Any]]:
         return [{"text": e.text, "start": e.start, "end": e.end} for e in tag.evidence]
 
@@ -31,13 +31,15 @@ def tags_json(source: str, tags: Sequence[Tag]) -> dict[str, Any]:
         "countries": [{"iso3": t.value, "name": country_name(t.value), "role": t.role, "confidence": t.confidence,
                        "from": t.source, "evidence": evidence(t)} for t in tags if t.kind == "country"],
         "regions": [{"id": t.value, "evidence": evidence(t)} for t in tags if t.kind == "region"],
+        "sdgs": [{"id": t.value, "confidence": t.confidence, "from": t.source, "evidence": evidence(t)}
+                 for t in tags if t.kind == "sdg"],
     }
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
     """A hit of `kb search`."""
     data = {field: getattr(hit, field) for field in hit.__dataclass_fields__}
-    for key in ("approaches", "countries", "regions"):
+    for key in ("approaches", "countries", "regions", "sdgs"):
         data[key] = list(data[key])
     data["matched"] = [list(span) for span in hit.matched]
     return data
@@ -70,7 +72,7 @@ def case_json(page: CasePage) -> dict[str, Any]:
 def stats_json(store: Store) -> dict[str, Any]:
     """`kb stats --json`: counts of documents, cases and passages, cases by facet, and the skipped files."""
     stats = store.stats()
-    for facet in ("approach", "country", "region", "year"):
+    for facet in ("approach", "sdg", "country", "region", "year"):
         stats[f"cases_by_{facet}"] = store.facet_values(facet)
     stats["skipped_files"] = [{"source": s, "reason": r} for s, r in store.skipped()]
     return stats

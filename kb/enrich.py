@@ -14,11 +14,11 @@ from kb.embed import Embedder, load_embedder
 from kb.errors import IngestError, KBError
 from kb.gazetteer import default_gazetteer
 from kb.ingest import format_of, read_file
-from kb.models import MAIN_LANGUAGES, Segmented, Tagged
+from kb.models import MAIN_LANGUAGES, RawDocument, Segmented, Tag, Tagged
 from kb.prepare import prepare
 from kb.store import text_hash
-from kb.tag import Tagger, approach_prototypes
-from kb.taxonomy import load_taxonomy
+from kb.tag import Tagger, Themes, approach_prototypes
+from kb.taxonomy import load_goals, load_taxonomy
 
 # Given passage-text hashes, the vectors already known for some of them.
 KnownVectors = Callable[[list[str]], dict[str, np.ndarray]]
@@ -32,7 +32,9 @@ class Enricher:
         self.multilingual: Embedder | None = (load_embedder(settings.multilingual_model)
                                               if settings.multilingual_model else None)
         taxonomy = load_taxonomy(settings.taxonomy or None)
-        self.tagger = Tagger(taxonomy, default_gazetteer(), approach_prototypes(taxonomy, self.embedder))
+        goals = load_goals()
+        self.tagger = Tagger(taxonomy, default_gazetteer(), approach_prototypes(taxonomy, self.embedder),
+                             goals=Themes(goals, approach_prototypes(goals, self.embedder)))
         self.embedded = 0
         self.embedded_multilingual = 0
         self.multilingual_seconds = 0.0
@@ -79,6 +81,12 @@ class Enricher:
         """Vectors of the document's passages (known ones reused) and its tags."""
         vectors = self.embed([seg], known_vectors)[0]
         return vectors, self.tagger.tag(seg, vectors)
+
+    def tag_text(self, text: str, settings: Settings, source: str = "text.txt") -> tuple[Tag, ...]:
+        """The tags of a piece of text read as a one-page plain-text document (a snippet, a pasted paragraph)."""
+        raw = RawDocument(source=source, format="txt", pages=(text,))
+        seg = prepare(raw, text_hash(text), settings)
+        return self(seg)[1].document
 
 
 def tag_files(

@@ -53,7 +53,7 @@ def table_markdown(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
 
 
 HIT_COLUMNS = ("rank", "score", "title", "document_title", "source", "page", "published", "doc_type", "language",
-               "countries", "approaches", "case_id", "text")
+               "countries", "approaches", "sdgs", "case_id", "text")
 
 
 def hits_table(hits: Sequence[Hit]) -> tuple[list[str], list[list[object]]]:
@@ -63,6 +63,7 @@ def hits_table(hits: Sequence[Hit]) -> tuple[list[str], list[list[object]]]:
         row = {f: getattr(h, f) for f in HIT_COLUMNS}
         row["countries"] = "; ".join(f"{c} {country_name(c)}" for c in h.countries)
         row["approaches"] = "; ".join(h.approaches)
+        row["sdgs"] = "; ".join(h.sdgs)
         rows.append([row[c] for c in HIT_COLUMNS])
     return list(HIT_COLUMNS), rows
 

@@ -1,6 +1,7 @@
 """What each case is filtered and counted by: one row per case, facet and value (the case_facets table).
 
-A case counts under the approaches it carries itself (a one-case document carries its document's), under its
+A case counts under the approaches and SDGs it carries itself (a one-case document carries its document's; a
+record, the goals of its table's SDG column), under its
 focus countries (its own, or its document's when it has too little evidence of its own; the tagger decides),
 under the regions it names itself, and never under a country it only mentions: mentions and South-South
 providers are facets of their own, for the filters' "include mentions" switch. Year: a record's own date, else
@@ -32,7 +33,7 @@ def case_facets(seg: Segmented, tagged: Tagged | None) -> list[tuple[str, str, s
         if year.isdigit():
             values.append(("year", year))
         tags = by_case.get(case.case_id, ())
-        values += [("approach", t.value) for t in tags if t.kind == "approach"]
+        values += [(t.kind, t.value) for t in tags if t.kind in ("approach", "sdg")]
         values += [(COUNTRY_FACETS.get(t.role or "", "country_mention"), t.value) for t in tags if t.kind == "country"]
         values += [("region", t.value) for t in tags if t.kind == "region"]
         rows.update((case.case_id, facet, value) for facet, value in values)

@@ -12,7 +12,7 @@ meaning alone 14/23 and 13/32. Other passages scoring close to the chosen one ar
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from kb.explain import Highlighter, is_header, why
@@ -21,6 +21,10 @@ from kb.models import Hit
 from kb.query import QueryPlan
 from kb.rank import Ranking
 
+
+def _goal_order(goals: Iterable[str]) -> tuple[str, ...]:
+    """Goal ids in the goals' own order (sdg2 before sdg10)."""
+    return tuple(sorted(goals, key=lambda g: int(g[3:]) if g[3:].isdigit() else 99))
 
 def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]], dict[str, Ranking]],
                     also_share: float, default: Mapping[str, tuple[int, tuple[int, ...]]]
@@ -91,6 +95,6 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             why=why(mine, other, semantic_rank, mode, rank_in.get("multilingual", {}).get(pid), row["language"],
                     "en" if plan.english else detect_language(plan.text), grade == "weak"),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
-            matching_passages=also, relevance=grade,
+            matching_passages=also, relevance=grade, sdgs=_goal_order(tags.get("sdg", ())),
             more_from_document=held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0))
     return tuple(hits)

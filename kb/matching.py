@@ -22,7 +22,7 @@ from kb.tokens import fts_phrases, fts_query
 Concepts = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 
 # Facets whose counts the search reports (the others, such as collection, are for filtering only).
-COUNTED = ("approach", "country", "country_mention", "region", "doc_type", "language", "year")
+COUNTED = ("approach", "sdg", "country", "country_mention", "region", "doc_type", "language", "year")
 
 
 class Matcher:

@@ -167,7 +167,7 @@ class Tagged:
 
 
 # The filters whose values are case facets (stored in case_facets); source and years filter otherwise.
-FACET_FILTERS = ("approach", "country", "region", "doc_type", "language")
+FACET_FILTERS = ("approach", "sdg", "country", "region", "doc_type", "language")
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,8 @@ class Filters:
     region: tuple[str, ...] = ()
     doc_type: tuple[str, ...] = ()
     language: tuple[str, ...] = ()
+    # Sustainable Development Goals by id (sdg1 ... sdg17).
+    sdg: tuple[str, ...] = ()
     # Source path prefixes: a collection folder ("undp-acclabs-blogs") or one file.
     source: tuple[str, ...] = ()
     year_from: int | None = None
@@ -229,3 +231,5 @@ class Hit:
     more_from_document: int = 0
     # How well the case matches the query: strong, good or weak (kb.search calibrates the cut-offs).
     relevance: str = "weak"
+    # The Sustainable Development Goals the case carries (sdg1 ... sdg17).
+    sdgs: tuple[str, ...] = ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -42,9 +43,11 @@ from kb.taxonomy import load_taxonomy
 
 # Passages embedded per model call across documents: small documents alone make small, padded batches.
 EMBED_BATCH = 256
-# The code and data that shape stored text, vectors and tags; a change to any of it re-processes every file.
-_SHAPING_MODULES = ("clean.py", "segment.py", "metadata.py", "prepare.py", "ingest", "tag.py", "gazetteer.py",
-                    "taxonomy.py", "tokens.py", "data", "models.py", "enrich.py", "store.py")
+# The code that shapes stored text, vectors and tags is what these modules import, found by reading their
+# imports (a hand-kept list had missed furniture.py and places.py); a change to any of it, or to kb/data,
+# re-processes every file.
+_SHAPING_ROOTS = ("enrich", "facets", "store")
+_KB_IMPORT = re.compile(r"^\s*(?:from kb(?:\.(\w+))?(?:\.\w+)* import ([\w, ]+)|import kb\.(\w+))", re.MULTILINE)
 
 # Data files that shape no stored data: editing them needs no re-ingest.
 _READ_AT_QUERY_TIME = frozenset({"glossary.toml", "world.geojson"})
@@ -107,13 +110,30 @@ def fingerprint(settings: Settings) -> str:
     h.update(str(FORMAT_VERSION).encode())
     h.update(load_taxonomy(settings.taxonomy or None).digest.encode())
     root = Path(kb.__file__).parent
-    for name in _SHAPING_MODULES:
-        path = root / name
-        files = sorted(f for f in path.rglob("*") if f.is_file() and "__pycache__" not in f.parts
-                       and f.name not in _READ_AT_QUERY_TIME) if path.is_dir() else [path]
-        for file in files:
-            h.update(file.read_bytes())
+    data = sorted(f for f in (root / "data").rglob("*") if f.is_file() and "__pycache__" not in f.parts
+                  and f.name not in _READ_AT_QUERY_TIME)
+    for file in [*shaping_sources(root), *data]:
+        h.update(file.read_bytes())
     return h.hexdigest()[:16]
+
+
+def shaping_sources(root: Path) -> list[Path]:
+    """The kb source files the shaping roots import, directly or through others, in a stable order."""
+    seen: set[Path] = set()
+    todo = [root / f"{name}.py" for name in _SHAPING_ROOTS]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.exists():
+            continue
+        seen.add(path)
+        for match in _KB_IMPORT.finditer(path.read_text(encoding="utf-8")):
+            module, names, plain = match.groups()
+            if module or plain:
+                target = root / (module or plain)
+                todo += [*target.glob("*.py")] if target.is_dir() else [target.with_suffix(".py")]
+            else:  # from kb import x, y: modules of the package
+                todo += [root / f"{n.strip()}.py" for n in names.split(",")]
+    return sorted(seen)
 
 
 def ingest(

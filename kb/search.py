@@ -34,7 +34,7 @@ from kb.rank import Ranking, best_per_group, cap_per_document, fuse
 from kb.relevance import grade_cases
 from kb.searchrules import SearchRules
 from kb.store import Store
-from kb.taxonomy import load_taxonomy
+from kb.taxonomy import load_goals, load_taxonomy
 from kb.tokens import fts_query
 
 __all__ = ["SearchResult", "SearchRules", "Searcher"]
@@ -139,6 +139,7 @@ class Searcher:
             gazetteer = default_gazetteer()
             known = {
                 "approach": set(load_taxonomy(self.settings.taxonomy or None).ids),
+                "sdg": set(load_goals().ids),
                 "country": {p.code for p in gazetteer.names.values() if p.kind != "region"},
                 "region": {p.code for p in gazetteer.names.values() if p.kind == "region"},
                 "doc_type": set(type_ids()),

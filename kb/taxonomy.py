@@ -1,4 +1,4 @@
-"""The approach taxonomy as data: ids, labels, definitions and cue phrases per language."""
+"""Taxonomies as data: the approaches and the SDGs, each with ids, labels, definitions and cue phrases per language."""
 
 from __future__ import annotations
 
@@ -13,17 +13,21 @@ from kb.errors import ConfigError
 
 LANGUAGES = ("en", "zh", "es", "pt", "fr")
 DEFAULT_TAXONOMY = "taxonomy.toml"
+# Tag kind -> (the file's table name, the shipped file). A taxonomy's kind is the kind of the tags it gives.
+KINDS = {"approach": ("approach", DEFAULT_TAXONOMY), "sdg": ("goal", "sdg.toml")}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
 class Approach:
-    """One approach tag: a stable id, what a user reads, and the phrases that signal it."""
+    """One tag of a taxonomy (an approach or a goal): a stable id, what a user reads, and the phrases that signal it."""
 
     id: str
     label: str
     definition: str
     cues: tuple[tuple[str, tuple[str, ...]], ...]
+    # Finer statements of the tag (a goal's targets): a passage close in meaning to any of them is close to it.
+    targets: tuple[str, ...] = ()
 
     def cues_for(self, language: str) -> tuple[str, ...]:
         """The cue phrases written for one language."""
@@ -32,11 +36,12 @@ class Approach:
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """The approaches, in the file's order, and a digest that changes when the file does."""
+    """The tags of one kind, in the file's order, and a digest that changes when the file does."""
 
     approaches: tuple[Approach, ...]
     digest: str
     source: str
+    kind: str = "approach"
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -50,26 +55,27 @@ def _strings(value: object, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def parse_taxonomy(text: str, source: str) -> Taxonomy:
-    """Parse a taxonomy file's text; every error names the file and the approach at fault."""
+def parse_taxonomy(text: str, source: str, kind: str = "approach") -> Taxonomy:
+    """Parse a taxonomy file's text; every error names the file and the entry at fault."""
+    table = KINDS[kind][0]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
-    entries = data.get("approach")
+    entries = data.get(table)
     if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{source}: no [[approach]] tables")
+        raise ConfigError(f"{source}: no [[{table}]] tables")
     approaches: list[Approach] = []
     seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
         approach_id = entry.get("id")
-        where = f"{source}: approach {approach_id or number!r}"
+        where = f"{source}: {table} {approach_id or number!r}"
         if not isinstance(approach_id, str) or not _ID.match(approach_id):
             raise ConfigError(f"{where}: id must be lower-case letters, digits and underscores")
         if approach_id in seen:
             raise ConfigError(f"{where}: duplicate id")
         seen.add(approach_id)
-        unknown = set(entry) - {"id", "label", "definition", *LANGUAGES}
+        unknown = set(entry) - {"id", "label", "definition", "targets", *LANGUAGES}
         if unknown:
             raise ConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
         label, definition = entry.get("label"), entry.get("definition")
@@ -78,19 +84,32 @@ def parse_taxonomy(text: str, source: str) -> Taxonomy:
         cues = tuple((lang, _strings(entry[lang], f"{where} {lang}")) for lang in LANGUAGES if lang in entry)
         if not cues:
             raise ConfigError(f"{where}: needs cue phrases in at least one of {', '.join(LANGUAGES)}")
-        approaches.append(Approach(approach_id, label.strip(), definition.strip(), cues))
+        targets = _strings(entry["targets"], f"{where} targets") if "targets" in entry else ()
+        approaches.append(Approach(approach_id, label.strip(), definition.strip(), cues, targets))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return Taxonomy(tuple(approaches), digest, source)
+    return Taxonomy(tuple(approaches), digest, source, kind)
 
 
-def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """The taxonomy at path, or the one shipped with kb when path is empty."""
+def load_taxonomy(path: str | Path | None = None, kind: str = "approach") -> Taxonomy:
+    """The taxonomy of a kind at path, or the one shipped with kb when path is empty."""
     if not path:
-        text = resources.files("kb.data").joinpath(DEFAULT_TAXONOMY).read_text(encoding="utf-8")
-        return parse_taxonomy(text, f"kb/data/{DEFAULT_TAXONOMY}")
+        name = KINDS[kind][1]
+        text = resources.files("kb.data").joinpath(name).read_text(encoding="utf-8")
+        return parse_taxonomy(text, f"kb/data/{name}", kind)
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read taxonomy: {exc}") from exc
-    return parse_taxonomy(text, str(file))
+    return parse_taxonomy(text, str(file), kind)
+
+
+def goal_id(value: str) -> str:
+    """A goal as users write it ("SDG 5", "5", "sdg5") as its id (sdg5); anything else unchanged, to be named."""
+    match = re.fullmatch(r"(?:sdg|goal)?\s*[-_ ]?\s*0*(1[0-7]|[1-9])", value.strip(), re.IGNORECASE)
+    return f"sdg{match.group(1)}" if match else value
+
+
+def load_goals() -> Taxonomy:
+    """The 17 Sustainable Development Goals shipped with kb (kb/data/sdg.toml)."""
+    return load_taxonomy(kind="sdg")

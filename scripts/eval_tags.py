@@ -27,7 +27,7 @@ from kb.gazetteer import default_gazetteer  # noqa: E402
 from kb.ingest import read_file  # noqa: E402
 from kb.places import Places, country_rules  # noqa: E402
 from kb.prepare import content_hash, prepare  # noqa: E402
-from kb.tag import Tagger, TagRules, approach_prototypes, tag_rules  # noqa: E402
+from kb.tag import Tagger, TagRules, Themes, approach_prototypes, tag_rules  # noqa: E402
 from kb.taxonomy import load_taxonomy  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -110,17 +110,17 @@ def leave_one_folder_out(tagger: Tagger, embedder, settings: Settings) -> dict:
     for row in rows:
         seg = prepared(row["file"], settings)
         vectors = embedder.encode([c.text for c in seg.chunks]) if embedder else None
-        scores, hits = tagger.passage_scores(list(seg.chunks), vectors)
+        scores, hits = tagger.approaches.passage_scores(list(seg.chunks), vectors)
         prepared_docs.append((row, seg, scores, hits))
     combos = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
 
     def counts(combo: dict, docs: list) -> Counter:
-        rolled = Tagger(tagger.taxonomy, tagger.gazetteer, tagger.prototypes,
-                        dataclasses.replace(tagger.rules, **combo), tagger.places)
+        themes = tagger.approaches
+        rolled = Themes(themes.taxonomy, themes.prototypes, dataclasses.replace(themes.rules, **combo))
         total: Counter = Counter()
         for row, seg, scores, hits in docs:
             doc = seg.document
-            rolled_up = rolled._roll_up(list(seg.chunks), scores, hits, doc.text, doc.title, doc.language)
+            rolled_up = rolled.roll_up(list(seg.chunks), scores, hits, doc.text, doc.title, doc.language)
             predicted = {t.value for t in rolled_up}
             gold, optional = set(row["approaches"]), set(row["approaches_optional"])
             total.update(tp=len(predicted & gold), fn=len(gold - predicted), fp=len(predicted - gold - optional))
@@ -145,7 +145,7 @@ def leave_one_folder_out(tagger: Tagger, embedder, settings: Settings) -> dict:
 
 def GRID_DEFAULT(tagger: Tagger) -> dict:  # noqa: N802
     """The shipped values of the grid's thresholds."""
-    return {key: getattr(tagger.rules, key) for key in GRID}
+    return {key: getattr(tagger.approaches.rules, key) for key in GRID}
 
 
 def eval_records(tagger: Tagger, settings: Settings) -> dict:

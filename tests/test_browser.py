@@ -373,6 +373,35 @@ def test_staff_find_a_case_with_a_filter_and_come_back(app_url, driver):
         assert not driver.find_elements(By.CSS_SELECTOR, '[data-testid="stAlertContentError"]')
 
 
+def test_staff_filter_by_a_sustainable_development_goal(app_url, driver):
+    driver.get(app_url)
+    wait_for_text(driver, "Type what you are looking for")
+    driver.find_element(By.CSS_SELECTOR, 'input[aria-label="Search the cases"]').send_keys(QUERY, Keys.ENTER)
+    wait_for_text(driver, "match well")
+    unfiltered, _ = matches_well(driver)
+    option = choose(driver, driver.find_element(By.CSS_SELECTOR, 'input[aria-label="SDG"]'), "SDG 1 No poverty",
+                    "poverty")
+    facet_n = int(re.search(r"· ([\d,]+)$", option).group(1).replace(",", ""))
+    until(driver, lambda d: "sdg=sdg1" in d.current_url)
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    wait_for_text(driver, "match well")
+    n, line = matches_well(driver)
+    assert n == facet_n and 0 < n <= unfiltered, (option, line)
+    # Every card shown carries the goal's chip.
+    titles = card_titles(driver)
+    assert titles and main_text(driver).count("SDG 1 No poverty") >= len(titles), main_text(driver)[:3000]
+    # A South-South record's goals are its authors' (the table's SDG column), and its case page says so.
+    choose(driver, driver.find_element(By.CSS_SELECTOR, 'input[aria-label="Document type"]'), "Case record")
+    until(driver, lambda d: "doc_type=record" in d.current_url)
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    wait_for_text(driver, "Why:")
+    press(driver, "Open case", 0)
+    wait_for_text(driver, "More like this")
+    text = main_text(driver)
+    assert "Sustainable Development Goals" in text and "SDG 1 No poverty" in text
+    assert "from the record's column" in text, text[:3000]
+
+
 def test_nonsense_says_nothing_matches_and_one_is_singular(app_url, driver):
     driver.get(view_url(app_url, q=QUERY))
     wait_for_text(driver, "match well")
@@ -486,24 +515,26 @@ def test_analyst_counts_by_case_and_by_document(app_url, built, driver, download
     report = built[1]
     driver.get(view_url(app_url, view="analyst"))
     wait_for_text(driver, "(CSV)")
-    until(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, '[data-testid="stVegaLiteChart"] svg.marks')) == 3)
+    until(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, '[data-testid="stVegaLiteChart"] svg.marks')) == 4)
     text = main_text(driver)
-    for heading in ("Cases by approach and country", "Cases by year", "Cases by country"):
+    for heading in ("Cases by approach and country", "Cases by Sustainable Development Goal", "Cases by year",
+                    "Cases by country"):
         assert heading in text
     # Each chart drew its marks: cells, bars, and the world's countries.
     marks = driver.execute_script("""return [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(c => [
         c.querySelectorAll('.mark-rect path').length, c.querySelectorAll('.mark-shape path').length,
         c.getBoundingClientRect().width, c.getBoundingClientRect().height])""")
-    heat, years, world = marks
-    assert heat[0] >= 10 and years[0] >= 5 and world[1] >= 150, marks
+    heat, goals, years, world = marks
+    assert heat[0] >= 10 and goals[0] >= 5 and years[0] >= 5 and world[1] >= 150, marks
     assert all(w > 300 and h > 200 for *_, w, h in marks), marks
     # Each says what it leaves out.
     assert re.search(r"Not shown: .*without an approach", text)
     assert re.search(r"Undated and not shown: [\d,]+ cases?\.", text)
+    assert re.search(r"Without a goal: [\d,]+ cases?\.", text)
     assert "Not on the map:" in text
     assert f"Download these {report.cases} cases (CSV)" in text
-    assert len(buttons(driver, "PNG")) == 3 and len(buttons(driver, "SVG")) == 3 and len(buttons(driver, "CSV")) == 3
-    svg = download(driver, downloads, "SVG", "years.svg", n=1, timeout=90).read_text("utf-8")
+    assert len(buttons(driver, "PNG")) == 4 and len(buttons(driver, "SVG")) == 4 and len(buttons(driver, "CSV")) == 4
+    svg = download(driver, downloads, "SVG", "years.svg", n=2, timeout=90).read_text("utf-8")
     assert "<svg" in svg[:300]
 
     # By document: the labels and the download follow.

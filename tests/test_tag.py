@@ -9,10 +9,11 @@ import pytest
 
 from kb.cli import main
 from kb.config import Settings
+from kb.cues import cue_matcher
 from kb.errors import ConfigError
 from kb.gazetteer import default_gazetteer
 from kb.models import Case, Chunk, Document, Segmented
-from kb.tag import Tagger, cue_matcher
+from kb.tag import Tagger
 from kb.taxonomy import load_taxonomy, parse_taxonomy
 from tests.conftest import SEEDS, prepare_path
 

@@ -60,12 +60,13 @@ def render() -> None:
     st.markdown(f"**{noun(counts.total)}**: {scope}. Each counts under its own approaches and {countries}; "
                 "one with several counts under each.")
     _heatmap(counts, noun)
+    _goals(counts, noun)
     left, right = st.columns(2)
     with left:
         _years(counts, noun)
     with right:
         _map(counts, noun)
-    header = ["id", "title", "document", "source", "years", "countries", "approaches"]
+    header = ["id", "title", "document", "source", "years", "countries", "approaches", "sdgs"]
     st.download_button(f"Download these {noun(counts.total)} (CSV)",
                        table_csv(header, [[r[h] for h in header] for r in counts.rows]),
                        file_name=f"{unit}s.csv", mime="text/csv", key="analyst-csv")
@@ -97,6 +98,24 @@ def _heatmap(counts: Counts, noun: Callable[[int], str]) -> None:
     st.caption(f"Each cell counts the {counts.unit}s that carry both the approach and the country; columns in "
                "order of count. Not shown: " + (", ".join(x for x in left_out if x) or "nothing") + ".")
     _downloads("heatmap", chart, ["approach", "country", field], rows)
+
+
+def _goals(counts: Counts, noun: Callable[[int], str]) -> None:
+    st.markdown(f"#### {counts.unit.capitalize()}s by Sustainable Development Goal")
+    field = counts.unit + "s"
+    rows = [{"goal": common.value_label("sdg", g), field: n}
+            for g, n in sorted(counts.by_sdg.items(), key=lambda item: int(item[0][3:]))]
+    if not rows:
+        st.caption(f"No {counts.unit} here carries a goal.")
+        return
+    chart = alt.Chart(alt.Data(values=rows)).mark_bar(color="#3f7f4f").encode(
+        y=alt.Y("goal:N", sort=[r["goal"] for r in rows], title=None), x=alt.X(f"{field}:Q"),
+        tooltip=["goal:N", f"{field}:Q"]).properties(height=22 * len(rows))
+    st.altair_chart(chart, width="stretch")
+    without = counts.total - sum(1 for r in counts.rows if r["sdgs"])
+    st.caption(f"A {counts.unit} counts under each goal its own text supports (or, for a record, that its table's "
+               f"SDG column names). Without a goal: {noun(without)}.")
+    _downloads("sdgs", chart, ["goal", field], rows)
 
 
 def _years(counts: Counts, noun: Callable[[int], str]) -> None:

@@ -85,6 +85,7 @@ def _tags(page: CasePage) -> None:
     """The case's own tags, as the result cards and the counts use them, each with its evidence."""
     tags = [t for t in page.tags if t.kind != "region"]
     groups = (("Approaches", [t for t in tags if t.kind == "approach"]),
+              ("Sustainable Development Goals", [t for t in tags if t.kind == "sdg"]),
               ("Countries it is about", [t for t in tags if t.kind == "country" and t.role == "focus"]),
               ("Countries it names in passing (counted only when you ask for mentions)",
                [t for t in tags if t.kind == "country" and t.role != "focus"]))
@@ -97,7 +98,7 @@ def _tags(page: CasePage) -> None:
             continue
         st.markdown(f"**{heading}**")
         for tag in group:
-            name = common.value_label("approach", tag.value) if tag.kind == "approach" else country_name(tag.value)
+            name = country_name(tag.value) if tag.kind == "country" else common.value_label(tag.kind, tag.value)
             role = f" · {tag.role}" if tag.role and tag.role != "focus" else ""
             with st.expander(f"{name} · confidence {tag.confidence:.2f}{role} · {SOURCES.get(tag.source, tag.source)}"):
                 _evidence(tag, chunks)

@@ -22,12 +22,12 @@ from kb.export import md_escape
 from kb.gazetteer import country_name
 from kb.library import Library
 from kb.models import Filters
-from kb.taxonomy import load_taxonomy
+from kb.taxonomy import load_goals, load_taxonomy
 
 PAGE = 10
-FACETS = (("approach", "Approach"), ("country", "Country"), ("region", "Region"), ("doc_type", "Document type"),
-          ("language", "Language"))
-LISTS = ("approach", "country", "region", "doc_type", "language", "source", "cmp")
+FACETS = (("approach", "Approach"), ("sdg", "SDG"), ("country", "Country"), ("region", "Region"),
+          ("doc_type", "Document type"), ("language", "Language"))
+LISTS = ("approach", "sdg", "country", "region", "doc_type", "language", "source", "cmp")
 VALUES = ("view", "q", "mode", "case", "passage", "year_from", "year_to", "mentions", "unit")
 DEFAULTS: dict[str, object] = {"view": "search", "mode": "hybrid", "unit": "case", "mentions": ""}
 
@@ -206,6 +206,12 @@ def approach_labels(taxonomy: str = "") -> dict[str, str]:
     return {a.id: a.label for a in load_taxonomy(taxonomy or None).approaches}
 
 
+@st.cache_data(show_spinner=False)
+def goal_labels() -> dict[str, str]:
+    """Goal id -> "SDG 5 Gender equality"."""
+    return {g.id: f"SDG {g.id[3:]} {g.label}" for g in load_goals().approaches}
+
+
 def flag(iso3: str) -> str:
     """A country's flag emoji and ISO3 code ("🇨🇳 CHN"), or the code alone when it has no flag."""
     country = pycountry.countries.get(alpha_3=iso3)
@@ -218,6 +224,8 @@ def value_label(facet: str, value: str) -> str:
     """How a facet value is shown: approach labels, country names, type labels, the raw value otherwise."""
     if facet == "approach":
         return approach_labels().get(value, value)
+    if facet == "sdg":
+        return goal_labels().get(value, value)
     if facet == "country":
         return f"{country_name(value)} ({value})"
     if facet == "doc_type":
@@ -230,9 +238,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
-def chips(approaches: tuple[str, ...] | list[str]) -> str:
-    """Approach chips as Streamlit badges, labels escaped."""
-    return " ".join(f":blue-badge[{md_escape(value_label('approach', a))}]" for a in approaches)
+def chips(approaches: tuple[str, ...] | list[str], sdgs: tuple[str, ...] | list[str] = ()) -> str:
+    """Approach chips (blue) and goal chips (green) as Streamlit badges, labels escaped."""
+    out = [f":blue-badge[{md_escape(value_label('approach', a))}]" for a in approaches]
+    out += [f":green-badge[{md_escape(value_label('sdg', g))}]" for g in sdgs]
+    return " ".join(out)
 
 
 def highlight(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:

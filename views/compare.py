@@ -36,7 +36,7 @@ def render() -> None:
             st.markdown(f"#### {md_escape(p.case.title)}")
             st.caption(f"{md_escape(p.document.title)} · {p.year or 'no date'} · {md_escape(p.document.source)}")
             st.markdown(" ".join(common.flag(c) for c in p.countries) or "*no country tagged*")
-            st.markdown(common.chips(p.approaches) or "*no approach tagged*")
+            st.markdown(common.chips(p.approaches, p.sdgs) or "*no approach tagged*")
             st.markdown("**Actors:** " + (md_escape("; ".join(p.actors)) or "none named"))
             for kind, label in FIGURE_KINDS.items():
                 figures = [f for f in p.figures if f.kind == kind]

@@ -11,8 +11,8 @@ from kb.query import MAX_K, MODES, QueryError
 from kb.search import SearchResult
 from views import common, watches
 
-FACET_NAMES = {"approach": "approach", "country": "country", "region": "region", "doc_type": "document type",
-               "language": "language", "source": "document", "years": "year range"}
+FACET_NAMES = {"approach": "approach", "sdg": "SDG", "country": "country", "region": "region",
+               "doc_type": "document type", "language": "language", "source": "document", "years": "year range"}
 # How each grade of match is shown on a card (kb.relevance decides the grade).
 GRADE_BADGES = {"strong": ":green-badge[strong match]", "good": ":gray-badge[good match]",
                 "weak": ":orange-badge[weak match]"}
@@ -93,7 +93,7 @@ def _card(hit: Hit) -> None:
                  language_name(hit.language)]
         st.caption(" · ".join(m for m in meta if m))
         tags = " ".join(common.flag(c) for c in hit.countries)
-        st.markdown(f"{tags} {common.chips(hit.approaches)}".strip() or "*no approach or country tagged*")
+        st.markdown(f"{tags} {common.chips(hit.approaches, hit.sdgs)}".strip() or "*no approach or country tagged*")
         st.markdown(common.highlight(hit.text, hit.matched))
         st.caption(f"Why: {md_escape(hit.why)}")
         if hit.matching_passages:

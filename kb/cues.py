@@ -1,0 +1,160 @@
+"""Cue phrases of a taxonomy found in text: matched on word stems in the text's language, negations skipped."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from kb.language import STEMMERS
+from kb.taxonomy import Taxonomy
+
+_NEGATORS = {
+    "en": {"no", "not", "never", "without", "nor", "neither", "non"},
+    "es": {"no", "sin", "ni", "nunca"},
+    "pt": {"não", "sem", "nem", "nunca"},
+    "fr": {"pas", "sans", "ni", "jamais", "aucun", "aucune", "non"},
+}
+_ZH_NEGATORS = ("不", "未", "无", "没有", "非")
+
+@dataclass(frozen=True)
+class CueHit:
+    """A cue phrase of an approach found in a passage."""
+
+    approach: str
+    start: int
+    end: int
+
+
+_SENTENCE_END = re.compile(r"[.!?;](?=\s)|[。！？；]|\n")
+_EVIDENCE_MAX = 320
+
+
+def sentence_around(text: str, start: int, end: int, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """The span of the sentence holding [start, end), inside [lo, hi) and at most about 320 characters."""
+    hi = len(text) if hi is None else hi
+    left = max(lo, start - _EVIDENCE_MAX // 2)
+    cut = [m.end() for m in _SENTENCE_END.finditer(text, left, start)]
+    if cut:
+        left = cut[-1]
+    elif left > lo:  # no sentence start in reach: begin at a word, not inside one
+        space = text.find(" ", left, start)
+        left = space + 1 if space != -1 else start
+    stop = _SENTENCE_END.search(text, end, min(hi, end + _EVIDENCE_MAX // 2))
+    if stop:
+        right = stop.start() + 1
+    else:
+        right = min(hi, end + _EVIDENCE_MAX // 2)
+        if right < hi:
+            space = text.rfind(" ", end, right)
+            right = space if space != -1 else end
+    while left < start and text[left].isspace():
+        left += 1
+    while right > end and text[right - 1].isspace():
+        right -= 1
+    return left, max(right, end)
+
+
+def _fold(word: str) -> str:
+    """Lower case without accents, so 'microcrédito' and 'microcredito' meet."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def cue_language(language: str) -> str:
+    """The language a passage's cues are matched in: its own when the taxonomy has cues for it, else English."""
+    return language if language in STEMMERS or language == "zh" else "en"
+
+
+class CueMatcher:
+    """Finds the taxonomy's cue phrases in a passage, on word stems, skipping negated ones."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._tokenizers: dict[str, Any] = {}
+        self._stemmers: dict[str, Any] = {}
+        self._stem_cache: dict[str, dict[str, str]] = {lang: {} for lang in STEMMERS}
+        # Built per language on first use: most corpora never need the Spanish or French tables.
+        self._patterns: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
+        zh = [(cue, a.id) for a in taxonomy.approaches for cue in a.cues_for("zh")]
+        zh.sort(key=lambda e: -len(e[0]))
+        self._zh_ids = dict(zh)
+        self._zh = re.compile("|".join(re.escape(c) for c, _ in zh)) if zh else None
+
+    def _language(self, lang: str) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+        """The cue table of a language: first stem -> (stems, approach), longest cue first."""
+        if lang not in self._patterns:
+            import snowballstemmer  # uses PyStemmer's C code when it is installed
+            import spacy
+
+            self._tokenizers[lang] = spacy.blank(lang).tokenizer
+            self._stemmers[lang] = snowballstemmer.stemmer(STEMMERS[lang])
+            table: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+            for approach in self.taxonomy.approaches:
+                for cue in approach.cues_for(lang):
+                    stems = tuple(s for s, _, _ in self._tokens(cue, lang))
+                    # "hospital" and "hospitals" share their stems: one entry, or one word would count twice.
+                    if stems and (stems, approach.id) not in table[stems[0]]:
+                        table[stems[0]].append((stems, approach.id))
+            for entries in table.values():
+                entries.sort(key=lambda e: -len(e[0]))
+            self._patterns[lang] = dict(table)
+        return self._patterns[lang]
+
+    def _stem(self, word: str, lang: str) -> str:
+        cache = self._stem_cache[lang]
+        stem = cache.get(word)
+        if stem is None:
+            stem = _fold(self._stemmers[lang].stemWord(word.lower()))
+            cache[word] = stem
+        return stem
+
+    def _tokens(self, text: str, lang: str) -> list[tuple[str, int, int]]:
+        """(stem, start, end) of each word; punctuation and hyphens dropped so 'e-commerce' = 'e commerce'."""
+        out = []
+        for token in self._tokenizers[lang](text):
+            if token.is_punct or token.is_space:
+                continue
+            out.append((self._stem(token.text, lang), token.idx, token.idx + len(token.text)))
+        return out
+
+    def find(self, text: str, lang: str) -> list[CueHit]:
+        """Cue hits in text, longest cue first at each word, not preceded by a negation."""
+        if lang == "zh":
+            return self._find_zh(text)
+        patterns = self._language(lang)
+        tokens = self._tokens(text, lang)
+        negators = {self._stem(n, lang) for n in _NEGATORS[lang]}
+        hits: list[CueHit] = []
+        i = 0
+        while i < len(tokens):
+            matched = 0
+            for stems, approach in patterns.get(tokens[i][0], ()):
+                n = len(stems)
+                if tuple(t[0] for t in tokens[i:i + n]) == stems:
+                    if matched and n < matched:
+                        break
+                    if not any(t[0] in negators for t in tokens[max(0, i - 2):i]):
+                        hits.append(CueHit(approach, tokens[i][1], tokens[i + n - 1][2]))
+                    matched = n
+            i += max(matched, 1)
+        return hits
+
+    def _find_zh(self, text: str) -> list[CueHit]:
+        if self._zh is None:
+            return []
+        hits = []
+        for match in self._zh.finditer(text):
+            before = text[max(0, match.start() - 2):match.start()]
+            if not any(before.endswith(n) for n in _ZH_NEGATORS):
+                hits.append(CueHit(self._zh_ids[match.group()], match.start(), match.end()))
+        return hits
+
+
+@lru_cache(maxsize=4)
+def cue_matcher(taxonomy: Taxonomy) -> CueMatcher:
+    """One cue matcher per taxonomy (building it tokenizes every cue)."""
+    return CueMatcher(taxonomy)

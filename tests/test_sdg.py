@@ -1,0 +1,91 @@
+"""SDG tags: the goals as data, tagged from text or a record's SDG column, filtered, counted and listed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kb.cli import main
+from kb.errors import ConfigError
+from kb.gazetteer import default_gazetteer
+from kb.models import Case, Segmented
+from kb.tag import Tagger, Themes, sdg_column
+from kb.taxonomy import goal_id, load_goals, load_taxonomy, parse_taxonomy
+from tests.test_tag import _doc
+
+GOALS = load_goals()
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger(load_taxonomy(), default_gazetteer(), goals=Themes(GOALS))
+
+
+def _goals(tags) -> set[str]:
+    return {t.value for t in tags if t.kind == "sdg"}
+
+
+def test_the_goals_are_data_with_stable_ids_and_bad_files_are_named():
+    assert GOALS.ids == tuple(f"sdg{n}" for n in range(1, 18)) and GOALS.kind == "sdg"
+    assert GOALS.approaches[4].label == "Gender equality"
+    assert all(g.definition and len(g.targets) >= 5 and g.cues_for("en") for g in GOALS.approaches)
+    with pytest.raises(ConfigError, match=r"mine\.toml: no \[\[goal\]\] tables"):
+        parse_taxonomy('[[approach]]\nid = "a"\nlabel = "A"\ndefinition = "d"\nen = ["x"]\n', "mine.toml", "sdg")
+    with pytest.raises(ConfigError, match=r"mine\.toml: goal 'sdg1' targets: must be a list"):
+        parse_taxonomy('[[goal]]\nid = "sdg1"\nlabel = "A"\ndefinition = "d"\nen = ["x"]\ntargets = "t"\n',
+                       "mine.toml", "sdg")
+
+
+def test_goals_are_read_as_people_write_them():
+    assert [goal_id(v) for v in ("SDG 5", "5", "sdg5", "Goal 17", "SDG-08")] == ["sdg5", "sdg5", "sdg5", "sdg17",
+                                                                                  "sdg8"]
+    assert goal_id("sdg18") == "sdg18" and goal_id("hunger") == "hunger"  # left for the filter check to name
+    assert sdg_column("SDG10") == ["sdg10"]
+    assert sdg_column("SDG2,SDG17; SDG2 and Goal 5") == ["sdg2", "sdg17", "sdg5"]
+    assert sdg_column("none") == []
+
+
+def test_a_passage_about_a_goal_is_tagged_with_evidence_and_a_lone_word_is_not(tagger):
+    health = ["Community health workers visited pregnant women for antenatal care, and maternal mortality and "
+              "child mortality fell by half in the district after the vaccination campaign."]
+    tags = tagger.tag(_doc(health)).document
+    sdg3 = next(t for t in tags if t.kind == "sdg" and t.value == "sdg3")
+    assert sdg3.source == "text" and "maternal mortality" in sdg3.evidence[0].text
+    # One word of the field is not the goal: the hospital's financing is not about health for all.
+    assert "sdg3" not in _goals(tagger.tag(_doc(["The hospital's new wing was financed by a bond issue and built "
+                                                 "by a private contractor ahead of schedule."])).document)
+    assert "sdg3" not in _goals(tagger.tag(_doc(["The project did not include maternal health or vaccination."]))
+                                .document)
+
+
+def test_a_records_sdg_column_gives_its_goals_and_hidden_the_text_decides(tagger):
+    seg = _doc(["Women's cooperatives got microcredit and training; gender equality in land rights and women's "
+                "empowerment in the village council were the aims, and gender-based violence fell."],
+               doc_type="record")
+    record = Segmented(seg.document, (Case("c1", "d1", 0, "r", ("r",), 0, len(seg.document.text),
+                                           fields=(("sdg", "SDG8, SDG17"),)),), seg.chunks)
+    from_column = [t for t in dict(tagger.tag(record).cases)["c1"] if t.kind == "sdg"]
+    assert [(t.value, t.source) for t in from_column] == [("sdg8", "column"), ("sdg17", "column")]
+    hidden = dict(tagger.tag(record, use_columns=False).cases)["c1"]
+    assert "sdg5" in _goals(hidden) and "sdg17" not in _goals(hidden)
+
+
+def test_the_sdg_filter_facet_and_counts_work_from_the_command_line(seed_index, capsys):
+    assert main(["sdgs", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [g["id"] for g in listed] == list(GOALS.ids) and listed[0]["label"] == "No poverty"
+    index = str(seed_index)
+    assert main(["counts", "--json", "--index", index]) == 0
+    by_sdg = json.loads(capsys.readouterr().out)["by_sdg"]
+    assert by_sdg.get("sdg1", 0) > 0, by_sdg  # the seeds are about poverty reduction
+    assert main(["search", "relocation of poor households", "--sdg", "SDG 1", "--json", "--facets", "--k", "5",
+                 "--index", index]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["hits"] and all("sdg1" in h["sdgs"] for h in result["hits"])
+    assert set(result["facets"]["sdg"]) >= {"sdg1"}
+    rare = min(by_sdg, key=by_sdg.get)
+    assert main(["counts", "--json", "--sdg", rare, "--index", index]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == by_sdg[rare]
+    assert main(["search", "x", "--sdg", "18", "--index", index]) == 2
+    assert "unknown sdg '18'" in capsys.readouterr().err
