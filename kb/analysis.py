@@ -3,7 +3,8 @@
 A case counts under the approaches and focus countries it carries itself (kb.facets); countries it only
 mentions count only when asked. Counted by document, a document counts once under each value any of its
 chosen cases carries, so a long report and a one-page post weigh the same. Undated units are counted and
-said, never dropped silently.
+said, never dropped silently. A case published by several sources (kb.duplicates) counts once unless asked
+otherwise, and the copies left out are said too.
 """
 
 from __future__ import annotations
@@ -29,14 +30,19 @@ class Counts:
     by_country: dict[str, int] = field(default_factory=dict)
     by_year: dict[str, int] = field(default_factory=dict)
     by_approach_country: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Cases left out as another source's copy of a case that is counted.
+    copies: int = 0
     # One row per unit: id, title, document, source, years, countries, approaches, sdgs (for CSV).
     rows: tuple[dict[str, Any], ...] = ()
 
 
-def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = False) -> Counts:
+def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = False, copies: bool = False
+          ) -> Counts:
     """Count the given cases (by case or by document), by approach, SDG, focus country (or also mentioned), year."""
     if unit not in UNITS:
         raise ValueError(f"count by {unit!r}: use one of {', '.join(UNITS)}")
+    copied = set() if copies else store.republished() & set(case_ids)
+    case_ids = [c for c in case_ids if c not in copied]
     facets = store.facets_of(case_ids)
     cases = {c.case_id: c for c in store.cases_by_id(case_ids)}
     documents = {d["doc_id"]: d for d in store.documents()}
@@ -80,7 +86,8 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
         no_country=sum(1 for v in units.values() if not v["country"]),
         no_approach=sum(1 for v in units.values() if not v["approach"]),
         by_approach=_most_first(by_approach), by_sdg=_most_first(by_sdg), by_country=_most_first(by_country),
-        by_year=dict(sorted(by_year.items())), by_approach_country=_most_first(pairs), rows=tuple(rows))
+        by_year=dict(sorted(by_year.items())), by_approach_country=_most_first(pairs), copies=len(copied),
+        rows=tuple(rows))
 
 
 K = TypeVar("K", str, tuple[str, str])

@@ -128,10 +128,10 @@ def create_app(index_dir: str | Path, settings: Settings | None = None) -> FastA
         return comparison_json(library.compare(case))
 
     @app.get("/counts", summary="Cases or documents by approach, focus country and year (kb counts --json)")
-    def counts(filters: Chosen, by: str = "case") -> Any:
+    def counts(filters: Chosen, by: str = "case", copies: bool = False) -> Any:
         if by not in UNITS:
             raise KBError(f"by {by!r}: use one of {', '.join(UNITS)}")
-        return counts_json(library.counts(filters, unit=by))
+        return counts_json(library.counts(filters, unit=by, copies=copies))
 
     @app.get("/facets", summary="Every value of each facet with its number of cases")
     def facets() -> Any:

@@ -55,7 +55,7 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
 def cmd_counts(args: argparse.Namespace) -> int:
     store = open_store(args.index)
     try:
-        counts = count(store, store.case_ids(filters_of(args)), args.by, args.mentions)
+        counts = count(store, store.case_ids(filters_of(args)), args.by, args.mentions, args.copies)
     finally:
         store.close()
     if args.csv:
@@ -67,7 +67,7 @@ def cmd_counts(args: argparse.Namespace) -> int:
         print_json(data)
         return EXIT_OK
     print(f"{counts.total} {counts.unit}s; {counts.undated} have no date, {counts.no_country} no focus country, "
-          f"{counts.no_approach} no approach")
+          f"{counts.no_approach} no approach; {counts.copies} copies of cases published elsewhere not counted")
     for key in ("by_approach", "by_sdg", "by_country", "by_year"):
         print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in list(data[key].items())[:25]))
     return EXIT_OK
@@ -199,6 +199,8 @@ def register(sub: Any, default_index: str) -> None:
     p = sub.add_parser("counts", help="cases (or documents) by approach, focus country and year, within filters")
     p.add_argument("--index", default=default_index)
     p.add_argument("--by", choices=UNITS, default="case", help="count cases, or documents (each once)")
+    p.add_argument("--copies", action="store_true",
+                   help="count a case published by several sources once per source (by default once)")
     add_filter_args(p)
     p.add_argument("--csv", action="store_true", help="one row per case or document, as CSV")
     p.add_argument("--json", action="store_true")

@@ -42,6 +42,8 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     for key in ("approaches", "countries", "regions", "sdgs"):
         data[key] = list(data[key])
     data["matched"] = [list(span) for span in hit.matched]
+    data["also_published"] = [{"case_id": c, "document": t, "source": s, "publisher": p}
+                              for c, t, s, p in hit.also_published]
     return data
 
 

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from kb.duplicates import other_sources
 from kb.explain import Highlighter, is_header, why
 from kb.language import detect_language
 from kb.models import Hit
@@ -69,8 +70,10 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
              rows: Mapping[int, Any], facets: Mapping[str, Mapping[str, list[str]]], held: Mapping[str, int],
              document_of: Mapping[str, str], plan: QueryPlan, mode: str, lists: Mapping[str, Ranking],
              highlighter: Highlighter, relevance: Mapping[str, str] | None = None,
-             common: frozenset[str] = frozenset()) -> tuple[Hit, ...]:
-    """The hits of the shown cases, in order; a document's last shown case says how many more it holds.
+             common: frozenset[str] = frozenset(), members: Mapping[str, list[dict[str, Any]]] | None = None,
+             groups: Mapping[str, str] | None = None) -> tuple[Hit, ...]:
+    """The hits of the shown cases, in order; a document's last shown case says how many more it holds, and a
+    case published by other documents too names them (members: group -> its cases; groups: case -> group).
 
     Words of the query in `common` (found in a large share of all passages) are not highlighted when rarer
     ones are there: "women **use**" marks nothing a reader needs.
@@ -96,5 +99,7 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
                     "en" if plan.english else detect_language(plan.text), grade == "weak"),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade, sdgs=_goal_order(tags.get("sdg", ())),
+            also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(
+                (members or {}).get((groups or {}).get(case_id, ""), []), row["source"])),
             more_from_document=held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0))
     return tuple(hits)

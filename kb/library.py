@@ -6,7 +6,7 @@ through one shared Searcher, which follows a re-built index by itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,7 @@ from kb.analysis import Counts, count
 from kb.collections import Collections
 from kb.compare import Comparison, compare
 from kb.config import Settings
+from kb.duplicates import other_sources
 from kb.export import excerpt_of
 from kb.indexdir import open_store
 from kb.models import Case, Chunk, Document, Filters, Tag
@@ -37,6 +38,9 @@ class CasePage:
     previous: Case | None
     next: Case | None
     cases_in_document: int
+    # The same case published by other documents (kb.duplicates): case id, case title, document title, source,
+    # publisher and date of each.
+    also_published: tuple[Mapping[str, Any], ...] = ()
 
 
 class Library:
@@ -89,10 +93,13 @@ class Library:
             case = s.case(case_id)
             siblings = s.cases(doc_id=case.doc_id)
             i = next(n for n, c in enumerate(siblings) if c.case_id == case_id)
-            return CasePage(case, s.document(case.doc_id), tuple(s.tags(case.doc_id, case_id)),
+            doc = s.document(case.doc_id)
+            group = s.groups_of([case_id]).get(case_id)
+            also = other_sources(s.group_members([group]).get(group, []), doc.source) if group else []
+            return CasePage(case, doc, tuple(s.tags(case.doc_id, case_id)),
                             tuple(s.tags(case.doc_id)), tuple(s.chunks(case_id=case_id)),
                             siblings[i - 1] if i > 0 else None, siblings[i + 1] if i + 1 < len(siblings) else None,
-                            len(siblings))
+                            len(siblings), tuple(also))
 
     def passages(self, passage_ids: list[int]) -> list[tuple[int, str, int | None]]:
         """The given passages as (id, text, page), in the order given."""
@@ -127,11 +134,12 @@ class Library:
             cases = s.cases_by_id(case_ids) if case_ids is not None else s.cases()
             return {c.case_id: (c.title, docs.get(c.doc_id, "")) for c in cases}
 
-    def counts(self, filters: Filters, case_ids: list[str] | None = None, unit: str = "case") -> Counts:
-        """The filtered cases (or the given ones) counted by case or by document."""
+    def counts(self, filters: Filters, case_ids: list[str] | None = None, unit: str = "case",
+               copies: bool = False) -> Counts:
+        """The filtered cases (or the given ones) counted by case or by document; copies: count every source."""
         with self.store() as s:
             ids = s.case_ids(filters) if case_ids is None else case_ids
-            return count(s, ids, unit, filters.mentions)
+            return count(s, ids, unit, filters.mentions, copies)
 
     def compare(self, case_ids: list[str]) -> Comparison:
         """2 to 4 cases side by side."""

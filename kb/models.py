@@ -233,3 +233,6 @@ class Hit:
     relevance: str = "weak"
     # The Sustainable Development Goals the case carries (sdg1 ... sdg17).
     sdgs: tuple[str, ...] = ()
+    # The same case published by other documents (kb.duplicates), folded under this hit: each one's case id,
+    # document title, source and publisher, for "also published by".
+    also_published: tuple[tuple[str, str, str, str], ...] = ()

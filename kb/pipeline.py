@@ -22,6 +22,7 @@ from pathlib import Path
 import kb
 from kb.config import Settings
 from kb.corpus import hash_file, walk_corpus
+from kb.duplicates import CaseText, duplicate_groups
 from kb.enrich import Enricher
 from kb.errors import IngestError, KBError
 from kb.facets import case_facets
@@ -65,7 +66,7 @@ class Step:
     done_bytes: int
     total_bytes: int
     seconds: float
-    # "reading" a file, or "embedding" the passages read so far.
+    # "reading" a file, "embedding" the passages read so far, "grouping" cases published twice, or "done".
     stage: str = "reading"
 
     @property
@@ -255,6 +256,8 @@ def ingest(
                         flush()
                 tell(len(todo), "", "embedding")
                 flush()
+                tell(len(todo), "", "grouping")
+                store.set_groups(duplicate_groups([CaseText(*row) for row in store.case_texts()]))
                 tell(len(todo), "", "done")
                 store.set_skipped(sorted(skipped))
                 store.prune_embeddings()

@@ -19,7 +19,8 @@ def describe(step: Step) -> str:
     """'12/113 files · 3,402 passages · 2:31 elapsed · about 6:05 left · reading x.pdf'."""
     eta = step.eta
     left = f" · about {_clock(eta)} left" if eta is not None and step.stage != "done" else ""
-    doing = {"reading": f"reading {step.source}", "embedding": "embedding", "done": "writing the index"}[step.stage]
+    doing = {"reading": f"reading {step.source}", "embedding": "embedding",
+             "grouping": "finding cases published more than once", "done": "writing the index"}[step.stage]
     return (f"{step.done}/{step.total} files · {step.passages:,} passages · {_clock(step.seconds)} elapsed"
             f"{left} · {doing}")
 

@@ -1,5 +1,5 @@
 """Rankings fused into one, and the choices made on a fused ranking: one passage per case, a few cases per
-document. Pure functions of lists of (id, score); no index, no store."""
+document, one case however many partners published it. Pure functions of lists of (id, score); no index, no store."""
 
 from __future__ import annotations
 
@@ -49,3 +49,19 @@ def cap_per_document(
     ranked = Counter(document_of[case] for case in cases)
     on_page = Counter(document_of[case] for case in shown)
     return shown, {doc: ranked[doc] - n for doc, n in on_page.items() if ranked[doc] > n}
+
+
+def fold_republished(cases: Sequence[str], document_of: Mapping[str, str], group_of: Mapping[str, str]) -> list[str]:
+    """The cases in order without those published again elsewhere: a case whose group already has a case of
+    another document above it is the same case from another source (it is listed with that one, not shown)."""
+    seen: dict[str, set[str]] = defaultdict(set)  # group -> documents of its cases kept so far
+    kept = []
+    for case in cases:
+        group = group_of.get(case)
+        if group is not None:
+            others = seen[group] - {document_of[case]}
+            seen[group].add(document_of[case])
+            if others:
+                continue
+        kept.append(case)
+    return kept

@@ -30,7 +30,7 @@ from kb.indexdir import Generation, changed_since, open_generation
 from kb.matching import Matcher, within
 from kb.models import FACET_FILTERS, Filters, Hit
 from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query, make_plan
-from kb.rank import Ranking, best_per_group, cap_per_document, fuse
+from kb.rank import Ranking, best_per_group, cap_per_document, fold_republished, fuse
 from kb.relevance import grade_cases
 from kb.searchrules import SearchRules
 from kb.store import Store
@@ -366,8 +366,9 @@ class Searcher:
                         key=lambda item: (-item[1], item[0]))
         best = best_per_group(ranked, {pid: row["case_id"] for pid, row in rows.items()})
         order = [case for case, _, _ in best]
+        document_of, groups = {row["case_id"]: row["doc_id"] for row in rows.values()}, self.store.groups_of(order)
+        order = fold_republished(order, document_of, groups)  # a case published by many shows once
         case_of = {case: (pid, score) for case, pid, score in best}
-        document_of = {row["case_id"]: row["doc_id"] for row in rows.values()}
         # A search inside some documents (the "N more from this document" link) shows all of their cases.
         cap = 0 if filters is not None and filters.source else r.per_document
         shown, held = cap_per_document(order, document_of, cap, k)
@@ -382,7 +383,8 @@ class Searcher:
         relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
         hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
-                        held, document_of, plan, mode, lists, self._highlighter, relevance, self._common(plan.terms))
+                        held, document_of, plan, mode, lists, self._highlighter, relevance, self._common(plan.terms),
+                        self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups)
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
                             len(order), len(matching), matching)
 

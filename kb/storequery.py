@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -74,6 +75,46 @@ class SearchQueries:
             args += extra
         rows = self.db.execute(sql + f" ORDER BY {rank} LIMIT ?", [*args, limit]).fetchall()
         return [(r[0], r[1]) for r in rows]
+
+    # -- duplicate groups -----------------------------------------------------------------------------
+    def case_texts(self) -> Iterator[tuple[str, str, str, str]]:
+        """(case id, document id, text, the record's own address or "") of every case, document by document."""
+        doc_id, text = None, ""
+        for row in self.db.execute("SELECT c.case_id, c.doc_id, c.start, c.end, c.fields FROM cases c "
+                                   "ORDER BY c.doc_id, c.ordinal"):
+            if row["doc_id"] != doc_id:
+                doc_id = row["doc_id"]
+                text = self.db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+            url = dict(json.loads(row["fields"])).get("url", "")
+            yield row["case_id"], row["doc_id"], text[row["start"]:row["end"]], url
+
+    def groups_of(self, case_ids: Sequence[str]) -> dict[str, str]:
+        """Case id -> group id, for those of the given cases published more than once."""
+        sql = "SELECT case_id, group_id FROM case_groups WHERE case_id IN ({})"
+        return {r[0]: r[1] for r in self._where_in(sql, list(case_ids))}
+
+    def group_members(self, group_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Group id -> its cases with their documents' title, publisher and source, in source order."""
+        sql = ("SELECT g.group_id, g.case_id, c.title AS case_title, d.title, d.publisher, d.source, d.published "
+               "FROM case_groups g JOIN cases c ON c.case_id = g.case_id JOIN documents d ON d.doc_id = c.doc_id "
+               "WHERE g.group_id IN ({})")
+        out: dict[str, list[dict[str, Any]]] = {}
+        for r in sorted(self._where_in(sql, list(group_ids)), key=lambda r: (r["source"], r["case_id"])):
+            out.setdefault(r["group_id"], []).append({k: r[k] for k in r.keys() if k != "group_id"})
+        return out
+
+    def republished(self) -> set[str]:
+        """Cases that are another source's copy of a grouped case: in each group, those of every document but the
+        one holding most of the group's cases (the first by id on a tie), which is the one counted."""
+        by_group: dict[str, dict[str, list[str]]] = {}
+        for r in self.db.execute("SELECT g.group_id, g.case_id, c.doc_id FROM case_groups g "
+                                 "JOIN cases c ON c.case_id = g.case_id"):
+            by_group.setdefault(r[0], {}).setdefault(r[2], []).append(r[1])
+        out: set[str] = set()
+        for docs in by_group.values():
+            counted = min(docs, key=lambda d: (-len(docs[d]), d))
+            out.update(case for doc, cases in docs.items() if doc != counted for case in cases)
+        return out
 
     def keyword_count(self, match: str) -> int:
         """How many passages an FTS5 match expression matches (cheap: no scoring)."""

@@ -50,15 +50,21 @@ def render() -> None:
             return
         case_ids = [h.case_id for h in hits]
         scope = f"the top results of “{query}” within the filters"
-    counts = lib.counts(filters, case_ids, unit)
+    copies = st.toggle("Count a case once per source that published it", key="copies",
+                       help="By default a case published by several sources (the same text in several documents) "
+                            "counts once.")
+    counts = lib.counts(filters, case_ids, unit, copies)
     if not counts.total:
         st.warning("No case matches these filters: clear one in the sidebar.")
         return
     noun = lambda n: common.plural(n, unit)  # noqa: E731
     countries = ("the countries they are about and those they only mention" if filters.mentions
                  else "the countries they are about (not those they only mention: see the sidebar's switch)")
+    republished = (f" {common.plural(counts.copies, 'copy', 'copies')} of cases published by another source too "
+                   f"{'is' if counts.copies == 1 else 'are'} not counted (see the switch above)." if counts.copies
+                   else "")
     st.markdown(f"**{noun(counts.total)}**: {scope}. Each counts under its own approaches and {countries}; "
-                "one with several counts under each.")
+                f"one with several counts under each.{republished}")
     _heatmap(counts, noun)
     _goals(counts, noun)
     left, right = st.columns(2)
@@ -109,8 +115,9 @@ def _goals(counts: Counts, noun: Callable[[int], str]) -> None:
         st.caption(f"No {counts.unit} here carries a goal.")
         return
     chart = alt.Chart(alt.Data(values=rows)).mark_bar(color="#3f7f4f").encode(
-        y=alt.Y("goal:N", sort=[r["goal"] for r in rows], title=None), x=alt.X(f"{field}:Q"),
-        tooltip=["goal:N", f"{field}:Q"]).properties(height=22 * len(rows))
+        y=alt.Y("goal:N", sort=[r["goal"] for r in rows], title=None,
+                axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+        x=alt.X(f"{field}:Q"), tooltip=["goal:N", f"{field}:Q"]).properties(height=24 * len(rows))
     st.altair_chart(chart, width="stretch")
     without = counts.total - sum(1 for r in counts.rows if r["sdgs"])
     st.caption(f"A {counts.unit} counts under each goal its own text supports (or, for a record, that its table's "

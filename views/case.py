@@ -49,6 +49,9 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
     url = url_of(dict(doc.meta), dict(case.fields))
     if url:
         st.caption(f"Source on the web: {md_escape(url)}")
+    if page.also_published:
+        st.caption(common.also_published([(m["case_id"], m["title"], m["source"], m["publisher"] or "")
+                                          for m in page.also_published]))
     if doc.provenance:
         with st.expander("Where these details come from"):
             st.markdown("\n".join(f"- {md_escape(field)}: {md_escape(rule.replace('_', ' '))}"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from urllib.parse import quote
 
 import pycountry
 import streamlit as st
@@ -243,6 +244,14 @@ def chips(approaches: tuple[str, ...] | list[str], sdgs: tuple[str, ...] | list[
     out = [f":blue-badge[{md_escape(value_label('approach', a))}]" for a in approaches]
     out += [f":green-badge[{md_escape(value_label('sdg', g))}]" for g in sdgs]
     return " ".join(out)
+
+
+def also_published(copies: Sequence[tuple[str, str, str, str]]) -> str:
+    """ "Also published by" with a link to each other source's copy of the case (case id, title, source,
+    publisher), as escaped Markdown; empty when there is none."""
+    links = [f"[{md_escape(publisher or title)} · {md_escape(source)}](?view=case&case={quote(case_id)})"
+             for case_id, title, source, publisher in copies]
+    return f"Also published by: {'; '.join(links)}" if links else ""
 
 
 def highlight(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:

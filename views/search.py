@@ -96,6 +96,8 @@ def _card(hit: Hit) -> None:
         st.markdown(f"{tags} {common.chips(hit.approaches, hit.sdgs)}".strip() or "*no approach or country tagged*")
         st.markdown(common.highlight(hit.text, hit.matched))
         st.caption(f"Why: {md_escape(hit.why)}")
+        if hit.also_published:
+            st.caption(common.also_published(hit.also_published))
         if hit.matching_passages:
             n = len(hit.matching_passages)
             verb = "matches" if n == 1 else "match"
