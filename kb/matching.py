@@ -35,7 +35,9 @@ class Matcher:
 
     def _prose_cases(self) -> dict[int, str]:
         if self._case_of is None:
-            self._case_of = dict(self.store.prose_passage_cases())
+            # Another source's copy of a case (kb.duplicates) is not counted again: a group matches once.
+            copies = self.store.republished()
+            self._case_of = {pid: case for pid, case in self.store.prose_passage_cases() if case not in copies}
         return self._case_of
 
     def shares(self, terms: tuple[str, ...], concepts: Concepts, passages: list[int] | None = None) -> dict[int, float]:

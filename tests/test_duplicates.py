@@ -53,7 +53,14 @@ def republished(tmp_path_factory):
 
 def test_a_republished_case_is_shown_once_with_its_other_source_and_counted_once(republished, capsys):
     lib = Library(republished)
-    hits = lib.searcher.search("tackling key poverty-stricken areas", k=10).hits
+    result = lib.searcher.search("tackling key poverty-stricken areas", k=10)
+    hits = result.hits
+    # "N cases match well" and the facets count the group once: its cases that match are of one document.
+    with lib.store() as store:
+        cases = store.cases()
+        groups = store.groups_of([c.case_id for c in cases])
+    doc_of = {c.case_id: c.doc_id for c in cases}
+    assert groups and len({doc_of[c] for c in result.matching if c in groups}) == 1
     sources = [h.source for h in hits]
     news = [h for h in hits if h.source in (f"seeds/{NEWS_2014}", "partner/reposted-news.txt")]
     assert len(news) == 1, sources
