@@ -42,8 +42,7 @@ __all__ = ["SearchResult", "SearchRules", "Searcher"]
 
 def _without(filters: Filters, facet: str) -> Filters:
     """The filters with one facet's values cleared (a facet named at run time, hence the Any)."""
-    cleared: dict[str, Any] = {facet: ()}
-    return replace(filters, **cleared)
+    return replace(filters, **dict[str, Any]({facet: ()}))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ LEAVES = {
 }
 USE_CASES = {
     "kb.pipeline", "kb.enrich", "kb.search", "kb.compare", "kb.export", "kb.analysis", "kb.check", "kb.uploads",
-    "kb.collections", "kb.library", "kb.watch", "kb.api", "kb.contract", "kb.distributed", "kb.dedup",
+    "kb.collections", "kb.library", "kb.watch", "kb.api", "kb.contract",
 }
 EDGES = {"kb.cli", "kb.commands", "kb.progress"}
 # Use cases that build on another, on purpose: search, check and uploads open the index an ingest wrote;
@@ -29,8 +29,7 @@ DECLARED = {
     ("kb.pipeline", "kb.enrich"), ("kb.export", "kb.collections"), ("kb.library", "kb.search"),
     ("kb.library", "kb.collections"), ("kb.library", "kb.compare"), ("kb.library", "kb.analysis"),
     ("kb.library", "kb.export"), ("kb.library", "kb.pipeline"), ("kb.watch", "kb.search"),
-    ("kb.api", "kb.library"), ("kb.distributed", "kb.pipeline"), ("kb.distributed", "kb.enrich"),
-    ("kb.dedup", "kb.search"), ("kb.library", "kb.dedup"), ("kb.library", "kb.watch"),
+    ("kb.api", "kb.library"), ("kb.library", "kb.watch"),
     # The JSON contract reads what the use cases return; the API answers in it.
     ("kb.contract", "kb.analysis"), ("kb.contract", "kb.collections"), ("kb.contract", "kb.compare"),
     ("kb.contract", "kb.library"), ("kb.contract", "kb.search"), ("kb.contract", "kb.watch"), ("kb.api", "kb.contract"),
