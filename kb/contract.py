@@ -93,7 +93,8 @@ def comparison_json(comparison: Comparison) -> dict[str, Any]:
     return {
         "cases": [{"case_id": p.case.case_id, "title": p.case.title, "document_title": p.document.title,
                    "source": p.document.source, "publisher": p.document.publisher, "year": p.year,
-                   "countries": list(p.countries), "approaches": list(p.approaches), "actors": list(p.actors),
+                   "countries": list(p.countries), "approaches": list(p.approaches), "sdgs": list(p.sdgs),
+                   "actors": list(p.actors),
                    "figures": [{"kind": f.kind, "value": f.value, "sentence": f.sentence} for f in p.figures]}
                   for p in comparison.profiles],
         "alike": [asdict(a) for a in comparison.alike],
