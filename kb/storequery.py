@@ -120,9 +120,12 @@ class SearchQueries:
         """How many passages an FTS5 match expression matches (cheap: no scoring)."""
         return int(self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)).fetchone()[0])
 
-    def passages_holding(self, match: str) -> list[int]:
+    def passages_holding(self, match: str) -> np.ndarray:
         """Ids of every passage an FTS5 match expression matches (no scoring)."""
-        return [r[0] for r in self.db.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?", (match,))]
+        # One string built in SQLite's C code, split once: 2.5x faster than a Python row per passage.
+        found = self.db.execute("SELECT group_concat(rowid) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                                (match,)).fetchone()[0]
+        return np.array(found.split(","), dtype=np.int64) if found else np.zeros(0, dtype=np.int64)
 
     def prose_passage_cases(self) -> list[tuple[int, str]]:
         """(passage id, case id) of every prose passage: the passages a search may show."""
@@ -145,12 +148,14 @@ class SearchQueries:
 
     def keyword_scores(self, match: str, ids: list[int], heading_weight: float = 0.3) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the given passages that an FTS5 match expression matches."""
-        # One MATCH over the whole index, kept to the given passages here: with `rowid IN (...)` FTS5 evaluates
-        # the match once per listed row, 10 to 70 times slower on 1,500 passages of the 28k-passage library.
-        wanted = set(ids)
+        # One MATCH over the whole index, its matches kept to the given passages before BM25 is computed: the
+        # unary + stops FTS5 from evaluating the match once per listed row (10 to 70 times slower), and scoring
+        # only the kept rows is 9x faster than scoring every match (52 -> 6 ms at 100k passages); the scores are
+        # the same, with the whole index's statistics.
         rank = f"-bm25(chunks_fts, {float(heading_weight)}, 1.0)"
-        rows = self.db.execute(f"SELECT rowid, {rank} FROM chunks_fts WHERE chunks_fts MATCH ?", (match,))
-        return [(r[0], r[1]) for r in rows if r[0] in wanted]
+        rows = self.db.execute(f"SELECT rowid, {rank} FROM chunks_fts WHERE chunks_fts MATCH ? "
+                               "AND +rowid IN (SELECT value FROM json_each(?))", (match, json.dumps(list(ids))))
+        return [(r[0], r[1]) for r in rows]
 
     def facets_of(self, case_ids: list[str]) -> dict[str, dict[str, list[str]]]:
         """case id -> facet -> values, for the given cases."""

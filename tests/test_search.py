@@ -18,6 +18,7 @@ from kb.pipeline import ingest
 from kb.query import QueryError
 from kb.search import Searcher
 from kb.store import Store
+from kb.tokens import fts_query
 
 HASH = Settings(model="hash-64")
 DOCS = {
@@ -280,3 +281,21 @@ def test_a_weak_match_is_never_said_to_be_close_in_meaning(seed_index):
     assert all("close in meaning" not in h.why for h in nonsense)
     assert any("loosely related in meaning" in h.why for h in nonsense)
     assert near[0].relevance != "weak" and "close in meaning" in near[0].why
+
+
+def test_term_shares_count_a_term_once_and_keyword_scores_keep_the_whole_index_statistics(searcher):
+    store, matcher = searcher.store, searcher._matcher
+    every = matcher.shares(("microcredit", "tourism"), ())
+    held = {pid: store.passages([pid])[pid]["text"].lower() for pid in every}
+    assert every and all(share == sum(t in held[pid] for t in ("microcredit", "tourism")) / 2
+                         for pid, share in every.items())
+    # A term held both as itself and through a glossary name counts once; a subset of passages stays a subset.
+    doubled = matcher.shares(("microcredit", "tourism"), ((("microcredit",), ("microcredit", "microfinance")),))
+    assert all(share <= 1.0 for share in doubled.values()) and set(every) <= set(doubled)
+    some = sorted(every)[:1]
+    assert set(matcher.shares(("microcredit", "tourism"), (), some)) == set(some)
+    # The BM25 of given passages equals the whole ranking's for them (the index's statistics, not the subset's).
+    match = fts_query(["tourism", "homestays"])
+    ranking = dict(store.keyword_search(match, 100, Filters()))
+    subset = sorted(ranking)[:2]
+    assert dict(store.keyword_scores(match, subset)) == pytest.approx({pid: ranking[pid] for pid in subset})
