@@ -141,12 +141,12 @@ class Themes:
             for i in best:
                 if rows[i, j] <= 0:
                     break
-                for hit in hits[i]:
-                    if hit.approach == approach:
-                        base = chunks[i].start
-                        start, end = sentence_around(text, hit.start + base, hit.end + base, base, chunks[i].end)
-                        evidence.append(Evidence(start, end, text[start:end]))
-                        break
+                base = chunks[i].start
+                cue = next((h for h in hits[i] if h.approach == approach), None)
+                # A passage close in meaning without a cue: its opening sentence, so no tag comes without a place.
+                at = (cue.start + base, cue.end + base) if cue else (base, min(base + 1, chunks[i].end))
+                start, end = sentence_around(text, *at, base, chunks[i].end)
+                evidence.append(Evidence(start, end, text[start:end]))
             value = rules.title_confidence if from_title else float(confidence[j])
             tags.append(Tag(self.kind, approach, round(value, 3), tuple(evidence),
                             source="title" if from_title else "text"))

@@ -89,3 +89,17 @@ def test_the_sdg_filter_facet_and_counts_work_from_the_command_line(seed_index, 
     assert json.loads(capsys.readouterr().out)["total"] == by_sdg[rare]
     assert main(["search", "x", "--sdg", "18", "--index", index]) == 2
     assert "unknown sdg '18'" in capsys.readouterr().err
+
+
+def test_a_goal_found_by_meaning_alone_still_points_to_its_passage():
+    import numpy as np
+
+    rows = len(GOALS.approaches) + sum(len(g.targets) for g in GOALS.approaches)
+    prototypes = np.eye(rows, dtype=np.float32)  # one axis per definition and target
+    first_target_of_15 = len(GOALS.approaches) + sum(len(g.targets) for g in GOALS.approaches[:14])
+    meaning_only = Tagger(load_taxonomy(), default_gazetteer(), goals=Themes(GOALS, prototypes))
+    text = ["The herders met twice that winter. They agreed on new rules for the hills."]
+    assert not [h for h in meaning_only.goals.cues.find(text[0], "en")]  # no cue of any goal
+    vectors = prototypes[[first_target_of_15]]
+    sdg15 = next(t for t in meaning_only.tag(_doc(text), vectors).document if t.value == "sdg15")
+    assert sdg15.evidence and sdg15.evidence[0].text == "The herders met twice that winter."
