@@ -196,15 +196,6 @@ class Searcher:
             self._df[term] = self.store.keyword_count(fts_query([term])) if term else self.store.stats()["passages"]
         return self._df[term]
 
-    def _weights(self, mode: str) -> dict[str, float]:
-        """The rankings a mode fuses, with their weights."""
-        r = self.rules
-        weights = {"semantic": r.semantic_weight, "keyword": r.keyword_weight, "translated": r.translated_weight,
-                   "multilingual": r.multilingual_weight}
-        by_mode = {"keyword": ("keyword", "translated"), "semantic": ("semantic", "multilingual")}
-        names = by_mode.get(mode, tuple(weights))
-        return {name: weights[name] for name in names}
-
     def _plan(self, text: str) -> QueryPlan:
         return make_plan(text, load_glossary(self.settings.glossary or None), self._languages, self.rules.renderings)
 
@@ -215,7 +206,7 @@ class Searcher:
         with self._lock:
             plan = self._plan(text)
             lists = self._rankings(plan, mode, self._allowed(filters), filters, self.rules.pool)
-            weights = self._weights(mode)
+            weights = self.rules.weights(mode)
             ranked = fuse([(weights[name], lists[name]) for name in weights], self.rules.fusion, self.rules.rrf_k)
             return self._result(plan, mode, ranked, k, lists, filters)
 
@@ -223,7 +214,7 @@ class Searcher:
                   pool: int) -> dict[str, Ranking]:
         """Each ranking the mode fuses, by name; the keyword searches and the multilingual encoding run beside the
         main encoding (SQLite, FAISS and both encoders release the GIL)."""
-        names = self._weights(mode)
+        names = self.rules.weights(mode)
         jobs = {}
         if "keyword" in names:
             jobs["keyword"] = self._pool.submit(self._keyword, plan.terms, filters, pool)
@@ -261,7 +252,7 @@ class Searcher:
 
     def _passage_scores(self, plan: QueryPlan, mode: str, ids: list[int]) -> dict[str, Ranking]:
         """Every ranking of the mode, over the given passages only: the second, finer reading of a few cases."""
-        names = self._weights(mode)
+        names = self.rules.weights(mode)
         lists: dict[str, Ranking] = {name: [] for name in names}
         if "semantic" in names:
             query = self._encode(self.embedder, [plan.main_text])[0]

@@ -52,3 +52,11 @@ class SearchRules:
     also_share: float = 0.8
     # What counts as a match (kb.relevance, which says how the cut-offs were calibrated).
     relevance: Relevance = Relevance()
+
+    def weights(self, mode: str) -> dict[str, float]:
+        """The rankings a mode fuses, with their weights."""
+        weights = {"semantic": self.semantic_weight, "keyword": self.keyword_weight,
+                   "translated": self.translated_weight, "multilingual": self.multilingual_weight}
+        by_mode = {"keyword": ("keyword", "translated"), "semantic": ("semantic", "multilingual")}
+        names = by_mode.get(mode, tuple(weights))
+        return {name: weights[name] for name in names}
