@@ -299,3 +299,15 @@ def test_term_shares_count_a_term_once_and_keyword_scores_keep_the_whole_index_s
     ranking = dict(store.keyword_search(match, 100, Filters()))
     subset = sorted(ranking)[:2]
     assert dict(store.keyword_scores(match, subset)) == pytest.approx({pid: ranking[pid] for pid in subset})
+
+
+def test_a_record_is_dated_by_its_own_row(tmp_path):
+    corpus = _write(tmp_path / "corpus", {"rows.csv": "title,description,start year\nSolar engineers,Rural women "
+                                          "trained as solar engineers light their villages.,2016\n"})
+    ingest(corpus, tmp_path / "index", HASH)
+    s = Searcher(tmp_path / "index", HASH)
+    try:
+        hit = s.search("solar engineers", k=1, mode="keyword").hits[0]
+    finally:
+        s.close()
+    assert hit.published is not None and hit.published.startswith("2016"), hit.published
