@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from kb.language import CJK
+
 _WORD = re.compile(r"\w+")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class DuplicatePair:
 
 def shingles(text: str, rules: DuplicateRules = DuplicateRules()) -> np.ndarray:
     """The distinct hashed runs of a text: word runs, or character runs where it is mostly Chinese."""
-    if len(_CJK.findall(text[:2000])) > 200:
+    if len(CJK.findall(text[:2000])) > 200:
         chars = "".join(c for c in text if c.isalnum())
         grams = [chars[i:i + rules.cjk_chars] for i in range(len(chars) - rules.cjk_chars + 1)]
     else:

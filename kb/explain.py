@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kb.language import language_name
+from kb.language import CJK, language_name
 
 _WORD = re.compile(r"[^\W_]+", re.U)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 # Words of how a question is put, not of what it is about: never highlighted nor named as shared.
 FILLER = frozenset("use used uses using way ways help helps helped make makes made work works get gets new good "
                    "best example examples case cases country countries people can".split())
@@ -36,18 +35,18 @@ class Highlighter:
         query's own (`own`) and the others, each as the passage writes it (CJK bigrams joined into words)."""
         terms = [t for t in terms if t not in FILLER]
         stems: dict[str, str] = {}
-        for t in sorted((t for t in terms if not _CJK.search(t)), key=lambda t: t not in own):
+        for t in sorted((t for t in terms if not CJK.search(t)), key=lambda t: t not in own):
             stems.setdefault(self._stem(t), t)  # the query's own word wins a shared stem
         found: list[tuple[int, int, bool]] = []
         for m in _WORD.finditer(text):
             term = stems.get(self._stem(m.group()))
             if term:
                 found.append((m.start(), m.end(), term in own))
-        for term in (t for t in terms if _CJK.search(t)):
+        for term in (t for t in terms if CJK.search(t)):
             found.extend((m.start(), m.end(), term in own) for m in re.finditer(re.escape(term), text))
         merged: list[list] = []
         for start, end, is_own in sorted(found):
-            if merged and start < merged[-1][1] and _CJK.search(text[start]):  # overlapping bigrams: one word
+            if merged and start < merged[-1][1] and CJK.search(text[start]):  # overlapping bigrams: one word
                 merged[-1][1], merged[-1][2] = max(end, merged[-1][1]), merged[-1][2] or is_own
             elif not merged or start >= merged[-1][1]:
                 merged.append([start, end, is_own])
@@ -67,7 +66,7 @@ def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
         title = (title or "").strip()
         if title and title in text:
             rest = text.replace(title, "", 1)
-            return all(len(line.split()) + len(_CJK.findall(line)) // 2 <= HEADER_LINE_WORDS
+            return all(len(line.split()) + len(CJK.findall(line)) // 2 <= HEADER_LINE_WORDS
                        for line in rest.splitlines())
     return False
 

@@ -11,7 +11,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+from kb.language import CJK
+
 # Kinds of evidence and how much one mention counts toward a country.
 WEIGHTS = {"name": 1.0, "alias": 1.0, "place": 1.0, "demonym": 0.5}
 _NER_LABELS = {"name": {"GPE", "LOC"}, "alias": {"GPE", "LOC"}, "place": {"GPE", "LOC", "FAC"},
@@ -82,8 +83,8 @@ class Gazetteer:
             self._by_lower.setdefault(n.lower(), []).append(n)
         self._codes = {p.code for p in names.values() if p.kind != "region"}
         self._ner = ner
-        latin = [n for n in names if not _CJK.search(n)]
-        cjk = [n for n in names if _CJK.search(n)]
+        latin = [n for n in names if not CJK.search(n)]
+        cjk = [n for n in names if CJK.search(n)]
         # Longest names first inside the trie is automatic: regex tries longer branches before the end.
         self._latin = re.compile(r"(?<![\w'’-])(" + _trie_regex(latin) + r")(?![\w$]|\.\w|-\w)", re.I)
         self._cjk = re.compile("(" + _trie_regex(cjk) + ")") if cjk else None
@@ -116,7 +117,7 @@ class Gazetteer:
                                            and not text[match.end(1):match.end(1) + 2].strip(" ")[:1].isalpha()):
                 continue
             found.append(PlaceMention(place.code, place.kind, match.start(1), match.end(1), matched))
-        if self._cjk is not None and _CJK.search(text):
+        if self._cjk is not None and CJK.search(text):
             for match in self._cjk.finditer(text):
                 place = self.names[self._by_lower[match.group(1).lower()][0]]
                 found.append(PlaceMention(place.code, place.kind, match.start(1), match.end(1), match.group(1)))

@@ -16,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 
 from kb.errors import ConfigError
+from kb.language import CJK
 
 LANGUAGES = ("en", "zh", "es", "pt", "fr")
 _GETTEXT = {"zh": "zh_CN", "es": "es", "pt": "pt", "fr": "fr"}
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -63,14 +63,14 @@ class Glossary:
                 for name in names:
                     self._by_name.setdefault(name.lower(), []).append(concept)
         # Longest names first, so "rural tourism" wins over "tourism"; words match whole, Chinese as written.
-        parts = [re.escape(n) if _CJK.search(n) else rf"(?<!\w){re.escape(n)}(?:e?s)?(?!\w)"
+        parts = [re.escape(n) if CJK.search(n) else rf"(?<!\w){re.escape(n)}(?:e?s)?(?!\w)"
                  for n in sorted(self._by_name, key=len, reverse=True)]
         self._pattern = re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
     def expand(self, text: str) -> Expansion:
         """The concepts a text names, with their English names and their names in the other languages."""
         if self._pattern is None:
-            return Expansion((), (), (), not _CJK.search(text))
+            return Expansion((), (), (), not CJK.search(text))
         matched = list(dict.fromkeys(self._name(m.group().lower()) for m in self._pattern.finditer(text)))
         concepts = list(dict.fromkeys(c for name in matched for c in self._by_name[name]))
         english_names = {n.lower() for c in concepts for n in c.in_language("en")}
@@ -82,7 +82,7 @@ class Glossary:
             names = list(dict.fromkeys(n for c in concepts for n in c.in_language(lang)))
             if names and not any(n.lower() in lowered for n in names):
                 renderings.append((lang, " ".join(names)))
-        english_query = not _CJK.search(text) and (not matched or any(m in english_names for m in matched))
+        english_query = not CJK.search(text) and (not matched or any(m in english_names for m in matched))
         named = tuple((name, tuple(dict.fromkeys(
             n for c in self._by_name[name] for lang in LANGUAGES if lang != "en" or not english_query
             for n in c.in_language(lang) if n.lower() not in lowered))) for name in matched)
@@ -115,7 +115,7 @@ def _country_concepts() -> list[Concept]:
         names = [("en", tuple(dict.fromkeys(english)))]
         for lang, catalogue in catalogues.items():
             translated = {catalogue.gettext(n) for n in english} - set(english) if lang != "zh" else \
-                {catalogue.gettext(n) for n in english if _CJK.search(catalogue.gettext(n))}
+                {catalogue.gettext(n) for n in english if CJK.search(catalogue.gettext(n))}
             if translated:
                 names.append((lang, tuple(sorted(translated))))
         out.append(Concept(f"country:{country.alpha_3}", tuple(names)))

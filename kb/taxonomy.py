@@ -10,8 +10,9 @@ from importlib import resources
 from pathlib import Path
 
 from kb.errors import ConfigError
+from kb.language import CUE_LANGUAGES
 
-LANGUAGES = ("en", "zh", "es", "pt", "fr")
+LANGUAGES = CUE_LANGUAGES  # the languages a cue list may be written in
 DEFAULT_TAXONOMY = "taxonomy.toml"
 # Tag kind -> (the file's table name, the shipped file). A taxonomy's kind is the kind of the tags it gives.
 KINDS = {"approach": ("approach", DEFAULT_TAXONOMY), "sdg": ("goal", "sdg.toml")}
