@@ -108,10 +108,15 @@ def test_every_read_endpoint_answers_what_the_cli_prints(server: Server, index: 
     assert server.call("GET", "/stats")[1] == cli_json(capsys, "stats", *at)
     assert server.call("GET", "/documents")[1] == cli_json(capsys, "docs", *at)
     assert server.call("GET", "/approaches")[1] == cli_json(capsys, "approaches")
+    assert server.call("GET", "/sdgs")[1] == cli_json(capsys, "sdgs")
+    status, goal, _ = server.call("GET", "/search", q=QUERIES[0], sdg=["SDG 1"], k=5)
+    assert status == 200 and goal == cli_json(capsys, "search", QUERIES[0], "--sdg", "1", "-k", "5", *at)
+    assert goal and all("sdg1" in h["sdgs"] for h in goal)
+    assert server.call("GET", "/counts", copies="true")[1] == cli_json(capsys, "counts", "--copies", *at)
     assert server.call("GET", "/watches")[1] == cli_json(capsys, "watch", "list", *at)
     assert [server.call("GET", "/watches/China/new")[1]] == cli_json(capsys, "watch", "run", "China", "--peek", *at)
     facets = server.call("GET", "/facets")[1]
-    assert facets["country"]["CHN"] >= 1 and set(facets) >= {"approach", "country", "region", "year"}
+    assert facets["country"]["CHN"] >= 1 and set(facets) >= {"approach", "sdg", "country", "region", "year"}
     status, page, _ = server.call("GET", "/docs")
     assert status == 200 and b"swagger" in page.lower()
 
@@ -154,6 +159,7 @@ def test_collections_are_written_only_where_allowed_and_export_like_the_cli(serv
     ("GET", "/search", {"q": "cash", "mode": "fuzzy"}, None, 400, "'fuzzy'"),
     ("GET", "/search", {"q": "cash", "country": "ZZZ"}, None, 400, "'ZZZ'"),
     ("GET", "/search", {"q": "cash", "approach": "microfinance"}, None, 400, "'microfinance'"),
+    ("GET", "/search", {"q": "cash", "sdg": "18"}, None, 400, "'18'"),
     ("GET", "/cases/nope", {}, None, 404, "'nope'"),
     ("GET", "/cases/nope/similar", {}, None, 404, "'nope'"),
     ("GET", "/compare", {"case": "one"}, None, 422, "case"),
