@@ -64,6 +64,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         tags = data["tags"]
         print("approaches: " + (", ".join(f"{a['id']} {a['confidence']:.2f}" for a in tags["approaches"]) or "none"))
         print("countries: " + (", ".join(f"{c['iso3']} ({c['role']})" for c in tags["countries"]) or "none"))
+        print("sdgs: " + (", ".join(f"{g['id']} {g['confidence']:.2f}" for g in tags["sdgs"]) or "none"))
+        for other in data["also_published"]:
+            who = other["publisher"] or other["document"]
+            print(f"also published by: {who} ({other['source']}, {other['case_id']})")
         print()
         print(data["text"])
     return EXIT_OK
@@ -135,6 +139,8 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
         print(f"{h.rank:>2}. {h.title[:100]}  [{h.score:.3f}]")
         print(f"    {h.source}{page} | {', '.join(h.approaches) or '-'} | {', '.join(h.countries) or '-'}")
         print(f"    {h.why}")
+        if h.also_published:
+            print("    also published by: " + "; ".join(f"{p or t} ({s})" for _, t, s, p in h.also_published))
         print("    " + " ".join(h.text.split())[:300])
     if facets:
         for facet, counts in result.facets.items():

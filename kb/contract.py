@@ -68,6 +68,8 @@ def case_json(page: CasePage) -> dict[str, Any]:
         "document_tags": tags_json(doc.source, page.document_tags),
         "passages": [{"passage_id": pid, "start": c.start, "end": c.end, "page": c.page, "text": c.text}
                      for pid, c in page.passages],
+        "also_published": [{"case_id": m["case_id"], "document": m["title"], "source": m["source"],
+                            "publisher": m["publisher"]} for m in page.also_published],
     }
 
 

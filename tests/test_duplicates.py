@@ -75,6 +75,8 @@ def test_a_republished_case_is_shown_once_with_its_other_source_and_counted_once
     out = json.loads(capsys.readouterr().out)
     shown = [h for h in out if h["source"] in (f"seeds/{NEWS_2014}", "partner/reposted-news.txt")]
     assert len(shown) == 1 and shown[0]["also_published"][0]["source"] in other
+    assert main(["show", news[0].case_id, "--json", "--index", str(republished)]) == 0
+    assert [m["source"] for m in json.loads(capsys.readouterr().out)["also_published"]] == sorted(other)
     assert main(["counts", "--json", "--index", str(republished)]) == 0
     assert json.loads(capsys.readouterr().out)["copies"] == once.copies
     assert main(["counts", "--json", "--copies", "--index", str(republished)]) == 0
