@@ -273,7 +273,7 @@ def test_analyst_view_counts_charts_and_downloads(index):
     at = _app(view="analyst")
     assert not at.exception
     charts = at.get("vega_lite_chart")
-    assert len(charts) == 3  # heatmap, years, world map
+    assert len(charts) == 4  # heatmap, goals, years, world map
     world = next(json.loads(c.proto.spec) for c in charts if '"geoshape"' in c.proto.spec)
     assert world["transform"][0]["default"] == "0"  # every country drawn, the empty ones grey
     store = open_store(index)
@@ -281,7 +281,11 @@ def test_analyst_view_counts_charts_and_downloads(index):
     counts = count(store, store.case_ids(Filters()))
     store.close()
     labels = [b.label for b in at.get("download_button")]
-    assert labels[-1] == f"Download these {total} cases (CSV)" and labels.count("PNG") == 3 and labels.count("SVG") == 3
+    assert labels[-1] == f"Download these {total} cases (CSV)" and labels.count("PNG") == 4 and labels.count("SVG") == 4
+    goals = pa.ipc.open_stream(next(c for c in charts if '"goal:N"' in c.proto.spec or '"goal"' in c.proto.spec)
+                               .proto.data.data).read_all().to_pylist()
+    assert goals and {r["goal"].split(" ")[1]: r["cases"] for r in goals} == {
+        g[3:]: n for g, n in counts.by_sdg.items()}
     heatmap = next(json.loads(c.proto.spec) for c in charts if '"rect"' in c.proto.spec)
     rows = pa.ipc.open_stream(next(c for c in charts if '"rect"' in c.proto.spec).proto.data.data).read_all()
     cells = {(r["approach"], r["country"]): r["cases"] for r in rows.to_pylist()}
