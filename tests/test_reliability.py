@@ -144,7 +144,11 @@ def test_sigkill_at_many_points_leaves_the_previous_index_whole(versions, tmp_pa
         shutil.copytree(before, probe)
     total = _duration(corpus, probe)
     kills = 0
-    for n, fraction in enumerate((0.15, 0.3, 0.45, 0.6, 0.7, 0.8, 0.9, 0.97)):
+    # Eight kill points, and up to four earlier ones when a run finished before its kill (a shared machine
+    # runs some ingests faster than the one timed): six kills must land while the ingest runs.
+    for n, fraction in enumerate((0.15, 0.3, 0.45, 0.6, 0.7, 0.8, 0.9, 0.97, 0.1, 0.25, 0.4, 0.55)):
+        if n >= 8 and kills >= 6:
+            break
         index = tmp_path / f"index-{n}"
         if before:
             shutil.copytree(before, index)
