@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from kb.taxonomy import goal_number
+
 UNITS = ("case", "document")
 
 
@@ -80,7 +82,7 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
         rows.append({"id": key, "title": title, "document": document, "source": source,
                      "years": "; ".join(sorted(values["year"])), "countries": "; ".join(sorted(values["country"])),
                      "approaches": "; ".join(sorted(values["approach"])),
-                     "sdgs": "; ".join(sorted(values["sdg"], key=lambda g: int(g[3:])))})
+                     "sdgs": "; ".join(sorted(values["sdg"], key=goal_number))})
     return Counts(
         unit=unit, total=len(units), undated=sum(1 for v in units.values() if not v["year"]),
         no_country=sum(1 for v in units.values() if not v["country"]),

@@ -21,11 +21,12 @@ from kb.language import detect_language
 from kb.models import Hit
 from kb.query import QueryPlan
 from kb.rank import Ranking
+from kb.taxonomy import goal_number
 
 
 def _goal_order(goals: Iterable[str]) -> tuple[str, ...]:
     """Goal ids in the goals' own order (sdg2 before sdg10)."""
-    return tuple(sorted(goals, key=lambda g: int(g[3:]) if g[3:].isdigit() else 99))
+    return tuple(sorted(goals, key=goal_number))
 
 def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]], dict[str, Ranking]],
                     also_share: float, default: Mapping[str, tuple[int, tuple[int, ...]]]
@@ -99,7 +100,7 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             why=why(mine, other, semantic_rank, mode, rank_in.get("multilingual", {}).get(pid), row["language"],
                     "en" if plan.english else detect_language(plan.text), grade == "weak"),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
-            matching_passages=also, relevance=grade, sdgs=_goal_order(tags.get("sdg", ())),
+            matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(
                 (members or {}).get((groups or {}).get(case_id, ""), []), row["source"])),
             more_from_document=held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0))

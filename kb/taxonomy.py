@@ -111,6 +111,11 @@ def goal_id(value: str) -> str:
     return f"sdg{match.group(1)}" if match else value
 
 
+def goal_number(goal: str) -> int:
+    """A goal id's number, for the goals' own order (sdg2 before sdg10); anything else after them."""
+    return int(goal[3:]) if goal.startswith("sdg") and goal[3:].isdigit() else 99
+
+
 def load_goals() -> Taxonomy:
     """The 17 Sustainable Development Goals shipped with kb (kb/data/sdg.toml)."""
     return load_taxonomy(kind="sdg")

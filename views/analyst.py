@@ -19,6 +19,7 @@ from kb.errors import KBError
 from kb.export import table_csv
 from kb.gazetteer import country_name
 from kb.query import MAX_K
+from kb.taxonomy import goal_number
 from views import common
 
 TOP_COUNTRIES = 25
@@ -110,7 +111,7 @@ def _goals(counts: Counts, noun: Callable[[int], str]) -> None:
     st.markdown(f"#### {counts.unit.capitalize()}s by Sustainable Development Goal")
     field = counts.unit + "s"
     rows = [{"goal": common.value_label("sdg", g), field: n}
-            for g, n in sorted(counts.by_sdg.items(), key=lambda item: int(item[0][3:]))]
+            for g, n in sorted(counts.by_sdg.items(), key=lambda item: goal_number(item[0]))]
     if not rows:
         st.caption(f"No {counts.unit} here carries a goal.")
         return
