@@ -15,7 +15,7 @@ from kb.commands import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED
 from kb.config import load_settings
 from kb.contract import case_json, hit_json, result_json, stats_json, tags_json
 from kb.enrich import tag_files
-from kb.errors import KBError
+from kb.errors import ConfigError, KBError
 from kb.library import Library
 from kb.models import FACET_FILTERS, Filters
 from kb.pipeline import IngestReport, ingest
@@ -33,8 +33,15 @@ _print_json = commands.print_json
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
+    engine = None
+    if args.engine == "ray":
+        from kb.distributed import RayEngine  # imports ray, which only this engine needs
+
+        engine = RayEngine(args.address, args.workers)
+    elif args.address:
+        raise ConfigError("--address names a Ray cluster: use it with --engine ray")
     with IngestProgress(sys.stderr.isatty()) as progress:
-        report: IngestReport = ingest(args.corpus, args.index, settings, None if args.quiet else progress)
+        report: IngestReport = ingest(args.corpus, args.index, settings, None if args.quiet else progress, engine)
     if args.json:
         _print_json({**asdict(report), "skipped": [{"source": s, "reason": r} for s, r in report.skipped]})
     else:
@@ -231,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=_default_index())
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress on standard error")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="run the stages in this process (default) or on Ray")
+    p.add_argument("--address", help="with --engine ray: join the Ray cluster at this address "
+                                     "(default: start a local Ray instance)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="with --engine ray: embedding workers, each holding the models (default 2)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("tag", help="approach and country tags of a file or of every file in a folder (no index needed)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,16 +13,51 @@ from kb.config import Settings
 from kb.corpus import hash_file, walk_corpus
 from kb.embed import Embedder, load_embedder
 from kb.errors import IngestError, KBError
+from kb.facets import case_facets
 from kb.gazetteer import default_gazetteer
 from kb.ingest import format_of, read_file
 from kb.models import MAIN_LANGUAGES, RawDocument, Segmented, Tag, Tagged
-from kb.prepare import prepare
+from kb.prepare import content_hash, prepare
 from kb.store import text_hash
 from kb.tag import Tagger, Themes, approach_prototypes
 from kb.taxonomy import load_goals, load_taxonomy
 
 # Given passage-text hashes, the vectors already known for some of them.
 KnownVectors = Callable[[list[str]], dict[str, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Processed:
+    """One document ready to store: its prepared text, its passages' vectors in each space, its tags and facets."""
+
+    source: str
+    seg: Segmented
+    vectors: np.ndarray
+    tagged: Tagged
+    facets: tuple[tuple[str, str, str], ...]
+    # Vectors of other spaces by model name, then passage-text hash (passages not in English).
+    spaces: dict[str, dict[str, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A file the read stage could not make into a document, and why; drop: its stored version goes too."""
+
+    source: str
+    reason: str
+    drop: bool = True
+
+
+# What the stages tell the ingest about their progress: files done, the file at hand, and the stage.
+Tell = Callable[[int, str, str], None]
+
+
+def read_prepared(path: Path, source: str, digest: str, settings: Settings) -> Segmented:
+    """The read stage: one file read, cleaned and split; IngestError when it cannot be, or changed meanwhile."""
+    raw, data = read_file(path, source, settings)
+    if content_hash(data) != digest:
+        raise IngestError(source, "file changed while it was being read")
+    return prepare(raw, digest, settings)
 
 
 class Enricher:
@@ -76,6 +112,20 @@ class Enricher:
             self.multilingual_seconds += time.monotonic() - started
         self.embedded_multilingual += encoded
         return [{key: known[key] for key in w} for w in wanted]
+
+    def process(self, batch: list[tuple[str, Segmented]], known: KnownVectors | None = None,
+                known_multilingual: KnownVectors | None = None) -> list[Processed]:
+        """The embed and tag stage: documents embedded together (fuller model batches), then tagged one by one."""
+        segs = [seg for _, seg in batch]
+        # Vectors of another space are kept under its model's name: a model change never mixes them.
+        ml_name = self.multilingual.name if self.multilingual else ""
+        spaces = self.embed_multilingual(segs, known_multilingual)
+        out = []
+        for (source, seg), vectors, ml in zip(batch, self.embed(segs, known), spaces):
+            tagged = self.tagger.tag(seg, vectors)
+            out.append(Processed(source, seg, vectors, tagged, tuple(case_facets(seg, tagged)),
+                                 {ml_name: ml} if ml_name else {}))
+        return out
 
     def __call__(self, seg: Segmented, known_vectors: KnownVectors | None = None) -> tuple[np.ndarray, Tagged]:
         """Vectors of the document's passages (known ones reused) and its tags."""

@@ -15,17 +15,17 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 import kb
 from kb.config import Settings
 from kb.corpus import hash_file, walk_corpus
 from kb.duplicates import CaseText, duplicate_groups
-from kb.enrich import Enricher
+from kb.enrich import Enricher, Failed, KnownVectors, Processed, Tell, read_prepared
 from kb.errors import IngestError, KBError
-from kb.facets import case_facets
 from kb.indexdir import (
     FORMAT_VERSION,
     MULTILINGUAL,
@@ -36,9 +36,7 @@ from kb.indexdir import (
     write_manifest,
     write_vectors,
 )
-from kb.ingest import read_file
 from kb.models import Segmented
-from kb.prepare import content_hash, prepare
 from kb.store import Store
 from kb.taxonomy import load_taxonomy
 
@@ -66,7 +64,8 @@ class Step:
     done_bytes: int
     total_bytes: int
     seconds: float
-    # "reading" a file, "embedding" the passages read so far, "grouping" cases published twice, or "done".
+    # "reading" a file, "embedding" the passages read so far, "grouping" cases published twice, or "done";
+    # on Ray, "on ray" while the cluster reads, embeds and tags, then "merging" its shards into the store.
     stage: str = "reading"
 
     @property
@@ -78,6 +77,23 @@ class Step:
 
 
 Progress = Callable[[Step], None]
+
+
+class EmbedCounts(Protocol):
+    """How many passages a run embedded in each space, and the seconds the multilingual space took."""
+
+    embedded: int
+    embedded_multilingual: int
+    multilingual_seconds: float
+
+
+class Engine(EmbedCounts, Protocol):
+    """Another way to run the read and enrich stages over the files to do (kb.distributed's Ray engine)."""
+
+    def process(self, todo: list[tuple[Path, str, str]], settings: Settings, vectors_from: Path | None,
+                workdir: Path, tell: Tell) -> Iterator[Processed | Failed]:
+        """Each file's outcome, in any order; vectors_from is a store whose vectors may be reused."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -138,9 +154,11 @@ def shaping_sources(root: Path) -> list[Path]:
 
 
 def ingest(
-    corpus_dir: str | Path, index_dir: str | Path, settings: Settings, progress: Progress | None = None
+    corpus_dir: str | Path, index_dir: str | Path, settings: Settings, progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> IngestReport:
-    """Make index_dir mirror corpus_dir: add new files, replace changed ones, drop removed ones."""
+    """Make index_dir mirror corpus_dir: add new files, replace changed ones, drop removed ones; the stages run
+    in this process, or on the engine given (both call the same stage functions)."""
     started = time.monotonic()
     corpus = Path(corpus_dir)
     index = Path(index_dir)
@@ -211,51 +229,34 @@ def ingest(
                 store.set_meta(f"dim:{MULTILINGUAL}", str(ml.dim if ml else 0))
                 for source in removed:
                     store.remove(source)
-                batch: list[tuple[str, Segmented]] = []
-                sizes = [_size(path) for path, _, _ in todo]
-                # Bytes read but not yet embedded, bytes done, passages made: the closures below update them.
-                tally = {"bytes": 0, "done": 0, "passages": 0}
-
-                def flush() -> None:
-                    """Embed the waiting documents in one call (fuller model batches), then tag and store each."""
-                    segs = [seg for _, seg in batch]
-                    # Vectors of another space are kept under its model's name: a model change never mixes them.
-                    ml_name = enrich.multilingual.name if enrich.multilingual else ""
-                    spaces = enrich.embed_multilingual(segs, lambda keys: store.cached_vectors(keys, ml_name))
-                    for (source, seg), vectors, ml in zip(batch, enrich.embed(segs, store.cached_vectors), spaces):
-                        tagged = enrich.tagger.tag(seg, vectors)
-                        (updated if source in stored else added).append(source)
-                        store.put(seg, vectors, tagged, case_facets(seg, tagged), {ml_name: ml} if ml_name else {})
-                    batch.clear()
-                    tally["done"] += tally["bytes"]
-                    tally["bytes"] = 0
+                sizes = {source: _size(path) for path, source, _ in todo}
+                # Bytes of the files stored or skipped so far, and passages stored: the pace of the whole job.
+                tally = {"done": 0, "passages": 0}
 
                 def tell(n: int, source: str, stage: str) -> None:
                     if progress:
-                        progress(Step(n, len(todo), source, tally["passages"], tally["done"], sum(sizes),
+                        progress(Step(n, len(todo), source, tally["passages"], tally["done"], sum(sizes.values()),
                                       time.monotonic() - started, stage))
 
-                for n, ((path, source, digest), size) in enumerate(zip(todo, sizes), start=1):
-                    tell(n - 1, source, "reading")
-                    try:
-                        batch.append((source, _read_and_prepare(path, source, digest, settings)))
-                        tally["passages"] += len(batch[-1][1].chunks)
-                    except IngestError as exc:
-                        skipped.append((source, exc.reason))
-                        if source in stored:
-                            store.remove(source)
-                            removed += (source,)
+                ml_name = enrich.multilingual.name if enrich.multilingual else ""
+                if engine is None:
+                    outcomes = process_here(todo, settings, enrich, store.cached_vectors,
+                                            lambda keys: store.cached_vectors(keys, ml_name), tell)
+                else:
+                    # Workers reuse the live store's vectors (read-only): the staged copy is being written.
+                    reuse = live.is_file() and (not rebuild or _same_embedder(live, enrich.embedder.name))
+                    outcomes = engine.process(todo, settings, live if reuse else None, staging, tell)
+                for outcome in outcomes:
+                    tally["done"] += sizes.get(outcome.source, 0)
+                    if isinstance(outcome, Failed):
+                        skipped.append((outcome.source, outcome.reason))
+                        if outcome.drop and outcome.source in stored:
+                            store.remove(outcome.source)
+                            removed += (outcome.source,)
                         continue
-                    except (MemoryError, RecursionError) as exc:
-                        skipped.append((source, f"too large or too deeply nested to process ({type(exc).__name__})"))
-                        continue
-                    finally:
-                        tally["bytes"] += size
-                    if sum(len(seg.chunks) for _, seg in batch) >= EMBED_BATCH:
-                        tell(n, source, "embedding")
-                        flush()
-                tell(len(todo), "", "embedding")
-                flush()
+                    (updated if outcome.source in stored else added).append(outcome.source)
+                    store.put(outcome.seg, outcome.vectors, outcome.tagged, outcome.facets, outcome.spaces)
+                    tally["passages"] += len(outcome.seg.chunks)
                 tell(len(todo), "", "grouping")
                 store.set_groups(duplicate_groups([CaseText(*row) for row in store.case_texts()]))
                 tell(len(todo), "", "done")
@@ -268,11 +269,34 @@ def ingest(
         os.replace(staged, live)
         shutil.rmtree(staging, ignore_errors=True)
         drop_old_vectors(index, live)
-        report = replace(_report(live, files, added, updated, removed, unchanged, skipped, started, enrich.embedded),
-                         embedded_multilingual=enrich.embedded_multilingual,
-                         multilingual_seconds=round(enrich.multilingual_seconds, 1))
+        counts: EmbedCounts = enrich if engine is None else engine
+        report = replace(_report(live, files, added, updated, removed, unchanged, skipped, started, counts.embedded),
+                         embedded_multilingual=counts.embedded_multilingual,
+                         multilingual_seconds=round(counts.multilingual_seconds, 1))
         write_manifest(index, corpus, print_, settings)
         return report
+
+
+def process_here(todo: list[tuple[Path, str, str]], settings: Settings, enrich: Enricher, known: KnownVectors,
+                 known_multilingual: KnownVectors, tell: Tell) -> Iterator[Processed | Failed]:
+    """The single-process engine: read each file, then embed and tag documents in batches of EMBED_BATCH passages."""
+    batch: list[tuple[str, Segmented]] = []
+    for n, (path, source, digest) in enumerate(todo, start=1):
+        tell(n - 1, source, "reading")
+        try:
+            batch.append((source, read_prepared(path, source, digest, settings)))
+        except IngestError as exc:
+            yield Failed(source, exc.reason)
+            continue
+        except (MemoryError, RecursionError) as exc:
+            yield Failed(source, f"too large or too deeply nested to process ({type(exc).__name__})", drop=False)
+            continue
+        if sum(len(seg.chunks) for _, seg in batch) >= EMBED_BATCH:
+            tell(n, source, "embedding")
+            yield from enrich.process(batch, known, known_multilingual)
+            batch = []
+    tell(len(todo), "", "embedding")
+    yield from enrich.process(batch, known, known_multilingual)
 
 
 def _size(path: Path) -> int:
@@ -280,13 +304,6 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-def _read_and_prepare(path: Path, source: str, digest: str, settings: Settings) -> Segmented:
-    raw, data = read_file(path, source, settings)
-    if content_hash(data) != digest:
-        raise IngestError(source, "file changed while it was being read")
-    return prepare(raw, digest, settings)
 
 
 def _same_embedder(live: Path, name: str) -> bool:

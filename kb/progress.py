@@ -20,7 +20,8 @@ def describe(step: Step) -> str:
     eta = step.eta
     left = f" · about {_clock(eta)} left" if eta is not None and step.stage != "done" else ""
     doing = {"reading": f"reading {step.source}", "embedding": "embedding",
-             "grouping": "finding cases published more than once", "done": "writing the index"}[step.stage]
+             "grouping": "finding cases published more than once", "done": "writing the index",
+             "on ray": "reading, embedding and tagging on Ray", "merging": f"storing {step.source}"}[step.stage]
     return (f"{step.done}/{step.total} files · {step.passages:,} passages · {_clock(step.seconds)} elapsed"
             f"{left} · {doing}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import kb.pipeline as pipeline
+import kb.enrich as enrich
 from kb.config import Settings
 from kb.errors import IndexBusyError, IndexMissingError
 from kb.indexdir import open_store
@@ -99,7 +99,7 @@ def test_crash_during_update_leaves_previous_index_whole(corpus, tmp_path, monke
     (corpus / "notes.md").write_text("# Changed\n\nA new text about cash transfers to mothers.\n")
     (corpus / "other.md").write_text("# Other\n\nWomen's cooperatives process shea butter for export.\n")
     calls = {"n": 0}
-    real_prepare = pipeline.prepare
+    real_prepare = enrich.prepare  # the read stage's, which both engines call
 
     def crash(*args, **kwargs):
         calls["n"] += 1
@@ -107,11 +107,11 @@ def test_crash_during_update_leaves_previous_index_whole(corpus, tmp_path, monke
             raise KeyboardInterrupt  # as Ctrl-C in the middle of the update
         return real_prepare(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "prepare", crash)
+    monkeypatch.setattr(enrich, "prepare", crash)
     with pytest.raises(KeyboardInterrupt):
         ingest(corpus, index, Settings())
     assert _snapshot(index) == before
-    monkeypatch.setattr(pipeline, "prepare", real_prepare)
+    monkeypatch.setattr(enrich, "prepare", real_prepare)
     report = ingest(corpus, index, Settings())
     assert report.updated == ("notes.md",) and report.added == ("other.md",)
     assert not list(index.glob(".staging-*"))

@@ -1,0 +1,158 @@
+"""The Ray engine: the ingest's read and enrich stages as Ray Data stages, on a local Ray instance or a cluster.
+
+Files are read, cleaned and split by Ray tasks (`read_prepared`, the single-process path's read stage), then
+embedded and tagged by a pool of actors that each load the models once (`Enricher.process`, the same enrich
+stage), and written as Parquet shards in the ingest's staging folder. The ingest then merges the shards into
+its staged store and swaps it in as it always does, so a failed or killed Ray job leaves the index whole.
+
+A shard row is one document: readable columns (source, title, counts, error) and the document with its
+vectors and tags as one pickled record, which only this version of kb's merge step reads back.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb.config import Settings
+from kb.enrich import Enricher, Failed, Processed, Tell, read_prepared
+from kb.errors import ConfigError, IngestError, KBError
+from kb.store import Store
+
+SHARDS_DIR = "shards"
+# Documents per actor call: enough passages for full model batches, few enough that a slow file holds up little.
+DOCS_PER_BATCH = 8
+
+
+def read_row(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The read stage on one file: its prepared document, or the reason it could not be read."""
+    source = row["source"]
+    out = {"order": row["order"], "source": source, "error": "", "drop": True, "seg": b""}
+    try:
+        out["seg"] = pickle.dumps(read_prepared(Path(row["path"]), source, row["digest"], settings), protocol=5)
+    except IngestError as exc:
+        out["error"] = exc.reason
+    except (MemoryError, RecursionError) as exc:
+        out.update(error=f"too large or too deeply nested to process ({type(exc).__name__})", drop=False)
+    return out
+
+
+class EnrichActor:
+    """One worker's enrich stage: the models loaded once, then batches of documents embedded and tagged."""
+
+    def __init__(self, settings: Settings, vectors_from: str) -> None:
+        self.enricher = Enricher(settings)
+        self.store = Store(Path(vectors_from), readonly=True) if vectors_from else None
+        ml = self.enricher.multilingual
+        self.ml_name = ml.name if ml else ""
+
+    def _known(self, space: str) -> Any:
+        store = self.store
+        return (lambda keys: store.cached_vectors(keys, space)) if store is not None else None
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
+        """Enriched records of the batch's documents; failed reads pass through with their reason."""
+        rows = [dict(zip(batch, values)) for values in zip(*batch.values())]
+        good = [(r["source"], pickle.loads(r["seg"])) for r in rows if not r["error"]]
+        before = (self.enricher.embedded, self.enricher.embedded_multilingual, self.enricher.multilingual_seconds)
+        done = iter(self.enricher.process(good, self._known(""), self._known(self.ml_name)))
+        out: dict[str, list] = {k: [] for k in ("order", "source", "error", "drop", "title", "cases", "passages",
+                                                "record", "embedded", "embedded_multilingual", "ml_seconds")}
+        for i, row in enumerate(rows):
+            processed = None if row["error"] else next(done)
+            out["order"].append(int(row["order"]))
+            out["source"].append(str(row["source"]))
+            out["error"].append(str(row["error"]))
+            out["drop"].append(bool(row["drop"]))
+            out["title"].append(processed.seg.document.title if processed else "")
+            out["cases"].append(len(processed.seg.cases) if processed else 0)
+            out["passages"].append(len(processed.seg.chunks) if processed else 0)
+            out["record"].append(pickle.dumps(processed, protocol=5) if processed else b"")
+            # The batch's counts ride on its first row.
+            out["embedded"].append(self.enricher.embedded - before[0] if i == 0 else 0)
+            out["embedded_multilingual"].append(self.enricher.embedded_multilingual - before[1] if i == 0 else 0)
+            out["ml_seconds"].append(self.enricher.multilingual_seconds - before[2] if i == 0 else 0.0)
+        return out
+
+
+@dataclass
+class RayEngine:
+    """Runs the stages on Ray: a local instance of `workers` CPUs, or the cluster at `address`."""
+
+    address: str | None = None
+    workers: int = 2
+    embedded: int = field(default=0, init=False)
+    embedded_multilingual: int = field(default=0, init=False)
+    multilingual_seconds: float = field(default=0.0, init=False)
+    # Wall seconds of the Ray job (read, embed, tag, write shards), apart from the merge that follows.
+    run_seconds: float = field(default=0.0, init=False)
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ConfigError(f"workers = {self.workers}: a Ray ingest needs at least one worker")
+        try:
+            import ray  # noqa: F401
+        except ImportError as exc:
+            raise ConfigError("the Ray engine needs the ray package: pip install 'ray[data]'") from exc
+
+    def process(self, todo: list[tuple[Path, str, str]], settings: Settings, vectors_from: Path | None,
+                workdir: Path, tell: Tell) -> Iterator[Processed | Failed]:
+        """Run the stages over the files on Ray into Parquet shards under workdir, then yield each outcome."""
+        shards = workdir / SHARDS_DIR
+        if todo:
+            tell(0, "", "on ray")
+            started = time.monotonic()
+            self._run(todo, settings, vectors_from, shards)
+            self.run_seconds += time.monotonic() - started
+        yield from self._merge(shards, len(todo), tell)
+
+    def _run(self, todo: list[tuple[Path, str, str]], settings: Settings, vectors_from: Path | None,
+             shards: Path) -> None:
+        import ray
+        import ray.data
+
+        started_here = not ray.is_initialized()
+        if started_here:
+            ray.init(address=self.address, num_cpus=None if self.address else self.workers,
+                     include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+                     configure_logging=False)
+        try:
+            ray.data.DataContext.get_current().enable_progress_bars = False
+            items = [{"order": i, "path": str(path.resolve()), "source": source, "digest": digest}
+                     for i, (path, source, digest) in enumerate(todo)]
+            # Any: the stubs type map() without its fn_kwargs.
+            ds: Any = ray.data.from_items(items, override_num_blocks=min(len(items), max(self.workers * 4, 1)))
+            ds = ds.map(read_row, fn_kwargs={"settings": settings})
+            ds = ds.map_batches(EnrichActor, fn_constructor_kwargs={"settings": settings,
+                                                                     "vectors_from": str(vectors_from or "")},
+                                batch_size=DOCS_PER_BATCH, concurrency=self.workers, num_cpus=1,
+                                batch_format="numpy")
+            ds.write_parquet(str(shards))
+        finally:
+            if started_here:
+                ray.shutdown()
+
+    def _merge(self, shards: Path, total: int, tell: Tell) -> Iterator[Processed | Failed]:
+        """Each shard's rows in file order, so that a merge holds one shard in memory at a time."""
+        import pyarrow.parquet as pq
+
+        done = 0
+        for path in sorted(shards.glob("*.parquet")):
+            table = pq.read_table(path)
+            for row in sorted(table.to_pylist(), key=lambda r: r["order"]):
+                done += 1
+                tell(done, row["source"], "merging")
+                self.embedded += row["embedded"]
+                self.embedded_multilingual += row["embedded_multilingual"]
+                self.multilingual_seconds += row["ml_seconds"]
+                if row["error"]:
+                    yield Failed(row["source"], row["error"], row["drop"])
+                else:
+                    yield pickle.loads(row["record"])
+        if done != total:
+            raise KBError(f"{shards}: the Ray job wrote {done} of {total} documents; nothing was stored")

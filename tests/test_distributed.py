@@ -1,0 +1,115 @@
+"""The Ray engine: a real local Ray instance with two workers builds the same index as the single-process path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb.config import Settings
+from kb.distributed import RayEngine
+from kb.errors import ConfigError
+from kb.pipeline import IngestReport, ingest
+from tests.conftest import SEEDS
+
+# Two English posts and a Chinese paper (the multilingual space) from the shared corpus, beside the seeds.
+SHARED_PART = ("undp-acclabs-blogs/7_things_we_learned_about_frugal_entrepreneurship.md",
+               "undp-acclabs-blogs/accelerating_poverty_reduction.md",
+               "chinaxiv-poverty-zh/ChinaXiv-201710.00032V1.md")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, shared: Path) -> Path:
+    root = tmp_path_factory.mktemp("ray") / "corpus"
+    shutil.copytree(SEEDS, root / "seeds")
+    for part in SHARED_PART:
+        (root / part).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shared / part, root / part)
+    (root / "broken.pdf").write_bytes(b"%PDF-1.4 this is not a PDF")
+    return root
+
+
+def _content(index: Path) -> tuple[dict[str, list], dict[tuple[str, str], np.ndarray]]:
+    """Every stored row that holds content (no row ids), and every vector by space and passage-text hash."""
+    db = sqlite3.connect(f"file:{index / 'kb.sqlite'}?mode=ro", uri=True)
+    try:
+        rows = {
+            "documents": "SELECT doc_id, source, title, format, doc_type, language, published, publisher, "
+                         "content_hash, text, meta FROM documents",
+            "cases": "SELECT case_id, doc_id, ordinal, title, heading_path, start, end, page, fields FROM cases",
+            "passages": "SELECT case_id, doc_id, ordinal, start, end, page, text, text_hash, language, kind "
+                        "FROM chunks",
+            "tags": "SELECT doc_id, coalesce(case_id, ''), kind, value, coalesce(role, ''), round(confidence, 4), "
+                    "source, evidence FROM tags",
+            "facets": "SELECT * FROM case_facets",
+            "groups": "SELECT case_id, group_id, reason FROM case_groups",
+            "skipped": "SELECT * FROM skipped",
+        }
+        content = {name: sorted(db.execute(sql).fetchall()) for name, sql in rows.items()}
+        vectors = {("main", h): np.frombuffer(v, dtype=np.float32) for h, v in db.execute(
+            "SELECT text_hash, vector FROM embeddings")}
+        vectors |= {(space, h): np.frombuffer(v, dtype=np.float32) for space, h, v in db.execute(
+            "SELECT * FROM space_vectors")}
+        return content, vectors
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="module")
+def built(corpus: Path, tmp_path_factory) -> tuple[Path, IngestReport, IngestReport]:
+    """The corpus indexed in this process (here/) and on Ray with two workers (ray/)."""
+    root = tmp_path_factory.mktemp("built")
+    here = ingest(corpus, root / "here", Settings())
+    on_ray = ingest(corpus, root / "ray", Settings(), engine=RayEngine(workers=2))
+    return root, here, on_ray
+
+
+def test_ray_with_two_workers_builds_the_single_process_index(built):
+    root, here, on_ray = built
+    assert (on_ray.documents, on_ray.cases, on_ray.passages) == (here.documents, here.cases, here.passages)
+    assert sorted(on_ray.added) == sorted(here.added) and len(here.added) == 8
+    assert on_ray.skipped == here.skipped and [s for s, _ in here.skipped] == ["broken.pdf"]
+    assert on_ray.embedded == here.embedded and on_ray.embedded_multilingual == here.embedded_multilingual > 0
+    mine, theirs = _content(root / "here"), _content(root / "ray")
+    for table in mine[0]:
+        assert mine[0][table] == theirs[0][table], table
+    assert mine[1].keys() == theirs[1].keys() and any(space != "main" for space, _ in mine[1])
+    cosines = [float(mine[1][key] @ theirs[1][key]) for key in mine[1]]
+    assert min(cosines) > 1 - 1e-5
+    manifest = json.loads((root / "ray" / "manifest.json").read_text())
+    assert manifest["counts"]["passages"] == here.passages
+    assert manifest["spaces"]["multilingual"]["passages"] > 0
+
+
+def test_ray_rerun_from_the_cli_processes_only_the_changed_file(built, corpus, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(built[0] / "ray", index)
+    post = corpus / SHARED_PART[0]
+    original = post.read_text(encoding="utf-8")
+    try:
+        post.write_text(original + "\n\nA closing note on frugal innovation in Kenya's informal markets.\n",
+                        encoding="utf-8")
+        run = subprocess.run([sys.executable, "-m", "kb.cli", "ingest", str(corpus), "--index", str(index),
+                              "--engine", "ray", "--workers", "2", "--json", "--quiet"],
+                             capture_output=True, text=True, timeout=600)
+    finally:
+        post.write_text(original, encoding="utf-8")
+    assert run.returncode == 3, run.stderr[-2000:]  # 3: broken.pdf skipped, the rest stored
+    report = json.loads(run.stdout)
+    assert report["updated"] == [SHARED_PART[0]] and report["added"] == [] and report["unchanged"] == 7
+    # Stored vectors were reused: only the passages the new paragraph touched were embedded.
+    assert 1 <= report["embedded"] <= 3 and report["embedded_multilingual"] == 0
+
+
+def test_bad_engine_settings_say_what_to_fix(corpus, tmp_path):
+    with pytest.raises(ConfigError, match="at least one worker"):
+        RayEngine(workers=0)
+    run = subprocess.run([sys.executable, "-m", "kb.cli", "ingest", str(corpus), "--index", str(tmp_path / "i"),
+                          "--address", "10.0.0.1:6379"], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "--engine ray" in run.stderr
