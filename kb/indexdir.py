@@ -78,14 +78,21 @@ def write_vectors(index: Path, store: Store, settings: Settings) -> None:
     for space in spaces(store):
         ids, vectors = store.all_vectors(space.stored_as)
         name = f"{VECTORS_PREFIX}{os.urandom(6).hex()}.faiss"
-        vector_index = VectorIndex.build(ids, vectors, settings.index_kind, dim=space.dim)
+        vector_index = VectorIndex.build(ids, vectors, settings.index_kind, dim=space.dim,
+                                         compress_from=settings.compress_from)
         tmp = index / (name + ".tmp")
         vector_index.save(tmp)
         os.replace(tmp, index / name)
         store.set_meta(space.file_key, name)
         if space.name == "main":
             store.set_meta("vectors_kind", vector_index.kind)
-    store.set_meta("index_kind_setting", settings.index_kind)
+            store.set_meta("vectors_recall_at_10", "" if vector_index.recall is None else str(vector_index.recall))
+    store.set_meta("index_kind_setting", vector_setting(settings))
+
+
+def vector_setting(settings: Settings) -> str:
+    """The settings that choose the kind of the FAISS files: a change rebuilds them, and nothing else."""
+    return f"{settings.index_kind}/{settings.compress_from}"
 
 
 def _vector_files(store: Store) -> list[str]:
@@ -99,7 +106,7 @@ def ensure_vectors(index: Path, live: Path, settings: Settings) -> None:
     try:
         names = _vector_files(store)
         if names and all((index / n).is_file() for n in names) and \
-                store.get_meta("index_kind_setting") == settings.index_kind:
+                store.get_meta("index_kind_setting") == vector_setting(settings):
             return
         with store.transaction():
             write_vectors(index, store, settings)
@@ -129,7 +136,9 @@ def manifest_fields(store: Store) -> dict:
         "counts": {key: stats[key] for key in ("documents", "cases", "passages", "skipped")},
         "store": STORE_FILE,
         "embedder": {"name": main.model, "dim": int(store.get_meta("dim") or 0)},
-        "vectors": {"file": store.get_meta(main.file_key), "kind": store.get_meta("vectors_kind")},
+        # recall_at_10: of an approximate kind, against exact search on query-like vectors, measured at its build.
+        "vectors": {"file": store.get_meta(main.file_key), "kind": store.get_meta("vectors_kind"),
+                    "recall_at_10": float(store.get_meta("vectors_recall_at_10") or 0) or None},
         # One FAISS space per model: the main one (all passages) and the multilingual one (passages not in English).
         "spaces": {name: {"model": space.model, "dim": space.dim, "file": store.get_meta(space.file_key),
                           "passages": store.vector_count(space.stored_as)} for name, space in by_space.items()},
@@ -189,13 +198,13 @@ def _stamp(index_dir: Path) -> tuple[int, int]:
     return st.st_ino, st.st_mtime_ns
 
 
-def _load_space(index_dir: Path, store: Store, space: Space, index_kind: str) -> VectorIndex:
+def _load_space(index_dir: Path, store: Store, space: Space, settings: Settings) -> VectorIndex:
     """A space's FAISS file; derived data, so rebuilt in memory from the stored vectors when it is missing."""
     name = store.get_meta(space.file_key) or ""
     if name and (index_dir / name).is_file():
         return VectorIndex.load(index_dir / name)
     ids, matrix = store.all_vectors(space.stored_as)
-    return VectorIndex.build(ids, matrix, index_kind, dim=space.dim)
+    return VectorIndex.build(ids, matrix, settings.index_kind, dim=space.dim, compress_from=settings.compress_from)
 
 
 def open_generation(index_dir: Path, settings: Settings) -> Generation:
@@ -208,7 +217,7 @@ def open_generation(index_dir: Path, settings: Settings) -> Generation:
             raise IndexVersionError(
                 f"{index_dir}: built with model {built_with!r} but kb is set to {settings.model!r}; "
                 f"set model = {built_with!r} or rebuild with `kb ingest CORPUS_DIR --index {index_dir}`")
-        loaded = {space.name: (space.model, _load_space(index_dir, store, space, settings.index_kind))
+        loaded = {space.name: (space.model, _load_space(index_dir, store, space, settings))
                   for space in spaces(store)}
     except BaseException:
         store.close()

@@ -1,0 +1,76 @@
+"""The FAISS layer's compressed kind: 8-bit codes in inverted lists, with its recall measured at build time."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import kb.index
+from kb.check import check_index
+from kb.config import Settings
+from kb.index import TARGET_RECALL, VectorIndex
+from kb.pipeline import ingest
+from kb.search import Searcher
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def clustered() -> tuple[np.ndarray, np.ndarray]:
+    """20,000 unit vectors around 200 topics, under ids that are not row numbers (as passage ids are not)."""
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(200, 48)).astype(np.float32)
+    vectors = centres[rng.integers(0, 200, 20_000)] + rng.normal(0, 0.6, (20_000, 48)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.arange(20_000, dtype=np.int64) * 3 + 11, vectors
+
+
+def _top10(vectors: np.ndarray, ids: np.ndarray, query: np.ndarray, among: np.ndarray | None = None) -> set[int]:
+    rows = np.arange(len(ids)) if among is None else np.flatnonzero(np.isin(ids, among))
+    return set(ids[rows[np.argsort(-(vectors[rows] @ query))[:10]]].tolist())
+
+
+def test_the_compressed_kind_keeps_the_exact_top_ten_and_says_how_well(clustered, tmp_path):
+    ids, vectors = clustered
+    index = VectorIndex.build(ids, vectors, "ivf")
+    assert index.kind == "ivf" and index.recall is not None and index.recall >= TARGET_RECALL
+    queries = vectors[::997] * 0.8 + vectors[5::997] * 0.2
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    _, found = index.search(queries, 10)
+    recall = np.mean([len(set(f.tolist()) & _top10(vectors, ids, q)) / 10 for f, q in zip(found, queries)])
+    assert recall >= 0.9  # measured on other queries than the build's own calibration
+    index.save(tmp_path / "v.faiss")
+    again = VectorIndex.load(tmp_path / "v.faiss")
+    assert again.kind == "ivf" and (again.search(queries, 10)[1] == found).all()
+    assert sorted(again.ids().tolist()) == sorted(ids.tolist())
+
+
+def test_the_compressed_kind_filters_inside_the_search(clustered, monkeypatch):
+    ids, vectors = clustered
+    index = VectorIndex.build(ids, vectors, "ivf")
+    query = vectors[42]
+    allowed = ids[::2]
+    for subset_max in (50_000, 100):  # a small filter searched exactly, a large one through the lists
+        monkeypatch.setattr(kb.index, "EXACT_SUBSET_MAX", subset_max)
+        _, found = index.search(query, 10, allowed=allowed)
+        assert set(found[0].tolist()) <= set(allowed.tolist())
+        assert len(set(found[0].tolist()) & _top10(vectors, ids, query, allowed)) >= 8
+
+
+def test_auto_compresses_past_the_size_set_and_tiny_sets_stay_exact(clustered):
+    ids, vectors = clustered
+    assert VectorIndex.build(ids, vectors, "auto", compress_from=10_000).kind == "ivf"
+    assert VectorIndex.build(ids, vectors, "auto").kind == "exact"
+    assert VectorIndex.build(ids[:500], vectors[:500], "ivf").kind == "exact"
+
+
+def test_an_index_folder_of_the_compressed_kind_records_its_recall_and_searches(tmp_path, monkeypatch):
+    monkeypatch.setattr(kb.index, "IVF_MIN", 50)  # the seeds' few hundred passages stand in for millions
+    settings = Settings(model="hash-64", multilingual_model="", index_kind="ivf")
+    ingest(ROOT / "corpus", tmp_path / "index", settings)
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert manifest["vectors"]["kind"] == "ivf" and manifest["vectors"]["recall_at_10"] >= TARGET_RECALL
+    result = Searcher(tmp_path / "index", settings).search("cash transfers to poor households", 5, "semantic")
+    assert len(result.hits) == 5
+    assert check_index(tmp_path / "index") == []
