@@ -19,14 +19,15 @@ LEAVES = {
 }
 USE_CASES = {
     "kb.pipeline", "kb.enrich", "kb.search", "kb.compare", "kb.export", "kb.analysis", "kb.check", "kb.uploads",
-    "kb.collections", "kb.library", "kb.watch", "kb.api", "kb.contract",
+    "kb.collections", "kb.library", "kb.watch", "kb.api", "kb.contract", "kb.distributed",
 }
 EDGES = {"kb.cli", "kb.commands", "kb.progress"}
 # Use cases that build on another, on purpose: search, check and uploads open the index an ingest wrote;
-# compare reads an index through search's vectors; export cites what collections keep.
+# compare reads an index through search's vectors; export cites what collections keep; the Ray engine runs
+# enrich's stages (the pipeline takes it as a parameter and never imports it).
 DECLARED = {
     ("kb.search", "kb.pipeline"), ("kb.check", "kb.pipeline"), ("kb.uploads", "kb.pipeline"),
-    ("kb.pipeline", "kb.enrich"), ("kb.export", "kb.collections"), ("kb.library", "kb.search"),
+    ("kb.pipeline", "kb.enrich"), ("kb.distributed", "kb.enrich"), ("kb.export", "kb.collections"), ("kb.library", "kb.search"),
     ("kb.library", "kb.collections"), ("kb.library", "kb.compare"), ("kb.library", "kb.analysis"),
     ("kb.library", "kb.export"), ("kb.library", "kb.pipeline"), ("kb.watch", "kb.search"),
     ("kb.api", "kb.library"), ("kb.library", "kb.watch"),
