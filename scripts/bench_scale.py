@@ -74,6 +74,8 @@ def _projection(rows: list[dict], target: int, cluster: list[int]) -> dict:
             f"({efficiency:.2f}); reading from shared storage is not the bottleneck",
             "the merge (SQLite store, duplicate grouping, FAISS files) runs in one process at the rate measured "
             "here and grows linearly; it is the floor no worker count removes",
+            "the per-worker rate includes this run's fixed costs (starting Ray, each worker loading the models), "
+            "so a long run's steady rate is higher and the hours lower",
         ],
     }
 
