@@ -27,7 +27,8 @@ EDGES = {"kb.cli", "kb.commands", "kb.progress"}
 # enrich's stages (the pipeline takes it as a parameter and never imports it).
 DECLARED = {
     ("kb.search", "kb.pipeline"), ("kb.check", "kb.pipeline"), ("kb.uploads", "kb.pipeline"),
-    ("kb.pipeline", "kb.enrich"), ("kb.distributed", "kb.enrich"), ("kb.export", "kb.collections"), ("kb.library", "kb.search"),
+    ("kb.pipeline", "kb.enrich"), ("kb.distributed", "kb.enrich"), ("kb.export", "kb.collections"),
+    ("kb.library", "kb.search"),
     ("kb.library", "kb.collections"), ("kb.library", "kb.compare"), ("kb.library", "kb.analysis"),
     ("kb.library", "kb.export"), ("kb.library", "kb.pipeline"), ("kb.watch", "kb.search"),
     ("kb.api", "kb.library"), ("kb.library", "kb.watch"),
