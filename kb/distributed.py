@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import pickle
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,11 @@ from kb.store import Store
 SHARDS_DIR = "shards"
 # Documents per actor call: enough passages for full model batches, few enough that a slow file holds up little.
 DOCS_PER_BATCH = 8
+# Files per Ray block, so per shard: a block's rows are held in memory until written, and the shards written
+# are what the progress counts.
+FILES_PER_BLOCK = 32
+# Seconds between progress reports while the Ray job runs.
+POLL_SECONDS = 2.0
 
 
 def read_row(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -107,12 +113,12 @@ class RayEngine:
         if todo:
             tell(0, "", "on ray")
             started = time.monotonic()
-            self._run(todo, settings, vectors_from, shards)
+            self._run(todo, settings, vectors_from, shards, tell)
             self.run_seconds += time.monotonic() - started
         yield from self._merge(shards, len(todo), tell)
 
     def _run(self, todo: list[tuple[Path, str, str]], settings: Settings, vectors_from: Path | None,
-             shards: Path) -> None:
+             shards: Path, tell: Tell) -> None:
         import ray
         import ray.data
 
@@ -126,13 +132,13 @@ class RayEngine:
             items = [{"order": i, "path": str(path.resolve()), "source": source, "digest": digest}
                      for i, (path, source, digest) in enumerate(todo)]
             # Any: the stubs type map() without its fn_kwargs.
-            ds: Any = ray.data.from_items(items, override_num_blocks=min(len(items), max(self.workers * 4, 1)))
+            ds: Any = ray.data.from_items(items, override_num_blocks=-(-len(items) // FILES_PER_BLOCK))
             ds = ds.map(read_row, fn_kwargs={"settings": settings})
             ds = ds.map_batches(EnrichActor, fn_constructor_kwargs={"settings": settings,
                                                                      "vectors_from": str(vectors_from or "")},
                                 batch_size=DOCS_PER_BATCH, concurrency=self.workers, num_cpus=1,
                                 batch_format="numpy")
-            ds.write_parquet(str(shards))
+            _while_telling(lambda: ds.write_parquet(str(shards)), lambda: tell(_rows_in(shards), "", "on ray"))
         finally:
             if started_here:
                 ray.shutdown()
@@ -156,3 +162,35 @@ class RayEngine:
                     yield pickle.loads(row["record"])
         if done != total:
             raise KBError(f"{shards}: the Ray job wrote {done} of {total} documents; nothing was stored")
+
+
+def _while_telling(job: Callable[[], None], tell: Callable[[], None]) -> None:
+    """Run a blocking job in a thread and tell its progress every POLL_SECONDS; its error is raised here."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            job()
+        except BaseException as exc:  # handed to the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="kb-ray-job", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(POLL_SECONDS)
+        tell()
+    if failed:
+        raise failed[0]
+
+
+def _rows_in(shards: Path) -> int:
+    """Documents in the shards written so far (a shard still being written is not counted yet)."""
+    import pyarrow.parquet as pq
+
+    rows = 0
+    for path in shards.glob("*.parquet"):
+        try:
+            rows += pq.read_metadata(path).num_rows
+        except (OSError, ValueError):
+            continue
+    return rows

@@ -15,7 +15,7 @@ import pytest
 from kb.config import Settings
 from kb.distributed import RayEngine
 from kb.errors import ConfigError
-from kb.pipeline import IngestReport, ingest
+from kb.pipeline import IngestReport, Step, ingest
 from tests.conftest import SEEDS
 
 # Two English posts and a Chinese paper (the multilingual space) from the shared corpus, beside the seeds.
@@ -62,16 +62,21 @@ def _content(index: Path) -> tuple[dict[str, list], dict[tuple[str, str], np.nda
 
 
 @pytest.fixture(scope="module")
-def built(corpus: Path, tmp_path_factory) -> tuple[Path, IngestReport, IngestReport]:
-    """The corpus indexed in this process (here/) and on Ray with two workers (ray/)."""
+def built(corpus: Path, tmp_path_factory) -> tuple[Path, IngestReport, IngestReport, list[Step]]:
+    """The corpus indexed in this process (here/) and on Ray with two workers (ray/), with the Ray run's steps."""
     root = tmp_path_factory.mktemp("built")
     here = ingest(corpus, root / "here", Settings())
-    on_ray = ingest(corpus, root / "ray", Settings(), engine=RayEngine(workers=2))
-    return root, here, on_ray
+    steps: list[Step] = []
+    on_ray = ingest(corpus, root / "ray", Settings(), steps.append, engine=RayEngine(workers=2))
+    return root, here, on_ray, steps
 
 
 def test_ray_with_two_workers_builds_the_single_process_index(built):
-    root, here, on_ray = built
+    root, here, on_ray, steps = built
+    # The user is told the job runs on Ray, then each of the 9 files as it is merged.
+    assert steps[0].stage == "on ray" and steps[-1].stage == "done"
+    merged = [step for step in steps if step.stage == "merging"]
+    assert [step.done for step in merged] == list(range(1, 10))
     assert (on_ray.documents, on_ray.cases, on_ray.passages) == (here.documents, here.cases, here.passages)
     assert sorted(on_ray.added) == sorted(here.added) and len(here.added) == 8
     assert on_ray.skipped == here.skipped and [s for s, _ in here.skipped] == ["broken.pdf"]
