@@ -28,8 +28,8 @@ from kb.store import Store
 SHARDS_DIR = "shards"
 # Documents per actor call: enough passages for full model batches, few enough that a slow file holds up little.
 DOCS_PER_BATCH = 8
-# Files per Ray block, so per shard: a block's rows are held in memory until written, and the shards written
-# are what the progress counts.
+# Files per Ray block (so per shard) in a large corpus: a block's rows are held in memory until written, and
+# the shards written are what the progress counts.
 FILES_PER_BLOCK = 32
 # Seconds between progress reports while the Ray job runs.
 POLL_SECONDS = 2.0
@@ -132,7 +132,9 @@ class RayEngine:
             items = [{"order": i, "path": str(path.resolve()), "source": source, "digest": digest}
                      for i, (path, source, digest) in enumerate(todo)]
             # Any: the stubs type map() without its fn_kwargs.
-            ds: Any = ray.data.from_items(items, override_num_blocks=-(-len(items) // FILES_PER_BLOCK))
+            # At least two blocks per worker, so that a small corpus still spreads over every worker.
+            blocks = min(len(items), max(2 * self.workers, -(-len(items) // FILES_PER_BLOCK)))
+            ds: Any = ray.data.from_items(items, override_num_blocks=blocks)
             ds = ds.map(read_row, fn_kwargs={"settings": settings})
             ds = ds.map_batches(EnrichActor, fn_constructor_kwargs={"settings": settings,
                                                                      "vectors_from": str(vectors_from or "")},
