@@ -1,9 +1,10 @@
 """The Ray engine: the ingest's read and enrich stages as Ray Data stages, on a local Ray instance or a cluster.
 
-Files are read, cleaned and split by Ray tasks (`read_prepared`, the single-process path's read stage), then
-embedded and tagged by a pool of actors that each load the models once (`Enricher.process`, the same enrich
-stage), and written as Parquet shards in the ingest's staging folder. The ingest then merges the shards into
-its staged store and swaps it in as it always does, so a failed or killed Ray job leaves the index whole.
+Files are read, cleaned and split (`read_stage`, the single-process path's read stage; Ray Data runs it in
+the actors' operator), then embedded and tagged by a pool of actors that each load the models once
+(`Enricher.process`, the same enrich stage), and written as Parquet shards in the ingest's staging folder.
+The ingest then merges the shards into its staged store and swaps it in as it always does, so a failed or
+killed Ray job leaves the index whole.
 
 A shard row is one document: readable columns (source, title, counts, error) and the document with its
 vectors and tags as one pickled record, which only this version of kb's merge step reads back.
@@ -21,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from kb.config import Settings
-from kb.enrich import Enricher, Failed, Processed, Tell, read_prepared
-from kb.errors import ConfigError, IngestError, KBError
+from kb.enrich import Enricher, Failed, Processed, Tell, read_stage
+from kb.errors import ConfigError, KBError
 from kb.store import Store
 
 SHARDS_DIR = "shards"
@@ -38,14 +39,10 @@ POLL_SECONDS = 2.0
 def read_row(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The read stage on one file: its prepared document, or the reason it could not be read."""
     source = row["source"]
-    out = {"order": row["order"], "source": source, "error": "", "drop": True, "seg": b""}
-    try:
-        out["seg"] = pickle.dumps(read_prepared(Path(row["path"]), source, row["digest"], settings), protocol=5)
-    except IngestError as exc:
-        out["error"] = exc.reason
-    except (MemoryError, RecursionError) as exc:
-        out.update(error=f"too large or too deeply nested to process ({type(exc).__name__})", drop=False)
-    return out
+    seg = read_stage(Path(row["path"]), source, row["digest"], settings)
+    if isinstance(seg, Failed):
+        return {"order": row["order"], "source": source, "error": seg.reason, "drop": seg.drop, "seg": b""}
+    return {"order": row["order"], "source": source, "error": "", "drop": True, "seg": pickle.dumps(seg, protocol=5)}
 
 
 class EnrichActor:

@@ -60,6 +60,16 @@ def read_prepared(path: Path, source: str, digest: str, settings: Settings) -> S
     return prepare(raw, digest, settings)
 
 
+def read_stage(path: Path, source: str, digest: str, settings: Settings) -> Segmented | Failed:
+    """The read stage as both engines run it: the prepared document, or why the file could not be one."""
+    try:
+        return read_prepared(path, source, digest, settings)
+    except IngestError as exc:
+        return Failed(source, exc.reason)
+    except (MemoryError, RecursionError) as exc:
+        return Failed(source, f"too large or too deeply nested to process ({type(exc).__name__})", drop=False)
+
+
 class Enricher:
     """Embeds and tags prepared documents, reusing stored vectors of unchanged passages."""
 

@@ -24,8 +24,8 @@ import kb
 from kb.config import Settings
 from kb.corpus import hash_file, walk_corpus
 from kb.duplicates import CaseText, duplicate_groups
-from kb.enrich import Enricher, Failed, KnownVectors, Processed, Tell, read_prepared
-from kb.errors import IngestError, KBError
+from kb.enrich import Enricher, Failed, KnownVectors, Processed, Tell, read_stage
+from kb.errors import KBError
 from kb.indexdir import (
     FORMAT_VERSION,
     MULTILINGUAL,
@@ -283,14 +283,11 @@ def process_here(todo: list[tuple[Path, str, str]], settings: Settings, enrich: 
     batch: list[tuple[str, Segmented]] = []
     for n, (path, source, digest) in enumerate(todo, start=1):
         tell(n - 1, source, "reading")
-        try:
-            batch.append((source, read_prepared(path, source, digest, settings)))
-        except IngestError as exc:
-            yield Failed(source, exc.reason)
+        seg = read_stage(path, source, digest, settings)
+        if isinstance(seg, Failed):
+            yield seg
             continue
-        except (MemoryError, RecursionError) as exc:
-            yield Failed(source, f"too large or too deeply nested to process ({type(exc).__name__})", drop=False)
-            continue
+        batch.append((source, seg))
         if sum(len(seg.chunks) for _, seg in batch) >= EMBED_BATCH:
             tell(n, source, "embedding")
             yield from enrich.process(batch, known, known_multilingual)
