@@ -1,4 +1,4 @@
-"""`kb` commands beyond ingest and search: counts, compare cases, collections and exports, goals, check."""
+"""`kb` commands beyond ingest and search: counts, compare cases, collections and exports, goals, models, check."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from kb.compare import compare, comparison_table
 from kb.config import load_settings
 from kb.contract import approaches_json, collections_json, comparison_json, counts_json, watch_json, watch_run_json
 from kb.doctypes import type_ids
+from kb.e5convert import ensure_converted
 from kb.errors import KBError
 from kb.export import course_pack_docx, course_pack_html, course_pack_markdown, table_csv, table_markdown
 from kb.indexdir import open_store
@@ -127,6 +128,17 @@ def cmd_approaches(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    folder, manifest = ensure_converted()
+    entry = {"name": folder.name, "path": str(folder), "licence": manifest["licence"],
+             "source": manifest["source"], "source_sha256": manifest["source_sha256"], "files": manifest["files"]}
+    if args.json:
+        print_json({"models": [entry]})
+    else:
+        print(f"{entry['name']}: {entry['path']} (checked)\n  {entry['licence']}")
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     repaired = repair_index(args.index, load_settings(args.config)) if args.repair else []
     found = check_index(args.index)
@@ -233,6 +245,11 @@ def register(sub: Any, default_index: str) -> None:
     p = sub.add_parser("sdgs", help="the Sustainable Development Goals that --sdg takes, with their names")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_approaches, kind="sdg")
+
+    p = sub.add_parser("models", help="convert the packaged multilingual model to int8 ONNX (offline, once) and "
+                                      "check it against its checksums")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("check", help="prove that the store, vector file and manifest agree (exit 1 if not)")
     p.add_argument("--index", default=default_index)

