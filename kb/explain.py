@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from kb.language import CJK, language_name
@@ -20,14 +21,16 @@ class Highlighter:
     """Finds the query's words in a passage, compared by English stem, and CJK terms as written."""
 
     def __init__(self) -> None:
-        self._stemmer: Any = None
+        # One stemmer per thread: PyStemmer's keep state between calls, and searches run side by side.
+        self._local = threading.local()
 
     def _stem(self, word: str) -> str:
-        if self._stemmer is None:
+        stemmer: Any = getattr(self._local, "stemmer", None)
+        if stemmer is None:
             import snowballstemmer
 
-            self._stemmer = snowballstemmer.stemmer("english")
-        return self._stemmer.stemWord(word.lower())
+            stemmer = self._local.stemmer = snowballstemmer.stemmer("english")
+        return str(stemmer.stemWord(word.lower()))
 
     def matches(self, text: str, terms: list[str], own: frozenset[str] | set[str] = frozenset()
                 ) -> tuple[tuple[tuple[int, int], ...], list[str], list[str]]:

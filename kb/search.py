@@ -28,10 +28,12 @@ from kb.hits import assemble, choose_passages
 from kb.index import VectorIndex
 from kb.indexdir import Generation, changed_since, open_generation
 from kb.matching import Matcher, within
+from kb.memo import Memo
 from kb.models import FACET_FILTERS, Filters, Hit
 from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query, make_plan
 from kb.rank import Ranking, best_per_group, cap_per_document, fold_republished, fuse
 from kb.relevance import grade_cases
+from kb.rwlock import ReadWriteLock
 from kb.searchrules import SearchRules
 from kb.store import Store
 from kb.taxonomy import load_goals, load_taxonomy
@@ -71,7 +73,8 @@ class Searcher:
         self.index_dir = Path(index_dir)
         self.settings = settings or Settings()
         self.rules = rules
-        self._lock = threading.RLock()
+        # Searches share it and run side by side; a refresh to a new index generation holds it alone.
+        self._lock = ReadWriteLock()
         self._embedder: Embedder | None = None
         self._highlighter = Highlighter()
         # Query vectors by (model, text): the app searches the same text again whenever a filter or page
@@ -93,15 +96,17 @@ class Searcher:
         self.ml_model, self.ml_vectors, self._ml_ids = generation.ml_model, generation.ml_vectors, generation.ml_ids
         self._languages = set(generation.languages)
         self._known: dict[str, set[str]] = {}
-        self._allowed_cache: dict[Filters, np.ndarray | None] = {}
+        self._allowed_cache: Memo[Filters, np.ndarray | None] = Memo(32)
         self._df: dict[str, int] = {}
         self._matcher = Matcher(self.store, self.vectors, self.rules.relevance)
-        self._matching: dict[tuple[str, str], frozenset[str]] = {}
-        self._allowed_cases: dict[Filters, frozenset[str] | None] = {}
+        self._matching: Memo[tuple[str, str], frozenset[str]] = Memo(64)
+        self._allowed_cases: Memo[Filters, frozenset[str] | None] = Memo(32)
 
     def refresh(self) -> bool:
         """Reopen the index if an ingest has replaced it since; True when it did."""
-        with self._lock:
+        if not changed_since(self.index_dir, self.generation):
+            return False
+        with self._lock.writing():
             if not changed_since(self.index_dir, self.generation):
                 return False
             old = self.store
@@ -148,11 +153,7 @@ class Searcher:
 
     def _allowed(self, filters: Filters) -> np.ndarray | None:
         """The passages a filter allows, kept for the next queries: users change queries more than filters."""
-        if filters not in self._allowed_cache:
-            if len(self._allowed_cache) >= 32:
-                self._allowed_cache.pop(next(iter(self._allowed_cache)))
-            self._allowed_cache[filters] = self.store.allowed_passages(filters)
-        return self._allowed_cache[filters]
+        return self._allowed_cache.get(filters, lambda: self.store.allowed_passages(filters))
 
     # -- rankings ---------------------------------------------------------------------------------
     def _encode(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
@@ -203,7 +204,7 @@ class Searcher:
         """The k best cases for a query, each shown by the passage that best answers it, with facet counts."""
         self.refresh()
         text = self.validate(query, k, mode, filters)
-        with self._lock:
+        with self._lock.reading():
             plan = self._plan(text)
             lists = self._rankings(plan, mode, self._allowed(filters), filters, self.rules.pool)
             weights = self.rules.weights(mode)
@@ -276,7 +277,7 @@ class Searcher:
             raise QueryError(f"k = {k!r}: ask for 1 to {MAX_K} results")
         self.refresh()
         self.check_filters(filters)
-        with self._lock:
+        with self._lock.reading():
             case = self.store.case(case_id)
             ids = [pid for pid, _ in self.store.chunks(case_id=case_id)]
             own = [self.vectors.index.reconstruct(pid) for pid in ids]
@@ -291,23 +292,18 @@ class Searcher:
 
     def matching(self, plan: QueryPlan, mode: str) -> frozenset[str]:
         """Every case of the index that matches the query well (kb.matching), kept for the query's next pages."""
-        key = (plan.text, mode)
-        if key not in self._matching:
-            if len(self._matching) >= 64:
-                self._matching.pop(next(iter(self._matching)))
+
+        def compute() -> frozenset[str]:
             vector = self._encode(self.embedder, [plan.main_text])[0] if mode != "keyword" else None
-            self._matching[key] = self._matcher.cases(vector, plan.terms if mode != "semantic" else (), plan.concepts)
-        return self._matching[key]
+            return self._matcher.cases(vector, plan.terms if mode != "semantic" else (), plan.concepts)
+
+        return self._matching.get((plan.text, mode), compute)
 
     def _cases_allowed(self, filters: Filters) -> frozenset[str] | None:
         """The cases a filter allows (None when nothing is filtered), kept like `_allowed`."""
         if filters.empty:
             return None
-        if filters not in self._allowed_cases:
-            if len(self._allowed_cases) >= 32:
-                self._allowed_cases.pop(next(iter(self._allowed_cases)))
-            self._allowed_cases[filters] = frozenset(self.store.case_ids(filters))
-        return self._allowed_cases[filters]
+        return self._allowed_cases.get(filters, lambda: frozenset(self.store.case_ids(filters)))
 
     def _matches_within(self, plan: QueryPlan, mode: str, filters: Filters) -> frozenset[str]:
         return within(self.matching(plan, mode), lambda: self._cases_allowed(filters))
@@ -320,7 +316,7 @@ class Searcher:
         A sidebar then shows what choosing another country adds; the value chosen counts what the results say.
         """
         counts = dict(result.facets)
-        with self._lock:
+        with self._lock.reading():
             plan = self._plan(self.validate(query, 1, mode, filters))
             for facet in FACET_FILTERS:
                 if getattr(filters, facet):
@@ -331,7 +327,7 @@ class Searcher:
     def relaxations(self, query: str, mode: str, filters: Filters) -> list[tuple[str, int]]:
         """For a search that found nothing: each filter in use, and how many cases match well without it."""
         out = []
-        with self._lock:
+        with self._lock.reading():
             plan = self._plan(self.validate(query, 1, mode, filters))
             for facet in (*FACET_FILTERS, "source", "years"):
                 if facet == "years":
