@@ -179,3 +179,8 @@ def load_settings(
         from_env[key[3:].lower()] = value
     settings = _apply(settings, from_env, "environment (KB_*)")
     return _apply(settings, {k: v for k, v in overrides.items() if v is not None}, "arguments")
+
+
+def cores() -> int:
+    """The CPUs this process may run on (a container's share, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -9,7 +9,6 @@ windows of 510 tokens whose mean vectors are averaged by their token counts) fro
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from kb.config import cores
 from kb.e5convert import CONVERTED, ensure_converted
 
 _SPACES = re.compile(r" {2,}")
@@ -85,7 +85,7 @@ class E5Embedder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Unit vectors of passages, on as many threads as the machine has cores."""
-        return self._encode(texts, "passage: ", os.cpu_count() or 1)
+        return self._encode(texts, "passage: ", cores())
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of queries, on one thread: searches run beside each other and beside the main model."""

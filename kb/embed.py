@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from kb.config import cores
 from kb.e5convert import CONVERTED
 from kb.e5onnx import E5Embedder
 from kb.errors import ConfigError
@@ -67,27 +68,37 @@ class SentenceTransformerEmbedder:
         self.dim = int(dim) if dim else int(self.model.encode(["x"]).shape[1])
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Unit vectors for texts (the model truncates long ones at its sequence limit)."""
+        """Unit vectors for texts (the model truncates long ones at its sequence limit), on every core."""
+        _torch_threads(cores())
+        return self._encode(texts, batch_size)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Queries are encoded as passages are (the model has no query prefix), but on one thread.
+
+        A query is a few tokens: a second thread saves little, and searches run side by side and beside the
+        multilingual model.
+        """
+        _torch_threads(1)
+        return self._encode(texts, 32)
+
+    def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Queries are encoded as passages are (the model has no query prefix), but on one thread.
 
-        A query is a few tokens: a second thread saves little, and searches run side by side and beside the
-        multilingual model. torch's thread count belongs to the calling thread, so an ingest elsewhere keeps its own.
-        """
-        import torch
+def _torch_threads(count: int) -> None:
+    """Set torch's thread count for the calling thread, only when it differs: searches one, an ingest all.
 
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return self.encode(texts)
-        finally:
-            torch.set_num_threads(before)
+    Setting it back and forth around every query was tried: with 20 searches at once some answers then
+    differed from serial ones (scripts/bench_concurrency.py), so a thread keeps what its last encode asked.
+    """
+    import torch
+
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
 
 
 class HashEmbedder:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.config import Settings
+from kb.config import Settings, cores
 from kb.doctypes import type_ids
 from kb.embed import Embedder, load_embedder
 from kb.errors import NotFoundError
@@ -35,6 +35,7 @@ from kb.rank import Ranking, best_per_group, cap_per_document, fold_republished,
 from kb.relevance import grade_cases
 from kb.rwlock import ReadWriteLock
 from kb.searchrules import SearchRules
+from kb.slots import Slots
 from kb.store import Store
 from kb.taxonomy import load_goals, load_taxonomy
 from kb.tokens import fts_query
@@ -73,7 +74,9 @@ class Searcher:
         self.index_dir = Path(index_dir)
         self.settings = settings or Settings()
         self.rules = rules
-        # Searches share it and run side by side; a refresh to a new index generation holds it alone.
+        # As many searches run at once as there are cores, the rest wait their turn (kb/slots.py); they share
+        # the lock, which a refresh to a new index generation holds alone.
+        self._slots = Slots(cores())
         self._lock = ReadWriteLock()
         self._embedder: Embedder | None = None
         self._highlighter = Highlighter()
@@ -204,7 +207,7 @@ class Searcher:
         """The k best cases for a query, each shown by the passage that best answers it, with facet counts."""
         self.refresh()
         text = self.validate(query, k, mode, filters)
-        with self._lock.reading():
+        with self._slots.held(), self._lock.reading():
             plan = self._plan(text)
             lists = self._rankings(plan, mode, self._allowed(filters), filters, self.rules.pool)
             weights = self.rules.weights(mode)
@@ -277,7 +280,7 @@ class Searcher:
             raise QueryError(f"k = {k!r}: ask for 1 to {MAX_K} results")
         self.refresh()
         self.check_filters(filters)
-        with self._lock.reading():
+        with self._slots.held(), self._lock.reading():
             case = self.store.case(case_id)
             ids = [pid for pid, _ in self.store.chunks(case_id=case_id)]
             own = [self.vectors.index.reconstruct(pid) for pid in ids]
@@ -316,7 +319,7 @@ class Searcher:
         A sidebar then shows what choosing another country adds; the value chosen counts what the results say.
         """
         counts = dict(result.facets)
-        with self._lock.reading():
+        with self._slots.held(), self._lock.reading():
             plan = self._plan(self.validate(query, 1, mode, filters))
             for facet in FACET_FILTERS:
                 if getattr(filters, facet):
@@ -327,7 +330,7 @@ class Searcher:
     def relaxations(self, query: str, mode: str, filters: Filters) -> list[tuple[str, int]]:
         """For a search that found nothing: each filter in use, and how many cases match well without it."""
         out = []
-        with self._lock.reading():
+        with self._slots.held(), self._lock.reading():
             plan = self._plan(self.validate(query, 1, mode, filters))
             for facet in (*FACET_FILTERS, "source", "years"):
                 if facet == "years":

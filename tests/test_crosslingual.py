@@ -15,7 +15,7 @@ from kb.indexdir import open_store
 from kb.language import passage_language
 from kb.models import Filters
 from kb.pipeline import ingest
-from kb.search import Searcher
+from kb.search import Searcher, SearchRules
 from tests.conftest import SEEDS
 
 RELOCATION_ZH = """贵州省易地扶贫搬迁与后续就业
@@ -128,13 +128,20 @@ def test_the_query_is_rendered_only_into_the_languages_the_index_holds(index, mo
     monkeypatch.setattr(e5, "encode_queries", lambda texts: encoded.extend(texts) or encode(texts))
     query = "factories next to relocation sites"
     renderings = dict(load_glossary().expand(query).renderings)
-    searcher = Searcher(index, Settings())
+    searcher = Searcher(index, Settings(), SearchRules(renderings=True))
     try:
         searcher.search(query, 5)
     finally:
         searcher.close()
     # The index holds English, Chinese and Spanish passages: no Portuguese or French rendering is encoded.
     assert encoded == [query, renderings["zh"], renderings["es"]]
+    encoded.clear()
+    searcher = Searcher(index, Settings())
+    try:
+        searcher.search(query, 5)
+    finally:
+        searcher.close()
+    assert encoded == [query]  # by default the renderings go to the keyword side only (kb/searchrules.py)
 
 
 def test_a_chinese_query_finds_english_passages_on_womens_microcredit(index):

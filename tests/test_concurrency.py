@@ -1,10 +1,12 @@
-"""The Searcher's lock: searches share it, a swap to a new index holds it alone, and nobody deadlocks."""
+"""How searches share a Searcher: a lock they share and a swap holds alone; places given first come, first served."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 from kb.rwlock import ReadWriteLock
+from kb.slots import Slots
 
 
 def test_readers_share_the_lock_and_a_writer_waits_for_them():
@@ -54,3 +56,44 @@ def test_a_reader_may_read_again_while_a_writer_waits():
             done.set()
     w.join(timeout=10)
     assert done.is_set() and not w.is_alive()
+
+
+def test_slots_admit_as_many_as_they_have_and_the_rest_in_arrival_order():
+    slots = Slots(2)
+    inside, release = threading.Barrier(3), threading.Event()
+    admitted: list[int] = []
+
+    def holder() -> None:
+        with slots.held():
+            inside.wait(timeout=10)  # two are in at once
+            release.wait(timeout=10)
+
+    def waiter(n: int) -> None:
+        with slots.held():
+            admitted.append(n)
+
+    holders = [threading.Thread(target=holder) for _ in range(2)]
+    for t in holders:
+        t.start()
+    inside.wait(timeout=10)
+    waiters = []
+    for n in range(5):  # each comes only after the one before has taken its ticket (the holders took two)
+        waiters.append(threading.Thread(target=waiter, args=(n,)))
+        waiters[-1].start()
+        deadline = time.monotonic() + 10
+        while slots._next_ticket < 3 + n and time.monotonic() < deadline:
+            time.sleep(0.001)
+    assert admitted == []  # both places are held
+    release.set()
+    for t in [*holders, *waiters]:
+        t.join(timeout=10)
+    assert admitted == [0, 1, 2, 3, 4]
+
+
+def test_a_slot_holder_may_ask_again_without_waiting_for_its_own_place():
+    slots = Slots(1)
+    with slots.held():
+        with slots.held():
+            pass
+    with slots.held():  # and the place was given back
+        pass
