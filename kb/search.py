@@ -33,9 +33,8 @@ from kb.models import FACET_FILTERS, Filters, Hit
 from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query, make_plan
 from kb.rank import Ranking, best_per_group, cap_per_document, fold_republished, fuse
 from kb.relevance import grade_cases
-from kb.rwlock import ReadWriteLock
 from kb.searchrules import SearchRules
-from kb.slots import Slots
+from kb.sharing import ReadWriteLock, Slots
 from kb.store import Store
 from kb.taxonomy import load_goals, load_taxonomy
 from kb.tokens import fts_query
@@ -74,7 +73,7 @@ class Searcher:
         self.index_dir = Path(index_dir)
         self.settings = settings or Settings()
         self.rules = rules
-        # As many searches run at once as there are cores, the rest wait their turn (kb/slots.py); they share
+        # As many searches run at once as there are cores, the rest wait their turn (kb/sharing.py); they share
         # the lock, which a refresh to a new index generation holds alone.
         self._slots = Slots(cores())
         self._lock = ReadWriteLock()

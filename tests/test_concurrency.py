@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from kb.rwlock import ReadWriteLock
-from kb.slots import Slots
+from kb.sharing import ReadWriteLock, Slots
 
 
 def test_readers_share_the_lock_and_a_writer_waits_for_them():
