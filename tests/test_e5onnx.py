@@ -91,3 +91,13 @@ def test_kb_models_reports_the_converted_model_with_its_licence_and_checksums(ca
     (entry,) = json.loads(capsys.readouterr().out)["models"]
     assert entry["name"] == "multilingual-e5-small-int8" and entry["source_sha256"] == SOURCE_SHA256
     assert set(entry["files"]) == {"model.onnx", "tokenizer.json", "normalise.json"} and "MIT" in entry["licence"]
+
+
+def test_a_model_folder_that_cannot_be_written_is_named_with_the_fix(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("KB_MODEL_DIR", str(blocked / "models"))
+    from kb.e5convert import ensure_converted
+
+    with pytest.raises(ConfigError, match="cannot write the converted model here.*KB_MODEL_DIR"):
+        ensure_converted()
