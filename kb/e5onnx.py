@@ -45,7 +45,7 @@ class E5Embedder:
         self._table = str.maketrans({int(k): v for k, v in normalise.items()})
         special = manifest["special"]
         assert isinstance(special, dict)
-        self._bos, self._eos, self._pad = int(special["bos"]), int(special["eos"]), int(special["pad"])
+        self._bos, self._eos = int(special["bos"]), int(special["eos"])
         self._window = int(str(manifest["positions"])) - 2
         self.dim = int(str(manifest["dim"]))
         self._sessions: dict[int, Any] = {}

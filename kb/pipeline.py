@@ -218,7 +218,7 @@ def ingest(
         enrich = Enricher(settings)
         try:
             if rebuild and live.is_file() and _same_embedder(live, enrich.embedder.name):
-                store.copy_embeddings_from(live, [enrich.multilingual.name] if enrich.multilingual else [])
+                store.copy_embeddings_from(live)
             with store.transaction():
                 store.set_meta("fingerprint", print_)
                 store.set_meta("format_version", str(FORMAT_VERSION))

@@ -175,18 +175,16 @@ class Store(SearchQueries):
         self.db.execute("DELETE FROM space_vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks) "
                         "OR space NOT IN (SELECT value FROM meta WHERE key LIKE 'embedder:%')")
 
-    def copy_embeddings_from(self, other: Path, spaces: Sequence[str] = ()) -> None:
+    def copy_embeddings_from(self, other: Path) -> None:
         """Reuse another store's vectors (same model), so re-processing every file re-embeds nothing known.
 
-        Of its other spaces only those named are copied: a space whose model changed keeps no dead vectors.
+        Vectors of a space whose model changed come along too; `prune_embeddings` drops them at the ingest's end.
         """
         self.db.execute("ATTACH DATABASE ? AS old", (f"file:{other}?mode=ro",))
         try:
             self.db.execute("INSERT OR IGNORE INTO embeddings SELECT text_hash, vector FROM old.embeddings")
-            if spaces and self.db.execute("SELECT 1 FROM old.sqlite_master WHERE name = 'space_vectors'").fetchone():
-                marks = ",".join("?" * len(spaces))
-                self.db.execute(f"INSERT OR IGNORE INTO space_vectors SELECT * FROM old.space_vectors "
-                                f"WHERE space IN ({marks})", tuple(spaces))
+            if self.db.execute("SELECT 1 FROM old.sqlite_master WHERE name = 'space_vectors'").fetchone():
+                self.db.execute("INSERT OR IGNORE INTO space_vectors SELECT * FROM old.space_vectors")
         finally:
             self.db.commit()
             self.db.execute("DETACH DATABASE old")
