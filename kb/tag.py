@@ -42,6 +42,8 @@ class TagRules:
     long_document: float = 80.0
     tag_threshold: float = 0.5
     title_confidence: float = 1.0
+    # The confidence a case of a longer document takes for a tag its document's title names (0: none).
+    document_title: float = 1.0
     sim_alone: float = 0.0
 
 
@@ -118,11 +120,24 @@ class Themes:
                     scores[i] = np.maximum(scores[i], (sims >= rules.sim_alone) * rules.passage_threshold)
         return np.minimum(scores, 1.0), all_hits
 
+    def titled(self, title: str, language: str) -> set[str]:
+        """The tags whose cues a title holds."""
+        return {hit.approach for hit in self.cues.find(title, cue_language(language))} if title else set()
+
+    def from_document_title(self, tags: list[Tag], title: str, language: str) -> list[Tag]:
+        """A case's tags with those its document's title names added: the title says what every section is
+        about ("Loan Agreement (Sustainable Coastal Tourism Development Project)", ARTICLE VI)."""
+        if not self.rules.document_title:
+            return tags
+        have = {t.value for t in tags if t.kind == self.kind}
+        return tags + [Tag(self.kind, value, self.rules.document_title, (), source="document_title")
+                       for value in sorted(self.titled(title, language) - have)]
+
     def roll_up(self, chunks: Sequence[Chunk], rows: np.ndarray, hits: list[list[CueHit]], text: str,
                  title: str = "", language: str = "en") -> list[Tag]:
         """Tags of a span of passages (a case or a whole document), and of its title's cues."""
         rules = self.rules
-        titled = {hit.approach for hit in self.cues.find(title, cue_language(language))} if title else set()
+        titled = self.titled(title, language)
         if not len(rows):
             return [Tag(self.kind, a, rules.title_confidence, (), source="title") for a in sorted(titled)]
         lengths = np.array([max(c.end - c.start, 1) for c in chunks], dtype=np.float32)
@@ -182,9 +197,10 @@ class Tagger:
     def tag(self, seg: Segmented, vectors: np.ndarray | None = None, use_columns: bool = True) -> Tagged:
         """Tags of a document and of each of its cases; vectors are its passages' vectors, in order.
 
-        A case carries its own approaches and goals; its countries are its own focus when it has enough
-        evidence, else its document's focus (so a section of a Cambodia evaluation is about Cambodia); a table's
-        rows stand alone and the table's own focus is what most rows are about.
+        A case carries its own approaches and goals, and those its document's title names (kb.tag.Themes); its
+        countries are its own focus when it has enough evidence, else its document's focus (so a section of a
+        Cambodia evaluation is about Cambodia); a table's rows stand alone and the table's own focus is what
+        most rows are about.
         """
         doc = seg.document
         text = doc.text
@@ -216,8 +232,9 @@ class Tagger:
             for themes, rows, hits in scored:
                 if themes.kind == "sdg" and column_goals:
                     continue  # the authors' own goals stand; the text is not asked to second-guess them
-                tags += themes.roll_up([chunks[i] for i in idx], rows[idx], [hits[i] for i in idx], text, title,
-                                       doc.language)
+                own = themes.roll_up([chunks[i] for i in idx], rows[idx], [hits[i] for i in idx], text, title,
+                                     doc.language)
+                tags += own if record_table else themes.from_document_title(own, doc.title, doc.language)
             fields = dict(case.fields)
             fixed = self.places.fixed([fields["country"]]) if use_columns and "country" in fields else ()
             providers = self.places.fixed([fields["provider"]]) if use_columns and "provider" in fields else ()

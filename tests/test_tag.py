@@ -13,8 +13,8 @@ from kb.cues import cue_matcher
 from kb.errors import ConfigError
 from kb.gazetteer import default_gazetteer
 from kb.models import Case, Chunk, Document, Segmented
-from kb.tag import Tagger
-from kb.taxonomy import load_taxonomy, parse_taxonomy
+from kb.tag import Tagger, Themes
+from kb.taxonomy import load_goals, load_taxonomy, parse_taxonomy
 from tests.conftest import SEEDS, prepare_path
 
 TAXONOMY = load_taxonomy()
@@ -196,3 +196,36 @@ def test_a_changed_taxonomy_retags_on_the_next_ingest(tmp_path):
     store = open_store(tmp_path / "index")
     assert "fishing" in {t.value for t in store.tags(store.documents()[0]["doc_id"])}
     store.close()
+
+
+def _sections(title: str, sections: list[tuple[str, str]]) -> Segmented:
+    """A document of several cases (heading, one paragraph each), as a loan agreement's articles are."""
+    text, cases, chunks = "", [], []
+    for i, (heading, para) in enumerate(sections):
+        start = len(text)
+        text += para + "\n\n"
+        cases.append(Case(f"c{i}", "d1", i, heading, (title, heading), start, start + len(para)))
+        chunks.append(Chunk(f"c{i}", "d1", i, start, start + len(para), para))
+    doc = Document("d1", "x.txt", title, "txt", "report", "en", None, None, "h", text, (), ())
+    return Segmented(doc, tuple(cases), tuple(chunks))
+
+
+def test_a_section_is_about_what_its_documents_title_names():
+    """A case carries the approach its document's title names (every article of a tourism project's loan
+    agreement is about that project); an approach the document's text only gathers over many cases is not
+    inherited, and the SDGs, whose title cues are too broad ("Loan"), are not either."""
+    seg = _sections("Loan Agreement (Sustainable Coastal Tourism Development Project)", [
+        ("ARTICLE I", "The General Conditions apply to this agreement with the modifications set out below."),
+        ("SCHEDULE 2", "The objective of the Project is to test the institutional framework and contractual "
+                       "procedures for managing public-private partnerships to develop new coastal sites."),
+        ("ARTICLE III", "Microcredit and small loans for poor women: the savings group and the microfinance "
+                        "institution offered financial literacy and mobile money to the borrowers."),
+    ])
+    tagged = Tagger(TAXONOMY, default_gazetteer(), goals=Themes(load_goals())).tag(seg)
+    assert "sdg17" in {t.value for t in tagged.document if t.kind == "sdg"}  # "Loan" is an SDG 17 title cue
+    for case_id, tags in tagged.cases:
+        tourism = [t for t in tags if t.value == "tourism"]
+        assert tourism and tourism[0].source == "document_title", case_id
+    own = dict(tagged.cases)
+    assert "finance" in _approaches(own["c2"]) and "finance" not in _approaches(own["c0"])
+    assert all(t.source != "document_title" for _, tags in tagged.cases for t in tags if t.kind == "sdg")

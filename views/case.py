@@ -13,7 +13,8 @@ from kb.models import Chunk, Tag
 from views import common
 
 # How a tag's source reads on the page.
-SOURCES = {"text": "found in the text", "title": "named in its title", "column": "from the record's column",
+SOURCES = {"text": "found in the text", "title": "named in its title",
+           "document_title": "named in its document's title", "column": "from the record's column",
            "metadata": "from the document's metadata"}
 
 
@@ -116,7 +117,7 @@ def _tags(page: CasePage) -> None:
 
 def _evidence(tag: Tag, chunks: list[Chunk]) -> None:
     if not tag.evidence:
-        st.caption("Taken from the document's metadata or a table column; no passage to show.")
+        st.caption("Taken from a title, the document's metadata or a table column; no passage to show.")
     for ev in tag.evidence:
         holder = next((c for c in chunks if c.start <= ev.start < c.end), None)
         if holder is None:
