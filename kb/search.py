@@ -259,12 +259,12 @@ class Searcher:
         lists: dict[str, Ranking] = {name: [] for name in names}
         if "semantic" in names:
             query = self._encode(self.embedder, [plan.main_text])[0]
-            lists["semantic"] = [(pid, float(query @ self.vectors.index.reconstruct(pid))) for pid in ids]
+            lists["semantic"] = list(zip(ids, (self.vectors.vectors(ids) @ query).tolist()))
         if "multilingual" in names:
             queries = self._multilingual_queries(plan)
             own = [pid for pid in ids if pid in self._ml_ids]
             if queries is not None and own:
-                vectors = np.vstack([self.ml_vectors.index.reconstruct(pid) for pid in own])  # type: ignore[union-attr]
+                vectors = self.ml_vectors.vectors(own)  # type: ignore[union-attr]
                 lists["multilingual"] = list(zip(own, (queries @ vectors.T).max(axis=0).tolist()))
         hw = self.rules.heading_weight
         if "keyword" in names and plan.terms:
@@ -282,8 +282,8 @@ class Searcher:
         with self._slots.held(), self._lock.reading():
             case = self.store.case(case_id)
             ids = [pid for pid, _ in self.store.chunks(case_id=case_id)]
-            own = [self.vectors.index.reconstruct(pid) for pid in ids]
-            if not own:
+            own = self.vectors.vectors(ids)
+            if not len(own):
                 raise NotFoundError(f"case {case_id!r} has no passages to compare")
             centre = np.mean(own, axis=0)
             centre = (centre / max(float(np.linalg.norm(centre)), 1e-12)).astype(np.float32)
@@ -382,7 +382,7 @@ class Searcher:
         cosine: dict[int, float] = {}
         if mode != "keyword" and pids:
             query = self._encode(self.embedder, [plan.main_text])[0]
-            cosine = {pid: float(query @ self.vectors.index.reconstruct(pid)) for pid in pids}
+            cosine = dict(zip(pids, (self.vectors.vectors(pids) @ query).tolist()))
         terms = plan.terms if mode != "semantic" else ()
         shares = self._matcher.shares(terms, plan.concepts, pids) if pids else {}
         return grade_cases([(pid, rows[pid]["case_id"]) for pid in pids], cosine, shares, len(terms),
