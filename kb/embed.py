@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from kb.config import cores
 from kb.e5convert import CONVERTED
 from kb.e5onnx import E5Embedder
 from kb.errors import ConfigError
+from kb.stonnx import QueryTwin, ensure_twin, twin_shape
 
 MULTILINGUAL_MODEL = "multilingual-e5-small"
 # The multilingual model's names: the setting's, and the converted model's (what an index records).
@@ -46,46 +48,83 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model from a local folder; nothing is ever downloaded."""
+    """A sentence-transformers model from a local folder; nothing is ever downloaded.
+
+    Passages go through sentence-transformers; queries through the model's ONNX twin (kb.stonnx) when it can
+    have one, so a process that only searches never loads torch. Each is loaded on first use.
+    """
 
     def __init__(self, model: str) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        # The library's own bars ("Loading weights: 100%") would land in a user's terminal or a JSON pipe.
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()
-
         self.name = model
-        path = resolve_model_path(model)
-        try:
-            self.model = SentenceTransformer(str(path), device="cpu")
-        except Exception as exc:  # a broken folder fails in many ways inside the library
-            raise ConfigError(f"model {model!r}: cannot load from {path}: {exc}") from exc
-        dim = getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)()
-        self.dim = int(dim) if dim else int(self.model.encode(["x"]).shape[1])
+        self.path = resolve_model_path(model)
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._twin: QueryTwin | None = None
+        self._twin_tried = False
+        shape = twin_shape(self.path)
+        self.dim = int(shape["hidden"]) if shape else self._library_dim()
+
+    def _library(self) -> Any:
+        """The sentence-transformers model, loaded once."""
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                # The library's own bars ("Loading weights: 100%") would land in a terminal or a JSON pipe.
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()
+                try:
+                    self._model = SentenceTransformer(str(self.path), device="cpu")
+                except Exception as exc:  # a broken folder fails in many ways inside the library
+                    raise ConfigError(f"model {self.name!r}: cannot load from {self.path}: {exc}") from exc
+            return self._model
+
+    def _library_dim(self) -> int:
+        model = self._library()
+        dim = getattr(model, "get_embedding_dimension", model.get_sentence_embedding_dimension)()
+        return int(dim) if dim else int(model.encode(["x"]).shape[1])
+
+    def _query_twin(self) -> QueryTwin | None:
+        """The model's ONNX twin, converted on first use when missing; None when it cannot have one."""
+        with self._lock:
+            if not self._twin_tried:
+                self._twin_tried = True
+                try:
+                    found = ensure_twin(self.name, self.path)
+                except ConfigError:
+                    found = None  # no folder to convert into: queries go through the library, slower but the same
+                if found is not None:
+                    self._twin = QueryTwin(*found)
+            return self._twin
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Unit vectors for texts (the model truncates long ones at its sequence limit), on every core."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
         _torch_threads(cores())
         return self._encode(texts, batch_size)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Queries are encoded as passages are (the model has no query prefix), but on one thread.
+        """Queries are encoded as passages are (the model has no query prefix), but on one thread, by the twin
+        when there is one.
 
         A query is a few tokens: a second thread saves little, and searches run side by side and beside the
         multilingual model.
         """
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        twin = self._query_twin()
+        if twin is not None:
+            return twin.encode(texts)
         _torch_threads(1)
         return self._encode(texts, 32)
 
     def _encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
+        vectors = self._library().encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                         convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
