@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import fields as dc_fields
+from dataclasses import replace
 from typing import Any
 
 from kb.config import RecordColumns
@@ -70,11 +71,20 @@ def rows_to_records(rows: list[dict[str, Any]], source: str, mapping: RecordColu
     mangled = sum(len(_MANGLED.findall(" ".join(_flat(v) for v in row.values()))) for row in rows[:200]) >= 3
     fix = repair_underscores if mangled else (lambda value: value)
     records: list[RawRecord] = []
+    # A row equal to an earlier one in every column is that record again (an export that repeated it): one
+    # case, which names the rows that repeat it. A row that differs in any column stays its own record.
+    first: dict[tuple[tuple[str, str], ...], int] = {}
+    repeats: dict[int, list[int]] = {}
     for number, row in enumerate(rows, start=1):
         get = {str(k): fix(_flat(v)) for k, v in row.items() if k is not None}
         text = "\n\n".join(v for c in roles["text"] if (v := get.get(c, "")))
         if not text:
             continue
+        whole = tuple(sorted((k, " ".join(v.split())) for k, v in get.items()))
+        if whole in first:
+            repeats.setdefault(first[whole], []).append(number)
+            continue
+        first[whole] = len(records)
         title = next((v for c in roles["title"] if (v := get.get(c, ""))), "") or f"Record {number}"
         fields: list[tuple[str, str]] = []
         for role, cols in roles.items():
@@ -93,6 +103,9 @@ def rows_to_records(rows: list[dict[str, Any]], source: str, mapping: RecordColu
         records.append(RawRecord(title=" ".join(title.split()), text=text, fields=tuple(fields)))
     if not records:
         raise IngestError(source, f"no rows with text in columns {', '.join(roles['text'])}")
+    for at, numbers in repeats.items():
+        record = records[at]
+        records[at] = replace(record, fields=(*record.fields, ("repeated_in_rows", ", ".join(map(str, numbers)))))
     return tuple(records)
 
 
