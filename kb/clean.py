@@ -194,6 +194,22 @@ class _Cleaner:
                 i = max(j, i + 1)
         return out
 
+    def vertical_text(self, lines: list[str]) -> list[str]:
+        """Drop runs of five or more lines of one letter or digit each: a margin's text set vertically (an IFAD
+        report's "Appendix I / EB 2018/124/R.19" arrives as "i", "x", "I", "E", "B" ... on every page)."""
+        idx = [i for i, ln in enumerate(lines) if ln.strip()]
+        single = [len(ln := lines[i].strip()) == 1 and ln.isalnum() and not CJK.match(ln) for i in idx]
+        drop: set[int] = set()
+        start = 0
+        for n in range(len(idx) + 1):
+            if n < len(idx) and single[n]:
+                continue
+            if n - start >= 5:
+                drop.update(idx[start:n])
+                self.drop("vertical_text", " ".join(lines[i].strip() for i in idx[start:n]))
+            start = n + 1
+        return [ln for i, ln in enumerate(lines) if i not in drop]
+
     def caps_labels(self, lines: list[str]) -> list[str]:
         """Drop page-metadata pairs: an ALL-CAPS label line ("DOCUMENT TYPE") and its short value line."""
         idx = [i for i, ln in enumerate(lines) if ln.strip()]
@@ -282,7 +298,7 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
         lines = page.split("\n")
         if n == 0:
             lines = cleaner.leading_furniture(lines)
-        lines = cleaner.line_rules(lines)
+        lines = cleaner.vertical_text(cleaner.line_rules(lines))
         if n == 0 and not paged:
             lines = cleaner.page_head(lines)
         if not paged:

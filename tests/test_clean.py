@@ -181,3 +181,15 @@ def test_a_real_strategy_saved_as_markdown_loses_its_page_furniture(shared):
     assert any("Document: EB 2022/136/R.22" in t for t in prose)
     joined = next(t for t in prose if "about 20%" in t)
     assert "about 20% of all youth are interested in working overseas" in " ".join(joined.split())
+
+
+def test_margin_text_set_vertically_goes_and_short_lists_stay():
+    """An IFAD report's margin code ("Appendix I / EB 2018/124/R.19") arrives as one letter a line on every page
+    and showed as a search hit; a list of three letters is content."""
+    margin = "\n\n".join("ixIEB2181124R9")
+    text = (f"Rural finance reached women's groups in Odisha.\n\n{margin}\n\nEB 2018/124/R.19\n\n"
+            "Options:\n\na\n\nb\n\nc\n\nThe programme continues.")
+    cleaned = clean(text, "md")
+    assert "Odisha" in cleaned.text and "\ni\n" not in cleaned.text and "\nx\n" not in cleaned.text
+    assert "\n\na\n\nb\n\nc\n\n" in cleaned.text
+    assert [r.rule for r in cleaned.removals] == ["vertical_text"]

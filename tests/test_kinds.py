@@ -1,0 +1,28 @@
+"""Passage kinds from their shape: tables, references and lists do not compete with prose in search."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.kinds import classify
+
+PROSE = ("With no public waste collection in Mukuru, the traders give farmers their waste produce for free or "
+         "at little cost as feed for their livestock. Whereas this appears effective, there was room for more.")
+
+
+@pytest.mark.parametrize("text, kind", [
+    (PROSE, "prose"),
+    # A survey table laid out one cell a line, as it reached the index from a PDF (a top hit before).
+    ("Response\n\nNo\n\nyes\n\ntotal\n\nNumber\n\nPercentage\n\n480\n\n204\n\n684\n\n70.2\n\n29.8\n\n100.0", "table"),
+    ("technical assistance\n\nbring\n\nin\n\nin\n\nWorld Food Programme (WFP)\n\n4 0\n\n"
+     "UN agencies members of Result Group on nutrition and food security", "table"),
+    # Short lines that are sentences stay prose.
+    ("Lessons learned:\n\nWomen save together.\n\nLoans follow savings.\n\nGroups meet weekly.\n\n"
+     "Leaders are elected.\n\nRecords are kept.", "prose"),
+    ("Smith, J. (2019). Cash transfers. Journal of Development 12(3): 45-60.\n"
+     "Lee, K. et al. (2020). Savings groups. World Development, vol. 4, pp. 1-20.\n"
+     "Wang, L. (2018). Relocation. doi:10.1000/xyz\n"
+     "Kim, S. (2017). Microcredit. Oxford University Press.", "references"),
+])
+def test_each_kind_is_told_by_its_shape(text, kind):
+    assert classify(text) == kind
