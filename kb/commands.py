@@ -79,7 +79,7 @@ def cmd_counts(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     store = open_store(args.index)
     try:
-        comparison = compare(store, args.case_ids)
+        comparison = compare(store, args.case_ids, load_settings(args.config).taxonomy or None)
     finally:
         store.close()
     header, rows = comparison_table(comparison)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -12,6 +13,7 @@ from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
 from kb.gazetteer import country_name
 from kb.models import Case, Document
 from kb.store import Store
+from kb.taxonomy import goal_number, load_goals, load_taxonomy
 
 MIN_CASES, MAX_CASES = 2, 4
 class CompareError(KBError):
@@ -50,6 +52,12 @@ class Comparison:
     profiles: tuple[CaseProfile, ...]
     alike: tuple[AlikePair, ...]
     only: tuple[tuple[str, tuple[str, ...]], ...]
+    # Approach and goal id -> the name a reader sees ("finance" -> "Finance and microcredit").
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def label(self, value: str) -> str:
+        """The name of an approach or goal id (the id itself when it has none)."""
+        return dict(self.labels).get(value, value)
 
 
 def profile(store: Store, case_id: str) -> CaseProfile:
@@ -59,7 +67,7 @@ def profile(store: Store, case_id: str) -> CaseProfile:
     tags = store.case_tags(doc.doc_id, case_id)
     countries = [t.value for t in tags if t.kind == "country" and t.role == "focus"]
     countries += [t.value for t in tags if t.kind == "country" and t.value not in countries]
-    year = (dict(case.fields).get("date") or doc.published or "")[:4]
+    year = (case.date(doc.published) or "")[:4]
     text = doc.text[case.start:case.end]
     return CaseProfile(
         case=case, document=doc, year=year if year.isdigit() else None, countries=tuple(countries),
@@ -92,14 +100,16 @@ def alike_passages(store: Store, case_ids: list[str], per_pair: int = 2) -> tupl
     return tuple(sorted(pairs, key=lambda p: -p.score))
 
 
-def differences(profiles: list[CaseProfile]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def differences(profiles: list[CaseProfile], labels: Mapping[str, str] | None = None
+                ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """For each case, the approaches, countries, actors and kinds of figure that no other compared case has."""
+    name = labels or {}
     out = []
     for p in profiles:
         others = [o for o in profiles if o is not p]
         other_approaches = {a for o in others for a in o.approaches}
         other_countries = {c for o in others for c in o.countries}
-        lines = [f"approach: {a}" for a in p.approaches if a not in other_approaches]
+        lines = [f"approach: {name.get(a, a)}" for a in p.approaches if a not in other_approaches]
         lines += [f"country: {country_name(c)}" for c in p.countries if c not in other_countries]
         other_actors = {a.casefold() for o in others for a in o.actors}
         lines += [f"actor: {a}" for a in p.actors if a.casefold() not in other_actors]
@@ -110,14 +120,17 @@ def differences(profiles: list[CaseProfile]) -> tuple[tuple[str, tuple[str, ...]
     return tuple(out)
 
 
-def compare(store: Store, case_ids: list[str]) -> Comparison:
-    """Compare 2 to 4 cases of an index."""
+def compare(store: Store, case_ids: list[str], taxonomy: str | None = None) -> Comparison:
+    """Compare 2 to 4 cases of an index (approaches named by the given taxonomy file, else the shipped one)."""
     if len(set(case_ids)) != len(case_ids):
         raise CompareError(f"the same case is named twice in {case_ids}")
     if not MIN_CASES <= len(case_ids) <= MAX_CASES:
         raise CompareError(f"pick {MIN_CASES} to {MAX_CASES} cases to compare, not {len(case_ids)}")
     profiles = [profile(store, c) for c in case_ids]
-    return Comparison(tuple(profiles), alike_passages(store, case_ids), differences(profiles))
+    labels = {a.id: a.label for a in load_taxonomy(taxonomy or None).approaches}
+    labels.update({g.id: f"SDG {goal_number(g.id)} {g.label}" for g in load_goals().approaches})
+    return Comparison(tuple(profiles), alike_passages(store, case_ids), differences(profiles, labels),
+                      tuple(sorted(labels.items())))
 
 
 def comparison_table(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
@@ -136,8 +149,8 @@ def comparison_table(comparison: Comparison) -> tuple[list[str], list[list[str]]
         ["Source", *(p.document.source for p in ps)],
         ["Year", *((p.year or "") for p in ps)],
         ["Countries", *(", ".join(country_name(c) for c in p.countries) for p in ps)],
-        ["Approaches", *(", ".join(p.approaches) for p in ps)],
-        ["SDGs", *(", ".join(p.sdgs) for p in ps)],
+        ["Approaches", *(", ".join(map(comparison.label, p.approaches)) for p in ps)],
+        ["SDGs", *(", ".join(map(comparison.label, p.sdgs)) for p in ps)],
         ["Actors", *("; ".join(p.actors) for p in ps)],
         *([label.capitalize(), *(figures(p, kind) for p in ps)] for kind, label in FIGURE_KINDS.items()),
         ["Only this case has", *("; ".join(only.get(p.case.case_id, ())) for p in ps)],

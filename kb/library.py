@@ -144,7 +144,7 @@ class Library:
     def compare(self, case_ids: list[str]) -> Comparison:
         """2 to 4 cases side by side."""
         with self.store() as s:
-            return compare(s, case_ids)
+            return compare(s, case_ids, self.settings.taxonomy or None)
 
     # -- writing --------------------------------------------------------------------------------------
     def collect(self, collection_id: int, case_id: str, passage_id: int | None = None) -> bool:

@@ -7,6 +7,7 @@ import pytest
 from kb.compare import CompareError, compare, comparison_table
 from kb.figures import actors, key_figures
 from kb.indexdir import open_store
+from kb.taxonomy import load_taxonomy
 from tests.conftest import NEWS_2014
 
 
@@ -76,3 +77,9 @@ def test_compare_two_seed_cases(seed_index):
     table = {row[0]: row[1:] for row in rows}
     assert table["Case id"] == [living, areas]
     assert "155 billion yuan" in table["Money amounts"][1]
+    # Approaches and goals by their names, as the cards show them, never by their ids.
+    named = {a.id: a.label for a in load_taxonomy().approaches}
+    assert first.approaches and table["Approaches"][0] == ", ".join(named[a] for a in first.approaches)
+    assert all(g.startswith("SDG ") for g in table["SDGs"][0].split(", ") if g)
+    assert not any(line.split(": ", 1)[1] in named for lines in only.values() for line in lines
+                   if line.startswith("approach: "))
