@@ -65,7 +65,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         if len(data["heading_path"]) > 1:
             print(" > ".join(data["heading_path"]))
         where = f", page {data['page']}" if data["page"] else ""
-        print(f"{data['source']}{where} | {data['doc_type']} | {data['language']} | {data['published'] or 'no date'}")
+        print(f"{data['source']}{where} | {data['doc_type']} | {data['language']} | {data['date'] or 'no date'}")
         for key, value in data["fields"].items():
             print(f"{key}: {value}")
         tags = data["tags"]

@@ -86,6 +86,10 @@ class Case:
     page: int | None = None
     fields: tuple[tuple[str, str], ...] = ()
 
+    def date(self, published: str | None) -> str | None:
+        """The case's own date (a record's date column), else its document's publication date."""
+        return dict(self.fields).get("date") or published
+
 
 @dataclass(frozen=True)
 class Chunk:

@@ -143,3 +143,26 @@ def test_excerpt_of_a_seed_case_keeps_its_citation(seed_index):
     assert one.excerpt == chunk.text
     assert whole.case_text.startswith(case.title) and whole.key_passages
     assert "6,079 yuan: " in figures  # a key figure with its sentence
+
+
+def test_a_record_is_cited_and_shown_with_its_own_date(tmp_path, capsys):
+    """A table row is dated by its date column (the card already was); its citation and `kb show` said no year."""
+    from kb.cli import main
+    from kb.config import Settings
+    from kb.pipeline import ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "projects.csv").write_text(
+        "title,description,date,country\n"
+        "Rural roads,Feeder roads link poor villages to markets so that farmers sell their produce.,2015-05-28,Kenya\n")
+    ingest(corpus, tmp_path / "index", Settings(model="hash-64", multilingual_model=""))
+    store = open_store(tmp_path / "index")
+    try:
+        (case,) = store.cases()
+        excerpt = excerpt_of(store, case.case_id)
+    finally:
+        store.close()
+    assert excerpt.published == "2015-05-28" and citation(excerpt).startswith("Rural roads. In: projects.csv. 2015. ")
+    assert main(["show", case.case_id, "--index", str(tmp_path / "index")]) == 0
+    assert "| 2015-05-28" in capsys.readouterr().out

@@ -44,7 +44,7 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
         st.caption(" › ".join(md_escape(h) for h in case.heading_path))
     where = f" · page {case.page}" if case.page else ""
     st.caption(f"{md_escape(doc.title)} · {md_escape(doc.publisher or 'no publisher')} · "
-               f"{doc.published or 'no date'}{where} · {common.value_label('doc_type', doc.doc_type)} · "
+               f"{case.date(doc.published) or 'no date'}{where} · {common.value_label('doc_type', doc.doc_type)} · "
                f"{language_name(doc.language)} · {md_escape(doc.source)} · "
                f"case {case.ordinal} of {page.cases_in_document}")
     url = url_of(dict(doc.meta), dict(case.fields))
