@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,20 @@ def test_a_section_is_about_what_its_documents_title_names():
     own = dict(tagged.cases)
     assert "finance" in _approaches(own["c2"]) and "finance" not in _approaches(own["c0"])
     assert all(t.source != "document_title" for _, tags in tagged.cases for t in tags if t.kind == "sdg")
+
+
+def test_a_reference_list_is_no_evidence_of_what_a_case_is_about(tagger):
+    """A Chinese paper's reference list citing a Kenyan study made its "参考文献" case about Kenya, counted in
+    Kenya's searches and charts; what does not compete in search is not evidence either."""
+    seg = _sections("Relocation and livelihoods in Guizhou", [
+        ("Findings", "Relocated households in Guizhou, China, found jobs in factories near the resettlement site; "
+                     "China's follow-up support kept incomes stable in Guizhou."),
+        ("References", "Mwangi, J. (2019). Microfinance and savings groups in Kenya. Journal of Development 12(3): "
+                       "45-60. Otieno, K. et al. (2020). Mobile money in Kenya. World Development, vol. 4, pp. 1-20."),
+    ])
+    chunks = tuple(replace(c, kind="references") if c.case_id == "c1" else c for c in seg.chunks)
+    tagged = tagger.tag(replace(seg, chunks=chunks))
+    refs = dict(tagged.cases)["c1"]
+    assert {t.value for t in refs if t.kind == "country"} == {"CHN"}  # its document's focus, not Kenya
+    assert "finance" not in _approaches(refs) and "finance" not in _approaches(tagged.document)
+    assert "KEN" not in {t.value for t in tagged.document if t.kind == "country"}
