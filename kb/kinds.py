@@ -29,6 +29,10 @@ _NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
 _REF_HEADING = re.compile(r"^\s*(?:references|bibliography|works cited|notes|endnotes|footnotes|sources|参考文献|"
                           r"referencias|bibliografía|références|referências)\b", re.I)
+_REF_WORDS = (r"(?:references|bibliography|works cited|notes|endnotes|footnotes|sources|参考文献|referencias|"
+              r"bibliografía|références|referências)")
+# A section headed by nothing but such a word ("参考文献(References)：", "7. References"): every passage in it cites.
+_REF_SECTION = re.compile(rf"^[\W\d_]*{_REF_WORDS}[\W_]*(?:{_REF_WORDS}[\W_]*)?$", re.I)
 _TOC_HEADING = re.compile(r"^\s*(?:contents|table of contents|目\s*录|índice|sommaire|table des matières)\b", re.I)
 _TOC_LINE = re.compile(r"(?:\s?\.){3,}\s*\d{1,4}$|\s\d{1,3}$")
 _NUMBER = re.compile(r"^[(\[]?[-+]?[\d.,%/:–-]+[)\]%]?$")
@@ -46,11 +50,17 @@ def _tokens(text: str) -> list[str]:
     return text.split()
 
 
-def classify(text: str) -> str:
-    """The kind of one passage: prose, references, toc, table, list or furniture."""
+def classify(text: str, section: str = "") -> str:
+    """The kind of one passage (in the section of that heading): prose, references, toc, table, list or furniture.
+
+    A passage of a references section is references even when it holds one citation alone, which its shape
+    cannot tell from a sentence.
+    """
     stripped = _LATEX.sub(" 0 ", text).strip()
     if not stripped:
         return "furniture"
+    if _REF_SECTION.match(section.strip()):
+        return "references"
     lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
     tokens = _tokens(stripped)
     cjk = len(CJK.findall(stripped))

@@ -269,5 +269,5 @@ def segment(
         cases.append(Case(case_id, doc.doc_id, ordinal, title, path, start, end, doc.page_at(start), fields))
         for c_start, c_end in chunk_span(text, start, end, target, limit, min_words):
             chunks.append(Chunk(case_id, doc.doc_id, len(chunks) + 1, c_start, c_end, text[c_start:c_end],
-                                doc.page_at(c_start), kind=classify(text[c_start:c_end])))
+                                doc.page_at(c_start), kind=classify(text[c_start:c_end], "" if fields else title)))
     return tuple(cases), tuple(chunks)

@@ -26,3 +26,15 @@ PROSE = ("With no public waste collection in Mukuru, the traders give farmers th
 ])
 def test_each_kind_is_told_by_its_shape(text, kind):
     assert classify(text) == kind
+
+
+def test_a_passage_of_a_references_section_is_references_even_alone():
+    """One citation alone reads like a sentence; under a "参考文献(References)" heading it is a reference (a
+    Chinese paper's references section made its case about Kenya and Britain)."""
+    one = ("Duflo, E., Kremer, M., & Robinson, J. (2008). How high are rates of return to fertilizer? Evidence "
+           "from field experiments in Kenya. American Economic Review, 2, 482-488.")
+    assert classify(one) == "prose"
+    for heading in ("参考文献(References)", "参考文献（References）：", "7. References", "Bibliografía"):
+        assert classify(one, heading) == "references", heading
+    for heading in ("Notes on the pilot", "Annex 4: Bibliography", "Sources of finance"):
+        assert classify(PROSE, heading) == "prose", heading
