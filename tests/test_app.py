@@ -339,3 +339,8 @@ def test_document_text_is_escaped_not_rendered(tmp_path, monkeypatch):
     shown = _shown(at)
     assert "\\<script\\>" in shown and "<script>" not in shown
     assert "\\[link\\]\\(javascript\\:alert\\(2\\)\\)" in shown
+    # The library's table speaks the reader's words: named columns, type and language names, no "None".
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Title", "Type", "Language", "Published", "Publisher", "Cases", "Passages",
+                                   "Source"]
+    assert "None" not in table.astype(str).to_numpy() and table["Language"].tolist() == ["English"]

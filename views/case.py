@@ -152,8 +152,10 @@ def render_library() -> None:
     cols[1].metric("Cases", f"{stats['cases']:,}")
     cols[2].metric("Passages", f"{stats['passages']:,}")
     docs = lib.documents()
-    st.dataframe([{k: d[k] for k in ("title", "doc_type", "language", "published", "publisher", "cases",
-                                      "passages", "source")} for d in docs], width="stretch", hide_index=True)
+    st.dataframe([{"Title": d["title"], "Type": common.value_label("doc_type", d["doc_type"]),
+                   "Language": language_name(d["language"]), "Published": d["published"] or "",
+                   "Publisher": d["publisher"] or "", "Cases": d["cases"], "Passages": d["passages"],
+                   "Source": d["source"]} for d in docs], width="stretch", hide_index=True)
     labels = {d["doc_id"]: f"{d['title'][:90]} ({d['source']})" for d in docs}
     doc_id = st.selectbox("Document", list(labels), format_func=labels.__getitem__, key="doc")
     if doc_id:
