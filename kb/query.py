@@ -94,7 +94,8 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     main_text = text if english or not expansion.english else " ".join(expansion.english)
     names = (*expansion.others, *(() if english else expansion.english))
     terms = tuple(query_terms(text))
-    translated = tuple(t for t in query_terms(" ".join(names)) if t not in terms)
+    # A number split from a name ("COVID-19" -> "19") would match every passage with that number in it.
+    translated = tuple(t for t in query_terms(" ".join(names)) if t not in terms and not t.isdigit())
     # Each rendering costs an encoding: only into languages the index holds.
     rendered = tuple(names for lang, names in expansion.renderings if lang in languages) if renderings else ()
     concepts = tuple((covered, names) for name, names in expansion.concepts

@@ -15,6 +15,7 @@ from kb.indexdir import open_store
 from kb.language import passage_language
 from kb.models import Filters
 from kb.pipeline import ingest
+from kb.query import make_plan
 from kb.search import Searcher, SearchRules
 from tests.conftest import SEEDS
 
@@ -204,3 +205,11 @@ def test_a_rebuild_keeps_no_vectors_of_a_multilingual_model_the_index_no_longer_
     db.close()
     assert spaces == {"multilingual-e5-small-int8"}
     assert check_index(copy) == []
+
+
+def test_a_number_split_from_a_glossary_name_is_no_search_term():
+    """'covid' brings the name COVID-19 in other languages; its '19' matched every passage holding the number
+    and was shown as a related word ("related words: 19")."""
+    plan = make_plan("how did countries get cash to informal workers during covid", load_glossary(), {"en", "zh"})
+    assert "疫情" in plan.translated and not any(t.isdigit() for t in plan.translated)
+    assert "2020" in make_plan("covid relief in 2020", load_glossary(), {"en"}).terms  # the user's own numbers stay
