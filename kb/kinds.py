@@ -5,9 +5,8 @@ cite (years in brackets, "et al.", journal volumes, DOIs, numbered notes); a tab
 lines in page numbers; table cells are mostly numbers and short labels without the small words of
 sentences, or set one cell a line (most lines of three words or fewer, hardly a full stop: a survey's
 questionnaire table as a PDF converter lays it out); a list of letters or numbers is mostly one- or
-two-character tokens; page furniture is links,
-addresses and contact lines. Non-prose passages stay in the case view but do not compete in search,
-"more like this", key figures or comparison pairs.
+two-character tokens; page furniture is links, addresses and contact lines. Non-prose passages stay in the
+case view but do not compete in search, "more like this", key figures or comparison pairs.
 """
 
 from __future__ import annotations
@@ -27,10 +26,9 @@ _CITATION = re.compile(
 _LATEX = re.compile(r"\$[^$\u3400-\u9fff]{1,200}\$")
 _NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
-_REF_HEADING = re.compile(r"^\s*(?:references|bibliography|works cited|notes|endnotes|footnotes|sources|参考文献|"
-                          r"referencias|bibliografía|références|referências)\b", re.I)
 _REF_WORDS = (r"(?:references|bibliography|works cited|notes|endnotes|footnotes|sources|参考文献|referencias|"
               r"bibliografía|références|referências)")
+_REF_HEADING = re.compile(rf"^\s*{_REF_WORDS}\b", re.I)
 # A section headed by nothing but such a word ("参考文献(References)：", "7. References"): every passage in it cites.
 _REF_SECTION = re.compile(rf"^[\W\d_]*{_REF_WORDS}[\W_]*(?:{_REF_WORDS}[\W_]*)?$", re.I)
 _TOC_HEADING = re.compile(r"^\s*(?:contents|table of contents|目\s*录|índice|sommaire|table des matières)\b", re.I)
