@@ -13,7 +13,7 @@ from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
 from kb.gazetteer import country_name
 from kb.models import Case, Document
 from kb.store import Store
-from kb.taxonomy import goal_number, load_goals, load_taxonomy
+from kb.taxonomy import approach_labels, goal_labels
 
 MIN_CASES, MAX_CASES = 2, 4
 class CompareError(KBError):
@@ -127,8 +127,7 @@ def compare(store: Store, case_ids: list[str], taxonomy: str | None = None) -> C
     if not MIN_CASES <= len(case_ids) <= MAX_CASES:
         raise CompareError(f"pick {MIN_CASES} to {MAX_CASES} cases to compare, not {len(case_ids)}")
     profiles = [profile(store, c) for c in case_ids]
-    labels = {a.id: a.label for a in load_taxonomy(taxonomy or None).approaches}
-    labels.update({g.id: f"SDG {goal_number(g.id)} {g.label}" for g in load_goals().approaches})
+    labels = {**approach_labels(taxonomy), **goal_labels()}
     return Comparison(tuple(profiles), alike_passages(store, case_ids), differences(profiles, labels),
                       tuple(sorted(labels.items())))
 

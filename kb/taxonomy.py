@@ -116,6 +116,16 @@ def goal_number(goal: str) -> int:
     return int(goal[3:]) if goal.startswith("sdg") and goal[3:].isdigit() else 99
 
 
+def approach_labels(taxonomy: str | None = None) -> dict[str, str]:
+    """Approach id -> the name a reader sees ("finance" -> "Finance and microcredit")."""
+    return {a.id: a.label for a in load_taxonomy(taxonomy).approaches}
+
+
+def goal_labels() -> dict[str, str]:
+    """Goal id -> the name a reader sees ("sdg5" -> "SDG 5 Gender equality")."""
+    return {g.id: f"SDG {goal_number(g.id)} {g.label}" for g in load_goals().approaches}
+
+
 def load_goals() -> Taxonomy:
     """The 17 Sustainable Development Goals shipped with kb (kb/data/sdg.toml)."""
     return load_taxonomy(kind="sdg")

@@ -17,13 +17,13 @@ from urllib.parse import quote
 import pycountry
 import streamlit as st
 
+from kb import taxonomy as taxonomy_labels
 from kb.config import load_settings
 from kb.doctypes import type_label
 from kb.export import md_escape
 from kb.gazetteer import country_name
 from kb.library import Library
 from kb.models import Filters
-from kb.taxonomy import load_goals, load_taxonomy
 
 PAGE = 10
 FACETS = (("approach", "Approach"), ("sdg", "SDG"), ("country", "Country"), ("region", "Region"),
@@ -204,13 +204,13 @@ def scroll_to_top() -> None:
 @st.cache_data(show_spinner=False)
 def approach_labels(taxonomy: str = "") -> dict[str, str]:
     """Approach id -> label from the taxonomy."""
-    return {a.id: a.label for a in load_taxonomy(taxonomy or None).approaches}
+    return taxonomy_labels.approach_labels(taxonomy or None)
 
 
 @st.cache_data(show_spinner=False)
 def goal_labels() -> dict[str, str]:
     """Goal id -> "SDG 5 Gender equality"."""
-    return {g.id: f"SDG {g.id[3:]} {g.label}" for g in load_goals().approaches}
+    return taxonomy_labels.goal_labels()
 
 
 def flag(iso3: str) -> str:
