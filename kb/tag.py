@@ -137,14 +137,16 @@ class Themes:
         """The tags whose cues a title holds."""
         return {hit.approach for hit in self.cues.find(title, cue_language(language))} if title else set()
 
-    def from_document_title(self, tags: list[Tag], title: str, language: str) -> list[Tag]:
-        """A case's tags with those its document's title names added: the title says what every section is
-        about ("Loan Agreement (Sustainable Coastal Tourism Development Project)", ARTICLE VI)."""
-        if not self.rules.document_title:
-            return tags
+    def inherited(self, title: str, language: str) -> set[str]:
+        """The tags every case of a document with this title takes from it (none when the rules say so)."""
+        return self.titled(title, language) if self.rules.document_title else set()
+
+    def from_document_title(self, tags: list[Tag], inherited: set[str]) -> list[Tag]:
+        """A case's tags with those its document's title names added (`inherited`): the title says what every
+        section is about ("Loan Agreement (Sustainable Coastal Tourism Development Project)", ARTICLE VI)."""
         have = {t.value for t in tags if t.kind == self.kind}
         return tags + [Tag(self.kind, value, self.rules.document_title, (), source="document_title")
-                       for value in sorted(self.titled(title, language) - have)]
+                       for value in sorted(inherited - have)]
 
     def roll_up(self, chunks: Sequence[Chunk], rows: np.ndarray, hits: list[list[CueHit]], text: str,
                  title: str = "", language: str = "en") -> list[Tag]:
@@ -239,6 +241,8 @@ class Tagger:
         for i, chunk in enumerate(chunks):
             by_case[chunk.case_id].append(i)
         single = len(seg.cases) == 1
+        # Read once per document, not once per case.
+        inherited = {themes.kind: themes.inherited(doc.title, doc.language) for themes, _, _ in scored}
         case_tags = []
         for case in seg.cases:
             idx = by_case.get(case.case_id, [])
@@ -253,7 +257,7 @@ class Tagger:
                     continue  # the authors' own goals stand; the text is not asked to second-guess them
                 own = themes.roll_up([chunks[i] for i in idx], rows[idx], [hits[i] for i in idx], text, title,
                                      doc.language)
-                tags += own if record_table else themes.from_document_title(own, doc.title, doc.language)
+                tags += own if record_table else themes.from_document_title(own, inherited[themes.kind])
             fields = dict(case.fields)
             fixed = self.places.fixed([fields["country"]]) if use_columns and "country" in fields else ()
             providers = self.places.fixed([fields["provider"]]) if use_columns and "provider" in fields else ()
