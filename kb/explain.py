@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from kb.language import CJK, language_name
@@ -75,10 +76,11 @@ def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
 
 
 def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: str, ml_rank: int | None = None,
-        language: str = "", query_language: str = "en", weak: bool = False) -> str:
+        language: str = "", query_language: str = "en", weak: bool = False, places: Sequence[str] = ()) -> str:
     """One line on why a passage matched, in the user's words: its place by meaning and the query's words it
     holds; the glossary's names in another language are named only with the language of the passage. A weak
-    match (kb.relevance) is the nearest, not near: it is never called close."""
+    match (kb.relevance) is the nearest, not near: it is never called close. Places are the countries the
+    query names that the case is about (such cases are shown first)."""
     parts = []
     near = "loosely related in meaning" if weak else "close in meaning"
     if ml_rank and mode != "keyword":
@@ -91,6 +93,8 @@ def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: 
         parts.append(f"related words: {', '.join(translated[:8])}")
     elif translated:
         parts.append(f"in {language_name(language)}: {', '.join(translated[:8])}")
+    if places:
+        parts.append(f"about {', '.join(places)}, as your query asks")
     if not parts:
-        return "ranked by the combined lists"
+        return "related to your query as a whole"
     return " and ".join(parts) if len(parts) == 2 and not translated else "; ".join(parts)

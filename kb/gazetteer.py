@@ -103,8 +103,11 @@ class Gazetteer:
             return matched == name
         return matched[:1].isupper()
 
-    def find(self, text: str) -> list[PlaceMention]:
-        """Every country or region mention in text, in order; ambiguous names only where spaCy agrees."""
+    def find(self, text: str, confirm: bool = True) -> list[PlaceMention]:
+        """Every country or region mention in text, in order; ambiguous names only where spaCy agrees.
+
+        Without confirm, ambiguous names are dropped unread (a query is too short for spaCy to judge them).
+        """
         found: list[PlaceMention] = []
         for match in self._latin.finditer(text):
             matched = match.group(1)
@@ -122,14 +125,14 @@ class Gazetteer:
                 place = self.names[self._by_lower[match.group(1).lower()][0]]
                 found.append(PlaceMention(place.code, place.kind, match.start(1), match.end(1), match.group(1)))
         found.sort(key=lambda m: m.start)
-        return self._confirm(text, found)
+        return self._confirm(text, found, confirm)
 
-    def _confirm(self, text: str, found: list[PlaceMention]) -> list[PlaceMention]:
+    def _confirm(self, text: str, found: list[PlaceMention], read: bool) -> list[PlaceMention]:
         """Keep an ambiguous mention only when spaCy reads it as a place in its sentence."""
         doubtful = [m for m in found if any(self.names[n].ambiguous for n in self._by_lower[m.text.lower()])]
         if not doubtful:
             return found
-        if self._ner is None:
+        if self._ner is None or not read:
             return [m for m in found if m not in doubtful]
         drop = set()
         for mention in doubtful:
@@ -156,14 +159,23 @@ def _pycountry_names() -> dict[str, Place]:
     return names
 
 
+# Where ISO's short name is not what people call the country, or its first part names two ("Congo").
+_SHORT_NAMES = {"COD": "DR Congo", "RUS": "Russia", "PSE": "Palestine", "GBR": "United Kingdom",
+               "VGB": "British Virgin Islands", "VIR": "US Virgin Islands"}
+
+
 def country_name(iso3: str) -> str:
     """A country's common English name ('Bolivia', not 'Bolivia, Plurinational State of')."""
     import pycountry
 
+    if iso3 in _SHORT_NAMES:
+        return _SHORT_NAMES[iso3]
     country = pycountry.countries.get(alpha_3=iso3)
     if country is None:
         return iso3
-    return getattr(country, "common_name", None) or country.name
+    name = getattr(country, "common_name", None) or country.name
+    # ISO's inverted names ("Micronesia, Federated States of") read as their first part on a card.
+    return name.split(",")[0]
 
 
 @lru_cache(maxsize=1)

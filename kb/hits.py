@@ -17,6 +17,7 @@ from typing import Any
 
 from kb.duplicates import other_sources
 from kb.explain import Highlighter, is_header, why
+from kb.gazetteer import country_name
 from kb.language import detect_language
 from kb.models import Hit
 from kb.query import QueryPlan
@@ -98,7 +99,8 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             published=row["case_date"] or row["published"], doc_type=row["doc_type"], language=row["language"],
             matched=matched,
             why=why(mine, other, semantic_rank, mode, rank_in.get("multilingual", {}).get(pid), row["language"],
-                    "en" if plan.english else detect_language(plan.text), grade == "weak"),
+                    "en" if plan.english else detect_language(plan.text), grade == "weak",
+                    [country_name(c) for c in plan.countries if c in tags.get("country", ())]),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(

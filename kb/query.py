@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kb.errors import KBError
+from kb.gazetteer import default_gazetteer
 from kb.glossary import Glossary
 from kb.language import language_code
 from kb.models import FACET_FILTERS, Filters
@@ -80,6 +81,8 @@ class QueryPlan:
     # (the query's terms a glossary concept stands for, the concept's names in the other languages): a passage
     # holding one of the names holds those terms, in its own language (kb.matching).
     concepts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # Countries the query names (ISO3; "in Nairobi" names Kenya): their cases are shown first.
+    countries: tuple[str, ...] = ()
 
     @property
     def highlight_terms(self) -> tuple[str, ...]:
@@ -100,4 +103,6 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     rendered = tuple(names for lang, names in expansion.renderings if lang in languages) if renderings else ()
     concepts = tuple((covered, names) for name, names in expansion.concepts
                      if names and (covered := tuple(t for t in query_terms(name) if t in terms)))
-    return QueryPlan(text, terms, main_text, translated, (text, *rendered), english, concepts)
+    places = default_gazetteer().find(text, confirm=False)
+    countries = tuple(dict.fromkeys(m.code for m in places if m.kind != "region"))
+    return QueryPlan(text, terms, main_text, translated, (text, *rendered), english, concepts, countries)

@@ -1,10 +1,11 @@
 """Rankings fused into one, and the choices made on a fused ranking: one passage per case, a few cases per
-document, one case however many partners published it. Pure functions of lists of (id, score); no index, no store."""
+document, one case however many partners published it, the cases of a place the query names first.
+Pure functions of lists of (id, score) and of case ids; no index, no store."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 Ranking = list[tuple[int, float]]
 
@@ -65,3 +66,10 @@ def fold_republished(cases: Sequence[str], document_of: Mapping[str, str], group
                 continue
         kept.append(case)
     return kept
+
+
+def first_in(cases: Sequence[str], preferred: Collection[str], eligible: Collection[str]) -> list[str]:
+    """The cases with the preferred ones that are eligible moved ahead, each part in its own order."""
+    ahead = [case for case in cases if case in preferred and case in eligible]
+    moved = set(ahead)
+    return ahead + [case for case in cases if case not in moved]

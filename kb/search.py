@@ -31,8 +31,8 @@ from kb.matching import Matcher, within
 from kb.memo import Memo
 from kb.models import FACET_FILTERS, Filters, Hit
 from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query, make_plan
-from kb.rank import Ranking, best_per_group, cap_per_document, fold_republished, fuse
-from kb.relevance import grade_cases
+from kb.rank import Ranking, best_per_group, cap_per_document, first_in, fold_republished, fuse
+from kb.relevance import GRADES, grade_cases
 from kb.searchrules import SearchRules
 from kb.sharing import ReadWriteLock, Slots
 from kb.store import Store
@@ -358,6 +358,14 @@ class Searcher:
         order = fold_republished(order, document_of, groups)  # a case published by many shows once
         case_of = {case: (pid, score) for case, pid, score in best}
         # A search inside some documents (the "N more from this document" link) shows all of their cases.
+        relevance = self._relevance(plan, mode, ranked, rows)
+        matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
+        # A case that matches well through a passage outside the pool is not shown as weak.
+        relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
+        if plan.countries and r.place_first != "off" and filters is not None and not filters.country:
+            grades = GRADES[GRADES.index(r.place_first):]
+            order = first_in(order, self._cases_allowed(Filters(country=plan.countries)) or frozenset(),
+                             {case for case, grade in relevance.items() if grade in grades})
         cap = 0 if filters is not None and filters.source else r.per_document
         shown, held = cap_per_document(order, document_of, cap, k)
         chosen: dict[str, tuple[int, tuple[int, ...]]] = {case: (case_of[case][0], ()) for case in shown}
@@ -365,10 +373,6 @@ class Searcher:
             chosen = choose_passages(self.store, shown, lambda ids: self._passage_scores(plan, mode, ids),
                                      r.also_share, chosen)
         rows.update(self.store.passages([pid for pid, _ in chosen.values() if pid not in rows]))
-        relevance = self._relevance(plan, mode, ranked, rows)
-        matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
-        # A case that matches well through a passage outside the pool is not shown as weak.
-        relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
         hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
                         held, document_of, plan, mode, lists, self._highlighter, relevance, self._common(plan.terms),

@@ -54,6 +54,11 @@ class SearchRules:
     choose_passage: bool = True
     # Other passages of a case scoring at least this share of its best are listed as also matching.
     also_share: float = 0.8
+    # A query that names a country ("savings groups in Kenya") shows the cases about that country first (a case
+    # whose own focus, or else its document's, is that country), when they match at least as "good": the
+    # person asked for that place, and the meaning and keyword rankings read a place name as one word among many.
+    # "weak": every candidate case of the place moves up; "off": none does.
+    place_first: str = "good"
     # What counts as a match (kb.relevance, which says how the cut-offs were calibrated).
     relevance: Relevance = Relevance()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -311,3 +312,26 @@ def test_a_record_is_dated_by_its_own_row(tmp_path):
     finally:
         s.close()
     assert hit.published is not None and hit.published.startswith("2016"), hit.published
+
+
+def test_a_query_that_names_a_country_shows_that_countrys_good_matches_first(tmp_path):
+    corpus = _write(tmp_path / "c", {
+        "tunisia.md": "# Savings groups and small loans for women\n\nWomen craft makers in Tunisia formed savings "
+                      "groups; the savings groups gave small loans to women, and women repaid the small loans.",
+        "ghana.md": "# Village savings in Ghana\n\nIn Ghana, women in village savings groups lend to each other; "
+                    "a group's savings pay for school fees.",
+    })
+    ingest(corpus, tmp_path / "i", HASH)
+    searcher = Searcher(tmp_path / "i", HASH)
+    query = "savings groups and small loans for women in Ghana"
+    try:
+        plain = searcher.search(query, k=2, filters=Filters(approach=()))
+        searcher.rules = replace(searcher.rules, place_first="off")
+        unmoved = searcher.search(query, k=2)
+    finally:
+        searcher.close()
+    # Ranked on words and meaning alone, the Tunisian case holds more of the query; the person asked for Ghana.
+    assert [h.countries for h in unmoved.hits] == [("TUN",), ("GHA",)]
+    assert [h.countries for h in plain.hits] == [("GHA",), ("TUN",)]
+    assert plain.hits[0].relevance != "weak" and "about Ghana, as your query asks" in plain.hits[0].why
+    assert "as your query asks" not in plain.hits[1].why
