@@ -12,6 +12,7 @@ from kb.errors import KBError
 from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
 from kb.gazetteer import country_name
 from kb.models import Case, Document
+from kb.relevance import Relevance
 from kb.store import Store
 from kb.taxonomy import approach_labels, goal_labels
 
@@ -77,9 +78,16 @@ def profile(store: Store, case_id: str) -> CaseProfile:
 
 
 def alike_passages(store: Store, case_ids: list[str], per_pair: int = 2) -> tuple[AlikePair, ...]:
-    """For each pair of cases, the passage pairs closest in meaning, best first."""
-    vectors = {c: store.case_vectors(c) for c in case_ids}
-    texts = {pid: chunk.text for c in case_ids for pid, chunk in store.chunks(case_id=c)}
+    """For each pair of cases, the passage pairs closest in meaning, best first: prose passages only (two title
+    lines or two reference lists are not alike in any way a reader cares for), and only pairs at least as close
+    as a passage that matches a query well (kb.relevance): below it, "alike" would name passages that are not."""
+    chunks = {pid: chunk for c in case_ids for pid, chunk in store.chunks(case_id=c)}
+    vectors = {}
+    for case in case_ids:
+        ids, found = store.case_vectors(case)
+        prose = [i for i, pid in enumerate(ids) if chunks[pid].kind == "prose"]
+        vectors[case] = ([ids[i] for i in prose], found[prose])
+    floor = Relevance().match_cosine
     pairs: list[AlikePair] = []
     for a, b in combinations(case_ids, 2):
         (ids_a, va), (ids_b, vb) = vectors[a], vectors[b]
@@ -90,11 +98,13 @@ def alike_passages(store: Store, case_ids: list[str], per_pair: int = 2) -> tupl
         used_b: set[int] = set()
         for flat in np.argsort(-sims, axis=None):
             i, j = divmod(int(flat), sims.shape[1])
+            if sims[i, j] < floor:
+                break
             if i in used_a or j in used_b:
                 continue
             used_a.add(i)
             used_b.add(j)
-            pairs.append(AlikePair(a, b, texts[ids_a[i]], texts[ids_b[j]], round(float(sims[i, j]), 4)))
+            pairs.append(AlikePair(a, b, chunks[ids_a[i]].text, chunks[ids_b[j]].text, round(float(sims[i, j]), 4)))
             if len(used_a) >= per_pair:
                 break
     return tuple(sorted(pairs, key=lambda p: -p.score))

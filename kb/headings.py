@@ -164,3 +164,14 @@ def _wordy(para: str) -> bool:
     return words / max(len(tokens), 1) >= 0.6 and not para[-1].isdigit()
 
 
+# A heading's own numbering: "(4) ", "2.20 ", "3. ", "IV. ", "B. ", "一、", "（三）", "5 结论", "6启示"; not the
+# number a title opens with ("10 ways to ...", "0.37 MT").
+_OWN_NUMBER = re.compile(r"^(?:\(\d{1,3}\)\s*|（[一二三四五六七八九十]+）\s*|[一二三四五六七八九十]+、\s*|"
+                         r"[IVX]{1,5}\.\s+|[A-H]\.\s+|[1-9]\d?(?:\.\d{1,2})*\.\s+|[1-9]\d?(?:\.\d{1,2})+\s+|"
+                         r"[1-9]\d?\s*(?=[\u3400-\u9fff]))")
+
+
+def unnumbered(title: str) -> str:
+    """A section title without its own numbering, for a list that numbers its entries ("3. (4) Gathering ...")."""
+    rest = _OWN_NUMBER.sub("", title, count=1)
+    return rest if re.search(r"\w", rest) and not rest[:1].isdigit() else title

@@ -7,6 +7,7 @@ import pytest
 from kb.compare import CompareError, compare, comparison_table
 from kb.figures import actors, key_figures
 from kb.indexdir import open_store
+from kb.relevance import Relevance
 from kb.taxonomy import load_taxonomy
 from tests.conftest import NEWS_2014
 
@@ -60,6 +61,7 @@ def test_compare_two_seed_cases(seed_index):
         # The 2014 news article is one case, its section on follow-up development among its passages.
         (areas,) = [c.case_id for c in store.cases(store.stored_docs()[f"seeds/{NEWS_2014}"].doc_id)]
         comparison = compare(store, [living, areas])
+        prose_of = {c: list(store.chunks(case_id=c)) for c in (living, areas)}
     finally:
         store.close()
     first, second = comparison.profiles
@@ -70,6 +72,9 @@ def test_compare_two_seed_cases(seed_index):
     # Both speak of drinking water projects: that pair of passages is among the most alike.
     assert comparison.alike and all(p.case_a == living and p.case_b == areas for p in comparison.alike)
     assert any("drinking water" in p.text_a and "water" in p.text_b.lower() for p in comparison.alike)
+    # "Alike" is said only of prose passages at least as close as a good match to a query.
+    prose = {chunk.text for c in (living, areas) for _, chunk in prose_of[c] if chunk.kind == "prose"}
+    assert all(p.score >= Relevance().match_cosine and {p.text_a, p.text_b} <= prose for p in comparison.alike)
     only = dict(comparison.only)
     assert "actor: Ministry of Transport" in only[areas]
     header, rows = comparison_table(comparison)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from kb.headings import unnumbered
 from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
 
 
@@ -94,3 +95,17 @@ def test_long_report_splits_into_sections_with_whole_words(shared, pdf_pages):
     assert all(1 <= c.page <= pdf_pages for c in seg.cases)
     text = seg.document.text  # small capitals extracted apart from their initial are rejoined
     assert "1.9 TRAINING OF FIELD STAFF" in text and "T RAINING" not in text and "D EMOGRAPHIC" not in text
+
+
+@pytest.mark.parametrize(("title", "shown"), [
+    ("(6) Gathering the forces of all parties", "Gathering the forces of all parties"),
+    ("2.20 Borrowing from a savings group", "Borrowing from a savings group"),
+    ("IV. Sustainable results", "Sustainable results"), ("1. JUSTIFICACIÓN", "JUSTIFICACIÓN"),
+    ("（三）加强就业帮扶", "加强就业帮扶"), ("5 结论", "结论"), ("6启示", "启示"),
+    # A number that is the title's own first word stays.
+    ("10 ways to count informal workers", "10 ways to count informal workers"), ("0.37 MT", "0.37 MT"),
+    ("2030 Agenda for Sustainable Development", "2030 Agenda for Sustainable Development"),
+    ("2025年政府工作报告", "2025年政府工作报告"), ("ARTICLE VI", "ARTICLE VI"),
+])
+def test_a_result_list_shows_a_section_title_without_its_own_numbering(title, shown):
+    assert unnumbered(title) == shown

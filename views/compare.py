@@ -52,7 +52,7 @@ def render() -> None:
     st.markdown("#### Passages most alike across the cases")
     titles = {p.case.case_id: p.case.title for p in comparison.profiles}
     if not comparison.alike:
-        st.caption("These cases have no passage vectors to compare.")
+        st.caption("No passage of one case is close in meaning to a passage of another.")
     for pair in comparison.alike[:6]:
         with st.container(border=True):
             st.caption(f"similarity {pair.score:.2f}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kb.export import hits_table, md_escape, table_csv
+from kb.headings import unnumbered
 from kb.language import language_name
 from kb.models import Filters, Hit
 from kb.query import MAX_K, MODES, QueryError
@@ -86,7 +87,7 @@ def _summary(result: SearchResult, query: str) -> None:
 
 def _card(hit: Hit) -> None:
     with st.container(border=True):
-        st.markdown(f"**{hit.rank}. {md_escape(hit.title)}** {GRADE_BADGES.get(hit.relevance, '')}")
+        st.markdown(f"**{hit.rank}. {md_escape(unnumbered(hit.title))}** {GRADE_BADGES.get(hit.relevance, '')}")
         meta = [md_escape(hit.document_title)] if hit.document_title != hit.title else []
         meta += [md_escape(hit.source), f"page {hit.page}" if hit.page else "",
                  hit.published or "no date", common.value_label("doc_type", hit.doc_type),
