@@ -40,7 +40,10 @@ def grade_cases(passages: Sequence[tuple[int, str]], cosine: Mapping[int, float]
     for pid, case in passages:
         share = shares.get(pid, 0.0)
         value = cosine.get(pid, 0.0)
-        if value >= cuts.strong_cosine or (terms >= 2 and share >= cuts.strong_words):
+        # Words alone make a good match; a strong one needs the meaning to agree, or a passage holding "school"
+        # and "feeding" far apart (a loan agreement's list of sectors, cosine 0.20) is called strong.
+        agrees = not cosine or value >= cuts.match_cosine
+        if value >= cuts.strong_cosine or (terms >= 2 and share >= cuts.strong_words and agrees):
             grade = "strong"
         elif value >= cuts.match_cosine or share > cuts.match_words:
             grade = "good"

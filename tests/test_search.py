@@ -17,6 +17,7 @@ from kb.errors import IndexMissingError, IndexVersionError
 from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import QueryError
+from kb.relevance import grade_cases
 from kb.search import Searcher
 from kb.store import Store
 from kb.tokens import fts_query
@@ -335,3 +336,13 @@ def test_a_query_that_names_a_country_shows_that_countrys_good_matches_first(tmp
     assert [h.countries for h in plain.hits] == [("GHA",), ("TUN",)]
     assert plain.hits[0].relevance != "weak" and "about Ghana, as your query asks" in plain.hits[0].why
     assert "as your query asks" not in plain.hits[1].why
+
+
+def test_words_alone_make_a_good_match_and_a_strong_one_needs_the_meaning_to_agree():
+    # Both words of "school feeding", far apart in a loan agreement's list of sectors (cosine 0.20), are a good
+    # match, not a strong one; near in meaning they are strong; in keyword mode there is no meaning to ask.
+    passages = [(1, "loan"), (2, "survey"), (3, "meal")]
+    shares = {1: 1.0, 2: 1.0, 3: 0.5}
+    assert grade_cases(passages, {1: 0.20, 2: 0.50, 3: 0.62}, shares, 2) == {
+        "loan": "good", "survey": "strong", "meal": "strong"}
+    assert grade_cases(passages, {}, shares, 2) == {"loan": "strong", "survey": "strong", "meal": "weak"}

@@ -17,7 +17,7 @@ _LISTED = (*FACET_FILTERS, "source")
 
 
 def save_control(query: str, mode: str, filters: Filters) -> None:
-    """"Save this search" under the results, where this visitor may change the library."""
+    """"Save this search" beside the results' count, where this visitor may change the library."""
     if not common.editable():
         return
     with st.popover("Save this search"):
@@ -74,7 +74,8 @@ def render() -> None:
     lib = common.library()
     watches = lib.watches().all()
     if not watches:
-        st.info("No saved searches yet. Search, then “Save this search” under the results: this page then "
+        st.info("No saved searches yet. Search, then “Save this search” beside the number of matches, above the "
+                "results: this page then "
                 "lists the cases added to the library since you last looked.")
         return
     for watch in watches:
