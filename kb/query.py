@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kb.errors import KBError
 from kb.gazetteer import default_gazetteer
@@ -83,6 +83,15 @@ class QueryPlan:
     concepts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     # Countries the query names (ISO3; "in Nairobi" names Kenya): their cases are shown first.
     countries: tuple[str, ...] = ()
+    # The query without the places it names, as text and terms: what it asks about, wherever that is.
+    topic_text: str = ""
+    topic_terms: tuple[str, ...] = ()
+
+    def topic(self) -> QueryPlan:
+        """This plan without the places the query names ("savings groups in Kenya" -> "savings groups"): a
+        Kenyan fiscal reform is near the whole query in meaning and holds a third of its words, not of its topic."""
+        return replace(self, main_text=self.topic_text if self.english else self.main_text, terms=self.topic_terms,
+                       countries=())
 
     @property
     def highlight_terms(self) -> tuple[str, ...]:
@@ -103,6 +112,13 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     rendered = tuple(names for lang, names in expansion.renderings if lang in languages) if renderings else ()
     concepts = tuple((covered, names) for name, names in expansion.concepts
                      if names and (covered := tuple(t for t in query_terms(name) if t in terms)))
-    places = default_gazetteer().find(text, confirm=False)
-    countries = tuple(dict.fromkeys(m.code for m in places if m.kind != "region"))
-    return QueryPlan(text, terms, main_text, translated, (text, *rendered), english, concepts, countries)
+    # A country by its name, alias or people ("Kenya", "Kenyan"); a province or city names a place smaller than
+    # its country ("Longnan in Gansu" asks for Longnan, not for any of China's hundreds of cases).
+    places = [m for m in default_gazetteer().find(text, confirm=False) if m.kind in ("name", "alias", "demonym")]
+    countries = tuple(dict.fromkeys(m.code for m in places))
+    topic = text
+    for m in reversed(places):
+        topic = topic[:m.start] + topic[m.end:]
+    named = set(query_terms(" ".join(m.text for m in places)))
+    return QueryPlan(text, terms, main_text, translated, (text, *rendered), english, concepts, countries,
+                     " ".join(topic.split()), tuple(t for t in terms if t not in named))

@@ -68,8 +68,16 @@ def fold_republished(cases: Sequence[str], document_of: Mapping[str, str], group
     return kept
 
 
-def first_in(cases: Sequence[str], preferred: Collection[str], eligible: Collection[str]) -> list[str]:
-    """The cases with the preferred ones that are eligible moved ahead, each part in its own order."""
-    ahead = [case for case in cases if case in preferred and case in eligible]
+def first_in(cases: Sequence[str], eligible: Collection[str], document_of: Mapping[str, str],
+             alike: Collection[str] = ()) -> list[str]:
+    """The eligible cases moved ahead, each part in its own order; a document's cases keep their order among
+    themselves: the slots its eligible cases take go to its `alike` cases (those the reason for moving speaks of
+    equally, e.g. all in the named place) in their first order, so a move never reorders one report's sections."""
+    ahead = [case for case in cases if case in eligible]
+    queue: dict[str, list[str]] = defaultdict(list)
+    for case in cases:
+        if case in eligible or case in alike:
+            queue[document_of[case]].append(case)
+    ahead = [queue[document_of[case]].pop(0) for case in ahead]
     moved = set(ahead)
     return ahead + [case for case in cases if case not in moved]

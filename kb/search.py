@@ -362,10 +362,15 @@ class Searcher:
         matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
         # A case that matches well through a passage outside the pool is not shown as weak.
         relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
-        if plan.countries and r.place_first != "off" and filters is not None and not filters.country:
+        if plan.countries and plan.topic_terms and r.place_first != "off" and filters is not None \
+                and not filters.country:
             grades = GRADES[GRADES.index(r.place_first):]
-            order = first_in(order, self._cases_allowed(Filters(country=plan.countries)) or frozenset(),
-                             {case for case, grade in relevance.items() if grade in grades})
+            on_topic = self._relevance(plan.topic(), mode, ranked, rows)
+            placed = self._cases_allowed(Filters(country=plan.countries)) or frozenset()
+            # A report's sections share its place and keep their order; a table's records each have their own.
+            sections = {row["case_id"] for row in rows.values() if row["doc_type"] != "record"}
+            order = first_in(order, {c for c in placed if on_topic.get(c) in grades}, document_of,
+                             {c for c in placed & sections if relevance.get(c) in grades})
         cap = 0 if filters is not None and filters.source else r.per_document
         shown, held = cap_per_document(order, document_of, cap, k)
         chosen: dict[str, tuple[int, tuple[int, ...]]] = {case: (case_of[case][0], ()) for case in shown}

@@ -17,6 +17,7 @@ from kb.errors import IndexMissingError, IndexVersionError
 from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import QueryError
+from kb.rank import first_in
 from kb.relevance import grade_cases
 from kb.search import Searcher
 from kb.store import Store
@@ -346,3 +347,12 @@ def test_words_alone_make_a_good_match_and_a_strong_one_needs_the_meaning_to_agr
     assert grade_cases(passages, {1: 0.20, 2: 0.50, 3: 0.62}, shares, 2) == {
         "loan": "good", "survey": "strong", "meal": "strong"}
     assert grade_cases(passages, {}, shares, 2) == {"loan": "strong", "survey": "strong", "meal": "weak"}
+
+
+def test_cases_moved_ahead_keep_their_documents_order():
+    order = ["r-1", "x-1", "r-2", "r-3", "t-1", "t-2"]
+    document_of = {c: c.split("-")[0] for c in order}
+    # r-3 is eligible; its report's sections r-1 and r-2 share its place: r-1 takes the slot, in its first order.
+    assert first_in(order, {"r-3", "t-2"}, document_of, {"r-1", "r-2", "r-3"}) == ["r-1", "t-2", "x-1", "r-2",
+                                                                                  "r-3", "t-1"]
+    assert first_in(order, {"t-2"}, document_of) == ["t-2", "r-1", "x-1", "r-2", "r-3", "t-1"]
