@@ -81,7 +81,7 @@ class QueryPlan:
     # (the query's terms a glossary concept stands for, the concept's names in the other languages): a passage
     # holding one of the names holds those terms, in its own language (kb.matching).
     concepts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
-    # Countries the query names (ISO3; "in Nairobi" names Kenya): their cases are shown first.
+    # Countries the query names by name, alias or people (ISO3): their cases that match the topic are shown first.
     countries: tuple[str, ...] = ()
     # The query without the places it names, as text and terms: what it asks about, wherever that is.
     topic_text: str = ""
