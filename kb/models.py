@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 # Passage languages the main (English) model reads; passages in any other also get a multilingual vector.
 MAIN_LANGUAGES = ("en", "")
@@ -196,6 +197,10 @@ class Filters:
     def empty(self) -> bool:
         """True when nothing is filtered."""
         return replace(self, mentions=False) == Filters()
+
+    def without(self, facet: str) -> Filters:
+        """These filters with one facet's values cleared (a facet named at run time, hence the Any)."""
+        return replace(self, **dict[str, Any]({facet: ()}))
 
     def facets(self, facet: str) -> tuple[str, ...]:
         """The stored facets a filter reads: the country filter reads mentions too when asked."""

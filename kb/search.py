@@ -13,7 +13,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -40,11 +39,6 @@ from kb.taxonomy import load_goals, load_taxonomy
 from kb.tokens import fts_query
 
 __all__ = ["SearchResult", "SearchRules", "Searcher"]
-
-
-def _without(filters: Filters, facet: str) -> Filters:
-    """The filters with one facet's values cleared (a facet named at run time, hence the Any)."""
-    return replace(filters, **dict[str, Any]({facet: ()}))
 
 
 @dataclass(frozen=True)
@@ -322,7 +316,7 @@ class Searcher:
             plan = self._plan(self.validate(query, 1, mode, filters))
             for facet in FACET_FILTERS:
                 if getattr(filters, facet):
-                    looser = self._matches_within(plan, mode, _without(filters, facet))
+                    looser = self._matches_within(plan, mode, filters.without(facet))
                     counts[facet] = self._matcher.facet_counts(looser, filters.mentions).get(facet, {})
         return counts
 
@@ -337,7 +331,7 @@ class Searcher:
                         continue
                     looser = replace(filters, year_from=None, year_to=None)
                 elif getattr(filters, facet):
-                    looser = _without(filters, facet)
+                    looser = filters.without(facet)
                 else:
                     continue
                 out.append((facet, len(self._matches_within(plan, mode, looser))))
@@ -357,20 +351,14 @@ class Searcher:
         document_of, groups = {row["case_id"]: row["doc_id"] for row in rows.values()}, self.store.groups_of(order)
         order = fold_republished(order, document_of, groups)  # a case published by many shows once
         case_of = {case: (pid, score) for case, pid, score in best}
-        # A search inside some documents (the "N more from this document" link) shows all of their cases.
         relevance = self._relevance(plan, mode, ranked, rows)
         matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
         # A case that matches well through a passage outside the pool is not shown as weak.
         relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
         if plan.countries and plan.topic_terms and r.place_first != "off" and filters is not None \
                 and not filters.country:
-            grades = GRADES[GRADES.index(r.place_first):]
-            on_topic = self._relevance(plan.topic(), mode, ranked, rows)
-            placed = self._cases_allowed(Filters(country=plan.countries)) or frozenset()
-            # A report's sections share its place and keep their order; a table's records each have their own.
-            sections = {row["case_id"] for row in rows.values() if row["doc_type"] != "record"}
-            order = first_in(order, {c for c in placed if on_topic.get(c) in grades}, document_of,
-                             {c for c in placed & sections if relevance.get(c) in grades})
+            order = self._place_first(plan, mode, ranked, rows, order, document_of, relevance)
+        # A search inside some documents (the "N more from this document" link) shows all of their cases.
         cap = 0 if filters is not None and filters.source else r.per_document
         shown, held = cap_per_document(order, document_of, cap, k)
         chosen: dict[str, tuple[int, tuple[int, ...]]] = {case: (case_of[case][0], ()) for case in shown}
@@ -384,6 +372,17 @@ class Searcher:
                         self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups)
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
                             len(order), len(matching), matching)
+
+    def _place_first(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict, order: list[str],
+                     document_of: dict[str, str], relevance: dict[str, str]) -> list[str]:
+        """The cases with those about the countries the query names moved ahead (SearchRules.place_first)."""
+        grades = GRADES[GRADES.index(self.rules.place_first):]
+        on_topic = self._relevance(plan.topic(), mode, ranked, rows)
+        placed = self._cases_allowed(Filters(country=plan.countries)) or frozenset()
+        # A report's sections share its place and keep their order; a table's records each have their own.
+        sections = {row["case_id"] for row in rows.values() if row["doc_type"] != "record"}
+        return first_in(order, {c for c in placed if on_topic.get(c) in grades}, document_of,
+                        {c for c in placed & sections if relevance.get(c) in grades})
 
     def _relevance(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict) -> dict[str, str]:
         """Each candidate case's grade (kb.relevance) from its passages' cosines and the query words they hold."""

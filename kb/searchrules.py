@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb.relevance import Relevance
+from kb.relevance import GRADES, Relevance
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class SearchRules:
     place_first: str = "good"
     # What counts as a match (kb.relevance, which says how the cut-offs were calibrated).
     relevance: Relevance = Relevance()
+
+    def __post_init__(self) -> None:
+        if self.place_first not in ("off", *GRADES):
+            raise ValueError(f"place_first = {self.place_first!r}: use off, {', '.join(GRADES)}")
 
     def weights(self, mode: str) -> dict[str, float]:
         """The rankings a mode fuses, with their weights."""
