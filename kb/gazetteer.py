@@ -206,3 +206,20 @@ def default_gazetteer() -> Gazetteer:
         names[row["name"]] = Place(row["region"], "region", False)
     # spaCy loads on the first ambiguous name, not before: most texts never need it.
     return Gazetteer(names, ner=lambda text: _spacy_ner()(text))
+
+
+@lru_cache(maxsize=1)
+def region_countries() -> dict[str, frozenset[str]]:
+    """The countries of each region id (kb/data/region_countries.tsv), checked against the gazetteer."""
+    gazetteer = default_gazetteer()
+    regions = {p.code for p in gazetteer.names.values() if p.kind == "region"}
+    out = {}
+    for row in _rows("region_countries.tsv"):
+        codes = frozenset(row["countries"].split())
+        unknown = sorted(codes - gazetteer._codes)
+        if row["region"] not in regions or unknown:
+            raise ValueError(f"kb/data/region_countries.tsv, region {row['region']!r}: "
+                             + (f"unknown country codes {', '.join(unknown)}" if unknown
+                                else "not a region id of kb/data/regions.tsv"))
+        out[row["region"]] = codes
+    return out

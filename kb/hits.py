@@ -84,6 +84,7 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
     last_of_document = {document_of[case]: case for case in cases}
     own = set(plan.terms)
     terms = [t for t in plan.highlight_terms if t not in common] or list(plan.highlight_terms)
+    via = dict(plan.via_region)
     hits = []
     for rank, case_id in enumerate(cases, start=1):
         pid, also = chosen[case_id]
@@ -100,7 +101,8 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             matched=matched,
             why=why(mine, other, semantic_rank, mode, rank_in.get("multilingual", {}).get(pid), row["language"],
                     "en" if plan.english else detect_language(plan.text), grade == "weak",
-                    [country_name(c) for c in plan.countries if c in tags.get("country", ())]),
+                    [country_name(c) + (f", in {via[c]}" if c in via else "") for c in plan.countries
+                     if c in tags.get("country", ())]),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from kb.errors import KBError
-from kb.gazetteer import default_gazetteer
+from kb.gazetteer import default_gazetteer, region_countries
 from kb.glossary import Glossary
 from kb.language import language_code
 from kb.models import FACET_FILTERS, Filters
@@ -81,11 +81,14 @@ class QueryPlan:
     # (the query's terms a glossary concept stands for, the concept's names in the other languages): a passage
     # holding one of the names holds those terms, in its own language (kb.matching).
     concepts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
-    # Countries the query names by name, alias or people (ISO3): their cases that match the topic are shown first.
+    # Countries the query names by name, alias or people, or by a region (ISO3): their cases that match the topic
+    # are shown first.
     countries: tuple[str, ...] = ()
     # The query without the places it names, as text and terms: what it asks about, wherever that is.
     topic_text: str = ""
     topic_terms: tuple[str, ...] = ()
+    # (country, the region the query named it by) for countries named only through a region ("in Africa").
+    via_region: tuple[tuple[str, str], ...] = ()
 
     def topic(self) -> QueryPlan:
         """This plan without the places the query names ("savings groups in Kenya" -> "savings groups"): a
@@ -112,13 +115,19 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     rendered = tuple(names for lang, names in expansion.renderings if lang in languages) if renderings else ()
     concepts = tuple((covered, names) for name, names in expansion.concepts
                      if names and (covered := tuple(t for t in query_terms(name) if t in terms)))
-    # A country by its name, alias or people ("Kenya", "Kenyan"); a province or city names a place smaller than
-    # its country ("Longnan in Gansu" asks for Longnan, not for any of China's hundreds of cases).
-    places = [m for m in default_gazetteer().find(text, confirm=False) if m.kind in ("name", "alias", "demonym")]
-    countries = tuple(dict.fromkeys(m.code for m in places))
+    # A country by its name, alias or people ("Kenya", "Kenyan"), or a region by its countries ("Africa"); a
+    # province or city names a place smaller than its country ("Longnan in Gansu" asks for Longnan, not for any
+    # of China's hundreds of cases).
+    places = [m for m in default_gazetteer().find(text, confirm=False)
+              if m.kind in ("name", "alias", "demonym", "region")]
+    members = region_countries()
+    countries = tuple(dict.fromkeys(code for m in places
+                                    for code in (sorted(members.get(m.code, ())) if m.kind == "region" else [m.code])))
     topic = text
     for m in reversed(places):
         topic = topic[:m.start] + topic[m.end:]
     named = set(query_terms(" ".join(m.text for m in places)))
+    direct = {m.code for m in places if m.kind != "region"}
+    via = {code: m.text for m in places if m.kind == "region" for code in members.get(m.code, ()) if code not in direct}
     return QueryPlan(text, terms, main_text, translated, (text, *rendered), english, concepts, countries,
-                     " ".join(topic.split()), tuple(t for t in terms if t not in named))
+                     " ".join(topic.split()), tuple(t for t in terms if t not in named), tuple(sorted(via.items())))

@@ -54,13 +54,14 @@ class SearchRules:
     choose_passage: bool = True
     # Other passages of a case scoring at least this share of its best are listed as also matching.
     also_share: float = 0.8
-    # A query that names a country ("savings groups in Kenya") shows first the cases about that country (a case's
-    # own focus, or else its document's) that match at least this well what it asks about, read without the
-    # place: "Kenya" makes a Kenyan fiscal reform near the whole query in meaning and holds a third of its words.
-    # A report's sections keep their order among themselves (they share its place). No weight to tune: answer
-    # nDCG@10 dev-tune / dev-held-out / held-out 0.759 / 0.856 / 0.401 -> 0.766 / 0.857 / 0.425 (file-level
-    # held-out 0.745 -> 0.769). Grading on the whole query scored 0.770 / 0.857 / 0.412 but put that fiscal
-    # reform first; moving sections past their report's others lost d26's answer. "off": no case moves.
+    # A query that names a country ("savings groups in Kenya"), or a region (its countries), shows first the
+    # cases about that country (a case's own focus, or else its document's) that match at least this well what
+    # it asks about, read without the place: "Kenya" makes a Kenyan fiscal reform near the whole query in meaning
+    # and holds a third of its words. A report's sections keep their order among themselves (they share its
+    # place). No weight to tune: answer nDCG@10 dev-tune / dev-held-out / held-out 0.759 / 0.856 / 0.401 ->
+    # 0.766 / 0.857 / 0.425 (file-level held-out 0.745 -> 0.769). Grading on the whole query scored 0.770 /
+    # 0.857 / 0.412 but put that fiscal reform first; moving sections past their report's others lost d26's
+    # answer. "off": no case moves.
     place_first: str = "good"
     # What counts as a match (kb.relevance, which says how the cut-offs were calibrated).
     relevance: Relevance = Relevance()

@@ -316,7 +316,7 @@ def test_a_record_is_dated_by_its_own_row(tmp_path):
     assert hit.published is not None and hit.published.startswith("2016"), hit.published
 
 
-def test_a_query_that_names_a_country_shows_that_countrys_good_matches_first(tmp_path):
+def test_a_query_that_names_a_country_or_region_shows_its_good_matches_first(tmp_path):
     corpus = _write(tmp_path / "c", {
         "tunisia.md": "# Savings groups and small loans for women\n\nWomen craft makers in Tunisia formed savings "
                       "groups; the savings groups gave small loans to women, and women repaid the small loans.",
@@ -328,10 +328,14 @@ def test_a_query_that_names_a_country_shows_that_countrys_good_matches_first(tmp
     query = "savings groups and small loans for women in Ghana"
     try:
         plain = searcher.search(query, k=2, filters=Filters(approach=()))
+        region = searcher.search(query.replace("Ghana", "West Africa"), k=2)
         searcher.rules = replace(searcher.rules, place_first="off")
         unmoved = searcher.search(query, k=2)
     finally:
         searcher.close()
+    # A region named in the query stands for its countries (kb/data/region_countries.tsv); Tunisia is not in it.
+    assert [h.countries for h in region.hits] == [("GHA",), ("TUN",)]
+    assert "about Ghana, in West Africa, as your query asks" in region.hits[0].why
     # Ranked on words and meaning alone, the Tunisian case holds more of the query; the person asked for Ghana.
     assert [h.countries for h in unmoved.hits] == [("TUN",), ("GHA",)]
     assert [h.countries for h in plain.hits] == [("GHA",), ("TUN",)]
@@ -356,3 +360,12 @@ def test_cases_moved_ahead_keep_their_documents_order():
     assert first_in(order, {"r-3", "t-2"}, document_of, {"r-1", "r-2", "r-3"}) == ["r-1", "t-2", "x-1", "r-2",
                                                                                   "r-3", "t-1"]
     assert first_in(order, {"t-2"}, document_of) == ["t-2", "r-1", "x-1", "r-2", "r-3", "t-1"]
+
+
+def test_every_region_a_query_can_name_has_its_countries():
+    from kb.gazetteer import default_gazetteer, region_countries
+
+    members = region_countries()
+    assert set(members) == {p.code for p in default_gazetteer().names.values() if p.kind == "region"}
+    assert "KEN" in members["east_southern_africa"] and "KEN" not in members["west_central_africa"]
+    assert members["west_central_africa"] <= members["sub_saharan_africa"] <= members["africa"]
