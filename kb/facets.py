@@ -3,13 +3,15 @@
 A case counts under the approaches and SDGs it carries itself (a one-case document carries its document's; a
 record, the goals of its table's SDG column), under its
 focus countries (its own, or its document's when it has too little evidence of its own; the tagger decides),
-under the regions it names itself, and never under a country it only mentions: mentions and South-South
+under the regions it names itself and those of its focus countries (kb/data/region_countries.tsv: a case about
+Viet Nam counts under Asia and the Pacific), and never under a country it only mentions: mentions and South-South
 providers are facets of their own, for the filters' "include mentions" switch. Year: a record's own date, else
 its document's.
 """
 
 from __future__ import annotations
 
+from kb.gazetteer import region_countries
 from kb.models import Segmented, Tagged
 
 # Facets of countries by role: the focus counts by default; the others only when a user asks for them.
@@ -39,4 +41,7 @@ def case_facets(seg: Segmented, tagged: Tagged | None) -> list[tuple[str, str, s
         rows.update((case.case_id, facet, value) for facet, value in values)
     # A country that is a case's focus is not also its mention.
     focus = {(c, v) for c, f, v in rows if f == "country"}
+    members = region_countries()
+    rows.update((case, "region", region) for case, country in focus
+                for region, countries in members.items() if country in countries)
     return sorted(r for r in rows if not (r[1] == "country_mention" and (r[0], r[2]) in focus))

@@ -369,3 +369,11 @@ def test_every_region_a_query_can_name_has_its_countries():
     assert set(members) == {p.code for p in default_gazetteer().names.values() if p.kind == "region"}
     assert "KEN" in members["east_southern_africa"] and "KEN" not in members["west_central_africa"]
     assert members["west_central_africa"] <= members["sub_saharan_africa"] <= members["africa"]
+
+
+def test_a_case_counts_under_the_regions_of_its_focus_countries(searcher):
+    # Neither the Tunisian nor the South Sudanese text names Africa; both are about African countries.
+    hits = searcher.search("microcredit and loans", k=10, filters=Filters(region=("africa",))).hits
+    assert {h.countries for h in hits} == {("TUN",), ("SSD",)}
+    assert all("africa" in h.regions for h in hits)
+    assert "east_southern_africa" in next(h.regions for h in hits if h.countries == ("SSD",))
