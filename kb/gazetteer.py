@@ -223,3 +223,13 @@ def region_countries() -> dict[str, frozenset[str]]:
                                 else "not a region id of kb/data/regions.tsv"))
         out[row["region"]] = codes
     return out
+
+
+@lru_cache(maxsize=1)
+def _region_labels() -> dict[str, str]:
+    return {row["region"]: row["label"] for row in _rows("region_countries.tsv")}
+
+
+def region_label(region: str) -> str:
+    """A region id's name for people ("east_southern_africa" -> "East and Southern Africa")."""
+    return _region_labels().get(region, region.replace("_", " "))

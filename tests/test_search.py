@@ -363,12 +363,13 @@ def test_cases_moved_ahead_keep_their_documents_order():
 
 
 def test_every_region_a_query_can_name_has_its_countries():
-    from kb.gazetteer import default_gazetteer, region_countries
+    from kb.gazetteer import default_gazetteer, region_countries, region_label
 
     members = region_countries()
     assert set(members) == {p.code for p in default_gazetteer().names.values() if p.kind == "region"}
     assert "KEN" in members["east_southern_africa"] and "KEN" not in members["west_central_africa"]
     assert members["west_central_africa"] <= members["sub_saharan_africa"] <= members["africa"]
+    assert region_label("east_southern_africa") == "East and Southern Africa"
 
 
 def test_a_case_counts_under_the_regions_of_its_focus_countries(searcher):

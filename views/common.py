@@ -21,7 +21,7 @@ from kb import taxonomy as taxonomy_labels
 from kb.config import load_settings
 from kb.doctypes import type_label
 from kb.export import md_escape
-from kb.gazetteer import country_name
+from kb.gazetteer import country_name, region_label
 from kb.library import Library
 from kb.models import Filters
 
@@ -231,6 +231,8 @@ def value_label(facet: str, value: str) -> str:
         return f"{country_name(value)} ({value})"
     if facet == "doc_type":
         return type_label(value)
+    if facet == "region":
+        return region_label(value)
     return value.replace("_", " ")
 
 
