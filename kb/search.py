@@ -375,14 +375,17 @@ class Searcher:
 
     def _place_first(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict, order: list[str],
                      document_of: dict[str, str], relevance: dict[str, str]) -> list[str]:
-        """The cases with those about the countries the query names moved ahead (SearchRules.place_first)."""
+        """The cases about the countries the query names moved ahead (SearchRules.place_first), each graded as
+        well as it matches the query read without the place: it is in the place the query names."""
         grades = GRADES[GRADES.index(self.rules.place_first):]
         on_topic = self._relevance(plan.topic(), mode, ranked, rows)
         placed = self._cases_allowed(Filters(country=plan.countries)) or frozenset()
+        eligible = {c for c in placed if on_topic.get(c) in grades}
+        relevance.update({c: on_topic[c] for c in eligible
+                          if GRADES.index(on_topic[c]) > GRADES.index(relevance.get(c, "weak"))})
         # A report's sections share its place and keep their order; a table's records each have their own.
         sections = {row["case_id"] for row in rows.values() if row["doc_type"] != "record"}
-        return first_in(order, {c for c in placed if on_topic.get(c) in grades}, document_of,
-                        {c for c in placed & sections if relevance.get(c) in grades})
+        return first_in(order, eligible, document_of, {c for c in placed & sections if relevance.get(c) in grades})
 
     def _relevance(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict) -> dict[str, str]:
         """Each candidate case's grade (kb.relevance) from its passages' cosines and the query words they hold."""
