@@ -208,28 +208,38 @@ def default_gazetteer() -> Gazetteer:
     return Gazetteer(names, ner=lambda text: _spacy_ner()(text))
 
 
+@dataclass(frozen=True)
+class Region:
+    """A region id of regions.tsv: its name for people and its countries (ISO3)."""
+
+    label: str
+    countries: frozenset[str]
+
+
 @lru_cache(maxsize=1)
-def region_countries() -> dict[str, frozenset[str]]:
-    """The countries of each region id (kb/data/region_countries.tsv), checked against the gazetteer."""
+def regions() -> dict[str, Region]:
+    """The regions of kb/data/region_countries.tsv, read once and checked against the gazetteer."""
     gazetteer = default_gazetteer()
-    regions = {p.code for p in gazetteer.names.values() if p.kind == "region"}
+    known = {p.code for p in gazetteer.names.values() if p.kind == "region"}
     out = {}
     for row in _rows("region_countries.tsv"):
         codes = frozenset(row["countries"].split())
         unknown = sorted(codes - gazetteer._codes)
-        if row["region"] not in regions or unknown:
+        if row["region"] not in known or unknown:
             raise ValueError(f"kb/data/region_countries.tsv, region {row['region']!r}: "
                              + (f"unknown country codes {', '.join(unknown)}" if unknown
                                 else "not a region id of kb/data/regions.tsv"))
-        out[row["region"]] = codes
+        out[row["region"]] = Region(row["label"], codes)
     return out
 
 
 @lru_cache(maxsize=1)
-def _region_labels() -> dict[str, str]:
-    return {row["region"]: row["label"] for row in _rows("region_countries.tsv")}
+def region_countries() -> dict[str, frozenset[str]]:
+    """The countries of each region id."""
+    return {region: r.countries for region, r in regions().items()}
 
 
 def region_label(region: str) -> str:
     """A region id's name for people ("east_southern_africa" -> "East and Southern Africa")."""
-    return _region_labels().get(region, region.replace("_", " "))
+    found = regions().get(region)
+    return found.label if found else region.replace("_", " ")
