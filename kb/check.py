@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from kb.config import Settings
-from kb.embed import load_embedder
+from kb.embed import load_embedder, model_languages
 from kb.errors import KBError
 from kb.index import VectorIndex
 from kb.indexdir import (
@@ -69,11 +71,10 @@ def _check_store(store: Store, index: Path) -> list[Finding]:
     missing = health["passages"] - health["embedded"]
     if missing:
         found.append(Finding(f"{STORE_FILE}: {missing} passages have no vector", True))
-    for space in spaces(store)[1:]:
-        lacking = len(store.unembedded(space.stored_as))
+    for space, reads in _readers(store)[1:]:
+        lacking = len(store.unembedded(space.stored_as, reads))
         if lacking:
-            found.append(Finding(f"{STORE_FILE}: {lacking} passages not in English have no vector in the "
-                                 f"{space.name} space", True))
+            found.append(Finding(f"{STORE_FILE}: {lacking} passages have no vector in the {space.name} space", True))
     found += _check_vectors(store, index)
     found += _check_manifest(store, index)
     return found
@@ -116,6 +117,14 @@ def _check_manifest(store: Store, index: Path) -> list[Finding]:
             for key, value in manifest_fields(store).items() if manifest.get(key) != value]
 
 
+def _readers(store: Store) -> list[tuple[Space, Callable[[str], bool] | None]]:
+    """The store's spaces, each with which passage languages it reads (None: all)."""
+    found = spaces(store)
+    main_languages = model_languages(found[0].model)
+    return [(space, None if i == 0 else partial(space.spec.reads, main_languages=main_languages))
+            for i, space in enumerate(found)]
+
+
 def repair_index(index_dir: str | Path, settings: Settings) -> list[str]:
     """Mend what check_index() calls repairable; the actions taken. Holds the ingest lock meanwhile."""
     index = Path(index_dir)
@@ -127,19 +136,18 @@ def repair_index(index_dir: str | Path, settings: Settings) -> list[str]:
             done.append(f"removed {stale.name}")
         store = Store(index / STORE_FILE)
         try:
-            model = store.get_meta("embedder") or settings.model
             with store.transaction():
                 embedded = False
-                for space in spaces(store):
-                    missing = store.unembedded(space.stored_as)
+                for space, reads in _readers(store):
+                    missing = store.unembedded(space.stored_as, reads)
                     if missing:
-                        name = space.model or model
+                        name = space.model or settings.main_model
                         vectors = load_embedder(name).encode([text for _, text in missing])
                         store.add_vectors([key for key, _ in missing], vectors, space.stored_as)
                         done.append(f"embedded {len(missing)} passages with {name}")
                         embedded = True
                 if embedded or _check_vectors(store, index):
-                    write_vectors(index, store, replace(settings, model=model))
+                    write_vectors(index, store, settings)
                     done.append(f"rebuilt the vector file as {store.get_meta('vectors_file')}")
         finally:
             store.close()

@@ -134,7 +134,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     folder, manifest = ensure_converted()
     entries = [{"name": folder.name, "path": str(folder), "licence": manifest["licence"],
                 "source": manifest["source"], "source_sha256": manifest["source_sha256"], "files": manifest["files"]}]
-    model = load_settings(args.config).model
+    model = load_settings(args.config).main_model
     twin = ensure_twin(model, resolve_model_path(model))
     if twin is not None:
         entries.append({"name": twin[0].name, "path": str(twin[0]), "licence": twin[1]["licence"],

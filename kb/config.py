@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import ConfigError
+from kb.spaces import SpaceSpec, check_spaces, default_spaces, parse_spaces
 
 # The values a setting may take, where only some strings make sense.
 INDEX_KINDS = ("auto", "exact", "hnsw", "ivf")
@@ -67,6 +68,9 @@ class Settings:
     # A second, multilingual space for the passages not in English and for every query ("" turns it off):
     # the main model reads English only, so without it an English query cannot reach a Chinese passage.
     multilingual_model: str = "multilingual-e5-small"
+    # The embedding spaces as `[[space]]` tables (kb.spaces); when none are given, `model` and
+    # `multilingual_model` above are shorthands for the default two.
+    space: tuple[SpaceSpec, ...] = ()
     # A taxonomy file to use instead of the shipped kb/data/taxonomy.toml.
     taxonomy: str = ""
     # A glossary file to use instead of the shipped kb/data/glossary.toml (query expansion across languages).
@@ -96,6 +100,21 @@ class Settings:
 
     def __post_init__(self) -> None:
         check_choice("index_kind", self.index_kind)
+        if self.space:
+            check_spaces(self.space, "settings")
+            if (self.model, self.multilingual_model) != (Settings.model, Settings.multilingual_model):
+                raise ConfigError("settings: give the models in the [[space]] tables only; model and "
+                                  "multilingual_model are shorthands for the default spaces")
+
+    @property
+    def spaces(self) -> tuple[SpaceSpec, ...]:
+        """The embedding spaces, main first: the [[space]] tables, or the two the shorthands give."""
+        return self.space or default_spaces(self.model, self.multilingual_model)
+
+    @property
+    def main_model(self) -> str:
+        """The model of the main space (every passage; tags and match grades read its vectors)."""
+        return self.spaces[0].model
 
     def fingerprint_fields(self) -> dict[str, Any]:
         """The settings that change what an ingest stores, for the index manifest."""
@@ -108,6 +127,10 @@ class Settings:
         data.pop("read_only")
         data.pop("edit_passphrase")
         data.pop("serve_writes")
+        # What a space stores is its model's vectors of the passages it reads; its weight acts at query time.
+        for key in ("model", "multilingual_model", "space"):
+            data.pop(key)
+        data["spaces"] = [{"name": s.name, "model": s.model, "passages": list(s.passages)} for s in self.spaces]
         return data
 
 
@@ -144,7 +167,9 @@ def _apply(obj: Any, values: Mapping[str, Any], where: str) -> Any:
         if key not in known:
             raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
         current = getattr(obj, key)
-        if dataclasses.is_dataclass(current):
+        if isinstance(obj, Settings) and key == "space":
+            changes[key] = parse_spaces(value, where)
+        elif dataclasses.is_dataclass(current):
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{where}: setting {key!r} must be a table")
             changes[key] = _apply(current, value, f"{where} [{key}]")

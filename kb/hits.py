@@ -21,7 +21,7 @@ from kb.gazetteer import country_name
 from kb.language import detect_language
 from kb.models import Hit
 from kb.query import QueryPlan
-from kb.rank import Ranking
+from kb.rank import MAIN_RANKING, WORD_RANKINGS, Ranking
 from kb.taxonomy import goal_number
 
 
@@ -46,12 +46,12 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
         return dict(default)
     lists = score(ids)
     words: dict[int, float] = {}
-    for name in ("keyword", "translated"):
+    for name in WORD_RANKINGS:
         for pid, value in lists.get(name, []):
             words[pid] = words.get(pid, 0.0) + value
     meaning: dict[int, float] = {}
-    for name in ("semantic", "multilingual"):
-        for pid, value in lists.get(name, []):
+    for name, ranking in lists.items():  # every embedding space's ranking: "semantic" and the others by name
+        for pid, value in ranking if name not in WORD_RANKINGS else ():
             meaning[pid] = max(meaning.get(pid, -1.0), value)
     out = dict(default)
     for case, pids in candidates.items():
@@ -91,6 +91,9 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
         row, tags = rows[pid], facets.get(case_id, {})
         matched, mine, other = highlighter.matches(row["text"], terms, own)
         semantic_rank = rank_in.get("semantic", {}).get(pid)
+        # Its best place in a space beyond the main one (one the main model cannot read it in, often).
+        space_rank = min(((r[pid], name) for name, r in rank_in.items()
+                          if name not in (*WORD_RANKINGS, MAIN_RANKING) and pid in r), default=None)
         grade = (relevance or {}).get(case_id, "weak")
         hits.append(Hit(
             rank=rank, score=round(scores[case_id], 6), case_id=case_id, doc_id=row["doc_id"], passage_id=pid,
@@ -99,7 +102,7 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             countries=tuple(sorted(tags.get("country", ()))), regions=tuple(sorted(tags.get("region", ()))),
             published=row["case_date"] or row["published"], doc_type=row["doc_type"], language=row["language"],
             matched=matched,
-            why=why(mine, other, semantic_rank, mode, rank_in.get("multilingual", {}).get(pid), row["language"],
+            why=why(mine, other, semantic_rank, mode, space_rank, row["language"],
                     "en" if plan.english else detect_language(plan.text), grade == "weak",
                     [country_name(c) + (f", in {via[c]}" if c in via else "") for c in plan.countries
                      if c in tags.get("country", ())]),

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import kb
 from kb.config import Settings
+from kb.embed import canonical_model
 from kb.errors import IndexBusyError, IndexMissingError, IndexVersionError
 from kb.index import VectorIndex
+from kb.spaces import MAIN, SpaceSpec, default_spaces
 from kb.store import Store
 
 FORMAT_VERSION = 2
 STORE_FILE = "kb.sqlite"
 MANIFEST_FILE = "manifest.json"
 VECTORS_PREFIX = "vectors-"
-# The second embedding space, for passages not in English (settings.multilingual_model).
-MULTILINGUAL = "multilingual"
 
 
 @contextmanager
@@ -54,23 +54,54 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 @dataclass(frozen=True)
 class Space:
-    """One embedding space of an index: its model, where the store keeps its vectors, the meta naming its file."""
+    """One embedding space of an index as its store records it: its spec, the model that embedded it (as the
+    embedder names itself), its vectors' size."""
 
-    name: str
+    spec: SpaceSpec
     model: str
-    stored_as: str  # "" for the main vectors table, else the model's name in space_vectors
-    file_key: str
     dim: int
+
+    @property
+    def name(self) -> str:
+        """The space's name ("main" for the first)."""
+        return self.spec.name
+
+    @property
+    def stored_as(self) -> str:
+        """The model its vectors are kept under ("" means the main space's, kb.store)."""
+        return "" if self.name == MAIN else self.model
+
+    @property
+    def file_key(self) -> str:
+        """The meta key that names its FAISS file."""
+        return "vectors_file" if self.name == MAIN else f"vectors_file:{self.name}"
+
+
+def _suffix(name: str) -> str:
+    return "" if name == MAIN else f":{name}"
+
+
+def record_spaces(store: Store, built: list[tuple[SpaceSpec, str, int]]) -> None:
+    """Write into the store's meta the spaces an ingest built: (spec, model as the embedder names itself, dim)."""
+    for old in spaces(store):
+        store.set_meta(f"embedder{_suffix(old.name)}", "")  # a space no longer built keeps no vectors (prune)
+    for spec, model, dim in built:
+        store.set_meta(f"embedder{_suffix(spec.name)}", model)
+        store.set_meta(f"dim{_suffix(spec.name)}", str(dim))
+    store.set_meta("spaces", json.dumps([spec.stored() for spec, _, _ in built]))
 
 
 def spaces(store: Store) -> list[Space]:
-    """The store's embedding spaces: the main one, and the multilingual one when it was built with it."""
-    found = [Space("main", store.get_meta("embedder") or "", "", "vectors_file", int(store.get_meta("dim") or 1))]
-    model = store.get_meta(f"embedder:{MULTILINGUAL}")
-    if model:
-        found.append(Space(MULTILINGUAL, model, model, f"vectors_file:{MULTILINGUAL}",
-                           int(store.get_meta(f"dim:{MULTILINGUAL}") or 1)))
-    return found
+    """The store's embedding spaces, main first, as its last ingest built them."""
+    try:
+        specs = [SpaceSpec(d["name"], d["model"], tuple(d["passages"]), float(d["weight"]), bool(d["renderings"]))
+                 for d in json.loads(store.get_meta("spaces") or "[]")]
+    except (ValueError, KeyError, TypeError):
+        specs = []
+    # A store written without the list (a benchmark's synthetic one) has its main space only.
+    specs = specs or list(default_spaces(store.main_model, ""))
+    return [Space(spec, store.get_meta(f"embedder{_suffix(spec.name)}") or "",
+                  int(store.get_meta(f"dim{_suffix(spec.name)}") or 1)) for spec in specs]
 
 
 def write_vectors(index: Path, store: Store, settings: Settings) -> None:
@@ -139,7 +170,7 @@ def manifest_fields(store: Store) -> dict:
         # recall_at_10: of an approximate kind, against exact search on query-like vectors, measured at its build.
         "vectors": {"file": store.get_meta(main.file_key), "kind": store.get_meta("vectors_kind"),
                     "recall_at_10": float(store.get_meta("vectors_recall_at_10") or 0) or None},
-        # One FAISS space per model: the main one (all passages) and the multilingual one (passages not in English).
+        # One FAISS file per space: the main one (all passages), then those the settings' [[space]] add.
         "spaces": {name: {"model": space.model, "dim": space.dim, "file": store.get_meta(space.file_key),
                           "passages": store.vector_count(space.stored_as)} for name, space in by_space.items()},
     }
@@ -183,11 +214,19 @@ class Generation:
 
     store: Store
     vectors: VectorIndex
-    ml_model: str
-    ml_vectors: VectorIndex | None
-    ml_ids: frozenset[int]
+    # The spaces beyond the main one, each with its vectors and the passages that have one.
+    others: tuple[OpenSpace, ...]
     languages: frozenset[str]
     stamp: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class OpenSpace:
+    """A space beyond the main one, opened: what the store records of it, its FAISS file, its passage ids."""
+
+    space: Space
+    vectors: VectorIndex
+    ids: frozenset[int]
 
 
 def _stamp(index_dir: Path) -> tuple[int, int]:
@@ -212,20 +251,22 @@ def open_generation(index_dir: Path, settings: Settings) -> Generation:
     stamp = _stamp(index_dir)  # taken before opening: a swap in between then shows at the next refresh
     store = open_store(index_dir)
     try:
-        built_with = store.get_meta("embedder")
-        if built_with != settings.model:
+        built_with = store.main_model
+        if built_with != canonical_model(settings.main_model):
             raise IndexVersionError(
-                f"{index_dir}: built with model {built_with!r} but kb is set to {settings.model!r}; "
-                f"set model = {built_with!r} or rebuild with `kb ingest CORPUS_DIR --index {index_dir}`")
-        loaded = {space.name: (space.model, _load_space(index_dir, store, space, settings))
-                  for space in spaces(store)}
+                f"{index_dir}: built with model {built_with!r} but kb is set to {settings.main_model!r}; "
+                f"set the main space's model to {built_with!r} or rebuild with "
+                f"`kb ingest CORPUS_DIR --index {index_dir}`")
+        found = spaces(store)
+        main = _load_space(index_dir, store, found[0], settings)
+        others = []
+        for space in found[1:]:
+            vectors = _load_space(index_dir, store, space, settings)
+            others.append(OpenSpace(space, vectors, frozenset(vectors.ids().tolist())))
     except BaseException:
         store.close()
         raise
-    ml_model, ml_vectors = loaded.get(MULTILINGUAL, ("", None))
-    return Generation(store, loaded["main"][1], ml_model, ml_vectors,
-                      frozenset(ml_vectors.ids().tolist()) if ml_vectors is not None else frozenset(),
-                      frozenset(store.passage_languages()), stamp)
+    return Generation(store, main, tuple(others), frozenset(store.passage_languages()), stamp)
 
 
 def changed_since(index_dir: Path, generation: Generation) -> bool:

