@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.config import Settings  # noqa: E402
+from kb.config import Settings, load_settings  # noqa: E402
 from kb.models import Filters  # noqa: E402
 from kb.pipeline import ingest  # noqa: E402
 from kb.search import Searcher, SearchRules  # noqa: E402
@@ -133,9 +133,10 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="search the index as it is, even if an ingest would re-process it (changes of query-time "
                              "code need no re-ingest; say so beside the figures)")
+    parser.add_argument("--config", help="a kb.toml to build and search with (e.g. other [[space]] tables)")
     parser.add_argument("--out", default=str(ROOT / "results" / "eval_search.json"))
     args = parser.parse_args()
-    settings = Settings()
+    settings = load_settings(args.config, environ={}) if args.config else Settings()
     started = time.monotonic()
     report = None if args.reuse else ingest(eval_corpus(Path(args.corpus)), args.index, settings)
     build_seconds = time.monotonic() - started
