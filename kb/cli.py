@@ -234,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="build or update an index so it mirrors a corpus folder")
-    p.add_argument("corpus")
+    p.add_argument("corpus", help="a folder, or a manifest file: one path or URI (s3://, gs://, hdfs://, file://) "
+                                  "per line, relative paths from the manifest's folder")
     p.add_argument("--index", default=_default_index())
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress on standard error")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.config import Settings
+from kb.corpus import is_uri
 from kb.enrich import Enricher, Failed, Processed, Tell, read_stage
 from kb.errors import ConfigError, KBError
 from kb.store import Store
@@ -39,7 +40,7 @@ POLL_SECONDS = 2.0
 def read_row(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The read stage on one file: its prepared document, or the reason it could not be read."""
     source = row["source"]
-    seg = read_stage(Path(row["path"]), source, row["digest"], settings)
+    seg = read_stage(row["path"], source, row["digest"], settings)
     if isinstance(seg, Failed):
         return {"order": row["order"], "source": source, "error": seg.reason, "drop": seg.drop, "seg": b""}
     return {"order": row["order"], "source": source, "error": "", "drop": True, "seg": pickle.dumps(seg, protocol=5)}
@@ -97,7 +98,7 @@ class RayEngine:
         except ImportError as exc:
             raise ConfigError("the Ray engine needs the ray package: pip install 'ray[data]'") from exc
 
-    def process(self, todo: list[tuple[Path, str, str]], settings: Settings, vectors_from: Path | None,
+    def process(self, todo: list[tuple[str, str, str]], settings: Settings, vectors_from: Path | None,
                 workdir: Path, tell: Tell) -> Iterator[Processed | Failed]:
         """Run the stages over the files on Ray into Parquet shards under workdir, then yield each outcome."""
         shards = workdir / SHARDS_DIR
@@ -108,7 +109,7 @@ class RayEngine:
             self.run_seconds += time.monotonic() - started
         yield from self._merge(shards, len(todo), tell)
 
-    def _run(self, todo: list[tuple[Path, str, str]], settings: Settings, vectors_from: Path | None,
+    def _run(self, todo: list[tuple[str, str, str]], settings: Settings, vectors_from: Path | None,
              shards: Path, tell: Tell) -> None:
         import ray
         import ray.data
@@ -120,8 +121,9 @@ class RayEngine:
                      configure_logging=False)
         try:
             ray.data.DataContext.get_current().enable_progress_bars = False
-            items = [{"order": i, "path": str(path.resolve()), "source": source, "digest": digest}
-                     for i, (path, source, digest) in enumerate(todo)]
+            # Workers read a local file at the same absolute path (a shared file system), a URI themselves.
+            items = [{"order": i, "path": path if is_uri(path) else str(Path(path).resolve()), "source": source,
+                      "digest": digest} for i, (path, source, digest) in enumerate(todo)]
             # Any: the stubs type map() without its fn_kwargs.
             # At least two blocks per worker, so that a small corpus still spreads over every worker.
             blocks = min(len(items), max(2 * self.workers, -(-len(items) // FILES_PER_BLOCK)))

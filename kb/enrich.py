@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.config import Settings
-from kb.corpus import hash_file, walk_corpus
+from kb.corpus import hash_file, hash_location, is_uri, local_copy, walk_corpus
 from kb.embed import Embedder, load_embedder, model_languages
 from kb.errors import IngestError, KBError
 from kb.facets import case_facets
@@ -53,18 +53,22 @@ class Failed:
 Tell = Callable[[int, str, str], None]
 
 
-def read_prepared(path: Path, source: str, digest: str, settings: Settings) -> Segmented:
-    """The read stage: one file read, cleaned and split; IngestError when it cannot be, or changed meanwhile."""
+def read_prepared(path: Path, source: str, digest: str, settings: Settings, remote: str = "") -> Segmented:
+    """The read stage: one file read, cleaned and split; IngestError when it cannot be, or changed meanwhile
+    (a remote file's digest is of its URI, size and time: kb.corpus.hash_location)."""
     raw, data = read_file(path, source, settings)
-    if content_hash(data) != digest:
+    if (hash_location(remote) if remote else content_hash(data)) != digest:
         raise IngestError(source, "file changed while it was being read")
     return prepare(raw, digest, settings)
 
 
-def read_stage(path: Path, source: str, digest: str, settings: Settings) -> Segmented | Failed:
+def read_stage(location: str, source: str, digest: str, settings: Settings) -> Segmented | Failed:
     """The read stage as both engines run it: the prepared document, or why the file could not be one."""
     try:
-        return read_prepared(path, source, digest, settings)
+        with local_copy(location) as path:
+            return read_prepared(path, source, digest, settings, location if is_uri(location) else "")
+    except OSError as exc:  # a remote file that went away or could not be fetched
+        return Failed(source, f"unreadable file: {exc}")
     except IngestError as exc:
         return Failed(source, exc.reason)
     except (MemoryError, RecursionError) as exc:

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import kb
 from kb.config import Settings
-from kb.corpus import hash_file, walk_corpus
+from kb.corpus import corpus_files, hash_location, size_of
 from kb.duplicates import CaseText, duplicate_groups
 from kb.enrich import Enricher, Failed, KnownVectors, Processed, Tell, read_stage
 from kb.errors import KBError
@@ -90,7 +90,7 @@ class EmbedCounts(Protocol):
 class Engine(EmbedCounts, Protocol):
     """Another way to run the read and enrich stages over the files to do (kb.distributed's Ray engine)."""
 
-    def process(self, todo: list[tuple[Path, str, str]], settings: Settings, vectors_from: Path | None,
+    def process(self, todo: list[tuple[str, str, str]], settings: Settings, vectors_from: Path | None,
                 workdir: Path, tell: Tell) -> Iterator[Processed | Failed]:
         """Each file's outcome, in any order; vectors_from is a store whose vectors may be reused."""
         ...
@@ -162,12 +162,12 @@ def ingest(
     started = time.monotonic()
     corpus = Path(corpus_dir)
     index = Path(index_dir)
-    if not corpus.is_dir():
-        raise KBError(f"{corpus}: corpus folder not found")
+    if not corpus.exists():
+        raise KBError(f"{corpus}: corpus folder or manifest file not found")
     with lock_index(index):
         for stale in index.glob(".staging-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        files, skipped = walk_corpus(corpus, settings)
+        files, skipped = corpus_files(corpus, settings)
         live = index / STORE_FILE
         print_ = fingerprint(settings)
         stored: dict = {}
@@ -182,13 +182,13 @@ def ingest(
                 # After a settings or code change every file is re-processed, but reported against what was there.
                 stored = current.stored_docs()
                 current.close()
-        todo: list[tuple[Path, str, str]] = []
+        todo: list[tuple[str, str, str]] = []
         unchanged = 0
         for path, source in files:
             try:
-                digest = hash_file(path)
-            except OSError as exc:
-                skipped.append((source, f"unreadable file: {exc.strerror or exc}"))
+                digest = hash_location(path)
+            except (OSError, KBError) as exc:
+                skipped.append((source, f"unreadable file: {getattr(exc, 'strerror', None) or exc}"))
                 continue
             if not rebuild and source in stored and stored[source].content_hash == digest:
                 unchanged += 1
@@ -226,7 +226,7 @@ def ingest(
                                       ((settings.spaces[0], enrich.embedder), *enrich.others)])
                 for source in removed:
                     store.remove(source)
-                sizes = {source: _size(path) for path, source, _ in todo}
+                sizes = {source: size_of(path) for path, source, _ in todo}
                 # Bytes of the files stored or skipped so far, and passages stored: the pace of the whole job.
                 tally = {"done": 0, "passages": 0}
 
@@ -272,7 +272,7 @@ def ingest(
         return report
 
 
-def process_here(todo: list[tuple[Path, str, str]], settings: Settings, enrich: Enricher, known: KnownVectors,
+def process_here(todo: list[tuple[str, str, str]], settings: Settings, enrich: Enricher, known: KnownVectors,
                  tell: Tell) -> Iterator[Processed | Failed]:
     """The single-process engine: read each file, then embed and tag documents in batches of EMBED_BATCH passages."""
     batch: list[tuple[str, Segmented]] = []
@@ -289,13 +289,6 @@ def process_here(todo: list[tuple[Path, str, str]], settings: Settings, enrich: 
             batch = []
     tell(len(todo), "", "embedding")
     yield from enrich.process(batch, known)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _readable(live: Path) -> bool:

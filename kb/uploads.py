@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.config import Settings
-from kb.errors import IndexMissingError
+from kb.errors import IndexMissingError, KBError
 from kb.indexdir import MANIFEST_FILE
 from kb.ingest import FORMATS
 from kb.pipeline import IngestReport, Progress, ingest
@@ -79,6 +79,9 @@ def corpus_of(index_dir: str | Path) -> Path:
         corpus = Path(json.loads(manifest.read_text(encoding="utf-8"))["corpus"])
     except (OSError, ValueError, KeyError) as exc:
         raise IndexMissingError(f"{manifest}: cannot tell which corpus folder this index mirrors ({exc})") from None
+    if corpus.is_file():
+        raise KBError(f"{manifest}: this index mirrors the manifest {corpus}, not a folder an upload can be saved "
+                      "in; add the file's path to the manifest and run kb ingest")
     if not corpus.is_dir():
         raise IndexMissingError(f"{manifest}: its corpus folder {corpus} is gone; files can only be added beside it")
     return corpus

@@ -78,7 +78,7 @@ def test_errors_name_the_index_or_case(built, tmp_path, capsys):
     assert main(["stats", "--index", str(missing)]) == 2
     assert f"{missing}: index folder not found" in capsys.readouterr().err
     assert main(["ingest", str(tmp_path / "no-corpus"), "--index", str(index)]) == 2
-    assert "no-corpus: corpus folder not found" in capsys.readouterr().err
+    assert "no-corpus: corpus folder or manifest file not found" in capsys.readouterr().err
 
 
 def test_unknown_setting_is_an_error(built, tmp_path, capsys):

@@ -116,3 +116,15 @@ def test_bad_engine_settings_say_what_to_fix(corpus, tmp_path):
     run = subprocess.run([sys.executable, "-m", "kb.cli", "ingest", str(corpus), "--index", str(tmp_path / "i"),
                           "--address", "10.0.0.1:6379"], capture_output=True, text=True, timeout=120)
     assert run.returncode != 0 and "--engine ray" in run.stderr
+
+
+def test_ray_reads_a_manifest_of_paths_and_uris_as_one_process_does(corpus, tmp_path):
+    manifest = tmp_path / "corpus.list"
+    manifest.write_text(f"{corpus / SHARED_PART[1]}\n{(corpus / SHARED_PART[2]).as_uri()}\n", encoding="utf-8")
+    fast = Settings(model="hash-64", multilingual_model="")
+    here = ingest(manifest, tmp_path / "here", fast)
+    on_ray = ingest(manifest, tmp_path / "ray", fast, engine=RayEngine(workers=2))
+    assert sorted(on_ray.added) == sorted(here.added) == sorted([str(corpus / SHARED_PART[1]),
+                                                                (corpus / SHARED_PART[2]).as_uri()])
+    mine, theirs = _content(tmp_path / "here"), _content(tmp_path / "ray")
+    assert mine[0] == theirs[0] and mine[1].keys() == theirs[1].keys()
