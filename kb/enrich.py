@@ -86,8 +86,10 @@ class Enricher:
         self.others: tuple[tuple[SpaceSpec, Embedder], ...] = tuple((s, load_embedder(s.model)) for s in others)
         taxonomy = load_taxonomy(settings.taxonomy or None)
         goals = load_goals()
+        every = self.main_languages is None
         self.tagger = Tagger(taxonomy, default_gazetteer(), approach_prototypes(taxonomy, self.embedder),
-                             goals=Themes(goals, approach_prototypes(goals, self.embedder)))
+                             goals=Themes(goals, approach_prototypes(goals, self.embedder), every_language=every),
+                             every_language=every)
         self.embedded = 0
         # Passages embedded in the spaces beyond the main one, and the seconds that took (the report's names
         # from when the only other space was the multilingual one).

@@ -96,11 +96,14 @@ def sdg_column(value: str) -> list[str]:
 class Themes:
     """One taxonomy's tags (approaches or goals) for passages and their roll-up to a case or document."""
 
-    def __init__(self, taxonomy: Taxonomy, prototypes: np.ndarray | None = None, rules: TagRules | None = None
-                 ) -> None:
+    def __init__(self, taxonomy: Taxonomy, prototypes: np.ndarray | None = None, rules: TagRules | None = None,
+                 every_language: bool = False) -> None:
         self.taxonomy = taxonomy
         self.kind = taxonomy.kind
         self.prototypes = prototypes  # unit vectors of the tags and their targets, in the passages' space
+        # Meaning counts where the main model reads the passage: English cues' passages for an English model
+        # (kb.embed declares what each model reads), every passage for one that reads every language.
+        self.every_language = every_language
         self.owners = _owners(taxonomy)
         self.rules = rules or tag_rules(taxonomy.kind)
         self.cues = cue_matcher(taxonomy)
@@ -125,7 +128,7 @@ class Themes:
             for approach, cues in distinct.items():
                 count = sum(1 for h in hits if h.approach == approach)
                 scores[i, col[approach]] = rules.cue_weight * (len(cues) + 0.5 * (count - len(cues)))
-            if vectors is not None and self.prototypes is not None and lang == "en":
+            if vectors is not None and self.prototypes is not None and (lang == "en" or self.every_language):
                 sims = np.full(len(ids), -1.0, dtype=np.float32)
                 np.maximum.at(sims, self.owners, self.prototypes @ vectors[i])  # the nearest of each tag's rows
                 scores[i] += np.maximum(sims - rules.sim_floor, 0) * rules.sim_scale * (scores[i] > 0)
@@ -187,8 +190,9 @@ class Tagger:
     """Tags documents with approaches (taxonomy), goals (the SDGs, when given) and countries (kb.places)."""
 
     def __init__(self, taxonomy: Taxonomy, gazetteer: Gazetteer, prototypes: np.ndarray | None = None,
-                 rules: TagRules | None = None, places: Places | None = None, goals: Themes | None = None) -> None:
-        self.approaches = Themes(taxonomy, prototypes, rules)
+                 rules: TagRules | None = None, places: Places | None = None, goals: Themes | None = None,
+                 every_language: bool = False) -> None:
+        self.approaches = Themes(taxonomy, prototypes, rules, every_language)
         self.goals = goals
         self.gazetteer = gazetteer
         self.places = places or Places(gazetteer)

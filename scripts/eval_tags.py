@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.config import Settings  # noqa: E402
-from kb.embed import load_embedder  # noqa: E402
+from kb.embed import load_embedder, model_languages  # noqa: E402
 from kb.gazetteer import default_gazetteer  # noqa: E402
 from kb.ingest import read_file  # noqa: E402
 from kb.places import Places, country_rules  # noqa: E402
@@ -207,7 +207,8 @@ def main() -> None:
     taxonomy = load_taxonomy(settings.taxonomy or None)
     embedder = None if args.model == "none" else load_embedder(args.model)
     prototypes = approach_prototypes(taxonomy, embedder) if embedder else None
-    tagger = Tagger(taxonomy, default_gazetteer(), prototypes, rules, places)
+    every = embedder is not None and model_languages(args.model) is None  # the model reads every language
+    tagger = Tagger(taxonomy, default_gazetteer(), prototypes, rules, places, every_language=every)
     started = time.monotonic()
     docs = eval_documents(tagger, embedder, settings)
     heldout = eval_documents(tagger, embedder, settings, Path(args.heldout)) if Path(args.heldout).is_file() else None

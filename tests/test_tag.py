@@ -6,15 +6,17 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kb.cli import main
 from kb.config import Settings
 from kb.cues import cue_matcher
+from kb.embed import HashEmbedder
 from kb.errors import ConfigError
 from kb.gazetteer import default_gazetteer
 from kb.models import Case, Chunk, Document, Segmented
-from kb.tag import Tagger, Themes
+from kb.tag import Tagger, Themes, approach_prototypes
 from kb.taxonomy import load_goals, load_taxonomy, parse_taxonomy
 from tests.conftest import SEEDS, prepare_path
 
@@ -247,3 +249,14 @@ def test_a_reference_list_is_no_evidence_of_what_a_case_is_about(tagger):
     assert {t.value for t in refs if t.kind == "country"} == {"CHN"}  # its document's focus, not Kenya
     assert "finance" not in _approaches(refs) and "finance" not in _approaches(tagged.document)
     assert "KEN" not in {t.value for t in tagged.document if t.kind == "country"}
+
+
+def test_meaning_counts_for_a_chinese_passage_only_when_the_main_model_reads_chinese():
+    prototypes = approach_prototypes(TAXONOMY, HashEmbedder(64))
+    tourism = TAXONOMY.ids.index("tourism")
+    row = int(np.flatnonzero(Themes(TAXONOMY).owners == tourism)[0])
+    passage = Chunk("c", "d", 0, 0, 20, "村民在山里经营民宿。", language="zh")
+    vectors = prototypes[row][None, :]  # as close in meaning to tourism as a passage can be
+    english_only = Themes(TAXONOMY, prototypes).passage_scores([passage], vectors)[0][0, tourism]
+    every = Themes(TAXONOMY, prototypes, every_language=True).passage_scores([passage], vectors)[0][0, tourism]
+    assert 0 < english_only < every

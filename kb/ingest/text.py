@@ -8,6 +8,7 @@ import re
 from charset_normalizer import from_bytes
 
 from kb.errors import IngestError
+from kb.language import CJK
 from kb.models import RawDocument
 
 _BOMS = (
@@ -41,7 +42,7 @@ def _is_cjk_text(text: str) -> bool:
     letters = [c for c in text[:20000] if c.isalpha()]
     if not letters:
         return False
-    cjk = sum(1 for c in letters if "\u4e00" <= c <= "\u9fff")
+    cjk = sum(1 for c in letters if CJK.match(c))
     return cjk / len(letters) > 0.3
 
 
