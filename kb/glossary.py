@@ -16,9 +16,9 @@ from importlib import resources
 from pathlib import Path
 
 from kb.errors import ConfigError
-from kb.language import CJK
+from kb.language import CJK, CUE_LANGUAGES
 
-LANGUAGES = ("en", "zh", "es", "pt", "fr")
+LANGUAGES = CUE_LANGUAGES  # the languages its names are written in, the cues' (kb.language)
 _GETTEXT = {"zh": "zh_CN", "es": "es", "pt": "pt", "fr": "fr"}
 
 

@@ -16,6 +16,8 @@ STEMMERS = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french"
 # Passage languages are chosen among the corpus's languages; a document's own language is always allowed.
 PASSAGE_LANGUAGES = ("en", "zh", "es", "pt", "fr", "ar", "ru", "sw", "vi", "id", "hi", "bn", "de", "it")
 UNDETERMINED = "und"
+# What a model that reads English only reads: English, and passages of no stated language (kb.embed's registry).
+ENGLISH_READABLE = ("en", "")
 # Names people type for the corpus's languages, in English and in the language itself.
 _NAMES = {"english": "en", "chinese": "zh", "中文": "zh", "spanish": "es", "español": "es", "espanol": "es",
           "portuguese": "pt", "português": "pt", "portugues": "pt", "french": "fr", "français": "fr",

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-# Passage languages the main (English) model reads; passages in any other also get a multilingual vector.
-MAIN_LANGUAGES = ("en", "")
-
 
 @dataclass(frozen=True)
 class RawRecord:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from kb.config import Settings  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
 from kb.indexdir import STORE_FILE  # noqa: E402
-from kb.models import MAIN_LANGUAGES  # noqa: E402
+from kb.language import ENGLISH_READABLE  # noqa: E402
 from kb.pipeline import ingest  # noqa: E402
 from kb.store import Store  # noqa: E402
 
@@ -55,7 +55,7 @@ def main() -> None:
         pipeline_seconds = time.monotonic() - started
         store = Store(tmp / "index" / STORE_FILE, readonly=True)
         inputs = [chunk.text for _, chunk in store.chunks()]  # what the pipeline embeds: the passage text
-        others = sorted({chunk.text for _, chunk in store.chunks() if chunk.language not in MAIN_LANGUAGES})
+        others = sorted({chunk.text for _, chunk in store.chunks() if chunk.language not in ENGLISH_READABLE})
         store.close()
         started = time.monotonic()
         embedder.encode(inputs)

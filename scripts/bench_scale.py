@@ -27,7 +27,7 @@ from kb.config import Settings  # noqa: E402
 from kb.distributed import RayEngine  # noqa: E402
 from kb.embed import load_embedder  # noqa: E402
 from kb.indexdir import STORE_FILE  # noqa: E402
-from kb.models import MAIN_LANGUAGES  # noqa: E402
+from kb.language import ENGLISH_READABLE  # noqa: E402
 from kb.pipeline import ingest  # noqa: E402
 from kb.store import Store  # noqa: E402
 
@@ -44,7 +44,7 @@ def _raw_floor(index: Path, settings: Settings) -> tuple[int, float]:
     main.encode(["warm up"])
     started = time.monotonic()
     main.encode([c.text for c in chunks])
-    others = [c.text for c in chunks if c.language not in MAIN_LANGUAGES]
+    others = [c.text for c in chunks if c.language not in ENGLISH_READABLE]
     if others and len(settings.spaces) > 1:  # the default spaces: the multilingual one reads the others
         ml = load_embedder(settings.spaces[1].model)
         ml.encode(["warm up"])
