@@ -23,6 +23,13 @@ PROSE = ("With no public waste collection in Mukuru, the traders give farmers th
      "Lee, K. et al. (2020). Savings groups. World Development, vol. 4, pp. 1-20.\n"
      "Wang, L. (2018). Relocation. doi:10.1000/xyz\n"
      "Kim, S. (2017). Microcredit. Oxford University Press.", "references"),
+    # One numbered entry of a Chinese paper's reference list, split off alone (a top hit for "relocating
+    # households out of remote mountain villages" before); an endnote that cites less stays prose.
+    ("[17] 刘伟,黎洁,徐洁.连片特困地区易地扶贫移民生计恢复力评估 [J].干旱区地理,2019,42(3): 673-680.[Liu Wei,"
+     "Li Jie,Xu Jie. Evaluation of rural household's livelihood resilience of the Relocation and Setlement Project "
+     "in contiguous poor areas[J].Arid Land Geography,2019,42(3): 673-680.]", "references"),
+    ("[7] The Household Budget Survey (2017) shows that food and beverages, housing, water and electricity take "
+     "most of what a poor household spends in the month.", "prose"),
 ])
 def test_each_kind_is_told_by_its_shape(text, kind):
     assert classify(text) == kind
