@@ -48,7 +48,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"{report.files} files: {len(report.added)} added, {len(report.updated)} updated, "
               f"{len(report.removed)} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped "
               f"({report.seconds:.1f} s" + (f", of which {report.multilingual_seconds:.1f} s embedding "
-                                            f"{report.embedded_multilingual} passages in the multilingual space)"
+                                            + ", ".join(f"{n} passages in the {name} space"
+                                                        for name, n in report.embedded_spaces.items() if n) + ")"
                                             if report.embedded_multilingual else ")"))
         print(f"index {args.index}: {report.documents} documents, {report.cases} cases, {report.passages} passages")
         for source, reason in report.skipped:

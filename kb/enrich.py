@@ -95,6 +95,8 @@ class Enricher:
         # from when the only other space was the multilingual one).
         self.embedded_multilingual = 0
         self.multilingual_seconds = 0.0
+        # The same count space by space (by name), for a report that names each.
+        self.embedded_spaces: dict[str, int] = {spec.name: 0 for spec, _ in self.others}
 
     @staticmethod
     def _vectors(wanted: dict[str, str], embedder: Embedder, known_vectors: KnownVectors | None
@@ -134,6 +136,7 @@ class Enricher:
             if encoded:
                 self.multilingual_seconds += time.monotonic() - started
             self.embedded_multilingual += encoded
+            self.embedded_spaces[spec.name] += encoded
             for by_model, w in zip(out, wanted):
                 by_model[embedder.name] = {key: known[key] for key in w}
         return out

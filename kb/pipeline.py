@@ -16,7 +16,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -80,11 +80,12 @@ Progress = Callable[[Step], None]
 
 
 class EmbedCounts(Protocol):
-    """How many passages a run embedded in each space, and the seconds the multilingual space took."""
+    """How many passages a run embedded in the main space and in the others, and the seconds the others took."""
 
     embedded: int
     embedded_multilingual: int
     multilingual_seconds: float
+    embedded_spaces: dict[str, int]
 
 
 class Engine(EmbedCounts, Protocol):
@@ -114,6 +115,8 @@ class IngestReport:
     # Passages embedded in the multilingual space, and the seconds that took (part of `seconds`).
     embedded_multilingual: int = 0
     multilingual_seconds: float = 0.0
+    # Passages embedded in each space beyond the main one, by the space's name (kb.spaces).
+    embedded_spaces: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -267,6 +270,7 @@ def ingest(
         counts: EmbedCounts = enrich if engine is None else engine
         report = replace(_report(live, files, added, updated, removed, unchanged, skipped, started, counts.embedded),
                          embedded_multilingual=counts.embedded_multilingual,
+                         embedded_spaces=dict(counts.embedded_spaces),
                          multilingual_seconds=round(counts.multilingual_seconds, 1))
         write_manifest(index, corpus, print_, settings)
         return report

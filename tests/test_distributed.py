@@ -79,6 +79,7 @@ def test_ray_with_two_workers_builds_the_single_process_index(built):
     assert sorted(on_ray.added) == sorted(here.added) and len(here.added) == 8
     assert on_ray.skipped == here.skipped and [s for s, _ in here.skipped] == ["broken.pdf"]
     assert on_ray.embedded == here.embedded and on_ray.embedded_multilingual == here.embedded_multilingual > 0
+    assert on_ray.embedded_spaces == here.embedded_spaces == {"multilingual": here.embedded_multilingual}
     mine, theirs = _content(root / "here"), _content(root / "ray")
     for table in mine[0]:
         assert mine[0][table] == theirs[0][table], table

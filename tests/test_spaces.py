@@ -118,9 +118,13 @@ def test_three_spaces_each_embed_their_passages_and_add_a_ranking(corpus, tmp_pa
 
 def test_dropping_a_space_keeps_none_of_its_vectors_and_reuses_the_rest(corpus, tmp_path):
     index = tmp_path / "index"
-    ingest(corpus, index, _settings(tmp_path, THREE_SPACES))
+    first = ingest(corpus, index, _settings(tmp_path, THREE_SPACES))
+    # The report names each space: "extra" reads every passage, as the main space does.
+    assert first.embedded_spaces["extra"] == first.embedded and first.embedded_spaces["multilingual"] > 0
+    assert sum(first.embedded_spaces.values()) == first.embedded_multilingual
     report = ingest(corpus, index, _settings(tmp_path, THREE_SPACES.split("[[space]]\nname = \"extra\"")[0]))
     assert report.embedded == 0 and report.embedded_multilingual == 0  # every kept vector was reused
+    assert report.embedded_spaces == {"multilingual": 0}
     store = open_store(index)
     try:
         models = {row[0] for row in store.db.execute("SELECT DISTINCT model FROM vectors")}
