@@ -206,7 +206,8 @@ def ingest(
         updated: list[str] = []
         if not todo and not removed and not rebuild:
             ensure_vectors(index, live, settings)
-            report = _report(live, files, added, updated, removed, unchanged, skipped, started)
+            report = replace(_report(live, files, added, updated, removed, unchanged, skipped, started),
+                             embedded_spaces={spec.name: 0 for spec in settings.spaces[1:]})
             _update_skipped(live, skipped, index, corpus, print_, settings)
             return report
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index))

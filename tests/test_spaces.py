@@ -125,6 +125,8 @@ def test_dropping_a_space_keeps_none_of_its_vectors_and_reuses_the_rest(corpus, 
     report = ingest(corpus, index, _settings(tmp_path, THREE_SPACES.split("[[space]]\nname = \"extra\"")[0]))
     assert report.embedded == 0 and report.embedded_multilingual == 0  # every kept vector was reused
     assert report.embedded_spaces == {"multilingual": 0}
+    unchanged = ingest(corpus, index, _settings(tmp_path, THREE_SPACES.split("[[space]]\nname = \"extra\"")[0]))
+    assert not unchanged.changed and unchanged.embedded_spaces == {"multilingual": 0}
     store = open_store(index)
     try:
         models = {row[0] for row in store.db.execute("SELECT DISTINCT model FROM vectors")}
