@@ -193,3 +193,13 @@ def test_margin_text_set_vertically_goes_and_short_lists_stay():
     assert "Odisha" in cleaned.text and "\ni\n" not in cleaned.text and "\nx\n" not in cleaned.text
     assert "\n\na\n\nb\n\nc\n\n" in cleaned.text
     assert [r.rule for r in cleaned.removals] == ["vertical_text"]
+
+
+def test_a_journal_articles_identifier_lines_go_and_its_abstract_stays():
+    text = ("ISSN 0305-750X,\n\nhttps://doi.org/10.1016/j.worlddev.2015.02.001.\n\n"
+            "(http://www.sciencedirect.com/science/article/pii/S0305750X1500025X)\n\n"
+            "Abstract: We use longitudinal household data to assess the impact of Bolsa Família on schooling. "
+            "See https://doi.org/10.1016/j.worlddev.2015.02.001 for the data.")
+    cleaned = clean(text).text
+    assert cleaned.startswith("Abstract: We use longitudinal household data")
+    assert "See https://doi.org/10.1016/j.worlddev.2015.02.001 for the data." in cleaned  # a cited DOI stays
