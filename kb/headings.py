@@ -64,6 +64,7 @@ def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 
+_CONTENTS = re.compile(r"^\s*(?:table of contents|contents|目\s*录|índice|sommaire|table des matières)\s*$", re.I)
 # Words of a sentence, not of a heading: "33. The COSOP will contribute to ..." is a numbered paragraph.
 _SENTENCE_VERB = re.compile(r"\b(?:will|is|are|was|were|has|have|had|shall|should|can|could|would|may|must)\b")
 
@@ -130,16 +131,36 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     if not marks and not paged:
         marks = _subheadings(text)
     # A heading repeated word for word is a table of contents' entry or a running header of printed pages:
-    # the occurrence with the longest text after it is the section itself.
+    # the occurrence outside a contents list, then the one with the longest text after it, is the section
+    # itself. (A contents entry of the last annex can run over the whole front matter, longer than the annex.)
     marks.sort(key=lambda m: m.start)
     body = {id(m): (marks[i + 1].start if i + 1 < len(marks) else len(text)) - m.end for i, m in enumerate(marks)}
+    listed = _in_contents(text, marks)
     best: dict[str, Mark] = {}
     for mark in marks:
         key = " ".join(mark.title.lower().split())
-        if key not in best or body[id(mark)] > body[id(best[key])]:
+        if key not in best or (id(best[key]) in listed, body[id(mark)]) > (id(mark) in listed, body[id(best[key])]):
             best[key] = mark
     keep = {id(m) for m in best.values()}
     return [m for m in marks if id(m) in keep]
+
+
+def _in_contents(text: str, marks: list[Mark]) -> set[int]:
+    """The marks (by id) inside a table of contents: the run of short, unterminated lines (entries, page
+    numbers) that follows a line saying "Contents" (or 目录, Índice, Sommaire)."""
+    spans: list[tuple[int, int]] = []
+    paras = paragraphs(text, 0, len(text))
+    for i, (start, end) in enumerate(paras):
+        if not _CONTENTS.match(text[start:end]):
+            continue
+        stop = end
+        for p_start, p_end in paras[i + 1:]:
+            # Entries are short and unterminated, even when a converter ran two into one line.
+            if p_end - p_start > _HEADING_CHARS or re.search(r"[.。;；:：,，]$", text[p_start:p_end]):
+                break
+            stop = p_end
+        spans.append((end, stop))
+    return {id(m) for m in marks if any(a <= m.start < b for a, b in spans)}
 
 
 def _subheadings(text: str) -> list[Mark]:

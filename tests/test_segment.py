@@ -52,6 +52,17 @@ def test_numbered_paragraphs_of_a_country_strategy_are_not_cases(shared):
         c.title[:40] for c in seg.cases}
 
 
+def test_a_contents_entry_is_not_its_sections_heading_even_when_it_runs_longer(shared):
+    # The report's contents list ends on "Annex 4 : Bibliography"; as a heading there it ran over the lists of
+    # tables, the acronyms and the executive summary (a case titled Bibliography, shown for a policy query).
+    name = "the_socio-economic_impact_assessment_of_covid-19_in_mauritius.md"
+    seg = prepare_path(shared / "undp-acclabs-blogs" / name, f"undp-acclabs-blogs/{name}")
+    annex = [c for c in seg.cases if c.title == "Annex 4: Bibliography"]
+    assert len(annex) == 1 and annex[0] == seg.cases[-1]
+    first = next(k.text for k in seg.chunks if k.case_id == annex[0].case_id and k.text != annex[0].title)
+    assert "budget2020-21" in first  # the section opens on its first reference
+
+
 def _all_segments(seeds, shared):
     extra = [shared / "undp-acclabs-blogs" / "community-based_tourism_social_innovation_playbook.md",
              shared / "chinaxiv-poverty-zh" / "ChinaXiv-202101.00005V1.md",
