@@ -207,7 +207,8 @@ def _is_parent(span: Span, nxt: Span) -> bool:
 def clean_title(title: str) -> str:
     """A heading as a case title: one line, no Markdown marks, no doubled numbering, at most 120 characters."""
     title = " ".join(title.replace("#", " ").split()).strip(" .:;-–—")
-    title = re.sub(r"^(\d{1,2}[.,、]\s*)(?=\d{1,3}[.,、]\s)", "", title)  # "1. 17. Rural youth" -> "17. Rural youth"
+    # Doubled numbering, "1. 17. Rural youth" -> "17. Rural youth"; a section number "1.2. Title" is one number.
+    title = re.sub(r"^(\d{1,2}(?:[.,]\s+|、\s*))(?=\d{1,3}[.,、]\s)", "", title)
     if len(title) > 120:
         title = title[:120].rsplit(" ", 1)[0] + "…"
     return title

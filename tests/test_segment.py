@@ -7,6 +7,7 @@ import re
 import pytest
 
 from kb.headings import unnumbered
+from kb.segment import clean_title
 from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
 
 
@@ -106,6 +107,16 @@ def test_long_report_splits_into_sections_with_whole_words(shared, pdf_pages):
     assert all(1 <= c.page <= pdf_pages for c in seg.cases)
     text = seg.document.text  # small capitals extracted apart from their initial are rejoined
     assert "1.9 TRAINING OF FIELD STAFF" in text and "T RAINING" not in text and "D EMOGRAPHIC" not in text
+
+
+@pytest.mark.parametrize(("heading", "title"), [
+    ("1. 17. Rural youth migrate to cities", "17. Rural youth migrate to cities"),
+    # A subsection's number is one number: "1.2." was cut to "2." (33 headings of the eval corpus).
+    ("1.2. Participatory Smart Urban Resilience", "1.2. Participatory Smart Urban Resilience"),
+    ("3.4. Health", "3.4. Health"), ("## 2.2.1. Industrial sector", "2.2.1. Industrial sector"),
+])
+def test_a_case_title_keeps_its_section_number_and_drops_a_doubled_one(heading, title):
+    assert clean_title(heading) == title
 
 
 @pytest.mark.parametrize(("title", "shown"), [
