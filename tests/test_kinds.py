@@ -28,6 +28,9 @@ PROSE = ("With no public waste collection in Mukuru, the traders give farmers th
     ("[17] 刘伟,黎洁,徐洁.连片特困地区易地扶贫移民生计恢复力评估 [J].干旱区地理,2019,42(3): 673-680.[Liu Wei,"
      "Li Jie,Xu Jie. Evaluation of rural household's livelihood resilience of the Relocation and Setlement Project "
      "in contiguous poor areas[J].Arid Land Geography,2019,42(3): 673-680.]", "references"),
+    # A table whose caption stands alone on its first line, its cells below (a top hit before).
+    ("TABLE 3.2.\n\nSources of income (December 2019-August 2020)\n\nSources of Income\n\nDec-19\n\nAug-20\n\n"
+     "t-statistics for mean difference\n\n1\n\nIncome from household farming or fishing", "table"),
     ("[7] The Household Budget Survey (2017) shows that food and beverages, housing, water and electricity take "
      "most of what a poor household spends in the month.", "prose"),
 ])
