@@ -58,12 +58,10 @@ class EnrichActor:
         """Enriched records of the batch's documents; failed reads pass through with their reason."""
         rows = [dict(zip(batch, values)) for values in zip(*batch.values())]
         good = [(r["source"], pickle.loads(r["seg"])) for r in rows if not r["error"]]
-        before = (self.enricher.embedded, self.enricher.embedded_multilingual, self.enricher.multilingual_seconds,
-                  dict(self.enricher.embedded_spaces))
+        before = (self.enricher.embedded, self.enricher.multilingual_seconds, dict(self.enricher.embedded_spaces))
         done = iter(self.enricher.process(good, self.store.cached_vectors if self.store is not None else None))
         out: dict[str, list] = {k: [] for k in ("order", "source", "error", "drop", "title", "cases", "passages",
-                                                "record", "embedded", "embedded_multilingual", "ml_seconds",
-                                                "embedded_spaces")}
+                                                "record", "embedded", "ml_seconds", "embedded_spaces")}
         for i, row in enumerate(rows):
             processed = None if row["error"] else next(done)
             out["order"].append(int(row["order"]))
@@ -76,9 +74,8 @@ class EnrichActor:
             out["record"].append(pickle.dumps(processed, protocol=5) if processed else b"")
             # The batch's counts ride on its first row.
             out["embedded"].append(self.enricher.embedded - before[0] if i == 0 else 0)
-            out["embedded_multilingual"].append(self.enricher.embedded_multilingual - before[1] if i == 0 else 0)
-            out["ml_seconds"].append(self.enricher.multilingual_seconds - before[2] if i == 0 else 0.0)
-            out["embedded_spaces"].append(json.dumps({name: n - before[3][name] for name, n in
+            out["ml_seconds"].append(self.enricher.multilingual_seconds - before[1] if i == 0 else 0.0)
+            out["embedded_spaces"].append(json.dumps({name: n - before[2][name] for name, n in
                                                       self.enricher.embedded_spaces.items()} if i == 0 else {}))
         return out
 
@@ -90,7 +87,6 @@ class RayEngine:
     address: str | None = None
     workers: int = 2
     embedded: int = field(default=0, init=False)
-    embedded_multilingual: int = field(default=0, init=False)
     multilingual_seconds: float = field(default=0.0, init=False)
     embedded_spaces: dict[str, int] = field(default_factory=dict, init=False)
     # Wall seconds of the Ray job (read, embed, tag, write shards), apart from the merge that follows.
@@ -155,7 +151,6 @@ class RayEngine:
                 done += 1
                 tell(done, row["source"], "merging")
                 self.embedded += row["embedded"]
-                self.embedded_multilingual += row["embedded_multilingual"]
                 self.multilingual_seconds += row["ml_seconds"]
                 for name, n in json.loads(row["embedded_spaces"]).items():
                     self.embedded_spaces[name] = self.embedded_spaces.get(name, 0) + n

@@ -91,12 +91,10 @@ class Enricher:
                              goals=Themes(goals, approach_prototypes(goals, self.embedder), every_language=every),
                              every_language=every)
         self.embedded = 0
-        # Passages embedded in the spaces beyond the main one, and the seconds that took (the report's names
-        # from when the only other space was the multilingual one).
-        self.embedded_multilingual = 0
-        self.multilingual_seconds = 0.0
-        # The same count space by space (by name), for a report that names each.
+        # Passages embedded in each space beyond the main one, by the space's name, and the seconds they took
+        # together (the report's name from when the only other space was the multilingual one).
         self.embedded_spaces: dict[str, int] = {spec.name: 0 for spec, _ in self.others}
+        self.multilingual_seconds = 0.0
 
     @staticmethod
     def _vectors(wanted: dict[str, str], embedder: Embedder, known_vectors: KnownVectors | None
@@ -135,7 +133,6 @@ class Enricher:
             known, encoded = self._vectors({k: t for w in wanted for k, t in w.items()}, embedder, known_vectors)
             if encoded:
                 self.multilingual_seconds += time.monotonic() - started
-            self.embedded_multilingual += encoded
             self.embedded_spaces[spec.name] += encoded
             for by_model, w in zip(out, wanted):
                 by_model[embedder.name] = {key: known[key] for key in w}

@@ -135,7 +135,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     # itself. (A contents entry of the last annex can run over the whole front matter, longer than the annex.)
     marks.sort(key=lambda m: m.start)
     body = {id(m): (marks[i + 1].start if i + 1 < len(marks) else len(text)) - m.end for i, m in enumerate(marks)}
-    listed = _in_contents(text, marks)
+    listed = _in_contents(text, paras, marks)
     best: dict[str, Mark] = {}
     for mark in marks:
         key = " ".join(mark.title.lower().split())
@@ -145,11 +145,10 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     return [m for m in marks if id(m) in keep]
 
 
-def _in_contents(text: str, marks: list[Mark]) -> set[int]:
+def _in_contents(text: str, paras: list[tuple[int, int]], marks: list[Mark]) -> set[int]:
     """The marks (by id) inside a table of contents: the run of short, unterminated lines (entries, page
     numbers) that follows a line saying "Contents" (or 目录, Índice, Sommaire)."""
     spans: list[tuple[int, int]] = []
-    paras = paragraphs(text, 0, len(text))
     for i, (start, end) in enumerate(paras):
         if not _CONTENTS.match(text[start:end]):
             continue

@@ -51,7 +51,9 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
             words[pid] = words.get(pid, 0.0) + value
     meaning: dict[int, float] = {}
     for name, ranking in lists.items():  # every embedding space's ranking: "semantic" and the others by name
-        for pid, value in ranking if name not in WORD_RANKINGS else ():
+        if name in WORD_RANKINGS:
+            continue
+        for pid, value in ranking:
             meaning[pid] = max(meaning.get(pid, -1.0), value)
     out = dict(default)
     for case, pids in candidates.items():

@@ -74,7 +74,7 @@ class Space:
     @property
     def file_key(self) -> str:
         """The meta key that names its FAISS file."""
-        return "vectors_file" if self.name == MAIN else f"vectors_file:{self.name}"
+        return f"vectors_file{_suffix(self.name)}"
 
 
 def _suffix(name: str) -> str:

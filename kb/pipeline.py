@@ -83,9 +83,8 @@ class EmbedCounts(Protocol):
     """How many passages a run embedded in the main space and in the others, and the seconds the others took."""
 
     embedded: int
-    embedded_multilingual: int
-    multilingual_seconds: float
     embedded_spaces: dict[str, int]
+    multilingual_seconds: float
 
 
 class Engine(EmbedCounts, Protocol):
@@ -270,7 +269,7 @@ def ingest(
         drop_old_vectors(index, live)
         counts: EmbedCounts = enrich if engine is None else engine
         report = replace(_report(live, files, added, updated, removed, unchanged, skipped, started, counts.embedded),
-                         embedded_multilingual=counts.embedded_multilingual,
+                         embedded_multilingual=sum(counts.embedded_spaces.values()),
                          embedded_spaces=dict(counts.embedded_spaces),
                          multilingual_seconds=round(counts.multilingual_seconds, 1))
         write_manifest(index, corpus, print_, settings)
