@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kb.clean import Heading
 from kb.language import CJK as _CJK
+from kb.language import FUNCTION_WORDS
 
 _NAMED = (r"(?:preface|foreword|introduction|conclusions?|epilogue|summary|executive summary|abstract|appendix\b.*|"
           r"annex\b.*|appendices|references|bibliography|acknowledg(?:e)?ments|article\s+[IVX\d]+|schedule\s+\d+|"
@@ -172,6 +173,28 @@ def _subheadings(text: str) -> list[Mark]:
                 and not re.search(r"[.。;；:：,，!?]$", para) and n_end - n_start > len(para)):
             marks.append(Mark(start, end, 2, para))
     return marks if len(marks) >= 2 else []
+
+
+# A heading titles what follows in a few words: "Do informal waste workers work together?" (6), "Annex 4:
+# Bibliography" (3); the longest numbered heading the segmenter accepts is as long (_NUMBERED_WORDS).
+_HEAD_WORDS = _NUMBERED_WORDS
+
+
+def titles_what_follows(para: str) -> bool:
+    """A paragraph that only titles the text under it: a few words, mostly words, not a sentence (a question
+    or a lead-in ending in a colon is a heading too), and not a printed line of a paragraph that a PDF's text
+    cut into lines: those start in lower case, end on a function word or hold a sentence's end."""
+    para = para.strip()
+    words = len(_CJK.sub(" ", para).split()) + len(_CJK.findall(para)) // 2
+    last = para.split()[-1].lower() if para else ""
+    return (bool(para) and words <= _HEAD_WORDS and _wordy(para) and not para[0].islower()
+            and last not in FUNCTION_WORDS and not re.search(r"[.。!！;；,，]$|\w[.!?。！？]\s+\S", para))
+
+
+def only_headings(text: str) -> bool:
+    """A passage of headings alone (a subheading standing as a passage of its own): it titles what follows."""
+    paras = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return bool(paras) and all(titles_what_follows(p) for p in paras)
 
 
 def _wordy(para: str) -> bool:

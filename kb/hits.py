@@ -1,12 +1,10 @@
 """From ranked cases to hits: the passage each case is shown by, and what the hit says about itself.
 
-A case ranks by its best passage in the fused rankings; the passage it is shown by is chosen by reading all
-of the case's prose passages again against the query (a header, a table or a reference list is never chosen
-while the case has prose), so a post found for its title is shown by the paragraph that answers. Within one
-case the words decide: BM25 of the query's words (and their glossary names), meaning only breaking ties and
-choosing where no passage shares a word. Measured on the cases that hold a known answer (dev tuning queries /
-held-out queries, answer passage chosen first): BM25 19/23 and 18/32, the fused rankings 17/23 and 17/32,
-meaning alone 14/23 and 13/32. Other passages scoring close to the chosen one are listed as also matching.
+A case ranks by its best passage in the fused rankings and is shown by that passage, unless it tells nothing
+on its own: a header (the title and a byline) or a table, reference list or contents is replaced by the case's
+prose passage that holds most of the query's words (meaning breaking ties), and a lone subheading by the
+paragraph under it, which it titles. Other passages scoring close by their words are listed as also matching.
+Why the ranking passage and not a second reading within the case: README "Open", measured on both halves.
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ from typing import Any
 from kb.duplicates import other_sources
 from kb.explain import Highlighter, is_header, why
 from kb.gazetteer import country_name
+from kb.headings import only_headings
 from kb.language import detect_language
 from kb.models import Hit
 from kb.query import QueryPlan
@@ -37,10 +36,20 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
     for row in store.case_passages(list(cases)):
         by_case[row["case_id"]].append(row)
     candidates: dict[str, list[int]] = {}
+    under: dict[int, int] = {}  # a lone subheading -> the first passage with content after it in its case
     for case, rows in by_case.items():
         prose = [r for r in rows if r["kind"] == "prose"]
-        content = [r for r in prose if not is_header(r["text"], (r["case_title"], r["doc_title"]))]
+        content = [r for r in prose if not is_header(r["text"], (r["case_title"], r["doc_title"]))
+                   and not only_headings(r["text"])]
         candidates[case] = [r["chunk_id"] for r in (content or prose or rows)]
+        heads: list[int] = []
+        shown_alone = {r["chunk_id"] for r in content}
+        for row in rows:
+            if row["kind"] == "prose" and only_headings(row["text"]):
+                heads.append(row["chunk_id"])
+            elif row["chunk_id"] in shown_alone:
+                under.update({head: row["chunk_id"] for head in heads})
+                heads = []
     ids = [pid for pids in candidates.values() for pid in pids]
     if not ids:
         return dict(default)
@@ -61,9 +70,10 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
                         key=lambda item: (-item[0], -item[1], item[2]))
         top = scored[0][0]
         # Shown: the passage that ranked the case (the best match of all rankings over the whole index), unless it
-        # is a header or not prose; then the case's best passage by its words.
+        # is a header or not prose (then the case's best passage by its words) or a lone subheading (then the
+        # paragraph it titles: its words matched, and what they head is what they promise).
         ranked_by = default[case][0]
-        best = ranked_by if ranked_by in pids else scored[0][2]
+        best = ranked_by if ranked_by in pids else under.get(ranked_by, scored[0][2])
         # Also matching: the passages that score close to the case's best by their words.
         also = [pid for w, _, pid in scored[:4] if top > 0 and w >= also_share * top and pid != best]
         out[case] = (best, tuple(also[:3]))

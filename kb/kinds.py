@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from kb.language import CJK
+from kb.language import CJK, FUNCTION_WORDS
 
 KINDS = ("prose", "references", "toc", "table", "list", "furniture")
 PROSE = "prose"
@@ -38,12 +38,6 @@ _TOC_LINE = re.compile(r"(?:\s?\.){3,}\s*\d{1,4}$|\s\d{1,3}$")
 _NUMBER = re.compile(r"^[(\[]?[-+]?[\d.,%/:–-]+[)\]%]?$")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 _FURNITURE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|\+?\d[\d ()-]{7,}\d|\b(?:tel|fax|e-?mail|phone)\b", re.I)
-_SMALL_WORDS = frozenset("""
-the of and to in a is that for on with as by are was be it this from or an at which have has were not their
-they its can also been more these than but such will would may other into who all one there our when while
-de la el en y los las que del se por con para una un es su al lo como más o le les et des du pour dans est
-qui sur au pas par ne plus ce sont da do das dos em para com uma os as no na não
-""".split())
 
 
 def _tokens(text: str) -> list[str]:
@@ -104,7 +98,7 @@ def _reads_as_sentences(tokens: list[str], cjk: int, text: str) -> bool:
     """Running prose: the small words of sentences (English, Spanish, French, Portuguese), or Chinese full stops."""
     if cjk > 0.3 * len(text):
         return text.count("。") >= max(2, cjk // 80)
-    small = sum(t.lower().strip(".,;:()\"'") in _SMALL_WORDS for t in tokens)
+    small = sum(t.lower().strip(".,;:()\"'") in FUNCTION_WORDS for t in tokens)
     return small >= 0.18 * max(len(tokens), 1)
 
 
@@ -127,6 +121,6 @@ def _is_table(text: str, tokens: list[str], cjk: int) -> bool:
         # Chinese sentences run on commas and full stops; a table's cells have neither.
         return digits >= 0.3 * len(text.replace(" ", "")) and text.count("。") + text.count("，") < 3
     numbers = sum(bool(_NUMBER.match(t)) for t in tokens)
-    small = sum(t.lower().strip(".,;:()\"'") in _SMALL_WORDS for t in tokens)
+    small = sum(t.lower().strip(".,;:()\"'") in FUNCTION_WORDS for t in tokens)
     share = numbers / len(tokens)
     return share >= 0.4 or (share >= 0.2 and small < 0.08 * len(tokens))

@@ -18,6 +18,14 @@ PASSAGE_LANGUAGES = ("en", "zh", "es", "pt", "fr", "ar", "ru", "sw", "vi", "id",
 UNDETERMINED = "und"
 # What a model that reads English only reads: English, and passages of no stated language (kb.embed's registry).
 ENGLISH_READABLE = ("en", "")
+# The commonest function words of the cue languages: prose is full of them, a table or a heading is not; a
+# line ending on one continues on the next.
+FUNCTION_WORDS = frozenset("""
+the of and to in a is that for on with as by are was be it this from or an at which have has were not their
+they its can also been more these than but such will would may other into who all one there our when while
+de la el en y los las que del se por con para una un es su al lo como más o le les et des du pour dans est
+qui sur au pas par ne plus ce sont da do das dos em para com uma os as no na não
+""".split())
 # Names people type for the corpus's languages, in English and in the language itself.
 _NAMES = {"english": "en", "chinese": "zh", "中文": "zh", "spanish": "es", "español": "es", "espanol": "es",
           "portuguese": "pt", "português": "pt", "portugues": "pt", "french": "fr", "français": "fr",

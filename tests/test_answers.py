@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.config import Settings
+from kb.models import Filters
 from kb.search import Searcher
 
 
@@ -28,3 +29,25 @@ def test_the_passage_shown_holds_the_answer_from_the_middle_of_a_long_case(searc
     # The case is long and the answer is not its opening: the shown passage was chosen, not the first one.
     assert len(passages) >= 10 and passages.index(hit.passage_id) > 0
     assert answer in " ".join(hit.text.split())
+
+
+def test_a_subheading_that_matched_shows_the_paragraph_it_titles(shared, tmp_path):
+    # The blog's subheadings stand as passages of their own ("Do informal waste workers work together?", 6
+    # words); one matched a query best and was shown as the answer, which tells a reader nothing.
+    from kb.pipeline import ingest
+
+    name = "a_peek_into_the_life_of_informal_waste_workers_in_viet_nam_during_covid-19.md"
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / name).write_text((shared / "undp-acclabs-blogs" / name).read_text(encoding="utf-8"),
+                                            encoding="utf-8")
+    fast = Settings(model="hash-64", multilingual_model="")
+    ingest(tmp_path / "corpus", tmp_path / "index", fast)
+    s = Searcher(tmp_path / "index", fast)
+    try:
+        rows = s.store.case_passages(s.store.case_ids(Filters()))
+        # The subheading is a passage of its own (how passages are cut is not what this test is about).
+        assert [r["text"] for r in rows].count("Do informal waste workers work together?") == 1
+        hit = s.search("do informal waste workers work together", k=1, mode="keyword").hits[0]
+    finally:
+        s.close()
+    assert hit.text.startswith("An established network is the main work resource")
