@@ -320,8 +320,8 @@ def test_a_query_that_names_a_country_or_region_shows_its_good_matches_first(tmp
     corpus = _write(tmp_path / "c", {
         "tunisia.md": "# Savings groups and small loans for women\n\nWomen craft makers in Tunisia formed savings "
                       "groups; the savings groups gave small loans to women, and women repaid the small loans.",
-        "ghana.md": "# Village savings in Ghana\n\nIn Ghana, women in village savings groups lend to each other; "
-                    "a group's savings pay for school fees.",
+        "ghana.md": "# Village savings in Ghana\n\nIn Ghana, women in village savings groups lend small sums to each "
+                    "other; a group's savings pay for school fees.",
     })
     ingest(corpus, tmp_path / "i", HASH)
     searcher = Searcher(tmp_path / "i", HASH)
@@ -380,3 +380,27 @@ def test_a_case_counts_under_the_regions_of_its_focus_countries(searcher):
     assert {h.countries for h in hits} == {("TUN",), ("SSD",)}
     assert all("africa" in h.regions for h in hits)
     assert "east_southern_africa" in next(h.regions for h in hits if h.countries == ("SSD",))
+
+
+def test_a_passage_without_the_querys_telling_word_is_not_a_strong_match(tmp_path):
+    # "land titling for smallholder farmers": a passage holding "land", "smallholder" and "farmers" held three
+    # quarters of the words and was graded strong, though it says nothing of titling.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    topics = ["irrigation canals", "seed fairs", "crop insurance", "dairy cooperatives", "market roads"]
+    for n, topic in enumerate(topics):
+        (corpus / f"farm{n}.md").write_text(
+            f"# Farmers and {topic}\n\nSmallholder farmers on small plots of land gained from {topic}; "
+            "the land they farm is rented.", encoding="utf-8")
+    (corpus / "titles.md").write_text(
+        "# Titles for plots\n\nThe programme issued land titling certificates so that each family's plot "
+        "is registered.", encoding="utf-8")
+    ingest(corpus, tmp_path / "index", HASH)
+    s = Searcher(tmp_path / "index", HASH)
+    try:
+        hits = s.search("land titling smallholder farmers", k=10, mode="keyword").hits
+    finally:
+        s.close()
+    grade = {Path(h.source).stem: h.relevance for h in hits}
+    assert grade["titles"] == "strong"
+    assert {grade[f"farm{n}"] for n in range(len(topics))} <= {"good", "weak"}
