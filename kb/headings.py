@@ -29,6 +29,7 @@ _LEVELS = (
     (5, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
 )
 _NUMBERED = re.compile(r"^(\d{1,3})\.?\s")
+_DECIMAL_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)\.?\s")
 # A heading line: short, unterminated, mostly words.
 _HEADING_CHARS = 220
 _HEADING_WORDS = 40
@@ -81,6 +82,11 @@ def _heading_line(para: str, following: str) -> bool:
                    or re.search(r"\w\.\s+\S", para[4:])
                    # Sections are not numbered past 25; "48." numbers a paragraph, "4 Bangladesh Bank, ..." a footnote.
                    or int(number.group(1)) > 25 or "." not in number.group() and re.search(r"[,(]", para)):
+        return False
+    # Nor are their parts: "9.37 MT", "53.6 MT" and "0.37 MT" are a table's cells, one a line, not sections.
+    decimal = _DECIMAL_NUMBER.match(para)
+    if decimal and any(int(part) > 25 or (n == 0 and int(part) == 0)
+                       for n, part in enumerate(decimal.group(1).split("."))):
         return False
     return (len(para) <= _HEADING_CHARS and len(para.split()) <= _HEADING_WORDS and _wordy(para)
             and not re.search(r"[.。;；,，:：]$", para) and not following[:1].islower())

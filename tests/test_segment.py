@@ -131,3 +131,11 @@ def test_a_case_title_keeps_its_section_number_and_drops_a_doubled_one(heading, 
 ])
 def test_a_result_list_shows_a_section_title_without_its_own_numbering(title, shown):
     assert unnumbered(title) == shown
+
+
+def test_a_tables_figures_standing_on_their_own_lines_are_not_section_headings(shared):
+    # The COSOP's emissions table, extracted one cell a line ("9.37 MT", "53.6 MT", "0.37 MT"), opened a case
+    # titled "0.37 MT" that ran over the next 20,000 characters of the strategy (its youth, gender and nutrition
+    # paragraphs), shown as the fourth hit for "youth unemployment training programme".
+    seg = prepare_path(shared / "ifad-docs" / "cosop_bangladesh.md", "ifad-docs/cosop_bangladesh.md")
+    assert not [c.title for c in seg.cases if re.match(r"\d+\.\d+\s+MT\b", c.title)]
