@@ -191,14 +191,18 @@ def titles_what_follows(para: str) -> bool:
     or a lead-in ending in a colon is a heading too), and not a printed line of a paragraph that a PDF's text
     cut into lines: those start in lower case, end on a function word or hold a sentence's end."""
     para = para.strip()
+    if not para or len(para) > _HEADING_CHARS:
+        return False
     words = len(_CJK.sub(" ", para).split()) + len(_CJK.findall(para)) // 2
-    last = para.split()[-1].lower() if para else ""
-    return (bool(para) and words <= _HEAD_WORDS and _wordy(para) and not para[0].islower()
+    last = para.split()[-1].lower()
+    return (words <= _HEAD_WORDS and _wordy(para) and not para[0].islower()
             and last not in FUNCTION_WORDS and not re.search(r"[.。!！;；,，]$|\w[.!?。！？]\s+\S", para))
 
 
 def only_headings(text: str) -> bool:
     """A passage of headings alone (a subheading standing as a passage of its own): it titles what follows."""
+    if len(text) > (text.count("\n") + 1) * _HEADING_CHARS:  # a line longer than any heading: read no further
+        return False
     paras = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
     return bool(paras) and all(titles_what_follows(p) for p in paras)
 

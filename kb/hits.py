@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from kb.duplicates import other_sources
@@ -35,21 +36,20 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
     by_case: dict[str, list[Any]] = defaultdict(list)
     for row in store.case_passages(list(cases)):
         by_case[row["case_id"]].append(row)
-    candidates: dict[str, list[int]] = {}
-    under: dict[int, int] = {}  # a lone subheading -> the first passage with content after it in its case
-    for case, rows in by_case.items():
-        prose = [r for r in rows if r["kind"] == "prose"]
-        content = [r for r in prose if not is_header(r["text"], (r["case_title"], r["doc_title"]))
-                   and not only_headings(r["text"])]
-        candidates[case] = [r["chunk_id"] for r in (content or prose or rows)]
-        heads: list[int] = []
-        shown_alone = {r["chunk_id"] for r in content}
-        for row in rows:
-            if row["kind"] == "prose" and only_headings(row["text"]):
-                heads.append(row["chunk_id"])
-            elif row["chunk_id"] in shown_alone:
-                under.update({head: row["chunk_id"] for head in heads})
-                heads = []
+    candidates = {case: [r["chunk_id"] for r in ([r for r in rows if r["kind"] == "prose"] or rows)]
+                  for case, rows in by_case.items()}
+    row_of = {row["chunk_id"]: row for rows in by_case.values() for row in rows}
+    told: dict[int, bool] = {}
+
+    def tells(pid: int) -> bool:
+        """A prose passage that says something on its own: not a header, not a lone subheading. Asked only of
+        the few passages a choice reads (a case can hold hundreds)."""
+        if pid not in told:
+            row = row_of[pid]
+            told[pid] = row["kind"] == "prose" and not is_header(row["text"], (row["case_title"], row["doc_title"])) \
+                and not only_headings(row["text"])
+        return told[pid]
+
     ids = [pid for pids in candidates.values() for pid in pids]
     if not ids:
         return dict(default)
@@ -66,16 +66,20 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
             meaning[pid] = max(meaning.get(pid, -1.0), value)
     out = dict(default)
     for case, pids in candidates.items():
-        scored = sorted(((words.get(pid, 0.0), meaning.get(pid, -1.0), pid) for pid in pids),
-                        key=lambda item: (-item[0], -item[1], item[2]))
+        ordered = sorted(((words.get(pid, 0.0), meaning.get(pid, -1.0), pid) for pid in pids),
+                         key=lambda item: (-item[0], -item[1], item[2]))
+        scored = list(islice((item for item in ordered if tells(item[2])), 4)) or ordered[:4]
         top = scored[0][0]
         # Shown: the passage that ranked the case (the best match of all rankings over the whole index), unless it
         # is a header or not prose (then the case's best passage by its words) or a lone subheading (then the
         # paragraph it titles: its words matched, and what they head is what they promise).
         ranked_by = default[case][0]
-        best = ranked_by if ranked_by in pids else under.get(ranked_by, scored[0][2])
+        best = ranked_by if ranked_by in row_of and tells(ranked_by) else scored[0][2]
+        if ranked_by in row_of and row_of[ranked_by]["kind"] == "prose" and only_headings(row_of[ranked_by]["text"]):
+            after = [r["chunk_id"] for r in by_case[case] if r["chunk_id"] > ranked_by]
+            best = next((pid for pid in after if tells(pid)), best)
         # Also matching: the passages that score close to the case's best by their words.
-        also = [pid for w, _, pid in scored[:4] if top > 0 and w >= also_share * top and pid != best]
+        also = [pid for w, _, pid in scored if top > 0 and w >= also_share * top and pid != best]
         out[case] = (best, tuple(also[:3]))
     return out
 
