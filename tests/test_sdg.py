@@ -114,3 +114,18 @@ def test_a_goal_found_by_meaning_alone_still_points_to_its_passage():
     vectors = prototypes[[first_target_of_15]]
     sdg15 = next(t for t in meaning_only.tag(_doc(text), vectors).document if t.value == "sdg15")
     assert sdg15.evidence and sdg15.evidence[0].text == "The herders met twice that winter."
+
+
+def test_a_cue_does_not_match_another_word_of_its_stem(tagger):
+    # The stemmer makes one stem of "fertilizer" and "fertility", "accountability" and "accounts": a health
+    # survey's chapters on fertility were tagged agriculture and Zero hunger, and savings accounts Peace and justice.
+    fertility = ["The total fertility rate fell from 4.0 to 3.6 births per woman, and fertility is highest among "
+                 "women with no education; fertility preferences changed little since the last survey."]
+    tags = tagger.tag(_doc(fertility)).document
+    assert "sdg2" not in _goals(tags) and "agriculture" not in {t.value for t in tags if t.kind == "approach"}
+    accounts = ["Women opened savings accounts at the bank, and the accounts let them save in small amounts; "
+                "account holders could borrow against their accounts after six months."]
+    assert "sdg16" not in _goals(tagger.tag(_doc(accounts)).document)
+    # The words themselves still count.
+    farm = ["Farmers received seeds and fertilizer on credit, and chemical fertilizer use doubled yields of maize."]
+    assert "agriculture" in {t.value for t in tagger.tag(_doc(farm)).document if t.kind == "approach"}
