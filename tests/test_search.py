@@ -345,14 +345,18 @@ def test_a_query_that_names_a_country_or_region_shows_its_good_matches_first(tmp
     assert "as your query asks" not in plain.hits[1].why
 
 
-def test_words_alone_make_a_good_match_and_a_strong_one_needs_the_meaning_to_agree():
+def test_a_strong_match_needs_meaning_and_words_to_agree():
     # Both words of "school feeding", far apart in a loan agreement's list of sectors (cosine 0.20), are a good
-    # match, not a strong one; near in meaning they are strong; in keyword mode there is no meaning to ask.
-    passages = [(1, "loan"), (2, "survey"), (3, "meal")]
-    shares = {1: 1.0, 2: 1.0, 3: 0.5}
-    assert grade_cases(passages, {1: 0.20, 2: 0.50, 3: 0.62}, shares, 2) == {
-        "loan": "good", "survey": "strong", "meal": "strong"}
-    assert grade_cases(passages, {}, shares, 2) == {"loan": "strong", "survey": "strong", "meal": "weak"}
+    # match, not a strong one; near in meaning they are strong. Near in meaning with half of the words (a survey's
+    # pre-school education, cosine 0.63) is good, not strong; in keyword mode there is no meaning to ask, and a
+    # query without words to hold (all common) has only the meaning.
+    passages = [(1, "loan"), (2, "survey"), (3, "meal"), (4, "pre-school")]
+    shares = {1: 1.0, 2: 1.0, 3: 0.75, 4: 0.5}
+    assert grade_cases(passages, {1: 0.20, 2: 0.50, 3: 0.62, 4: 0.63}, shares, 2) == {
+        "loan": "good", "survey": "strong", "meal": "strong", "pre-school": "good"}
+    assert grade_cases(passages, {}, shares, 2) == {
+        "loan": "strong", "survey": "strong", "meal": "strong", "pre-school": "weak"}
+    assert grade_cases(passages, {1: 0.20, 2: 0.50, 3: 0.62, 4: 0.63}, {}, 0)["pre-school"] == "strong"
 
 
 def test_cases_moved_ahead_keep_their_documents_order():
