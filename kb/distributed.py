@@ -6,8 +6,9 @@ the actors' operator), then embedded and tagged by a pool of actors that each lo
 The ingest then merges the shards into its staged store and swaps it in as it always does, so a failed or
 killed Ray job leaves the index whole.
 
-A shard row is one document: readable columns (source, title, counts, error) and the document with its
-vectors and tags as one pickled record, which only this version of kb's merge step reads back.
+A shard row is one document: its file (order, source, error) and the ingest's counts, then the document as
+typed columns (kb.shards: its text and metadata, cases, passages, tags, facets and vectors in each space), so
+any Parquet reader reads the shards, and the merge step reads them back without pickle.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from kb.config import Settings
 from kb.corpus import is_uri
 from kb.enrich import Enricher, Failed, Processed, Tell, read_stage
 from kb.errors import ConfigError, KBError
+from kb.shards import processed_from, processed_row, processed_schema
 from kb.store import Store
 
 SHARDS_DIR = "shards"
@@ -54,30 +58,31 @@ class EnrichActor:
         self.enricher = Enricher(settings)
         self.store = Store(Path(vectors_from), readonly=True) if vectors_from else None
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
-        """Enriched records of the batch's documents; failed reads pass through with their reason."""
+    def __call__(self, batch: dict[str, Any]) -> pa.Table:
+        """The shard rows of the batch's documents; failed reads pass through with their reason."""
         rows = [dict(zip(batch, values)) for values in zip(*batch.values())]
         good = [(r["source"], pickle.loads(r["seg"])) for r in rows if not r["error"]]
         before = (self.enricher.embedded, self.enricher.multilingual_seconds, dict(self.enricher.embedded_spaces))
         done = iter(self.enricher.process(good, self.store.cached_vectors if self.store is not None else None))
-        out: dict[str, list] = {k: [] for k in ("order", "source", "error", "drop", "title", "cases", "passages",
-                                                "record", "embedded", "ml_seconds", "embedded_spaces")}
+        out = []
         for i, row in enumerate(rows):
             processed = None if row["error"] else next(done)
-            out["order"].append(int(row["order"]))
-            out["source"].append(str(row["source"]))
-            out["error"].append(str(row["error"]))
-            out["drop"].append(bool(row["drop"]))
-            out["title"].append(processed.seg.document.title if processed else "")
-            out["cases"].append(len(processed.seg.cases) if processed else 0)
-            out["passages"].append(len(processed.seg.chunks) if processed else 0)
-            out["record"].append(pickle.dumps(processed, protocol=5) if processed else b"")
-            # The batch's counts ride on its first row.
-            out["embedded"].append(self.enricher.embedded - before[0] if i == 0 else 0)
-            out["ml_seconds"].append(self.enricher.multilingual_seconds - before[1] if i == 0 else 0.0)
-            out["embedded_spaces"].append(json.dumps({name: n - before[2][name] for name, n in
-                                                      self.enricher.embedded_spaces.items()} if i == 0 else {}))
-        return out
+            out.append({
+                **processed_row(processed), "order": int(row["order"]), "source": str(row["source"]),
+                "error": str(row["error"]), "drop": bool(row["drop"]),
+                # The batch's counts ride on its first row.
+                "embedded": self.enricher.embedded - before[0] if i == 0 else 0,
+                "ml_seconds": self.enricher.multilingual_seconds - before[1] if i == 0 else 0.0,
+                "embedded_spaces": json.dumps({name: n - before[2][name] for name, n in
+                                               self.enricher.embedded_spaces.items()} if i == 0 else {})})
+        return pa.Table.from_pylist(out, schema=shard_schema())
+
+
+def shard_schema() -> pa.Schema:
+    """A shard's columns: the file and the ingest's counts, then the processed document's (kb.shards)."""
+    head = pa.schema([("order", pa.int64()), ("source", pa.string()), ("error", pa.string()), ("drop", pa.bool_()),
+                      ("embedded", pa.int64()), ("ml_seconds", pa.float64()), ("embedded_spaces", pa.string())])
+    return pa.schema([*head, *(f for f in processed_schema() if f.name != "source")])
 
 
 @dataclass
@@ -157,7 +162,7 @@ class RayEngine:
                 if row["error"]:
                     yield Failed(row["source"], row["error"], row["drop"])
                 else:
-                    yield pickle.loads(row["record"])
+                    yield processed_from(row)
         if done != total:
             raise KBError(f"{shards}: the Ray job wrote {done} of {total} documents; nothing was stored")
 

@@ -129,3 +129,39 @@ def test_ray_reads_a_manifest_of_paths_and_uris_as_one_process_does(corpus, tmp_
                                                                 (corpus / SHARED_PART[2]).as_uri()])
     mine, theirs = _content(tmp_path / "here"), _content(tmp_path / "ray")
     assert mine[0] == theirs[0] and mine[1].keys() == theirs[1].keys()
+
+
+def test_a_shard_is_typed_parquet_that_any_reader_reads_and_the_merge_reads_back(corpus, tmp_path):
+    # Shards held each document as a pickled record: readable by this version of kb only.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kb.corpus import hash_location
+    from kb.distributed import EnrichActor, read_row
+    from kb.enrich import Enricher, read_stage
+    from kb.shards import processed_from
+
+    fast = Settings(model="hash-64", multilingual_model="hash-32-any")
+    files = [corpus / part for part in SHARED_PART] + [corpus / "broken.pdf"]
+    rows = [read_row({"order": n, "path": str(p), "source": p.name, "digest": hash_location(str(p))}, fast)
+            for n, p in enumerate(files)]
+    batch = {key: np.array([row[key] for row in rows], dtype=object) for key in rows[0]}
+    pq.write_table(EnrichActor(fast, "")(batch), tmp_path / "shard.parquet")
+    table = pq.read_table(tmp_path / "shard.parquet")
+    assert not [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+    shard = table.to_pylist()
+    assert [r["source"] for r in shard] == [p.name for p in files]
+    assert shard[-1]["error"] and shard[-1]["seg"] is None
+    chinese = shard[2]
+    assert chinese["seg"]["document"]["language"] == "zh" and len(chinese["seg"]["cases"]) >= 2
+    assert len(chinese["vectors"]) == len(chinese["seg"]["chunks"]) and chinese["dim"] == 64
+    assert {t["kind"] for t in chinese["tagged"]["document"]} >= {"approach", "country"}
+    assert [space["key"] for space in chinese["spaces"]] == ["hash-32-any"]
+    # Read back, each document is what the single-process path makes of the file.
+    alone = list(Enricher(fast).process([(p.name, read_stage(str(p), p.name, hash_location(str(p)), fast))
+                                         for p in files[:3]], None))
+    for row, expected in zip(shard, alone):
+        back = processed_from(row)
+        assert (back.seg, back.tagged, back.facets) == (expected.seg, expected.tagged, expected.facets)
+        assert np.array_equal(back.vectors, expected.vectors)
+        assert {m: set(v) for m, v in back.spaces.items()} == {m: set(v) for m, v in expected.spaces.items()}
