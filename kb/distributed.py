@@ -29,7 +29,7 @@ from kb.config import Settings
 from kb.corpus import is_uri
 from kb.enrich import Enricher, Failed, Processed, Tell, read_stage
 from kb.errors import ConfigError, KBError
-from kb.shards import processed_from, processed_row, processed_schema
+from kb.shards import record_from, record_row, record_schema
 from kb.store import Store
 
 SHARDS_DIR = "shards"
@@ -38,6 +38,8 @@ DOCS_PER_BATCH = 8
 # Files per Ray block (so per shard) in a large corpus: a block's rows are held in memory until written, and
 # the shards written are what the progress counts.
 FILES_PER_BLOCK = 32
+# The field of a processed document stored as rows of float32 (its passages' vectors in the main space).
+MATRIX = "vectors"
 # Seconds between progress reports while the Ray job runs.
 POLL_SECONDS = 2.0
 
@@ -68,7 +70,7 @@ class EnrichActor:
         for i, row in enumerate(rows):
             processed = None if row["error"] else next(done)
             out.append({
-                **processed_row(processed), "order": int(row["order"]), "source": str(row["source"]),
+                **record_row(processed, Processed, MATRIX), "order": int(row["order"]), "source": str(row["source"]),
                 "error": str(row["error"]), "drop": bool(row["drop"]),
                 # The batch's counts ride on its first row.
                 "embedded": self.enricher.embedded - before[0] if i == 0 else 0,
@@ -82,7 +84,7 @@ def shard_schema() -> pa.Schema:
     """A shard's columns: the file and the ingest's counts, then the processed document's (kb.shards)."""
     head = pa.schema([("order", pa.int64()), ("source", pa.string()), ("error", pa.string()), ("drop", pa.bool_()),
                       ("embedded", pa.int64()), ("ml_seconds", pa.float64()), ("embedded_spaces", pa.string())])
-    return pa.schema([*head, *(f for f in processed_schema() if f.name != "source")])
+    return pa.schema([*head, *(f for f in record_schema(Processed, MATRIX) if f.name != "source")])
 
 
 @dataclass
@@ -162,7 +164,7 @@ class RayEngine:
                 if row["error"]:
                     yield Failed(row["source"], row["error"], row["drop"])
                 else:
-                    yield processed_from(row)
+                    yield record_from(row, Processed, MATRIX)
         if done != total:
             raise KBError(f"{shards}: the Ray job wrote {done} of {total} documents; nothing was stored")
 

@@ -1,9 +1,10 @@
-"""A processed document as one Parquet row of typed columns, and back: the Ray engine's shards.
+"""A record (a frozen dataclass) as one Parquet row of typed columns, and back: the Ray engine's shards.
 
-The columns follow the dataclasses (kb.models, kb.enrich.Processed) field by field, with an Arrow schema
-derived from their type hints: the document's fields, its cases, passages and tags as lists of structs, its
-passages' vectors as lists of float32, a map of names (a space's vectors by passage hash) as a list of
-key/value structs. Any Parquet reader sees documents, cases, passages, tags and vectors by name; no pickle.
+The columns follow the dataclass field by field, with an Arrow schema derived from the type hints: nested
+dataclasses as structs, tuples as lists (a tuple of mixed types as a struct of f0, f1 ...), a dict as a list
+of key/value structs, an array as a list of float32, and one 2-D array field as rows beside its width. For a
+processed document (kb.enrich.Processed) any Parquet reader sees its cases, passages, tags and vectors by
+name; no pickle.
 """
 
 from __future__ import annotations
@@ -16,11 +17,6 @@ from typing import Any, Union
 
 import numpy as np
 import pyarrow as pa
-
-from kb.enrich import Processed
-
-# The passage vectors of a document: a matrix, one row per passage (its width in a column of its own).
-_MATRIX_FIELD = "vectors"
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -123,28 +119,31 @@ def _typed(value: Any, hint: Any) -> Any:
 
 
 @cache
-def processed_schema() -> pa.Schema:
-    """The columns of a processed document: Processed's fields, its vectors as rows of float32 and their width."""
-    hints = _hints(Processed)
-    columns = [(f.name, arrow_type(hints[f.name])) for f in dataclasses.fields(Processed) if f.name != _MATRIX_FIELD]
-    return pa.schema([*columns, (_MATRIX_FIELD, pa.list_(pa.list_(pa.float32()))), ("dim", pa.int32())])
+def record_schema(cls: type, matrix: str = "") -> pa.Schema:
+    """The columns of a dataclass's records: one per field, the `matrix` field (a 2-D array) as rows of float32
+    beside its width in `dim`."""
+    hints = _hints(cls)
+    columns = [(f.name, arrow_type(hints[f.name])) for f in dataclasses.fields(cls) if f.name != matrix]
+    extra = [(matrix, pa.list_(pa.list_(pa.float32()))), ("dim", pa.int32())] if matrix else []
+    return pa.schema([*columns, *extra])
 
 
-def processed_row(processed: Processed | None) -> dict[str, Any]:
-    """A processed document's columns (all empty for a file that failed to read)."""
-    if processed is None:
-        return {name: None for name in processed_schema().names}
-    hints = _hints(Processed)
-    row = {f.name: _plain(getattr(processed, f.name), hints[f.name]) for f in dataclasses.fields(Processed)
-           if f.name != _MATRIX_FIELD}
-    matrix = np.asarray(processed.vectors, dtype=np.float32)
-    return {**row, _MATRIX_FIELD: matrix.tolist(), "dim": int(matrix.shape[1]) if matrix.ndim == 2 else 0}
+def record_row(record: Any, cls: type, matrix: str = "") -> dict[str, Any]:
+    """A record's columns (all empty for None: a file that failed to read)."""
+    if record is None:
+        return {name: None for name in record_schema(cls, matrix).names}
+    hints = _hints(cls)
+    row = {f.name: _plain(getattr(record, f.name), hints[f.name]) for f in dataclasses.fields(cls) if f.name != matrix}
+    if matrix:
+        values = np.asarray(getattr(record, matrix), dtype=np.float32)
+        row.update({matrix: values.tolist(), "dim": int(values.shape[1]) if values.ndim == 2 else 0})
+    return row
 
 
-def processed_from(row: dict[str, Any]) -> Processed:
-    """The processed document a row holds (`processed_row` read back)."""
-    hints = _hints(Processed)
-    fields = {f.name: _typed(row[f.name], hints[f.name]) for f in dataclasses.fields(Processed)
-              if f.name != _MATRIX_FIELD}
-    matrix = np.asarray(row[_MATRIX_FIELD], dtype=np.float32).reshape(-1, row["dim"])
-    return Processed(**fields, vectors=matrix)
+def record_from(row: dict[str, Any], cls: type, matrix: str = "") -> Any:
+    """The record a row holds (`record_row` read back)."""
+    hints = _hints(cls)
+    fields = {f.name: _typed(row[f.name], hints[f.name]) for f in dataclasses.fields(cls) if f.name != matrix}
+    if matrix:
+        fields[matrix] = np.asarray(row[matrix], dtype=np.float32).reshape(-1, row["dim"])
+    return cls(**fields)

@@ -137,9 +137,9 @@ def test_a_shard_is_typed_parquet_that_any_reader_reads_and_the_merge_reads_back
     import pyarrow.parquet as pq
 
     from kb.corpus import hash_location
-    from kb.distributed import EnrichActor, read_row
-    from kb.enrich import Enricher, read_stage
-    from kb.shards import processed_from
+    from kb.distributed import MATRIX, EnrichActor, read_row
+    from kb.enrich import Enricher, Processed, read_stage
+    from kb.shards import record_from
 
     fast = Settings(model="hash-64", multilingual_model="hash-32-any")
     files = [corpus / part for part in SHARED_PART] + [corpus / "broken.pdf"]
@@ -161,7 +161,7 @@ def test_a_shard_is_typed_parquet_that_any_reader_reads_and_the_merge_reads_back
     alone = list(Enricher(fast).process([(p.name, read_stage(str(p), p.name, hash_location(str(p)), fast))
                                          for p in files[:3]], None))
     for row, expected in zip(shard, alone):
-        back = processed_from(row)
+        back = record_from(row, Processed, MATRIX)
         assert (back.seg, back.tagged, back.facets) == (expected.seg, expected.tagged, expected.facets)
         assert np.array_equal(back.vectors, expected.vectors)
         assert {m: set(v) for m, v in back.spaces.items()} == {m: set(v) for m, v in expected.spaces.items()}
