@@ -19,8 +19,9 @@ import numpy as np
 import pyarrow as pa
 
 
+@cache
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    return typing.get_type_hints(cls)  # resolving them is most of the cost of a row when done for each
 
 
 def _record_type(hint: Any) -> typing.TypeGuard[type]:
