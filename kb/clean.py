@@ -23,6 +23,7 @@ from kb.layout import (
     fix_cjk_punctuation,
     fold,
     is_hard_wrapped,
+    join_continued,
     looks_like_heading,
     normalise_unicode,
     reflow,
@@ -309,6 +310,7 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
                 cleaner.drop(rule, removed)
             if is_hard_wrapped(lines):
                 lines = reflow(dehyphenate("\n".join(lines)).split("\n"))
+            lines = join_continued(lines)
         else:
             lines = reflow(lines)
         out_pages.append(lines)

@@ -107,6 +107,44 @@ def reflow(lines: list[str]) -> list[str]:
     return out
 
 
+# A line that ends a sentence, a clause or a heading's number: what follows it may start a paragraph.
+_ENDS = re.compile(r"[.!?。！？:;：；\"”’)|]$")
+# The longest tail of a heading cut across lines ("4.1. Coping strategies since the outbreak" | "of COVID-19").
+_HEADING_TAIL_WORDS = 4
+
+
+def join_continued(lines: list[str]) -> list[str]:
+    """Lines that continue the line before them (it ends on a word or a comma, they start in lower case) joined
+    to it, across blank lines: a PDF converted with a paragraph break after every printed line.
+
+    A heading (numbered, marked or in capitals) takes a short tail only, so a converter's lower-cased first
+    word of the paragraph under it does not join it; a one-word line (a list's "a", a table's "female") joins
+    nothing unless it ends a sentence.
+    """
+    out: list[str] = []
+    last = -1  # index in out of the last line with text
+    for line in lines:
+        s = line.strip()
+        prev = out[last].strip() if last >= 0 else ""
+        if s and prev and s[0].islower() and s[0].isascii() and re.search(r"[A-Za-z0-9,-]$", prev) \
+                and not _ENDS.search(prev) and not BULLET.match(s) and " " in prev and not prev.startswith("#") \
+                and (" " in s or s[-1] in ".!?") \
+                and (len(s.split()) <= _HEADING_TAIL_WORDS or not (looks_like_heading(prev) or _capitals(prev))):
+            out[last] = prev[:-1] + s if prev.endswith("-") and prev[-2:-1].isalpha() else f"{prev} {s}"
+            del out[last + 1:]  # the blank lines between them
+            continue
+        out.append(line)
+        if s:
+            last = len(out) - 1
+    return out
+
+
+def _capitals(line: str) -> bool:
+    """Set in capitals ("CHAPTER 4 FINDINGS FOR FARMERS", a converter's "CHAPteR 4 FInDInGS")."""
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 6 and sum(c.isupper() for c in letters) > len(letters) / 2
+
+
 def is_hard_wrapped(lines: list[str]) -> bool:
     """True for text wrapped at a fixed width (most lines long, similar and unterminated)."""
     body = [ln.rstrip() for ln in lines if len(ln.strip()) > 30]

@@ -203,3 +203,19 @@ def test_a_journal_articles_identifier_lines_go_and_its_abstract_stays():
     cleaned = clean(text).text
     assert cleaned.startswith("Abstract: We use longitudinal household data")
     assert "See https://doi.org/10.1016/j.worlddev.2015.02.001 for the data." in cleaned  # a cited DOI stays
+
+
+def test_a_printed_line_that_continues_the_one_before_joins_its_paragraph(shared):
+    # The Gandaki report was converted with a paragraph break after every printed line: its sentences were cut
+    # across passages ("... did not receive any subsidies from any government or" | "state entity during ..."),
+    # and its section headings across paragraphs ("4.1. ... since the outbreak" | "of COVID-19").
+    name = "digital_socio_impact_assesment_of_covid19_in_gandaki_province.md"
+    text = prepare_path(shared / "undp-acclabs-blogs" / name, f"undp-acclabs-blogs/{name}").document.text
+    assert ("Approximately 93% of farmers did not receive any subsidies from any government or state entity "
+            "during the previous agricultural year.") in text
+    assert "reimbursed for half of their monthly rents by the provincial government." in text
+    # This conversion also lower-cased some paragraphs' first letters; a one-word line stays a line.
+    assert "\n\nAnnexes\n\nthe farmers' survey collected information" in text
+    mauritius = "the_socio-economic_impact_assessment_of_covid-19_in_mauritius.md"
+    text = prepare_path(shared / "undp-acclabs-blogs" / mauritius).document.text
+    assert "4.1. Coping strategies since the outbreak of COVID-19" in text
