@@ -268,7 +268,8 @@ def dedupe_paragraphs(paras: list[str], drop: _Cleaner) -> list[str]:
     seen: set[str] = set()
     out: list[str] = []
     for i, para in enumerate(paras):
-        key = fold(para)
+        # A running header keeps its page number beside it ("... in Mauritius 9", "... in Mauritius 10").
+        key = re.sub(r"\s\d{1,4}$", "", fold(para)) if len(para) < 120 else fold(para)
         # Long paragraphs count anywhere; short ones only near the top (a title repeated by the page).
         tracked = len(key) >= 60 or i < 12 and len(key) >= 12
         if tracked and key in seen:

@@ -126,7 +126,8 @@ def join_continued(lines: list[str]) -> list[str]:
     for line in lines:
         s = line.strip()
         prev = out[last].strip() if last >= 0 else ""
-        if s and prev and s[0].islower() and s[0].isascii() and re.search(r"[A-Za-z0-9,-]$", prev) \
+        # Not after a number: "... in Mauritius 9" is a running header over its page number.
+        if s and prev and s[0].islower() and s[0].isascii() and re.search(r"[A-Za-z,-]$", prev) \
                 and not _ENDS.search(prev) and not BULLET.match(s) and " " in prev and not prev.startswith("#") \
                 and (" " in s or s[-1] in ".!?") \
                 and (len(s.split()) <= _HEADING_TAIL_WORDS or not (looks_like_heading(prev) or _capitals(prev))):

@@ -219,3 +219,5 @@ def test_a_printed_line_that_continues_the_one_before_joins_its_paragraph(shared
     mauritius = "the_socio-economic_impact_assessment_of_covid-19_in_mauritius.md"
     text = prepare_path(shared / "undp-acclabs-blogs" / mauritius).document.text
     assert "4.1. Coping strategies since the outbreak of COVID-19" in text
+    # Its running header stands over each page's number: neither is joined to the sentence under them.
+    assert "Mauritius 9 than half" not in text and "than half of their usual incomes" in text
