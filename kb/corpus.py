@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -139,8 +140,34 @@ def _remote(uri: str, files: list[tuple[str, str]], skipped: list[tuple[str, str
         files.append((uri, uri))
 
 
+# A listing's answers while `listing()` is open: each remote file is asked its size and time once to list,
+# hash and size it (three round trips to an object store before), and again by the read stage, which must
+# see a change made since.
+_LISTED: ContextVar[dict[str, tuple[int, float] | None] | None] = ContextVar("kb_listed", default=None)
+
+
+@contextmanager
+def listing() -> Iterator[None]:
+    """Within it, a remote file's size and time are asked once (listing, hashing and sizing a corpus)."""
+    token = _LISTED.set({})
+    try:
+        yield
+    finally:
+        _LISTED.reset(token)
+
+
 def _file_info(uri: str) -> tuple[int, float] | None:
     """A remote file's size and modification time, or None when there is no such file."""
+    known = _LISTED.get()
+    if known is not None and uri in known:
+        return known[uri]
+    info = _ask(uri)
+    if known is not None:
+        known[uri] = info
+    return info
+
+
+def _ask(uri: str) -> tuple[int, float] | None:
     fs, path = _filesystem(uri)
     import pyarrow.fs as pafs
 

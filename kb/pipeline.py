@@ -22,7 +22,7 @@ from typing import Protocol
 
 import kb
 from kb.config import Settings
-from kb.corpus import corpus_files, hash_location, size_of
+from kb.corpus import corpus_files, hash_location, listing, size_of
 from kb.duplicates import CaseText, duplicate_groups
 from kb.enrich import Enricher, Failed, KnownVectors, Processed, Tell, read_stage
 from kb.errors import KBError
@@ -169,7 +169,15 @@ def ingest(
     with lock_index(index):
         for stale in index.glob(".staging-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        files, skipped = corpus_files(corpus, settings)
+        with listing():  # a remote file is asked its size and time once here, not per use
+            files, skipped = corpus_files(corpus, settings)
+            hashed: list[tuple[str, str, str]] = []
+            for path, source in files:
+                try:
+                    hashed.append((path, source, hash_location(path)))
+                except (OSError, KBError) as exc:
+                    skipped.append((source, f"unreadable file: {getattr(exc, 'strerror', None) or exc}"))
+            sizes = {source: size_of(path) for path, source, _ in hashed}
         live = index / STORE_FILE
         print_ = fingerprint(settings)
         stored: dict = {}
@@ -186,16 +194,12 @@ def ingest(
                 current.close()
         todo: list[tuple[str, str, str]] = []
         unchanged = 0
-        for path, source in files:
-            try:
-                digest = hash_location(path)
-            except (OSError, KBError) as exc:
-                skipped.append((source, f"unreadable file: {getattr(exc, 'strerror', None) or exc}"))
-                continue
+        for path, source, digest in hashed:
             if not rebuild and source in stored and stored[source].content_hash == digest:
                 unchanged += 1
             else:
                 todo.append((path, source, digest))
+        sizes = {source: sizes[source] for _, source, _ in todo}  # the job's bytes: what it will read
         present = {source for _, source in files}
         removed = tuple(sorted(s for s in stored if s not in present))
         failed = {s for s, _ in skipped}
@@ -229,7 +233,6 @@ def ingest(
                                       ((settings.spaces[0], enrich.embedder), *enrich.others)])
                 for source in removed:
                     store.remove(source)
-                sizes = {source: size_of(path) for path, source, _ in todo}
                 # Bytes of the files stored or skipped so far, and passages stored: the pace of the whole job.
                 tally = {"done": 0, "passages": 0}
 

@@ -79,3 +79,34 @@ def test_a_manifest_corpus_updates_only_what_changed(listed, tmp_path):
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(str(post) + "\n", ""), encoding="utf-8")
     third = ingest(manifest, index, FAST)
     assert list(third.updated) == [uri] and list(third.removed) == [str(post)] and not third.added
+
+
+def test_a_remote_file_is_asked_its_size_and_time_once_to_list_and_once_to_read(listed, tmp_path, monkeypatch):
+    # Listing, hashing and sizing each asked the store again: three round trips per file before reading it.
+    import kb.corpus
+
+    asked: list[str] = []
+    filesystem = kb.corpus._filesystem
+
+    class Counted:
+        def __init__(self, fs: object) -> None:
+            self.fs = fs
+
+        def get_file_info(self, path: str) -> object:
+            asked.append(Path(path).as_uri())
+            return self.fs.get_file_info(path)  # type: ignore[attr-defined]
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.fs, name)
+
+    def counted(uri: str) -> tuple[object, str]:
+        fs, path = filesystem(uri)
+        return Counted(fs), path
+
+    monkeypatch.setattr(kb.corpus, "_filesystem", counted)
+    manifest, _, uri = listed
+    ingest(manifest, tmp_path / "index", FAST)
+    assert asked.count(uri) == 2  # listed once; read once more, so a change made meanwhile is seen
+    asked.clear()
+    ingest(manifest, tmp_path / "index", FAST)  # unchanged: listed, not read
+    assert asked.count(uri) == 1
