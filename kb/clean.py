@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kb.cleanrules import rules
 from kb.dates import find_dates
-from kb.furniture import remove_page_furniture
+from kb.furniture import remove_page_furniture, strip_running_heads
 from kb.language import CJK, is_cjk
 from kb.layout import (
     BULLET,
@@ -322,6 +322,11 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
     # A lone number closing a scraped page is a counter widget, not content.
     if not paged and pages_paras[-1] and re.fullmatch(r"\d{1,3}", pages_paras[-1][-1]):
         cleaner.drop("stray_number", pages_paras[-1].pop())
+    if not paged:
+        stripped, heads = strip_running_heads([p for paras in pages_paras for p in paras])
+        pages_paras = [stripped]
+        for head in heads:
+            cleaner.drop("running_header", head)
     repairer = Repairer("\n".join(p for paras in pages_paras for p in paras))
     pages_paras = [[repairer(p) for p in paras] for paras in pages_paras]
     cleaner.removed.extend(repairer.log)

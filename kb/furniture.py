@@ -162,3 +162,33 @@ def _join_across_breaks(lines: list[str], breaks: set[int]) -> list[str]:
             out[before] = f"{out[before].rstrip()} {out[after].lstrip()}"
             del out[before + 1:after + 1]
     return out
+
+
+# A running header is a title of a few words (the report's name), not a heading's one or two.
+_HEAD_WORDS = (4, 15)
+# Paragraphs it must open besides standing alone: a page's worth of repeats, not a section title reused.
+_HEAD_REPEATS = 3
+
+
+def strip_running_heads(paras: list[str]) -> tuple[list[str], list[str]]:
+    """Paragraphs without the running header that a reflow joined to their first line ("The Socio-Economic
+    Impact Assessment of COVID-19 in Mauritius However, the real estate ..."): a short unterminated paragraph
+    that stands alone and also opens several others. Returns the paragraphs and the headers taken off."""
+    alone = {p for p in paras if _HEAD_WORDS[0] <= len(p.split()) <= _HEAD_WORDS[1] and not SENTENCE_END.search(p)}
+    by_start: dict[str, list[str]] = defaultdict(list)
+    for head in alone:
+        by_start[" ".join(head.split()[:_HEAD_WORDS[0]])].append(head)
+    opens: dict[str, int] = defaultdict(int)
+    found: list[tuple[int, str]] = []
+    for i, para in enumerate(paras):
+        for head in by_start.get(" ".join(para.split()[:_HEAD_WORDS[0]]), ()):
+            if para.startswith(head + " "):
+                opens[head] += 1
+                found.append((i, head))
+    heads = {head for head, n in opens.items() if n >= _HEAD_REPEATS}
+    out, removed = list(paras), []
+    for i, head in found:
+        if head in heads and out[i].startswith(head + " "):
+            out[i] = out[i][len(head) + 1:]
+            removed.append(head)
+    return out, removed

@@ -221,3 +221,7 @@ def test_a_printed_line_that_continues_the_one_before_joins_its_paragraph(shared
     assert "4.1. Coping strategies since the outbreak of COVID-19" in text
     # Its running header stands over each page's number: neither is joined to the sentence under them.
     assert "Mauritius 9 than half" not in text and "than half of their usual incomes" in text
+    # Joined to the first line of the next paragraph on every page ("... in Mauritius However, the real estate
+    # activities ..."), the running header is taken off them: the report's title stands once, on its cover.
+    assert text.count("The Socio-Economic Impact Assessment of COVID-19 in Mauritius") == 1
+    assert "\n\nHowever, the real estate activities" in text
