@@ -169,15 +169,6 @@ def ingest(
     with lock_index(index):
         for stale in index.glob(".staging-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        with listing():  # a remote file is asked its size and time once here, not per use
-            files, skipped = corpus_files(corpus, settings)
-            hashed: list[tuple[str, str, str]] = []
-            for path, source in files:
-                try:
-                    hashed.append((path, source, hash_location(path)))
-                except (OSError, KBError) as exc:
-                    skipped.append((source, f"unreadable file: {getattr(exc, 'strerror', None) or exc}"))
-            sizes = {source: size_of(path) for path, source, _ in hashed}
         live = index / STORE_FILE
         print_ = fingerprint(settings)
         stored: dict = {}
@@ -194,12 +185,19 @@ def ingest(
                 current.close()
         todo: list[tuple[str, str, str]] = []
         unchanged = 0
-        for path, source, digest in hashed:
-            if not rebuild and source in stored and stored[source].content_hash == digest:
-                unchanged += 1
-            else:
-                todo.append((path, source, digest))
-        sizes = {source: sizes[source] for _, source, _ in todo}  # the job's bytes: what it will read
+        with listing():  # a remote file is asked its size and time once to list, hash and size it
+            files, skipped = corpus_files(corpus, settings)
+            for path, source in files:
+                try:
+                    digest = hash_location(path)
+                except (OSError, KBError) as exc:
+                    skipped.append((source, f"unreadable file: {getattr(exc, 'strerror', None) or exc}"))
+                    continue
+                if not rebuild and source in stored and stored[source].content_hash == digest:
+                    unchanged += 1
+                else:
+                    todo.append((path, source, digest))
+            sizes = {source: size_of(path) for path, source, _ in todo}  # the job's bytes: what it will read
         present = {source for _, source in files}
         removed = tuple(sorted(s for s in stored if s not in present))
         failed = {s for s, _ in skipped}
