@@ -107,30 +107,19 @@ def reflow(lines: list[str]) -> list[str]:
     return out
 
 
-# A line that ends a sentence, a clause or a heading's number: what follows it may start a paragraph.
-_ENDS = re.compile(r"[.!?。！？:;：；\"”’)|]$")
 # The longest tail of a heading cut across lines ("4.1. Coping strategies since the outbreak" | "of COVID-19").
 _HEADING_TAIL_WORDS = 4
 
 
 def join_continued(lines: list[str]) -> list[str]:
     """Lines that continue the line before them (it ends on a word or a comma, they start in lower case) joined
-    to it, across blank lines: a PDF converted with a paragraph break after every printed line.
-
-    A heading (numbered, marked or in capitals) takes a short tail only, so a converter's lower-cased first
-    word of the paragraph under it does not join it; a one-word line (a list's "a", a table's "female") joins
-    nothing unless it ends a sentence.
-    """
+    to it, across blank lines: a PDF converted with a paragraph break after every printed line."""
     out: list[str] = []
     last = -1  # index in out of the last line with text
     for line in lines:
         s = line.strip()
         prev = out[last].strip() if last >= 0 else ""
-        # Not after a number: "... in Mauritius 9" is a running header over its page number.
-        if s and prev and s[0].islower() and s[0].isascii() and re.search(r"[A-Za-z,-]$", prev) \
-                and not _ENDS.search(prev) and not BULLET.match(s) and " " in prev and not prev.startswith("#") \
-                and (" " in s or s[-1] in ".!?") \
-                and (len(s.split()) <= _HEADING_TAIL_WORDS or not (looks_like_heading(prev) or _capitals(prev))):
+        if s and prev and _continues(prev, s):
             out[last] = prev[:-1] + s if prev.endswith("-") and prev[-2:-1].isalpha() else f"{prev} {s}"
             del out[last + 1:]  # the blank lines between them
             continue
@@ -138,6 +127,20 @@ def join_continued(lines: list[str]) -> list[str]:
         if s:
             last = len(out) - 1
     return out
+
+
+def _continues(prev: str, line: str) -> bool:
+    """Whether a line goes on with the sentence of the line before it.
+
+    The line before ends on a word, a comma or a hyphen (not a sentence's end, nor a number: "... in Mauritius 9"
+    is a running header over its page number), is not a Markdown heading, and has two words or more; the line
+    starts in lower case, is not a list item, and has two words or more unless it ends a sentence (a list's "a",
+    a table's "female" stand alone). A heading (numbered or in capitals) takes a short tail only, so a
+    converter's lower-cased first word of the paragraph under it does not join it.
+    """
+    return (line[0].islower() and line[0].isascii() and not BULLET.match(line) and (" " in line or line[-1] in ".!?")
+            and re.search(r"[A-Za-z,-]$", prev) is not None and " " in prev and not prev.startswith("#")
+            and (len(line.split()) <= _HEADING_TAIL_WORDS or not (looks_like_heading(prev) or _capitals(prev))))
 
 
 def _capitals(line: str) -> bool:
