@@ -74,10 +74,14 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
         # is a header or not prose (then the case's best passage by its words) or a lone subheading (then the
         # paragraph it titles: its words matched, and what they head is what they promise).
         ranked_by = default[case][0]
-        best = ranked_by if ranked_by in row_of and tells(ranked_by) else scored[0][2]
-        if ranked_by in row_of and row_of[ranked_by]["kind"] == "prose" and only_headings(row_of[ranked_by]["text"]):
-            after = [r["chunk_id"] for r in by_case[case] if r["chunk_id"] > ranked_by]
-            best = next((pid for pid in after if tells(pid)), best)
+        row = row_of.get(ranked_by)
+        if row is not None and tells(ranked_by):
+            best = ranked_by
+        elif row is not None and row["kind"] == "prose" and only_headings(row["text"]):
+            after = (r["chunk_id"] for r in by_case[case] if r["chunk_id"] > ranked_by)
+            best = next((pid for pid in after if tells(pid)), scored[0][2])
+        else:
+            best = scored[0][2]
         # Also matching: the passages that score close to the case's best by their words.
         also = [pid for w, _, pid in scored if top > 0 and w >= also_share * top and pid != best]
         out[case] = (best, tuple(also[:3]))
