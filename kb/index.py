@@ -51,6 +51,7 @@ class VectorIndex:
         self.kind = kind
         # Recall@10 against exact search measured when an approximate index was built (None: not measured).
         self.recall = recall
+        self._flat: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def build(cls, ids: np.ndarray, vectors: np.ndarray, kind: str = "auto", dim: int | None = None,
@@ -111,13 +112,30 @@ class VectorIndex:
         faiss = _faiss()
         faiss.write_index(self.index, str(path))
 
+    def _matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """An exact index's vectors (a view of FAISS's own array, no copy) and their ids, row by row."""
+        if self._flat is None:
+            faiss = _faiss()
+            flat = faiss.downcast_index(self.index.index)
+            n, d = int(flat.ntotal), int(flat.d)
+            matrix = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n else np.zeros((0, d), np.float32)
+            self._flat = matrix, self.ids()
+        return self._flat
+
+    def _scores(self, queries: np.ndarray) -> np.ndarray:
+        """Every vector's inner product with each query, by row. numpy's own loop on the calling thread, not
+        BLAS or FAISS: their worker threads spin after a search and slowed the next query encode on two cores
+        (100k vectors, MiniLM then search, p50: FAISS 14 + 17 ms, BLAS 7 + 18 ms with encode p95 107 ms, this
+        5.6 ms alone)."""
+        matrix, _ = self._matrix()
+        return np.einsum("qd,nd->qn", queries, matrix)
+
     def above(self, query: np.ndarray, threshold: float, limit: int = 10_000) -> np.ndarray:
-        """Ids of every vector whose inner product with one query reaches the threshold (HNSW, which has no
+        """Ids of every vector whose inner product with one query is above the threshold (HNSW, which has no
         range search: among its `limit` nearest)."""
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         if self.kind == "exact":
-            lims, _, ids = self.index.range_search(query, float(threshold))
-            return ids[lims[0]:lims[1]]
+            return self._matrix()[1][self._scores(query)[0] > threshold]
         scores, ids = self.index.search(query, min(limit, max(self.index.ntotal, 1)))
         return ids[0][(scores[0] >= threshold) & (ids[0] >= 0)]
 
@@ -130,6 +148,8 @@ class VectorIndex:
         faiss = _faiss()
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = max(1, min(k, int(self.index.ntotal) or 1))
+        if self.kind == "exact":
+            return self._exact(queries, k, allowed)
         if allowed is None:
             if self.kind == "hnsw":
                 params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
@@ -150,6 +170,27 @@ class VectorIndex:
         else:
             params = faiss.SearchParameters(sel=selector)
         return self.index.search(queries, k, params=params)
+
+    def _exact(self, queries: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact search in numpy: the k best by score, ties by id; a filter keeps only the allowed rows."""
+        scores = self._scores(queries)
+        ids = self._matrix()[1]
+        if allowed is not None:
+            rows = np.flatnonzero(np.isin(ids, allowed))
+            scores, ids = scores[:, rows], ids[rows]
+        n = len(ids)
+        if k < n:
+            part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        else:
+            part = np.broadcast_to(np.arange(n), (len(queries), n))
+        top = np.take_along_axis(scores, part, axis=1)
+        order = np.lexsort((ids[part], -top), axis=1) if n else part
+        found, found_ids = np.take_along_axis(top, order, axis=1), ids[np.take_along_axis(part, order, axis=1)]
+        if found.shape[1] < k:  # fewer allowed than asked: padded as FAISS pads, with id -1
+            pad = k - found.shape[1]
+            found = np.hstack([found, np.full((len(queries), pad), -np.inf, dtype=np.float32)])
+            found_ids = np.hstack([found_ids, np.full((len(queries), pad), -1, dtype=np.int64)])
+        return found.astype(np.float32), found_ids.astype(np.int64)
 
     def _exact_subset(self, queries: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Brute force over a small allowed set, reconstructing its vectors from the index."""

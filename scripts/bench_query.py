@@ -46,6 +46,7 @@ def main() -> int:
         for q in queries:
             searcher._encoded.clear()
             searcher._matching.clear()
+            searcher._matcher.forget()
             started = time.perf_counter()
             searcher.search(q, 10)
             hybrid.append((time.perf_counter() - started) * 1000)

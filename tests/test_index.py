@@ -1,4 +1,5 @@
-"""The FAISS layer's compressed kind: 8-bit codes in inverted lists, with its recall measured at build time."""
+"""The FAISS layer: exact search as FAISS's own flat search gives it; the compressed kind (8-bit codes in inverted
+lists) with its recall measured at build time."""
 
 from __future__ import annotations
 
@@ -29,6 +30,34 @@ def clustered() -> tuple[np.ndarray, np.ndarray]:
 def _top10(vectors: np.ndarray, ids: np.ndarray, query: np.ndarray, among: np.ndarray | None = None) -> set[int]:
     rows = np.arange(len(ids)) if among is None else np.flatnonzero(np.isin(ids, among))
     return set(ids[rows[np.argsort(-(vectors[rows] @ query))[:10]]].tolist())
+
+
+def test_the_exact_kind_finds_what_faiss_flat_search_finds(clustered, tmp_path):
+    ids, vectors = clustered
+    import faiss
+
+    flat = faiss.IndexIDMap2(faiss.IndexFlatIP(vectors.shape[1]))
+    flat.add_with_ids(vectors, ids)
+    index = VectorIndex.build(ids, vectors, "exact")
+    index.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss")  # searched from the file's own memory, as an index folder is
+    rng = np.random.default_rng(5)
+    queries = vectors[rng.integers(0, len(ids), 8)] + rng.normal(0, 0.3, (8, vectors.shape[1])).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    allowed = rng.choice(ids, 300, replace=False)
+    for k, among in ((10, None), (200, None), (10, allowed), (200, allowed)):
+        scores, found = loaded.search(queries, k, among)
+        params = None if among is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(among))
+        want_scores, want = flat.search(queries, k, params=params)
+        assert found.shape == want.shape == (8, k)
+        assert (found == want).mean() > 0.99  # near-ties may swap within float rounding
+        assert np.allclose(scores, want_scores, atol=1e-5)
+    few = ids[:3]
+    scores, found = loaded.search(queries[:1], 10, few)  # fewer allowed than asked: padded, as FAISS pads
+    assert set(found[0][:3].tolist()) == set(few.tolist()) and (found[0][3:] == -1).all()
+    assert loaded.search(queries[:1], 10, ids[:0])[1].tolist() == [[-1] * 10]
+    lims, _, inside = flat.range_search(queries[:1], 0.5)
+    assert set(loaded.above(queries[0], 0.5).tolist()) == set(inside[lims[0]:lims[1]].tolist())
 
 
 def test_the_compressed_kind_keeps_the_exact_top_ten_and_says_how_well(clustered, tmp_path):
