@@ -10,6 +10,7 @@ import numpy as np
 
 from kb.config import check_choice
 from kb.errors import IndexVersionError
+from kb.memo import Memo
 
 # Past this many vectors, "auto" builds HNSW: exact search at 1M passages takes longer than a user waits.
 AUTO_HNSW_FROM = 200_000
@@ -52,6 +53,7 @@ class VectorIndex:
         # Recall@10 against exact search measured when an approximate index was built (None: not measured).
         self.recall = recall
         self._flat: tuple[np.ndarray, np.ndarray] | None = None
+        self._recent: Memo[bytes, np.ndarray] = Memo(4)
 
     @classmethod
     def build(cls, ids: np.ndarray, vectors: np.ndarray, kind: str = "auto", dim: int | None = None,
@@ -127,8 +129,19 @@ class VectorIndex:
         BLAS or FAISS: their worker threads spin after a search and slowed the next query encode on two cores
         (100k vectors, MiniLM then search, p50: FAISS 14 + 17 ms, BLAS 7 + 18 ms with encode p95 107 ms, this
         5.6 ms alone)."""
+        # A search's top k and its match count read the same query's scores: computed once (at 100k vectors
+        # 5 ms each time), kept for the last few queries only, for searches running side by side.
+        return self._recent.get(queries.tobytes(), lambda: self._product(queries))
+
+    def _product(self, queries: np.ndarray) -> np.ndarray:
         matrix, _ = self._matrix()
-        return np.einsum("qd,nd->qn", queries, matrix)
+        scores = np.einsum("qd,nd->qn", queries, matrix)
+        scores.flags.writeable = False
+        return scores
+
+    def forget(self) -> None:
+        """Drop the kept scores of recent queries (a benchmark's new query)."""
+        self._recent.clear()
 
     def above(self, query: np.ndarray, threshold: float, limit: int = 10_000) -> np.ndarray:
         """Ids of every vector whose inner product with one query is above the threshold (HNSW, which has no

@@ -341,7 +341,7 @@ class Searcher:
     def _result(self, plan: QueryPlan, mode: str, ranked: Ranking, k: int, lists: dict[str, Ranking],
                 filters: Filters | None = None, choose: bool = True) -> SearchResult:
         r = self.rules
-        rows = self.store.passages([pid for pid, _ in ranked])
+        rows = self.store.passage_places([pid for pid, _ in ranked])
         # Passages that are not prose keep a share of their score (none by default): they do not compete.
         ranked = sorted(((pid, score * (1.0 if rows[pid]["kind"] == "prose" else r.non_prose))
                          for pid, score in ranked if pid in rows and (r.non_prose or rows[pid]["kind"] == "prose")),
@@ -365,7 +365,7 @@ class Searcher:
         if choose and r.choose_passage and shown:
             chosen = choose_passages(self.store, shown, lambda ids: self._passage_scores(plan, mode, ids),
                                      r.also_share, chosen)
-        rows.update(self.store.passages([pid for pid, _ in chosen.values() if pid not in rows]))
+        rows.update(self.store.passages([pid for pid, _ in chosen.values()]))  # the shown: in full
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
         hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
                         held, document_of, plan, mode, lists, self._highlighter, relevance, self._common(plan.terms),

@@ -109,6 +109,8 @@ def new_query(searcher: Searcher) -> None:
     searcher._encoded.clear()
     searcher._matching.clear()
     searcher._matcher.forget()
+    for vectors in (searcher.vectors, *(other.vectors for other in searcher._others)):
+        vectors.forget()
 
 
 def percentiles(times: list[float]) -> tuple[float, float]:
