@@ -134,6 +134,7 @@ class VectorIndex:
         return self._recent.get(queries.tobytes(), lambda: self._product(queries))
 
     def _product(self, queries: np.ndarray) -> np.ndarray:
+        """The scores of `_scores`, computed (read-only: they are shared)."""
         matrix, _ = self._matrix()
         scores = np.einsum("qd,nd->qn", queries, matrix)
         scores.flags.writeable = False
@@ -191,14 +192,7 @@ class VectorIndex:
         if allowed is not None:
             rows = np.flatnonzero(np.isin(ids, allowed))
             scores, ids = scores[:, rows], ids[rows]
-        n = len(ids)
-        if k < n:
-            part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        else:
-            part = np.broadcast_to(np.arange(n), (len(queries), n))
-        top = np.take_along_axis(scores, part, axis=1)
-        order = np.lexsort((ids[part], -top), axis=1) if n else part
-        found, found_ids = np.take_along_axis(top, order, axis=1), ids[np.take_along_axis(part, order, axis=1)]
+        found, found_ids = _top(scores, ids, k)
         if found.shape[1] < k:  # fewer allowed than asked: padded as FAISS pads, with id -1
             pad = k - found.shape[1]
             found = np.hstack([found, np.full((len(queries), pad), -np.inf, dtype=np.float32)])
@@ -207,10 +201,19 @@ class VectorIndex:
 
     def _exact_subset(self, queries: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Brute force over a small allowed set, reconstructing its vectors from the index."""
-        scores = queries @ self.vectors(allowed).T
-        k = min(k, len(allowed))
-        top = np.argsort(-scores, axis=1)[:, :k]
-        return np.take_along_axis(scores, top, axis=1), allowed[top]
+        return _top(queries @ self.vectors(allowed).T, allowed, k)
+
+
+def _top(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, ids) of the k best columns of each row of scores (fewer when there are fewer), ties by id."""
+    n = len(ids)
+    if k < n:
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    else:
+        part = np.broadcast_to(np.arange(n), (len(scores), n))
+    top = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((ids[part], -top), axis=1) if n else part
+    return np.take_along_axis(top, order, axis=1), ids[np.take_along_axis(part, order, axis=1)]
 
 
 def _build_ivf(ids: np.ndarray, vectors: np.ndarray) -> VectorIndex:

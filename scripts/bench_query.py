@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from kb.config import load_settings  # noqa: E402
 from kb.search import Searcher  # noqa: E402
+from scripts.bench_search import new_query  # noqa: E402
 
 DEV_QUERIES = ROOT.parent / "shared" / "eval" / "dev_queries.jsonl"
 
@@ -45,11 +46,7 @@ def main() -> int:
     hybrid, floor, faiss_floor = [], [], []
     for _ in range(args.repeats):
         for q in queries:
-            searcher._encoded.clear()
-            searcher._matching.clear()
-            searcher._matcher.forget()
-            for vectors in (searcher.vectors, *(other.vectors for other in searcher._others)):
-                vectors.forget()
+            new_query(searcher)
             started = time.perf_counter()
             searcher.search(q, 10)
             hybrid.append((time.perf_counter() - started) * 1000)
