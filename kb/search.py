@@ -9,7 +9,6 @@ whole index (kb.matching), so they do not change with the pool a filter leaves.
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,25 +17,23 @@ import numpy as np
 
 from kb.config import Settings, cores
 from kb.doctypes import type_ids
-from kb.embed import Embedder, load_embedder, model_languages
+from kb.embed import Embedder, load_embedder
 from kb.errors import NotFoundError
 from kb.explain import Highlighter
 from kb.gazetteer import default_gazetteer
-from kb.glossary import load_glossary
 from kb.hits import assemble, choose_passages
-from kb.indexdir import Generation, OpenSpace, changed_since, open_generation
+from kb.indexdir import Generation, changed_since, open_generation
 from kb.matching import Matcher, within
 from kb.memo import Memo
 from kb.models import FACET_FILTERS, Filters, Hit
-from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query, make_plan
-from kb.rank import Ranking, best_of, best_per_group, cap_per_document, first_in, fold_republished, fuse
+from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query
+from kb.rank import Ranking, best_per_group, cap_per_document, first_in, fold_republished, fuse
+from kb.rankings import QueryVectors, Rankings
 from kb.relevance import GRADES, grade_cases
 from kb.searchrules import SearchRules
 from kb.sharing import ReadWriteLock, Slots
-from kb.spaces import SpaceSpec
 from kb.store import Store
 from kb.taxonomy import load_goals, load_taxonomy
-from kb.tokens import fts_query
 
 __all__ = ["SearchResult", "SearchRules", "Searcher"]
 
@@ -73,11 +70,7 @@ class Searcher:
         self._lock = ReadWriteLock()
         self._embedder: Embedder | None = None
         self._highlighter = Highlighter()
-        # Query vectors by (model, text): the app searches the same text again whenever a filter or page
-        # changes, and a multilingual rendering costs about 20 ms to encode.
-        self._encoded: dict[tuple[str, str], np.ndarray] = {}
-        self._encoded_lock = threading.Lock()
-        # Keyword searches and the other spaces' encodings run beside the main encoding (all release the GIL).
+        self._queries = QueryVectors(rules.query_cache)
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="kb-search")
         self._open()
 
@@ -89,20 +82,20 @@ class Searcher:
         self.generation = generation
         self.store: Store = generation.store
         self.vectors = generation.vectors
-        self._others = generation.others
-        # A space's weight and renderings act at query time: the settings' say, else what the ingest recorded.
-        mine = {spec.name: spec for spec in self.settings.spaces}
-        self._specs: dict[str, SpaceSpec] = {o.space.name: mine.get(o.space.name, o.space.spec) for o in self._others}
-        self._weights = {"semantic": self.settings.spaces[0].weight, **{n: s.weight for n, s in self._specs.items()}}
-        # A main model that reads every language reads a query as written, not its glossary's English names.
-        self._main_reads_all = model_languages(self.settings.main_model) is None
-        self._languages = set(generation.languages)
+        self._rankings = Rankings(generation, self.settings, self.rules, self._queries, lambda: self.embedder,
+                                  self._pool)
         self._known: dict[str, set[str]] = {}
         self._allowed_cache: Memo[Filters, np.ndarray | None] = Memo(32)
-        self._df: dict[str, int] = {}
         self._matcher = Matcher(self.store, self.vectors, self.rules.relevance)
         self._matching: Memo[tuple[str, str], frozenset[str]] = Memo(64)
         self._allowed_cases: Memo[Filters, frozenset[str] | None] = Memo(32)
+
+    def forget(self) -> None:
+        """Forget what was kept of earlier queries, not of the index or filters: the next one is new to it."""
+        self._queries.forget()
+        self._matching.clear()
+        self._matcher.forget()
+        self._rankings.forget()
 
     def refresh(self) -> bool:
         """Reopen the index if an ingest has replaced it since; True when it did."""
@@ -127,9 +120,6 @@ class Searcher:
         if self._embedder is None:
             self._embedder = load_embedder(self.settings.main_model)
         return self._embedder
-
-    def _main_text(self, plan: QueryPlan) -> str:
-        return plan.text if self._main_reads_all and not plan.english else plan.main_text
 
     # -- validation -------------------------------------------------------------------------------
     def validate(self, query: str, k: int, mode: str, filters: Filters) -> str:
@@ -160,112 +150,20 @@ class Searcher:
         """The passages a filter allows, kept for the next queries: users change queries more than filters."""
         return self._allowed_cache.get(filters, lambda: self.store.allowed_passages(filters))
 
-    # -- rankings ---------------------------------------------------------------------------------
-    def _encode(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
-        """Query vectors of texts, from the cache where they were encoded before."""
-        with self._encoded_lock:
-            cached = {text: self._encoded.get((embedder.name, text)) for text in texts}
-        known = {text: vector for text, vector in cached.items() if vector is not None}
-        missing = [text for text in cached if text not in known]
-        if missing:
-            for text, vector in zip(missing, embedder.encode_queries(missing)):
-                known[text] = vector
-            with self._encoded_lock:
-                while self._encoded and len(self._encoded) + len(missing) > self.rules.query_cache:
-                    self._encoded.pop(next(iter(self._encoded)))
-                if self.rules.query_cache:
-                    self._encoded.update({(embedder.name, text): known[text] for text in missing})
-        return np.vstack([known[text] for text in texts]).astype(np.float32)
-
-    def _semantic(self, vector: np.ndarray, allowed: np.ndarray | None, pool: int) -> Ranking:
-        scores, ids = self.vectors.search(vector, pool, allowed)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
-
-    def _keyword(self, terms: tuple[str, ...] | list[str], filters: Filters, pool: int) -> Ranking:
-        if not terms:
-            return []
-        common = self._common(tuple(terms))
-        terms = [t for t in terms if t not in common] or [min(terms, key=self._document_frequency)]
-        return self.store.keyword_search(fts_query(terms), pool, filters, self.rules.heading_weight)
-
-    def _common(self, terms: tuple[str, ...]) -> frozenset[str]:
-        """The query's words found in more than the common share of passages (the keyword search drops them too)."""
-        if len(terms) < 2 or self.rules.common_share >= 1.0:
-            return frozenset()
-        limit = max(self.rules.common_share * self._document_frequency(""), self.rules.common_floor)
-        return frozenset(t for t in terms if self._document_frequency(t) > limit)
-
-    def _document_frequency(self, term: str) -> int:
-        """Passages holding a term ('' for all passages), counted once per index generation."""
-        if term not in self._df:
-            self._df[term] = self.store.keyword_count(fts_query([term])) if term else self.store.stats()["passages"]
-        return self._df[term]
-
-    def _plan(self, text: str) -> QueryPlan:
-        return make_plan(text, load_glossary(self.settings.glossary or None), self._languages,
-                         any(spec.renderings for spec in self._specs.values()))
+    def plan(self, text: str) -> QueryPlan:
+        """The query read once into a plan (kb.query), with this index's languages and glossary."""
+        return self._rankings.plan(text)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters = Filters()) -> SearchResult:
         """The k best cases for a query, each shown by the passage that best answers it, with facet counts."""
         self.refresh()
         text = self.validate(query, k, mode, filters)
         with self._slots.held(), self._lock.reading():
-            plan = self._plan(text)
-            lists = self._rankings(plan, mode, self._allowed(filters), filters, self.rules.pool)
-            weights = self.rules.weights(mode, self._weights)
+            plan = self.plan(text)
+            lists = self._rankings.search(plan, mode, self._allowed(filters), filters, self.rules.pool)
+            weights = self._rankings.weights(mode)
             ranked = fuse([(weights[name], lists[name]) for name in weights], self.rules.fusion, self.rules.rrf_k)
             return self._result(plan, mode, ranked, k, lists, filters)
-
-    def _rankings(self, plan: QueryPlan, mode: str, allowed: np.ndarray | None, filters: Filters,
-                  pool: int) -> dict[str, Ranking]:
-        """Each ranking the mode fuses, by name; all but the main encoding run in the pool (all release the GIL)."""
-        names = self.rules.weights(mode, self._weights)
-        jobs = {}
-        if "keyword" in names:
-            jobs["keyword"] = self._pool.submit(self._keyword, plan.terms, filters, pool)
-        if "translated" in names and plan.translated:
-            jobs["translated"] = self._pool.submit(self._keyword, plan.translated, filters, pool)
-        for other in self._others:
-            if other.space.name in names:
-                jobs[other.space.name] = self._pool.submit(self._semantic_other, other, plan, allowed, pool)
-        lists: dict[str, Ranking] = {name: [] for name in names}
-        if "semantic" in names:
-            lists["semantic"] = self._semantic(self._encode(self.embedder, [self._main_text(plan)]), allowed, pool)
-        lists.update({name: job.result() for name, job in jobs.items()})
-        return lists
-
-    def _space_queries(self, other: OpenSpace, plan: QueryPlan) -> np.ndarray | None:
-        """A space's query vectors: the query as written, and its glossary renderings when the space asks."""
-        # Renderings: a small multilingual model places a Chinese passage on satellite factories nearer to
-        # "工厂 安置点 就业" than to English.
-        if other.vectors.index.ntotal == 0:
-            return None
-        texts = plan.multilingual_texts if self._specs[other.space.name].renderings else plan.multilingual_texts[:1]
-        return self._encode(load_embedder(other.space.model), list(texts))
-
-    def _semantic_other(self, other: OpenSpace, plan: QueryPlan, allowed: np.ndarray | None, pool: int) -> Ranking:
-        """The query's nearest passages in a space beyond the main one; with renderings, a passage's best cosine."""
-        queries = self._space_queries(other, plan)
-        return [] if queries is None else best_of(*other.vectors.search(queries, pool, allowed), pool)
-
-    def _passage_scores(self, plan: QueryPlan, mode: str, ids: list[int]) -> dict[str, Ranking]:
-        """Every ranking of the mode, over the given passages only: the second, finer reading of a few cases."""
-        names = self.rules.weights(mode, self._weights)
-        lists: dict[str, Ranking] = {name: [] for name in names}
-        if "semantic" in names:
-            query = self._encode(self.embedder, [self._main_text(plan)])[0]
-            lists["semantic"] = list(zip(ids, (self.vectors.vectors(ids) @ query).tolist()))
-        for other in self._others:
-            own = [pid for pid in ids if pid in other.ids]
-            queries = self._space_queries(other, plan) if other.space.name in names and own else None
-            if queries is not None:
-                lists[other.space.name] = list(zip(own, (queries @ other.vectors.vectors(own).T).max(axis=0).tolist()))
-        hw = self.rules.heading_weight
-        if "keyword" in names and plan.terms:
-            lists["keyword"] = self.store.keyword_scores(fts_query(list(plan.terms)), ids, hw)
-        if "translated" in names and plan.translated:
-            lists["translated"] = self.store.keyword_scores(fts_query(list(plan.translated)), ids, hw)
-        return lists
 
     def more_like_this(self, case_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResult:
         """Cases whose passages are closest in meaning to the given case's."""
@@ -281,7 +179,7 @@ class Searcher:
                 raise NotFoundError(f"case {case_id!r} has no passages to compare")
             centre = np.mean(own, axis=0)
             centre = (centre / max(float(np.linalg.norm(centre)), 1e-12)).astype(np.float32)
-            ranked = [(pid, s) for pid, s in self._semantic(centre[None, :], self._allowed(filters),
+            ranked = [(pid, s) for pid, s in self._rankings.semantic(centre[None, :], self._allowed(filters),
                                                               self.rules.pool + len(ids)) if pid not in set(ids)]
             plan = QueryPlan(case.title, (), case.title, (), (), True)
             return self._result(plan, "similar", ranked, k, {"semantic": ranked}, choose=False)
@@ -290,7 +188,7 @@ class Searcher:
         """Every case of the index that matches the query well (kb.matching), kept for the query's next pages."""
 
         def compute() -> frozenset[str]:
-            vector = self._encode(self.embedder, [self._main_text(plan)])[0] if mode != "keyword" else None
+            vector = self._rankings.query_vector(plan) if mode != "keyword" else None
             return self._matcher.cases(vector, plan.terms if mode != "semantic" else (), plan.concepts)
 
         return self._matching.get((plan.text, mode), compute)
@@ -313,7 +211,7 @@ class Searcher:
         """
         counts = dict(result.facets)
         with self._slots.held(), self._lock.reading():
-            plan = self._plan(self.validate(query, 1, mode, filters))
+            plan = self.plan(self.validate(query, 1, mode, filters))
             for facet in FACET_FILTERS:
                 if getattr(filters, facet):
                     looser = self._matches_within(plan, mode, filters.without(facet))
@@ -324,7 +222,7 @@ class Searcher:
         """For a search that found nothing: each filter in use, and how many cases match well without it."""
         out = []
         with self._slots.held(), self._lock.reading():
-            plan = self._plan(self.validate(query, 1, mode, filters))
+            plan = self.plan(self.validate(query, 1, mode, filters))
             for facet in (*FACET_FILTERS, "source", "years"):
                 if facet == "years":
                     if filters.year_from is None and filters.year_to is None:
@@ -363,12 +261,13 @@ class Searcher:
         shown, held = cap_per_document(order, document_of, cap, k)
         chosen: dict[str, tuple[int, tuple[int, ...]]] = {case: (case_of[case][0], ()) for case in shown}
         if choose and r.choose_passage and shown:
-            chosen = choose_passages(self.store, shown, lambda ids: self._passage_scores(plan, mode, ids),
+            chosen = choose_passages(self.store, shown, lambda ids: self._rankings.within(plan, mode, ids),
                                      r.also_share, chosen)
         rows.update(self.store.passages([pid for pid, _ in chosen.values()]))  # the shown: in full
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
+        common = self._rankings.common(plan.terms)
         hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
-                        held, document_of, plan, mode, lists, self._highlighter, relevance, self._common(plan.terms),
+                        held, document_of, plan, mode, lists, self._highlighter, relevance, common,
                         self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups)
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
                             len(order), len(matching), matching)
@@ -392,7 +291,7 @@ class Searcher:
         pids = [pid for pid, _ in ranked]
         cosine: dict[int, float] = {}
         if mode != "keyword" and pids:
-            query = self._encode(self.embedder, [self._main_text(plan)])[0]
+            query = self._rankings.query_vector(plan)
             cosine = dict(zip(pids, (self.vectors.vectors(pids) @ query).tolist()))
         terms = plan.terms if mode != "semantic" else ()
         shares = self._matcher.shares(terms, plan.concepts, pids) if pids else {}

@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))
 
 from kb.config import load_settings  # noqa: E402
 from kb.search import Searcher  # noqa: E402
-from scripts.bench_search import new_query  # noqa: E402
 
 DEV_QUERIES = ROOT.parent / "shared" / "eval" / "dev_queries.jsonl"
 
@@ -46,7 +45,7 @@ def main() -> int:
     hybrid, floor, faiss_floor = [], [], []
     for _ in range(args.repeats):
         for q in queries:
-            new_query(searcher)
+            searcher.forget()
             started = time.perf_counter()
             searcher.search(q, 10)
             hybrid.append((time.perf_counter() - started) * 1000)

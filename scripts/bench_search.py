@@ -104,15 +104,6 @@ def synthetic_index(folder: Path, n: int, texts: list[str], vectors: np.ndarray,
     return time.monotonic() - started
 
 
-def new_query(searcher: Searcher) -> None:
-    """Forget what the searcher kept of earlier queries: each search is timed as a query nobody asked before."""
-    searcher._encoded.clear()
-    searcher._matching.clear()
-    searcher._matcher.forget()
-    for vectors in (searcher.vectors, *(other.vectors for other in searcher._others)):
-        vectors.forget()
-
-
 def percentiles(times: list[float]) -> tuple[float, float]:
     return float(np.percentile(times, 50) * 1000), float(np.percentile(times, 95) * 1000)
 
@@ -151,11 +142,11 @@ def main() -> None:
                     exact.search(embedder.encode([q]), 10)
                     floor.append(time.perf_counter() - t)
                     for mode, out in (("semantic", semantic), ("hybrid", hybrid)):
-                        new_query(searcher)
+                        searcher.forget()
                         t = time.perf_counter()
                         searcher.search(q, k=10, mode=mode)
                         out.append(time.perf_counter() - t)
-                    new_query(searcher)
+                    searcher.forget()
                     t = time.perf_counter()
                     searcher.search(q, k=10, filters=Filters(doc_type=("report",), year_from=None))
                     filtered.append(time.perf_counter() - t)

@@ -51,7 +51,7 @@ def main() -> int:
             q = json.loads(line)
             files = {r["file"] for r in q["relevant"]}
             result = searcher.search(q["query"], 10, "hybrid", Filters())
-            matching = searcher.matching(searcher._plan(q["query"]), "hybrid")
+            matching = searcher.matching(searcher.plan(q["query"]), "hybrid")
             found = {case_file[c] for c in matching if c in case_file}
             recalls.append(len(files & found) / len(files))
             sizes.append(result.matches)

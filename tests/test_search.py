@@ -222,20 +222,34 @@ def test_a_case_is_shown_by_its_best_passage_with_content_not_by_its_header(tmp_
                          "kilometers of the municipal road network.", (title,))
 
 
-def test_a_query_text_is_encoded_once_while_filters_change(small, monkeypatch):
+@pytest.fixture()
+def counted(small, monkeypatch):
+    """A searcher, and the texts its model is asked to encode, call by call."""
     searcher = Searcher(small[1], HASH)
     calls: list[list[str]] = []
     encode = searcher.embedder.encode_queries
     monkeypatch.setattr(searcher.embedder, "encode_queries", lambda texts: calls.append(list(texts)) or encode(texts))
-    try:
-        first = searcher.search("rural tourism homestays", k=3)
-        narrowed = searcher.search("rural tourism homestays", k=3, filters=Filters(country=("BGD",)))
-        again = searcher.search("rural tourism homestays", k=3)
-        searcher.search("microcredit for women", k=3)
-    finally:
-        searcher.close()
+    yield searcher, calls
+    searcher.close()
+
+
+def test_a_query_text_is_encoded_once_while_filters_change(counted):
+    searcher, calls = counted
+    first = searcher.search("rural tourism homestays", k=3)
+    narrowed = searcher.search("rural tourism homestays", k=3, filters=Filters(country=("BGD",)))
+    again = searcher.search("rural tourism homestays", k=3)
+    searcher.search("microcredit for women", k=3)
     assert calls == [["rural tourism homestays"], ["microcredit for women"]]
     assert again == first and [h.source for h in narrowed.hits] == ["tourism/homestay.md"]
+
+
+def test_a_forgotten_query_is_read_again_and_answered_the_same(counted):
+    searcher, calls = counted
+    first = searcher.search("rural tourism homestays", k=3)
+    searcher.forget()  # what the benchmarks call before each timed search
+    again = searcher.search("rural tourism homestays", k=3)
+    assert calls == [["rural tourism homestays"], ["rural tourism homestays"]]
+    assert again == first and first.hits
 
 
 def test_chinese_text_is_found_by_chinese_keywords(searcher):

@@ -1,0 +1,176 @@
+"""A query's named rankings over one index generation: "semantic" (the main space), one per space beyond it,
+"keyword" and "translated" (FTS5 BM25 on the query's words and on their glossary renderings); over the whole
+index, with the filters applied inside each, or over given passages only (the finer reading of a few cases).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from kb.config import Settings
+from kb.embed import Embedder, load_embedder, model_languages
+from kb.glossary import load_glossary
+from kb.indexdir import Generation, OpenSpace
+from kb.models import Filters
+from kb.query import QueryPlan, make_plan
+from kb.rank import Ranking, best_of
+from kb.searchrules import SearchRules
+from kb.spaces import SpaceSpec
+from kb.tokens import fts_query
+
+
+class QueryVectors:
+    """Query vectors by (model, text), shared by the threads of a searcher and kept across index generations.
+
+    The app searches the same text again whenever a filter or page changes, and a multilingual rendering costs
+    about 20 ms to encode.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._kept: dict[tuple[str, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def encode(self, embedder: Embedder, texts: list[str]) -> np.ndarray:
+        """The texts' query vectors, from those kept where they were encoded before."""
+        with self._lock:
+            cached = {text: self._kept.get((embedder.name, text)) for text in texts}
+        known = {text: vector for text, vector in cached.items() if vector is not None}
+        missing = [text for text in cached if text not in known]
+        if missing:
+            for text, vector in zip(missing, embedder.encode_queries(missing)):
+                known[text] = vector
+            with self._lock:
+                while self._kept and len(self._kept) + len(missing) > self.limit:
+                    self._kept.pop(next(iter(self._kept)))
+                if self.limit:
+                    self._kept.update({(embedder.name, text): known[text] for text in missing})
+        return np.vstack([known[text] for text in texts]).astype(np.float32)
+
+    def forget(self) -> None:
+        """Drop every kept vector."""
+        with self._lock:
+            self._kept.clear()
+
+
+class Rankings:
+    """The rankings of one index generation; `embedder` gives the main model, loaded on first use."""
+
+    def __init__(self, generation: Generation, settings: Settings, rules: SearchRules, queries: QueryVectors,
+                 embedder: Callable[[], Embedder], pool: ThreadPoolExecutor) -> None:
+        self.store = generation.store
+        self.vectors = generation.vectors
+        self.others = generation.others
+        self.rules = rules
+        self._settings = settings
+        self._queries = queries
+        self._embedder = embedder
+        # Keyword searches and the other spaces' encodings run beside the main encoding (all release the GIL).
+        self._pool = pool
+        # A space's weight and renderings act at query time: the settings' say, else what the ingest recorded.
+        mine = {spec.name: spec for spec in settings.spaces}
+        self._specs: dict[str, SpaceSpec] = {o.space.name: mine.get(o.space.name, o.space.spec) for o in self.others}
+        self._spaces = {"semantic": settings.spaces[0].weight, **{n: s.weight for n, s in self._specs.items()}}
+        # A main model that reads every language reads a query as written, not its glossary's English names.
+        self._main_reads_all = model_languages(settings.main_model) is None
+        self._languages = set(generation.languages)
+        self._df: dict[str, int] = {}
+
+    def plan(self, text: str) -> QueryPlan:
+        """The query read once: its words, glossary names, places and the texts each space encodes."""
+        return make_plan(text, load_glossary(self._settings.glossary or None), self._languages,
+                         any(spec.renderings for spec in self._specs.values()))
+
+    def weights(self, mode: str) -> dict[str, float]:
+        """The rankings the mode fuses, by name, with their weights."""
+        return self.rules.weights(mode, self._spaces)
+
+    def query_vector(self, plan: QueryPlan) -> np.ndarray:
+        """The query's vector in the main space."""
+        text = plan.text if self._main_reads_all and not plan.english else plan.main_text
+        return self._queries.encode(self._embedder(), [text])[0]
+
+    def search(self, plan: QueryPlan, mode: str, allowed: np.ndarray | None, filters: Filters,
+               pool: int) -> dict[str, Ranking]:
+        """Each ranking the mode fuses, by name; all but the main encoding run in the pool (all release the GIL)."""
+        names = self.weights(mode)
+        jobs = {}
+        if "keyword" in names:
+            jobs["keyword"] = self._pool.submit(self.keyword, plan.terms, filters, pool)
+        if "translated" in names and plan.translated:
+            jobs["translated"] = self._pool.submit(self.keyword, plan.translated, filters, pool)
+        for other in self.others:
+            if other.space.name in names:
+                jobs[other.space.name] = self._pool.submit(self._semantic_other, other, plan, allowed, pool)
+        lists: dict[str, Ranking] = {name: [] for name in names}
+        if "semantic" in names:
+            lists["semantic"] = self.semantic(self.query_vector(plan)[None, :], allowed, pool)
+        lists.update({name: job.result() for name, job in jobs.items()})
+        return lists
+
+    def semantic(self, vector: np.ndarray, allowed: np.ndarray | None, pool: int) -> Ranking:
+        """The passages nearest a vector in the main space."""
+        scores, ids = self.vectors.search(vector, pool, allowed)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def keyword(self, terms: tuple[str, ...] | list[str], filters: Filters, pool: int) -> Ranking:
+        """BM25 over the query's words, the common ones left out while a rarer one is there."""
+        if not terms:
+            return []
+        common = self.common(tuple(terms))
+        terms = [t for t in terms if t not in common] or [min(terms, key=self._document_frequency)]
+        return self.store.keyword_search(fts_query(terms), pool, filters, self.rules.heading_weight)
+
+    def common(self, terms: tuple[str, ...]) -> frozenset[str]:
+        """The query's words found in more than the common share of passages (the keyword search drops them too)."""
+        if len(terms) < 2 or self.rules.common_share >= 1.0:
+            return frozenset()
+        limit = max(self.rules.common_share * self._document_frequency(""), self.rules.common_floor)
+        return frozenset(t for t in terms if self._document_frequency(t) > limit)
+
+    def _document_frequency(self, term: str) -> int:
+        """Passages holding a term ('' for all passages), counted once per index generation."""
+        if term not in self._df:
+            self._df[term] = self.store.keyword_count(fts_query([term])) if term else self.store.stats()["passages"]
+        return self._df[term]
+
+    def _space_queries(self, other: OpenSpace, plan: QueryPlan) -> np.ndarray | None:
+        """A space's query vectors: the query as written, and its glossary renderings when the space asks."""
+        # Renderings: a small multilingual model places a Chinese passage on satellite factories nearer to
+        # "工厂 安置点 就业" than to English.
+        if other.vectors.index.ntotal == 0:
+            return None
+        texts = plan.multilingual_texts if self._specs[other.space.name].renderings else plan.multilingual_texts[:1]
+        return self._queries.encode(load_embedder(other.space.model), list(texts))
+
+    def _semantic_other(self, other: OpenSpace, plan: QueryPlan, allowed: np.ndarray | None, pool: int) -> Ranking:
+        """The query's nearest passages in a space beyond the main one; with renderings, a passage's best cosine."""
+        queries = self._space_queries(other, plan)
+        return [] if queries is None else best_of(*other.vectors.search(queries, pool, allowed), pool)
+
+    def within(self, plan: QueryPlan, mode: str, ids: list[int]) -> dict[str, Ranking]:
+        """Every ranking of the mode over the given passages only: the second, finer reading of a few cases."""
+        names = self.weights(mode)
+        lists: dict[str, Ranking] = {name: [] for name in names}
+        if "semantic" in names:
+            lists["semantic"] = list(zip(ids, (self.vectors.vectors(ids) @ self.query_vector(plan)).tolist()))
+        for other in self.others:
+            own = [pid for pid in ids if pid in other.ids]
+            queries = self._space_queries(other, plan) if other.space.name in names and own else None
+            if queries is not None:
+                lists[other.space.name] = list(zip(own, (queries @ other.vectors.vectors(own).T).max(axis=0).tolist()))
+        hw = self.rules.heading_weight
+        if "keyword" in names and plan.terms:
+            lists["keyword"] = self.store.keyword_scores(fts_query(list(plan.terms)), ids, hw)
+        if "translated" in names and plan.translated:
+            lists["translated"] = self.store.keyword_scores(fts_query(list(plan.translated)), ids, hw)
+        return lists
+
+    def forget(self) -> None:
+        """Drop what was kept of earlier queries in the vector files (the word counts stay: they are the index's)."""
+        for vectors in (self.vectors, *(other.vectors for other in self.others)):
+            vectors.forget()
