@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kb.language import CJK, language_name
+from kb.lexicon import same_word
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 # Words of how a question is put, not of what it is about: never highlighted nor named as shared.
@@ -19,7 +20,7 @@ HEADER_LINE_WORDS = 10
 
 
 class Highlighter:
-    """Finds the query's words in a passage, compared by English stem, and CJK terms as written."""
+    """Finds the query's words in a passage, compared by English stem and form (same_word), CJK terms as written."""
 
     def __init__(self) -> None:
         # One stemmer per thread: PyStemmer's keep state between calls, and searches run side by side.
@@ -38,12 +39,12 @@ class Highlighter:
         """Spans in text of the query's words (compared by stem) and CJK bigrams, and the words found: the
         query's own (`own`) and the others, each as the passage writes it (CJK bigrams joined into words)."""
         terms = [t for t in terms if t not in FILLER]
-        stems: dict[str, str] = {}
+        stems: dict[str, list[str]] = {}
         for t in sorted((t for t in terms if not CJK.search(t)), key=lambda t: t not in own):
-            stems.setdefault(self._stem(t), t)  # the query's own word wins a shared stem
+            stems.setdefault(self._stem(t), []).append(t)  # the query's own words first
         found: list[tuple[int, int, bool]] = []
         for m in _WORD.finditer(text):
-            term = stems.get(self._stem(m.group()))
+            term = next((t for t in stems.get(self._stem(m.group()), ()) if same_word(t, m.group())), None)
             if term:
                 found.append((m.start(), m.end(), term in own))
         for term in (t for t in terms if CJK.search(t)):

@@ -1,4 +1,5 @@
-"""Known English words, for repairs that must tell a real long word from two words glued together.
+"""English words: those known, for repairs that must tell a real long word from two words glued together; and
+which forms of a word name the same thing (same_word), for what is matched on stems.
 
 The list is the union of two vocabularies installed with the project: pyspellchecker's English word
 frequency list (about 160,000 words) and the MiniLM tokenizer's whole-word pieces. Neither is downloaded;
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -31,3 +33,29 @@ def known_words() -> frozenset[str]:
     except (ImportError, OSError):
         pass
     return frozenset(w for w in words if w.isalpha() and w.islower() and len(w) >= 3)
+
+
+# Endings that change a word's form, not what it names. The stemmer also strips derivational endings (-al,
+# -ation, -ance, -ence, -ment), which makes "informal" match "information", "experiments" "experiences" and
+# "government" "governance": same_word joins only words whose forms without inflections extend one another.
+_INFLECTIONS = ("'s", "’s", "ies", "es", "s", "ed", "ing")
+_DOUBLED = re.compile(r"(.)\1")
+
+
+def _form(word: str) -> str:
+    """A word without its inflection, doubled letters single, -ble as -bil, no final e, y or i ("enrol", "ecolog")."""
+    w = word.lower()
+    for end in _INFLECTIONS:
+        if w.endswith(end) and len(w) - len(end) >= 3 and not (end == "s" and w.endswith("ss")):
+            w = w[: -len(end)] + ("y" if end == "ies" else "")
+            break
+    w = _DOUBLED.sub(r"\1", w)
+    w = w[:-3] + "bil" if w.endswith("ble") else w[:-2] + "bil" if w.endswith("bl") else w
+    w = w[:-1] if w.endswith("e") and len(w) > 3 else w
+    return w[:-1] if w[-1:] in ("y", "i") and len(w) > 3 else w
+
+
+def same_word(a: str, b: str) -> bool:
+    """Two words of one stem that name the same thing: one's form extends the other's (employed, employment)."""
+    x, y = _form(a), _form(b)
+    return x.startswith(y) or y.startswith(x)
