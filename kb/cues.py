@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from kb.language import STEMMERS
+from kb.lexicon import fold
 from kb.taxonomy import Taxonomy
 
 _NEGATORS = {
@@ -62,12 +62,6 @@ def sentence_around(text: str, start: int, end: int, lo: int = 0, hi: int | None
     return left, max(right, end)
 
 
-def _fold(word: str) -> str:
-    """Lower case without accents, so 'microcrédito' and 'microcredito' meet."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def cue_language(language: str) -> str:
     """The language a passage's cues are matched in: its own when the taxonomy has cues for it, else English."""
     return language if language in STEMMERS or language == "zh" else "en"
@@ -109,7 +103,7 @@ class CueMatcher:
         cache = self._stem_cache[lang]
         stem = cache.get(word)
         if stem is None:
-            stem = _fold(self._stemmers[lang].stemWord(word.lower()))
+            stem = fold(self._stemmers[lang].stemWord(word.lower()))
             cache[word] = stem
         return stem
 

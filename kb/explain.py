@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kb.language import CJK, language_name
-from kb.lexicon import same_word
+from kb.lexicon import fold, same_word
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 # Words of how a question is put, not of what it is about: never highlighted nor named as shared.
@@ -32,7 +32,7 @@ class Highlighter:
             import snowballstemmer
 
             stemmer = self._local.stemmer = snowballstemmer.stemmer("english")
-        return str(stemmer.stemWord(word.lower()))
+        return str(stemmer.stemWord(fold(word)))
 
     def matches(self, text: str, terms: list[str], own: frozenset[str] | set[str] = frozenset()
                 ) -> tuple[tuple[tuple[int, int], ...], list[str], list[str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -40,17 +41,26 @@ def known_words() -> frozenset[str]:
 # "government" "governance": same_word joins only words whose forms without inflections extend one another.
 _INFLECTIONS = ("'s", "’s", "ies", "es", "s", "ed", "ing")
 _DOUBLED = re.compile(r"(.)\1")
+# "resilient" and "resilience", "significant" and "significance": one thing as adjective and noun.
+_NOUN_ADJECTIVE = re.compile(r"(?<=...)([ae])n(?:ce|cy|t)$")
+
+
+def fold(word: str) -> str:
+    """Lower case without accents, ligatures spelt out: 'microcrédito', 'microcredito' and 'microﬁnance' meet."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
 def _form(word: str) -> str:
-    """A word without its inflection, doubled letters single, -ble as -bil, no final e, y or i ("enrol", "ecolog")."""
-    w = word.lower()
+    """A word folded (accents, ligatures), without its inflection, doubled letters single, its ending spelt one way:
+    -ble as -bil, -ence/-ent/-ency as -en (and -ance...), no final e, y or i ("enrol", "ecolog", "resilien")."""
+    w = fold(word)
     for end in _INFLECTIONS:
         if w.endswith(end) and len(w) - len(end) >= 3 and not (end == "s" and w.endswith("ss")):
             w = w[: -len(end)] + ("y" if end == "ies" else "")
             break
     w = _DOUBLED.sub(r"\1", w)
     w = w[:-3] + "bil" if w.endswith("ble") else w[:-2] + "bil" if w.endswith("bl") else w
+    w = _NOUN_ADJECTIVE.sub(r"\1n", w)
     w = w[:-1] if w.endswith("e") and len(w) > 3 else w
     return w[:-1] if w[-1:] in ("y", "i") and len(w) > 3 else w
 

@@ -7,7 +7,8 @@ import pytest
 from kb.explain import Highlighter
 
 TEXT = ("Informal waste workers formed cooperatives. The government shared information on its experiences "
-        "with governance, and farmers' farming plans were enrolled in the ecological programme.")
+        "with governance, and farmers' farming plans were enrolled in the ecological programme of Bolsa Família "
+        "for climate-resilient microﬁnance.")
 
 
 def _marked(query_words: list[str]) -> list[str]:
@@ -28,6 +29,7 @@ def test_a_word_is_not_marked_for_a_word_that_only_shares_its_stem(word, unlike)
 @pytest.mark.parametrize("word, form", [
     ("informally", "informal"), ("worker", "workers"), ("farmer", "farmers"), ("farm", "farming"),
     ("enrolment", "enrolled"), ("ecology", "ecological"), ("cooperative", "cooperatives"), ("plan", "plans"),
+    ("resilience", "resilient"), ("familia", "família"), ("microfinance", "microﬁnance"),
 ])
 def test_a_word_is_marked_in_its_other_forms(word, form):
     assert form in _marked([word])
