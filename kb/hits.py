@@ -3,7 +3,8 @@
 A case ranks by its best passage in the fused rankings and is shown by that passage, unless it tells nothing
 on its own: a header (the title and a byline) or a table, reference list or contents is replaced by the case's
 prose passage that holds most of the query's words (meaning breaking ties), and a lone subheading by the
-paragraph under it, which it titles. Other passages scoring close by their words are listed as also matching.
+paragraph under it, which it titles (by itself when a table or other matter comes first). Other passages
+scoring close by their words are listed as also matching.
 Why the ranking passage and not a second reading within the case: README "Open", measured on both halves.
 """
 
@@ -28,6 +29,21 @@ from kb.taxonomy import goal_number
 def _goal_order(goals: Iterable[str]) -> tuple[str, ...]:
     """Goal ids in the goals' own order (sdg2 before sdg10)."""
     return tuple(sorted(goals, key=goal_number))
+
+def _titled(heading: int, rows: Sequence[Any], tells: Callable[[int], bool]) -> int:
+    """The paragraph a lone subheading titles: the first passage under it that tells, past further headings
+    (a byline, then a subtitle); the subheading itself when a table or anything else comes first. A later
+    paragraph is about something else: in an annex of survey tables, "reasons of not attending school" was
+    shown by the reasons for skipping a clinic visit, eight tables further on."""
+    for row in rows:
+        if row["chunk_id"] <= heading:
+            continue
+        if tells(row["chunk_id"]):
+            return int(row["chunk_id"])
+        if row["kind"] != "prose" or not only_headings(row["text"]):
+            break
+    return heading
+
 
 def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]], dict[str, Ranking]],
                     also_share: float, default: Mapping[str, tuple[int, tuple[int, ...]]]
@@ -78,8 +94,7 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
         if row is not None and tells(ranked_by):
             best = ranked_by
         elif row is not None and row["kind"] == "prose" and only_headings(row["text"]):
-            after = (r["chunk_id"] for r in by_case[case] if r["chunk_id"] > ranked_by)
-            best = next((pid for pid in after if tells(pid)), scored[0][2])
+            best = _titled(ranked_by, by_case[case], tells)
         else:
             best = scored[0][2]
         # Also matching: the passages that score close to the case's best by their words.
