@@ -11,6 +11,7 @@ from kb.clean import Heading
 from kb.headings import Mark, find_headings, paragraphs
 from kb.kinds import classify
 from kb.language import CJK as _CJK
+from kb.lexicon import known_words
 from kb.models import Case, Chunk, Document
 
 _WORD = re.compile(r"[^\W_]+", re.U)
@@ -204,9 +205,41 @@ def _is_parent(span: Span, nxt: Span) -> bool:
     return not span[3] or (len(nxt[3]) > len(span[3]) and nxt[3][:len(span[3])] == span[3])
 
 
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def _odd_case(word: str) -> bool:
+    """Cases mixed as no word writes them: not lower, upper, Capitalised or an acronym's plural ("SDGs")."""
+    return (not word.islower() and not word.isupper() and not (word[0].isupper() and word[1:].islower())
+            and not (word[:-1].isupper() and word[-1] == "s"))
+
+
+def _garbled(word: str) -> bool:
+    """Small capitals read as cases, not a name's own mix: three case changes and a lower-case start or upper-case
+    end ("cHaptEr"), or capitals then lower case ("ANNex"); "EnABLE", "iPhone" and "McDonald" are names."""
+    flips = sum(a.isupper() != b.isupper() for a, b in zip(word, word[1:]))
+    return (flips >= 3 and (word[0].islower() or word[-1].isupper())) or bool(re.fullmatch(r"[A-Z]{2,}[a-z]{2,}", word))
+
+
+def _undo_small_caps(title: str) -> str:
+    """A heading set in small capitals, which a PDF converter reads as a mix of cases ("CHAPteR 6 FInDInGS FoR
+    MSMes", "cHaptEr 7 conclusion"), in plain case. Only known English words are recased, and only when two of
+    them are mixed or the heading opens with a garbled one: a name such as "EnABLE" or "ACReSAL" stays as written."""
+    known = known_words()
+    odd = {w for w in _LETTERS.findall(title) if _odd_case(w) and w.lower() in known}
+    first = _LETTERS.search(title)
+    if first is None or not (len(odd) >= 2 or first.group() in odd and _garbled(first.group())):
+        return title
+    if len(odd) >= 2:  # the whole heading was in small capitals: its known words in lower case
+        title = _LETTERS.sub(lambda m: m.group().lower() if m.group().lower() in known else m.group(), title)
+    word = title[first.start():first.end()]
+    return title[:first.start()] + (word.capitalize() if word.lower() in known else word) + title[first.end():]
+
+
 def clean_title(title: str) -> str:
-    """A heading as a case title: one line, no Markdown marks, no doubled numbering, at most 120 characters."""
-    title = " ".join(title.replace("#", " ").split()).strip(" .:;-–—")
+    """A heading as a case title: one line, no Markdown marks, no doubled numbering, no small capitals read as mixed
+    case, at most 120 characters."""
+    title = _undo_small_caps(" ".join(title.replace("#", " ").split()).strip(" .:;-–—"))
     # Doubled numbering, "1. 17. Rural youth" -> "17. Rural youth"; a section number "1.2. Title" is one number.
     title = re.sub(r"^(\d{1,2}(?:[.,]\s+|、\s*))(?=\d{1,3}[.,、]\s)", "", title)
     if len(title) > 120:

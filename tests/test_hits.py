@@ -15,7 +15,8 @@ def _tells(rows: list[dict]):
 
 
 def test_a_subheading_is_shown_by_the_paragraph_under_it_past_a_byline():
-    rows = _rows(("prose", "Why informal vendors stay informal"), ("prose", "Cecilia Vuyk\n\nHead of Solutions Mapping"),
+    rows = _rows(("prose", "Why informal vendors stay informal"),
+                 ("prose", "Cecilia Vuyk\n\nHead of Solutions Mapping"),
                  ("prose", "A fruit seller in Luque has sold fruit salad on the same corner for years, and since "
                            "January she takes payments by phone."))
     assert _titled(1, rows, _tells(rows)) == 3

@@ -119,6 +119,20 @@ def test_a_case_title_keeps_its_section_number_and_drops_a_doubled_one(heading, 
     assert clean_title(heading) == title
 
 
+@pytest.mark.parametrize(("heading", "title"), [
+    # Small capitals as a PDF converter read them (the Gandaki COVID-19 assessment's chapters), seen as hit titles.
+    ("CHAPteR 6 FInDInGS FoR MSMes", "Chapter 6 findings for MSMes"),
+    ("CHAPTER 5 FINDINgS FOR DAIly wAgE EARNERS", "Chapter 5 findings for daily wage earners"),
+    ("cHaptEr 7 conclusion and recommendations", "Chapter 7 conclusion and recommendations"),
+    ("ANNex I: Statistical tables (Household Survey)", "Annex I: Statistical tables (Household Survey)"),
+    # Names that mix cases on purpose stay as written.
+    *((name, name) for name in ("EnABLE and ACReSAL projects", "The BioCF and AgDPO in Nigeria", "iPhone use by SMEs",
+                                "McDonald farms", "eSpice Bazaar")),
+])
+def test_a_heading_in_small_capitals_is_titled_in_plain_case(heading, title):
+    assert clean_title(heading) == title
+
+
 @pytest.mark.parametrize(("title", "shown"), [
     ("(6) Gathering the forces of all parties", "Gathering the forces of all parties"),
     ("2.20 Borrowing from a savings group", "Borrowing from a savings group"),
