@@ -214,7 +214,9 @@ def _wordy(para: str) -> bool:
     body = re.sub(r"^(?:\(?\d{1,2}(?:\.\d{1,2})*[.)]?|[IVX]{1,5}\.|[A-H]\.)\s+", "", para)  # its numbering aside
     tokens = [t.strip(".,;:()[]\"'“”‘’?!") for t in body.split()]
     words = sum(1 for t in tokens if t.isalpha())
-    return words / max(len(tokens), 1) >= 0.6 and not para[-1].isdigit()
+    # A word of three letters at least: a measure from a table ("2.5 kg") is no heading.
+    return words / max(len(tokens), 1) >= 0.6 and not para[-1].isdigit() and any(len(t) >= 3 for t in tokens
+                                                                                   if t.isalpha())
 
 
 # A heading's own numbering: "(4) ", "2.20 ", "3. ", "IV. ", "B. ", "一、", "（三）", "5 结论", "6启示"; not the

@@ -193,11 +193,23 @@ def _merge_small(spans: list[Span]) -> list[Span]:
             out.append((prev[0], pending[1], prev[2], prev[3]))
         else:
             out.append(pending)
+    # A part merged from several sections is titled by its first and last: titled by its first alone, a report's
+    # "9.4 POSTNATAL CARE FOR THE MOTHER" held its chapter 10 on children's learning, and a hit from there said so.
+    lasts = [span[2] for span in out]
     while len(out) > MAX_CASES:
         i = min(range(len(out) - 1), key=lambda k: out[k][1] - out[k][0] + out[k + 1][1] - out[k + 1][0])
         a, b = out[i], out[i + 1]
         out[i:i + 2] = [(a[0], b[1], a[2], a[3])]
-    return out
+        lasts[i:i + 2] = [lasts[i + 1]]
+    return [(start, end, _span_title(title, last), path) for (start, end, title, path), last in zip(out, lasts)]
+
+
+def _span_title(first: str, last: str) -> str:
+    """The title of a part that runs from one section to another: both, each cut to fit 120 characters."""
+    if first == last:
+        return first
+    cut = lambda t: t if len(t) <= 58 else t[:58].rsplit(" ", 1)[0] + "…"  # noqa: E731
+    return f"{cut(first)} … {cut(last)}"
 
 
 def _is_parent(span: Span, nxt: Span) -> bool:

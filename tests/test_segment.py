@@ -107,6 +107,12 @@ def test_long_report_splits_into_sections_with_whole_words(shared, pdf_pages):
     assert all(1 <= c.page <= pdf_pages for c in seg.cases)
     text = seg.document.text  # small capitals extracted apart from their initial are rejoined
     assert "1.9 TRAINING OF FIELD STAFF" in text and "T RAINING" not in text and "D EMOGRAPHIC" not in text
+    # Thirty cases hold about 150 sections: each says which it runs through, not only its first (the first alone
+    # put chapter 10's children's learning under "9.4 POSTNATAL CARE FOR THE MOTHER"); a table's "2.5 kg" is
+    # not a section.
+    titles = [c.title for c in seg.cases]
+    assert "9.4 POSTNATAL CARE FOR THE MOTHER … 10.1 CHILD’S SIZE AND WEIGHT AT BIRTH" in titles
+    assert "10.2 VACCINATION COVERAGE" in titles and not any("kg" in t.split() for t in titles)
 
 
 @pytest.mark.parametrize(("heading", "title"), [
