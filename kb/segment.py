@@ -233,11 +233,19 @@ def _garbled(word: str) -> bool:
     return (flips >= 3 and (word[0].islower() or word[-1].isupper())) or bool(re.fullmatch(r"[A-Z]{2,}[a-z]{2,}", word))
 
 
+# A capital standing alone before capitals: its word's initial, split off by small capitals ("2.3 H AND WASHING").
+_SPLIT_INITIAL = re.compile(r"(?<![\w’'])([B-HJ-Z]) ([A-Z]{2,})\b")
+
+
 def _undo_small_caps(title: str) -> str:
     """A heading set in small capitals, which a PDF converter reads as a mix of cases ("CHAPteR 6 FInDInGS FoR
-    MSMes", "cHaptEr 7 conclusion"), in plain case. Only known English words are recased, and only when two of
-    them are mixed or the heading opens with a garbled one: a name such as "EnABLE" or "ACReSAL" stays as written."""
+    MSMes", "cHaptEr 7 conclusion") or splits ("H AND WASHING"), in plain case. Only known English words are
+    recased, and only when two of them are mixed or the heading opens with a garbled one: a name such as
+    "EnABLE" or "ACReSAL" stays as written."""
     known = known_words()
+    # Letters other than A and I are no English words: joined to the capitals after them when that makes one.
+    title = _SPLIT_INITIAL.sub(lambda m: m.group(1) + m.group(2) if (m.group(1) + m.group(2)).lower() in known
+                               else m.group(0), title)
     odd = {w for w in _LETTERS.findall(title) if _odd_case(w) and w.lower() in known}
     first = _LETTERS.search(title)
     if first is None or not (len(odd) >= 2 or first.group() in odd and _garbled(first.group())):

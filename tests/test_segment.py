@@ -131,6 +131,8 @@ def test_a_case_title_keeps_its_section_number_and_drops_a_doubled_one(heading, 
     ("CHAPTER 5 FINDINgS FOR DAIly wAgE EARNERS", "Chapter 5 findings for daily wage earners"),
     ("cHaptEr 7 conclusion and recommendations", "Chapter 7 conclusion and recommendations"),
     ("ANNex I: Statistical tables (Household Survey)", "Annex I: Statistical tables (Household Survey)"),
+    ("2.3 H AND WASHING", "2.3 HAND WASHING"), ("10.8 S TOOL DISPOSAL", "10.8 STOOL DISPOSAL"),
+    ("VITAMIN A SUPPLEMENTATION", "VITAMIN A SUPPLEMENTATION"), ("PLAN B FOR FARMERS", "PLAN B FOR FARMERS"),
     # Names that mix cases on purpose stay as written.
     *((name, name) for name in ("EnABLE and ACReSAL projects", "The BioCF and AgDPO in Nigeria", "iPhone use by SMEs",
                                 "McDonald farms", "eSpice Bazaar")),
