@@ -30,6 +30,7 @@ def _goal_order(goals: Iterable[str]) -> tuple[str, ...]:
     """Goal ids in the goals' own order (sdg2 before sdg10)."""
     return tuple(sorted(goals, key=goal_number))
 
+
 def _titled(heading: int, rows: Sequence[Any], tells: Callable[[int], bool]) -> int:
     """The paragraph a lone subheading titles: the first passage under it that tells, past further headings
     (a byline, then a subtitle); the subheading itself when a table or anything else comes first. A later

@@ -206,10 +206,12 @@ def _merge_small(spans: list[Span]) -> list[Span]:
 
 def _span_title(first: str, last: str) -> str:
     """The title of a part that runs from one section to another: both, each cut to fit 120 characters."""
-    if first == last:
-        return first
-    cut = lambda t: t if len(t) <= 58 else t[:58].rsplit(" ", 1)[0] + "…"  # noqa: E731
-    return f"{cut(first)} … {cut(last)}"
+    return first if first == last else f"{_shorten(first, 58)} … {_shorten(last, 58)}"
+
+
+def _shorten(title: str, limit: int) -> str:
+    """The title whole when it fits the limit, else cut at a word and marked "…"."""
+    return title if len(title) <= limit else title[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _is_parent(span: Span, nxt: Span) -> bool:
@@ -262,9 +264,7 @@ def clean_title(title: str) -> str:
     title = _undo_small_caps(" ".join(title.replace("#", " ").split()).strip(" .:;-–—"))
     # Doubled numbering, "1. 17. Rural youth" -> "17. Rural youth"; a section number "1.2. Title" is one number.
     title = re.sub(r"^(\d{1,2}(?:[.,]\s+|、\s*))(?=\d{1,3}[.,、]\s)", "", title)
-    if len(title) > 120:
-        title = title[:120].rsplit(" ", 1)[0] + "…"
-    return title
+    return _shorten(title, 120)
 
 
 def _fallback_parts(doc: Document, size: int = 6000) -> list[Span]:
