@@ -52,6 +52,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                                                         for name, n in report.embedded_spaces.items() if n) + ")"
                                             if report.embedded_multilingual else ")"))
         print(f"index {args.index}: {report.documents} documents, {report.cases} cases, {report.passages} passages")
+        if report.nodes:
+            print(f"enriched on {report.nodes} Ray node{'s' if report.nodes > 1 else ''}")
         for source, reason in report.skipped:
             print(f"skipped {source}: {reason}")
     return EXIT_SKIPPED if report.skipped else EXIT_OK

@@ -57,8 +57,12 @@ class EnrichActor:
     """One worker's enrich stage: the models loaded once, then batches of documents embedded and tagged."""
 
     def __init__(self, settings: Settings, vectors_from: str) -> None:
+        import ray
+
         self.enricher = Enricher(settings)
         self.store = Store(Path(vectors_from), readonly=True) if vectors_from else None
+        # Called outside Ray (a test of one batch) it has no node.
+        self.node = ray.get_runtime_context().get_node_id() if ray.is_initialized() else ""
 
     def __call__(self, batch: dict[str, Any]) -> pa.Table:
         """The shard rows of the batch's documents; failed reads pass through with their reason."""
@@ -71,7 +75,7 @@ class EnrichActor:
             processed = None if row["error"] else next(done)
             out.append({
                 **record_row(processed, Processed, MATRIX), "order": int(row["order"]), "source": str(row["source"]),
-                "error": str(row["error"]), "drop": bool(row["drop"]),
+                "error": str(row["error"]), "drop": bool(row["drop"]), "node": self.node,
                 # The batch's counts ride on its first row.
                 "embedded": self.enricher.embedded - before[0] if i == 0 else 0,
                 "ml_seconds": self.enricher.multilingual_seconds - before[1] if i == 0 else 0.0,
@@ -83,7 +87,8 @@ class EnrichActor:
 def shard_schema() -> pa.Schema:
     """A shard's columns: the file and the ingest's counts, then the processed document's (kb.shards)."""
     head = pa.schema([("order", pa.int64()), ("source", pa.string()), ("error", pa.string()), ("drop", pa.bool_()),
-                      ("embedded", pa.int64()), ("ml_seconds", pa.float64()), ("embedded_spaces", pa.string())])
+                      ("node", pa.string()), ("embedded", pa.int64()), ("ml_seconds", pa.float64()),
+                      ("embedded_spaces", pa.string())])
     return pa.schema([*head, *(f for f in record_schema(Processed, MATRIX) if f.name != "source")])
 
 
@@ -98,6 +103,8 @@ class RayEngine:
     embedded_spaces: dict[str, int] = field(default_factory=dict, init=False)
     # Wall seconds of the Ray job (read, embed, tag, write shards), apart from the merge that follows.
     run_seconds: float = field(default=0.0, init=False)
+    # The Ray nodes whose workers enriched documents: a user who names a cluster sees it was used.
+    nodes: set[str] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -138,9 +145,12 @@ class RayEngine:
             blocks = min(len(items), max(2 * self.workers, -(-len(items) // FILES_PER_BLOCK)))
             ds: Any = ray.data.from_items(items, override_num_blocks=blocks)
             ds = ds.map(read_row, fn_kwargs={"settings": settings})
+            # A batch no larger than a block: batches of 8 would gather a small corpus's blocks back into one,
+            # and one worker would do all of it (seen on a cluster of two nodes: 5 files, 1 node).
+            per_block = -(-len(items) // blocks)
             ds = ds.map_batches(EnrichActor, fn_constructor_kwargs={"settings": settings,
                                                                      "vectors_from": str(vectors_from or "")},
-                                batch_size=DOCS_PER_BATCH, concurrency=self.workers, num_cpus=1,
+                                batch_size=min(DOCS_PER_BATCH, per_block), concurrency=self.workers, num_cpus=1,
                                 batch_format="numpy")
             _while_telling(lambda: ds.write_parquet(str(shards)), lambda: tell(_rows_in(shards), "", "on ray"))
         finally:
@@ -158,6 +168,7 @@ class RayEngine:
                 done += 1
                 tell(done, row["source"], "merging")
                 self.embedded += row["embedded"]
+                self.nodes.add(row["node"])
                 self.multilingual_seconds += row["ml_seconds"]
                 for name, n in json.loads(row["embedded_spaces"]).items():
                     self.embedded_spaces[name] = self.embedded_spaces.get(name, 0) + n

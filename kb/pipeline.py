@@ -90,6 +90,8 @@ class EmbedCounts(Protocol):
 class Engine(EmbedCounts, Protocol):
     """Another way to run the read and enrich stages over the files to do (kb.distributed's Ray engine)."""
 
+    nodes: set[str]  # the machines that enriched documents
+
     def process(self, todo: list[tuple[str, str, str]], settings: Settings, vectors_from: Path | None,
                 workdir: Path, tell: Tell) -> Iterator[Processed | Failed]:
         """Each file's outcome, in any order; vectors_from is a store whose vectors may be reused."""
@@ -116,6 +118,8 @@ class IngestReport:
     multilingual_seconds: float = 0.0
     # Passages embedded in each space beyond the main one, by the space's name (kb.spaces).
     embedded_spaces: dict[str, int] = field(default_factory=dict)
+    # Ray nodes whose workers enriched the documents processed (0: this process did).
+    nodes: int = 0
 
     @property
     def changed(self) -> bool:
@@ -272,7 +276,8 @@ def ingest(
         report = replace(_report(live, files, added, updated, removed, unchanged, skipped, started, counts.embedded),
                          embedded_multilingual=sum(counts.embedded_spaces.values()),
                          embedded_spaces=dict(counts.embedded_spaces),
-                         multilingual_seconds=round(counts.multilingual_seconds, 1))
+                         multilingual_seconds=round(counts.multilingual_seconds, 1),
+                         nodes=len(engine.nodes) if engine is not None else 0)
         write_manifest(index, corpus, print_, settings)
         return report
 

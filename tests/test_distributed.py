@@ -73,6 +73,7 @@ def test_ray_with_two_workers_builds_the_single_process_index(built):
     root, here, on_ray, steps = built
     # The user is told the job runs on Ray, then each of the 9 files as it is merged.
     assert steps[0].stage == "on ray" and steps[-1].stage == "done"
+    assert on_ray.nodes == 1 and here.nodes == 0
     merged = [step for step in steps if step.stage == "merging"]
     assert [step.done for step in merged] == list(range(1, 10))
     assert (on_ray.documents, on_ray.cases, on_ray.passages) == (here.documents, here.cases, here.passages)
@@ -109,6 +110,28 @@ def test_ray_rerun_from_the_cli_processes_only_the_changed_file(built, corpus, t
     assert report["updated"] == [SHARED_PART[0]] and report["added"] == [] and report["unchanged"] == 7
     # Stored vectors were reused: only the passages the new paragraph touched were embedded.
     assert 1 <= report["embedded"] <= 3 and report["embedded_multilingual"] == 0
+
+
+def test_a_cluster_of_two_nodes_builds_the_single_process_index(corpus, tmp_path):
+    # A real Ray cluster of two nodes (a head and a second node, each its own raylet with one CPU), joined by
+    # address as `kb ingest --engine ray --address` joins one: each of the two workers runs on its own node.
+    from ray.cluster_utils import Cluster
+
+    fast = Settings(model="hash-64", multilingual_model="hash-32-any")
+    here = ingest(corpus, tmp_path / "here", fast)
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        on_cluster = ingest(corpus, tmp_path / "cluster", fast, engine=RayEngine(cluster.address, workers=2))
+    finally:
+        cluster.shutdown()
+    assert on_cluster.nodes == 2 and here.nodes == 0
+    assert (on_cluster.documents, on_cluster.passages, on_cluster.skipped) == (here.documents, here.passages,
+                                                                               here.skipped)
+    mine, theirs = _content(tmp_path / "here"), _content(tmp_path / "cluster")
+    assert mine[0] == theirs[0] and mine[1].keys() == theirs[1].keys()
+    assert all(np.allclose(mine[1][key], theirs[1][key], atol=1e-6) for key in mine[1])
 
 
 def test_bad_engine_settings_say_what_to_fix(corpus, tmp_path):
