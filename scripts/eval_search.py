@@ -3,7 +3,10 @@
 Query sets (one JSON query per line, the format of ../shared/eval/dev_queries.jsonl):
   dev-tune      two thirds of the dev queries: the only ones any weight or rule was chosen on
   dev-heldout   the other third (every third query: d03, d06, ... d30)
-  heldout       scripts/eval/heldout_queries.jsonl: 31 queries written over documents no dev query uses
+  heldout       scripts/eval/heldout_queries.jsonl: 31 queries written over documents no dev query uses (read
+                query by query since, so a tuning set now)
+  fresh         scripts/eval/fresh_queries.jsonl: 24 queries written by a session that never saw the product's
+                code or output, over 19 documents no other set uses: the held-out set from this release on
 
 For keyword, semantic and hybrid search it prints, per set and per query kind, the answer-level figures (a
 hit counts when it comes from a relevant file and its passage holds an answer phrase: MRR@10, Recall@5,
@@ -98,7 +101,8 @@ def load_sets(extra: list[str]) -> dict[str, list[dict]]:
     dev = read(SHARED / "eval" / "dev_queries.jsonl")
     sets = {"dev-tune": [q for i, q in enumerate(dev) if i % 3 != 2],
             "dev-heldout": [q for i, q in enumerate(dev) if i % 3 == 2]}
-    for path in extra or [str(ROOT / "scripts" / "eval" / "heldout_queries.jsonl")]:
+    for path in extra or [str(ROOT / "scripts" / "eval" / name) for name in ("heldout_queries.jsonl",
+                                                                             "fresh_queries.jsonl")]:
         if Path(path).is_file():
             sets[Path(path).stem] = read(Path(path))
     return sets
@@ -128,7 +132,8 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(ROOT / "results" / "eval-corpus"))
     parser.add_argument("--set", nargs="*", default=[], help="override a SearchRules value, e.g. keyword_weight=1.5")
     parser.add_argument("--queries", nargs="*", default=[],
-                        help="held-out query files (default scripts/eval/heldout_queries.jsonl)")
+                        help="held-out query files (default scripts/eval/heldout_queries.jsonl and "
+                             "fresh_queries.jsonl)")
     parser.add_argument("--modes", nargs="*", default=["keyword", "semantic", "hybrid"])
     parser.add_argument("--reuse", action="store_true",
                         help="search the index as it is, even if an ingest would re-process it (changes of query-time "
