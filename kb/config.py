@@ -68,8 +68,12 @@ class Settings:
     # A second, multilingual space for the passages not in English and for every query ("" turns it off):
     # the main model reads English only, so without it an English query cannot reach a Chinese passage.
     multilingual_model: str = "multilingual-e5-small"
-    # The embedding spaces as `[[space]]` tables (kb.spaces); when none are given, `model` and
-    # `multilingual_model` above are shorthands for the default two.
+    # A third, language-agnostic space on every passage ("" turns it off): an English question reaches the
+    # Chinese passage that answers it without a glossary, and an English passage still outranks a Chinese one
+    # that says less (kb.spaces says what it was measured against).
+    crosslingual_model: str = "use-m3"
+    # The embedding spaces as `[[space]]` tables (kb.spaces); when none are given, `model`,
+    # `multilingual_model` and `crosslingual_model` above are shorthands for the default three.
     space: tuple[SpaceSpec, ...] = ()
     # A taxonomy file to use instead of the shipped kb/data/taxonomy.toml.
     taxonomy: str = ""
@@ -102,14 +106,15 @@ class Settings:
         check_choice("index_kind", self.index_kind)
         if self.space:
             check_spaces(self.space, "settings")
-            if (self.model, self.multilingual_model) != (Settings.model, Settings.multilingual_model):
-                raise ConfigError("settings: give the models in the [[space]] tables only; model and "
-                                  "multilingual_model are shorthands for the default spaces")
+            if (self.model, self.multilingual_model, self.crosslingual_model) != (
+                    Settings.model, Settings.multilingual_model, Settings.crosslingual_model):
+                raise ConfigError("settings: give the models in the [[space]] tables only; model, "
+                                  "multilingual_model and crosslingual_model are shorthands for the default spaces")
 
     @property
     def spaces(self) -> tuple[SpaceSpec, ...]:
-        """The embedding spaces, main first: the [[space]] tables, or the two the shorthands give."""
-        return self.space or default_spaces(self.model, self.multilingual_model)
+        """The embedding spaces, main first: the [[space]] tables, or the three the shorthands give."""
+        return self.space or default_spaces(self.model, self.multilingual_model, self.crosslingual_model)
 
     @property
     def main_model(self) -> str:
@@ -128,7 +133,7 @@ class Settings:
         data.pop("edit_passphrase")
         data.pop("serve_writes")
         # What a space stores is its model's vectors of the passages it reads; its weight acts at query time.
-        for key in ("model", "multilingual_model", "space"):
+        for key in ("model", "multilingual_model", "crosslingual_model", "space"):
             data.pop(key)
         data["spaces"] = [{"name": s.name, "model": s.model, "passages": list(s.passages)} for s in self.spaces]
         return data

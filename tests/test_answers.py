@@ -40,7 +40,7 @@ def test_a_subheading_that_matched_shows_the_paragraph_it_titles(shared, tmp_pat
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / name).write_text((shared / "undp-acclabs-blogs" / name).read_text(encoding="utf-8"),
                                             encoding="utf-8")
-    fast = Settings(model="hash-64", multilingual_model="")
+    fast = Settings(model="hash-64", multilingual_model="", crosslingual_model="")
     ingest(tmp_path / "corpus", tmp_path / "index", fast)
     s = Searcher(tmp_path / "index", fast)
     try:

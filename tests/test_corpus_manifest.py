@@ -16,7 +16,7 @@ from kb.pipeline import ingest
 from kb.uploads import corpus_of
 from tests.conftest import SEEDS, WHITE_PAPER
 
-FAST = Settings(model="hash-64", multilingual_model="")
+FAST = Settings(model="hash-64", multilingual_model="", crosslingual_model="")
 POST = "undp-acclabs-blogs/accelerating_poverty_reduction.md"
 PAPER = "chinaxiv-poverty-zh/ChinaXiv-201710.00032V1.md"
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from kb.check import check_index, repair_index
@@ -91,7 +93,26 @@ def test_the_index_keeps_a_multilingual_space_for_passages_not_in_english(index)
         store.close()
     assert {"en", "zh", "es"} <= languages
     assert spaces["multilingual"]["passages"] == not_english > 0
+    # The language-agnostic space reads every passage, in every language.
+    assert spaces["crosslingual"]["model"] == "use-m3"
+    assert spaces["crosslingual"]["passages"] == spaces["main"]["passages"] > not_english
     assert check_index(index) == []
+
+
+def test_the_language_agnostic_model_puts_a_question_next_to_its_answer_in_another_language():
+    from kb.embed import load_embedder
+
+    use = load_embedder("use-m3")
+    assert use.name == "use-m3" and use.dim == 512
+    relocation, savings = (text.split("\n\n")[1] for text in (RELOCATION_ZH, SAVINGS_ES))
+    queries = use.encode_queries(["jobs in factories next to the sites poor families were moved to",
+                                  "women saving small sums each week and borrowing to start a business"])
+    passages = use.encode([relocation, savings])
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    similarity = queries @ passages.T
+    assert similarity[0, 0] > similarity[0, 1] and similarity[1, 1] > similarity[1, 0]
+    # A passage's vector is its own, not its batch's: alone it is the same.
+    assert np.allclose(use.encode([savings])[0], passages[1], atol=1e-5)
 
 
 def test_check_finds_passages_missing_from_the_multilingual_space_and_repair_embeds_them(index, tmp_path):
@@ -131,8 +152,8 @@ def test_the_query_is_rendered_only_into_the_languages_the_index_holds(index, mo
     monkeypatch.setattr(e5, "encode_queries", lambda texts: encoded.extend(texts) or encode(texts))
     query = "factories next to relocation sites"
     renderings = dict(load_glossary().expand(query).renderings)
-    main, multilingual = Settings().spaces
-    searcher = Searcher(index, Settings(space=(main, replace(multilingual, renderings=True))))
+    main, multilingual, crosslingual = Settings().spaces
+    searcher = Searcher(index, Settings(space=(main, replace(multilingual, renderings=True), crosslingual)))
     try:
         searcher.search(query, 5)
     finally:
@@ -174,7 +195,8 @@ def test_an_english_query_finds_the_chinese_and_spanish_passages_in_their_own_la
     for result, words in ((relocation, ("安置点", "卫星工厂")), (tourism, ("民宿", "乡村旅游"))):
         zh = next(h for h in result.hits if h.language == "zh")
         assert zh.source == "guizhou.txt" and all(w in zh.text for w in words)
-        assert "multilingual space" in zh.why
+        # The why-line names the space beyond the main one where the passage ranked best.
+        assert re.search(r"close in meaning across languages \(#\d+ in the (multi|cross)lingual space\)", zh.why)
     # The glossary's Chinese names are highlighted in the Chinese passage (as the bigrams the index holds).
     zh = next(h for h in tourism.hits if h.language == "zh")
     shown = {zh.text[s:e] for s, e in zh.matched}
@@ -207,7 +229,7 @@ def test_a_rebuild_keeps_no_vectors_of_a_multilingual_model_the_index_no_longer_
     db = sqlite3.connect(copy / "kb.sqlite")
     models = {row[0] for row in db.execute("SELECT DISTINCT model FROM vectors")}
     db.close()
-    assert models == {Settings().main_model, "multilingual-e5-small-int8"}
+    assert models == {Settings().main_model, "multilingual-e5-small-int8", "use-m3"}
     assert check_index(copy) == []
 
 

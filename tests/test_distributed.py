@@ -80,7 +80,9 @@ def test_ray_with_two_workers_builds_the_single_process_index(built):
     assert sorted(on_ray.added) == sorted(here.added) and len(here.added) == 8
     assert on_ray.skipped == here.skipped and [s for s, _ in here.skipped] == ["broken.pdf"]
     assert on_ray.embedded == here.embedded and on_ray.embedded_multilingual == here.embedded_multilingual > 0
-    assert on_ray.embedded_spaces == here.embedded_spaces == {"multilingual": here.embedded_multilingual}
+    assert on_ray.embedded_spaces == here.embedded_spaces
+    assert here.embedded_spaces["multilingual"] > 0 and here.embedded_spaces["crosslingual"] == here.embedded
+    assert sum(here.embedded_spaces.values()) == here.embedded_multilingual
     mine, theirs = _content(root / "here"), _content(root / "ray")
     for table in mine[0]:
         assert mine[0][table] == theirs[0][table], table
@@ -109,7 +111,8 @@ def test_ray_rerun_from_the_cli_processes_only_the_changed_file(built, corpus, t
     report = json.loads(run.stdout)
     assert report["updated"] == [SHARED_PART[0]] and report["added"] == [] and report["unchanged"] == 7
     # Stored vectors were reused: only the passages the new paragraph touched were embedded.
-    assert 1 <= report["embedded"] <= 3 and report["embedded_multilingual"] == 0
+    assert 1 <= report["embedded"] <= 3
+    assert report["embedded_spaces"] == {"multilingual": 0, "crosslingual": report["embedded"]}
 
 
 def test_a_cluster_of_two_nodes_builds_the_single_process_index(corpus, tmp_path):
@@ -117,7 +120,7 @@ def test_a_cluster_of_two_nodes_builds_the_single_process_index(corpus, tmp_path
     # address as `kb ingest --engine ray --address` joins one: each of the two workers runs on its own node.
     from ray.cluster_utils import Cluster
 
-    fast = Settings(model="hash-64", multilingual_model="hash-32-any")
+    fast = Settings(model="hash-64", multilingual_model="hash-32-any", crosslingual_model="hash-48-any")
     here = ingest(corpus, tmp_path / "here", fast)
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})
     try:
@@ -145,7 +148,7 @@ def test_bad_engine_settings_say_what_to_fix(corpus, tmp_path):
 def test_ray_reads_a_manifest_of_paths_and_uris_as_one_process_does(corpus, tmp_path):
     manifest = tmp_path / "corpus.list"
     manifest.write_text(f"{corpus / SHARED_PART[1]}\n{(corpus / SHARED_PART[2]).as_uri()}\n", encoding="utf-8")
-    fast = Settings(model="hash-64", multilingual_model="")
+    fast = Settings(model="hash-64", multilingual_model="", crosslingual_model="")
     here = ingest(manifest, tmp_path / "here", fast)
     on_ray = ingest(manifest, tmp_path / "ray", fast, engine=RayEngine(workers=2))
     assert sorted(on_ray.added) == sorted(here.added) == sorted([str(corpus / SHARED_PART[1]),
@@ -164,7 +167,7 @@ def test_a_shard_is_typed_parquet_that_any_reader_reads_and_the_merge_reads_back
     from kb.enrich import Enricher, Processed, read_stage
     from kb.shards import record_from
 
-    fast = Settings(model="hash-64", multilingual_model="hash-32-any")
+    fast = Settings(model="hash-64", multilingual_model="hash-32-any", crosslingual_model="")
     files = [corpus / part for part in SHARED_PART] + [corpus / "broken.pdf"]
     rows = [read_row({"order": n, "path": str(p), "source": p.name, "digest": hash_location(str(p))}, fast)
             for n, p in enumerate(files)]

@@ -156,7 +156,7 @@ def test_a_record_is_cited_and_shown_with_its_own_date(tmp_path, capsys):
     (corpus / "projects.csv").write_text(
         "title,description,date,country\n"
         "Rural roads,Feeder roads link poor villages to markets so that farmers sell their produce.,2015-05-28,Kenya\n")
-    ingest(corpus, tmp_path / "index", Settings(model="hash-64", multilingual_model=""))
+    ingest(corpus, tmp_path / "index", Settings(model="hash-64", multilingual_model="", crosslingual_model=""))
     store = open_store(tmp_path / "index")
     try:
         (case,) = store.cases()

@@ -25,8 +25,8 @@ from kb.search import Searcher
 from tests.conftest import ROOT, SEEDS
 from tests.hostile import make_corpus
 
-FAST = Settings(model="hash-64")
-ENV = {**os.environ, "KB_MODEL": "hash-64", "PYTHONUNBUFFERED": "1"}
+FAST = Settings(model="hash-64", crosslingual_model="")
+ENV = {**os.environ, "KB_MODEL": "hash-64", "KB_CROSSLINGUAL_MODEL": "", "PYTHONUNBUFFERED": "1"}
 QUERIES = [("poverty alleviation through tourism", Filters()), ("microcredit for women", Filters()),
            ("relocation of poor households", Filters(country=("CHN",))), ("digital payments", Filters()),
            ("youth unemployment", Filters(doc_type=("news",))), ("climate resilience farmers", Filters())]
@@ -55,7 +55,7 @@ def test_hostile_corpus_indexes_every_good_file_and_names_every_bad_one(tmp_path
                "r = subprocess.run([sys.executable, '-m', 'kb.cli', 'ingest', sys.argv[1], '--index', sys.argv[2], "
                "'--json'], capture_output=True, text=True); "
                "print(r.returncode); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(r.stdout)")
-    env = {k: v for k, v in ENV.items() if k != "KB_MODEL"}  # the real model, as users run it
+    env = {k: v for k, v in ENV.items() if k not in ("KB_MODEL", "KB_CROSSLINGUAL_MODEL")}  # as users run it
     run = subprocess.run([sys.executable, "-c", wrapper, str(tmp_path / "corpus"), str(tmp_path / "index")],
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
     code, peak_kb, out = run.stdout.split("\n", 2)

@@ -23,7 +23,7 @@ from kb.search import Searcher
 from kb.store import Store
 from kb.tokens import fts_query
 
-HASH = Settings(model="hash-64")
+HASH = Settings(model="hash-64", crosslingual_model="")
 DOCS = {
     "tourism/homestay.md":
         "# Homestays in Sylhet\n\nIn Sylhet, Bangladesh, an indigenous community runs homestays for "
