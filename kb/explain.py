@@ -85,11 +85,14 @@ def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: 
     query names that the case is about (such cases are shown first)."""
     parts = []
     near = "loosely related in meaning" if weak else "close in meaning"
-    if space_rank and mode != "keyword":
-        across = " across languages" if language and language != query_language else ""
-        parts.append(f"{near}{across} (#{space_rank[0]} in the {space_rank[1]} space)")
-    elif semantic_rank and mode != "keyword":
-        parts.append(f"{near} (#{semantic_rank} by meaning)")
+    # A space is named only across languages: a passage in the query's own language is simply close in meaning,
+    # at its best place in any space (the language-agnostic one reads every passage, so it ranks all of them).
+    across = bool(language) and language != query_language
+    best = min((r for r in (semantic_rank, space_rank[0] if space_rank else None) if r), default=None)
+    if space_rank and across and mode != "keyword":
+        parts.append(f"{near} across languages (#{space_rank[0]} in the {space_rank[1]} space)")
+    elif best and mode != "keyword":
+        parts.append(f"{near} (#{best} by meaning)")
     if own:
         parts.append(f"holds your words: {', '.join(own[:8])}")
     if translated and language == query_language:  # the glossary's names in the user's own language

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.explain import Highlighter
+from kb.explain import Highlighter, why
 
 TEXT = ("Informal waste workers formed cooperatives. The government shared information on its experiences "
         "with governance, and farmers' farming plans were enrolled in the ecological programme of Bolsa Família "
@@ -33,3 +33,14 @@ def test_a_word_is_not_marked_for_a_word_that_only_shares_its_stem(word, unlike)
 ])
 def test_a_word_is_marked_in_its_other_forms(word, form):
     assert form in _marked([word])
+
+
+def test_a_space_is_named_only_for_a_passage_in_another_language():
+    # The language-agnostic space ranks every passage: an English passage for an English query is close in
+    # meaning at its best place in any space, a Chinese one is close across languages in the space that found it.
+    assert why([], [], 12, "hybrid", (3, "crosslingual"), "en", "en").startswith("close in meaning (#3 by meaning)")
+    assert why([], [], None, "hybrid", (7, "crosslingual"), "en", "en") == "close in meaning (#7 by meaning)"
+    assert why([], [], 2, "hybrid", (9, "crosslingual"), "en", "en") == "close in meaning (#2 by meaning)"
+    assert why([], [], None, "hybrid", (4, "multilingual"), "zh", "en") == \
+        "close in meaning across languages (#4 in the multilingual space)"
+    assert why(["loans"], [], 5, "keyword", (1, "crosslingual"), "en", "en") == "holds your words: loans"
