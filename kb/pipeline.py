@@ -7,10 +7,7 @@ past their content hash.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
@@ -20,12 +17,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-import kb
 from kb.config import Settings
 from kb.corpus import corpus_files, hash_location, listing, size_of
 from kb.duplicates import CaseText, duplicate_groups
 from kb.enrich import Enricher, Failed, KnownVectors, Processed, Tell, read_stage
 from kb.errors import KBError
+from kb.fingerprint import fingerprint
 from kb.indexdir import (
     FORMAT_VERSION,
     STORE_FILE,
@@ -38,18 +35,9 @@ from kb.indexdir import (
 )
 from kb.models import Segmented
 from kb.store import Store
-from kb.taxonomy import load_taxonomy
 
 # Passages embedded per model call across documents: small documents alone make small, padded batches.
 EMBED_BATCH = 256
-# The code that shapes stored text, vectors and tags is what these modules import, found by reading their
-# imports (a hand-kept list had missed furniture.py and places.py); a change to any of it, or to kb/data,
-# re-processes every file.
-_SHAPING_ROOTS = ("enrich", "facets", "store")
-_KB_IMPORT = re.compile(r"^\s*(?:from kb(?:\.(\w+))?(?:\.\w+)* import ([\w, ]+)|import kb\.(\w+))", re.MULTILINE)
-
-# Data files that shape no stored data: editing them needs no re-ingest.
-_READ_AT_QUERY_TIME = frozenset({"glossary.toml", "world.geojson"})
 
 @dataclass(frozen=True)
 class Step:
@@ -125,38 +113,6 @@ class IngestReport:
     def changed(self) -> bool:
         """True when the index content changed."""
         return bool(self.added or self.updated or self.removed)
-
-
-def fingerprint(settings: Settings) -> str:
-    """A hash of the settings and code that shape stored data; a change re-processes everything."""
-    h = hashlib.sha256(json.dumps(settings.fingerprint_fields(), sort_keys=True).encode())
-    h.update(str(FORMAT_VERSION).encode())
-    h.update(load_taxonomy(settings.taxonomy or None).digest.encode())
-    root = Path(kb.__file__).parent
-    data = sorted(f for f in (root / "data").rglob("*") if f.is_file() and "__pycache__" not in f.parts
-                  and f.name not in _READ_AT_QUERY_TIME)
-    for file in [*shaping_sources(root), *data]:
-        h.update(file.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def shaping_sources(root: Path) -> list[Path]:
-    """The kb source files the shaping roots import, directly or through others, in a stable order."""
-    seen: set[Path] = set()
-    todo = [root / f"{name}.py" for name in _SHAPING_ROOTS]
-    while todo:
-        path = todo.pop()
-        if path in seen or not path.exists():
-            continue
-        seen.add(path)
-        for match in _KB_IMPORT.finditer(path.read_text(encoding="utf-8")):
-            module, names, plain = match.groups()
-            if module or plain:
-                target = root / (module or plain)
-                todo += [*target.glob("*.py")] if target.is_dir() else [target.with_suffix(".py")]
-            else:  # from kb import x, y: modules of the package
-                todo += [root / f"{n.strip()}.py" for n in names.split(",")]
-    return sorted(seen)
 
 
 def ingest(

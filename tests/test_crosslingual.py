@@ -206,7 +206,7 @@ def test_an_english_query_finds_the_chinese_and_spanish_passages_in_their_own_la
 
 
 def test_the_glossary_is_read_at_query_time_and_needs_no_reingest():
-    from kb.pipeline import fingerprint
+    from kb.fingerprint import fingerprint
 
     assert fingerprint(Settings(glossary="elsewhere.toml")) == fingerprint(Settings())
     assert fingerprint(Settings(multilingual_model="")) != fingerprint(Settings())

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+import kb
 import kb.enrich as enrich
 from kb.config import Settings
 from kb.errors import IndexBusyError, IndexMissingError
+from kb.fingerprint import code_digest, data_digest, fingerprint, shaping_sources
 from kb.indexdir import open_store
 from kb.pipeline import ingest
 from tests.conftest import NEWS_2014, SEEDS, WHITE_PAPER
@@ -142,3 +144,21 @@ def test_symlink_loop_and_missing_index(corpus, tmp_path):
     assert report.documents == 4
     with pytest.raises(IndexMissingError, match="nowhere"):
         open_store(tmp_path / "nowhere")
+
+
+def test_a_comment_docstring_or_layout_change_in_shaping_code_or_rules_needs_no_reprocessing(tmp_path):
+    # The fingerprint reads the code and rules that shape stored data by what they do: upgrading across a
+    # release that only re-words a comment or a measured reason must not cost every user a full re-process.
+    code = 'def cut(text):\n    """Split."""\n    # why: measured\n    return text.split(".")\n'
+    reworded = 'def cut(text):\n    """Split at full stops (measured)."""\n\n    return text.split(".")  # new note\n'
+    changed = 'def cut(text):\n    """Split."""\n    return text.split(";")\n'
+    assert code_digest(code) == code_digest(reworded) != code_digest(changed)
+    rules = tmp_path / "rules.toml", tmp_path / "reworded.toml", tmp_path / "changed.toml"
+    rules[0].write_text('# the weight, measured\n[tag]\nweight = 0.5\n', encoding="utf-8")
+    rules[1].write_text('[tag]\nweight = 0.5  # measured on both halves\n', encoding="utf-8")
+    rules[2].write_text('[tag]\nweight = 0.6\n', encoding="utf-8")
+    assert data_digest(rules[0]) == data_digest(rules[1]) != data_digest(rules[2])
+    # Every shaping module and rule file is read, so a real change anywhere still re-processes.
+    sources = {path.name for path in shaping_sources(Path(kb.__file__).parent)}
+    assert {"enrich.py", "segment.py", "tag.py", "clean.py", "store.py"} <= sources
+    assert fingerprint(Settings()) == fingerprint(Settings()) != fingerprint(Settings(chunk_tokens=120))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,9 @@ import pytest
 from kb.check import check_index, repair_index
 from kb.config import Settings, load_settings
 from kb.errors import ConfigError
+from kb.fingerprint import fingerprint
 from kb.indexdir import open_store
-from kb.pipeline import fingerprint, ingest
+from kb.pipeline import ingest
 from kb.search import Searcher
 from kb.store import MIGRATIONS, Store
 from tests.conftest import SEEDS
@@ -98,12 +100,16 @@ def test_three_spaces_each_embed_their_passages_and_add_a_ranking(corpus, tmp_pa
     passages, chinese = stats["passages"], stats["passages_by_language"]["zh"]
     assert [(n, s["model"], s["passages"]) for n, s in spaces.items()] == [
         ("main", "hash-64", passages), ("multilingual", "hash-32", chinese), ("extra", "hash-16", passages)]
-    searcher = Searcher(index, settings)
-    try:
-        hits = searcher.search("vocational training for relocated households", 10, mode="semantic").hits
-    finally:
-        searcher.close()
-    assert any("in the extra space" in hit.why for hit in hits), [hit.why for hit in hits]
+    query = "vocational training for relocated households"
+    answers = []
+    for weights in ((1.0, 0.5, 1.0), (1.0, 0.5, 0.0)):  # the extra space's ranking in the fusion, then not
+        spaces = tuple(replace(spec, weight=w) for spec, w in zip(settings.spaces, weights))
+        searcher = Searcher(index, replace(settings, space=spaces))
+        try:
+            answers.append([(h.case_id, h.passage_id, h.score) for h in searcher.search(query, 10, "semantic").hits])
+        finally:
+            searcher.close()
+    assert answers[0] != answers[1]
     assert check_index(index) == []
 
     db = sqlite3.connect(index / "kb.sqlite")
