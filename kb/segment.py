@@ -237,6 +237,8 @@ def _garbled(word: str) -> bool:
 
 # A capital standing alone before capitals: its word's initial, split off by small capitals ("2.3 H AND WASHING").
 _SPLIT_INITIAL = re.compile(r"(?<![\w’'])([B-HJ-Z]) ([A-Z]{2,})\b")
+# Capitals with one or two letters in lower case inside: not a name's own mix ("EnABLE" opens with one capital).
+_SLIP = re.compile(r"[A-Z]{2,}[a-z]{1,2}[A-Z]+")
 
 
 def _undo_small_caps(title: str) -> str:
@@ -248,11 +250,16 @@ def _undo_small_caps(title: str) -> str:
     # Letters other than A and I are no English words: joined to the capitals after them when that makes one.
     title = _SPLIT_INITIAL.sub(lambda m: m.group(1) + m.group(2) if (m.group(1) + m.group(2)).lower() in known
                                else m.group(0), title)
-    odd = {w for w in _LETTERS.findall(title) if _odd_case(w) and w.lower() in known}
+    words = _LETTERS.findall(title)
+    odd = {w for w in words if _odd_case(w) and w.lower() in known}
+    # One word of a heading in capitals read with a letter or two in lower case ("CHAPTER 4 FINDINgS FOR
+    # FARMERS", beside "CHAPTER 5 FINDINgS FOR DAIly wAgE EARNERS"): small capitals too.
+    slipped = len(odd) == 1 and all(_SLIP.fullmatch(w) for w in odd) \
+        and all(w.isupper() for w in words if w not in odd and len(w) > 1)
     first = _LETTERS.search(title)
-    if first is None or not (len(odd) >= 2 or first.group() in odd and _garbled(first.group())):
+    if first is None or not (len(odd) >= 2 or slipped or first.group() in odd and _garbled(first.group())):
         return title
-    if len(odd) >= 2:  # the whole heading was in small capitals: its known words in lower case
+    if len(odd) >= 2 or slipped:  # the whole heading was in small capitals: its known words in lower case
         title = _LETTERS.sub(lambda m: m.group().lower() if m.group().lower() in known else m.group(), title)
     word = title[first.start():first.end()]
     return title[:first.start()] + (word.capitalize() if word.lower() in known else word) + title[first.end():]

@@ -129,6 +129,7 @@ def test_a_case_title_keeps_its_section_number_and_drops_a_doubled_one(heading, 
     # Small capitals as a PDF converter read them (the Gandaki COVID-19 assessment's chapters), seen as hit titles.
     ("CHAPteR 6 FInDInGS FoR MSMes", "Chapter 6 findings for MSMes"),
     ("CHAPTER 5 FINDINgS FOR DAIly wAgE EARNERS", "Chapter 5 findings for daily wage earners"),
+    ("CHAPTER 4 FINDINgS FOR FARMERS", "Chapter 4 findings for farmers"), ("THE EnABLE PROJECT", "THE EnABLE PROJECT"),
     ("cHaptEr 7 conclusion and recommendations", "Chapter 7 conclusion and recommendations"),
     ("ANNex I: Statistical tables (Household Survey)", "Annex I: Statistical tables (Household Survey)"),
     ("2.3 H AND WASHING", "2.3 HAND WASHING"), ("10.8 S TOOL DISPOSAL", "10.8 STOOL DISPOSAL"),
