@@ -92,6 +92,12 @@ def _heading_line(para: str, following: str) -> bool:
             and not re.search(r"[.。;；,，:：]$", para) and not following[:1].islower())
 
 
+def _empty_label(title: str) -> bool:
+    """A label ending in a colon with nothing after it ("文章编号：", "Keywords:"), unless a named section."""
+    title = title.strip()
+    return bool(re.search(r"[:：]$", title)) and not re.match(_NAMED, title, re.I)
+
+
 def _numbered_depth(title: str) -> int:
     """How deep a numbered heading sits: '2' is 1, '2.1' is 2, '2.1.3' is 3; unnumbered is 0."""
     match = re.match(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s", title)
@@ -107,9 +113,12 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     if marked:
         # A converter's headings include page numbers ("316"), contents entries ("advantage 11") and
         # the tails of broken lines ("and financing landscape"): none of them opens a section.
+        # Nor does a label whose value is missing, which a paper's front matter leaves ("文章编号：", article
+        # number: it titled the introduction of three ChinaXiv papers); a named section keeps its colon
+        # ("参考文献（References）：").
         marks = [Mark(h.start, h.end, h.level, text[h.start:h.end]) for h in marked
                  if h.end - h.start <= 2 * _HEADING_CHARS and _wordy(text[h.start:h.end])
-                 and not text[h.start:h.start + 1].islower()]
+                 and not text[h.start:h.start + 1].islower() and not _empty_label(text[h.start:h.end])]
         if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
             base = marks[0].level if marks else 1
             marks = [Mark(m.start, m.end, base + max(_numbered_depth(m.title) - 1, 0), m.title) for m in marks]

@@ -268,7 +268,7 @@ def _undo_small_caps(title: str) -> str:
 def clean_title(title: str) -> str:
     """A heading as a case title: one line, no Markdown marks, no doubled numbering, no small capitals read as mixed
     case, at most 120 characters."""
-    title = _undo_small_caps(" ".join(title.replace("#", " ").split()).strip(" .:;-–—"))
+    title = _undo_small_caps(" ".join(title.replace("#", " ").split()).strip(" .:;-–—："))
     # Doubled numbering, "1. 17. Rural youth" -> "17. Rural youth"; a section number "1.2. Title" is one number.
     title = re.sub(r"^(\d{1,2}(?:[.,]\s+|、\s*))(?=\d{1,3}[.,、]\s)", "", title)
     return _shorten(title, 120)

@@ -162,3 +162,15 @@ def test_a_tables_figures_standing_on_their_own_lines_are_not_section_headings(s
     # paragraphs), shown as the fourth hit for "youth unemployment training programme".
     seg = prepare_path(shared / "ifad-docs" / "cosop_bangladesh.md", "ifad-docs/cosop_bangladesh.md")
     assert not [c.title for c in seg.cases if re.match(r"\d+\.\d+\s+MT\b", c.title)]
+
+
+def test_a_front_matter_label_without_its_value_titles_no_case(shared):
+    # A ChinaXiv paper's converter marked "文章编号：" (article number, left empty) as a heading: it titled the
+    # paper's introduction, the case shown first for Chinese queries on relocation. A named section keeps its
+    # heading, without the colon.
+    name = "ChinaXiv-202106.00068V1.md"
+    seg = prepare_path(shared / "chinaxiv-poverty-zh" / name, f"chinaxiv-poverty-zh/{name}")
+    titles = [c.title for c in seg.cases]
+    assert not any("文章编号" in t for t in titles) and titles[0] == seg.document.title
+    assert "精准扶贫政策实施以来" in seg.document.text[seg.cases[0].start:seg.cases[0].end]
+    assert clean_title("参考文献（References）：") == "参考文献（References）"
