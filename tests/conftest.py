@@ -16,6 +16,8 @@ SEEDS = ROOT / "corpus" / "seeds"
 SHARED = ROOT.parent / "shared" / "corpus"
 WHITE_PAPER = "001_eefbb86231c6afad.txt"
 NEWS_2014 = "004_673e62b93ed6cece.txt"
+# One space on the deterministic test embedder through the real model lookup: no model is loaded.
+HASH_ONLY = Settings(model="hash-64", multilingual_model="", crosslingual_model="")
 
 
 def prepare_path(path: Path, source: str | None = None, settings: Settings | None = None) -> Segmented:

@@ -7,6 +7,7 @@ import pytest
 from kb.config import Settings
 from kb.models import Filters
 from kb.search import Searcher
+from tests.conftest import HASH_ONLY
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +41,8 @@ def test_a_subheading_that_matched_shows_the_paragraph_it_titles(shared, tmp_pat
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / name).write_text((shared / "undp-acclabs-blogs" / name).read_text(encoding="utf-8"),
                                             encoding="utf-8")
-    fast = Settings(model="hash-64", multilingual_model="", crosslingual_model="")
-    ingest(tmp_path / "corpus", tmp_path / "index", fast)
-    s = Searcher(tmp_path / "index", fast)
+    ingest(tmp_path / "corpus", tmp_path / "index", HASH_ONLY)
+    s = Searcher(tmp_path / "index", HASH_ONLY)
     try:
         rows = s.store.case_passages(s.store.case_ids(Filters()))
         # The subheading is a passage of its own (how passages are cut is not what this test is about).

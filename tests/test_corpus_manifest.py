@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from kb.config import Settings
 from kb.errors import KBError
 from kb.indexdir import open_store
 from kb.pipeline import ingest
 from kb.uploads import corpus_of
-from tests.conftest import SEEDS, WHITE_PAPER
+from tests.conftest import HASH_ONLY, SEEDS, WHITE_PAPER
 
-FAST = Settings(model="hash-64", multilingual_model="", crosslingual_model="")
 POST = "undp-acclabs-blogs/accelerating_poverty_reduction.md"
 PAPER = "chinaxiv-poverty-zh/ChinaXiv-201710.00032V1.md"
 
@@ -49,7 +47,7 @@ def listed(tmp_path: Path, shared: Path) -> tuple[Path, Path, str]:
 def test_a_manifest_corpus_reads_paths_and_uris_and_names_what_it_cannot(listed, tmp_path):
     manifest, post, uri = listed
     index = tmp_path / "index"
-    report = ingest(manifest, index, FAST)
+    report = ingest(manifest, index, HASH_ONLY)
     seeds = [f"corpus/seeds/{p.name}" for p in SEEDS.glob("*.txt")]
     assert sorted(report.added) == sorted([*seeds, str(post), uri])  # the seed listed twice is read once
     reasons = dict(report.skipped)
@@ -69,15 +67,15 @@ def test_a_manifest_corpus_reads_paths_and_uris_and_names_what_it_cannot(listed,
 def test_a_manifest_corpus_updates_only_what_changed(listed, tmp_path):
     manifest, post, uri = listed
     index = tmp_path / "index"
-    first = ingest(manifest, index, FAST)
-    again = ingest(manifest, index, FAST)
+    first = ingest(manifest, index, HASH_ONLY)
+    again = ingest(manifest, index, HASH_ONLY)
     assert not (again.added or again.updated or again.removed)
     assert again.unchanged == len(first.added)
     paper = Path(uri.removeprefix("file://"))
     paper.write_text(paper.read_text(encoding="utf-8") + "\n\n结论：搬迁群众在家门口就业。\n", encoding="utf-8")
     os.utime(paper, (paper.stat().st_atime, paper.stat().st_mtime + 5))
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(str(post) + "\n", ""), encoding="utf-8")
-    third = ingest(manifest, index, FAST)
+    third = ingest(manifest, index, HASH_ONLY)
     assert list(third.updated) == [uri] and list(third.removed) == [str(post)] and not third.added
 
 
@@ -105,8 +103,8 @@ def test_a_remote_file_is_asked_its_size_and_time_once_to_list_and_once_to_read(
 
     monkeypatch.setattr(kb.corpus, "_filesystem", counted)
     manifest, _, uri = listed
-    ingest(manifest, tmp_path / "index", FAST)
+    ingest(manifest, tmp_path / "index", HASH_ONLY)
     assert asked.count(uri) == 2  # listed once; read once more, so a change made meanwhile is seen
     asked.clear()
-    ingest(manifest, tmp_path / "index", FAST)  # unchanged: listed, not read
+    ingest(manifest, tmp_path / "index", HASH_ONLY)  # unchanged: listed, not read
     assert asked.count(uri) == 1

@@ -16,7 +16,7 @@ from kb.config import Settings
 from kb.distributed import RayEngine
 from kb.errors import ConfigError
 from kb.pipeline import IngestReport, Step, ingest
-from tests.conftest import SEEDS
+from tests.conftest import HASH_ONLY, SEEDS
 
 # Two English posts and a Chinese paper (the multilingual space) from the shared corpus, beside the seeds.
 SHARED_PART = ("undp-acclabs-blogs/7_things_we_learned_about_frugal_entrepreneurship.md",
@@ -148,9 +148,8 @@ def test_bad_engine_settings_say_what_to_fix(corpus, tmp_path):
 def test_ray_reads_a_manifest_of_paths_and_uris_as_one_process_does(corpus, tmp_path):
     manifest = tmp_path / "corpus.list"
     manifest.write_text(f"{corpus / SHARED_PART[1]}\n{(corpus / SHARED_PART[2]).as_uri()}\n", encoding="utf-8")
-    fast = Settings(model="hash-64", multilingual_model="", crosslingual_model="")
-    here = ingest(manifest, tmp_path / "here", fast)
-    on_ray = ingest(manifest, tmp_path / "ray", fast, engine=RayEngine(workers=2))
+    here = ingest(manifest, tmp_path / "here", HASH_ONLY)
+    on_ray = ingest(manifest, tmp_path / "ray", HASH_ONLY, engine=RayEngine(workers=2))
     assert sorted(on_ray.added) == sorted(here.added) == sorted([str(corpus / SHARED_PART[1]),
                                                                 (corpus / SHARED_PART[2]).as_uri()])
     mine, theirs = _content(tmp_path / "here"), _content(tmp_path / "ray")

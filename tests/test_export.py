@@ -22,6 +22,7 @@ from kb.export import (
     table_csv,
 )
 from kb.indexdir import open_store
+from tests.conftest import HASH_ONLY
 
 
 def _excerpt(case_id: str, text: str = "Women's groups ran the savings scheme.", **kw) -> Excerpt:
@@ -148,7 +149,6 @@ def test_excerpt_of_a_seed_case_keeps_its_citation(seed_index):
 def test_a_record_is_cited_and_shown_with_its_own_date(tmp_path, capsys):
     """A table row is dated by its date column (the card already was); its citation and `kb show` said no year."""
     from kb.cli import main
-    from kb.config import Settings
     from kb.pipeline import ingest
 
     corpus = tmp_path / "corpus"
@@ -156,7 +156,7 @@ def test_a_record_is_cited_and_shown_with_its_own_date(tmp_path, capsys):
     (corpus / "projects.csv").write_text(
         "title,description,date,country\n"
         "Rural roads,Feeder roads link poor villages to markets so that farmers sell their produce.,2015-05-28,Kenya\n")
-    ingest(corpus, tmp_path / "index", Settings(model="hash-64", multilingual_model="", crosslingual_model=""))
+    ingest(corpus, tmp_path / "index", HASH_ONLY)
     store = open_store(tmp_path / "index")
     try:
         (case,) = store.cases()

@@ -4,17 +4,17 @@ lists) with its recall measured at build time."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 import kb.index
 from kb.check import check_index
-from kb.config import Settings
 from kb.index import TARGET_RECALL, VectorIndex
 from kb.pipeline import ingest
 from kb.search import Searcher
-from tests.conftest import ROOT
+from tests.conftest import HASH_ONLY, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_auto_compresses_past_the_size_set_and_tiny_sets_stay_exact(clustered):
 
 def test_an_index_folder_of_the_compressed_kind_records_its_recall_and_searches(tmp_path, monkeypatch):
     monkeypatch.setattr(kb.index, "IVF_MIN", 50)  # the seeds' few hundred passages stand in for millions
-    settings = Settings(model="hash-64", multilingual_model="", crosslingual_model="", index_kind="ivf")
+    settings = replace(HASH_ONLY, index_kind="ivf")
     ingest(ROOT / "corpus", tmp_path / "index", settings)
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
     assert manifest["vectors"]["kind"] == "ivf" and manifest["vectors"]["recall_at_10"] >= TARGET_RECALL
