@@ -46,13 +46,12 @@ class UseEmbedder:
             return self._run
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """One unit vector per text. Each text is encoded on its own inside the package's flat batches (its
-        n-gram windows never reach a neighbour), so a vector does not depend on the company it was in."""
+        """One unit vector per text (the model's last step normalises it). Each text is encoded on its own inside
+        the package's flat batches (its n-gram windows never reach a neighbour), so a vector does not depend on
+        the company it was in."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = np.asarray(self._runner()(list(texts)), dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        return np.asarray(self._runner()(list(texts)), dtype=np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Queries are encoded as passages are (the model has no query prefix)."""
