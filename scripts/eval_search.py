@@ -7,6 +7,11 @@ Query sets (one JSON query per line, the format of ../shared/eval/dev_queries.js
                 query by query since, so a tuning set now)
   fresh         scripts/eval/fresh_queries.jsonl: 24 queries written by a session that never saw the product's
                 code or output, over 19 documents no other set uses: the held-out set from this release on
+  zh_tune       scripts/eval/zh_tune.jsonl: 45 dev-tune and heldout queries with English answers, written in
+                Chinese (a Chinese reader searching English cases); kb.dictionary's two senses were chosen on it
+  zh_heldout    scripts/eval/zh_heldout.jsonl: the same for the 31 dev-heldout and fresh queries: held out
+  zh_zh         scripts/eval/zh_zh.jsonl: 14 questions with Chinese answers, written in Chinese: what a Chinese
+                question over Chinese passages must keep
 
 For keyword, semantic and hybrid search it prints, per set and per query kind, the answer-level figures (a
 hit counts when it comes from a relevant file and its passage holds an answer phrase: MRR@10, Recall@5,
@@ -101,8 +106,8 @@ def load_sets(extra: list[str]) -> dict[str, list[dict]]:
     dev = read(SHARED / "eval" / "dev_queries.jsonl")
     sets = {"dev-tune": [q for i, q in enumerate(dev) if i % 3 != 2],
             "dev-heldout": [q for i, q in enumerate(dev) if i % 3 == 2]}
-    for path in extra or [str(ROOT / "scripts" / "eval" / name) for name in ("heldout_queries.jsonl",
-                                                                             "fresh_queries.jsonl")]:
+    names = ("heldout_queries.jsonl", "fresh_queries.jsonl", "zh_tune.jsonl", "zh_heldout.jsonl", "zh_zh.jsonl")
+    for path in extra or [str(ROOT / "scripts" / "eval" / name) for name in names]:
         if Path(path).is_file():
             sets[Path(path).stem] = read(Path(path))
     return sets

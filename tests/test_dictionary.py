@@ -1,0 +1,98 @@
+"""A Chinese question reaches English passages: CC-CEDICT renders it word for word into English."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from kb.config import Settings
+from kb.dictionary import load_dictionary, parse_cedict
+from kb.errors import ConfigError
+from kb.glossary import load_glossary
+from kb.pipeline import ingest
+from kb.query import make_plan
+from kb.search import Searcher
+from tests.conftest import HASH_ONLY
+
+CEDICT = """# CC-CEDICT
+和 和 [He2] /surname He/Japanese/
+和 和 [he2] /and/together with/with/sum/union/peace/harmony/
+和 和 [huo4] /to mix together/to blend/
+和政 和政 [He2 zheng4] /Hezheng county in Linxia Hui autonomous prefecture, Gansu/
+政府 政府 [zheng4 fu3] /government/CL:個|个[ge4]/
+府 府 [fu3] /seat of government/government repository (archive)/
+甘肅 甘肃 [Gan1 su4] /Gansu province, abbr. 甘[Gan1] or 隴|陇[Long3], capital Lanzhou/
+個 个 [ge4] /CL:個|个[ge4]/
+not an entry
+"""
+
+SOLAR = """Barefoot solar engineers
+
+Grandmothers from villages in Africa were trained for six months as solar engineers and went home to install and
+repair solar lanterns, so that households without electricity had light in the evening.
+"""
+SAVINGS = """Savings groups for market traders
+
+Women who trade in the market meet every week, save small sums and lend to each other from the common fund.
+"""
+
+
+def test_a_word_is_read_by_its_commonest_meaning_and_a_place_by_its_name():
+    words = parse_cedict(CEDICT.splitlines(), "mini.txt").words
+    # The lower-case reading with the most meanings, its first two; a name up to its first comma.
+    assert words["和"] == "and together with" and words["甘肃"] == words["甘肅"] == "Gansu province"
+    # How a word is counted is not what it means; a word with no meaning left is left out.
+    assert words["政府"] == "government" and "个" not in words
+    with pytest.raises(ConfigError, match=r"empty\.txt: no CC-CEDICT entries"):
+        parse_cedict(["# nothing"], "empty.txt")
+
+
+def test_a_query_is_cut_into_words_both_ways_and_other_text_is_kept():
+    dictionary = parse_cedict(CEDICT.splitlines(), "mini.txt")
+    # Forward matching alone takes the county 和政 and leaves 府; the backward cut has as many words, and wins.
+    assert dictionary.segment("和政府") == ["和", "政府"]
+    assert dictionary.render("WhatsApp 和政府") == "WhatsApp and together with government"
+    assert dictionary.render("こんにちは政府") == ""  # Japanese, not Chinese
+
+
+def test_the_shipped_dictionary_and_a_missing_one():
+    dictionary = load_dictionary()
+    assert "solar" in dictionary.render("太阳能工程师") and "engineer" in dictionary.render("太阳能工程师")
+    with pytest.raises(ConfigError, match=r"nowhere\.txt: dictionary file not found"):
+        load_dictionary("nowhere.txt")
+
+
+def test_the_plan_of_a_chinese_query_reads_its_english_rendering():
+    plan = make_plan("培训农村妇女成为太阳能工程师", load_glossary(), {"en"}, dictionary=load_dictionary().render)
+    assert not plan.english and "solar" in plan.main_text and {"solar", "engineer"} <= set(plan.translated)
+    # The query's own words stay its keywords (Chinese passages are found by them, as before).
+    assert "太阳" in plan.terms and "solar" not in plan.terms
+    english = make_plan("solar engineers", load_glossary(), {"en"}, dictionary=load_dictionary().render)
+    assert english.main_text == "solar engineers"
+
+
+def test_a_chinese_question_finds_an_english_passage_by_its_words(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "solar.md").write_text(SOLAR, encoding="utf-8")
+    (tmp_path / "corpus" / "savings.md").write_text(SAVINGS, encoding="utf-8")
+    ingest(tmp_path / "corpus", tmp_path / "index", HASH_ONLY)
+    for settings, found in ((HASH_ONLY, ["solar.md"]), (replace(HASH_ONLY, dictionary="off"), [])):
+        s = Searcher(tmp_path / "index", settings)
+        try:
+            hits = s.search("太阳能工程师", k=5, mode="keyword").hits
+        finally:
+            s.close()
+        assert [h.source for h in hits] == found
+        if hits:  # the English words the question was read as are the ones marked
+            assert {hits[0].text[a:b].lower() for a, b in hits[0].matched} >= {"solar", "engineers"}
+
+
+def test_a_chinese_question_finds_the_english_seed_that_answers_it(seed_index):
+    # Before the rendering, the white paper's general passages on poverty reduction came first.
+    s = Searcher(seed_index, Settings())
+    try:
+        hit = s.search("亚洲开发银行的减贫案例征集收到了多少个案例？", k=5).hits[0]
+    finally:
+        s.close()
+    assert hit.source == "seeds/000_45fcad44f57e7d29.txt"
