@@ -22,6 +22,7 @@ from kb.relevance import grade_cases
 from kb.search import Searcher
 from kb.store import Store
 from kb.tokens import fts_query
+from tests.conftest import HASH_ONLY
 
 HASH = Settings(model="hash-64", crosslingual_model="")
 DOCS = {
@@ -265,6 +266,32 @@ def test_more_like_this_leaves_out_the_case_itself(searcher):
     similar = searcher.more_like_this(case_id, k=3).hits
     assert case_id not in {h.case_id for h in similar}
     assert similar[0].source == "tourism/homestay.md"
+
+
+def test_cases_are_shown_as_their_cards_grade_them(tmp_path):
+    # Five short pages on solar pumps sit closest to "solar lanterns" for the test model and hold one of its
+    # words; they were shown above the page that holds both, weak above good.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "festival.md").write_text("# Lantern festival\n\nLanterns, lanterns and more lanterns: the town hangs "
+                                        "paper lanterns on every street for the festival.\n", encoding="utf-8")
+    (corpus / "barefoot.md").write_text(
+        "# Barefoot College\n\nGrandmothers from villages in Africa trained for six months in India and went home "
+        "to install solar lanterns, so that households far from the grid had light for children to study in the "
+        "evening and for women to work.\n", encoding="utf-8")
+    for i in range(1, 6):
+        (corpus / f"solar{i}.md").write_text(f"# Solar pumps {i}\n\nSolar pumps irrigate the fields of village {i}, "
+                                             "and solar panels on the school roof power its computers.\n",
+                                             encoding="utf-8")
+    ingest(corpus, tmp_path / "index", HASH_ONLY)
+    s = Searcher(tmp_path / "index", HASH_ONLY)
+    try:
+        hits = s.search("solar lanterns", k=5).hits
+    finally:
+        s.close()
+    grades = [h.relevance for h in hits]
+    assert "weak" in grades and grades == sorted(grades, key=["strong", "good", "weak"].index)
+    assert [h.source for h in hits].index("barefoot.md") < grades.index("weak")
 
 
 def test_a_running_searcher_picks_up_a_new_ingest(tmp_path):
