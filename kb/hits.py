@@ -104,6 +104,23 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
     return out
 
 
+def _places(countries: list[str], via: dict[str, str]) -> list[str]:
+    """The countries the query named that a case is about, in words: those named through a region as a few
+    names and the region ("Cameroon, Ghana, Kenya and 7 more in Africa"), not each with "in Africa"."""
+    by_region: dict[str, list[str]] = {}
+    for code in countries:
+        if code in via:
+            by_region.setdefault(via[code], []).append(country_name(code))
+    named = [country_name(code) for code in countries if code not in via]
+    for region, names in by_region.items():
+        if len(names) > 4:
+            words = f"{', '.join(names[:3])} and {len(names) - 3} more"
+        else:
+            words = " and ".join(filter(None, (", ".join(names[:-1]), names[-1])))
+        named.append(f"{words} in {region}")
+    return named
+
+
 def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ...]]], scores: Mapping[str, float],
              rows: Mapping[int, Any], facets: Mapping[str, Mapping[str, list[str]]], held: Mapping[str, int],
              document_of: Mapping[str, str], plan: QueryPlan, mode: str, lists: Mapping[str, Ranking],
@@ -140,8 +157,7 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             matched=matched,
             why=why(mine, other, semantic_rank, mode, space_rank, row["language"],
                     "en" if plan.english else detect_language(plan.text), grade == "weak",
-                    [country_name(c) + (f", in {via[c]}" if c in via else "") for c in plan.countries
-                     if c in tags.get("country", ())]),
+                    _places([c for c in plan.countries if c in tags.get("country", ())], via)),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(

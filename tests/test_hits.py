@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.headings import only_headings
-from kb.hits import _titled
+from kb.hits import _places, _titled
 
 
 def _rows(*passages: tuple[str, str]) -> list[dict]:
@@ -30,3 +30,12 @@ def test_a_subheading_before_a_table_is_shown_by_itself_not_by_a_later_paragraph
                  ("prose", "Pregnant women did not visit the clinic because they feared infection and lacked money "
                            "for the check-up, and nearby health facilities were closed during the lockdown."))
     assert _titled(1, rows, _tells(rows)) == 1
+
+
+def test_countries_a_query_named_through_a_region_are_said_once_with_the_region():
+    # "community tourism in Africa" on a ten-country project read "about Cameroon, in Africa, DR Congo, in Africa, ...".
+    africa = ["CMR", "COD", "GHA", "KEN", "ETH", "NGA"]
+    assert _places(africa, dict.fromkeys(africa, "Africa")) == ["Cameroon, DR Congo, Ghana and 3 more in Africa"]
+    assert _places(["KEN", "GHA", "ETH"], {"GHA": "West Africa", "ETH": "Africa"}) == [
+        "Kenya", "Ghana in West Africa", "Ethiopia in Africa"]
+    assert _places(["GHA", "KEN"], {"GHA": "Africa", "KEN": "Africa"}) == ["Ghana and Kenya in Africa"]
