@@ -53,7 +53,7 @@ def _gloss(sense: str, proper: bool) -> str:
 class Dictionary:
     """Chinese words (simplified and traditional) and the English they are rendered by."""
 
-    words: dict[str, str]
+    words: dict[str, tuple[str, ...]]
     source: str
 
     def render(self, text: str) -> str:
@@ -63,10 +63,16 @@ class Dictionary:
         out = []
         for part in re.split(f"({CJK_RUN.pattern})", text):
             if CJK.match(part):
-                out += [self.words[w] for w in self.segment(part) if w in self.words]
+                out += [" ".join(self.words[w]) for w in self.segment(part) if w in self.words]
             elif part.strip():
                 out.append(part)
         return " ".join(" ".join(out).split())
+
+    def read(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The text's Chinese words that the dictionary knows, each with its English meanings (none for Japanese)."""
+        if _KANA.search(text):
+            return []
+        return [(w, self.words[w]) for run in CJK_RUN.findall(text) for w in self.segment(run) if w in self.words]
 
     def segment(self, run: str) -> list[str]:
         """A run of Chinese characters cut into dictionary words by maximum matching, forward and backward; the
@@ -90,7 +96,7 @@ class Dictionary:
 def parse_cedict(lines: Iterable[str], source: str) -> Dictionary:
     """A CC-CEDICT file's entries: for each word its commonest reading (a lower-case one with the most
     meanings, so 和 is "and", not a mahjong term), else its first name."""
-    readings: dict[str, list[tuple[bool, int, str]]] = {}
+    readings: dict[str, list[tuple[bool, int, tuple[str, ...]]]] = {}
     for line in lines:
         entry = _ENTRY.match(line.strip())
         if entry is None:
@@ -98,11 +104,11 @@ def parse_cedict(lines: Iterable[str], source: str) -> Dictionary:
         traditional, simplified, pinyin, body = entry.groups()
         proper = pinyin[:1].isupper()
         meanings = [s for s in body.split("/") if s.strip() and not _NOT_A_MEANING.match(s.strip())]
-        glosses = [g for g in (_gloss(s, proper) for s in meanings) if g][:SENSES]
+        glosses = tuple(dict.fromkeys([g for g in (_gloss(s, proper) for s in meanings) if g][:SENSES]))
         if glosses:
             for word in {traditional, simplified}:
-                readings.setdefault(word, []).append((proper, len(meanings), " ".join(glosses)))
-    words = {}
+                readings.setdefault(word, []).append((proper, len(meanings), glosses))
+    words: dict[str, tuple[str, ...]] = {}
     for word, found in readings.items():
         common = [(n, gloss) for proper, n, gloss in found if not proper]
         words[word] = max(common, key=lambda item: item[0])[1] if common else found[0][2]

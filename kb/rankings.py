@@ -85,7 +85,7 @@ class Rankings:
     def plan(self, text: str) -> QueryPlan:
         """The query read once: its words, glossary names, places and the texts each space encodes."""
         chosen = self._settings.dictionary
-        dictionary = None if chosen == "off" or not CJK.search(text) else load_dictionary(chosen or None).render
+        dictionary = None if chosen == "off" or not CJK.search(text) else load_dictionary(chosen or None)
         return make_plan(text, load_glossary(self._settings.glossary or None), self._languages,
                          any(spec.renderings for spec in self._specs.values()), dictionary)
 

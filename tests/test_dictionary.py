@@ -30,7 +30,7 @@ not an entry
 SOLAR = """Barefoot solar engineers
 
 Grandmothers from villages in Africa were trained for six months as solar engineers and went home to install and
-repair solar lanterns, so that households without electricity had light in the evening.
+repair solar energy lanterns, so that households without electricity had light in the evening.
 """
 SAVINGS = """Savings groups for market traders
 
@@ -41,9 +41,9 @@ Women who trade in the market meet every week, save small sums and lend to each 
 def test_a_word_is_read_by_its_commonest_meaning_and_a_place_by_its_name():
     words = parse_cedict(CEDICT.splitlines(), "mini.txt").words
     # The lower-case reading with the most meanings, its first two; a name up to its first comma.
-    assert words["和"] == "and together with" and words["甘肃"] == words["甘肅"] == "Gansu province"
+    assert words["和"] == ("and", "together with") and words["甘肃"] == words["甘肅"] == ("Gansu province",)
     # How a word is counted is not what it means; a word with no meaning left is left out.
-    assert words["政府"] == "government" and "个" not in words
+    assert words["政府"] == ("government",) and "个" not in words
     with pytest.raises(ConfigError, match=r"empty\.txt: no CC-CEDICT entries"):
         parse_cedict(["# nothing"], "empty.txt")
 
@@ -64,11 +64,13 @@ def test_the_shipped_dictionary_and_a_missing_one():
 
 
 def test_the_plan_of_a_chinese_query_reads_its_english_rendering():
-    plan = make_plan("培训农村妇女成为太阳能工程师", load_glossary(), {"en"}, dictionary=load_dictionary().render)
+    plan = make_plan("培训农村妇女成为太阳能工程师", load_glossary(), {"en"}, dictionary=load_dictionary())
     assert not plan.english and "solar" in plan.main_text and {"solar", "engineer"} <= set(plan.translated)
     # The query's own words stay its keywords (Chinese passages are found by them, as before).
     assert "太阳" in plan.terms and "solar" not in plan.terms
-    english = make_plan("solar engineers", load_glossary(), {"en"}, dictionary=load_dictionary().render)
+    # An English passage that holds a word's meaning holds the word, for the grade and the count of matches.
+    assert (("太阳", "阳能"), ("solar energy",)) in plan.concepts and (("工程", "程师"), ("engineer",)) in plan.concepts
+    english = make_plan("solar engineers", load_glossary(), {"en"}, dictionary=load_dictionary())
     assert english.main_text == "solar engineers"
 
 
@@ -84,8 +86,9 @@ def test_a_chinese_question_finds_an_english_passage_by_its_words(tmp_path):
         finally:
             s.close()
         assert [h.source for h in hits] == found
-        if hits:  # the English words the question was read as are the ones marked
+        if hits:  # the English words the question was read as are the ones marked, and they make it a match
             assert {hits[0].text[a:b].lower() for a, b in hits[0].matched} >= {"solar", "engineers"}
+            assert hits[0].relevance != "weak"
 
 
 def test_a_chinese_question_finds_the_english_seed_that_answers_it(seed_index):
