@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 GRADES = ("weak", "good", "strong")
 
 
@@ -62,3 +64,31 @@ def grade_cases(passages: Sequence[tuple[int, str]], cosine: Mapping[int, float]
         if case not in level or GRADES.index(grade) > GRADES.index(level[case]):
             level[case] = grade
     return level
+
+
+# Quantiles from the median up: the cut-offs sit in the top few percent of passage pairs.
+_QUANTILES = np.linspace(50.0, 99.99, 200)
+
+
+@dataclass(frozen=True)
+class CosineScale:
+    """Another space's cosines read on the main model's scale, so the cut-offs above hold for them."""
+
+    source: tuple[float, ...]
+    target: tuple[float, ...]
+
+    def read(self, cosines: np.ndarray) -> np.ndarray:
+        """The cosines as the main model's at the same quantile (below the median: -1, no match)."""
+        return np.interp(cosines, self.source, self.target, left=-1.0)
+
+
+def cosine_scale(main: np.ndarray, other: np.ndarray, probes: int = 200) -> CosineScale:
+    """The scale between two spaces from the same passages' vectors in each (rows in the same order): every
+    k-th passage stands for a question (about `probes` of them, spread over the sample), the rest for passages;
+    each cosine maps to the one at its quantile."""
+    step = max(2, len(main) // max(1, probes))
+    asked = np.zeros(len(main), dtype=bool)
+    asked[::step] = True
+    source = np.percentile((other[asked] @ other[~asked].T).ravel(), _QUANTILES)
+    target = np.percentile((main[asked] @ main[~asked].T).ravel(), _QUANTILES)
+    return CosineScale(tuple(np.maximum.accumulate(source).tolist()), tuple(target.tolist()))

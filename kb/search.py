@@ -256,9 +256,9 @@ class Searcher:
         # A case that matches well through a passage outside the pool is not shown as weak.
         relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
         # "Similar" ranks by a whole case's meaning; its grades read only the case's title.
-        if mode != "similar" and (plan.english or self._reads is None):
+        if mode != "similar":
             language = {case: rows[pid]["language"] for case, (pid, _) in case_of.items()}
-            order = self._by_grade(order, relevance, language)
+            order = self._by_grade(order, relevance, self._judged(plan, mode, language))
         if plan.countries and plan.topic_terms and r.place_first != "off" and filters is not None \
                 and not filters.country:
             order = self._place_first(plan, mode, ranked, rows, order, document_of, relevance)
@@ -278,20 +278,34 @@ class Searcher:
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
                             len(order), len(matching), matching)
 
-    def _by_grade(self, order: list[str], relevance: dict[str, str], language: dict[str, str]) -> list[str]:
-        """The cases as their cards grade them, strong, good, then weak, each grade in ranked order.
+    @staticmethod
+    def _by_grade(order: list[str], relevance: dict[str, str], judged: set[str]) -> list[str]:
+        """The cases as their cards grade them, strong, good, then weak, each grade in ranked order; a case whose
+        grade is not to be trusted (`judged` leaves it out) ranks as good.
 
         A weak match above a strong one told a reader the order was wrong, and it was: answer nDCG@10 on the
         fresh held-out queries 0.245 -> 0.280, our held-out 0.447 -> 0.480, the cross-lingual probe 0.334 ->
-        0.354, the dev halves 0.754 / 0.901 -> 0.758 / 0.901 (scripts/eval_search.py). A grade reads the main
-        model's cosine, so it is trusted only where that model reads both the query and the case: a case in
-        another language ranks as good, and a question in another language keeps the fused order. Ordering those
-        too buried Chinese answers to Chinese questions (0.500 -> 0.023) and English ones to Chinese questions
-        (0.463 -> 0.436). Cases in the place a query names still come first (_place_first, after this).
+        0.354, the dev halves 0.754 / 0.901 -> 0.758 / 0.901 (scripts/eval_search.py). Cases in the place a
+        query names still come first (_place_first, after this).
         """
         level = {"strong": 0, "good": 1, "weak": 2}
-        return sorted(order, key=lambda case: level[relevance.get(case, "weak")]
-                      if self._reads is None or language.get(case) in self._reads else 1)
+        return sorted(order, key=lambda case: level[relevance.get(case, "weak")] if case in judged else 1)
+
+    def _judged(self, plan: QueryPlan, mode: str, language: dict[str, str]) -> set[str]:
+        """The cases whose grade is trusted: those in the question's own language, graded by a model that reads
+        both. An English question's English cases (the main model); a Chinese question's Chinese cases, graded
+        in the language-agnostic space (Rankings.own_language_cosines), not in keyword mode, which has no meaning
+        to grade by. Across languages a grade buried answers: ordering them too, Chinese answers to Chinese
+        questions fell 0.500 -> 0.023 and English ones to Chinese questions 0.463 -> 0.436; as here, Chinese
+        over Chinese 0.500 -> 0.659, Chinese over English 0.469 / 0.284 -> 0.492 / 0.286 (tune / held out),
+        every English figure unchanged.
+        """
+        if self._reads is None:
+            return set(language)
+        if plan.english:
+            return {case for case, lang in language.items() if lang in self._reads}
+        own = self._rankings.own_language(plan) if mode != "keyword" else None
+        return {case for case, lang in language.items() if lang == own} if own else set()
 
     def _place_first(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict, order: list[str],
                      document_of: dict[str, str], relevance: dict[str, str]) -> list[str]:
@@ -314,6 +328,7 @@ class Searcher:
         if mode != "keyword" and pids:
             query = self._rankings.query_vector(plan)
             cosine = dict(zip(pids, (self.vectors.vectors(pids) @ query).tolist()))
+            cosine.update(self._rankings.own_language_cosines(plan, pids, {pid: rows[pid]["language"] for pid in pids}))
         terms = plan.terms if mode != "semantic" else ()
         shares = self._matcher.shares(terms, plan.concepts, pids) if pids else {}
         return grade_cases([(pid, rows[pid]["case_id"]) for pid in pids], cosine, shares, len(terms),

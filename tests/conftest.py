@@ -20,6 +20,17 @@ NEWS_2014 = "004_673e62b93ed6cece.txt"
 HASH_ONLY = Settings(model="hash-64", multilingual_model="", crosslingual_model="")
 
 
+def first_hit(index: Path, query: str, k: int = 5):
+    """The best hit of a query on an index, with the default settings (real models)."""
+    from kb.search import Searcher
+
+    s = Searcher(index, Settings())
+    try:
+        return s.search(query, k=k).hits[0]
+    finally:
+        s.close()
+
+
 def prepare_path(path: Path, source: str | None = None, settings: Settings | None = None) -> Segmented:
     """Read, clean and segment one file as the pipeline does."""
     settings = settings or Settings()

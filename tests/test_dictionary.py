@@ -6,14 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from kb.config import Settings
 from kb.dictionary import load_dictionary, parse_cedict
 from kb.errors import ConfigError
 from kb.glossary import load_glossary
 from kb.pipeline import ingest
 from kb.query import make_plan
 from kb.search import Searcher
-from tests.conftest import HASH_ONLY
+from tests.conftest import HASH_ONLY, first_hit
 
 CEDICT = """# CC-CEDICT
 和 和 [He2] /surname He/Japanese/
@@ -93,9 +92,5 @@ def test_a_chinese_question_finds_an_english_passage_by_its_words(tmp_path):
 
 def test_a_chinese_question_finds_the_english_seed_that_answers_it(seed_index):
     # Before the rendering, the white paper's general passages on poverty reduction came first.
-    s = Searcher(seed_index, Settings())
-    try:
-        hit = s.search("亚洲开发银行的减贫案例征集收到了多少个案例？", k=5).hits[0]
-    finally:
-        s.close()
+    hit = first_hit(seed_index, "亚洲开发银行的减贫案例征集收到了多少个案例？")
     assert hit.source == "seeds/000_45fcad44f57e7d29.txt"

@@ -18,7 +18,7 @@ from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import QueryError
 from kb.rank import first_in
-from kb.relevance import grade_cases
+from kb.relevance import cosine_scale, grade_cases
 from kb.search import Searcher
 from kb.store import Store
 from kb.tokens import fts_query
@@ -384,6 +384,20 @@ def test_a_query_that_names_a_country_or_region_shows_its_good_matches_first(tmp
     # Moved for its place, a case is graded on what the query asks about: never shown first as a weak match.
     assert region.hits[0].relevance != "weak"
     assert "as your query asks" not in plain.hits[1].why
+
+
+def test_another_spaces_cosines_are_read_on_the_main_models_scale():
+    rng = np.random.default_rng(0)
+    main = rng.normal(size=(400, 16))
+    main /= np.linalg.norm(main, axis=1, keepdims=True)
+    # The same space is its own scale; a space whose cosines all sit higher maps onto the main one in order.
+    same = cosine_scale(main, main)
+    assert same.read(np.array([0.1, 0.3, 0.5])) == pytest.approx([0.1, 0.3, 0.5], abs=0.02)
+    wide = np.hstack([main, np.ones((400, 16)) / 4.0])
+    wide /= np.linalg.norm(wide, axis=1, keepdims=True)
+    scale = cosine_scale(main, wide)
+    read = scale.read(np.array([0.55, 0.6, 0.65]))
+    assert list(read) == sorted(read) and scale.read(np.array([-0.5]))[0] == -1.0
 
 
 def test_a_strong_match_needs_meaning_and_words_to_agree():
