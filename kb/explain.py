@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from kb.language import CJK, language_name
@@ -19,20 +20,23 @@ FILLER = frozenset("use used uses using way ways help helps helped make makes ma
 HEADER_LINE_WORDS = 10
 
 
+# One stemmer per thread: PyStemmer's keep state between calls, and searches run side by side.
+_LOCAL = threading.local()
+
+
+@lru_cache(maxsize=1 << 16)
+def _stem(word: str) -> str:
+    """A word's English stem, folded; kept, as the shown passages' words repeat from query to query."""
+    stemmer: Any = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _LOCAL.stemmer = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(fold(word)))
+
+
 class Highlighter:
     """Finds the query's words in a passage, compared by English stem and form (same_word), CJK terms as written."""
-
-    def __init__(self) -> None:
-        # One stemmer per thread: PyStemmer's keep state between calls, and searches run side by side.
-        self._local = threading.local()
-
-    def _stem(self, word: str) -> str:
-        stemmer: Any = getattr(self._local, "stemmer", None)
-        if stemmer is None:
-            import snowballstemmer
-
-            stemmer = self._local.stemmer = snowballstemmer.stemmer("english")
-        return str(stemmer.stemWord(fold(word)))
 
     def matches(self, text: str, terms: list[str], own: frozenset[str] | set[str] = frozenset()
                 ) -> tuple[tuple[tuple[int, int], ...], list[str], list[str]]:
@@ -41,10 +45,10 @@ class Highlighter:
         terms = [t for t in terms if t not in FILLER]
         stems: dict[str, list[str]] = {}
         for t in sorted((t for t in terms if not CJK.search(t)), key=lambda t: t not in own):
-            stems.setdefault(self._stem(t), []).append(t)  # the query's own words first
+            stems.setdefault(_stem(t), []).append(t)  # the query's own words first
         found: list[tuple[int, int, bool]] = []
         for m in _WORD.finditer(text):
-            term = next((t for t in stems.get(self._stem(m.group()), ()) if same_word(t, m.group())), None)
+            term = next((t for t in stems.get(_stem(m.group()), ()) if same_word(t, m.group())), None)
             if term:
                 found.append((m.start(), m.end(), term in own))
         for term in (t for t in terms if CJK.search(t)):
