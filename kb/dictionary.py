@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -58,21 +58,22 @@ class Dictionary:
 
     def render(self, text: str) -> str:
         """The text with each Chinese word replaced by its English ("" for Japanese); other text kept as written."""
-        if _KANA.search(text):
-            return ""
-        out = []
-        for part in re.split(f"({CJK_RUN.pattern})", text):
-            if CJK.match(part):
-                out += [" ".join(self.words[w]) for w in self.segment(part) if w in self.words]
-            elif part.strip():
-                out.append(part)
+        out = [" ".join(meanings) if word else other for word, meanings, other in self._pieces(text)]
         return " ".join(" ".join(out).split())
 
     def read(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
         """The text's Chinese words that the dictionary knows, each with its English meanings (none for Japanese)."""
+        return [(word, meanings) for word, meanings, _ in self._pieces(text) if word]
+
+    def _pieces(self, text: str) -> Iterator[tuple[str, tuple[str, ...], str]]:
+        """The text in order: (a known Chinese word, its meanings, "") or ("", (), other text); none for Japanese."""
         if _KANA.search(text):
-            return []
-        return [(w, self.words[w]) for run in CJK_RUN.findall(text) for w in self.segment(run) if w in self.words]
+            return
+        for part in re.split(f"({CJK_RUN.pattern})", text):
+            if CJK.match(part):
+                yield from ((w, self.words[w], "") for w in self.segment(part) if w in self.words)
+            elif part.strip():
+                yield "", (), part
 
     def segment(self, run: str) -> list[str]:
         """A run of Chinese characters cut into dictionary words by maximum matching, forward and backward; the

@@ -19,7 +19,6 @@ from kb.duplicates import other_sources
 from kb.explain import Highlighter, is_header, why
 from kb.gazetteer import country_name
 from kb.headings import only_headings
-from kb.language import detect_language
 from kb.models import Hit
 from kb.query import QueryPlan
 from kb.rank import MAIN_RANKING, WORD_RANKINGS, Ranking
@@ -156,7 +155,7 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             published=row["case_date"] or row["published"], doc_type=row["doc_type"], language=row["language"],
             matched=matched,
             why=why(mine, other, semantic_rank, mode, space_rank, row["language"],
-                    "en" if plan.english else detect_language(plan.text), grade == "weak",
+                    plan.language, grade == "weak",
                     _places([c for c in plan.countries if c in tags.get("country", ())], via)),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),

@@ -10,7 +10,7 @@ from kb.dictionary import Dictionary
 from kb.errors import KBError
 from kb.gazetteer import default_gazetteer, region_countries
 from kb.glossary import Glossary
-from kb.language import language_code
+from kb.language import detect_language, language_code
 from kb.models import FACET_FILTERS, Filters
 from kb.tokens import query_terms
 
@@ -91,6 +91,8 @@ class QueryPlan:
     topic_terms: tuple[str, ...] = ()
     # (country, the region the query named it by) for countries named only through a region ("in Africa").
     via_region: tuple[tuple[str, str], ...] = ()
+    # The language the query is written in (ISO 639-1), read once: the why-lines and the grades ask it per hit.
+    language: str = "en"
 
     def topic(self) -> QueryPlan:
         """This plan without the places the query names ("savings groups in Kenya" -> "savings groups"): a
@@ -142,4 +144,5 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     direct = {m.code for m in places if m.kind != "region"}
     via = {code: m.text for m in places if m.kind == "region" for code in members.get(m.code, ()) if code not in direct}
     return QueryPlan(text, terms, main_text, translated, (text, *rendered), english, concepts, countries,
-                     " ".join(topic.split()), tuple(t for t in terms if t not in named), tuple(sorted(via.items())))
+                     " ".join(topic.split()), tuple(t for t in terms if t not in named), tuple(sorted(via.items())),
+                     "en" if english else detect_language(text))

@@ -16,7 +16,7 @@ from kb.dictionary import load_dictionary
 from kb.embed import Embedder, load_embedder, model_languages
 from kb.glossary import load_glossary
 from kb.indexdir import Generation, OpenSpace
-from kb.language import CJK, ENGLISH_READABLE, detect_language
+from kb.language import CJK, ENGLISH_READABLE
 from kb.models import Filters
 from kb.query import QueryPlan, make_plan
 from kb.rank import Ranking, best_of
@@ -87,6 +87,9 @@ class Rankings:
         self._languages = set(generation.languages)
         self._df: dict[str, int] = {}
         self._scales: dict[str, CosineScale] = {}
+        # The space whose model reads every language, over the most passages (the language-agnostic one).
+        self._agnostic = max((o for o in self.others if model_languages(o.space.model) is None
+                              and o.vectors.index.ntotal), key=lambda o: len(o.ids), default=None)
 
     def plan(self, text: str) -> QueryPlan:
         """The query read once: its words, glossary names, places and the texts each space encodes."""
@@ -183,25 +186,22 @@ class Rankings:
     def own_language(self, plan: QueryPlan) -> str | None:
         """The language of a question the main model does not read, when a space reads every language; its
         passages in that language are then graded in that space (own_language_cosines), else None."""
-        if plan.english or self._main_reads_all or self._agnostic() is None:
+        if plan.english or self._main_reads_all or self._agnostic is None:
             return None
-        return detect_language(plan.text)
+        return plan.language
 
     def own_language_cosines(self, plan: QueryPlan, pids: list[int], languages: Mapping[int, str]
                              ) -> dict[int, float]:
         """The cosines of the passages in the question's own language, in the space that reads every language,
         on the main model's scale (kb.relevance.CosineScale): the main model cannot read them."""
-        own, space = self.own_language(plan), self._agnostic()
-        mine = [pid for pid in pids if languages.get(pid) == own and space is not None and pid in space.ids]
-        queries = self._space_queries(space, plan) if mine and space is not None else None
-        if queries is None or space is None:
+        own, space = self.own_language(plan), self._agnostic
+        if own is None or space is None:
+            return {}
+        mine = [pid for pid in pids if languages.get(pid) == own and pid in space.ids]
+        queries = self._space_queries(space, plan) if mine else None
+        if queries is None:
             return {}
         return dict(zip(mine, self._scale(space).read(space.vectors.vectors(mine) @ queries[0]).tolist()))
-
-    def _agnostic(self) -> OpenSpace | None:
-        """The space whose model reads every language, over the most passages (the language-agnostic one)."""
-        return max((o for o in self.others if model_languages(o.space.model) is None and o.vectors.index.ntotal),
-                   key=lambda o: len(o.ids), default=None)
 
     def _scale(self, space: OpenSpace) -> CosineScale:
         """The space's cosines on the main model's scale, from passages both read (once per index, about 0.2 s)."""
