@@ -50,20 +50,26 @@ def _gloss(sense: str, proper: bool) -> str:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """A text read through the dictionary: each Chinese word replaced by its English, other text as written;
+    and the Chinese words it knows, each with its English meanings."""
+
+    english: str
+    words: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
 class Dictionary:
     """Chinese words (simplified and traditional) and the English they are rendered by."""
 
     words: dict[str, tuple[str, ...]]
     source: str
 
-    def render(self, text: str) -> str:
-        """The text with each Chinese word replaced by its English ("" for Japanese); other text kept as written."""
-        out = [" ".join(meanings) if word else other for word, meanings, other in self._pieces(text)]
-        return " ".join(" ".join(out).split())
-
-    def read(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
-        """The text's Chinese words that the dictionary knows, each with its English meanings (none for Japanese)."""
-        return [(word, meanings) for word, meanings, _ in self._pieces(text) if word]
+    def read(self, text: str) -> Reading:
+        """The text read word by word (an empty reading for Japanese, which shares the characters)."""
+        pieces = list(self._pieces(text))
+        out = " ".join(" ".join(meanings) if word else other for word, meanings, other in pieces)
+        return Reading(" ".join(out.split()), tuple((word, meanings) for word, meanings, _ in pieces if word))
 
     def _pieces(self, text: str) -> Iterator[tuple[str, tuple[str, ...], str]]:
         """The text in order: (a known Chinese word, its meanings, "") or ("", (), other text); none for Japanese."""

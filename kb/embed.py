@@ -20,6 +20,7 @@ from kb.e5onnx import E5Embedder
 from kb.errors import ConfigError
 from kb.language import ENGLISH_READABLE
 from kb.stonnx import QueryTwin, ensure_twin, twin_shape
+from kb.unitvec import unit_rows
 from kb.useembed import USE_MODEL, UseEmbedder
 
 MULTILINGUAL_MODEL = "multilingual-e5-small"
@@ -43,11 +44,6 @@ class Embedder(Protocol):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of search queries (models trained with query and passage prefixes differ here)."""
         ...
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 class SentenceTransformerEmbedder:
@@ -159,7 +155,7 @@ class HashEmbedder:
                 out[i, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
             if not out[i].any():
                 out[i, 0] = 1.0
-        return _unit(out)
+        return unit_rows(out)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Queries hash as passages do."""

@@ -36,8 +36,8 @@ def fingerprint(settings: Settings) -> str:
     root = Path(kb.__file__).parent
     data = sorted(f for f in (root / "data").rglob("*") if f.is_file() and "__pycache__" not in f.parts
                   and f.name not in _READ_AT_QUERY_TIME)
-    for file in shaping_sources(root):
-        h.update(code_digest(file.read_text(encoding="utf-8")).encode())
+    for _, source in sorted(shaping_sources(root).items()):
+        h.update(code_digest(source).encode())
     for file in data:
         h.update(data_digest(file).encode())
     return h.hexdigest()[:16]
@@ -63,20 +63,20 @@ def data_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def shaping_sources(root: Path) -> list[Path]:
-    """The kb source files the shaping roots import, directly or through others, in a stable order."""
-    seen: set[Path] = set()
+def shaping_sources(root: Path) -> dict[Path, str]:
+    """The kb source files the shaping roots import, directly or through others, with their text (read once)."""
+    seen: dict[Path, str] = {}
     todo = [root / f"{name}.py" for name in _SHAPING_ROOTS]
     while todo:
         path = todo.pop()
         if path in seen or not path.exists():
             continue
-        seen.add(path)
-        for match in _KB_IMPORT.finditer(path.read_text(encoding="utf-8")):
+        seen[path] = path.read_text(encoding="utf-8")
+        for match in _KB_IMPORT.finditer(seen[path]):
             module, names, plain = match.groups()
             if module or plain:
                 target = root / (module or plain)
                 todo += [*target.glob("*.py")] if target.is_dir() else [target.with_suffix(".py")]
             else:  # from kb import x, y: modules of the package
                 todo += [root / f"{n.strip()}.py" for n in names.split(",")]
-    return sorted(seen)
+    return seen

@@ -11,6 +11,7 @@ import numpy as np
 from kb.config import check_choice
 from kb.errors import IndexVersionError
 from kb.memo import Memo
+from kb.unitvec import unit_rows
 
 # Past this many vectors, "auto" builds HNSW: exact search at 1M passages takes longer than a user waits.
 AUTO_HNSW_FROM = 200_000
@@ -250,6 +251,6 @@ def _calibration_set(vectors: np.ndarray, ids: np.ndarray, rng: np.random.Genera
     picks = rng.choice(n, size=(CALIBRATION_QUERIES, 2))
     queries = 0.7 * vectors[picks[:, 0]] + 0.3 * vectors[picks[:, 1]]
     queries += rng.normal(0, 0.02, queries.shape).astype(np.float32)
-    queries = np.ascontiguousarray(queries / np.linalg.norm(queries, axis=1, keepdims=True), dtype=np.float32)
+    queries = np.ascontiguousarray(unit_rows(queries))
     _, rows = faiss.knn(queries, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)  # no copy of the vectors
     return queries, ids[rows]

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from kb.dictionary import Dictionary
+from kb.dictionary import Dictionary, Reading
 from kb.errors import KBError
 from kb.gazetteer import default_gazetteer, region_countries
 from kb.glossary import Glossary
@@ -115,7 +115,8 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     # The rendering reaches English passages through the English model and the English keywords, as a third
     # ranking of the Chinese words would not: that one, at the query's own keyword weight, pushed Chinese
     # answers to Chinese questions down (14 questions: answer nDCG@10 0.509 -> 0.418; as here 0.500).
-    english_words = (dictionary.render(text) if dictionary and not english else "", *expansion.english)
+    reading = dictionary.read(text) if dictionary and not english else Reading("", ())
+    english_words = (reading.english, *expansion.english)
     main_text = text if english or not any(english_words) else " ".join(w for w in english_words if w)
     names = (*expansion.others, *(() if english else english_words))
     terms = tuple(query_terms(text))
@@ -126,8 +127,7 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     concepts = tuple((covered, names) for name, names in expansion.concepts
                      if names and (covered := tuple(t for t in query_terms(name) if t in terms)))
     # An English passage holding a meaning of a Chinese word of the query holds that word (kb.matching).
-    concepts += tuple((covered, meanings) for word, meanings in (dictionary.read(text) if dictionary and not english
-                                                                  else ())
+    concepts += tuple((covered, meanings) for word, meanings in reading.words
                       if (covered := tuple(t for t in query_terms(word) if t in terms)))
     # A country by its name, alias or people ("Kenya", "Kenyan"), or a region by its countries ("Africa"); a
     # province or city names a place smaller than its country ("Longnan in Gansu" asks for Longnan, not for any

@@ -82,8 +82,9 @@ class Rankings:
         mine = {spec.name: spec for spec in settings.spaces}
         self._specs: dict[str, SpaceSpec] = {o.space.name: mine.get(o.space.name, o.space.spec) for o in self.others}
         self._spaces = {"semantic": settings.spaces[0].weight, **{n: s.weight for n, s in self._specs.items()}}
-        # A main model that reads every language reads a query as written, not its glossary's English names.
-        self._main_reads_all = model_languages(settings.main_model) is None
+        # The passage languages the main model reads (None: every one). One that reads every language reads a
+        # query as written, not its glossary's English names; only where it reads is its match grade trusted.
+        self.main_languages = model_languages(settings.main_model)
         self._languages = set(generation.languages)
         self._df: dict[str, int] = {}
         self._scales: dict[str, CosineScale] = {}
@@ -104,7 +105,7 @@ class Rankings:
 
     def query_vector(self, plan: QueryPlan) -> np.ndarray:
         """The query's vector in the main space."""
-        text = plan.text if self._main_reads_all and not plan.english else plan.main_text
+        text = plan.text if self.main_languages is None and not plan.english else plan.main_text
         return self._queries.encode(self._embedder(), [text])[0]
 
     def search(self, plan: QueryPlan, mode: str, allowed: np.ndarray | None, filters: Filters,
@@ -186,7 +187,7 @@ class Rankings:
     def own_language(self, plan: QueryPlan) -> str | None:
         """The language of a question the main model does not read, when a space reads every language; its
         passages in that language are then graded in that space (own_language_cosines), else None."""
-        if plan.english or self._main_reads_all or self._agnostic is None:
+        if plan.english or self.main_languages is None or self._agnostic is None:
             return None
         return plan.language
 

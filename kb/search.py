@@ -17,7 +17,7 @@ import numpy as np
 
 from kb.config import Settings, cores
 from kb.doctypes import type_ids
-from kb.embed import Embedder, load_embedder, model_languages
+from kb.embed import Embedder, load_embedder
 from kb.errors import NotFoundError
 from kb.explain import Highlighter
 from kb.gazetteer import default_gazetteer
@@ -34,6 +34,7 @@ from kb.searchrules import SearchRules
 from kb.sharing import ReadWriteLock, Slots
 from kb.store import Store
 from kb.taxonomy import load_goals, load_taxonomy
+from kb.unitvec import unit_rows
 
 __all__ = ["SearchResult", "SearchRules", "Searcher"]
 
@@ -71,8 +72,6 @@ class Searcher:
         self._embedder: Embedder | None = None
         self._highlighter = Highlighter()
         self._queries = QueryVectors(rules.query_cache)
-        # The passage languages the main model reads (None: all); only there is a match grade trusted.
-        self._reads = model_languages(self.settings.main_model)
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="kb-search")
         self._open()
 
@@ -179,8 +178,7 @@ class Searcher:
             own = self.vectors.vectors(ids)
             if not len(own):
                 raise NotFoundError(f"case {case_id!r} has no passages to compare")
-            centre = np.mean(own, axis=0)
-            centre = (centre / max(float(np.linalg.norm(centre)), 1e-12)).astype(np.float32)
+            centre = unit_rows(np.mean(own, axis=0))
             ranked = [(pid, s) for pid, s in self._rankings.semantic(centre[None, :], self._allowed(filters),
                                                               self.rules.pool + len(ids)) if pid not in set(ids)]
             plan = QueryPlan(case.title, (), case.title, (), (), True)
@@ -300,10 +298,11 @@ class Searcher:
         over Chinese 0.500 -> 0.659, Chinese over English 0.469 / 0.284 -> 0.492 / 0.286 (tune / held out),
         every English figure unchanged.
         """
-        if self._reads is None:
+        reads = self._rankings.main_languages
+        if reads is None:
             return set(language)
         if plan.english:
-            return {case for case, lang in language.items() if lang in self._reads}
+            return {case for case, lang in language.items() if lang in reads}
         own = self._rankings.own_language(plan) if mode != "keyword" else None
         return {case for case, lang in language.items() if lang == own} if own else set()
 

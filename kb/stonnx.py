@@ -21,6 +21,7 @@ import numpy as np
 
 from kb.bertgraph import build_graph, building, checked, model_dir, sha256
 from kb.errors import ConfigError
+from kb.unitvec import unit_rows
 
 # The folder's parts a twin is made of (tokenizer.json also serves the twin at query time).
 _SOURCES = ("config.json", "model.safetensors", "tokenizer.json")
@@ -148,5 +149,4 @@ class QueryTwin:
             ids = np.array([self._tokenizer.encode(text).ids], dtype=np.int64)
             hidden = self._session.run(["hidden"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0]
             out[i] = hidden[0].mean(axis=0)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit_rows(out)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from kb.dictionary import load_dictionary, parse_cedict
+from kb.dictionary import Reading, load_dictionary, parse_cedict
 from kb.errors import ConfigError
 from kb.glossary import load_glossary
 from kb.pipeline import ingest
@@ -51,13 +51,15 @@ def test_a_query_is_cut_into_words_both_ways_and_other_text_is_kept():
     dictionary = parse_cedict(CEDICT.splitlines(), "mini.txt")
     # Forward matching alone takes the county 和政 and leaves 府; the backward cut has as many words, and wins.
     assert dictionary.segment("和政府") == ["和", "政府"]
-    assert dictionary.render("WhatsApp 和政府") == "WhatsApp and together with government"
-    assert dictionary.render("こんにちは政府") == ""  # Japanese, not Chinese
+    reading = dictionary.read("WhatsApp 和政府")
+    assert reading.english == "WhatsApp and together with government"
+    assert reading.words == (("和", ("and", "together with")), ("政府", ("government",)))
+    assert dictionary.read("こんにちは政府") == Reading("", ())  # Japanese, not Chinese
 
 
 def test_the_shipped_dictionary_and_a_missing_one():
     dictionary = load_dictionary()
-    assert "solar" in dictionary.render("太阳能工程师") and "engineer" in dictionary.render("太阳能工程师")
+    assert "solar" in dictionary.read("太阳能工程师").english and "engineer" in dictionary.read("太阳能工程师").english
     with pytest.raises(ConfigError, match=r"nowhere\.txt: dictionary file not found"):
         load_dictionary("nowhere.txt")
 
