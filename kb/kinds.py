@@ -12,6 +12,7 @@ case view but do not compete in search, "more like this", key figures or compari
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from kb.language import CJK, FUNCTION_WORDS
 
@@ -20,14 +21,16 @@ PROSE = "prose"
 
 _CITATION = re.compile(
     r"\bet al\b|\(\s*(?:19|20)\d\d[a-z]?\s*\)|\b(?:19|20)\d\d[a-z]?\)|\bvol(?:ume)?\.?\s*\d|\bpp?\.\s*\d|"
-    r"\bdoi\b|https?://|\bissn\b|\bisbn\b|\[[JMDCR]\]|\bretrieved\b|\bworking paper\b|\bjournal\b|\bpress\b|"
+    r"\bdoi\b|https?://|\bissn\b|\bisbn\b|[\[［][JMDCR][\]］]|\bretrieved\b|\bworking paper\b|\bjournal\b|\bpress\b|"
     r"\b\d+\s*\(\d+\)\s*[:,]\s*\d+|(?:19|20)\d\d\s*[,，]\s*\(?\d+\)?\s*[:：]\s*\d+")
 # Formulas and numbers set in LaTeX by a PDF converter ("$3 0 . 6 7 \%$"): one token, not many digits.
 _LATEX = re.compile(r"\$[^$\u3400-\u9fff]{1,200}\$")
 _NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
 _TABLE_CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|表)\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
-_LIST_ENTRY = re.compile(r"\s*\[\d{1,3}\]")
+# Chinese journals set an entry's number in half- or full-width brackets ("[19］").
+_LIST_ENTRY = re.compile(r"\s*[\[［]\d{1,3}[\]］]")
+_ENTRY = re.compile(r"[\[［]\d{1,3}[\]］]")
 _REF_WORDS = (r"(?:references|bibliography|works cited|notes|endnotes|footnotes|sources|参考文献|referencias|"
               r"bibliografía|références|referências)")
 _REF_HEADING = re.compile(rf"^\s*{_REF_WORDS}\b", re.I)
@@ -42,6 +45,26 @@ _FURNITURE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|\+?\d[\d ()-]{7,}\d
 
 def _tokens(text: str) -> list[str]:
     return text.split()
+
+
+def classify_case(texts: Sequence[str], section: str = "") -> list[str]:
+    """The kinds of a case's passages in order: each by its own shape (classify), and past a passage that opens
+    a list of works ("参考文献", "References"), every passage that still cites, up to the first that does not.
+
+    An entry cut in two by the passage length ("2010,69(3):592-602. [22］TIAN Q, ...") cites too little for its
+    shape alone: on the eval index 18 such prose passages followed a references heading in their case, all of
+    them references, one a top-10 hit for "factories at relocation sites in southern Xinjiang".
+    """
+    kinds = [classify(text, section) for text in texts]
+    listing = False
+    for i, text in enumerate(texts):
+        if kinds[i] == "references":
+            listing = listing or bool(_REF_HEADING.match(text.strip()))
+        elif listing and kinds[i] == PROSE and (_CITATION.search(text) or _ENTRY.search(text)):
+            kinds[i] = "references"
+        else:
+            listing = False
+    return kinds
 
 
 def classify(text: str, section: str = "") -> str:

@@ -9,7 +9,7 @@ import re
 
 from kb.clean import Heading
 from kb.headings import Mark, find_headings, paragraphs
-from kb.kinds import classify
+from kb.kinds import classify_case
 from kb.language import CJK as _CJK
 from kb.lexicon import known_words
 from kb.models import Case, Chunk, Document
@@ -328,7 +328,9 @@ def segment(
         case_id = f"{doc.doc_id}-{ordinal}"
         fields = fields_by_case[ordinal - 1] if fields_by_case else ()
         cases.append(Case(case_id, doc.doc_id, ordinal, title, path, start, end, doc.page_at(start), fields))
-        for c_start, c_end in chunk_span(text, start, end, target, limit, min_words):
+        pieces = chunk_span(text, start, end, target, limit, min_words)
+        kinds = classify_case([text[s:e] for s, e in pieces], "" if fields else title)
+        for (c_start, c_end), kind in zip(pieces, kinds, strict=True):
             chunks.append(Chunk(case_id, doc.doc_id, len(chunks) + 1, c_start, c_end, text[c_start:c_end],
-                                doc.page_at(c_start), kind=classify(text[c_start:c_end], "" if fields else title)))
+                                doc.page_at(c_start), kind=kind))
     return tuple(cases), tuple(chunks)

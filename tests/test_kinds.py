@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.kinds import classify
+from kb.kinds import classify, classify_case
+from tests.conftest import prepare_path
 
 PROSE = ("With no public waste collection in Mukuru, the traders give farmers their waste produce for free or "
          "at little cost as feed for their livestock. Whereas this appears effective, there was room for more.")
@@ -48,3 +49,21 @@ def test_a_passage_of_a_references_section_is_references_even_alone():
         assert classify(one, heading) == "references", heading
     for heading in ("Notes on the pilot", "Annex 4: Bibliography", "Sources of finance"):
         assert classify(PROSE, heading) == "prose", heading
+
+
+def test_a_reference_list_stays_references_to_its_end_on_a_real_paper(shared):
+    """A Chinese paper's list of works, cut into passages of one or two entries, some cut mid-entry
+    ("2010,69(3) :592 -602. [22］TIAN Q, ..."): every passage after the "参考文献（References）" heading is
+    references; before, nine of them were prose and one was a top-10 hit for an English query."""
+    name = "ChinaXiv-202001.00051V1.md"
+    segmented = prepare_path(shared / "chinaxiv-poverty-zh" / name, name)
+    chunks = list(segmented.chunks)
+    start = next(i for i, c in enumerate(chunks) if c.text.lstrip().startswith("参考文献"))
+    tail = [c for c in chunks[start:] if c.case_id == chunks[start].case_id]
+    assert len(tail) >= 15
+    assert [c.ordinal for c in tail if c.kind != "references"] == []
+    # The paper's findings before it stay prose.
+    assert all(c.kind == "prose" for c in chunks[start - 4:start])
+    assert classify_case(["参考文献", "[19］吴孔森.生计选择[J].经济地理,2016,36(9）:141-149.", "2010,69(3):592-602.",
+                          "The survey shows that households save.", "[7] The survey (2019) shows that they save."]) == [
+        "references", "references", "references", "prose", "prose"]
