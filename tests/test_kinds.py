@@ -67,3 +67,22 @@ def test_a_reference_list_stays_references_to_its_end_on_a_real_paper(shared):
     assert classify_case(["参考文献", "[19］吴孔森.生计选择[J].经济地理,2016,36(9）:141-149.", "2010,69(3):592-602.",
                           "The survey shows that households save.", "[7] The survey (2019) shows that they save."]) == [
         "references", "references", "references", "prose", "prose"]
+
+
+@pytest.mark.parametrize("text", [
+    # A DHS questionnaire's prompts, first for "community health workers" with a strong grade before.
+    "On the television?\n\nOn the radio?\n\nFrom a poster?\n\nFrom leaflets or brochures?\n\nFrom a health worker?\n\n"
+    "Anyone/anywhere else? Where/Whom? From a Community volunteer/CHW/CBA? In a newspaper or magazine?",
+    # Its answer codes behind dot leaders.
+    "Any other place?\n\n98\n\n633 PUBLIC SECTOR GOVT. HOSPITAL/POLYCLINIC... A GOVT. HEALTH CENTER/CLINIC... B GOVT. "
+    "HEALTH POST/CHPS..... C PROBE TO IDENTIFY EACH TYPE OF SOURCE. FAMILY PLANNING CLINIC....... D",
+])
+def test_a_survey_form_asks_and_does_not_answer(text):
+    assert classify(text) == "form"
+
+
+def test_prose_that_asks_now_and_then_stays_prose():
+    faq = ("Who can apply?\n\nAny registered cooperative with at least ten members can apply for the grant.\n\n"
+           "What does it cost?\n\nNothing: the fund pays the fees, and members repay the loan over two years.")
+    assert classify(faq) == "prose"
+    assert classify("Why does this matter? Because households that save weather shocks better. " * 3) == "prose"
