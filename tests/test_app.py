@@ -344,3 +344,11 @@ def test_document_text_is_escaped_not_rendered(tmp_path, monkeypatch):
     assert list(table.columns) == ["Title", "Type", "Language", "Published", "Publisher", "Cases", "Passages",
                                    "Source"]
     assert "None" not in table.astype(str).to_numpy() and table["Language"].tolist() == ["English"]
+
+
+def test_touching_highlights_are_one_bold_run():
+    from views.common import highlight
+
+    # The words 医疗 and 卫生 meet with no space between them: two bold runs showed "**医疗****卫生**" as asterisks.
+    assert highlight("加快构建城市医疗卫生服务体系", [(8, 10), (6, 8)]) == "加快构建城市**医疗卫生**服务体系"
+    assert highlight("cash and care", [(0, 4), (2, 6), (9, 13)]) == "**cash a**nd **care**"

@@ -258,10 +258,17 @@ def also_published(copies: Sequence[tuple[str, str, str, str]]) -> str:
 
 def highlight(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:
     """Text as escaped Markdown with the given spans in bold: document text can never become markup."""
-    out, last = [], 0
+    merged: list[list[int]] = []
     for start, end in sorted(spans):
-        if start < last or end <= start:
+        if end <= start:
             continue
+        # Spans that touch or overlap are one bold run: "**医疗****卫生**" showed its asterisks.
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, last = [], 0
+    for start, end in merged:
         out += [md_escape(text[last:start]), "**" + md_escape(text[start:end]) + "**"]
         last = end
     out.append(md_escape(text[last:]))
