@@ -237,6 +237,9 @@ class Hit:
     more_from_document: int = 0
     # How well the case matches the query: strong, good or weak (kb.search calibrates the cut-offs).
     relevance: str = "weak"
+    # False where no model reads both the question's language and the passage's: `relevance` is then no verdict,
+    # and the case keeps its place in the fused ranking (kb.search.Searcher._judged).
+    graded: bool = True
     # The Sustainable Development Goals the case carries (sdg1 ... sdg17).
     sdgs: tuple[str, ...] = ()
     # The same case published by other documents (kb.duplicates), folded under this hit: each one's case id,

@@ -254,9 +254,10 @@ class Searcher:
         # A case that matches well through a passage outside the pool is not shown as weak.
         relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
         # "Similar" ranks by a whole case's meaning; its grades read only the case's title.
+        judged = set(order)
         if mode != "similar":
-            language = {case: rows[pid]["language"] for case, (pid, _) in case_of.items()}
-            order = self._by_grade(order, relevance, self._judged(plan, mode, language))
+            judged = self._judged(plan, mode, {case: rows[pid]["language"] for case, (pid, _) in case_of.items()})
+            order = self._by_grade(order, relevance, judged)
         if plan.countries and plan.topic_terms and r.place_first != "off" and filters is not None \
                 and not filters.country:
             order = self._place_first(plan, mode, ranked, rows, order, document_of, relevance)
@@ -273,6 +274,8 @@ class Searcher:
         hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
                         held, document_of, plan, mode, lists, self._highlighter, relevance, common,
                         self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups)
+        # A card says "not graded" where its grade is no verdict, so no weak badge sits above a good one.
+        hits = tuple(hit if hit.case_id in judged else replace(hit, graded=False) for hit in hits)
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
                             len(order), len(matching), matching)
 

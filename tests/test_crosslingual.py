@@ -20,7 +20,7 @@ from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import make_plan
 from kb.search import Searcher
-from tests.conftest import SEEDS, first_hit
+from tests.conftest import SEEDS
 
 RELOCATION_ZH = """贵州省易地扶贫搬迁与后续就业
 
@@ -195,6 +195,8 @@ def test_an_english_query_finds_the_chinese_and_spanish_passages_in_their_own_la
     for result, words in ((relocation, ("安置点", "卫星工厂")), (tourism, ("民宿", "乡村旅游"))):
         zh = next(h for h in result.hits if h.language == "zh")
         assert zh.source == "guizhou.txt" and all(w in zh.text for w in words)
+        # The English model cannot read it: its card is not graded, the English ones are.
+        assert not zh.graded and all(h.graded for h in result.hits if h.language == "en")
         # The why-line names the space beyond the main one where the passage ranked best.
         assert re.search(r"close in meaning across languages \(#\d+ in the (multi|cross)lingual space\)", zh.why)
     # The glossary's Chinese names are highlighted in the Chinese passage (as the bigrams the index holds).
@@ -254,5 +256,11 @@ def test_a_missing_language_agnostic_package_is_named_with_its_fix(monkeypatch):
 def test_a_chinese_question_grades_its_chinese_answer_by_a_model_that_reads_it(index):
     # The English model cannot read the Guizhou passage, so its cosine called the answer a weak match; in the
     # language-agnostic space, read on the English model's scale, it is a match, and the first.
-    hit = first_hit(index, "搬迁以后村民靠什么增加收入？", k=3)
-    assert hit.source == "guizhou.txt" and hit.relevance != "weak"
+    searcher = Searcher(index, Settings())
+    try:
+        hits = searcher.search("搬迁以后村民靠什么增加收入？", 5).hits
+    finally:
+        searcher.close()
+    assert hits[0].source == "guizhou.txt" and hits[0].relevance != "weak" and hits[0].graded
+    # Its English cases, read through a word-for-word rendering, keep their fused place and no grade.
+    assert [h for h in hits if h.language == "en"] and all(not h.graded for h in hits if h.language == "en")

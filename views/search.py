@@ -17,6 +17,8 @@ FACET_NAMES = {"approach": "approach", "sdg": "SDG", "country": "country", "regi
 # How each grade of match is shown on a card (kb.relevance decides the grade).
 GRADE_BADGES = {"strong": ":green-badge[strong match]", "good": ":gray-badge[good match]",
                 "weak": ":orange-badge[weak match]"}
+# A case in a language that no model here reads beside the question's: it keeps its place in the ranking.
+UNGRADED = ":blue-badge[not graded: other language]"
 
 
 def render() -> None:
@@ -80,6 +82,9 @@ def _summary(result: SearchResult, query: str) -> None:
     if result.matches:
         st.caption(f"{common.plural(result.matches, 'case')} {'matches' if result.matches == 1 else 'match'} "
                    f"well · ranked by {result.mode}")
+        if not all(hit.graded for hit in result.hits):
+            st.caption("Cases marked “not graded” are in another language than the question: no model here "
+                       "reads both, so they keep their place in the ranking without a grade.")
     else:
         st.warning(f"Nothing matches “{md_escape(query)}” well: no passage is close in meaning to it or holds "
                    "most of its words. The nearest cases are below, marked as weak matches; try other words.")
@@ -87,7 +92,8 @@ def _summary(result: SearchResult, query: str) -> None:
 
 def _card(hit: Hit) -> None:
     with st.container(border=True):
-        st.markdown(f"**{hit.rank}. {md_escape(unnumbered(hit.title))}** {GRADE_BADGES.get(hit.relevance, '')}")
+        grade = GRADE_BADGES.get(hit.relevance, "") if hit.graded else UNGRADED
+        st.markdown(f"**{hit.rank}. {md_escape(unnumbered(hit.title))}** {grade}")
         meta = [md_escape(hit.document_title)] if hit.document_title != hit.title else []
         meta += [md_escape(hit.source), f"page {hit.page}" if hit.page else "",
                  hit.published or "no date", common.value_label("doc_type", hit.doc_type),
