@@ -82,21 +82,24 @@ def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
 
 def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: str,
         space_rank: tuple[int, str] | None = None,
-        language: str = "", query_language: str = "en", weak: bool = False, places: Sequence[str] = ()) -> str:
+        language: str = "", query_language: str = "en", weak: bool = False, places: Sequence[str] = (),
+        main_reads_query: bool = True) -> str:
     """One line on why a passage matched, in the user's words: its place by meaning and the query's words it
     holds; the glossary's names in another language are named only with the language of the passage. A weak
     match (kb.relevance) is the nearest, not near: it is never called close. Places are the countries the
-    query names that the case is about (such cases are shown first)."""
+    query names that the case is about (such cases are shown first). A place by meaning is the main space's
+    where its model reads the query, else that of the space that ranked the passage, named."""
     parts = []
     near = "loosely related in meaning" if weak else "close in meaning"
-    # A space is named only across languages: a passage in the query's own language is simply close in meaning,
-    # at its best place in any space (the language-agnostic one reads every passage, so it ranks all of them).
+    # Each place is named with its ranking: "#1 by meaning" from the main space on one card and from the
+    # language-agnostic space on another read as a contradiction (2 of 20 plain queries).
     across = bool(language) and language != query_language
-    best = min((r for r in (semantic_rank, space_rank[0] if space_rank else None) if r), default=None)
     if space_rank and across and mode != "keyword":
         parts.append(f"{near} across languages (#{space_rank[0]} in the {space_rank[1]} space)")
-    elif best and mode != "keyword":
-        parts.append(f"{near} (#{best} by meaning)")
+    elif semantic_rank and main_reads_query and mode != "keyword":
+        parts.append(f"{near} (#{semantic_rank} by meaning)")
+    elif space_rank and mode != "keyword":
+        parts.append(f"{near} (#{space_rank[0]} in the {space_rank[1]} space)")
     if own:
         parts.append(f"holds your words: {', '.join(own[:8])}")
     if translated and language == query_language:  # the glossary's names in the user's own language

@@ -156,7 +156,7 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             matched=matched,
             why=why(mine, other, semantic_rank, mode, space_rank, row["language"],
                     plan.language, grade == "weak",
-                    _places([c for c in plan.countries if c in tags.get("country", ())], via)),
+                    _places([c for c in plan.countries if c in tags.get("country", ())], via), plan.english),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(

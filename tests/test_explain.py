@@ -35,12 +35,16 @@ def test_a_word_is_marked_in_its_other_forms(word, form):
     assert form in _marked([word])
 
 
-def test_a_space_is_named_only_for_a_passage_in_another_language():
-    # The language-agnostic space ranks every passage: an English passage for an English query is close in
-    # meaning at its best place in any space, a Chinese one is close across languages in the space that found it.
-    assert why([], [], 12, "hybrid", (3, "crosslingual"), "en", "en").startswith("close in meaning (#3 by meaning)")
-    assert why([], [], None, "hybrid", (7, "crosslingual"), "en", "en") == "close in meaning (#7 by meaning)"
+def test_a_place_by_meaning_names_its_ranking():
+    # An English passage for an English query is placed by the main space; one the main space did not rank by
+    # the space that did, named, so that two cards never both say "#1 by meaning" from different rankings.
+    assert why([], [], 12, "hybrid", (3, "crosslingual"), "en", "en") == "close in meaning (#12 by meaning)"
+    assert why([], [], None, "hybrid", (7, "crosslingual"), "en", "en") == \
+        "close in meaning (#7 in the crosslingual space)"
     assert why([], [], 2, "hybrid", (9, "crosslingual"), "en", "en") == "close in meaning (#2 by meaning)"
+    # A Chinese question's Chinese passage: the main model read only a word-for-word rendering.
+    assert why([], [], 1, "hybrid", (3, "crosslingual"), "zh", "zh", main_reads_query=False) == \
+        "close in meaning (#3 in the crosslingual space)"
     assert why([], [], None, "hybrid", (4, "multilingual"), "zh", "en") == \
         "close in meaning across languages (#4 in the multilingual space)"
     assert why(["loans"], [], 5, "keyword", (1, "crosslingual"), "en", "en") == "holds your words: loans"
