@@ -151,6 +151,8 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
         print(f"    {h.why}")
         if h.also_published:
             print("    also published by: " + "; ".join(f"{p or t} ({s})" for _, t, s, p in h.also_published))
+        if h.same_text:
+            print("    the same passage is in: " + "; ".join(f"{t} ({s}, {c})" for c, t, s in h.same_text))
         print("    " + " ".join(h.text.split())[:300])
     if facets:
         for facet, counts in result.facets.items():

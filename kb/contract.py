@@ -44,6 +44,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     data["matched"] = [list(span) for span in hit.matched]
     data["also_published"] = [{"case_id": c, "document": t, "source": s, "publisher": p}
                               for c, t, s, p in hit.also_published]
+    data["same_text"] = [{"case_id": c, "title": t, "source": s} for c, t, s in hit.same_text]
     return data
 
 

@@ -245,3 +245,6 @@ class Hit:
     # The same case published by other documents (kb.duplicates), folded under this hit: each one's case id,
     # document title, source and publisher, for "also published by".
     also_published: tuple[tuple[str, str, str, str], ...] = ()
+    # Other cases ranked by the very same passage text, folded under this hit: each one's case id, case title and
+    # source (a project and its additional financing; a line repeated in yearly reports).
+    same_text: tuple[tuple[str, str, str], ...] = ()

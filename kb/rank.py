@@ -84,6 +84,24 @@ def fold_republished(cases: Sequence[str], document_of: Mapping[str, str], group
     return kept
 
 
+def fold_same_text(cases: Sequence[str], text_of: Mapping[str, str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The cases in order without those ranked by the very text of a case above them (a project and its
+    additional financing share their objective sentence; yearly reports repeat a line), and, by the case kept,
+    the cases folded under it in order. Such cases are not the same case (kb.duplicates), only the same text."""
+    kept: list[str] = []
+    first: dict[str, str] = {}
+    folded: dict[str, list[str]] = defaultdict(list)
+    for case in cases:
+        text = text_of.get(case)
+        if text is not None and text in first:
+            folded[first[text]].append(case)
+            continue
+        if text is not None:
+            first[text] = case
+        kept.append(case)
+    return kept, dict(folded)
+
+
 def first_in(cases: Sequence[str], eligible: Collection[str], document_of: Mapping[str, str],
              alike: Collection[str] = ()) -> list[str]:
     """The eligible cases moved ahead, each part in its own order; a document's cases keep their order among

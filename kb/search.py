@@ -27,7 +27,7 @@ from kb.matching import Matcher, within
 from kb.memo import Memo
 from kb.models import FACET_FILTERS, Filters, Hit
 from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query
-from kb.rank import Ranking, best_per_group, cap_per_document, first_in, fold_republished, fuse
+from kb.rank import Ranking, best_per_group, cap_per_document, first_in, fold_republished, fold_same_text, fuse
 from kb.rankings import QueryVectors, Rankings
 from kb.relevance import GRADES, grade_cases
 from kb.searchrules import SearchRules
@@ -261,6 +261,10 @@ class Searcher:
         if plan.countries and plan.topic_terms and r.place_first != "off" and filters is not None \
                 and not filters.country:
             order = self._place_first(plan, mode, ranked, rows, order, document_of, relevance)
+        candidates = len(order)
+        # A case ranked by the very text of a case above it is listed on that card: one sentence showed on two or
+        # three cards in 3 of 28 walk queries (a project and its additional financings; yearly reports' lines).
+        order, same = fold_same_text(order, {case: rows[case_of[case][0]]["text_hash"] for case in order})
         # A search inside some documents (the "N more from this document" link) shows all of their cases.
         cap = 0 if filters is not None and filters.source else r.per_document
         shown, held = cap_per_document(order, document_of, cap, k)
@@ -276,8 +280,14 @@ class Searcher:
                         self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups)
         # A card says "not graded" where its grade is no verdict, so no weak badge sits above a good one.
         hits = tuple(hit if hit.case_id in judged else replace(hit, graded=False) for hit in hits)
+        folded = [other for case in shown for other in same.get(case, ())]
+        if folded:
+            about = {row["case_id"]: row for row in self.store.passages([case_of[c][0] for c in folded]).values()}
+            hits = tuple(replace(hit, same_text=tuple((c, about[c]["case_title"], about[c]["source"])
+                                                      for c in same[hit.case_id])) if hit.case_id in same else hit
+                         for hit in hits)
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
-                            len(order), len(matching), matching)
+                            candidates, len(matching), matching)
 
     @staticmethod
     def _by_grade(order: list[str], relevance: dict[str, str], judged: set[str]) -> list[str]:

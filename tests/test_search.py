@@ -17,7 +17,7 @@ from kb.errors import IndexMissingError, IndexVersionError
 from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import QueryError
-from kb.rank import first_in
+from kb.rank import first_in, fold_same_text
 from kb.relevance import cosine_scale, grade_cases
 from kb.search import Searcher
 from kb.store import Store
@@ -463,3 +463,34 @@ def test_a_passage_without_the_querys_telling_word_is_not_a_strong_match(tmp_pat
     grade = {Path(h.source).stem: h.relevance for h in hits}
     assert grade["titles"] == "strong"
     assert {grade[f"farm{n}"] for n in range(len(topics))} <= {"good", "weak"}
+
+
+def test_cases_ranked_by_the_same_text_show_on_one_card(tmp_path):
+    # A project and its additional financing share their objective sentence: the three showed it on three cards.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shared = ("The objective is to improve the resilience of pastoralists and agro-pastoralists in selected areas "
+              "of the Sahel region through animal health services, water points and access to markets.")
+    rest = {"parent": "veterinary clinics and vaccination campaigns reached herds across six countries",
+            "niger": "additional financing extended the corridors and the fodder banks in Niger and Mauritania",
+            "burkina": "additional financing added emergency feed and cash support for herders in Burkina Faso"}
+    for name, words in rest.items():
+        body = " ".join(f"In year {n} {words}, and the district teams reported on progress {n}." for n in range(40))
+        intro = f"This page describes project {name} as its team wrote it up for the partners: {words} in the end."
+        (corpus / f"{name}.md").write_text(f"# Project {name}\n\n{intro}\n\n{shared}\n\n{body}\n", encoding="utf-8")
+    (corpus / "other.md").write_text("# Fisheries\n\nFishing cooperatives on the lake shared boats and nets "
+                                     "and sold their catch together at the landing site each morning.\n",
+                                     encoding="utf-8")
+    ingest(corpus, tmp_path / "index", HASH_ONLY)
+    s = Searcher(tmp_path / "index", HASH_ONLY)
+    try:
+        hits = s.search("resilience of pastoralists in the Sahel", k=5).hits
+    finally:
+        s.close()
+    first = hits[0]
+    assert first.text.startswith("The objective is to improve")
+    assert [h for h in hits if h.text.startswith("The objective")] == [first]
+    assert len(first.same_text) == 2 and {Path(src).stem for _, _, src in first.same_text} | {
+        Path(first.source).stem} == {"parent", "niger", "burkina"}
+    assert fold_same_text(["a", "b", "c", "d"], {"a": "x", "b": "y", "c": "x", "d": "x"}) == (
+        ["a", "b"], {"a": ["c", "d"]})

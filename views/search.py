@@ -105,6 +105,9 @@ def _card(hit: Hit) -> None:
         st.caption(f"Why: {md_escape(hit.why)}")
         if hit.also_published:
             st.caption(common.also_published(hit.also_published))
+        if hit.same_text:
+            st.caption(f"The same passage is in {common.plural(len(hit.same_text), 'more case')}: "
+                       + "; ".join(f"{md_escape(title)} ({md_escape(source)})" for _, title, source in hit.same_text))
         if hit.matching_passages:
             n = len(hit.matching_passages)
             verb = "matches" if n == 1 else "match"
