@@ -25,6 +25,16 @@ from kb.tokens import fts_query
 from tests.conftest import HASH_ONLY
 
 HASH = Settings(model="hash-64", crosslingual_model="")
+
+
+def _ingest_and_search(corpus: Path, index: Path, settings: Settings, query: str, **options):
+    """The hits of one search of a fresh index of the corpus."""
+    ingest(corpus, index, settings)
+    searcher = Searcher(index, settings)
+    try:
+        return searcher.search(query, **options).hits
+    finally:
+        searcher.close()
 DOCS = {
     "tourism/homestay.md":
         "# Homestays in Sylhet\n\nIn Sylhet, Bangladesh, an indigenous community runs homestays for "
@@ -283,12 +293,7 @@ def test_cases_are_shown_as_their_cards_grade_them(tmp_path):
         (corpus / f"solar{i}.md").write_text(f"# Solar pumps {i}\n\nSolar pumps irrigate the fields of village {i}, "
                                              "and solar panels on the school roof power its computers.\n",
                                              encoding="utf-8")
-    ingest(corpus, tmp_path / "index", HASH_ONLY)
-    s = Searcher(tmp_path / "index", HASH_ONLY)
-    try:
-        hits = s.search("solar lanterns", k=5).hits
-    finally:
-        s.close()
+    hits = _ingest_and_search(corpus, tmp_path / "index", HASH_ONLY, "solar lanterns", k=5)
     grades = [h.relevance for h in hits]
     assert "weak" in grades and grades == sorted(grades, key=["strong", "good", "weak"].index)
     assert [h.source for h in hits].index("barefoot.md") < grades.index("weak")
@@ -348,12 +353,7 @@ def test_term_shares_count_a_term_once_and_keyword_scores_keep_the_whole_index_s
 def test_a_record_is_dated_by_its_own_row(tmp_path):
     corpus = _write(tmp_path / "corpus", {"rows.csv": "title,description,start year\nSolar engineers,Rural women "
                                           "trained as solar engineers light their villages.,2016\n"})
-    ingest(corpus, tmp_path / "index", HASH)
-    s = Searcher(tmp_path / "index", HASH)
-    try:
-        hit = s.search("solar engineers", k=1, mode="keyword").hits[0]
-    finally:
-        s.close()
+    hit = _ingest_and_search(corpus, tmp_path / "index", HASH, "solar engineers", k=1, mode="keyword")[0]
     assert hit.published is not None and hit.published.startswith("2016"), hit.published
 
 
@@ -454,12 +454,8 @@ def test_a_passage_without_the_querys_telling_word_is_not_a_strong_match(tmp_pat
     (corpus / "titles.md").write_text(
         "# Titles for plots\n\nThe programme issued land titling certificates so that each family's plot "
         "is registered.", encoding="utf-8")
-    ingest(corpus, tmp_path / "index", HASH)
-    s = Searcher(tmp_path / "index", HASH)
-    try:
-        hits = s.search("land titling smallholder farmers", k=10, mode="keyword").hits
-    finally:
-        s.close()
+    hits = _ingest_and_search(corpus, tmp_path / "index", HASH, "land titling smallholder farmers", k=10,
+                              mode="keyword")
     grade = {Path(h.source).stem: h.relevance for h in hits}
     assert grade["titles"] == "strong"
     assert {grade[f"farm{n}"] for n in range(len(topics))} <= {"good", "weak"}
@@ -481,12 +477,7 @@ def test_cases_ranked_by_the_same_text_show_on_one_card(tmp_path):
     (corpus / "other.md").write_text("# Fisheries\n\nFishing cooperatives on the lake shared boats and nets "
                                      "and sold their catch together at the landing site each morning.\n",
                                      encoding="utf-8")
-    ingest(corpus, tmp_path / "index", HASH_ONLY)
-    s = Searcher(tmp_path / "index", HASH_ONLY)
-    try:
-        hits = s.search("resilience of pastoralists in the Sahel", k=5).hits
-    finally:
-        s.close()
+    hits = _ingest_and_search(corpus, tmp_path / "index", HASH_ONLY, "resilience of pastoralists in the Sahel", k=5)
     first = hits[0]
     assert first.text.startswith("The objective is to improve")
     assert [h for h in hits if h.text.startswith("The objective")] == [first]
