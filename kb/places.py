@@ -143,6 +143,12 @@ class Places:
                 focus = set()  # many countries, none standing out: a global or multi-regional document
             if scope == "case" and top < rules.case_evidence:
                 focus = set()
+            # A section of a document about a place is about another country only where it names that one more
+            # than its document's own: a Mauritius report's section on risk communication naming "Wuhan, China"
+            # twice beside Mauritius three times was a case about China, counted under China by the analysts.
+            own = max((score.get(code, 0.0) for code in inherited), default=0.0)
+            if scope == "case" and own:
+                focus = {code for code in focus if code in inherited or score[code] > own}
         if scope == "case" and not fixed and not focus:
             tags += [Tag("country", code, 1.0, (), FOCUS, "document") for code in inherited if code not in candidates]
             focus = set(inherited)

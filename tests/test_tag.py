@@ -260,3 +260,21 @@ def test_meaning_counts_for_a_chinese_passage_only_when_the_main_model_reads_chi
     english_only = Themes(TAXONOMY, prototypes).passage_scores([passage], vectors)[0][0, tourism]
     every = Themes(TAXONOMY, prototypes, every_language=True).passage_scores([passage], vectors)[0][0, tourism]
     assert 0 < english_only < every
+
+
+def test_a_section_is_about_another_country_only_where_it_names_it_more_than_its_documents():
+    from kb.gazetteer import default_gazetteer
+    from kb.places import Places
+
+    places = Places(default_gazetteer())
+    # A Mauritius report's section on risk communication: "Wuhan, China" twice, Mauritius three times.
+    text = ("The virus first reported in Wuhan, China spread fast. Mauritius closed its borders in March. In "
+            "Mauritius, radio and television carried the messages; people in Mauritius trusted the health workers.")
+
+    def focus(section: str) -> set[str]:
+        tags = places.tags(section, "", places.gazetteer.find(section), scope="case", inherited=("MUS",))
+        return {t.value for t in tags if t.kind == "country" and t.role == "focus"}
+
+    assert focus(text) == {"MUS"}
+    # Where it names the other country more, the section is about it too.
+    assert focus(text + " China sent masks; China sent doctors; China trained nurses.") == {"CHN", "MUS"}
