@@ -134,7 +134,7 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
     """
     rank_in = {name: {pid: n for n, (pid, _) in enumerate(ranking, start=1)} for name, ranking in lists.items()}
     last_of_document = {document_of[case]: case for case in cases}
-    own = set(plan.terms)
+    own = set(plan.own_terms)
     terms = [t for t in plan.highlight_terms if t not in common] or list(plan.highlight_terms)
     via = dict(plan.via_region)
     hits = []

@@ -10,7 +10,7 @@ from kb.dictionary import Dictionary, Reading
 from kb.errors import KBError
 from kb.gazetteer import default_gazetteer, region_countries
 from kb.glossary import Glossary
-from kb.language import detect_language, language_code
+from kb.language import CJK, detect_language, language_code
 from kb.models import FACET_FILTERS, Filters
 from kb.tokens import query_terms
 
@@ -93,6 +93,9 @@ class QueryPlan:
     via_region: tuple[tuple[str, str], ...] = ()
     # The language the query is written in (ISO 639-1), read once: the why-lines and the grades ask it per hit.
     language: str = "en"
+    # The query's Chinese words as the dictionary cuts them: highlights and why-lines name them, not the bigrams
+    # the keyword index reads ("帮助农民增收" marked "帮助农民增" where a passage read "帮助农民增加").
+    words: tuple[str, ...] = ()
 
     def topic(self) -> QueryPlan:
         """This plan without the places the query names ("savings groups in Kenya" -> "savings groups"): a
@@ -101,9 +104,16 @@ class QueryPlan:
                        countries=())
 
     @property
+    def own_terms(self) -> tuple[str, ...]:
+        """The query's own words to find in a passage: its terms, its Chinese ones as words where cut into words."""
+        if not self.words:
+            return self.terms
+        return tuple(dict.fromkeys((*(t for t in self.terms if not CJK.search(t)), *self.words)))
+
+    @property
     def highlight_terms(self) -> tuple[str, ...]:
         """Terms to find in a passage: the query's own, then their glossary names."""
-        return tuple(dict.fromkeys((*self.terms, *self.translated)))
+        return tuple(dict.fromkeys((*self.own_terms, *self.translated)))
 
 
 def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bool = True,
@@ -145,4 +155,22 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     via = {code: m.text for m in places if m.kind == "region" for code in members.get(m.code, ()) if code not in direct}
     return QueryPlan(text, terms, main_text, translated, (text, *rendered), english, concepts, countries,
                      " ".join(topic.split()), tuple(t for t in terms if t not in named), tuple(sorted(via.items())),
-                     "en" if english else detect_language(text))
+                     "en" if english else detect_language(text), shown_words(text, [w for w, _ in reading.words]))
+
+
+def shown_words(text: str, words: list[str]) -> tuple[str, ...]:
+    """The words a reader is shown the query by: the dictionary's words of two characters or more, and runs of
+    single characters it cut apart joined back ("增收", cut "增 收"); a character alone ("的", "在") is no word
+    to show."""
+    out: list[str] = []
+    run = ""
+    for word in [*words, ""]:
+        if len(word) == 1 and run + word in text:
+            run += word
+            continue
+        if len(run) >= 2:
+            out.append(run)
+        run = word if len(word) == 1 else ""
+        if len(word) >= 2:
+            out.append(word)
+    return tuple(dict.fromkeys(out))

@@ -8,9 +8,10 @@ import pytest
 
 from kb.dictionary import Reading, load_dictionary, parse_cedict
 from kb.errors import ConfigError
+from kb.explain import Highlighter
 from kb.glossary import load_glossary
 from kb.pipeline import ingest
-from kb.query import make_plan
+from kb.query import make_plan, shown_words
 from kb.search import Searcher
 from tests.conftest import HASH_ONLY, first_hit
 
@@ -96,3 +97,15 @@ def test_a_chinese_question_finds_the_english_seed_that_answers_it(seed_index):
     # Before the rendering, the white paper's general passages on poverty reduction came first.
     hit = first_hit(seed_index, "亚洲开发银行的减贫案例征集收到了多少个案例？")
     assert hit.source == "seeds/000_45fcad44f57e7d29.txt"
+
+
+def test_a_chinese_query_is_shown_by_its_words_not_its_bigrams():
+    # A passage reading "帮助农民增加收入" was marked and named "帮助农民增" (the bigrams 帮助 助农 农民 民增 joined).
+    plan = make_plan("农村电商如何帮助农民增收", load_glossary(), {"en", "zh"}, dictionary=load_dictionary())
+    assert plan.own_terms == ("农村", "电商", "如何", "帮助", "农民", "增收")
+    assert "民增" in plan.terms  # the keyword index still reads bigrams
+    spans, mine, _ = Highlighter().matches("电商平台帮助农民增加收入，农民增收明显。", list(plan.highlight_terms),
+                                           set(plan.own_terms))
+    assert mine == ["电商", "帮助", "农民", "增收"]
+    # Characters the dictionary cut apart are joined back; a character alone is no word to show.
+    assert shown_words("小额信贷的作用", ["小", "额", "信贷", "的", "作用"]) == ("小额", "信贷", "作用")
