@@ -352,3 +352,5 @@ def test_touching_highlights_are_one_bold_run():
     # The words 医疗 and 卫生 meet with no space between them: two bold runs showed "**医疗****卫生**" as asterisks.
     assert highlight("加快构建城市医疗卫生服务体系", [(8, 10), (6, 8)]) == "加快构建城市**医疗卫生**服务体系"
     assert highlight("cash and care", [(0, 4), (2, 6), (9, 13)]) == "**cash a**nd **care**"
+    # Inline LaTeX of plain numbers reads as numbers, inside a highlight and out of it.
+    assert highlight("share $2 8 . 4 8 \\%$ of", [(0, 5)]) == "**share** 28\\.48% of"

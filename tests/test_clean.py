@@ -225,3 +225,4 @@ def test_a_printed_line_that_continues_the_one_before_joins_its_paragraph(shared
     # activities ..."), the running header is taken off them: the report's title stands once, on its cover.
     assert text.count("The Socio-Economic Impact Assessment of COVID-19 in Mauritius") == 1
     assert "\n\nHowever, the real estate activities" in text
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.explain import Highlighter, why
+from kb.explain import Highlighter, plain_math, why
 
 TEXT = ("Informal waste workers formed cooperatives. The government shared information on its experiences "
         "with governance, and farmers' farming plans were enrolled in the ecological programme of Bolsa Família "
@@ -48,3 +48,13 @@ def test_a_place_by_meaning_names_its_ranking():
     assert why([], [], None, "hybrid", (4, "multilingual"), "zh", "en") == \
         "close in meaning across languages (#4 in the multilingual space)"
     assert why(["loans"], [], 5, "keyword", (1, "crosslingual"), "en", "en") == "holds your words: loans"
+
+
+def test_inline_latex_of_plain_numbers_is_shown_as_numbers():
+    """A PDF converter wrote a Chinese paper's shares as "$3 0 . 6 7 \\%$": a reader saw the markup on the card."""
+    assert plain_math("占比最高，为 $4 4 . 8 3 \\%$ 。") == "占比最高，为 44.83% 。"
+    assert plain_math("互联网 $^ +$ 行动") == "互联网+ 行动" and plain_math("10$^ { 8 }$ yuan") == "10⁸ yuan"
+    assert plain_math("$0 \\leqslant D \\leqslant 0 . 4$") == "0 ≤ D ≤ 0.4"
+    # Dollar amounts and math with words stay as written.
+    for kept in ("costs $5 to $10 each", "US$5 = US$", "$D \\in ( 0 , 1 )$", "$100,000 or more, but less than $"):
+        assert plain_math(kept) == kept

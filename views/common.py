@@ -20,6 +20,7 @@ import streamlit as st
 from kb import taxonomy as taxonomy_labels
 from kb.config import load_settings
 from kb.doctypes import type_label
+from kb.explain import plain_math
 from kb.export import md_escape
 from kb.gazetteer import country_name, region_label
 from kb.library import Library
@@ -268,10 +269,10 @@ def highlight(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, in
         else:
             merged.append([start, end])
     out, last = [], 0
-    for start, end in merged:
-        out += [md_escape(text[last:start]), "**" + md_escape(text[start:end]) + "**"]
+    for start, end in merged:  # inline LaTeX of plain numbers read as numbers (kb.explain.plain_math)
+        out += [md_escape(plain_math(text[last:start])), "**" + md_escape(plain_math(text[start:end])) + "**"]
         last = end
-    out.append(md_escape(text[last:]))
+    out.append(md_escape(plain_math(text[last:])))
     return "".join(out).replace("\n", "  \n")
 
 
