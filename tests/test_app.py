@@ -354,3 +354,10 @@ def test_touching_highlights_are_one_bold_run():
     assert highlight("cash and care", [(0, 4), (2, 6), (9, 13)]) == "**cash a**nd **care**"
     # Inline LaTeX of plain numbers reads as numbers, inside a highlight and out of it.
     assert highlight("share $2 8 . 4 8 \\%$ of", [(0, 5)]) == "**share** 28\\.48% of"
+
+
+def test_a_case_over_several_pages_gives_their_range():
+    from views.case import pages_label
+
+    assert pages_label([335, 335, 400, None, 412]) == " · pages 335–412"
+    assert pages_label([7, 7]) == " · page 7" and pages_label([None]) == ""

@@ -36,13 +36,22 @@ def render() -> None:
     _more_like_this(case_id)
 
 
+def pages_label(pages: list[int | None]) -> str:
+    """" · pages 335–412" for a case over several pages: its card gives the page of the passage it shows, which
+    may be any of them (a card said "page 400" and the case page "page 335", its first)."""
+    known = sorted({p for p in pages if p})
+    if not known:
+        return ""
+    return f" · pages {known[0]}–{known[-1]}" if len(known) > 1 else f" · page {known[0]}"
+
+
 def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -> None:
     """One case: heading path, document metadata, its tags with evidence, passages and neighbouring cases."""
     case, doc = page.case, page.document
     st.markdown(f"## {md_escape(case.title)}")
     if len(case.heading_path) > 1:
         st.caption(" › ".join(md_escape(h) for h in case.heading_path))
-    where = f" · page {case.page}" if case.page else ""
+    where = pages_label([case.page, *(chunk.page for _, chunk in page.passages)])
     st.caption(f"{md_escape(doc.title)} · {md_escape(doc.publisher or 'no publisher')} · "
                f"{case.date(doc.published) or 'no date'}{where} · {common.value_label('doc_type', doc.doc_type)} · "
                f"{language_name(doc.language)} · {md_escape(doc.source)} · "
