@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from kb.gazetteer import default_gazetteer, named_entities
 from kb.tag import sentence_around
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# ASCII digits: full-width ones ("１，０００元") are read through _ASCII first; "\d" took "０００元" alone.
+_NUM = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
+_ASCII = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+_WIDE_COMMA = re.compile(r"(?<=[0-9])，(?=[0-9]{3})")
 _SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn)\b)?"
 _CUR_BEFORE = r"(?:US\$|USD|R\$|\$|€|EUR|£|GBP|RMB|CNY|¥|Rs\.?|INR|KES|Ksh|PHP|₱|MXN|BRL)"
 _CUR_AFTER = r"(?:(?:US |U\.S\. )?dollars|USD|euros?|EUR|yuan|RMB|pesos|rupees|francs|shillings|reais|birr|taka)\b"
@@ -21,7 +24,7 @@ _REACHED = (r"(?:people|persons|households|families|farmers|women|men|beneficiar
 FIGURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("money", re.compile(rf"{_CUR_BEFORE}\s?(?:{_NUM}){_SCALE}|(?:{_NUM}){_SCALE}\s(?:{_CUR_AFTER})"
                          rf"|(?:{_NUM})\s?(?:万亿|亿|万)?元")),
-    ("reach", re.compile(rf"\b(?:{_NUM}){_SCALE}(?:\s+[a-z-]+){{0,2}}\s+{_REACHED}\b"
+    ("reach", re.compile(rf"\b(?:{_NUM}){_SCALE}(?:\s+(?!and\b|or\b|to\b)[a-z-]+){{0,2}}\s+{_REACHED}\b"
                          rf"|(?:{_NUM})\s?(?:万|亿)?(?:人|户|名)")),
     ("share", re.compile(rf"(?:{_NUM})\s?(?:%|percent\b|per cent\b|percentage points\b)")),
 )
@@ -48,10 +51,12 @@ class Figure:
 def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 12) -> tuple[Figure, ...]:
     """Amounts, counts of people reached and percentages in text[start:end], each with its sentence."""
     end = len(text) if end is None else end
+    # Full-width digits and signs read as ASCII, character for character, so positions stay those of `text`.
+    read = _WIDE_COMMA.sub(",", text.translate(_ASCII))
     found: list[Figure] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in FIGURE_PATTERNS:
-        for m in pattern.finditer(text, start, end):
+        for m in pattern.finditer(read, start, end):
             value = m.group().strip()
             number = re.match(r"[\d,.]+", value.lstrip("US$R€£¥₱ "))
             if kind != "money" and number and _YEAR.match(number.group().split(".")[0]):

@@ -29,6 +29,14 @@ def test_key_figures_skip_years_glued_to_numbers():
     assert key_figures("The rate reached 94 in 2020.8%. In 2015 households moved.") == ()
 
 
+def test_key_figures_read_full_width_digits_and_no_count_across_and():
+    # The 1956 report's "１，０００元" was "０００元", twice; a survey's "women age 15-49 and men" reached "49 and men".
+    figures = key_figures("每户平均收入达到１，０００元。")
+    assert [(f.kind, f.value) for f in figures] == [("money", "1,000元")]
+    assert figures[0].sentence == "每户平均收入达到１，０００元。"
+    assert key_figures("Women age 15-49 and men age 15-59 were interviewed.") == ()
+
+
 def test_actors_keeps_named_organisations_and_drops_fragments_and_countries():
     text = ("The Development and Reform Commission and the Ministry of Water Resources funded wells. "
             "The Development and Reform Commission also paid for roads with IFAD. China and Kenya took part.")
