@@ -111,6 +111,20 @@ def plain_math(text: str) -> str:
     return _LATEX.sub(fix, text)
 
 
+
+def one_run_each(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in order, those that touch or overlap joined: two bold runs side by side ("**医疗****卫生**")
+    showed their Markdown asterisks."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
 def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
     """A passage that is its title plus short lines (byline, date): it tells nothing the hit's title does not."""
     for title in titles:

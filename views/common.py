@@ -20,7 +20,7 @@ import streamlit as st
 from kb import taxonomy as taxonomy_labels
 from kb.config import load_settings
 from kb.doctypes import type_label
-from kb.explain import plain_math
+from kb.explain import one_run_each, plain_math
 from kb.export import md_escape
 from kb.gazetteer import country_name, region_label
 from kb.library import Library
@@ -259,17 +259,8 @@ def also_published(copies: Sequence[tuple[str, str, str, str]]) -> str:
 
 def highlight(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:
     """Text as escaped Markdown with the given spans in bold: document text can never become markup."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if end <= start:
-            continue
-        # Spans that touch or overlap are one bold run: "**医疗****卫生**" showed its asterisks.
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
     out, last = [], 0
-    for start, end in merged:  # inline LaTeX of plain numbers read as numbers (kb.explain.plain_math)
+    for start, end in one_run_each(spans):  # inline LaTeX of plain numbers read as numbers (kb.explain.plain_math)
         out += [md_escape(plain_math(text[last:start])), "**" + md_escape(plain_math(text[start:end])) + "**"]
         last = end
     out.append(md_escape(plain_math(text[last:])))
