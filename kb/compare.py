@@ -66,8 +66,9 @@ def profile(store: Store, case_id: str) -> CaseProfile:
     case = store.case(case_id)
     doc = store.document(case.doc_id)
     tags = store.case_tags(doc.doc_id, case_id)
+    # The countries the case is about, as its card and the analysts' counts have them; one it names in passing
+    # ("Wuhan, China" in a Mauritius report) is no row of a comparison.
     countries = [t.value for t in tags if t.kind == "country" and t.role == "focus"]
-    countries += [t.value for t in tags if t.kind == "country" and t.value not in countries]
     year = (case.date(doc.published) or "")[:4]
     text = doc.text[case.start:case.end]
     return CaseProfile(

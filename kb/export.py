@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from kb.collections import Collection, Excerpt
+from kb.explain import plain_math
 from kb.figures import key_figures
 from kb.gazetteer import country_name
 from kb.models import Hit
@@ -64,6 +65,7 @@ def hits_table(hits: Sequence[Hit]) -> tuple[list[str], list[list[object]]]:
         row["countries"] = "; ".join(f"{c} {country_name(c)}" for c in h.countries)
         row["approaches"] = "; ".join(h.approaches)
         row["sdgs"] = "; ".join(h.sdgs)
+        row["text"] = plain_math(h.text)  # as the page shows it
         rows.append([row[c] for c in HIT_COLUMNS])
     return list(HIT_COLUMNS), rows
 

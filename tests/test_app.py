@@ -361,3 +361,25 @@ def test_a_case_over_several_pages_gives_their_range():
 
     assert pages_label([335, 335, 400, None, 412]) == " · pages 335–412"
     assert pages_label([7, 7]) == " · page 7" and pages_label([None]) == ""
+
+
+def test_cases_with_the_same_passage_share_a_card_that_opens_each(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shared = ("The objective is to improve the resilience of pastoralists and agro-pastoralists in selected areas "
+              "of the Sahel region through animal health services, water points and access to markets.")
+    for name in ("parent", "niger", "burkina"):
+        body = " ".join(f"In year {n} the {name} teams reported on clinics, corridors and feed {n}." for n in range(40))
+        intro = (f"This page describes project {name} as its team wrote it up for the partners, with its clinics, "
+                 "corridors and fodder banks, at the end of its second year of work in the field.")
+        (corpus / f"{name}.md").write_text(f"# Project {name}\n\n{intro}\n\n{shared}\n\n{body}\n", encoding="utf-8")
+    ingest(corpus, tmp_path / "index", Settings())
+    monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "index"))
+    at = _app(q="resilience of pastoralists in the Sahel")
+    assert not at.exception
+    assert any("The same passage is in 2 more cases" in c.value for c in at.caption)
+    opens = [b for b in at.button if (b.key or "").startswith("same-")]
+    assert len(opens) == 2
+    target = "-".join(opens[0].key.split("-")[-2:])
+    opens[0].click().run()
+    assert at.query_params["case"] == target

@@ -58,3 +58,14 @@ def test_inline_latex_of_plain_numbers_is_shown_as_numbers():
     # Dollar amounts and math with words stay as written.
     for kept in ("costs $5 to $10 each", "US$5 = US$", "$D \\in ( 0 , 1 )$", "$100,000 or more, but less than $"):
         assert plain_math(kept) == kept
+
+
+def test_the_results_csv_reads_latex_numbers_as_the_page_does():
+    from kb.export import hits_table
+    from kb.models import Hit
+
+    hit = Hit(rank=1, score=1.0, case_id="d-1", doc_id="d", passage_id=1, title="T", document_title="D", source="s",
+              text="The share was $2 8 . 4 8 \\%$ in 2020.", start=0, end=10, page=None, approaches=(),
+              countries=(), regions=(), published=None, doc_type="report", language="en", matched=(), why="")
+    columns, rows = hits_table([hit])
+    assert rows[0][columns.index("text")] == "The share was 28.48% in 2020."

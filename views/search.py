@@ -83,8 +83,9 @@ def _summary(result: SearchResult, query: str) -> None:
         st.caption(f"{common.plural(result.matches, 'case')} {'matches' if result.matches == 1 else 'match'} "
                    f"well · ranked by {result.mode}")
         if not all(hit.graded for hit in result.hits):
-            st.caption("Cases marked “not graded” are in another language than the question: no model here "
-                       "reads both, so they keep their place in the ranking without a grade.")
+            st.caption("Cases marked “not graded” are in a language other than the question's. They are placed "
+                       "by models that compare meaning across languages, but no model here judges how well they "
+                       "answer, so they carry no grade.")
     else:
         st.warning(f"Nothing matches “{md_escape(query)}” well: no passage is close in meaning to it or holds "
                    "most of its words. The nearest cases are below, marked as weak matches; try other words.")
@@ -106,8 +107,11 @@ def _card(hit: Hit) -> None:
         if hit.also_published:
             st.caption(common.also_published(hit.also_published))
         if hit.same_text:
-            st.caption(f"The same passage is in {common.plural(len(hit.same_text), 'more case')}: "
-                       + "; ".join(f"{md_escape(title)} ({md_escape(source)})" for _, title, source in hit.same_text))
+            st.caption(f"The same passage is in {common.plural(len(hit.same_text), 'more case')}:")
+            for case_id, title, source in hit.same_text:
+                st.button(f"{title[:90]} ({source.rsplit('/', 1)[-1][:40]})", key=f"same-{hit.case_id}-{case_id}",
+                          on_click=common.go, args=("case",), kwargs={"case": case_id, "passage": None},
+                          type="tertiary")
         if hit.matching_passages:
             n = len(hit.matching_passages)
             verb = "matches" if n == 1 else "match"
