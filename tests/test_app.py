@@ -363,6 +363,14 @@ def test_a_case_over_several_pages_gives_their_range():
     assert pages_label([7, 7]) == " · page 7" and pages_label([None]) == ""
 
 
+def test_a_records_large_number_reads_with_thousands_separators():
+    from views.case import field_value
+
+    assert field_value("375000000.0") == "375,000,000" and field_value("12500") == "12,500"
+    assert field_value("2016") == "2016" and field_value("0.5") == "0.5" and field_value("P123456") == "P123456"
+    assert field_value("00084932") == "00084932"  # an id, not an amount
+
+
 def test_cases_with_the_same_passage_share_a_card_that_opens_each(tmp_path, monkeypatch):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from kb.errors import KBError, NotFoundError
@@ -34,6 +36,13 @@ def render() -> None:
     passage = common.state("passage")
     show_case(page, int(str(passage)) if str(passage or "").isdigit() else None)
     _more_like_this(case_id)
+
+
+def field_value(value: str) -> str:
+    """A record's cell as a reader writes it: "375000000.0" (a spreadsheet's float) as "375,000,000"."""
+    if re.fullmatch(r"[1-9]\d{3,}(?:\.0+)?", value.strip()) and not re.fullmatch(r"(?:1[89]|20)\d\d", value.strip()):
+        return f"{int(float(value)):,}"
+    return value
 
 
 def pages_label(pages: list[int | None]) -> str:
@@ -71,7 +80,7 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
             common.collection_picker("case")
         common.case_actions(case.case_id, chosen, key="case", can_open=False)
     for key, value in case.fields:
-        st.markdown(f"**{md_escape(key)}**: {md_escape(value)}")
+        st.markdown(f"**{md_escape(key)}**: {md_escape(field_value(value))}")
     _tags(page)
     st.markdown("#### Text")
     for pid, chunk in page.passages:
