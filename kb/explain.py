@@ -73,10 +73,12 @@ class Highlighter:
 _LATEX = re.compile(r"(\s?)\$([^$\n]{1,80})\$")
 _LATEX_SIGN = re.compile(r"[\\^_{}]|\d \d|^\s*\S\s*$")
 _LATEX_STYLE = re.compile(r"\\(?:mathrm|mathbf|mathit|boldsymbol|texttt|textrm|text|scriptscriptstyle)\s*")
-_LATEX_SYMBOLS = {"\\%": "%", "\\cdot": "·", "\\times": "×", "\\pm": "±", "\\leq": "≤", "\\geq": "≥",
-                  "\\le": "≤", "\\ge": "≥", "\\alpha": "α", "\\beta": "β", "\\varepsilon": "ε", "\\chi": "χ",
-                  "\\leqslant": "≤", "\\geqslant": "≥",
-                  "\\ <": "<", "\\ >": ">", "~": " "}
+# Longest name first, so that \\leqslant is read before \\le.
+_LATEX_SYMBOLS = sorted({
+    "\\%": "%", "\\cdot": "·", "\\times": "×", "\\pm": "±", "\\leq": "≤", "\\geq": "≥", "\\le": "≤", "\\ge": "≥",
+    "\\leqslant": "≤", "\\geqslant": "≥", "\\alpha": "α", "\\beta": "β", "\\varepsilon": "ε", "\\chi": "χ",
+    "\\ <": "<", "\\ >": ">", "~": " ",
+}.items(), key=lambda kv: -len(kv[0]))
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -94,7 +96,7 @@ def plain_math(text: str) -> str:
         space, body = m.groups()
         if not _LATEX_SIGN.search(body):
             return m.group(0)
-        for latex, plain in sorted(_LATEX_SYMBOLS.items(), key=lambda kv: -len(kv[0])):  # \\leqslant before \\le
+        for latex, plain in _LATEX_SYMBOLS:
             body = body.replace(latex, plain)
         body = _LATEX_STYLE.sub("", body)
         if "\\" in body or re.search(r"[A-Za-z]{3,}", body):
@@ -111,7 +113,6 @@ def plain_math(text: str) -> str:
     return _LATEX.sub(fix, text)
 
 
-
 def one_run_each(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """Spans in order, those that touch or overlap joined: two bold runs side by side ("**医疗****卫生**")
     showed their Markdown asterisks."""
@@ -124,6 +125,7 @@ def one_run_each(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append([start, end])
     return [(a, b) for a, b in merged]
+
 
 def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
     """A passage that is its title plus short lines (byline, date): it tells nothing the hit's title does not."""

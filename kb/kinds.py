@@ -30,8 +30,8 @@ _NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
 _TABLE_CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|表)\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
 # Chinese journals set an entry's number in half- or full-width brackets ("[19］").
-_LIST_ENTRY = re.compile(r"\s*[\[［]\d{1,3}[\]］]")
 _ENTRY = re.compile(r"[\[［]\d{1,3}[\]］]")
+_LIST_ENTRY = re.compile(r"\s*" + _ENTRY.pattern)  # an entry's number opening the passage
 _REF_WORDS = (r"(?:references|bibliography|works cited|notes|endnotes|footnotes|sources|参考文献|referencias|"
               r"bibliografía|références|referências)")
 _REF_HEADING = re.compile(rf"^\s*{_REF_WORDS}\b", re.I)

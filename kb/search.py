@@ -278,14 +278,14 @@ class Searcher:
         hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
                         held, document_of, plan, mode, lists, self._highlighter, relevance, common,
                         self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups)
-        # A card says "not graded" where its grade is no verdict, so no weak badge sits above a good one.
-        hits = tuple(hit if hit.case_id in judged else replace(hit, graded=False) for hit in hits)
+        # A card says "not graded" where its grade is no verdict, so no weak badge sits above a good one; it
+        # names the cases folded under it for their same text.
         folded = [other for case in shown for other in same.get(case, ())]
-        if folded:
-            about = {row["case_id"]: row for row in self.store.passages([case_of[c][0] for c in folded]).values()}
-            hits = tuple(replace(hit, same_text=tuple((c, about[c]["case_title"], about[c]["source"])
-                                                      for c in same[hit.case_id])) if hit.case_id in same else hit
-                         for hit in hits)
+        about = {row["case_id"]: row for row in self.store.passages([case_of[c][0] for c in folded]).values()}
+        hits = tuple(replace(hit, graded=hit.case_id in judged,
+                             same_text=tuple((c, about[c]["case_title"], about[c]["source"])
+                                             for c in same.get(hit.case_id, ())))
+                     for hit in hits)
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
                             candidates, len(matching), matching)
 

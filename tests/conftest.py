@@ -20,15 +20,20 @@ NEWS_2014 = "004_673e62b93ed6cece.txt"
 HASH_ONLY = Settings(model="hash-64", multilingual_model="", crosslingual_model="")
 
 
-def first_hit(index: Path, query: str, k: int = 5):
-    """The best hit of a query on an index, with the default settings (real models)."""
+def hits_of(index: Path, query: str, k: int = 5, settings: Settings | None = None, **options):
+    """The hits of one search of an index (default settings: the real models), the searcher closed after."""
     from kb.search import Searcher
 
-    s = Searcher(index, Settings())
+    s = Searcher(index, settings or Settings())
     try:
-        return s.search(query, k=k).hits[0]
+        return s.search(query, k=k, **options).hits
     finally:
         s.close()
+
+
+def first_hit(index: Path, query: str, k: int = 5):
+    """The best hit of a query on an index, with the default settings (real models)."""
+    return hits_of(index, query, k)[0]
 
 
 def prepare_path(path: Path, source: str | None = None, settings: Settings | None = None) -> Segmented:

@@ -20,7 +20,7 @@ from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import make_plan
 from kb.search import Searcher
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, hits_of
 
 RELOCATION_ZH = """贵州省易地扶贫搬迁与后续就业
 
@@ -170,11 +170,7 @@ def test_the_query_is_rendered_only_into_the_languages_the_index_holds(index, mo
 
 
 def test_a_chinese_query_finds_english_passages_on_womens_microcredit(index):
-    searcher = Searcher(index, Settings())
-    try:
-        hits = searcher.search("小额信贷 妇女 创业", 5).hits
-    finally:
-        searcher.close()
+    hits = hits_of(index, "小额信贷 妇女 创业", 5)
     english = [h for h in hits if h.language == "en"]
     assert english and "microcredit" in english[0].text and "women" in english[0].text
     assert english[0].rank <= 3
@@ -256,11 +252,7 @@ def test_a_missing_language_agnostic_package_is_named_with_its_fix(monkeypatch):
 def test_a_chinese_question_grades_its_chinese_answer_by_a_model_that_reads_it(index):
     # The English model cannot read the Guizhou passage, so its cosine called the answer a weak match; in the
     # language-agnostic space, read on the English model's scale, it is a match, and the first.
-    searcher = Searcher(index, Settings())
-    try:
-        hits = searcher.search("搬迁以后村民靠什么增加收入？", 5).hits
-    finally:
-        searcher.close()
+    hits = hits_of(index, "搬迁以后村民靠什么增加收入？", 5)
     assert hits[0].source == "guizhou.txt" and hits[0].relevance != "weak" and hits[0].graded
     # Its English cases, read through a word-for-word rendering, keep their fused place and no grade.
     assert [h for h in hits if h.language == "en"] and all(not h.graded for h in hits if h.language == "en")

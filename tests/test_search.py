@@ -23,7 +23,7 @@ from kb.relevance import cosine_scale, grade_cases
 from kb.search import Searcher
 from kb.store import Store
 from kb.tokens import fts_query
-from tests.conftest import HASH_ONLY
+from tests.conftest import HASH_ONLY, hits_of
 
 HASH = Settings(model="hash-64", crosslingual_model="")
 
@@ -31,11 +31,7 @@ HASH = Settings(model="hash-64", crosslingual_model="")
 def _ingest_and_search(corpus: Path, index: Path, settings: Settings, query: str, **options):
     """The hits of one search of a fresh index of the corpus."""
     ingest(corpus, index, settings)
-    searcher = Searcher(index, settings)
-    try:
-        return searcher.search(query, **options).hits
-    finally:
-        searcher.close()
+    return hits_of(index, query, settings=settings, **options)
 DOCS = {
     "tourism/homestay.md":
         "# Homestays in Sylhet\n\nIn Sylhet, Bangladesh, an indigenous community runs homestays for "
