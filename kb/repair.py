@@ -25,8 +25,13 @@ _MONTH_OR_DAY = re.compile(r"^(?:january|february|march|april|may|june|july|augu
                            r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$", re.I)
 # "ContextAgriculture", "bundledinterventions": two words joined where a line break was lost.
 _CAMEL = re.compile(r"(?<![\w./@:-])([a-z]*[A-Za-z][a-z]{2,})([A-Z][a-z]{2,})(?![\w./@-])")
+# A capital standing alone before capitals: its word's initial, split off by small capitals ("10.5 F EVER"); not
+# after an apostrophe ("WOMAN’S NAME", "DON’T KNOW").
+_SMALL_CAPS = re.compile(r"(?<![\w’'‘])([A-Z]) ([A-Z]{2,})\b")
+# Capitals that are words on their own in English, Spanish, Portuguese or French headings ("A CHILD", "SALUD Y
+# EDUCACIÓN", "O ESTADO"); any other lone capital before capitals is an initial when the two make a word.
+_LETTER_WORDS = frozenset("AIOEUY")
 # A lower-case run long enough to be two words, as a whole whitespace-separated token (URLs are skipped).
-_SMALL_CAPS = re.compile(r"\b([A-Z]) ([A-Z]{2,})\b")
 _LOWER_RUN = re.compile(r"(?<![\w./@:-])[a-z]{9,}(?![\w./@-])")
 # Parts that make one word with their neighbour ('microfinance', 'employability'), not two words.
 _PREFIXES = frozenset("micro macro sub under over inter intra multi non pre post agro eco socio cross counter out "
@@ -131,24 +136,38 @@ def footnote_markers(text: str, vocab: Counter[str], log: list[Removal]) -> str:
     return _FOOTNOTE.sub(fix, text)
 
 
-# Repairs of paragraphs, in order; comma_capitals runs earlier, on the text as read.
 def small_caps(text: str, vocab: Counter[str], log: list[Removal]) -> str:
-    """'D EMOGRAPHIC PROFILE' -> 'DEMOGRAPHIC PROFILE': a PDF's small capitals extracted apart from their initial.
-
-    Joined only when the whole word is a known word and the rest alone is not, or is rarer in the document
-    ('A CHILD' stays; 'T RAINING' joins where the report says 'training' more often than 'raining').
-    """
-    known = known_words()
-
+    """'D EMOGRAPHIC PROFILE' -> 'DEMOGRAPHIC PROFILE': a PDF's small capitals extracted apart from their initial."""
     def fix(m: re.Match[str]) -> str:
-        word, rest = (m.group(1) + m.group(2)).lower(), m.group(2).lower()
-        if known and word in known and (rest not in known or vocab[word] > vocab[rest]):
+        joined = join_initial(m.group(1), m.group(2), vocab)
+        if joined != m.group(0):
             log.append(Removal("small_caps_split", m.group(0)))
-            return m.group(1) + m.group(2)
-        return m.group(0)
+        return joined
     return _SMALL_CAPS.sub(fix, text)
 
 
+def join_initials(text: str, vocab: Counter[str] | None = None) -> str:
+    """Every initial split off by small capitals joined to its word again (a title, with no document at hand)."""
+    return _SMALL_CAPS.sub(lambda m: join_initial(m.group(1), m.group(2), vocab or Counter()), text)
+
+
+def join_initial(initial: str, rest: str, vocab: Counter[str]) -> str:
+    """'F', 'EVER' -> 'FEVER' when the two make a word (a known one, or one the document uses), else as written.
+
+    A capital that is a word on its own joins only when the rest alone is no word or is rarer in the document
+    ('A CHILD' stays; 'T RAINING' joins where the report says 'training' more often than 'raining'). Any other
+    capital joins whenever the whole is a word: 'F EVER', 'S TOOL' and 'B RIDEWEALTH' in a report that says
+    'bridewealth'; a questionnaire's coded options ('B CENTER', 'C POST') make no word and stay apart.
+    """
+    known = known_words()
+    word, low = (initial + rest).lower(), rest.lower()
+    is_word = word in known or vocab[word] > 0
+    if initial in _LETTER_WORDS:
+        is_word = word in known and (low not in known or vocab[word] > vocab[low])
+    return initial + rest if is_word else f"{initial} {rest}"
+
+
+# Repairs of paragraphs, in order; comma_capitals runs earlier, on the text as read.
 REPAIRS: dict[str, Repair] = {
     "small_caps_split": small_caps,
     "mt_wan_number": wan_numbers,

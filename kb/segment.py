@@ -13,6 +13,7 @@ from kb.kinds import classify_case
 from kb.language import CJK as _CJK
 from kb.lexicon import known_words
 from kb.models import Case, Chunk, Document
+from kb.repair import join_initials
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])[\"”’)]*\s+|(?<=[。！？；])")
@@ -235,8 +236,6 @@ def _garbled(word: str) -> bool:
     return (flips >= 3 and (word[0].islower() or word[-1].isupper())) or bool(re.fullmatch(r"[A-Z]{2,}[a-z]{2,}", word))
 
 
-# A capital standing alone before capitals: its word's initial, split off by small capitals ("2.3 H AND WASHING").
-_SPLIT_INITIAL = re.compile(r"(?<![\w’'])([B-HJ-Z]) ([A-Z]{2,})\b")
 # Capitals with one or two letters in lower case inside: not a name's own mix ("EnABLE" opens with one capital).
 _SLIP = re.compile(r"[A-Z]{2,}[a-z]{1,2}[A-Z]+")
 
@@ -247,9 +246,7 @@ def _undo_small_caps(title: str) -> str:
     recased, and only when two of them are mixed or the heading opens with a garbled one: a name such as
     "EnABLE" or "ACReSAL" stays as written."""
     known = known_words()
-    # Letters other than A and I are no English words: joined to the capitals after them when that makes one.
-    title = _SPLIT_INITIAL.sub(lambda m: m.group(1) + m.group(2) if (m.group(1) + m.group(2)).lower() in known
-                               else m.group(0), title)
+    title = join_initials(title)
     words = _LETTERS.findall(title)
     odd = {w for w in words if _odd_case(w) and w.lower() in known}
     # One word of a heading in capitals read with a letter or two in lower case ("CHAPTER 4 FINDINgS FOR
