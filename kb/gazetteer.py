@@ -19,6 +19,10 @@ _NER_LABELS = {"name": {"GPE", "LOC"}, "alias": {"GPE", "LOC"}, "place": {"GPE",
                "demonym": {"NORP", "GPE"}}
 # "United States dollars" names a currency, not the place where a case happens.
 _CURRENCY = re.compile(r"\s*(?:dollars?|Dollars?|DOLLARS?)\b")
+# A city that names a global agreement ("Addis Ababa Action Agenda", "Beijing Declaration", "Paris Agreement")
+# is cited, not where a case happens. Only cities: a country's own framework is about it.
+_AGREEMENT = re.compile(r"\s+(?:[A-Z][a-z]+\s+)?(?:Agenda|Agreement|Accord|Declaration|Consensus|Protocol|Convention|"
+                        r"Framework|Principles|Commitments?|Partnership|Programme of Action|Plan of Action)\b")
 # A postal address or a signing place ("1818 H Street, N.W., Washington, D.C.") is not where a case happens.
 _ADDRESS = re.compile(r"(?:Street|Avenue|N\.W\.|P\.\s?O\.\s?Box|Telex|Cable address|Facsimile|District of Columbia"
                       r"|\b\d{5}\b)[^\n]{0,60}$")
@@ -115,6 +119,8 @@ class Gazetteer:
             if name is None or _CURRENCY.match(text, match.end(1)):
                 continue
             place = self.names[name]
+            if place.kind == "place" and _AGREEMENT.match(text, match.end(1)):
+                continue
             before = text[max(0, match.start(1) - 90):match.start(1)]
             if _ADDRESS.search(before) or (place.kind == "demonym" and _LANGUAGE.search(before[-4:])
                                            and not text[match.end(1):match.end(1) + 2].strip(" ")[:1].isalpha()):

@@ -98,13 +98,14 @@ class Places:
 
     def tags(self, text: str, title: str, mentions: Sequence[PlaceMention], fixed: tuple[str, ...] = (),
              fixed_source: str = "metadata", providers: tuple[str, ...] = (), scope: str = "document",
-             inherited: tuple[str, ...] = (), span: tuple[int, int] | None = None) -> list[Tag]:
+             inherited: tuple[str, ...] = (), span: tuple[int, int] | None = None, sections: bool = False
+             ) -> list[Tag]:
         """Country and region tags of a span; scope is document, case or record (a table's row).
 
         Countries given by a column or metadata are the focus; the most-named others are too unless the span is
-        global (a document naming many countries, none standing out) or, for a case, has too little evidence of
-        its own, in which case it takes `inherited` (its document's focus). A record's providers are told apart:
-        from a column, or from the phrases that name a giver of a solution.
+        global (a document naming many countries, none standing out) or has too little evidence (a case, or a
+        document of several `sections`); a case then takes `inherited` (its document's focus). A record's
+        providers are told apart: from a column, or from the phrases that name a giver of a solution.
         """
         rules = self.rules
         score: dict[str, float] = defaultdict(float)
@@ -141,7 +142,9 @@ class Places:
                 focus = opening or focus
             if scope == "document" and len(score) >= rules.global_countries and top / total <= rules.global_share:
                 focus = set()  # many countries, none standing out: a global or multi-regional document
-            if scope == "case" and top < rules.case_evidence:
+            # A document of several cases needs the evidence one of its cases would: the IFAD Strategic Framework
+            # (14 cases, 108k characters) names Mozambique once and was about Mozambique.
+            if (scope == "case" or scope == "document" and sections) and top < rules.case_evidence:
                 focus = set()
             # A section of a document about a place is about another country only where it names that one more
             # than its document's own: a Mauritius report's section on risk communication naming "Wuhan, China"

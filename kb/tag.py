@@ -239,7 +239,8 @@ class Tagger:
         if not record_table:
             for themes, rows, hits in scored:
                 doc_tags += themes.roll_up(chunks, rows, hits, text, doc.title, doc.language)
-            doc_tags += self.places.tags(text, doc.title, mentions, doc_fixed, "metadata")
+            doc_tags += self.places.tags(text, doc.title, mentions, doc_fixed, "metadata",
+                                         sections=len(seg.cases) > 1)
         doc_focus = tuple(t.value for t in doc_tags if t.kind == "country" and t.role == "focus")
         by_case: dict[str, list[int]] = defaultdict(list)
         for i, chunk in enumerate(chunks):

@@ -89,7 +89,31 @@ def test_gazetteer_aliases_provinces_and_regions():
     # Words, currencies, addresses and languages are not countries.
     assert codes("we ate turkey; US$ 5 million in United States dollars; read it in Spanish.") == []
     assert codes("1818 H Street, N.W., Washington, D.C. 20433 United States of America") == []
+    # A city that names a global agreement is not where a case happens: the IFAD Strategic Framework cites the
+    # Addis Ababa Action Agenda five times and was tagged Ethiopia. A country's own framework stays its own.
+    assert codes("the Addis Ababa Action Agenda, the Paris Agreement, the Sendai Framework for Disaster Risk "
+                 "Reduction, the Kyoto Protocol and the Beijing Declaration and Platform for Action") == []
+    assert codes("a clinic in Addis Ababa; the Ethiopia Country Strategic Framework") == [("ETH", False)] * 2
     assert g.lookup("Republic of Uganda").code == "UGA" and g.lookup("eth").code == "ETH"
+
+
+def test_a_document_of_several_cases_needs_more_than_one_passing_name_for_its_focus(tagger):
+    # The IFAD Strategic Framework (14 cases) names Mozambique once, in passing, and was tagged about it; a short
+    # one-case post that names its country once is about it.
+    paragraphs = ["Rural transformation needs investment in smallholder agriculture and rural finance.",
+                  "Cyclone recovery in Mozambique showed how fast rural assets can be rebuilt.",
+                  "Partnerships with governments and the private sector scale up what works."]
+    one = {t.value: t.role for t in tagger.tag(_doc(paragraphs, title="Rural strategy")).document
+           if t.kind == "country"}
+    assert one == {"MOZ": "focus"}
+    seg = _doc(paragraphs, title="Rural strategy")
+    text = seg.document.text
+    cut = text.index("Partnerships")
+    cases = (Case("c1", "d1", 0, "Vision", ("Vision",), 0, cut - 2),
+             Case("c2", "d1", 1, "Partnerships", ("Partnerships",), cut, len(text)))
+    chunks = tuple(replace(c, case_id="c2" if c.start >= cut else "c1") for c in seg.chunks)
+    several = tagger.tag(Segmented(seg.document, cases, chunks))
+    assert {t.value: t.role for t in several.document if t.kind == "country"} == {"MOZ": "mention"}
 
 
 def test_most_named_country_is_the_focus_and_others_are_mentions(tagger):
