@@ -32,6 +32,13 @@ PROSE = ("With no public waste collection in Mukuru, the traders give farmers th
     # A table whose caption stands alone on its first line, its cells below (a top hit before).
     ("TABLE 3.2.\n\nSources of income (December 2019-August 2020)\n\nSources of Income\n\nDec-19\n\nAug-20\n\n"
      "t-statistics for mean difference\n\n1\n\nIncome from household farming or fishing", "table"),
+    # A chart's legend, one label a line (the Mauritius COVID-19 assessment's, shown first, graded strong, for
+    # "community health workers"); a written list of points stays prose.
+    ("Internet sites\n\nNewspapers\n\nSMS / Messaging application\n\nCommunity centre / community leaders\n\n"
+     "Health worker at health facility\n\nInformation campaign in public place\n\nPlace worship / religious "
+     "leaders\n\nDoor-to-door campaign", "table"),
+    ("Key activities\n- Training farmers in new seeds\n- Building feeder roads\n- Credit for women\n"
+     "- Linking groups to buyers\n- Monitoring results", "prose"),
     ("[7] The Household Budget Survey (2017) shows that food and beverages, housing, water and electricity take "
      "most of what a poor household spends in the month.", "prose"),
 ])
