@@ -20,7 +20,7 @@ from kb.language import CJK, ENGLISH_READABLE
 from kb.models import Filters
 from kb.query import QueryPlan, make_plan
 from kb.rank import Ranking, best_of
-from kb.relevance import CosineScale, cosine_scale
+from kb.relevance import CosineScale, calibration_sample, cosine_scale
 from kb.searchrules import SearchRules
 from kb.spaces import SpaceSpec
 from kb.tokens import fts_query
@@ -207,10 +207,11 @@ class Rankings:
     def _scale(self, space: OpenSpace) -> CosineScale:
         """The space's cosines on the main model's scale, from passages both read (once per index, about 0.2 s)."""
         if self._scales.get(space.space.name) is None:
-            readable = [pid for pid in self.store.passage_ids_in(sorted(ENGLISH_READABLE)) if pid in space.ids]
-            sample = readable[::max(1, len(readable) // _SCALE_PASSAGES)]
-            self._scales[space.space.name] = cosine_scale(self.vectors.vectors(sample), space.vectors.vectors(sample),
-                                                          _SCALE_PASSAGES // 11)
+            readable = [(pid, h) for pid, h in self.store.passage_hashes_in(sorted(ENGLISH_READABLE))
+                        if pid in space.ids]
+            ids, asked = calibration_sample(readable, _SCALE_PASSAGES)
+            self._scales[space.space.name] = cosine_scale(self.vectors.vectors(ids), space.vectors.vectors(ids),
+                                                          asked=asked)
         return self._scales[space.space.name]
 
     def forget(self) -> None:

@@ -82,13 +82,24 @@ class CosineScale:
         return np.interp(cosines, self.source, self.target, left=-1.0)
 
 
-def cosine_scale(main: np.ndarray, other: np.ndarray, probes: int = 200) -> CosineScale:
-    """The scale between two spaces from the same passages' vectors in each (rows in the same order): every
-    k-th passage stands for a question (about `probes` of them, spread over the sample), the rest for passages;
-    each cosine maps to the one at its quantile."""
-    step = max(2, len(main) // max(1, probes))
-    asked = np.zeros(len(main), dtype=bool)
-    asked[::step] = True
+def calibration_sample(passages: Sequence[tuple[int, str]], size: int, ask: int = 11) -> tuple[list[int], np.ndarray]:
+    """About `size` of the (id, text hash) passages, and which of them ask (one in `ask`), both chosen by the
+    hash: re-reading or adding a document leaves the rest of the sample, and every grade read on it, as it was.
+    Every k-th passage by place chose it before: taking two reports' running headers off shifted it, and five
+    Chinese answers moved a rank or two."""
+    share = size / max(1, len(passages))
+    chosen = [(pid, h) for pid, h in passages if int(h[:8], 16) < share * 16**8]
+    return [pid for pid, _ in chosen], np.array([int(h[8:16], 16) % ask == 0 for _, h in chosen], dtype=bool)
+
+
+def cosine_scale(main: np.ndarray, other: np.ndarray, probes: int = 200, asked: np.ndarray | None = None
+                 ) -> CosineScale:
+    """The scale between two spaces from the same passages' vectors in each (rows in the same order): the
+    `asked` rows (else every k-th, about `probes` of them) stand for questions, the rest for passages; each
+    cosine maps to the one at its quantile."""
+    if asked is None or asked.all() or not asked.any():
+        asked = np.zeros(len(main), dtype=bool)
+        asked[::max(2, len(main) // max(1, probes))] = True
     source = np.percentile((other[asked] @ other[~asked].T).ravel(), _QUANTILES)
     target = np.percentile((main[asked] @ main[~asked].T).ravel(), _QUANTILES)
     return CosineScale(tuple(np.maximum.accumulate(source).tolist()), tuple(target.tolist()))

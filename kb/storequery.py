@@ -152,10 +152,10 @@ class SearchQueries:
             "SELECT k.chunk_id, k.case_id, k.doc_id, k.kind, k.language, k.text_hash, d.doc_type FROM chunks k "
             "JOIN documents d ON d.doc_id = k.doc_id WHERE k.chunk_id IN ({})", ids)}
 
-    def passage_ids_in(self, languages: Sequence[str]) -> list[int]:
-        """Ids of the passages in the given languages, in order."""
-        return [r[0] for r in self._where_in("SELECT chunk_id FROM chunks WHERE language IN ({}) ORDER BY chunk_id",
-                                             list(languages))]
+    def passage_hashes_in(self, languages: Sequence[str]) -> list[tuple[int, str]]:
+        """(id, text hash) of the passages in the given languages, in order."""
+        return [(r[0], r[1]) for r in self._where_in(
+            "SELECT chunk_id, text_hash FROM chunks WHERE language IN ({}) ORDER BY chunk_id", list(languages))]
 
     def case_passages(self, case_ids: list[str]) -> list[sqlite3.Row]:
         """Every passage of the given cases, as `passages` gives them, in document order."""

@@ -19,9 +19,9 @@ from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import QueryError
 from kb.rank import first_in, fold_same_text
-from kb.relevance import cosine_scale, grade_cases
+from kb.relevance import calibration_sample, cosine_scale, grade_cases
 from kb.search import Searcher
-from kb.store import Store
+from kb.store import Store, text_hash
 from kb.tokens import fts_query
 from tests.conftest import HASH_ONLY, hits_of
 
@@ -397,6 +397,20 @@ def test_another_spaces_cosines_are_read_on_the_main_models_scale():
     scale = cosine_scale(main, wide)
     read = scale.read(np.array([0.55, 0.6, 0.65]))
     assert list(read) == sorted(read) and scale.read(np.array([-0.5]))[0] == -1.0
+
+
+def test_the_calibration_sample_stays_when_a_document_is_added_or_read_again():
+    # Chosen by place, one more passage early in the index shifted the whole sample, and with it the grade
+    # of every Chinese passage; chosen by text, the passages sampled before are sampled again.
+    passages = [(i, text_hash(f"passage {i}")) for i in range(20_000)]
+    ids, asked = calibration_sample(passages, 2_000)
+    assert 1_700 < len(ids) < 2_300 and 0.06 < asked.mean() < 0.12
+    shifted = [(i + 1, h) for i, h in passages]  # a new passage first: every id moves
+    again, asked_again = calibration_sample([(0, text_hash("a new passage")), *shifted], 2_000)
+    kept = {i + 1 for i in ids}
+    assert len(kept & set(again)) >= 0.99 * len(kept)
+    same = {i: a for i, a in zip(again, asked_again)}
+    assert all(same[i + 1] == a for i, a in zip(ids, asked) if i + 1 in same)
 
 
 def test_a_strong_match_needs_meaning_and_words_to_agree():
