@@ -102,8 +102,9 @@ def running_headers(lines: list[str], numbers: list[int]) -> set[int]:
     drop: set[int] = set()
     for (text, _), found in placed.items():
         if len(found) >= 3 and len(found) >= 0.6 * len(everywhere[text]):
-            # Also where a page's number is missing: the same line standing alone is the same furniture.
-            drop.update(i for i in everywhere[text] if _lone(lines, i))
+            # Wherever it stands: beside a page number, alone or over a chapter's own running line, and where a
+            # page's number was not read as one.
+            drop.update(everywhere[text])
     return drop
 
 

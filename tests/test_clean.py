@@ -214,6 +214,9 @@ def test_a_printed_line_that_continues_the_one_before_joins_its_paragraph(shared
     assert ("Approximately 93% of farmers did not receive any subsidies from any government or state entity "
             "during the previous agricultural year.") in text
     assert "reimbursed for half of their monthly rents by the provincial government." in text
+    # Its running header (another study's title) stands beside 14 page numbers, on even pages right above the
+    # chapter's own line: it goes there too, not only where it stands alone (it opened a search hit's passage).
+    assert "POCKET PARK" not in text
     # This conversion also lower-cased some paragraphs' first letters; a one-word line stays a line.
     assert "\n\nAnnexes\n\nthe farmers' survey collected information" in text
     mauritius = "the_socio-economic_impact_assessment_of_covid-19_in_mauritius.md"
