@@ -11,7 +11,7 @@ Why the ranking passage and not a second reading within the case: README "Open",
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
@@ -125,9 +125,14 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
              document_of: Mapping[str, str], plan: QueryPlan, mode: str, lists: Mapping[str, Ranking],
              highlighter: Highlighter, relevance: Mapping[str, str] | None = None,
              common: frozenset[str] = frozenset(), members: Mapping[str, list[dict[str, Any]]] | None = None,
-             groups: Mapping[str, str] | None = None) -> tuple[Hit, ...]:
+             groups: Mapping[str, str] | None = None, judged: Collection[str] | None = None,
+             folded: Mapping[str, list[int]] | None = None) -> tuple[Hit, ...]:
     """The hits of the shown cases, in order; a document's last shown case says how many more it holds, and a
     case published by other documents too names them (members: group -> its cases; groups: case -> group).
+
+    A card says "not graded" where its grade is no verdict (a case not in `judged`), so no weak badge sits above
+    a good one; it names the cases folded under it for their same text (`folded`: case -> their passages' ids,
+    in `rows`).
 
     Words of the query in `common` (found in a large share of all passages) are not highlighted when rarer
     ones are there: "women **use**" marks nothing a reader needs.
@@ -161,5 +166,8 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(
                 (members or {}).get((groups or {}).get(case_id, ""), []), row["source"])),
-            more_from_document=held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0))
+            more_from_document=held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0,
+            graded=judged is None or case_id in judged,
+            same_text=tuple((rows[p]["case_id"], rows[p]["case_title"], rows[p]["source"])
+                            for p in (folded or {}).get(case_id, ()))))
     return tuple(hits)

@@ -272,20 +272,16 @@ class Searcher:
         if choose and r.choose_passage and shown:
             chosen = choose_passages(self.store, shown, lambda ids: self._rankings.within(plan, mode, ids),
                                      r.also_share, chosen)
-        rows.update(self.store.passages([pid for pid, _ in chosen.values()]))  # the shown: in full
+        # The cases folded under a shown one for their same text, by the passage that ranked each.
+        folded = {case: [case_of[other][0] for other in same[case]] for case in shown if case in same}
+        shown_pids = [pid for pid, _ in chosen.values()] + [pid for pids in folded.values() for pid in pids]
+        rows.update(self.store.passages(shown_pids))  # the shown: in full
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
         common = self._rankings.common(plan.terms)
         hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
                         held, document_of, plan, mode, lists, self._highlighter, relevance, common,
-                        self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups)
-        # A card says "not graded" where its grade is no verdict, so no weak badge sits above a good one; it
-        # names the cases folded under it for their same text.
-        folded = [other for case in shown for other in same.get(case, ())]
-        about = {row["case_id"]: row for row in self.store.passages([case_of[c][0] for c in folded]).values()}
-        hits = tuple(replace(hit, graded=hit.case_id in judged,
-                             same_text=tuple((c, about[c]["case_title"], about[c]["source"])
-                                             for c in same.get(hit.case_id, ())))
-                     for hit in hits)
+                        self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups,
+                        judged, folded)
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
                             candidates, len(matching), matching)
 
