@@ -86,14 +86,20 @@ class _Cleaner:
         return self.fmt == "html" or any(r.rule in web for r in self.removed)
 
     def related_items(self, lines: list[str]) -> list[str]:
-        """Drop 'related content' cards: a section label, a title line and a truncated teaser."""
+        """Drop 'related content' cards: a section label, a title line (and a summary), closed by a truncated
+        teaser or a "read more" link. A blog's cards for its other posts stood as a passage of their own and came
+        up as search hits ("PUBLICACIONES / El Mapa del Desarrollo Humano en Argentina / … / LEER MÁS")."""
         idx = [i for i, ln in enumerate(lines) if ln.strip()]
         drop: set[int] = set()
-        label, teaser = rules().line("section_label"), rules().line("teaser")
-        for a, b, c in zip(idx, idx[1:], idx[2:]):
-            if label.match(lines[a].strip()) and teaser.match(lines[c].strip()):
-                drop.update((a, b, c))
-                self.drop("related_item", "\n".join(lines[i].strip() for i in (a, b, c)))
+        label, teaser, link = rules().line("section_label"), rules().line("teaser"), rules().line("widget")
+        for n, a in enumerate(idx):
+            if not label.match(lines[a].strip()):
+                continue
+            card = next((idx[n:m + 1] for m in (n + 2, n + 3) if m < len(idx)
+                         and (teaser.match(lines[idx[m]].strip()) or link.match(lines[idx[m]].strip()))), None)
+            if card:
+                drop.update(card)
+                self.drop("related_item", "\n".join(lines[i].strip() for i in card))
         return [ln for i, ln in enumerate(lines) if i not in drop]
 
     def line_rules(self, lines: list[str]) -> list[str]:

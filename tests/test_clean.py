@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from kb.clean import clean
 from kb.layout import dehyphenate, fix_cjk_punctuation, reflow
 from tests.conftest import NEWS_2014, SEEDS, WHITE_PAPER, prepare_path
@@ -53,6 +55,20 @@ def test_each_web_furniture_rule_removes_exactly_the_furniture(seeds):
     assert removed["masthead"] == ["MySheen"]
     assert removed["encyclopedia_ref"] == ["Refer to Baidu Encyclopedia-Poverty Alleviation"]
     assert all(re.fullmatch(r"[\W\d]+", t) for t in removed["stray_punctuation"] + removed["stray_number"])
+
+
+@pytest.mark.parametrize(("name", "gone", "kept"), [
+    ("7_things_we_learned_about_frugal_entrepreneurship.md",
+     ("Reverse Shop: A 300 Day Upliftment Cycle", "READ MORE"), "frugal"),
+    # The same cards in Spanish ("PUBLICACIONES / title / LEER MÁS") were a search hit for "clean cooking stoves".
+    ("innovaci_n_p_blica_desde_adentro_el_nuevo_laboratorio_participativo_para_la_formalizac.md",
+     ("LEER MÁS", "Hilando Cadenas y Tejiendo Clústeres"), "formalización"),
+    ("de_los_ndices_internacionales_a_las_calles_de_tierra_cu_les_son_los_desaf_os_de_la_inc.md",
+     ("LEER MÁS", "PUBLICACIONES", "El Mapa del Desarrollo Humano en Argentina"), "Argentina"),
+])
+def test_a_blogs_cards_for_its_other_posts_go_in_each_language(shared, name, gone, kept):
+    text = prepare_path(shared / "undp-acclabs-blogs" / name, f"undp-acclabs-blogs/{name}").document.text
+    assert not [g for g in gone if g in text] and kept.lower() in text.lower()
 
 
 def test_duplicated_table_of_contents_removed_and_headings_kept(seeds):
