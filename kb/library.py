@@ -22,6 +22,7 @@ from kb.indexdir import open_store
 from kb.models import Case, Chunk, Document, Filters, Tag
 from kb.search import Searcher
 from kb.store import Store
+from kb.taxonomy import goal_number
 from kb.watch import Watches, WatchRun
 
 
@@ -96,8 +97,8 @@ class Library:
             doc = s.document(case.doc_id)
             group = s.groups_of([case_id]).get(case_id)
             also = other_sources(s.group_members([group]).get(group, []), doc.source) if group else []
-            return CasePage(case, doc, tuple(s.tags(case.doc_id, case_id)),
-                            tuple(s.tags(case.doc_id)), tuple(s.chunks(case_id=case_id)),
+            return CasePage(case, doc, _in_order(s.tags(case.doc_id, case_id)),
+                            _in_order(s.tags(case.doc_id)), tuple(s.chunks(case_id=case_id)),
                             siblings[i - 1] if i > 0 else None, siblings[i + 1] if i + 1 < len(siblings) else None,
                             len(siblings), tuple(also))
 
@@ -152,3 +153,9 @@ class Library:
         with self.store() as s:
             excerpt = excerpt_of(s, case_id, passage_id)
         return self.collections().add(collection_id, excerpt)
+
+
+def _in_order(tags: list[Tag]) -> tuple[Tag, ...]:
+    """Tags as a page lists them: by kind, the surest first, then goals by number ("SDG 2" before "SDG 11")."""
+    return tuple(sorted(tags, key=lambda t: (t.kind, -t.confidence, goal_number(t.value) if t.kind == "sdg" else 0,
+                                             t.value)))

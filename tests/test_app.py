@@ -18,8 +18,10 @@ from kb.config import Settings
 from kb.export import citation
 from kb.gazetteer import country_name
 from kb.indexdir import open_store
+from kb.library import Library
 from kb.models import Filters
 from kb.pipeline import ingest
+from kb.taxonomy import goal_number
 from tests.conftest import ROOT
 from views.common import approach_labels
 
@@ -391,3 +393,16 @@ def test_cases_with_the_same_passage_share_a_card_that_opens_each(tmp_path, monk
     target = "-".join(opens[0].key.split("-")[-2:])
     opens[0].click().run()
     assert at.query_params["case"] == target
+
+
+def test_a_case_page_lists_goals_surest_first_then_by_number(index):
+    # Goals as sure as each other were listed as strings: "SDG 1, SDG 11, SDG 16, SDG 17, SDG 2, SDG 9".
+    lib = Library(index, Settings())
+    with lib.store() as store:
+        cases = [c.case_id for c in store.cases()]
+    tied = 0
+    for case_id in cases:
+        goals = [t for t in lib.case_page(case_id).tags if t.kind == "sdg"]
+        assert goals == sorted(goals, key=lambda t: (-t.confidence, goal_number(t.value)))
+        tied += any(a.confidence == b.confidence and len(a.value) != len(b.value) for a, b in zip(goals, goals[1:]))
+    assert tied  # goals of one and two digits tie somewhere, so the order is put to the test
