@@ -406,3 +406,20 @@ def test_a_case_page_lists_goals_surest_first_then_by_number(index):
         assert goals == sorted(goals, key=lambda t: (-t.confidence, goal_number(t.value)))
         tied += any(a.confidence == b.confidence and len(a.value) != len(b.value) for a, b in zip(goals, goals[1:]))
     assert tied  # goals of one and two digits tie somewhere, so the order is put to the test
+
+
+def test_a_long_case_opens_on_the_passage_that_matched(index):
+    store = open_store(index)
+    counts: dict[str, list[int]] = {}
+    for pid, case_id in store.prose_passage_cases():
+        counts.setdefault(case_id, []).append(pid)
+    store.close()
+    case_id, pids = max(counts.items(), key=lambda item: len(item[1]))
+    assert len(pids) > 3
+    at = _app(view="case", case=case_id, passage=str(pids[-1]))
+    assert not at.exception
+    headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert headings.index("#### The passage that matched your search") < headings.index("#### Tags")
+    every = [pid for pid, _ in Library(index, Settings()).case_page(case_id).passages]
+    assert f"Passage {every.index(pids[-1]) + 1} of {len(every)};" in [c.value.split(" the")[0] for c in at.caption]
+    assert len(at.success) == 2  # at the top, and marked where it stands in the text

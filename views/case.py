@@ -14,6 +14,8 @@ from kb.library import CasePage
 from kb.models import Chunk, Tag
 from views import common
 
+# A case of at most this many passages fits about a screen: its matched passage is marked where it stands.
+_SHORT_CASE = 3
 # How a tag's source reads on the page.
 SOURCES = {"text": "found in the text", "title": "named in its title",
            "document_title": "named in its document's title", "column": "from the record's column",
@@ -79,6 +81,7 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
         if common.editable():
             common.collection_picker("case")
         common.case_actions(case.case_id, chosen, key="case", can_open=False)
+    _matched_first(page, chosen)
     for key, value in case.fields:
         st.markdown(f"**{md_escape(key)}**: {md_escape(field_value(value))}")
     _tags(page)
@@ -101,6 +104,17 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
     if page.next:
         cols[1].button(f"{page.next.title[:80]} →", key="next", on_click=common.go, args=("case",),
                        kwargs={"case": page.next.case_id, "passage": None})
+
+
+def _matched_first(page: CasePage, chosen: int | None) -> None:
+    """The passage that matched the search, at the top of a case longer than a few passages: a government work
+    report is one case of some 15,000 characters, and its matching paragraph was a long scroll down."""
+    ids = [pid for pid, _ in page.passages]
+    if chosen not in ids or len(ids) <= _SHORT_CASE:
+        return
+    st.markdown("#### The passage that matched your search")
+    st.caption(f"Passage {ids.index(chosen) + 1} of {len(ids)}; the whole case is below, with this passage marked.")
+    st.success(common.highlight(dict(page.passages)[chosen].text, []))
 
 
 def _tags(page: CasePage) -> None:
