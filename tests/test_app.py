@@ -23,7 +23,7 @@ from kb.models import Filters
 from kb.pipeline import ingest
 from kb.taxonomy import goal_number
 from tests.conftest import ROOT
-from views.common import approach_labels
+from views.labels import approach_labels
 
 APP = str(ROOT / "app.py")
 
@@ -349,7 +349,7 @@ def test_document_text_is_escaped_not_rendered(tmp_path, monkeypatch):
 
 
 def test_touching_highlights_are_one_bold_run():
-    from views.common import highlight
+    from views.labels import highlight
 
     # The words 医疗 and 卫生 meet with no space between them: two bold runs showed "**医疗****卫生**" as asterisks.
     assert highlight("加快构建城市医疗卫生服务体系", [(8, 10), (6, 8)]) == "加快构建城市**医疗卫生**服务体系"
@@ -423,3 +423,19 @@ def test_a_long_case_opens_on_the_passage_that_matched(index):
     every = [pid for pid, _ in Library(index, Settings()).case_page(case_id).passages]
     assert f"Passage {every.index(pids[-1]) + 1} of {len(every)};" in [c.value.split(" the")[0] for c in at.caption]
     assert len(at.success) == 2  # at the top, and marked where it stands in the text
+
+
+def test_a_regional_project_shows_its_region_where_a_card_has_no_country(tmp_path, monkeypatch):
+    # "Regional Sahel Pastoralism Support Project II" names West and Central Africa, no country: its card showed
+    # approach and goal chips and no place at all.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "sahel.md").write_text(
+        "# Regional pastoralism support\n\nThe regional project supports pastoralists across Western and Central "
+        "Africa with animal health services, water points and access to livestock markets along the corridors.\n",
+        encoding="utf-8")
+    ingest(corpus, tmp_path / "index", Settings())
+    monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "index"))
+    at = _app(q="support for pastoralists")
+    assert not at.exception
+    assert any(":gray-badge[West and Central Africa]" in m.value for m in at.markdown), _shown(at)

@@ -20,7 +20,7 @@ from kb.export import table_csv
 from kb.gazetteer import country_name
 from kb.query import MAX_K
 from kb.taxonomy import goal_number
-from views import common
+from views import common, labels
 
 TOP_COUNTRIES = 25
 
@@ -58,10 +58,10 @@ def render() -> None:
     if not counts.total:
         st.warning("No case matches these filters: clear one in the sidebar.")
         return
-    noun = lambda n: common.plural(n, unit)  # noqa: E731
+    noun = lambda n: labels.plural(n, unit)  # noqa: E731
     countries = ("the countries they are about and those they only mention" if filters.mentions
                  else "the countries they are about (not those they only mention: see the sidebar's switch)")
-    republished = (f" {common.plural(counts.copies, 'copy', 'copies')} of cases published by another source too "
+    republished = (f" {labels.plural(counts.copies, 'copy', 'copies')} of cases published by another source too "
                    f"{'is' if counts.copies == 1 else 'are'} not counted (see the switch above)." if counts.copies
                    else "")
     st.markdown(f"**{noun(counts.total)}**: {scope}. Each counts under its own approaches and {countries}; "
@@ -83,7 +83,7 @@ def _heatmap(counts: Counts, noun: Callable[[int], str]) -> None:
     st.markdown(f"#### {counts.unit.capitalize()}s by approach and country")
     top = list(counts.by_country)[:TOP_COUNTRIES]
     label = {c: f"{country_name(c)} ({c})" for c in top}
-    approaches = {a: common.value_label("approach", a) for a in counts.by_approach}
+    approaches = {a: labels.value_label("approach", a) for a in counts.by_approach}
     rows = [{"approach": approaches[a], "country": label[c], counts.unit + "s": n}
             for (a, c), n in counts.by_approach_country.items() if c in label]
     if not rows:
@@ -110,7 +110,7 @@ def _heatmap(counts: Counts, noun: Callable[[int], str]) -> None:
 def _goals(counts: Counts, noun: Callable[[int], str]) -> None:
     st.markdown(f"#### {counts.unit.capitalize()}s by Sustainable Development Goal")
     field = counts.unit + "s"
-    rows = [{"goal": common.value_label("sdg", g), field: n}
+    rows = [{"goal": labels.value_label("sdg", g), field: n}
             for g, n in sorted(counts.by_sdg.items(), key=lambda item: goal_number(item[0]))]
     if not rows:
         st.caption(f"No {counts.unit} here carries a goal.")

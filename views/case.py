@@ -12,7 +12,7 @@ from kb.gazetteer import country_name
 from kb.language import language_name
 from kb.library import CasePage
 from kb.models import Chunk, Tag
-from views import common
+from views import common, labels
 
 # A case of at most this many passages fits about a screen: its matched passage is marked where it stands.
 _SHORT_CASE = 3
@@ -64,14 +64,14 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
         st.caption(" › ".join(md_escape(h) for h in case.heading_path))
     where = pages_label([case.page, *(chunk.page for _, chunk in page.passages)])
     st.caption(f"{md_escape(doc.title)} · {md_escape(doc.publisher or 'no publisher')} · "
-               f"{case.date(doc.published) or 'no date'}{where} · {common.value_label('doc_type', doc.doc_type)} · "
+               f"{case.date(doc.published) or 'no date'}{where} · {labels.value_label('doc_type', doc.doc_type)} · "
                f"{language_name(doc.language)} · {md_escape(doc.source)} · "
                f"case {case.ordinal} of {page.cases_in_document}")
     url = url_of(dict(doc.meta), dict(case.fields))
     if url:
         st.caption(f"Source on the web: {md_escape(url)}")
     if page.also_published:
-        st.caption(common.also_published([(m["case_id"], m["title"], m["source"], m["publisher"] or "")
+        st.caption(labels.also_published([(m["case_id"], m["title"], m["source"], m["publisher"] or "")
                                           for m in page.also_published]))
     if doc.provenance:
         with st.expander("Where these details come from"):
@@ -92,11 +92,11 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
             label = " · ".join(x for x in (label, f"in {language_name(chunk.language)}") if x)
         if pid == chosen:
             st.caption(" · ".join(x for x in (label, "the passage that matched your search") if x))
-            st.success(common.highlight(chunk.text, []))
+            st.success(labels.highlight(chunk.text, []))
         else:
             if label:
                 st.caption(label)
-            st.markdown(common.highlight(chunk.text, []))
+            st.markdown(labels.highlight(chunk.text, []))
     cols = st.columns(2)
     if page.previous:
         cols[0].button(f"← {page.previous.title[:80]}", key="prev", on_click=common.go, args=("case",),
@@ -114,7 +114,7 @@ def _matched_first(page: CasePage, chosen: int | None) -> None:
         return
     st.markdown("#### The passage that matched your search")
     st.caption(f"Passage {ids.index(chosen) + 1} of {len(ids)}; the whole case is below, with this passage marked.")
-    st.success(common.highlight(dict(page.passages)[chosen].text, []))
+    st.success(labels.highlight(dict(page.passages)[chosen].text, []))
 
 
 def _tags(page: CasePage) -> None:
@@ -134,7 +134,7 @@ def _tags(page: CasePage) -> None:
             continue
         st.markdown(f"**{heading}**")
         for tag in group:
-            name = country_name(tag.value) if tag.kind == "country" else common.value_label(tag.kind, tag.value)
+            name = country_name(tag.value) if tag.kind == "country" else labels.value_label(tag.kind, tag.value)
             role = f" · {tag.role}" if tag.role and tag.role != "focus" else ""
             with st.expander(f"{name} · confidence {tag.confidence:.2f}{role} · {SOURCES.get(tag.source, tag.source)}"):
                 _evidence(tag, chunks)
@@ -142,7 +142,7 @@ def _tags(page: CasePage) -> None:
     rest = [t for t in page.document_tags if t.kind in ("approach", "country") and (t.kind, t.value) not in own
             and (t.kind == "approach" or t.role == "focus")]
     if rest and page.cases_in_document > 1:
-        names = [common.value_label("approach", t.value) if t.kind == "approach" else country_name(t.value)
+        names = [labels.value_label("approach", t.value) if t.kind == "approach" else country_name(t.value)
                  for t in rest]
         st.caption("Its document as a whole is also about: " + md_escape(", ".join(names)))
 
@@ -157,7 +157,7 @@ def _evidence(tag: Tag, chunks: list[Chunk]) -> None:
             continue
         span = (ev.start - holder.start, min(ev.end, holder.end) - holder.start)
         page = f" (page {holder.page})" if holder.page else ""
-        st.markdown(f"> {common.highlight(holder.text, [span])}".replace("  \n", "  \n> ") + page)
+        st.markdown(f"> {labels.highlight(holder.text, [span])}".replace("  \n", "  \n> ") + page)
 
 
 def _more_like_this(case_id: str) -> None:
@@ -170,7 +170,7 @@ def _more_like_this(case_id: str) -> None:
     for hit in result.hits:
         cols = st.columns([5, 1])
         cols[0].markdown(f"**{md_escape(hit.title)}** · {md_escape(hit.document_title)} "
-                         f"{' '.join(common.flag(c) for c in hit.countries)}")
+                         f"{' '.join(labels.flag(c) for c in hit.countries)}")
         cols[1].button("Open", key=f"mlt-{hit.case_id}", on_click=common.go, args=("case",),
                        kwargs={"case": hit.case_id, "passage": None})
 
@@ -184,12 +184,12 @@ def render_library() -> None:
     cols[1].metric("Cases", f"{stats['cases']:,}")
     cols[2].metric("Passages", f"{stats['passages']:,}")
     docs = lib.documents()
-    st.dataframe([{"Title": d["title"], "Type": common.value_label("doc_type", d["doc_type"]),
+    st.dataframe([{"Title": d["title"], "Type": labels.value_label("doc_type", d["doc_type"]),
                    "Language": language_name(d["language"]), "Published": d["published"] or "",
                    "Publisher": d["publisher"] or "", "Cases": d["cases"], "Passages": d["passages"],
                    "Source": d["source"]} for d in docs], width="stretch", hide_index=True)
-    labels = {d["doc_id"]: f"{d['title'][:90]} ({d['source']})" for d in docs}
-    doc_id = st.selectbox("Document", list(labels), format_func=labels.__getitem__, key="doc")
+    doc_labels = {d["doc_id"]: f"{d['title'][:90]} ({d['source']})" for d in docs}
+    doc_id = st.selectbox("Document", list(doc_labels), format_func=doc_labels.__getitem__, key="doc")
     if doc_id:
         cases = lib.cases_of(doc_id)
         case_labels = {c.case_id: f"{c.ordinal}. {c.title[:120]}" for c in cases}

@@ -13,7 +13,7 @@ import streamlit as st
 
 from kb.collections import CONTENTS, Collection, CollectionError, Collections
 from kb.export import citation, course_pack_docx, course_pack_html, course_pack_markdown, md_escape
-from views import common
+from views import common, labels
 
 
 def render() -> None:
@@ -50,7 +50,7 @@ def render() -> None:
                   help="Saves the notes as they are on the screen, then shows the pack and its downloads.")
     if can_edit:
         with st.expander("Delete this collection"):
-            st.button(f"Delete “{collection.name}” and its {common.plural(len(collection.items), 'item')}",
+            st.button(f"Delete “{collection.name}” and its {labels.plural(len(collection.items), 'item')}",
                       key="delete-coll", on_click=coll.delete, args=(collection.collection_id,))
 
 
@@ -72,7 +72,7 @@ def _item(coll: Collections, collection: Collection, n: int, can_edit: bool) -> 
         st.markdown(f"**{n}. {md_escape(e.title)}**")
         st.caption(md_escape(citation(e)))
         text = item.text
-        st.markdown(common.highlight(text[:600] + ("…" if len(text) > 600 else ""), []))
+        st.markdown(labels.highlight(text[:600] + ("…" if len(text) > 600 else ""), []))
         if e.figures:
             st.caption("Key figures: " + md_escape("; ".join(e.figures.splitlines()[:3])))
         if not can_edit:
@@ -117,7 +117,7 @@ def _make_pack(coll: Collections, collection_id: int) -> None:
 def _pack(collection: Collection) -> None:
     """The course pack as it will be exported, with its downloads."""
     stem = re.sub(r"[^\w-]+", "-", collection.name).strip("-").lower() or "course-pack"
-    st.success(f"The course pack of {common.plural(len(collection.items), 'case')}, as each download holds it.")
+    st.success(f"The course pack of {labels.plural(len(collection.items), 'case')}, as each download holds it.")
     cols = st.columns(4)
     cols[0].download_button("Course pack (Markdown)", course_pack_markdown(collection), file_name=f"{stem}.md",
                             mime="text/markdown", key="pack-md")
@@ -135,7 +135,7 @@ def _pack(collection: Collection) -> None:
             st.markdown(f"### {n}. {md_escape(e.title)}")
             if item.note.strip():
                 st.markdown(f"*Note:* {md_escape(item.note.strip())}")
-            st.markdown(common.highlight(item.text, []))
+            st.markdown(labels.highlight(item.text, []))
             if e.figures:
                 st.markdown("**Key figures**\n\n"
                             + "\n".join(f"- {md_escape(line)}" for line in e.figures.splitlines()))

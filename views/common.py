@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Callable, Sequence
-from urllib.parse import quote
+from collections.abc import Callable
 
-import pycountry
 import streamlit as st
 
-from kb import taxonomy as taxonomy_labels
 from kb.config import load_settings
-from kb.doctypes import type_label
-from kb.explain import one_run_each, plain_math
 from kb.export import md_escape
-from kb.gazetteer import country_name, region_label
 from kb.library import Library
 from kb.models import Filters
+from views import labels
 
 PAGE = 10
 FACETS = (("approach", "Approach"), ("sdg", "SDG"), ("country", "Country"), ("region", "Region"),
@@ -201,72 +196,6 @@ def scroll_to_top() -> None:
                         "if (m) { m.scrollTo(0, 0); } window.parent.scrollTo(0, 0);</script>", height=0)
 
 
-# -- labels -------------------------------------------------------------------------------------------
-@st.cache_data(show_spinner=False)
-def approach_labels(taxonomy: str = "") -> dict[str, str]:
-    """Approach id -> label from the taxonomy."""
-    return taxonomy_labels.approach_labels(taxonomy or None)
-
-
-@st.cache_data(show_spinner=False)
-def goal_labels() -> dict[str, str]:
-    """Goal id -> "SDG 5 Gender equality"."""
-    return taxonomy_labels.goal_labels()
-
-
-def flag(iso3: str) -> str:
-    """A country's flag emoji and ISO3 code ("🇨🇳 CHN"), or the code alone when it has no flag."""
-    country = pycountry.countries.get(alpha_3=iso3)
-    if country is None:
-        return iso3
-    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in country.alpha_2) + " " + iso3
-
-
-def value_label(facet: str, value: str) -> str:
-    """How a facet value is shown: approach labels, country names, type labels, the raw value otherwise."""
-    if facet == "approach":
-        return approach_labels().get(value, value)
-    if facet == "sdg":
-        return goal_labels().get(value, value)
-    if facet == "country":
-        return f"{country_name(value)} ({value})"
-    if facet == "doc_type":
-        return type_label(value)
-    if facet == "region":
-        return region_label(value)
-    return value.replace("_", " ")
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """"1 case", "2 cases"."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
-
-
-def chips(approaches: tuple[str, ...] | list[str], sdgs: tuple[str, ...] | list[str] = ()) -> str:
-    """Approach chips (blue) and goal chips (green) as Streamlit badges, labels escaped."""
-    out = [f":blue-badge[{md_escape(value_label('approach', a))}]" for a in approaches]
-    out += [f":green-badge[{md_escape(value_label('sdg', g))}]" for g in sdgs]
-    return " ".join(out)
-
-
-def also_published(copies: Sequence[tuple[str, str, str, str]]) -> str:
-    """ "Also published by" with a link to each other source's copy of the case (case id, title, source,
-    publisher), as escaped Markdown; empty when there is none."""
-    links = [f"[{md_escape(publisher or title)} · {md_escape(source)}](?view=case&case={quote(case_id)})"
-             for case_id, title, source, publisher in copies]
-    return f"Also published by: {'; '.join(links)}" if links else ""
-
-
-def highlight(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:
-    """Text as escaped Markdown with the given spans in bold: document text can never become markup."""
-    out, last = [], 0
-    for start, end in one_run_each(spans):  # inline LaTeX of plain numbers read as numbers (kb.explain.plain_math)
-        out += [md_escape(plain_math(text[last:start])), "**" + md_escape(plain_math(text[start:end])) + "**"]
-        last = end
-    out.append(md_escape(plain_math(text[last:])))
-    return "".join(out).replace("\n", "  \n")
-
-
 # -- filters ------------------------------------------------------------------------------------------
 def current_filters() -> Filters:
     """The filters the session holds now."""
@@ -297,7 +226,7 @@ def filter_sidebar(counts: dict[str, dict[str, int]] | None) -> None:
         options = sorted(set(known) | set(chosen), key=lambda v: (-shown.get(v, 0), v))
         ss[facet] = [v for v in chosen if v in options]
         st.sidebar.multiselect(label, options, key=relabelled(facet, list(ss[facet])), on_change=copy_to_state(facet),
-                               format_func=lambda v, f=facet, c=shown: f"{value_label(f, v)} · {c.get(v, 0)}")
+                               format_func=lambda v, f=facet, c=shown: f"{labels.value_label(f, v)} · {c.get(v, 0)}")
     years = sorted(int(y) for y in lib.facet_values("year") if y.isdigit())
     if years and years[0] < years[-1]:
         low = max(int(ss.get("year_from") or years[0]), years[0])

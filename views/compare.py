@@ -8,7 +8,7 @@ from kb.compare import MAX_CASES, MIN_CASES, comparison_table
 from kb.errors import KBError
 from kb.export import md_escape, table_csv, table_markdown
 from kb.figures import FIGURE_KINDS
-from views import common
+from views import common, labels
 
 
 def render() -> None:
@@ -35,8 +35,8 @@ def render() -> None:
         with col:
             st.markdown(f"#### {md_escape(p.case.title)}")
             st.caption(f"{md_escape(p.document.title)} · {p.year or 'no date'} · {md_escape(p.document.source)}")
-            st.markdown(" ".join(common.flag(c) for c in p.countries) or "*no country tagged*")
-            st.markdown(common.chips(p.approaches, p.sdgs) or "*no approach tagged*")
+            st.markdown(" ".join(labels.flag(c) for c in p.countries) or "*no country tagged*")
+            st.markdown(labels.chips(p.approaches, p.sdgs) or "*no approach tagged*")
             st.markdown("**Actors:** " + (md_escape("; ".join(p.actors)) or "none named"))
             for kind, label in FIGURE_KINDS.items():
                 figures = [f for f in p.figures if f.kind == kind]
@@ -57,8 +57,8 @@ def render() -> None:
         with st.container(border=True):
             st.caption(f"similarity {pair.score:.2f}")
             left, right = st.columns(2)
-            left.markdown(f"**{md_escape(titles[pair.case_a][:80])}**\n\n{common.highlight(pair.text_a, [])}")
-            right.markdown(f"**{md_escape(titles[pair.case_b][:80])}**\n\n{common.highlight(pair.text_b, [])}")
+            left.markdown(f"**{md_escape(titles[pair.case_a][:80])}**\n\n{labels.highlight(pair.text_a, [])}")
+            right.markdown(f"**{md_escape(titles[pair.case_b][:80])}**\n\n{labels.highlight(pair.text_b, [])}")
     header, rows = comparison_table(comparison)
     st.markdown("#### As a table")
     st.dataframe([dict(zip(["", *(f"{n}. {h[:40]}" for n, h in enumerate(header[1:], 1))], row)) for row in rows],

@@ -10,7 +10,7 @@ from kb.language import language_name
 from kb.models import Filters, Hit
 from kb.query import MAX_K, MODES, QueryError
 from kb.search import SearchResult
-from views import common, watches
+from views import common, labels, watches
 
 FACET_NAMES = {"approach": "approach", "sdg": "SDG", "country": "country", "region": "region",
                "doc_type": "document type", "language": "language", "source": "document", "years": "year range"}
@@ -80,7 +80,7 @@ def render() -> None:
 
 def _summary(result: SearchResult, query: str) -> None:
     if result.matches:
-        st.caption(f"{common.plural(result.matches, 'case')} {'matches' if result.matches == 1 else 'match'} "
+        st.caption(f"{labels.plural(result.matches, 'case')} {'matches' if result.matches == 1 else 'match'} "
                    f"well · ranked by {result.mode}")
         if not all(hit.graded for hit in result.hits):
             st.caption("Cases marked “not graded” are in a language other than the question's. They are placed "
@@ -97,32 +97,35 @@ def _card(hit: Hit) -> None:
         st.markdown(f"**{hit.rank}. {md_escape(unnumbered(hit.title))}** {grade}")
         meta = [md_escape(hit.document_title)] if hit.document_title != hit.title else []
         meta += [md_escape(hit.source), f"page {hit.page}" if hit.page else "",
-                 hit.published or "no date", common.value_label("doc_type", hit.doc_type),
+                 hit.published or "no date", labels.value_label("doc_type", hit.doc_type),
                  language_name(hit.language)]
         st.caption(" · ".join(m for m in meta if m))
-        tags = " ".join(common.flag(c) for c in hit.countries)
-        st.markdown(f"{tags} {common.chips(hit.approaches, hit.sdgs)}".strip() or "*no approach or country tagged*")
-        st.markdown(common.highlight(hit.text, hit.matched))
+        # A regional project names no country: its region stands in their place.
+        tags = " ".join([labels.flag(c) for c in hit.countries] or
+                        [f":gray-badge[{md_escape(labels.value_label('region', r))}]" for r in hit.regions])
+        st.markdown(f"{tags} {labels.chips(hit.approaches, hit.sdgs)}".strip() or "*no approach or country tagged*")
+        st.markdown(labels.highlight(hit.text, hit.matched))
         st.caption(f"Why: {md_escape(hit.why)}")
         if hit.also_published:
-            st.caption(common.also_published(hit.also_published))
+            st.caption(labels.also_published(hit.also_published))
         if hit.same_text:
-            st.caption(f"The same passage is in {common.plural(len(hit.same_text), 'more case')}:")
+            st.caption(f"The same passage is in {labels.plural(len(hit.same_text), 'more case')}:")
             for case_id, title, source in hit.same_text:
                 st.button(f"{title[:90]} ({source.rsplit('/', 1)[-1][:40]})", key=f"same-{hit.case_id}-{case_id}",
                           on_click=common.go, args=("case",), kwargs={"case": case_id, "passage": None},
-                          type="tertiary")
+                          type="tertiary", icon=":material/open_in_new:",
+                          help="Open this case")  # a tertiary button reads as plain text without them (walk)
         if hit.matching_passages:
             n = len(hit.matching_passages)
             verb = "matches" if n == 1 else "match"
-            with st.expander(f"{common.plural(n, 'other passage')} of this case {verb} too"):
+            with st.expander(f"{labels.plural(n, 'other passage')} of this case {verb} too"):
                 for _, text, page in common.library().passages(list(hit.matching_passages)):
                     if page:
                         st.caption(f"page {page}")
-                    st.markdown(common.highlight(text, []))
+                    st.markdown(labels.highlight(text, []))
         common.case_actions(hit.case_id, hit.passage_id, key=f"hit{hit.rank}")
         if hit.more_from_document:
-            st.button(f"{common.plural(hit.more_from_document, 'more case')} from this document",
+            st.button(f"{labels.plural(hit.more_from_document, 'more case')} from this document",
                       key=f"morefrom-{hit.case_id}", on_click=_only_document, args=(hit.source,))
 
 
@@ -139,7 +142,7 @@ def _explain_empty(query: str, mode: str, filters: Filters) -> None:
                       if mode == "keyword" else " Try other words."))
         return
     found = common.library().searcher.relaxations(query, mode, filters)
-    lines = [f"- without the {FACET_NAMES[f]} filter: {common.plural(n, 'case')} "
+    lines = [f"- without the {FACET_NAMES[f]} filter: {labels.plural(n, 'case')} "
              f"{'matches' if n == 1 else 'match'} well" for f, n in found if n]
     st.warning("No case matches this search with these filters."
                + ("\n\n" + "\n".join(lines) if lines else " Removing any one filter finds no good match either."))

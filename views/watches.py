@@ -10,7 +10,7 @@ from kb.errors import KBError
 from kb.export import md_escape
 from kb.models import FACET_FILTERS, Filters
 from kb.watch import Watch
-from views import common
+from views import common, labels
 
 SHOWN_NEW = 20
 _LISTED = (*FACET_FILTERS, "source")
@@ -34,7 +34,7 @@ def _save(query: str, mode: str, filters: Filters) -> None:
     except KBError as exc:
         st.session_state["flash"] = str(exc)
         return
-    st.session_state["flash"] = (f"Saved “{run.watch.name}”: {common.plural(run.matches, 'case')} match it now. "
+    st.session_state["flash"] = (f"Saved “{run.watch.name}”: {labels.plural(run.matches, 'case')} match it now. "
                                  "Cases added to the library later will be listed under Saved searches.")
 
 
@@ -55,7 +55,7 @@ def _mark_seen(name: str) -> None:
 
 def _describe(watch: Watch) -> str:
     f = watch.filters
-    parts = [f"{common.value_label(facet, v)}" for facet in _LISTED for v in getattr(f, facet)]
+    parts = [f"{labels.value_label(facet, v)}" for facet in _LISTED for v in getattr(f, facet)]
     if f.year_from or f.year_to:
         parts.append(f"{f.year_from or '…'}–{f.year_to or '…'}")
     if f.mentions:
@@ -86,9 +86,9 @@ def render() -> None:
             st.markdown(f"**{md_escape(watch.name)}** · “{md_escape(watch.query)}”"
                         + (f" · {md_escape(described)}" if described else ""))
             verb = "matches" if run.matches == 1 else "match"
-            st.caption(f"{common.plural(run.matches, 'case')} {verb} it now · last looked at {seen}")
+            st.caption(f"{labels.plural(run.matches, 'case')} {verb} it now · last looked at {seen}")
             if run.new:
-                st.markdown(f"**{common.plural(len(run.new), 'new case')}** since then:")
+                st.markdown(f"**{labels.plural(len(run.new), 'new case')}** since then:")
                 for case_id in run.new[:SHOWN_NEW]:
                     title, document = titles.get(case_id, (case_id, ""))
                     cols = st.columns([5, 1])

@@ -1,0 +1,90 @@
+"""How the index's values read on a page: labels of approaches, goals, countries and types, flags, tag chips,
+and document text as safe Markdown with its matches in bold."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import quote
+
+import pycountry
+import streamlit as st
+
+from kb import taxonomy as taxonomy_labels
+from kb.doctypes import type_label
+from kb.explain import one_run_each, plain_math
+from kb.export import md_escape
+from kb.gazetteer import country_name, region_label
+
+
+@st.cache_data(show_spinner=False)
+def approach_labels(taxonomy: str = "") -> dict[str, str]:
+    """Approach id -> label from the taxonomy."""
+    return taxonomy_labels.approach_labels(taxonomy or None)
+
+
+@st.cache_data(show_spinner=False)
+def goal_labels() -> dict[str, str]:
+    """Goal id -> "SDG 5 Gender equality"."""
+    return taxonomy_labels.goal_labels()
+
+
+def flag(iso3: str) -> str:
+    """A country's flag emoji and ISO3 code ("🇨🇳 CHN"), or the code alone when it has no flag."""
+    country = pycountry.countries.get(alpha_3=iso3)
+    if country is None:
+        return iso3
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in country.alpha_2) + " " + iso3
+
+
+def value_label(facet: str, value: str) -> str:
+    """How a facet value is shown: approach labels, country names, type labels, the raw value otherwise."""
+    if facet == "approach":
+        return approach_labels().get(value, value)
+    if facet == "sdg":
+        return goal_labels().get(value, value)
+    if facet == "country":
+        return f"{country_name(value)} ({value})"
+    if facet == "doc_type":
+        return type_label(value)
+    if facet == "region":
+        return region_label(value)
+    return value.replace("_", " ")
+
+
+# Goals a card names in full; more share one chip by number.
+_NAMED_GOALS = 3
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """"1 case", "2 cases"."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def chips(approaches: tuple[str, ...] | list[str], sdgs: tuple[str, ...] | list[str] = ()) -> str:
+    """Approach chips (blue) and goal chips (green) as Streamlit badges, labels escaped; more than a few goals
+    share one chip by number ("SDG 1 · 2 · 13 · 17"): a project abstract tagged with 14 goals wore three lines
+    of them above its text (walk). The case page names each goal with its evidence."""
+    out = [f":blue-badge[{md_escape(value_label('approach', a))}]" for a in approaches]
+    if len(sdgs) > _NAMED_GOALS:
+        out.append(f":green-badge[SDG {' · '.join(str(taxonomy_labels.goal_number(g)) for g in sdgs)}]")
+    else:
+        out += [f":green-badge[{md_escape(value_label('sdg', g))}]" for g in sdgs]
+    return " ".join(out)
+
+
+def also_published(copies: Sequence[tuple[str, str, str, str]]) -> str:
+    """ "Also published by" with a link to each other source's copy of the case (case id, title, source,
+    publisher), as escaped Markdown; empty when there is none."""
+    links = [f"[{md_escape(publisher or title)} · {md_escape(source)}](?view=case&case={quote(case_id)})"
+             for case_id, title, source, publisher in copies]
+    return f"Also published by: {'; '.join(links)}" if links else ""
+
+
+def highlight(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:
+    """Text as escaped Markdown with the given spans in bold: document text can never become markup."""
+    out, last = [], 0
+    for start, end in one_run_each(spans):  # inline LaTeX of plain numbers read as numbers (kb.explain.plain_math)
+        out += [md_escape(plain_math(text[last:start])), "**" + md_escape(plain_math(text[start:end])) + "**"]
+        last = end
+    out.append(md_escape(plain_math(text[last:])))
+    return "".join(out).replace("\n", "  \n")
