@@ -36,6 +36,18 @@ def first_hit(index: Path, query: str, k: int = 5):
     return hits_of(index, query, k)[0]
 
 
+def index_of(tmp_path: Path, files: dict[str, str], settings: Settings | None = None) -> Path:
+    """An index built by the real pipeline from a corpus of the given files (name -> text) under tmp_path."""
+    from kb.pipeline import ingest
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    ingest(corpus, tmp_path / "index", settings or Settings())
+    return tmp_path / "index"
+
+
 def prepare_path(path: Path, source: str | None = None, settings: Settings | None = None) -> Segmented:
     """Read, clean and segment one file as the pipeline does."""
     settings = settings or Settings()

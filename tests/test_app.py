@@ -22,7 +22,7 @@ from kb.library import Library
 from kb.models import Filters
 from kb.pipeline import ingest
 from kb.taxonomy import goal_number
-from tests.conftest import ROOT
+from tests.conftest import ROOT, index_of
 from views.labels import approach_labels
 
 APP = str(ROOT / "app.py")
@@ -428,14 +428,10 @@ def test_a_long_case_opens_on_the_passage_that_matched(index):
 def test_a_regional_project_shows_its_region_where_a_card_has_no_country(tmp_path, monkeypatch):
     # "Regional Sahel Pastoralism Support Project II" names West and Central Africa, no country: its card showed
     # approach and goal chips and no place at all.
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "sahel.md").write_text(
+    index = index_of(tmp_path, {"sahel.md": (
         "# Regional pastoralism support\n\nThe regional project supports pastoralists across Western and Central "
-        "Africa with animal health services, water points and access to livestock markets along the corridors.\n",
-        encoding="utf-8")
-    ingest(corpus, tmp_path / "index", Settings())
-    monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "index"))
+        "Africa with animal health services, water points and access to livestock markets along the corridors.\n")})
+    monkeypatch.setenv("KB_INDEX_DIR", str(index))
     at = _app(q="support for pastoralists")
     assert not at.exception
     assert any(":gray-badge[West and Central Africa]" in m.value for m in at.markdown), _shown(at)

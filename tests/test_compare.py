@@ -99,20 +99,15 @@ def test_compare_two_seed_cases(seed_index):
 
 
 def test_a_comparison_lists_the_countries_a_case_is_about_not_those_it_names(tmp_path):
-    from kb.pipeline import ingest
-    from tests.conftest import HASH_ONLY
+    from tests.conftest import HASH_ONLY, index_of
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "mauritius.md").write_text(
-        "# Risk communication in Mauritius\n\nThe virus first reported in Wuhan, China reached Mauritius in March. "
-        "Mauritius closed its borders, and radio in Mauritius carried the health messages to every village.\n",
-        encoding="utf-8")
-    (corpus / "kenya.md").write_text("# Savings groups in Kenya\n\nWomen in Kenya saved together in groups, and "
-                                     "Kenya's county officers trained their treasurers to keep the books.\n",
-                                     encoding="utf-8")
-    ingest(corpus, tmp_path / "index", HASH_ONLY)
-    store = open_store(tmp_path / "index")
+    index = index_of(tmp_path, {
+        "mauritius.md": "# Risk communication in Mauritius\n\nThe virus first reported in Wuhan, China reached "
+                        "Mauritius in March. Mauritius closed its borders, and radio in Mauritius carried the health "
+                        "messages to every village.\n",
+        "kenya.md": "# Savings groups in Kenya\n\nWomen in Kenya saved together in groups, and Kenya's county "
+                    "officers trained their treasurers to keep the books.\n"}, HASH_ONLY)
+    store = open_store(index)
     try:
         ids = [c.case_id for c in store.cases()]
         comparison = compare(store, ids)
