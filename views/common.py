@@ -1,4 +1,5 @@
-"""What every view shares: the library, the session's state mirrored in the URL, filters, and safe rendering.
+"""What every view shares: the library, the session's state mirrored in the URL, filters and case actions (how
+values read on a page is views/labels.py).
 
 A search, its filters, the open case and the comparison are the session's state, kept apart from the widgets
 that edit them: Streamlit drops a widget's value when its page is not drawn, and the state must outlive a
