@@ -164,9 +164,10 @@ def _cells_by_line(text: str, lines: list[str], cjk: int) -> bool:
     if len(lines) < 5 or cjk > 0.3 * len(text):
         return False
     ends = len(_SENTENCE_END.findall(text))
-    if sum(len(line.split()) <= 3 for line in lines) >= 0.7 * len(lines) and ends <= 1:
+    words = [len(line.split()) for line in lines]
+    if sum(n <= 3 for n in words) >= 0.7 * len(lines) and ends <= 1:
         return True
-    return (not ends and sum(len(line.split()) <= 6 for line in lines) >= 0.9 * len(lines)
+    return (not ends and sum(n <= 6 for n in words) >= 0.9 * len(lines)
             and not any(_BULLET.match(line) for line in lines))
 
 

@@ -146,9 +146,9 @@ def small_caps(text: str, vocab: Counter[str], log: list[Removal]) -> str:
     return _SMALL_CAPS.sub(fix, text)
 
 
-def join_initials(text: str, vocab: Counter[str] | None = None) -> str:
+def join_initials(text: str) -> str:
     """Every initial split off by small capitals joined to its word again (a title, with no document at hand)."""
-    return _SMALL_CAPS.sub(lambda m: join_initial(m.group(1), m.group(2), vocab or Counter()), text)
+    return _SMALL_CAPS.sub(lambda m: join_initial(m.group(1), m.group(2), Counter()), text)
 
 
 def join_initial(initial: str, rest: str, vocab: Counter[str]) -> str:

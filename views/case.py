@@ -113,8 +113,9 @@ def _matched_first(page: CasePage, chosen: int | None) -> None:
     if chosen not in ids or len(ids) <= _SHORT_CASE:
         return
     st.markdown("#### The passage that matched your search")
-    st.caption(f"Passage {ids.index(chosen) + 1} of {len(ids)}; the whole case is below, with this passage marked.")
-    st.success(labels.highlight(dict(page.passages)[chosen].text, []))
+    n = ids.index(chosen)
+    st.caption(f"Passage {n + 1} of {len(ids)}; the whole case is below, with this passage marked.")
+    st.success(labels.highlight(page.passages[n][1].text, []))
 
 
 def _tags(page: CasePage) -> None:
