@@ -13,6 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 
+from kb.language import detect_language
 from kb.lexicon import known_words
 from kb.models import Removal
 
@@ -40,6 +41,10 @@ _SUFFIXES = frozenset("ability ibility ment ments ness ship ships able ible less
                       "hood hoods like".split())
 # "definition53.", "Pacific4." : a footnote marker stuck to the word it annotates (not a table cell: no digit follows).
 _FOOTNOTE = re.compile(r"\b([A-Za-z]*[a-z]{3,})(\d{1,3})(?=[.,;:)]?(?:\s+[^\d\s(]|\s*$))", re.M)
+# Two lower-case pieces ("Thes e", "p ublic", "Accr a"): a word a PDF's letter spacing cut in two.
+_PIECES = re.compile(r"(?<![\w’'‘.@/-])([A-Z]?[a-z]+) ([a-z]+)(?![\w’'‘@/-])")
+# English words of one or two letters (known_words holds three letters or more).
+_SHORT_WORDS = frozenset("a i am an as at be by do go he if in is it me my no of on or so to up us we".split())
 # Words that keep their digits: names written that way, and labels ("Table4", "Annex2") that number a thing.
 _KEEP = re.compile(r"^(?:covid|sars|mers|ebola|sdg|web|industry|version|article|table|figure|fig|chart|annex|"
                    r"appendix|section|chapter|schedule|part|box|step|phase|level|type|grade|class|round|wave|"
@@ -125,6 +130,36 @@ def joined_words(text: str, vocab: Counter[str], log: list[Removal]) -> str:
     return _LOWER_RUN.sub(lower, _CAMEL.sub(camel, text))
 
 
+def split_words(text: str, vocab: Counter[str], log: list[Removal]) -> str:
+    """'Thes e' -> 'These', 'Greater Accr a' -> 'Greater Accra': a word cut in two by letter spacing, joined again.
+
+    The whole word must be one the document itself writes at least twice. When neither piece is a word,
+    they join; when one is ('t he', 's and'), only if the document writes the whole word more often than
+    that piece ('the' is commoner than 'he'; 'sand' is rarer than 'and', so 'women s and' stays). English
+    documents only: 'de los' and 'com o' are words in the languages that write them.
+    """
+    known = known_words()
+
+    def word(piece: str) -> bool:
+        return piece in _SHORT_WORDS or piece in known
+
+    def joins(left: str, right: str) -> bool:
+        whole = left + right
+        if left == right or len(whole) < 3 or vocab[whole] < 2:
+            return False
+        return not any(word(piece) and vocab[piece] >= vocab[whole] for piece in (left, right))
+
+    out, done, at = [], 0, 0
+    while m := _PIECES.search(text, at):
+        if joins(m.group(1).lower(), m.group(2)):
+            log.append(Removal("split_word", m.group(0)))
+            out += [text[done:m.start()], m.group(1) + m.group(2)]
+            done = at = m.end()
+        else:  # the right piece may begin a pair of its own ("where p ublic")
+            at = m.start(2)
+    return "".join(out) + text[done:]
+
+
 def footnote_markers(text: str, vocab: Counter[str], log: list[Removal]) -> str:
     """'definition53.' -> 'definition.' when the document also writes the bare word."""
     def fix(m: re.Match[str]) -> str:
@@ -170,10 +205,14 @@ def join_initial(initial: str, rest: str, vocab: Counter[str]) -> str:
 # Repairs of paragraphs, in order; comma_capitals runs earlier, on the text as read.
 REPAIRS: dict[str, Repair] = {
     "small_caps_split": small_caps,
+    "split_word": split_words,
     "mt_wan_number": wan_numbers,
     "joined_words": joined_words,
     "footnote_marker": footnote_markers,
 }
+
+# Repairs that read pieces as English words.
+_ENGLISH_ONLY = frozenset({"split_word"})
 
 
 class Repairer:
@@ -183,11 +222,13 @@ class Repairer:
         self.vocab = _vocabulary(text)
         self.log: list[Removal] = []
         self.shares = script_shares(text)
+        self.rules = [rule for name, rule in REPAIRS.items()
+                      if name not in _ENGLISH_ONLY or detect_language(text) == "en"]
 
     def __call__(self, paragraph: str) -> str:
         """The paragraph repaired; what changed is appended to `log`."""
         paragraph = foreign_script(paragraph, self.shares, self.log)
-        for rule in REPAIRS.values():
+        for rule in self.rules:
             paragraph = rule(paragraph, self.vocab, self.log)
         return paragraph
 

@@ -245,3 +245,17 @@ def test_a_printed_line_that_continues_the_one_before_joins_its_paragraph(shared
     assert text.count("The Socio-Economic Impact Assessment of COVID-19 in Mauritius") == 1
     assert "\n\nHowever, the real estate activities" in text
 
+
+
+def test_a_word_cut_in_two_by_letter_spacing_is_joined_where_the_document_writes_it_whole():
+    # Seen in the Ghana DHS report's passages: "Greater Accr a", "Thes e percentages", "basic p ublic schools".
+    text = clean("These percentages are high in the public sector. Thes e percentages rose where p ublic clinics "
+                 "opened. The public clinics and the women s and men's groups met. These figures are new.").text
+    assert "These percentages rose where public clinics" in text
+    # 'sand' is no word this document writes twice, and 'and' is commoner than it: the pieces stay.
+    assert "women s and men's" in text
+
+
+def test_letter_spaced_pieces_are_left_alone_in_a_document_not_in_english():
+    spanish = "Los programas de los gobiernos. Como se dice, com o antes. Los datos de los hogares, como siempre."
+    assert "com o antes" in clean(spanish).text and "de los gobiernos" in clean(spanish).text
