@@ -23,7 +23,7 @@ from kb.relevance import calibration_sample, cosine_scale, grade_cases
 from kb.search import Searcher
 from kb.store import Store, text_hash
 from kb.tokens import fts_query
-from tests.conftest import HASH_ONLY, hits_of
+from tests.conftest import HASH_ONLY, hits_of, index_of
 
 HASH = Settings(model="hash-64", crosslingual_model="")
 
@@ -498,3 +498,21 @@ def test_cases_ranked_by_the_same_text_show_on_one_card(tmp_path):
         Path(first.source).stem} == {"parent", "niger", "burkina"}
     assert fold_same_text(["a", "b", "c", "d"], {"a": "x", "b": "y", "c": "x", "d": "x"}) == (
         ["a", "b"], {"a": ["c", "d"]})
+
+
+def test_a_food_security_project_is_no_strong_match_for_school_meals(tmp_path):
+    # Walk 3: "school meals programme" graded six cards strong, five of them food-security and nutrition projects
+    # with no school in them, because one glossary term named school meals and food security alike.
+    index = index_of(tmp_path, {
+        "meals.txt": "School meals in Ghana\n\nThe Ghana School Feeding Programme gives every pupil of a public "
+                     "primary school in the poorest districts one hot meal a day, cooked by women from the village. "
+                     "Enrolment rose where the school meals programme started, most of all among girls.",
+        "food.txt": "Food and nutrition security in Haiti\n\nThe programme will improve food security and nutrition of "
+                    "poor households: fortified meals for young children under five and pregnant women, cooked in "
+                    "community kitchens, and support to local production of staple crops so that families have "
+                    "enough to eat in the lean season.",
+    })
+    searcher = Searcher(index)
+    hits = {h.source: h.relevance for h in searcher.search("school meals programme", 10).hits}
+    searcher.close()
+    assert hits["meals.txt"] == "strong" and hits["food.txt"] != "strong"
