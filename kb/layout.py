@@ -107,6 +107,8 @@ def reflow(lines: list[str]) -> list[str]:
     return out
 
 
+# The longest tail of a Chinese line cut off on a line of its own: a name ("李克强") or a paragraph has more.
+_CJK_TAIL = 2
 # The longest tail of a heading cut across lines ("4.1. Coping strategies since the outbreak" | "of COVID-19").
 _HEADING_TAIL_WORDS = 4
 
@@ -120,7 +122,8 @@ def join_continued(lines: list[str]) -> list[str]:
         s = line.strip()
         prev = out[last].strip() if last >= 0 else ""
         if s and prev and _continues(prev, s):
-            out[last] = prev[:-1] + s if prev.endswith("-") and prev[-2:-1].isalpha() else f"{prev} {s}"
+            joiner = "" if CJK.match(prev[-1]) and CJK.match(s[0]) else " "
+            out[last] = prev[:-1] + s if prev.endswith("-") and prev[-2:-1].isalpha() else f"{prev}{joiner}{s}"
             del out[last + 1:]  # the blank lines between them
             continue
         out.append(line)
@@ -138,6 +141,8 @@ def _continues(prev: str, line: str) -> bool:
     a table's "female" stand alone). A heading (numbered or in capitals) takes a short tail only, so a
     converter's lower-cased first word of the paragraph under it does not join it.
     """
+    if len(line) <= _CJK_TAIL and all(CJK.match(c) for c in line) and CJK.match(prev[-1]):
+        return True  # "政府工作报" | "告": a word's last characters on a line of their own
     return (line[0].islower() and line[0].isascii() and not BULLET.match(line) and (" " in line or line[-1] in ".!?")
             and re.search(r"[A-Za-z,-]$", prev) is not None and " " in prev and not prev.startswith("#")
             and (len(line.split()) <= _HEADING_TAIL_WORDS or not (looks_like_heading(prev) or _capitals(prev))))

@@ -105,9 +105,11 @@ def cover_title(head: str, rules: MetadataRules, place: Callable[[str], bool] | 
         parts = [line]
         for nxt in lines[i + 1:i + 4]:
             joined = " ".join(parts)
+            if CJK.search(joined[-1:]) and CJK.match(nxt) and len(nxt) <= 4:  # "政府工作报" / "告": no title alone
+                parts.append(nxt)
+                continue
             continues = (
-                CJK.search(joined[-1:]) and CJK.match(nxt) and len(nxt) <= 4  # "政府工作报" / "告"
-                or re.fullmatch(r"\(?(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d\)?", nxt)  # a period: 2018-2024
+                re.fullmatch(r"\(?(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d\)?", nxt)  # a period: 2018-2024
                 or nxt[:1] in "—–-:(" or nxt[:1].islower()
                 or (place is not None and len(parts) == 1 and place(joined))  # a country, then the document
                 or joined.isupper() and nxt.isupper() and _words(joined) >= 2

@@ -145,6 +145,15 @@ def test_jsonl_records(shared):
     assert seg.document.language == "zh"
 
 
+def test_a_chinese_title_whose_last_character_sits_on_a_line_of_its_own_is_whole(shared):
+    # The 2017 and 2021 reports print "政府工作报" and "告" on two lines; the card and "more like this" showed
+    # "政府工作报".
+    seg = prepare_path(shared / "cn-gov-work-reports" / "extracted" / "gov_work_report_2017.txt")
+    assert seg.document.title == "政府工作报告" and seg.document.text.startswith("政府工作报告\n\n——2017年")
+    # A name on a line of its own is no cut-off tail: it stays a line.
+    assert "国务院总理\n\n李克强" in seg.document.text
+
+
 def test_record_mapping_is_configurable_and_missing_text_column_is_an_error():
     data = b"name;story;nation\nBee keeping;Women in the cooperative sell honey online to cities.;Rwanda\n"
     with pytest.raises(IngestError, match=r"^t\.csv: no text column: looked for text, description"):
