@@ -31,7 +31,7 @@ from kb.rank import Ranking, best_per_group, cap_per_document, first_in, fold_re
 from kb.rankings import QueryVectors, Rankings
 from kb.relevance import GRADES, grade_cases
 from kb.searchrules import SearchRules
-from kb.sharing import ReadWriteLock, Slots
+from kb.sharing import ReadWriteLock, Slots, one_inner_thread
 from kb.store import Store
 from kb.taxonomy import load_goals, load_taxonomy
 from kb.unitvec import unit_rows
@@ -69,6 +69,7 @@ class Searcher:
         # the lock, which a refresh to a new index generation holds alone.
         self._slots = Slots(cores())
         self._lock = ReadWriteLock()
+        one_inner_thread()
         self._embedder: Embedder | None = None
         self._highlighter = Highlighter()
         self._queries = QueryVectors(rules.query_cache)

@@ -13,6 +13,20 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 
+def one_inner_thread() -> None:
+    """FAISS's OpenMP and numpy's and FAISS's OpenBLAS on one thread each, for this process from now on.
+
+    A query's rankings already run side by side on the cores (kb.rankings), and each one's inner threads only
+    fought them for the same two cores: scripts/bench_query.py, two interleaved runs each, p50 / p95 70.2 /
+    108.7 and 68.1 / 103.0 ms with the libraries' own 2 threads, 63.8 / 100.2 and 61.0 / 94.6 ms with one,
+    each beside a floor of 10-11 ms. Torch and ONNX Runtime keep their own settings (kb.embed, kb.stonnx).
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+    threadpool_limits(limits=1, user_api="openmp")
+
+
 class _Gate:
     """A condition entered once per thread: nested entries pass straight through, so nobody waits for itself."""
 
