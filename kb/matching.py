@@ -54,6 +54,10 @@ class Matcher:
             pids, sums = pids[keep], sums[keep]
         return {int(pid): float(share) for pid, share in zip(pids.tolist(), sums.tolist())}
 
+    def read(self, terms: tuple[str, ...], concepts: Concepts) -> None:
+        """Read the postings of a query's words now, kept for its grades and its count of matches."""
+        self._all_shares(terms, concepts)
+
     def _all_shares(self, terms: tuple[str, ...], concepts: Concepts) -> tuple[np.ndarray, np.ndarray]:
         """(passage ids, shares) of every passage holding a query word, computed once per query: a search asks
         for the count, the grades of its pool and the grades without the place, which read the same postings

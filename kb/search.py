@@ -162,7 +162,12 @@ class Searcher:
         text = self.validate(query, k, mode, filters)
         with self._slots.held(), self._lock.reading():
             plan = self.plan(text)
+            # The words' postings, read in the pool while the rankings run (SQLite lets go of the GIL): the
+            # grades and the count of matches read them after.
+            words = self._pool.submit(self._matcher.read, plan.terms, plan.concepts) if mode != "semantic" else None
             lists = self._rankings.search(plan, mode, self._allowed(filters), filters, self.rules.pool)
+            if words is not None:
+                words.result()
             weights = self._rankings.weights(mode)
             ranked = fuse([(weights[name], lists[name]) for name in weights], self.rules.fusion, self.rules.rrf_k)
             return self._result(plan, mode, ranked, k, lists, filters)
