@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -120,23 +121,41 @@ def _places(countries: list[str], via: dict[str, str]) -> list[str]:
     return named
 
 
-def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ...]]], scores: Mapping[str, float],
-             rows: Mapping[int, Any], facets: Mapping[str, Mapping[str, list[str]]], held: Mapping[str, int],
-             document_of: Mapping[str, str], plan: QueryPlan, mode: str, lists: Mapping[str, Ranking],
-             highlighter: Highlighter, relevance: Mapping[str, str] | None = None,
-             common: frozenset[str] = frozenset(), members: Mapping[str, list[dict[str, Any]]] | None = None,
-             groups: Mapping[str, str] | None = None, judged: Collection[str] | None = None,
-             folded: Mapping[str, list[int]] | None = None) -> tuple[Hit, ...]:
-    """The hits of the shown cases, in order; a document's last shown case says how many more it holds, and a
-    case published by other documents too names them (members: group -> its cases; groups: case -> group).
+@dataclass(frozen=True)
+class Page:
+    """The cases a page of results shows, in order, and what is known of each: the passage chosen and those
+    also matching, its fused score, grade and facets; `rows` holds the shown passages' rows by id, `held` how
+    many more cases each document has beyond those shown, `document_of` each case's document."""
 
-    A card says "not graded" where its grade is no verdict (a case not in `judged`), so no weak badge sits above
-    a good one; it names the cases folded under it for their same text (`folded`: case -> their passages' ids,
-    in `rows`).
+    cases: Sequence[str]
+    chosen: Mapping[str, tuple[int, tuple[int, ...]]]
+    scores: Mapping[str, float]
+    rows: Mapping[int, Any]
+    facets: Mapping[str, Mapping[str, list[str]]]
+    held: Mapping[str, int]
+    document_of: Mapping[str, str]
+    relevance: Mapping[str, str] = field(default_factory=dict)
+    # The cases whose grade is a verdict (None: every one); the others say "not graded".
+    judged: Collection[str] | None = None
+    # case -> the passages of the cases folded under it for their same text (their rows in `rows`).
+    folded: Mapping[str, list[int]] = field(default_factory=dict)
+    # group -> its cases, and case -> its group: the other documents that publish a case.
+    members: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
+    groups: Mapping[str, str] = field(default_factory=dict)
+
+
+def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking], highlighter: Highlighter,
+             common: frozenset[str] = frozenset()) -> tuple[Hit, ...]:
+    """The hits of a page's cases, in order; a document's last shown case says how many more it holds, and a
+    case published by other documents too names them.
+
+    A card says "not graded" where its grade is no verdict (a case not in `page.judged`), so no weak badge sits
+    above a good one; it names the cases folded under it for their same text.
 
     Words of the query in `common` (found in a large share of all passages) are not highlighted when rarer
     ones are there: "women **use**" marks nothing a reader needs.
     """
+    cases, chosen, rows, facets, document_of = page.cases, page.chosen, page.rows, page.facets, page.document_of
     rank_in = {name: {pid: n for n, (pid, _) in enumerate(ranking, start=1)} for name, ranking in lists.items()}
     last_of_document = {document_of[case]: case for case in cases}
     own = set(plan.own_terms)
@@ -151,9 +170,9 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
         # Its best place in a space beyond the main one (one the main model cannot read it in, often).
         space_rank = min(((r[pid], name) for name, r in rank_in.items()
                           if name not in (*WORD_RANKINGS, MAIN_RANKING) and pid in r), default=None)
-        grade = (relevance or {}).get(case_id, "weak")
+        grade = page.relevance.get(case_id, "weak")
         hits.append(Hit(
-            rank=rank, score=round(scores[case_id], 6), case_id=case_id, doc_id=row["doc_id"], passage_id=pid,
+            rank=rank, score=round(page.scores[case_id], 6), case_id=case_id, doc_id=row["doc_id"], passage_id=pid,
             title=row["case_title"], document_title=row["doc_title"], source=row["source"], text=row["text"],
             start=row["start"], end=row["end"], page=row["page"], approaches=tuple(sorted(tags.get("approach", ()))),
             countries=tuple(sorted(tags.get("country", ()))), regions=tuple(sorted(tags.get("region", ()))),
@@ -165,9 +184,9 @@ def assemble(cases: Sequence[str], chosen: Mapping[str, tuple[int, tuple[int, ..
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(
-                (members or {}).get((groups or {}).get(case_id, ""), []), row["source"])),
-            more_from_document=held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0,
-            graded=judged is None or case_id in judged,
+                page.members.get(page.groups.get(case_id, ""), []), row["source"])),
+            more_from_document=page.held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0,
+            graded=page.judged is None or case_id in page.judged,
             same_text=tuple((rows[p]["case_id"], rows[p]["case_title"], rows[p]["source"])
-                            for p in (folded or {}).get(case_id, ()))))
+                            for p in page.folded.get(case_id, ()))))
     return tuple(hits)

@@ -21,7 +21,7 @@ from kb.embed import Embedder, load_embedder
 from kb.errors import NotFoundError
 from kb.explain import Highlighter
 from kb.gazetteer import default_gazetteer
-from kb.hits import assemble, choose_passages
+from kb.hits import Page, assemble, choose_passages
 from kb.indexdir import Generation, changed_since, open_generation
 from kb.matching import Matcher, within
 from kb.memo import Memo
@@ -283,11 +283,10 @@ class Searcher:
         shown_pids = [pid for pid, _ in chosen.values()] + [pid for pids in folded.values() for pid in pids]
         rows.update(self.store.passages(shown_pids))  # the shown: in full
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
-        common = self._rankings.common(plan.terms)
-        hits = assemble(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
-                        held, document_of, plan, mode, lists, self._highlighter, relevance, common,
-                        self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups,
-                        judged, folded)
+        page = Page(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
+                    held, document_of, relevance, judged, folded,
+                    self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups)
+        hits = assemble(page, plan, mode, lists, self._highlighter, self._rankings.common(plan.terms))
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
                             candidates, len(matching), matching)
 

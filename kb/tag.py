@@ -235,17 +235,17 @@ class Tagger:
         meta = dict(doc.meta)
         doc_fixed = self.places.fixed([meta["country"]]) if "country" in meta else ()
         record_table = doc.doc_type == "record"
+        single = len(seg.cases) == 1
         doc_tags: list[Tag] = []
         if not record_table:
             for themes, rows, hits in scored:
                 doc_tags += themes.roll_up(chunks, rows, hits, text, doc.title, doc.language)
             doc_tags += self.places.tags(text, doc.title, mentions, doc_fixed, "metadata",
-                                         sections=len(seg.cases) > 1)
+                                         sections=not single)
         doc_focus = tuple(t.value for t in doc_tags if t.kind == "country" and t.role == "focus")
         by_case: dict[str, list[int]] = defaultdict(list)
         for i, chunk in enumerate(chunks):
             by_case[chunk.case_id].append(i)
-        single = len(seg.cases) == 1
         # Read once per document, not once per case.
         inherited = {themes.kind: themes.inherited(doc.title, doc.language) for themes, _, _ in scored}
         case_tags = []
