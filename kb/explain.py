@@ -69,48 +69,6 @@ class Highlighter:
                 [w for w in other if w not in mine and keep(w)])
 
 
-# Inline LaTeX that a PDF converter wrote for plain numbers and signs: "$2 8 . 4 8 \\%$", "互联网 $^ +$".
-_LATEX = re.compile(r"(\s?)\$([^$\n]{1,80})\$")
-_LATEX_SIGN = re.compile(r"[\\^_{}]|\d \d|^\s*\S\s*$")
-_LATEX_STYLE = re.compile(r"\\(?:mathrm|mathbf|mathit|boldsymbol|texttt|textrm|text|scriptscriptstyle)\s*")
-# Longest name first, so that \\leqslant is read before \\le.
-_LATEX_SYMBOLS = sorted({
-    "\\%": "%", "\\cdot": "·", "\\times": "×", "\\pm": "±", "\\leq": "≤", "\\geq": "≥", "\\le": "≤", "\\ge": "≥",
-    "\\leqslant": "≤", "\\geqslant": "≥", "\\alpha": "α", "\\beta": "β", "\\varepsilon": "ε", "\\chi": "χ",
-    "\\ <": "<", "\\ >": ">", "~": " ",
-}.items(), key=lambda kv: -len(kv[0]))
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def plain_math(text: str) -> str:
-    """'$2 8 . 4 8 \\%$' -> '28.48%', '10$^ { 8 }$' -> '10⁸', '互联网 $^ +$' -> '互联网+': inline math of plain
-    numbers, signs and one-letter names, as a PDF converter writes them. Math with words or other commands, and
-    dollar amounts ("$5 to $10" has no sign of LaTeX), stay as written.
-
-    Applied where text is shown (the app's cards and case page), not at ingest: repaired in the stored text of
-    the eval index (458 of 734 such spans, 302 passages), it moved two of the 14 Chinese questions over
-    Chinese answers out of the top 10 (answer nDCG@10 0.659 -> 0.517) by changing where passages are cut and
-    how they read; every other set moved less than 0.01.
-    """
-    def fix(m: re.Match[str]) -> str:
-        space, body = m.groups()
-        if not _LATEX_SIGN.search(body):
-            return m.group(0)
-        for latex, plain in _LATEX_SYMBOLS:
-            body = body.replace(latex, plain)
-        body = _LATEX_STYLE.sub("", body)
-        if "\\" in body or re.search(r"[A-Za-z]{3,}", body):
-            return m.group(0)
-        body = re.sub(r"\^\s*\{?\s*(\d[\d ]*)\}?", lambda s: s.group(1).replace(" ", "").translate(_SUPERSCRIPT), body)
-        body = " ".join(re.sub(r"[{}^_]", " ", body).split())
-        body = re.sub(r"(?<=[\d.,%(<>=+*-]) (?=[\d.,%)<>=+*-])", "", body)  # "2 8 . 4 8 %": digits spaced apart
-        body = re.sub(r"(?<=\b[A-Za-z]) (?=[A-Za-z]\b)", "", body)  # "k m": one unit's letters
-        body = re.sub(r" (?=[⁰¹²³⁴⁵⁶⁷⁸⁹])", "", body)
-        if not body:
-            return m.group(0)
-        # A superscript sits on the word before it ("互联网 $^ +$": 互联网+, Internet Plus).
-        return (body if m.group(2).lstrip().startswith("^") else space + body)
-    return _LATEX.sub(fix, text)
 
 
 def one_run_each(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

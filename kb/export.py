@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from kb.collections import Collection, Excerpt
-from kb.explain import plain_math
 from kb.figures import key_figures
 from kb.gazetteer import country_name
+from kb.latex import plain_math
 from kb.models import Hit
 from kb.store import Store
 

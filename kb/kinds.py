@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from kb.language import CJK, FUNCTION_WORDS
+from kb.latex import INLINE_MATH
 
 KINDS = ("prose", "references", "toc", "form", "table", "list", "furniture")
 PROSE = "prose"
@@ -24,8 +25,6 @@ _CITATION = re.compile(
     r"\bet al\b|\(\s*(?:19|20)\d\d[a-z]?\s*\)|\b(?:19|20)\d\d[a-z]?\)|\bvol(?:ume)?\.?\s*\d|\bpp?\.\s*\d|"
     r"\bdoi\b|https?://|\bissn\b|\bisbn\b|[\[［][JMDCR][\]］]|\bretrieved\b|\bworking paper\b|\bjournal\b|\bpress\b|"
     r"\b\d+\s*\(\d+\)\s*[:,]\s*\d+|(?:19|20)\d\d\s*[,，]\s*\(?\d+\)?\s*[:：]\s*\d+")
-# Formulas and numbers set in LaTeX by a PDF converter ("$3 0 . 6 7 \%$"): one token, not many digits.
-_LATEX = re.compile(r"\$[^$\u3400-\u9fff]{1,200}\$")
 _NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
 _CAPTION_OPENS = re.compile(r"(?:表|图|tab|table|fig|figure)\.?\s*\d{1,2}", re.I)
@@ -80,7 +79,8 @@ def classify(text: str, section: str = "") -> str:
     A passage of a references section is references even when it holds one citation alone, which its shape
     cannot tell from a sentence.
     """
-    stripped = _LATEX.sub(" 0 ", text).strip()
+    # Formulas and numbers set in LaTeX ("$3 0 . 6 7 \%$") count as one token, not many digits.
+    stripped = INLINE_MATH.sub(" 0 ", text).strip()
     if not stripped:
         return "furniture"
     if _REF_SECTION.match(section.strip()):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.explain import Highlighter, plain_math, why
+from kb.explain import Highlighter, why
+from kb.latex import plain_math
 
 TEXT = ("Informal waste workers formed cooperatives. The government shared information on its experiences "
         "with governance, and farmers' farming plans were enrolled in the ecological programme of Bolsa Família "

@@ -11,9 +11,10 @@ import streamlit as st
 
 from kb import taxonomy as taxonomy_labels
 from kb.doctypes import type_label
-from kb.explain import one_run_each, plain_math
+from kb.explain import one_run_each
 from kb.export import md_escape
 from kb.gazetteer import country_name, region_label
+from kb.latex import plain_math
 
 
 @st.cache_data(show_spinner=False)
@@ -83,7 +84,7 @@ def also_published(copies: Sequence[tuple[str, str, str, str]]) -> str:
 def highlight(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:
     """Text as escaped Markdown with the given spans in bold: document text can never become markup."""
     out, last = [], 0
-    for start, end in one_run_each(spans):  # inline LaTeX of plain numbers read as numbers (kb.explain.plain_math)
+    for start, end in one_run_each(spans):  # inline LaTeX of plain numbers read as numbers (kb.latex.plain_math)
         out += [md_escape(plain_math(text[last:start])), "**" + md_escape(plain_math(text[start:end])) + "**"]
         last = end
     out.append(md_escape(plain_math(text[last:])))
