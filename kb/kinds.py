@@ -27,8 +27,8 @@ _CITATION = re.compile(
     r"\b\d+\s*\(\d+\)\s*[:,]\s*\d+|(?:19|20)\d\d\s*[,，]\s*\(?\d+\)?\s*[:：]\s*\d+")
 _NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
-_CAPTION_OPENS = re.compile(r"(?:表|图|tab|table|fig|figure)\.?\s*\d{1,2}", re.I)
-_TABLE_CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|表)\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
+# A table's or figure's caption label and number: "TABLE 3.2.", "Tab.1", "表1", "图 2", "Cuadro 4".
+_CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|tab|figure|fig|表|图)\.?\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
 # Chinese journals set an entry's number in half- or full-width brackets ("[19］").
 _ENTRY = re.compile(r"[\[［]\d{1,3}[\]］]")
 _LIST_ENTRY = re.compile(r"\s*" + _ENTRY.pattern)  # an entry's number opening the passage
@@ -99,13 +99,15 @@ def classify(text: str, section: str = "") -> str:
             and len(tokens) >= 6 and not cjk):
         return "list"
     # A table's caption alone on its first line ("TABLE 3.2."), its cells below: all four such prose passages of
-    # the eval index were tables, one a top hit for "COVID-19 impact on household income".
+    # the eval index were tables, one a top hit for "COVID-19 impact on household income". A figure's likewise
+    # ("Figure 3.10.", then its axis values): 6 more, chart labels and numbers, one with the paragraph after its
+    # chart in the same passage; every eval figure unchanged.
     # A Chinese paper's table or figure under its caption ("表1数据描述性统计 / Tab.1 Data descriptive statistics /
     # 区域时期人均可支配收入…15797.57…") ends no sentence: 44 prose passages of the eval index, none an answer,
     # one in the top 10 for an English question on China's poverty-exit plan.
     if (_is_table(stripped, tokens, cjk) or _cells_by_line(stripped, lines, cjk)
-            or (len(lines) >= 4 and _TABLE_CAPTION.fullmatch(lines[0]))
-            or (cjk and _CAPTION_OPENS.match(stripped) and "。" not in stripped)):
+            or (len(lines) >= 4 and _CAPTION.fullmatch(lines[0]))
+            or (cjk and _CAPTION.match(stripped) and "。" not in stripped)):
         return "table"
     furniture = sum(len(m.group(0)) for m in _FURNITURE.finditer(stripped))
     if furniture >= 0.4 * len(stripped):
