@@ -163,11 +163,13 @@ class Searcher:
         with self._slots.held(), self._lock.reading():
             plan = self.plan(text)
             # The words' postings, read in the pool while the rankings run (SQLite lets go of the GIL): the
-            # grades and the count of matches read them after.
-            words = self._pool.submit(self._matcher.read, plan.terms, plan.concepts) if mode != "semantic" else None
+            # grades and the count of matches read them after, and the topic's grades of a query naming a place.
+            plans = [plan, plan.topic()] if self._places_first(plan, filters) else [plan]
+            words = [self._pool.submit(self._matcher.read, p.terms, p.concepts) for p in plans] \
+                if mode != "semantic" else []
             lists = self._rankings.search(plan, mode, self._allowed(filters), filters, self.rules.pool)
-            if words is not None:
-                words.result()
+            for job in words:
+                job.result()
             weights = self._rankings.weights(mode)
             ranked = fuse([(weights[name], lists[name]) for name in weights], self.rules.fusion, self.rules.rrf_k)
             return self._result(plan, mode, ranked, k, lists, filters)
@@ -264,8 +266,7 @@ class Searcher:
         if mode != "similar":
             judged = self._judged(plan, mode, {case: rows[pid]["language"] for case, (pid, _) in case_of.items()})
             order = self._by_grade(order, relevance, judged)
-        if plan.countries and plan.topic_terms and r.place_first != "off" and filters is not None \
-                and not filters.country:
+        if filters is not None and self._places_first(plan, filters):
             order = self._place_first(plan, mode, ranked, rows, order, document_of, relevance)
         candidates = len(order)
         # A case ranked by the very text of a case above it is listed on that card: one sentence showed on two or
@@ -319,6 +320,11 @@ class Searcher:
             return {case for case, lang in language.items() if lang in reads}
         own = self._rankings.own_language(plan) if mode != "keyword" else None
         return {case for case, lang in language.items() if lang == own} if own else set()
+
+    def _places_first(self, plan: QueryPlan, filters: Filters) -> bool:
+        """Whether the cases in the place a query names come first: it names one and a topic, and no country
+        filter says where already."""
+        return bool(plan.countries and plan.topic_terms) and self.rules.place_first != "off" and not filters.country
 
     def _place_first(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict, order: list[str],
                      document_of: dict[str, str], relevance: dict[str, str]) -> list[str]:
