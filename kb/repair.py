@@ -43,6 +43,8 @@ _SUFFIXES = frozenset("ability ibility ment ments ness ship ships able ible less
 _FOOTNOTE = re.compile(r"\b([A-Za-z]*[a-z]{3,})(\d{1,3})(?=[.,;:)]?(?:\s+[^\d\s(]|\s*$))", re.M)
 # Two lower-case pieces ("Thes e", "p ublic", "Accr a"): a word a PDF's letter spacing cut in two.
 _PIECES = re.compile(r"(?<![\w’'‘.@/-])([A-Z]?[a-z]+) ([a-z]+)(?![\w’'‘@/-])")
+_ARTICLES = frozenset({"a", "an"})
+_WORD_NEXT = re.compile(r"\s*[A-Za-z]")
 # English words of one or two letters (known_words holds three letters or more).
 _SHORT_WORDS = frozenset("a i am an as at be by do go he if in is it me my no of on or so to up us we".split())
 # Words that keep their digits: names written that way, and labels ("Table4", "Annex2") that number a thing.
@@ -143,15 +145,18 @@ def split_words(text: str, vocab: Counter[str], log: list[Removal]) -> str:
     def word(piece: str) -> bool:
         return piece in _SHORT_WORDS or piece in known
 
-    def joins(left: str, right: str) -> bool:
+    def joins(left: str, right: str, right_counts: bool) -> bool:
         whole = left + right
         if left == right or len(whole) < 3 or vocab[whole] < 2:
             return False
-        return not any(word(piece) and vocab[piece] >= vocab[whole] for piece in (left, right))
+        pieces = (left, right) if right_counts else (left,)
+        return not any(word(piece) and vocab[piece] >= vocab[whole] for piece in pieces)
 
     out, done, at = [], 0, 0
     while m := _PIECES.search(text, at):
-        if joins(m.group(1).lower(), m.group(2)):
+        # "a" or "an" before no word ("Greater Accr a (19 percent)") is no article: a piece of the word before.
+        right_counts = m.group(2) not in _ARTICLES or _WORD_NEXT.match(text, m.end()) is not None
+        if joins(m.group(1).lower(), m.group(2), right_counts):
             log.append(Removal("split_word", m.group(0)))
             out += [text[done:m.start()], m.group(1) + m.group(2)]
             done = at = m.end()

@@ -250,8 +250,11 @@ def test_a_printed_line_that_continues_the_one_before_joins_its_paragraph(shared
 def test_a_word_cut_in_two_by_letter_spacing_is_joined_where_the_document_writes_it_whole():
     # Seen in the Ghana DHS report's passages: "Greater Accr a", "Thes e percentages", "basic p ublic schools".
     text = clean("These percentages are high in the public sector. Thes e percentages rose where p ublic clinics "
-                 "opened. The public clinics and the women s and men's groups met. These figures are new.").text
+                 "opened. The public clinics and the women s and men's groups met. These figures are new. Accra "
+                 "and Accra grew; Greater Accr a (19 percent) grew most, a city with a plan.").text
     assert "These percentages rose where public clinics" in text
+    # "a" before no word is no article but the word's last letter; before a word it stays an article.
+    assert "Greater Accra (19 percent)" in text and "a city with a plan" in text
     # 'sand' is no word this document writes twice, and 'and' is commoner than it: the pieces stay.
     assert "women s and men's" in text
 
