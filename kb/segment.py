@@ -223,10 +223,15 @@ def _is_parent(span: Span, nxt: Span) -> bool:
 _LETTERS = re.compile(r"[A-Za-z]+")
 
 
+def _acronyms(word: str) -> bool:
+    """An acronym's plural ("SDGs", "MSMEs"): capitals, then an s."""
+    return len(word) > 2 and word[:-1].isupper() and word[-1] == "s"
+
+
 def _odd_case(word: str) -> bool:
-    """Cases mixed as no word writes them: not lower, upper, Capitalised or an acronym's plural ("SDGs")."""
+    """Cases mixed as no word writes them: not lower, upper, Capitalised or an acronym's plural."""
     return (not word.islower() and not word.isupper() and not (word[0].isupper() and word[1:].islower())
-            and not (word[:-1].isupper() and word[-1] == "s"))
+            and not _acronyms(word))
 
 
 def _garbled(word: str) -> bool:
@@ -252,7 +257,7 @@ def _undo_small_caps(title: str) -> str:
     # One word of a heading in capitals read with a letter or two in lower case ("CHAPTER 4 FINDINgS FOR
     # FARMERS", beside "CHAPTER 5 FINDINgS FOR DAIly wAgE EARNERS"): small capitals too.
     slipped = len(odd) == 1 and all(_SLIP.fullmatch(w) for w in odd) \
-        and all(w.isupper() for w in words if w not in odd and len(w) > 1)
+        and all(w.isupper() or _acronyms(w) for w in words if w not in odd and len(w) > 1)
     first = _LETTERS.search(title)
     if first is None or not (len(odd) >= 2 or slipped or first.group() in odd and _garbled(first.group())):
         return title

@@ -137,6 +137,8 @@ def test_a_case_title_keeps_its_section_number_and_drops_a_doubled_one(heading, 
     ("CHAPteR 6 FInDInGS FoR MSMes", "Chapter 6 findings for MSMes"),
     ("CHAPTER 5 FINDINgS FOR DAIly wAgE EARNERS", "Chapter 5 findings for daily wage earners"),
     ("CHAPTER 4 FINDINgS FOR FARMERS", "Chapter 4 findings for farmers"), ("THE EnABLE PROJECT", "THE EnABLE PROJECT"),
+    # An acronym's plural is capitals too (the same report's chapter 6 was shown as "CHAPTER 6 FINDINgS FOR MSMEs").
+    ("CHAPTER 6 FINDINgS FOR MSMEs", "Chapter 6 findings for MSMEs"),
     ("cHaptEr 7 conclusion and recommendations", "Chapter 7 conclusion and recommendations"),
     ("ANNex I: Statistical tables (Household Survey)", "Annex I: Statistical tables (Household Survey)"),
     ("2.3 H AND WASHING", "2.3 HAND WASHING"), ("10.8 S TOOL DISPOSAL", "10.8 STOOL DISPOSAL"),
