@@ -245,13 +245,31 @@ def _garbled(word: str) -> bool:
 _SLIP = re.compile(r"[A-Z]{2,}[a-z]{1,2}[A-Z]+")
 
 
+# Two words side by side, as a converter may cut one word set in small capitals ("objeC tIVeS").
+_SPLIT_PAIR = re.compile(r"\b([A-Za-z]{2,}) ([A-Za-z]{2,})\b")
+
+
+def _join_pieces(title: str, known: frozenset[str]) -> str:
+    """Two pieces of mixed case that are no words and make a known one, joined in lower case ('objeC tIVeS' ->
+    'objectives': small capitals a converter cut in two)."""
+    at = 0
+    while m := _SPLIT_PAIR.search(title, at):
+        left, right = m.group(1), m.group(2)
+        if _odd_case(left) and _odd_case(right) and left.lower() not in known and right.lower() not in known \
+                and (left + right).lower() in known:
+            title, at = title[:m.start()] + (left + right).lower() + title[m.end():], m.start()
+        else:  # the right piece may begin a pair of its own ("SeIA objeC tIVeS")
+            at = m.start(2)
+    return title
+
+
 def _undo_small_caps(title: str) -> str:
     """A heading set in small capitals, which a PDF converter reads as a mix of cases ("CHAPteR 6 FInDInGS FoR
     MSMes", "cHaptEr 7 conclusion") or splits ("H AND WASHING"), in plain case. Only known English words are
     recased, and only when two of them are mixed or the heading opens with a garbled one: a name such as
     "EnABLE" or "ACReSAL" stays as written."""
     known = known_words()
-    title = join_initials(title)
+    title = _join_pieces(join_initials(title), known)
     words = _LETTERS.findall(title)
     odd = {w for w in words if _odd_case(w) and w.lower() in known}
     # One word of a heading in capitals read with a letter or two in lower case ("CHAPTER 4 FINDINgS FOR

@@ -139,6 +139,9 @@ def test_a_case_title_keeps_its_section_number_and_drops_a_doubled_one(heading, 
     ("CHAPTER 4 FINDINgS FOR FARMERS", "Chapter 4 findings for farmers"), ("THE EnABLE PROJECT", "THE EnABLE PROJECT"),
     # An acronym's plural is capitals too (the same report's chapter 6 was shown as "CHAPTER 6 FINDINgS FOR MSMEs").
     ("CHAPTER 6 FINDINgS FOR MSMEs", "Chapter 6 findings for MSMEs"),
+    # A word the converter cut in two ("objeC tIVeS"), beside an acronym in mixed case that stays.
+    ("Chapter 1 SeIA objeC tIVeS, methodology and implementation",
+     "Chapter 1 SeIA objectives, methodology and implementation"),
     ("cHaptEr 7 conclusion and recommendations", "Chapter 7 conclusion and recommendations"),
     ("ANNex I: Statistical tables (Household Survey)", "Annex I: Statistical tables (Household Survey)"),
     ("2.3 H AND WASHING", "2.3 HAND WASHING"), ("10.8 S TOOL DISPOSAL", "10.8 STOOL DISPOSAL"),
