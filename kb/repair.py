@@ -152,16 +152,27 @@ def split_words(text: str, vocab: Counter[str], log: list[Removal]) -> str:
         pieces = (left, right) if right_counts else (left,)
         return not any(word(piece) and vocab[piece] >= vocab[whole] for piece in pieces)
 
-    out, done, at = [], 0, 0
-    while m := _PIECES.search(text, at):
+    def join(m: re.Match[str]) -> str | None:
         # "a" or "an" before no word ("Greater Accr a (19 percent)") is no article: a piece of the word before.
-        right_counts = m.group(2) not in _ARTICLES or _WORD_NEXT.match(text, m.end()) is not None
-        if joins(m.group(1).lower(), m.group(2), right_counts):
-            log.append(Removal("split_word", m.group(0)))
-            out += [text[done:m.start()], m.group(1) + m.group(2)]
-            done = at = m.end()
-        else:  # the right piece may begin a pair of its own ("where p ublic")
+        right_counts = m.group(2) not in _ARTICLES or _WORD_NEXT.match(m.string, m.end()) is not None
+        if not joins(m.group(1).lower(), m.group(2), right_counts):
+            return None
+        log.append(Removal("split_word", m.group(0)))
+        return m.group(1) + m.group(2)
+    return join_pairs(text, _PIECES, join)
+
+
+def join_pairs(text: str, pairs: re.Pattern[str], join: Callable[[re.Match[str]], str | None]) -> str:
+    """Each pair of pieces (groups 1 and 2 of `pairs`) replaced by what `join` makes of it; a pair it leaves
+    as written (None) lets its right piece begin a pair of its own ("where p ublic", "SeIA objeC tIVeS")."""
+    out, done, at = [], 0, 0
+    while m := pairs.search(text, at):
+        whole = join(m)
+        if whole is None:
             at = m.start(2)
+            continue
+        out += [text[done:m.start()], whole]
+        done = at = m.end()
     return "".join(out) + text[done:]
 
 

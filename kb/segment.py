@@ -13,7 +13,7 @@ from kb.kinds import classify_case
 from kb.language import CJK as _CJK
 from kb.lexicon import known_words
 from kb.models import Case, Chunk, Document
-from kb.repair import join_initials
+from kb.repair import join_initials, join_pairs
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])[\"”’)]*\s+|(?<=[。！？；])")
@@ -252,15 +252,11 @@ _SPLIT_PAIR = re.compile(r"\b([A-Za-z]{2,}) ([A-Za-z]{2,})\b")
 def _join_pieces(title: str, known: frozenset[str]) -> str:
     """Two pieces of mixed case that are no words and make a known one, joined in lower case ('objeC tIVeS' ->
     'objectives': small capitals a converter cut in two)."""
-    at = 0
-    while m := _SPLIT_PAIR.search(title, at):
+    def join(m: re.Match[str]) -> str | None:
         left, right = m.group(1), m.group(2)
-        if _odd_case(left) and _odd_case(right) and left.lower() not in known and right.lower() not in known \
-                and (left + right).lower() in known:
-            title, at = title[:m.start()] + (left + right).lower() + title[m.end():], m.start()
-        else:  # the right piece may begin a pair of its own ("SeIA objeC tIVeS")
-            at = m.start(2)
-    return title
+        pieces = _odd_case(left) and _odd_case(right) and left.lower() not in known and right.lower() not in known
+        return (left + right).lower() if pieces and (left + right).lower() in known else None
+    return join_pairs(title, _SPLIT_PAIR, join)
 
 
 def _undo_small_caps(title: str) -> str:
