@@ -147,6 +147,8 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
     for h in result.hits:
         page = f" p.{h.page}" if h.page else ""
         print(f"{h.rank:>2}. {h.title[:100]}  [{h.score:.3f}]")
+        if h.section:
+            print(f"    section {h.section}")
         print(f"    {h.source}{page} | {', '.join(h.approaches) or '-'} | {', '.join(h.countries) or '-'}")
         print(f"    {h.why}")
         if h.also_published:

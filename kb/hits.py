@@ -188,5 +188,5 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
             more_from_document=page.held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0,
             graded=page.judged is None or case_id in page.judged,
             same_text=tuple((rows[p]["case_id"], rows[p]["case_title"], rows[p]["source"])
-                            for p in page.folded.get(case_id, ()))))
+                            for p in page.folded.get(case_id, ())), section=row["section"]))
     return tuple(hits)

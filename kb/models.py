@@ -104,6 +104,8 @@ class Chunk:
     language: str = ""
     # prose, or references, toc, table, list, furniture (kb.kinds): only prose competes in search.
     kind: str = "prose"
+    # The section it sits in when the case title does not say (kb.segment._sections), else "".
+    section: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,3 +250,5 @@ class Hit:
     # Other cases ranked by the very same passage text, folded under this hit: each one's case id, case title and
     # source (a project and its additional financing; a line repeated in yearly reports).
     same_text: tuple[tuple[str, str, str], ...] = ()
+    # The section the passage sits in when the case title does not say ("2.1 ... › 2.1.1 Water and sanitation").
+    section: str = ""

@@ -14,6 +14,7 @@ from kb.language import CJK as _CJK
 from kb.lexicon import known_words
 from kb.models import Case, Chunk, Document
 from kb.repair import join_initials, join_pairs
+from kb.sections import passage_sections, section_marks
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])[\"”’)]*\s+|(?<=[。！？；])")
@@ -163,40 +164,48 @@ def _case_spans(doc: Document, marks: list[Mark]) -> list[Span]:
     if not marks or (spans and spans[0][0] > 0 and text[:spans[0][0]].strip()):
         first_end = spans[0][0] if spans else len(text)
         spans.insert(0, (0, first_end, doc.title, (doc.title,) if marks else ()))
-    return _merge_small(spans)
+    return _merge_small(spans, doc.title)
 
 
-def _merge_small(spans: list[Span]) -> list[Span]:
+def _merge_small(spans: list[Span], doc_title: str) -> list[Span]:
     """Join parts shorter than MIN_CASE to a neighbour, then the smallest pairs until MAX_CASES.
 
     A short part whose next part sits under it (a chapter heading before its first section) joins that
-    part, which keeps its own title and path; any other short part joins the part before it.
+    part, which keeps its own title and path; short parts at the start join the next ones until they make a
+    case (titled by the first that is not the document's title); any other short part joins the part before it.
     """
+    # A part merged from several sections is titled by its first and last: titled by its first alone, a report's
+    # "9.4 POSTNATAL CARE FOR THE MOTHER" held its chapter 10 on children's learning, and a hit from there said so;
+    # titled by its last, three short opening sections were named after the third.
     out: list[Span] = []
+    lasts: list[str] = []
     pending: Span | None = None
     for i, span in enumerate(spans):
         nxt = spans[i + 1] if i + 1 < len(spans) else None
+        last = span[2]
         if pending is not None:
-            span = (pending[0], span[1], span[2], span[3])
+            span = (pending[0], span[1], pending[2] or span[2], span[3])
             pending = None
         if span[1] - span[0] >= MIN_CASE:
             out.append(span)
+            lasts.append(last)
         elif nxt is not None and (_is_parent(span, nxt) or not out):
-            pending = span
+            # Titled by the next part, unless it is itself a section that the next one does not sit under.
+            own = not _is_parent(span, nxt) and span[2] != doc_title
+            pending = (span[0], span[1], span[2] if own else "", span[3])
         elif out:
             prev = out.pop()
             out.append((prev[0], span[1], prev[2], prev[3]))
         else:
             out.append(span)
+            lasts.append(last)
     if pending is not None:
         if out:
             prev = out.pop()
             out.append((prev[0], pending[1], prev[2], prev[3]))
         else:
-            out.append(pending)
-    # A part merged from several sections is titled by its first and last: titled by its first alone, a report's
-    # "9.4 POSTNATAL CARE FOR THE MOTHER" held its chapter 10 on children's learning, and a hit from there said so.
-    lasts = [span[2] for span in out]
+            out.append((*pending[:2], pending[2] or spans[-1][2], pending[3]))
+            lasts.append(spans[-1][2])
     while len(out) > MAX_CASES:
         i = min(range(len(out) - 1), key=lambda k: out[k][1] - out[k][0] + out[k + 1][1] - out[k + 1][0])
         a, b = out[i], out[i + 1]
@@ -327,6 +336,7 @@ def segment(
     text = doc.text
     fields_by_case: list[tuple[tuple[str, str], ...]] = []
     spans: list[Span]
+    marks: list[Mark] = []
     if record_spans is not None:
         spans = [(s, e, title, ()) for s, e, title, _ in record_spans]
         fields_by_case = [f for *_, f in record_spans]
@@ -337,6 +347,7 @@ def segment(
         spans = _case_spans(doc, marks)
         if len(spans) <= 1 and len(text) > SPLIT_AT:
             spans = _fallback_parts(doc)
+    labelled = section_marks(marks, [clean_title(m.title) for m in marks], text)
     cases: list[Case] = []
     chunks: list[Chunk] = []
     for ordinal, (start, end, title, path) in enumerate(spans, start=1):
@@ -346,7 +357,8 @@ def segment(
         cases.append(Case(case_id, doc.doc_id, ordinal, title, path, start, end, doc.page_at(start), fields))
         pieces = chunk_span(text, start, end, target, limit, min_words)
         kinds = classify_case([text[s:e] for s, e in pieces], "" if fields else title)
-        for (c_start, c_end), kind in zip(pieces, kinds, strict=True):
+        sections = passage_sections(labelled, (start, end, title), pieces, text)
+        for (c_start, c_end), kind, section in zip(pieces, kinds, sections, strict=True):
             chunks.append(Chunk(case_id, doc.doc_id, len(chunks) + 1, c_start, c_end, text[c_start:c_end],
-                                doc.page_at(c_start), kind=kind))
+                                doc.page_at(c_start), kind=kind, section=section))
     return tuple(cases), tuple(chunks)

@@ -21,7 +21,7 @@ from kb.tokens import fts_text
 
 # Each file upgrades the schema by one version; PRAGMA user_version records how many ran.
 MIGRATIONS: tuple[str, ...] = tuple(
-    resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in range(1, 7))
+    resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in range(1, 8))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -149,9 +149,9 @@ class Store(SearchQueries):
         for i, (c, model_input) in enumerate(zip(seg.chunks, seg.embedding_inputs())):
             key = text_hash(model_input)
             cur = self.db.execute(
-                "INSERT INTO chunks(case_id, doc_id, ordinal, start, end, page, text, text_hash, language, kind) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)", (c.case_id, c.doc_id, c.ordinal, c.start, c.end, c.page, c.text, key,
-                                                c.language or d.language, c.kind))
+                "INSERT INTO chunks(case_id, doc_id, ordinal, start, end, page, text, text_hash, language, kind, "
+                "section) VALUES (?,?,?,?,?,?,?,?,?,?,?)", (c.case_id, c.doc_id, c.ordinal, c.start, c.end, c.page,
+                                                            c.text, key, c.language or d.language, c.kind, c.section))
             self.db.execute("INSERT INTO chunks_fts(rowid, heading, body) VALUES (?, ?, ?)",
                             (cur.lastrowid, fts_text(headings[i]), fts_text(c.text)))
             if vectors is not None:
@@ -278,7 +278,7 @@ class Store(SearchQueries):
     @staticmethod
     def _chunk(row: sqlite3.Row) -> Chunk:
         return Chunk(row["case_id"], row["doc_id"], row["ordinal"], row["start"], row["end"], row["text"], row["page"],
-                     row["language"], row["kind"])
+                     row["language"], row["kind"], row["section"])
 
     def document(self, doc_id: str) -> Document:
         """One document by id."""

@@ -13,6 +13,7 @@ from kb.models import FACET_FILTERS, Filters
 
 # A record's own date (its "date" field) comes with its document's: a table row is dated by its row.
 _PASSAGE_ROWS = """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, k.kind, k.language,
+       k.section,
        c.title AS case_title, d.title AS doc_title, d.source, d.published, d.doc_type,
        (SELECT json_extract(f.value, '$[1]') FROM json_each(c.fields) f
         WHERE json_extract(f.value, '$[0]') = 'date') AS case_date

@@ -30,7 +30,7 @@ DOCS = {
 PDF = ("reports/homestays.pdf", ["Homestays in Nepal", "Villages in Nepal run homestays for tourists; rural "
                                  "tourism income pays for school fees and the homestay owners formed a cooperative."])
 HIT_FIELDS = {"rank", "score", "case_id", "doc_id", "title", "source", "text", "start", "end", "page", "approaches",
-              "countries"}
+              "countries", "section"}
 ISO3 = re.compile(r"[A-Z]{3}")
 
 
@@ -78,6 +78,7 @@ def _check_hit(hit: dict, sources: set[str], approach_ids: set[str]) -> None:
     assert hit["page"] == (1 if hit["source"].endswith(".pdf") else None)
     assert isinstance(hit["approaches"], list) and set(hit["approaches"]) <= approach_ids
     assert isinstance(hit["countries"], list) and all(ISO3.fullmatch(c) for c in hit["countries"])
+    assert isinstance(hit["section"], str)
 
 
 def test_ingest_exits_0_when_every_file_is_read_and_3_when_some_are_skipped(tmp_path, capsys):
@@ -107,6 +108,25 @@ def test_search_json_prints_one_array_of_hits_best_first_with_every_field(built,
         assert case["doc_id"] == hit["doc_id"] and case["source"] == hit["source"]
         assert case["start"] <= hit["start"] and hit["end"] <= case["end"]
         assert case["text"][hit["start"] - case["start"]:hit["end"] - case["start"]] == hit["text"]
+
+
+def test_a_hit_in_a_case_merged_from_sections_names_its_section(tmp_path, capsys, monkeypatch):
+    body = "Households in the district {} and the committee kept a record of every visit for the next survey. "
+    notes = "# Field notes from Kalomo\n\n" + "".join(
+        f"## {n}. {name}\n\n{body.format(what) * 2}\n\n" for n, name, what in [
+            (1, "Water points", "repaired boreholes"), (2, "School meals", "cooked lunch for pupils"),
+            (3, "Feeder roads", "graded the road")]) + "## 4. Savings groups\n\n" + body.format("saved") * 12
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "notes.md").write_text(notes, encoding="utf-8")
+    monkeypatch.setenv("KB_MODEL", "hash-64")
+    index = str(tmp_path / "index")
+    assert main(["ingest", str(tmp_path / "corpus"), "--index", index]) == 0
+    capsys.readouterr()
+    [hits] = _json_out(capsys, ["search", "lunch for pupils", "--index", index, "--json", "-k", "1", "--mode",
+                                "keyword"])
+    assert hits[0]["title"].startswith("1. Water points … ") and hits[0]["section"] == "2. School meals"
+    assert main(["search", "lunch for pupils", "--index", index, "-k", "1", "--mode", "keyword"]) == 0
+    assert "section 2. School meals" in capsys.readouterr().out
 
 
 def test_search_hit_of_a_pdf_names_its_page_counting_from_1(built, capsys):

@@ -186,3 +186,38 @@ def test_a_front_matter_label_without_its_value_titles_no_case(shared):
     assert not any("文章编号" in t for t in titles) and titles[0] == seg.document.title
     assert "精准扶贫政策实施以来" in seg.document.text[seg.cases[0].start:seg.cases[0].end]
     assert clean_title("参考文献（References）：") == "参考文献（References）"
+
+
+def test_a_passage_of_a_case_merged_from_sections_says_its_own_section(tmp_path):
+    body = "Households in the district {} and the committee kept a record of every visit for the next survey. "
+    text = "# Field notes from Kalomo\n\n" + "".join(
+        f"## {n}. {name}\n\n{body.format(what) * 2}\n\n" for n, name, what in [
+            (1, "Water points", "repaired six boreholes"), (2, "School meals", "cooked lunch for pupils"),
+            (3, "Feeder roads", "graded the road to the market")])
+    text += "## 4. Savings groups\n\n" + body.format("saved in fifteen groups") * 12
+    path = tmp_path / "notes.md"
+    path.write_text(text, encoding="utf-8")
+    seg = prepare_path(path)
+    titles = {c.case_id: c.title for c in seg.cases}
+    shown = [(titles[c.case_id], c.section, c.text.split("district ")[1][:12])
+             for c in seg.chunks if "district" in c.text]
+    # Three short sections make one case, titled by its first and last (it was titled by the last alone), and
+    # each of its passages names its own section; a case that is one section says it in its title.
+    merged = "1. Water points … 3. Feeder roads"
+    assert shown == [(merged, "1. Water points", "repaired six"), (merged, "2. School meals", "cooked lunch"),
+                     (merged, "3. Feeder roads", "graded the r"), ("4. Savings groups", "", "saved in fif"),
+                     ("4. Savings groups", "", "saved in fif")]
+
+
+def test_contents_lines_and_table_rows_name_no_section(shared):
+    seg = prepare_path(shared / "dhs-ghana" / "Ghana_DHS_2014_FR307.pdf")
+    sections = {" ".join(c.text.split())[:60]: c.section for c in seg.chunks}
+    assert next(s for t, s in sections.items() if t.startswith("1.1.2 History Ghana gained")) == "1.1.2 History"
+    # The foreword follows the contents pages' "APPENDIX D ..." and "11.8 Micronutrient", and the indicator
+    # table's rows ("3.1 Ratio of girls to boys ...") are out of order before "1.1": none is a section.
+    assert next(s for t, s in sections.items() if "report presents findings from the 2014" in t) == ""
+    # Passages in the case "Demographic and Health Survey … 1.5 SAMPLE DESIGN" say which section they are in.
+    first = seg.cases[0]
+    named = {c.section for c in seg.chunks if c.case_id == first.case_id}
+    assert "…" in first.title and {"1.1.3 Economy", "1.2 DEMOGRAPHIC PROFILE"} <= named
+    assert not any(s.startswith(("11.8", "APPENDIX", "3.1 Ratio")) for s in named)

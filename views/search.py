@@ -94,7 +94,9 @@ def _summary(result: SearchResult, query: str) -> None:
 def _card(hit: Hit) -> None:
     with st.container(border=True):
         grade = GRADE_BADGES.get(hit.relevance, "") if hit.graded else UNGRADED
-        st.markdown(f"**{hit.rank}. {md_escape(unnumbered(hit.title))}** {grade}")
+        # The passage's own section beside a title that does not say where it stands (a span "1.6 … 2.2").
+        section = f" › {md_escape(hit.section)}" if hit.section else ""
+        st.markdown(f"**{hit.rank}. {md_escape(unnumbered(hit.title))}**{section} {grade}")
         meta = [md_escape(hit.document_title)] if hit.document_title != hit.title else []
         meta += [md_escape(hit.source), f"page {hit.page}" if hit.page else "",
                  hit.published or "no date", labels.value_label("doc_type", hit.doc_type),
