@@ -118,13 +118,18 @@ class Segmented:
     removals: tuple[Removal, ...] = field(default=(), compare=False)
 
     def headings(self) -> list[str]:
-        """Each passage's context line: its document's title and its case's title (when they differ)."""
+        """Each passage's context line: its document's title, its case's title (when they differ) and its section.
+
+        The section's words count as the heading's (a hit's section is its own place in a long case): on the
+        rebuilt eval index two queries found their answer higher (dev-tune d14, held-out zh zd09), none lower.
+        """
         titles = {c.case_id: c.title for c in self.cases}
         doc_title = self.document.title
         out = []
         for chunk in self.chunks:
             case_title = titles.get(chunk.case_id, "")
-            out.append(doc_title if not case_title or case_title == doc_title else f"{doc_title} › {case_title}")
+            line = doc_title if not case_title or case_title == doc_title else f"{doc_title} › {case_title}"
+            out.append(f"{line} › {chunk.section}" if chunk.section else line)
         return out
 
     def embedding_inputs(self) -> list[str]:

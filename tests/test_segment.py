@@ -207,6 +207,8 @@ def test_a_passage_of_a_case_merged_from_sections_says_its_own_section(tmp_path)
     assert shown == [(merged, "1. Water points", "repaired six"), (merged, "2. School meals", "cooked lunch"),
                      (merged, "3. Feeder roads", "graded the r"), ("4. Savings groups", "", "saved in fif"),
                      ("4. Savings groups", "", "saved in fif")]
+    # The keyword index reads the section as the passage's heading.
+    assert seg.headings()[1] == f"Field notes from Kalomo › {merged} › 2. School meals"
 
 
 def test_contents_lines_and_table_rows_name_no_section(shared):
