@@ -44,6 +44,10 @@ _FOOTNOTE = re.compile(r"\b([A-Za-z]*[a-z]{3,})(\d{1,3})(?=[.,;:)]?(?:\s+[^\d\s(
 # Two lower-case pieces ("Thes e", "p ublic", "Accr a"): a word a PDF's letter spacing cut in two.
 _PIECES = re.compile(r"(?<![\w’'‘.@/-])([A-Z]?[a-z]+) ([a-z]+)(?![\w’'‘@/-])")
 _ARTICLES = frozenset({"a", "an"})
+# A paragraph opening with a lower-case word, and a heading line before it: short, not a sentence's end.
+_OPENING = re.compile(r"([a-z]{2,})\b(?![’'.-])")
+_ROMAN = re.compile(r"[ivxlc]+")
+_HEADING_LINE = re.compile(r"[^\n]{1,80}(?<![.,;:!?])")
 _WORD_NEXT = re.compile(r"\s*[A-Za-z]")
 # English words of one or two letters (known_words holds three letters or more).
 _SHORT_WORDS = frozenset("a i am an as at be by do go he if in is it me my no of on or so to up us we".split())
@@ -218,6 +222,28 @@ def join_initial(initial: str, rest: str, vocab: Counter[str]) -> str:
     return initial + rest if is_word else f"{initial} {rest}"
 
 
+def drop_cap(paragraph: str, previous: str, vocab: Counter[str], log: list[Removal]) -> str:
+    """'he Republic of Ghana ...' after a heading -> 'The Republic of Ghana ...': a chapter's large initial,
+    drawn apart from its text, lost on extraction.
+
+    Only a paragraph that opens in lower case right after a heading line, and only with the one capital that
+    makes the word the document writes capitalised most often, at least twice and more often than it writes
+    the piece itself ('he' -> 'The', 'ertility' -> 'Fertility'; 'and' never -> 'Land'); never a lone letter,
+    which a list's "f) ..." or a table's "n" leaves as often.
+    """
+    m = _OPENING.match(paragraph)
+    if not m or not _HEADING_LINE.fullmatch(previous):
+        return paragraph
+    piece = m.group(1)
+    if _ROMAN.fullmatch(piece):  # a front-matter page number, "iv • Contents"
+        return paragraph
+    uses, whole = max((vocab[letter + piece + "\0cap"], letter + piece) for letter in "abcdefghijklmnopqrstuvwxyz")
+    if uses < 2 or uses <= vocab[piece]:
+        return paragraph
+    log.append(Removal("drop_cap", piece))
+    return whole.capitalize() + paragraph[len(piece):]
+
+
 # Repairs of paragraphs, in order; comma_capitals runs earlier, on the text as read.
 REPAIRS: dict[str, Repair] = {
     "small_caps_split": small_caps,
@@ -228,7 +254,7 @@ REPAIRS: dict[str, Repair] = {
 }
 
 # Repairs that read pieces as English words.
-_ENGLISH_ONLY = frozenset({"split_word"})
+_ENGLISH_ONLY = frozenset({"split_word", "drop_cap"})
 
 
 class Repairer:
@@ -238,14 +264,19 @@ class Repairer:
         self.vocab = _vocabulary(text)
         self.log: list[Removal] = []
         self.shares = script_shares(text)
-        self.rules = [rule for name, rule in REPAIRS.items()
-                      if name not in _ENGLISH_ONLY or detect_language(text) == "en"]
+        english = detect_language(text) == "en"
+        self.rules = [rule for name, rule in REPAIRS.items() if name not in _ENGLISH_ONLY or english]
+        self.drop_caps = english
+        self.previous = ""
 
     def __call__(self, paragraph: str) -> str:
-        """The paragraph repaired; what changed is appended to `log`."""
+        """The paragraph repaired, read after the one before it; what changed is appended to `log`."""
         paragraph = foreign_script(paragraph, self.shares, self.log)
         for rule in self.rules:
             paragraph = rule(paragraph, self.vocab, self.log)
+        if self.drop_caps:
+            paragraph = drop_cap(paragraph, self.previous, self.vocab, self.log)
+        self.previous = paragraph
         return paragraph
 
 

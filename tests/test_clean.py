@@ -259,6 +259,22 @@ def test_a_word_cut_in_two_by_letter_spacing_is_joined_where_the_document_writes
     assert "women s and men's" in text
 
 
+def test_a_chapters_lost_large_initial_is_restored_from_the_words_the_document_capitalises():
+    # Seen on 17 chapter openings of the Ghana DHS report: "he Republic of Ghana ...", "ertility is one of ...".
+    body = ("The survey ran in 2014. The Fertility rates fell. The team counted births. Fertility fell in towns. "
+            "Land and water mattered, and roads did too. This report says so.")
+    text = clean(f"{body}\n\nFERTILITY 5\n\nertility is one of the three principal components of change.\n\n"
+                 "1.1.1 Geography\n\nhe Republic of Ghana is centrally located on the coast.\n\n"
+                 "ROADS 6\n\nand the markets were reached by road in every district.\n\n"
+                 "3.2 Educational At\n\niv • Contents 7.12 Need and demand for family planning\n\n"
+                 "Services offered\n\nf) water points were repaired in six villages of the district.").text
+    assert "Fertility is one of the three" in text and "The Republic of Ghana" in text
+    # 'Land' is capitalised here but 'and' is far commoner; a page number and a list letter stay as they are.
+    assert "\n\nand the markets" in text and "\n\niv • Contents" in text and "f) water points" in text
+    # Only after a heading line: the same opening after a sentence is a sentence's continuation.
+    assert "The Republic" not in clean(f"{body}\n\nIt lies on the coast and\n\nhe Republic of Ghana.").text
+
+
 def test_letter_spaced_pieces_are_left_alone_in_a_document_not_in_english():
     spanish = "Los programas de los gobiernos. Como se dice, com o antes. Los datos de los hogares, como siempre."
     assert "com o antes" in clean(spanish).text and "de los gobiernos" in clean(spanish).text

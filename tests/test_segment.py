@@ -114,6 +114,8 @@ def test_long_report_splits_into_sections_with_whole_words(shared, pdf_pages):
     assert "B CENTER" in text and "CHILD'S NAME" in text and "CHILD'SNAME" not in text
     # Words its letter spacing cut in two are whole again (both were shown in hits).
     assert "These percentages" in text and "Thes e" not in text and "Ac cra" not in text and "Accr a" not in text
+    # Chapters open with their large initial again ("he Republic of Ghana", "ertility is one of").
+    assert "The Republic of Ghana is centrally" in text and "\n\nFertility is one of the three" in text
     # Thirty cases hold about 150 sections: each says which it runs through, not only its first (the first alone
     # put chapter 10's children's learning under "9.4 POSTNATAL CARE FOR THE MOTHER"); a table's "2.5 kg" is
     # not a section.
