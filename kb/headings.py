@@ -89,7 +89,12 @@ def _heading_line(para: str, following: str) -> bool:
                        for n, part in enumerate(decimal.group(1).split("."))):
         return False
     return (len(para) <= _HEADING_CHARS and len(para.split()) <= _HEADING_WORDS and _wordy(para)
-            and not re.search(r"[.。;；,，:：]$", para) and not following[:1].islower())
+            and not re.search(r"[.。:：]$", para) and not _RUNS_ON.search(para) and not following[:1].islower())
+
+
+# A line that ends on a conjunction, article or preposition (or a comma) runs on: a list item a converter broke
+# and marked as a heading ("4. Government forced closure, and"), never a section's title.
+_RUNS_ON = re.compile(r"(?:[,;，；]|\b(?:and|or|of|the|to|for|with|by|from|a|an))\s*$", re.I)
 
 
 def _empty_label(title: str) -> bool:
@@ -118,7 +123,8 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         # ("参考文献（References）：").
         marks = [Mark(h.start, h.end, h.level, text[h.start:h.end]) for h in marked
                  if h.end - h.start <= 2 * _HEADING_CHARS and _wordy(text[h.start:h.end])
-                 and not text[h.start:h.start + 1].islower() and not _empty_label(text[h.start:h.end])]
+                 and not text[h.start:h.start + 1].islower() and not _empty_label(text[h.start:h.end])
+                 and not _RUNS_ON.search(text[h.start:h.end])]
         if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
             base = marks[0].level if marks else 1
             marks = [Mark(m.start, m.end, base + max(_numbered_depth(m.title) - 1, 0), m.title) for m in marks]

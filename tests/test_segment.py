@@ -10,6 +10,8 @@ from kb.headings import unnumbered
 from kb.segment import clean_title
 from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
 
+TIMOR_LESTE = "socio-economic_impact_assessment_of_covid-19_in_timor-leste_round_2_2021_micro_small_a.md"
+
 
 def test_white_paper_long_sections_split_into_subsections_short_ones_whole(seeds):
     seg = seeds[WHITE_PAPER]
@@ -225,3 +227,11 @@ def test_contents_lines_and_table_rows_name_no_section(shared):
     named = {c.section for c in seg.chunks if c.case_id == first.case_id}
     assert "…" in first.title and {"1.1.3 Economy", "1.2 DEMOGRAPHIC PROFILE"} <= named
     assert not any(s.startswith(("11.8", "APPENDIX", "3.1 Ratio")) for s in named)
+
+
+def test_a_list_item_a_converter_marked_as_a_heading_opens_no_case(shared):
+    # Seen as case titles of the Timor-Leste MSME survey: list items broken at ", and", marked "#" by its converter.
+    seg = prepare_path(shared / "undp-acclabs-blogs" / TIMOR_LESTE)
+    titles = [c.title for c in seg.cases]
+    assert "3.1 Private Sector context" in titles and "9. Conclusions" in titles
+    assert not any(t.endswith(("and", ",")) for t in titles), titles
