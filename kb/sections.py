@@ -32,10 +32,18 @@ def section_marks(marks: list[Mark], titles: list[str], text: str) -> Labels:
     seen = Counter(titles)
     listed = [bool(_TABLE_ROW.search(m.title) or _CONTENTS.search(m.title)) for m in marks]
     numbers = [None if rows else _number(m.title) for m, rows in zip(marks, listed, strict=True)]
+    # The next three numbered after each heading, not all later ones: a report whose parts each restart at 1
+    # loses only a part's last three. Gathered from the end, so a document of many headings stays linear.
+    next_three: list[list[tuple[int, ...]]] = [[] for _ in marks]
+    ahead: list[tuple[int, ...]] = []
+    for i in range(len(marks) - 1, -1, -1):
+        next_three[i] = ahead[:3]
+        number = numbers[i]
+        if number is not None:
+            ahead = [number, *ahead[:2]]
     out = []
     for i, (mark, title) in enumerate(zip(marks, titles, strict=True)):
-        # The next three, not all later ones: a report whose parts each restart at 1 loses only a part's last three.
-        later = [n for n in numbers[i + 1:] if n is not None][:3]
+        later = next_three[i]
         number = numbers[i]
         body = text[mark.end:marks[i + 1].start if i + 1 < len(marks) else len(text)]
         junk = (listed[i] or (number is not None and bool(later) and min(later) < number)
