@@ -8,9 +8,11 @@ running headers a converter left on every page.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from kb.clean import Heading
+from kb.kinds import CAPTION
 from kb.language import CJK as _CJK
 from kb.language import FUNCTION_WORDS
 
@@ -118,16 +120,17 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     if marked:
         # A converter's headings include page numbers ("316"), contents entries ("advantage 11") and
         # the tails of broken lines ("and financing landscape"): none of them opens a section.
-        # Nor does a label whose value is missing, which a paper's front matter leaves ("文章编号：", article
-        # number: it titled the introduction of three ChinaXiv papers); a named section keeps its colon
-        # ("参考文献（References）：").
+        # Nor does a table's or figure's caption ("表2样本总体情况"), nor a label whose value is missing, which a
+        # paper's front matter leaves ("文章编号：", article number: it titled the introduction of three ChinaXiv
+        # papers); a named section keeps its colon ("参考文献（References）：").
         marks = [Mark(h.start, h.end, h.level, text[h.start:h.end]) for h in marked
                  if h.end - h.start <= 2 * _HEADING_CHARS and _wordy(text[h.start:h.end])
                  and not text[h.start:h.start + 1].islower() and not _empty_label(text[h.start:h.end])
-                 and not _RUNS_ON.search(text[h.start:h.end])]
+                 and not _RUNS_ON.search(text[h.start:h.end]) and not CAPTION.match(text[h.start:h.end])]
         if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
             base = marks[0].level if marks else 1
             marks = [Mark(m.start, m.end, base + max(_numbered_depth(m.title) - 1, 0), m.title) for m in marks]
+        marks = _without_running_heads(text, marks)
         if len(marks) >= 2:
             return marks
     # A page converted to Markdown with one heading (its title) has its structure in plain lines.
@@ -155,7 +158,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     # A heading repeated word for word is a table of contents' entry or a running header of printed pages:
     # the occurrence outside a contents list, then the one with the longest text after it, is the section
     # itself. (A contents entry of the last annex can run over the whole front matter, longer than the annex.)
-    marks.sort(key=lambda m: m.start)
+    marks = sorted(_without_running_heads(text, marks), key=lambda m: m.start)
     body = {id(m): (marks[i + 1].start if i + 1 < len(marks) else len(text)) - m.end for i, m in enumerate(marks)}
     listed = _in_contents(text, paras, marks)
     best: dict[str, Mark] = {}
@@ -165,6 +168,14 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
             best[key] = mark
     keep = {id(m) for m in best.values()}
     return [m for m in marks if id(m) in keep]
+
+
+def _without_running_heads(text: str, marks: list[Mark]) -> list[Mark]:
+    """The marks less a page's running header: a line the document repeats (a journal's name, "干旱区地理", over
+    its pages titled cases; a table's row label "Part time"), unless it is numbered or a named section
+    ("Appendix II", "Chapter 2 ...": a contents page repeats those)."""
+    repeats = Counter(" ".join(text[s:e].split()) for s, e in paragraphs(text, 0, len(text)))
+    return [m for m in marks if repeats[" ".join(m.title.split())] < 2 or any(rx.match(m.title) for _, rx in _LEVELS)]
 
 
 def _in_contents(text: str, paras: list[tuple[int, int]], marks: list[Mark]) -> set[int]:

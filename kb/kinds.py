@@ -28,7 +28,7 @@ _CITATION = re.compile(
 _NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
 # A table's or figure's caption label and number: "TABLE 3.2.", "Tab.1", "表1", "图 2", "Cuadro 4".
-_CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|tab|figure|fig|表|图)\.?\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
+CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|tab|figure|fig|表|图)\.?\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
 # Chinese journals set an entry's number in half- or full-width brackets ("[19］").
 _ENTRY = re.compile(r"[\[［]\d{1,3}[\]］]")
 _LIST_ENTRY = re.compile(r"\s*" + _ENTRY.pattern)  # an entry's number opening the passage
@@ -106,8 +106,8 @@ def classify(text: str, section: str = "") -> str:
     # 区域时期人均可支配收入…15797.57…") ends no sentence: 44 prose passages of the eval index, none an answer,
     # one in the top 10 for an English question on China's poverty-exit plan.
     if (_is_table(stripped, tokens, cjk) or _cells_by_line(stripped, lines, cjk)
-            or (len(lines) >= 4 and _CAPTION.fullmatch(lines[0]))
-            or (cjk and _CAPTION.match(stripped) and "。" not in stripped)):
+            or (len(lines) >= 4 and CAPTION.fullmatch(lines[0]))
+            or (cjk and CAPTION.match(stripped) and "。" not in stripped)):
         return "table"
     furniture = sum(len(m.group(0)) for m in _FURNITURE.finditer(stripped))
     if furniture >= 0.4 * len(stripped):

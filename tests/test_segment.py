@@ -235,3 +235,12 @@ def test_a_list_item_a_converter_marked_as_a_heading_opens_no_case(shared):
     titles = [c.title for c in seg.cases]
     assert "3.1 Private Sector context" in titles and "9. Conclusions" in titles
     assert not any(t.endswith(("and", ",")) for t in titles), titles
+
+
+@pytest.mark.parametrize("paper", ["ChinaXiv-202112.00058V1.md", "ChinaXiv-202106.00068V1.md"])
+def test_a_journals_running_header_and_a_tables_caption_title_no_case(shared, paper):
+    # Seen as case titles: the journal's name over its pages ("干旱区地理", Arid Land Geography) and captions
+    # ("表5返贫风险评价体系", table 5), both marked as headings by the converter.
+    titles = [c.title for c in prepare_path(shared / "chinaxiv-poverty-zh" / paper).cases]
+    assert "干旱区地理" not in titles and not any(t.startswith("表") for t in titles), titles
+    assert any(t.startswith(("3.4", "4.2")) for t in titles)
