@@ -22,7 +22,9 @@ _NAMED = (r"(?:preface|foreword|introduction|conclusions?|epilogue|summary|execu
 # Heading lines of unmarked text by their numbering, with the level each numbering usually stands for.
 # "I." sections hold "A." subsections; "1." stands for a section where no roman numerals do, else a subsection.
 _LEVELS = (
-    (1, re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分篇]|(?:part|chapter)\s+[\w]+\b|"
+    # "Part I", "Chapter 2", "Part One"; not "Part time", a table's row label.
+    (1, re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分篇]|(?:part|chapter)\s+"
+                   r"(?:\d+|[IVXLC]+|[A-Z]|one|two|three|four|five|six|seven|eight|nine|ten)\b|"
                    + _NAMED + r"$)", re.I)),
     (1, re.compile(r"^[IVX]{1,5}\.\s+\S")),
     (2, re.compile(r"^[A-H]\.\s+[A-Z]")),

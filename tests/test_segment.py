@@ -235,6 +235,8 @@ def test_a_list_item_a_converter_marked_as_a_heading_opens_no_case(shared):
     titles = [c.title for c in seg.cases]
     assert "3.1 Private Sector context" in titles and "9. Conclusions" in titles
     assert not any(t.endswith(("and", ",")) for t in titles), titles
+    # A table's row label is no "Part" of a report ("Part time Female" titled a case).
+    assert not any(t.startswith("Part time") for t in titles) and "6.2 Employment in active of MSMEs" in titles
 
 
 @pytest.mark.parametrize("paper", ["ChinaXiv-202112.00058V1.md", "ChinaXiv-202106.00068V1.md"])
