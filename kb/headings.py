@@ -132,7 +132,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
             base = marks[0].level if marks else 1
             marks = [Mark(m.start, m.end, base + max(_numbered_depth(m.title) - 1, 0), m.title) for m in marks]
-        marks = _without_running_heads(text, marks)
+        marks = _without_running_heads(marks)
         if len(marks) >= 2:
             return marks
     # A page converted to Markdown with one heading (its title) has its structure in plain lines.
@@ -160,7 +160,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     # A heading repeated word for word is a table of contents' entry or a running header of printed pages:
     # the occurrence outside a contents list, then the one with the longest text after it, is the section
     # itself. (A contents entry of the last annex can run over the whole front matter, longer than the annex.)
-    marks = sorted(_without_running_heads(text, marks), key=lambda m: m.start)
+    marks = sorted(_without_running_heads(marks), key=lambda m: m.start)
     body = {id(m): (marks[i + 1].start if i + 1 < len(marks) else len(text)) - m.end for i, m in enumerate(marks)}
     listed = _in_contents(text, paras, marks)
     best: dict[str, Mark] = {}
@@ -172,11 +172,12 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     return [m for m in marks if id(m) in keep]
 
 
-def _without_running_heads(text: str, marks: list[Mark]) -> list[Mark]:
-    """The marks less a page's running header: a line the document repeats (a journal's name, "干旱区地理", over
-    its pages titled cases; a table's row label "Part time"), unless it is numbered or a named section
-    ("Appendix II", "Chapter 2 ...": a contents page repeats those)."""
-    repeats = Counter(" ".join(text[s:e].split()) for s, e in paragraphs(text, 0, len(text)))
+def _without_running_heads(marks: list[Mark]) -> list[Mark]:
+    """The marks less a page's running header: a heading found twice or more (a journal's name, "干旱区地理",
+    over its pages titled cases), unless it is numbered or a named section ("Appendix II", "2.1 Data": a
+    contents page repeats those, and the section is told from its entry later). A contents line the converter
+    did not mark as a heading does not count: its section keeps its heading."""
+    repeats = Counter(" ".join(m.title.split()) for m in marks)
     return [m for m in marks if repeats[" ".join(m.title.split())] < 2 or any(rx.match(m.title) for _, rx in _LEVELS)]
 
 
