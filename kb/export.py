@@ -95,7 +95,10 @@ def excerpt_of(store: Store, case_id: str, passage_id: int | None = None, limit:
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + " …"
     figures = "\n".join(f"{f.value}: {f.sentence}" for f in key_figures(doc.text, case.start, case.end, limit=6))
-    return Excerpt(case_id, case.title, case.heading_path, doc.title, doc.publisher, case.date(doc.published),
+    # The chosen passage's own section, when its case title does not say where it stands, is cited with it.
+    section = chosen[0].section if passage_id is not None and len(chosen) == 1 else ""
+    path = (*case.heading_path, section) if section else case.heading_path
+    return Excerpt(case_id, case.title, path, doc.title, doc.publisher, case.date(doc.published),
                    page, doc.source, text, url_of(dict(doc.meta), dict(case.fields)),
                    "\n\n".join(c.text for c in key_passages(store, case_id, prose)),
                    doc.text[case.start:case.end][:CASE_CHARS], figures)

@@ -166,3 +166,24 @@ def test_a_record_is_cited_and_shown_with_its_own_date(tmp_path, capsys):
     assert excerpt.published == "2015-05-28" and citation(excerpt).startswith("Rural roads. In: projects.csv. 2015. ")
     assert main(["show", case.case_id, "--index", str(tmp_path / "index")]) == 0
     assert "| 2015-05-28" in capsys.readouterr().out
+
+
+def test_a_collected_passage_is_cited_with_its_own_section(tmp_path):
+    """A trainer collects a passage of a case merged from several sections: the citation says which one."""
+    from kb.pipeline import ingest
+
+    body = "Households in the district {} and the committee kept a record of every visit for the next survey. "
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "notes.md").write_text("# Field notes from Kalomo\n\n" + "".join(
+        f"## {n}. {name}\n\n{body.format(what) * 2}\n\n" for n, name, what in [
+            (1, "Water points", "repaired boreholes"), (2, "School meals", "cooked lunch for pupils"),
+            (3, "Feeder roads", "graded the road")]) + "## 4. Savings groups\n\n" + body.format("saved") * 12)
+    ingest(tmp_path / "corpus", tmp_path / "index", HASH_ONLY)
+    store = open_store(tmp_path / "index")
+    try:
+        pid, chunk = next((pid, c) for pid, c in store.chunks() if "pupils" in c.text)
+        one, whole = excerpt_of(store, chunk.case_id, passage_id=pid), excerpt_of(store, chunk.case_id)
+    finally:
+        store.close()
+    assert one.heading_path[-1] == "2. School meals" and "› 2. School meals" in citation(one)
+    assert "School meals" not in citation(whole)  # the case's opening is cited as the case
