@@ -73,6 +73,9 @@ def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
 _CONTENTS = re.compile(r"^\s*(?:table of contents|contents|目\s*录|índice|sommaire|table des matières)\s*$", re.I)
 # Words of a sentence, not of a heading: "33. The COSOP will contribute to ..." is a numbered paragraph.
 _SENTENCE_VERB = re.compile(r"\b(?:will|is|are|was|were|has|have|had|shall|should|can|could|would|may|must)\b")
+# A line that ends on a conjunction, article or preposition (or a comma) runs on: a list item a converter broke
+# and marked as a heading ("4. Government forced closure, and"), never a section's title.
+_RUNS_ON = re.compile(r"(?:[,;，；]|\b(?:and|or|of|the|to|for|with|by|from|a|an))\s*$", re.I)
 
 
 def _heading_line(para: str, following: str) -> bool:
@@ -95,10 +98,6 @@ def _heading_line(para: str, following: str) -> bool:
     return (len(para) <= _HEADING_CHARS and len(para.split()) <= _HEADING_WORDS and _wordy(para)
             and not re.search(r"[.。:：]$", para) and not _RUNS_ON.search(para) and not following[:1].islower())
 
-
-# A line that ends on a conjunction, article or preposition (or a comma) runs on: a list item a converter broke
-# and marked as a heading ("4. Government forced closure, and"), never a section's title.
-_RUNS_ON = re.compile(r"(?:[,;，；]|\b(?:and|or|of|the|to|for|with|by|from|a|an))\s*$", re.I)
 
 
 def _empty_label(title: str) -> bool:
@@ -125,10 +124,9 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         # Nor does a table's or figure's caption ("表2样本总体情况"), nor a label whose value is missing, which a
         # paper's front matter leaves ("文章编号：", article number: it titled the introduction of three ChinaXiv
         # papers); a named section keeps its colon ("参考文献（References）：").
-        marks = [Mark(h.start, h.end, h.level, text[h.start:h.end]) for h in marked
-                 if h.end - h.start <= 2 * _HEADING_CHARS and _wordy(text[h.start:h.end])
-                 and not text[h.start:h.start + 1].islower() and not _empty_label(text[h.start:h.end])
-                 and not _RUNS_ON.search(text[h.start:h.end]) and not CAPTION.match(text[h.start:h.end])]
+        marks = [m for m in (Mark(h.start, h.end, h.level, text[h.start:h.end]) for h in marked)
+                 if len(m.title) <= 2 * _HEADING_CHARS and _wordy(m.title) and not m.title[:1].islower()
+                 and not _empty_label(m.title) and not _RUNS_ON.search(m.title) and not CAPTION.match(m.title)]
         if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
             base = marks[0].level if marks else 1
             marks = [Mark(m.start, m.end, base + max(_numbered_depth(m.title) - 1, 0), m.title) for m in marks]

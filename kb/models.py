@@ -104,7 +104,7 @@ class Chunk:
     language: str = ""
     # prose, or references, toc, table, list, furniture (kb.kinds): only prose competes in search.
     kind: str = "prose"
-    # The section it sits in when the case title does not say (kb.segment._sections), else "".
+    # The section it sits in when the case title does not say (kb.sections.passage_sections), else "".
     section: str = ""
 
 

@@ -254,7 +254,7 @@ REPAIRS: dict[str, Repair] = {
 }
 
 # Repairs that read pieces as English words.
-_ENGLISH_ONLY = frozenset({"split_word", "drop_cap"})
+_ENGLISH_ONLY = frozenset({"split_word"})
 
 
 class Repairer:
@@ -266,6 +266,7 @@ class Repairer:
         self.shares = script_shares(text)
         english = detect_language(text) == "en"
         self.rules = [rule for name, rule in REPAIRS.items() if name not in _ENGLISH_ONLY or english]
+        # drop_cap reads the paragraph before, so it is no REPAIRS rule; it reads pieces as English words too.
         self.drop_caps = english
         self.previous = ""
 
