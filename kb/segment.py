@@ -127,8 +127,9 @@ def _words(text: str, span: tuple[int, int]) -> int:
     return len(_WORD.findall(_CJK.sub(" ", chunk))) + len(_CJK.findall(chunk)) // 2
 
 
-def _case_spans(doc: Document, marks: list[Mark]) -> list[Span]:
-    """(start, end, title, heading path) of each case: sections at the level the document's structure warrants.
+def _case_spans(doc: Document, marks: list[Mark], titles: list[str]) -> list[Span]:
+    """(start, end, title, heading path) of each case: sections at the level the document's structure warrants;
+    `titles` are the marks' clean titles.
 
     Cases start at the top level that has two headings or more; a case longer than SPLIT_AT is split at the
     next level down inside it; a case shorter than MIN_CASE joins the one before; the smallest neighbours
@@ -136,12 +137,12 @@ def _case_spans(doc: Document, marks: list[Mark]) -> list[Span]:
     """
     text = doc.text
     paths: list[tuple[str, ...]] = []
-    stack: list[Mark] = []
-    for mark in marks:
-        while stack and stack[-1].level >= mark.level:
+    stack: list[int] = []
+    for i, mark in enumerate(marks):
+        while stack and marks[stack[-1]].level >= mark.level:
             stack.pop()
-        stack.append(mark)
-        paths.append(tuple(clean_title(m.title) for m in stack))
+        stack.append(i)
+        paths.append(tuple(titles[j] for j in stack))
     levels = sorted({m.level for m in marks})
     top = next((lvl for lvl in levels if sum(m.level == lvl for m in marks) >= 2), levels[0] if levels else 0)
     cuts = [i for i, m in enumerate(marks) if m.level <= top]
@@ -160,7 +161,7 @@ def _case_spans(doc: Document, marks: list[Mark]) -> list[Span]:
             cuts = sorted(set(cuts) | {k for k in inner if marks[k].level == level})
             changed = True
             break
-    spans = [(s, e, clean_title(marks[i].title), paths[i]) for (s, e), i in zip(bounds(cuts), cuts)]
+    spans = [(s, e, titles[i], paths[i]) for (s, e), i in zip(bounds(cuts), cuts)]
     if not marks or (spans and spans[0][0] > 0 and text[:spans[0][0]].strip()):
         first_end = spans[0][0] if spans else len(text)
         spans.insert(0, (0, first_end, doc.title, (doc.title,) if marks else ()))
@@ -337,6 +338,7 @@ def segment(
     fields_by_case: list[tuple[tuple[str, str], ...]] = []
     spans: list[Span]
     marks: list[Mark] = []
+    titles: list[str] = []
     if record_spans is not None:
         spans = [(s, e, title, ()) for s, e, title, _ in record_spans]
         fields_by_case = [f for *_, f in record_spans]
@@ -344,10 +346,11 @@ def segment(
         spans = [(0, len(text), doc.title, ())]  # a post is read, cited and counted whole
     else:
         marks = find_headings(text, marked, paged=bool(doc.page_starts))
-        spans = _case_spans(doc, marks)
+        titles = [clean_title(m.title) for m in marks]  # once: case titles, heading paths and section labels
+        spans = _case_spans(doc, marks, titles)
         if len(spans) <= 1 and len(text) > SPLIT_AT:
             spans = _fallback_parts(doc)
-    labelled = section_marks(marks, [clean_title(m.title) for m in marks], text)
+    labelled = section_marks(marks, titles, text)
     cases: list[Case] = []
     chunks: list[Chunk] = []
     for ordinal, (start, end, title, path) in enumerate(spans, start=1):
