@@ -281,12 +281,6 @@ class Repairer:
         return paragraph
 
 
-def repair(text: str) -> tuple[str, list[Removal]]:
-    """Apply every repair to one text; returns the text and what each repair changed."""
-    repairer = Repairer(text)
-    return repairer(text), repairer.log
-
-
 # Characters that never survive extraction intact: the replacement character, private-use glyphs (a symbol
 # font's bullets), and the "â?" that a mis-decoded quote leaves before them.
 _BROKEN = re.compile(r"(?:â\S?)?[\ufffd\ue000-\uf8ff]+")
