@@ -85,15 +85,26 @@ def one_run_each(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in merged]
 
 
+def _short(line: str) -> bool:
+    """A line of at most HEADER_LINE_WORDS words (two Chinese characters count as one)."""
+    return len(line.split()) + len(CJK.findall(line)) // 2 <= HEADER_LINE_WORDS
+
+
 def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
     """A passage that is its title plus short lines (byline, date): it tells nothing the hit's title does not."""
     for title in titles:
         title = (title or "").strip()
         if title and title in text:
-            rest = text.replace(title, "", 1)
-            return all(len(line.split()) + len(CJK.findall(line)) // 2 <= HEADER_LINE_WORDS
-                       for line in rest.splitlines())
+            return all(_short(line) for line in text.replace(title, "", 1).splitlines())
     return False
+
+
+def is_lead(text: str) -> bool:
+    """A passage of one short line that leads into the paragraph under it, which a PDF or a report's layout left
+    standing alone: a Chinese report's subheads ("坚持教育优先发展。"), lead-ins ("在教育工作方面，", "第一，"), a
+    salutation ("各位代表！"), a stray "?". Alone it tells next to nothing; what it leads into does."""
+    lines = text.strip().splitlines()
+    return len(lines) <= 1 and _short(text)
 
 
 def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: str,

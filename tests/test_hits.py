@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kb.headings import only_headings
-from kb.hits import _places, _titled
+from kb.hits import _places, _titled, choose_passages
 
 
 def _rows(*passages: tuple[str, str]) -> list[dict]:
@@ -30,6 +32,25 @@ def test_a_subheading_before_a_table_is_shown_by_itself_not_by_a_later_paragraph
                  ("prose", "Pregnant women did not visit the clinic because they feared infection and lacked money "
                            "for the check-up, and nearby health facilities were closed during the lockdown."))
     assert _titled(1, rows, _tells(rows)) == 1
+
+
+class _Store:
+    """The passages of one case, as the store's case_passages gives them."""
+
+    def __init__(self, *texts: str) -> None:
+        self.rows = [{"chunk_id": n, "case_id": "c", "kind": "prose", "text": text, "case_title": "第一部分",
+                      "doc_title": "政府工作报告"} for n, text in enumerate(texts, start=1)]
+
+    def case_passages(self, cases: list[str]) -> list[dict]:
+        return [r for r in self.rows if r["case_id"] in cases]
+
+
+@pytest.mark.parametrize("lead", ["各位代表！", "在教育工作方面，", "坚持教育优先发展。", "?"])
+def test_a_short_line_that_ranked_its_case_is_shown_by_the_paragraph_it_leads_into(lead):
+    # Seen: a government work report's salutation and lead-ins, and a stray "?", shown as the whole card.
+    store = _Store(lead, "要全面贯彻党的教育方针，深化教育改革，推进素质教育，提高教育质量，促进各级各类教育协调发展。",
+                   "科技、文化和卫生事业都有新的发展。")
+    assert choose_passages(store, ["c"], lambda ids: {}, 0.8, {"c": (1, ())})["c"][0] == 2
 
 
 def test_countries_a_query_named_through_a_region_are_said_once_with_the_region():
