@@ -246,3 +246,12 @@ def test_a_journals_running_header_and_a_tables_caption_title_no_case(shared, pa
     titles = [c.title for c in prepare_path(shared / "chinaxiv-poverty-zh" / paper).cases]
     assert "干旱区地理" not in titles and not any(t.startswith("表") for t in titles), titles
     assert any(t.startswith(("3.4", "4.2")) for t in titles)
+
+
+def test_every_passage_holds_a_word(shared):
+    # Seen: a PDF glyph read as "?" before a run-on sentence stood as a passage of its own in a ChinaXiv paper,
+    # and the multilingual model ranked it first for 9 of 130 English questions.
+    seg = prepare_path(shared / "chinaxiv-poverty-zh" / "ChinaXiv-201711.00108V1.md")
+    texts = [seg.document.text[c.start:c.end] for c in seg.chunks]
+    assert not [t for t in texts if not re.search(r"[^\W_]", t)]
+    assert any(t.startswith("? 本文所用数据") for t in texts)
