@@ -19,6 +19,8 @@ _PAGE_NUMBER = re.compile(r"(?:page\s+)?(\d{1,4})", re.IGNORECASE)
 _ROMAN = re.compile(r"[ivxl]{1,7}")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
 _FOOTNOTE = re.compile(r"(\d{1,3})\s+\S")
+# A line with a page's number before or after it: "25 UNDP Accelerator Lab", "Annual report 12".
+_NUMBERED_LINE = re.compile(r"(\d{1,3})\s+(.+)|(.+?)\s+(\d{1,3})")
 # A page holds at least a few lines of text; numbers closer together are a table's cells or a list.
 _MIN_PAGE_LINES = 12
 _NEAR = 4  # lines from a page number within which its running headers and footnotes stand
@@ -127,12 +129,38 @@ def _footnotes_above(lines: list[str], p: int, page_start: int) -> list[int]:
     return list(range(start, end + 1))
 
 
+def numbered_running_lines(lines: list[str]) -> set[int]:
+    """Indexes of a running line and of its copies that carry their page's number ("UNDP Accelerator Lab" 98
+    times, "25 UNDP Accelerator Lab" on 13 pages), where the page numbers never stand alone to be read as such:
+    a short line that also stands with two different numbers or more beside it, and more often alone than with
+    one (a table's "Area" or "YES NO DK" with row numbers stands alone less; "SCHEDULE 1" ... never alone)."""
+    alone: dict[str, list[int]] = defaultdict(list)
+    numbered: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if not 3 <= len(text) <= 80 or not re.search(r"[^\W\d_]", text):
+            continue
+        m = _NUMBERED_LINE.fullmatch(text)
+        if m:
+            numbered[m.group(2) or m.group(3)][m.group(1) or m.group(4)].append(i)
+        alone[text].append(i)
+    drop: set[int] = set()
+    for text, by_number in numbered.items():
+        copies = [i for found in by_number.values() for i in found]
+        if len(by_number) >= 2 and len(alone.get(text, ())) > len(copies):
+            drop.update(alone[text], copies)
+    return drop
+
+
 def remove_page_furniture(lines: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     """The lines without page numbers, running headers and page-foot footnotes; and what went, by rule."""
     numbers = page_numbers(lines)
+    running = numbered_running_lines(lines)
     if not numbers:
-        return lines, []
+        kept = [ln for i, ln in enumerate(lines) if i not in running]
+        return kept, [("running_header", lines[i].strip()) for i in sorted(running)]
     drop: dict[int, str] = {i: "page_number" for i in numbers}
+    drop.update({i: "running_header" for i in running if i not in drop})
     drop.update({i: "running_header" for i in running_headers(lines, numbers) if i not in drop})
     for page_start, p in zip([0, *numbers], numbers):
         # Running headers can stand between the footnotes and the number (at a page's head in the text).

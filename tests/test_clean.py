@@ -199,6 +199,18 @@ def test_a_real_strategy_saved_as_markdown_loses_its_page_furniture(shared):
     assert "about 20% of all youth are interested in working overseas" in " ".join(joined.split())
 
 
+def test_a_running_footer_that_carries_its_page_number_on_some_pages_goes_everywhere(shared):
+    # Seen: "UNDP Accelerator Lab" stood 98 times in a bilingual report's text, and three of its pages' copies
+    # ("25 UNDP Accelerator Lab") titled cases.
+    seg = prepare_path(shared / "undp-acclabs-blogs" / "grassroots_to_greatness.md")
+    assert not re.search(r"(?m)^(?:\d+ )?UNDP Accelerator Lab$", seg.document.text)
+    assert not [c.title for c in seg.cases if "UNDP Accelerator Lab" in c.title]
+    assert "UNDP Accelerator Lab Indonesia" in seg.document.text
+    # A table's cells beside row numbers, and numbered schedules, are not running lines.
+    cleaned = clean("Area\n\n1 Area\n\n2 Area\n\n3 Area\n\nArea\n\nSCHEDULE 1\n\nSCHEDULE 2\n\nThe loan.", "md")
+    assert "1 Area" in cleaned.text and "SCHEDULE 2" in cleaned.text
+
+
 def test_margin_text_set_vertically_goes_and_short_lists_stay():
     """An IFAD report's margin code ("Appendix I / EB 2018/124/R.19") arrives as one letter a line on every page
     and showed as a search hit; a list of three letters is content."""
