@@ -19,7 +19,9 @@ from kb.models import Removal
 
 _WORD = re.compile(r"[A-Za-z]+")
 # "19.20,000 poor women": a Chinese 19.2万 (x 10,000) translated digit by digit.
-_WAN_NUMBER = re.compile(r"(?<![\d.,])(\d{1,5})\.(\d{1,3})0,000(?![\d,])")
+# A comma beside it is the sentence's ("system,25.30,000 de facto", "pairing 7.70,000, Selected", "71.90,000,72.6%
+# of poor"), unless it joins digits in threes, which makes it the number's own.
+_WAN_NUMBER = re.compile(r"(?<![\d.])(?<!\d,)(\d{1,5})\.(\d{1,3})0,000(?!\d|,\d{3}(?!\d))")
 # "revolution,Establishing New China": a comma glued to a capitalised word marks machine-translated text.
 _GLUED_COMMA = re.compile(r"(?<=[a-z\u3400-\u9fff])([,，])([A-Z][a-z]+)\b")
 _MONTH_OR_DAY = re.compile(r"^(?:january|february|march|april|may|june|july|august|september|october|november|"
@@ -70,11 +72,13 @@ def _vocabulary(text: str) -> Counter[str]:
 
 
 def wan_numbers(text: str, vocab: Counter[str], log: list[Removal]) -> str:
-    """'19.20,000' -> '192,000': a number in units of 10,000 (万) whose unit became ',000' in translation."""
+    """'19.20,000' -> '192,000': a number in units of 10,000 (万) whose unit became ',000' in translation
+    ('levels3.760,000' -> 'levels 37,600')."""
     def fix(m: re.Match[str]) -> str:
         value = round(float(f"{m.group(1)}.{m.group(2)}") * 10_000)
         log.append(Removal("mt_wan_number", m.group(0)))
-        return f"{value:,}"
+        glued = m.start() > 0 and text[m.start() - 1].isalpha()
+        return f"{' ' if glued else ''}{value:,}"
     return _WAN_NUMBER.sub(fix, text)
 
 

@@ -35,6 +35,9 @@ def test_machine_translation_punctuation_fixed_but_numbers_kept(seeds):
     # Commas glued to capitals are spaced, and the capitals a translation engine put after them lowered.
     assert "Establishing New China, start the realization of national prosperity, A new journey" in text
     assert "more than 200,000 dropouts" in text
+    # Numbers in units of 10,000 (万) read digit by digit, also before the sentence's comma (7.7万 -> 77,000).
+    assert "pairing 77,000" in text and "commissioner 289,800" in text and "at all levels 37,600" in text
+    assert not re.search(r"\d\.\d+0,000(?!,\d)", text)
     assert not re.search(r"[a-z],[A-Za-z]", text)
 
 
