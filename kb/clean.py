@@ -194,6 +194,12 @@ class _Cleaner:
             while j < len(lines) and navlike(lines[j]):
                 j += 1
             if j - i >= 4:
+                # A menu's tail of sentence-less lines to the page's end is the footer's too, where one line of
+                # it runs longer than a menu's ("Signaler une fraude, un abus, une inconduite": a French post's
+                # footer stood as a passage and was a card for 5 of 130 questions).
+                rest = [ln for ln in lines[j:] if ln.strip()]
+                if rest and all(len(ln.split()) <= 10 and not SENTENCE_END.search(ln.strip()) for ln in rest):
+                    j = len(lines)
                 self.drop("nav_menu", "\n".join(lines[i:j]))
                 i = j
             else:

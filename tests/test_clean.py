@@ -214,6 +214,17 @@ def test_a_running_footer_that_carries_its_page_number_on_some_pages_goes_everyw
     assert "1 Area" in cleaned.text and "SCHEDULE 2" in cleaned.text
 
 
+@pytest.mark.parametrize("name", [
+    "mme_et_m_camara_ou_l_informalit_structurante_famille_genre_engagement_social_et_accumu.md",
+    "a_focus_on_informal_solid_waste_collectors_in_haiti_key_players_but_neglected_actors.md"])
+def test_a_web_pages_footer_goes_to_its_end_past_a_line_longer_than_a_menus(shared, name):
+    # Seen: "Signaler une fraude, un abus, une inconduite / Déposer une réclamation ... / Conditions d'utilisation"
+    # left after the menu above it, a passage of its own and a card for 5 of 130 questions.
+    seg = prepare_path(shared / "undp-acclabs-blogs" / name)
+    assert "Signaler une fraude" not in seg.document.text and "Conditions d'utilisation" not in seg.document.text
+    assert "informal" in seg.document.text.lower()
+
+
 def test_margin_text_set_vertically_goes_and_short_lists_stay():
     """An IFAD report's margin code ("Appendix I / EB 2018/124/R.19") arrives as one letter a line on every page
     and showed as a search hit; a list of three letters is content."""
