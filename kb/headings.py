@@ -32,8 +32,9 @@ _LEVELS = (
     (4, re.compile(r"^(?:\(\d{1,2}\)\s*\S|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s+[A-Za-z\u3400-\u9fff])")),
     (5, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
 )
-_NUMBERED = re.compile(r"^(\d{1,3})\.?\s")
-_DECIMAL_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+)\.?\s")
+# A line's own dotted number: "3 ", "3. ", "2.1 ", "2.1.3. ", "3.1研究区域" (a Chinese title follows it with no
+# space); the one home of reading it (heading_number).
+_DOTTED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)\.?(?:\s|(?=[\u3400-\u9fff]))")
 # A heading line: short, unterminated, mostly words.
 _HEADING_CHARS = 220
 _HEADING_WORDS = 40
@@ -84,14 +85,15 @@ def _heading_line(para: str, following: str) -> bool:
     A numbered line must also read as a title: no sentence verb, no full stop inside ("40. South-South
     Cooperation. South-..." is a paragraph with a lead-in).
     """
-    number = _NUMBERED.match(para)
+    dotted = _DOTTED.match(para)
+    number = dotted if dotted and "." not in dotted.group(1) else None
     if number and (_SENTENCE_VERB.search(para) or len(para.split()) > _NUMBERED_WORDS
                    or re.search(r"\w\.\s+\S", para[4:])
                    # Sections are not numbered past 25; "48." numbers a paragraph, "4 Bangladesh Bank, ..." a footnote.
                    or int(number.group(1)) > 25 or "." not in number.group() and re.search(r"[,(]", para)):
         return False
     # Nor are their parts: "9.37 MT", "53.6 MT" and "0.37 MT" are a table's cells, one a line, not sections.
-    decimal = _DECIMAL_NUMBER.match(para)
+    decimal = dotted if dotted and "." in dotted.group(1) else None
     if decimal and any(int(part) > 25 or (n == 0 and int(part) == 0)
                        for n, part in enumerate(decimal.group(1).split("."))):
         return False
@@ -106,10 +108,29 @@ def _empty_label(title: str) -> bool:
     return bool(re.search(r"[:：]$", title)) and not re.match(_NAMED, title, re.I)
 
 
+def _levels_by_number(marks: list[Mark]) -> list[Mark]:
+    """Headings a converter marked all at one level, levelled by their numbers ("3" over "3.1" over "3.1.2").
+    An unnumbered one that is no named section sits at the level of the heading before it: a journal's name
+    marked between "3.3" and "3.4" opened a case that held 3.4 and the conclusion."""
+    base = level = marks[0].level
+    out: list[Mark] = []
+    for m in marks:
+        depth = _numbered_depth(m.title)
+        if depth or re.match(_NAMED, m.title, re.I) or not out:
+            level = base + max(depth - 1, 0)
+        out.append(Mark(m.start, m.end, level, m.title))
+    return out
+
+
+def heading_number(title: str) -> tuple[int, ...] | None:
+    """The dotted number a heading opens with, as a sortable tuple ("2.1.3 Title" -> (2, 1, 3)), or None."""
+    match = _DOTTED.match(title)
+    return tuple(int(part) for part in match.group(1).split(".")) if match else None
+
+
 def _numbered_depth(title: str) -> int:
     """How deep a numbered heading sits: '2' is 1, '2.1' is 2, '2.1.3' is 3; unnumbered is 0."""
-    match = re.match(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s", title)
-    return match.group(1).count(".") + 1 if match else 0
+    return len(heading_number(title) or ())
 
 
 def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -> list[Mark]:
@@ -128,8 +149,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
                  if len(m.title) <= 2 * _HEADING_CHARS and _wordy(m.title) and not m.title[:1].islower()
                  and not _empty_label(m.title) and not _RUNS_ON.search(m.title) and not CAPTION.match(m.title)]
         if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
-            base = marks[0].level if marks else 1
-            marks = [Mark(m.start, m.end, base + max(_numbered_depth(m.title) - 1, 0), m.title) for m in marks]
+            marks = _levels_by_number(marks)
         marks = _without_running_heads(marks)
         if len(marks) >= 2:
             return marks
@@ -148,7 +168,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     if numbered_levels and 1 not in numbered_levels:
         top = min(numbered_levels)
         marks = [Mark(m.start, m.end, top, m.title) if re.match(_NAMED, m.title, re.I) else m for m in marks]
-    numbered = [m for m in marks if _NUMBERED.match(m.title)]
+    numbered = [m for m in marks if len(heading_number(m.title) or ()) == 1]
     if numbered:
         gaps = [b.start - a.start for a, b in zip(numbered, numbered[1:])]
         if len(numbered) > MAX_HEADINGS or gaps and sorted(gaps)[len(gaps) // 2] < 1500:

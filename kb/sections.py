@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from kb.headings import Mark
+from kb.headings import Mark, heading_number
 
 # A "heading" with a decimal figure past its number is a table row ("5.3 Contraceptive prevalence rate na 26.7").
 _TABLE_ROW = re.compile(r"\S\s.*\d[.,]\d")
 # Two more enumerators inside one heading line make it a contents line ("A. Context B. The sector C. Policy").
 _CONTENTS = re.compile(r"\s(?:[A-Z]|[IVX]+)\.\s.*\s(?:[A-Z]|[IVX]+)\.\s")
-_NUMBER = re.compile(r"(?:(?:appendix|annex)\s+([A-Z])\b|(\d{1,3}(?:\.\d{1,3})*)\b)", re.I)
+_APPENDIX = re.compile(r"(?:appendix|annex)\s+([A-Z])\b", re.I)
 _MIN_BODY = 80  # characters: less is a contents line's or a title's, not a section's text
 # Labels: (start, end, label) of each heading in a document, "" for a heading that is no section's.
 Labels = list[tuple[int, int, str]]
@@ -55,12 +55,8 @@ def section_marks(marks: list[Mark], titles: list[str], text: str) -> Labels:
 
 def _number(title: str) -> tuple[int, ...] | None:
     """A heading's number as a sortable tuple ("1.1.2" -> (1, 1, 2)); appendices after every chapter."""
-    m = _NUMBER.match(title)
-    if not m:
-        return None
-    if m.group(1):
-        return (10**6, ord(m.group(1).upper()))
-    return tuple(int(n) for n in m.group(2).split("."))
+    m = _APPENDIX.match(title)
+    return (10**6, ord(m.group(1).upper())) if m else heading_number(title)
 
 
 def passage_sections(labels: Labels, case: tuple[int, int, str], pieces: list[tuple[int, int]],

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kb.headings import unnumbered
+from kb.headings import heading_number, unnumbered
 from kb.segment import clean_title
 from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
 
@@ -243,9 +243,12 @@ def test_a_list_item_a_converter_marked_as_a_heading_opens_no_case(shared):
 def test_a_journals_running_header_and_a_tables_caption_title_no_case(shared, paper):
     # Seen as case titles: the journal's name over its pages ("干旱区地理", Arid Land Geography) and captions
     # ("表5返贫风险评价体系", table 5), both marked as headings by the converter.
-    titles = [c.title for c in prepare_path(shared / "chinaxiv-poverty-zh" / paper).cases]
+    seg = prepare_path(shared / "chinaxiv-poverty-zh" / paper)
+    titles = [c.title for c in seg.cases]
     assert "干旱区地理" not in titles and not any(t.startswith("表") for t in titles), titles
-    assert any(t.startswith(("3.4", "4.2")) for t in titles)
+    # The structure is still read: chapters are cases, their numbered subsections the passages' sections.
+    assert any(t.startswith(("3", "4")) for t in titles)
+    assert any(c.section.startswith(("3.4", "4.2")) for c in seg.chunks)
 
 
 def test_every_passage_holds_a_word(shared):
@@ -255,3 +258,22 @@ def test_every_passage_holds_a_word(shared):
     texts = [seg.document.text[c.start:c.end] for c in seg.chunks]
     assert not [t for t in texts if not re.search(r"[^\W_]", t)]
     assert any(t.startswith("? 本文所用数据") for t in texts)
+
+
+@pytest.mark.parametrize("title, number", [("3.1研究区域和数据来源", (3, 1)), ("3.1.2数据来源", (3, 1, 2)),
+                                           ("2 空间计量模型构建", (2,)), ("4.2. Findings", (4, 2)),
+                                           ("2014年工作回顾", None), ("5-year plan", None), ("1.2", None)])
+def test_a_headings_number_is_read_before_a_space_or_a_chinese_title(title, number):
+    assert heading_number(title) == number
+
+
+def test_a_chinese_papers_cases_are_its_chapters_and_a_journal_name_between_sections_opens_none(shared):
+    # Seen: "3.1研究区域" was read as section 3 (or not as numbered at all), so a paper's cases were a mix of
+    # its subsections ("1.2被解释变量选取", "3.4物流业...") and the journal's name marked between 3.3 and 3.4
+    # would have opened a case holding 3.4 and the conclusion.
+    seg = prepare_path(shared / "chinaxiv-poverty-zh" / "ChinaXiv-201906.00060V1.md")
+    titles = [c.title for c in seg.cases]
+    assert [t for t in titles if t[:1].isdigit()] == ["1变量选取", "2 空间计量模型构建", "3 实例分析"], titles
+    assert "干旱区地理" not in titles
+    sections = {c.section for c in seg.chunks}
+    assert {"3.3 模型参数估计", "3.4物流业发展的减贫效应分析"} <= sections, sections
