@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kb.gazetteer import default_gazetteer, named_entities
+from kb.latex import mask_math, plain_math
 from kb.tag import sentence_around
 
 # ASCII digits: full-width ones ("１，０００元") are read through _ASCII first; "\d" took "０００元" alone.
@@ -52,7 +53,7 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
     """Amounts, counts of people reached and percentages in text[start:end], each with its sentence."""
     end = len(text) if end is None else end
     # Full-width digits and signs read as ASCII, character for character, so positions stay those of `text`.
-    read = _WIDE_COMMA.sub(",", text.translate(_ASCII))
+    read = _WIDE_COMMA.sub(",", mask_math(text).translate(_ASCII))
     found: list[Figure] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in FIGURE_PATTERNS:
@@ -65,7 +66,7 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
                 continue
             taken.append((m.start(), m.end()))
             s, e = sentence_around(text, m.start(), m.end(), start, end)
-            found.append(Figure(kind, value, " ".join(text[s:e].split()), m.start()))
+            found.append(Figure(kind, value, " ".join(plain_math(text[s:e]).split()), m.start()))
     found.sort(key=lambda f: f.start)
     return tuple(found[:limit])
 

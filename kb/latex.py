@@ -1,6 +1,6 @@
 """Inline LaTeX a PDF converter wrote for plain numbers and signs ("$2 8 . 4 8 \\%$", "互联网 $^ +$"): where it is,
-for the passage kinds that count it as one number (kb.kinds), and as plain text for the reader (kb.explain's
-callers: the cards, the case page, the export)."""
+for the passage kinds that count it as one number (kb.kinds), as plain text for the reader (kb.explain's
+callers: the cards, the case page, the export, a comparison's figures), and hidden from the reader of amounts."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ _LATEX_SYMBOLS = sorted({
     "\\ <": "<", "\\ >": ">", "~": " ",
 }.items(), key=lambda kv: -len(kv[0]))
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def mask_math(text: str) -> str:
+    """The text with the dollar signs of its inline LaTeX blanked, same length and places: a reader of amounts
+    took "$9 0 \\%$ 以上的移民" (over 90% of the migrants) for nine dollars. Dollar amounts stay."""
+    return INLINE_MATH.sub(lambda m: m.group(0).replace("$", " ") if _LATEX_SIGN.search(m.group(2)) else m.group(0),
+                           text)
 
 
 def plain_math(text: str) -> str:

@@ -29,6 +29,16 @@ def test_key_figures_skip_years_glued_to_numbers():
     assert key_figures("The rate reached 94 in 2020.8%. In 2015 households moved.") == ()
 
 
+def test_key_figures_do_not_take_a_papers_inline_math_for_dollars_and_show_it_as_numbers():
+    # Seen on the comparison page: "$9: 由于移民对土地较深的情怀 ... $9 0 \\%$ 以上的移民" (over 90% of migrants).
+    figures = key_figures("由于移民对土地较深的情怀，$9 0 \\%$ 以上的移民迁出地耕地仍然都是自己在种植。"
+                          "A grant of $5 to $10 each.")
+    assert [(f.kind, f.value) for f in figures] == [("money", "$5"), ("money", "$10")]
+    figures = key_figures("参加技能培训的贫困户由搬迁前的 $1 5 \\%$ 提高到 $8 5 \\%$，共 3,000 户。")
+    assert [(f.kind, f.value) for f in figures] == [("reach", "3,000 户")]
+    assert "由搬迁前的 15% 提高到 85%" in figures[0].sentence
+
+
 def test_key_figures_read_full_width_digits_and_no_count_across_and():
     # The 1956 report's "１，０００元" was "０００元", twice; a survey's "women age 15-49 and men" reached "49 and men".
     figures = key_figures("每户平均收入达到１，０００元。")
