@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kb.gazetteer import default_gazetteer, named_entities
-from kb.latex import mask_math, plain_math
+from kb.latex import mask_math, plain_math, whole_math
 from kb.tag import sentence_around
 
 # ASCII digits: full-width ones ("１，０００元") are read through _ASCII first; "\d" took "０００元" alone.
@@ -65,7 +65,7 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             taken.append((m.start(), m.end()))
-            s, e = sentence_around(text, m.start(), m.end(), start, end)
+            s, e = whole_math(text, *sentence_around(text, m.start(), m.end(), start, end))
             found.append(Figure(kind, value, " ".join(plain_math(text[s:e]).split()), m.start()))
     found.sort(key=lambda f: f.start)
     return tuple(found[:limit])

@@ -15,9 +15,20 @@ _LATEX_STYLE = re.compile(r"\\(?:mathrm|mathbf|mathit|boldsymbol|texttt|textrm|t
 _LATEX_SYMBOLS = sorted({
     "\\%": "%", "\\cdot": "·", "\\times": "×", "\\pm": "±", "\\leq": "≤", "\\geq": "≥", "\\le": "≤", "\\ge": "≥",
     "\\leqslant": "≤", "\\geqslant": "≥", "\\alpha": "α", "\\beta": "β", "\\varepsilon": "ε", "\\chi": "χ",
-    "\\ <": "<", "\\ >": ">", "~": " ",
+    "\\ <": "<", "\\ >": ">", "~": " ", "\\sim": "∼", "\\approx": "≈",
 }.items(), key=lambda kv: -len(kv[0]))
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def whole_math(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened so it cuts no inline math in two: a sentence found from a number began inside "$9 1
+    \\times 1 0 ^ { 4 }$" and could not be read as plain numbers."""
+    for m in INLINE_MATH.finditer(text, max(0, start - 200), min(len(text), end + 200)):
+        if m.start() < start < m.end():
+            start = m.start() + len(m.group(1))
+        if m.start() < end < m.end():
+            end = m.end()
+    return start, end
 
 
 def mask_math(text: str) -> str:

@@ -37,6 +37,9 @@ def test_key_figures_do_not_take_a_papers_inline_math_for_dollars_and_show_it_as
     figures = key_figures("参加技能培训的贫困户由搬迁前的 $1 5 \\%$ 提高到 $8 5 \\%$，共 3,000 户。")
     assert [(f.kind, f.value) for f in figures] == [("reach", "3,000 户")]
     assert "由搬迁前的 15% 提高到 85%" in figures[0].sentence
+    # A sentence that would begin inside the math takes it whole, and reads it as numbers.
+    long = "其中" + "移民" * 90 + "完成了$9 1 \\times 1 0 ^ { 4 }$ 人的搬迁任务，共 11485户。"
+    assert "91 × 10⁴ 人的搬迁任务" in key_figures(long)[0].sentence
 
 
 def test_key_figures_read_full_width_digits_and_no_count_across_and():
