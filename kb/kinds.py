@@ -29,6 +29,11 @@ _NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
 # A table's or figure's caption label and number: "TABLE 3.2.", "Tab.1", "表1", "图 2", "Cuadro 4".
 CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|tab|figure|fig|表|图)\.?\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
+# An author-year entry opening a line: "Gu, H. L., Liu, J. (2017). Effect of ...", "[顾红磊，刘君.(2017).家庭...",
+# as a psychology paper lists its works with no heading the converter kept.
+_AUTHOR_YEAR = re.compile(r"^(?:[\[［][\u3400-\u9fff][^\]］]{0,60}?"
+                          r"|[A-Z][A-Za-z'’-]+,\s?(?:[A-Z][a-z]?\.?\s?[,&]?\s?){1,4}[^()\n]{0,120}?)"
+                          r"\.?\s*[(（](?:19|20)\d\d[a-z]?(?:-\d\d-\d\d)?[)）]\s*[.．]")
 # Chinese journals set an entry's number in half- or full-width brackets ("[19］").
 _ENTRY = re.compile(r"[\[［]\d{1,3}[\]］]")
 _LIST_ENTRY = re.compile(r"\s*" + _ENTRY.pattern)  # an entry's number opening the passage
@@ -131,6 +136,10 @@ def _is_references(text: str, lines: list[str], tokens: list[str], cjk: int) -> 
     """Citations close together: one per 120 characters, or most lines start as numbered notes."""
     cites = len(_CITATION.findall(text))
     notes = len(_NOTE_START.findall(text))
+    # Entries one a line, two or more, each opening on its authors and year: on the eval index 15 prose passages,
+    # all of them one paper's list of works. (One such line alone may be a sentence's citation.)
+    if len(lines) >= 2 and sum(1 for line in lines if _AUTHOR_YEAR.match(line)) >= 0.6 * len(lines):
+        return True
     if len(lines) >= 3 and notes >= 0.6 * len(lines) and cites >= 2:
         return True
     # One entry of a numbered list of works, split from its neighbours ("[17] 刘伟,黎洁.…[J].干旱区地理,2019,

@@ -81,6 +81,18 @@ def test_a_reference_list_stays_references_to_its_end_on_a_real_paper(shared):
         "references", "references", "references", "prose", "prose"]
 
 
+def test_a_list_of_works_by_author_and_year_with_no_heading_is_references(shared):
+    # Seen: a psychology paper's works ("[管健，孙琪.(2018)．亲子关系对贫困儿童问题行为的影响．心理科学,41(5)..."
+    # with "Guo, X. C., Guo, Y. Y. (2012). Perceived control ...") stood as prose, 15 passages; one was a card for
+    # "贫困儿童怎样才能留在学校？" (how can poor children stay in school?).
+    segmented = prepare_path(shared / "chinaxiv-poverty-zh" / "ChinaXiv-201910.00041V1.md")
+    entries = [c for c in segmented.chunks if c.text.lstrip().startswith(("[管健", "[郭永玉", "Huang, X. T. (2014)"))]
+    assert len(entries) == 3 and {c.kind for c in entries} == {"references"}
+    # Sentences that name an author and year at their start are prose.
+    assert classify("Haushofer, J. (2014) found that cash transfers raised consumption and reduced stress.\n"
+                    "Fehr, E. (2015) reports that the effects lasted a year in rural Kenya.") == "prose"
+
+
 @pytest.mark.parametrize("text", [
     # A DHS questionnaire's prompts, first for "community health workers" with a strong grade before.
     "On the television?\n\nOn the radio?\n\nFrom a poster?\n\nFrom leaflets or brochures?\n\nFrom a health worker?\n\n"
