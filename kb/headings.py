@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from kb.clean import Heading
 from kb.kinds import CAPTION
 from kb.language import CJK as _CJK
-from kb.language import FUNCTION_WORDS
+from kb.language import FUNCTION_WORDS, HAN
 
 _NAMED = (r"(?:preface|foreword|introduction|conclusions?|epilogue|summary|executive summary|abstract|appendix\b.*|"
           r"annex\b.*|appendices|references|bibliography|acknowledg(?:e)?ments|article\s+[IVX\d]+|schedule\s+\d+|"
@@ -28,13 +28,13 @@ _LEVELS = (
                    + _NAMED + r"$)", re.I)),
     (1, re.compile(r"^[IVX]{1,5}\.\s+\S")),
     (2, re.compile(r"^[A-H]\.\s+[A-Z]")),
-    (3, re.compile(r"^\d{1,2}\.?\s+[A-Z\u3400-\u9fff]")),
-    (4, re.compile(r"^(?:\(\d{1,2}\)\s*\S|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s+[A-Za-z\u3400-\u9fff])")),
+    (3, re.compile(r"^\d{1,2}\.?\s+[A-Z" + HAN + r"]")),
+    (4, re.compile(r"^(?:\(\d{1,2}\)\s*\S|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s+[A-Za-z" + HAN + r"])")),
     (5, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
 )
 # A line's own dotted number: "3 ", "3. ", "2.1 ", "2.1.3. ", "3.1研究区域" (a Chinese title follows it with no
 # space); the one home of reading it (heading_number).
-_DOTTED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)\.?(?:\s|(?=[\u3400-\u9fff]))")
+_DOTTED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)\.?(?:\s|(?=[" + HAN + r"]))")
 # A heading line: short, unterminated, mostly words.
 _HEADING_CHARS = 220
 _HEADING_WORDS = 40
@@ -270,7 +270,7 @@ def _wordy(para: str) -> bool:
 # number a title opens with ("10 ways to ...", "0.37 MT").
 _OWN_NUMBER = re.compile(r"^(?:\(\d{1,3}\)\s*|（[一二三四五六七八九十]+）\s*|[一二三四五六七八九十]+、\s*|"
                          r"[IVX]{1,5}\.\s+|[A-H]\.\s+|[1-9]\d?(?:\.\d{1,2})*\.\s+|[1-9]\d?(?:\.\d{1,2})+\s+|"
-                         r"[1-9]\d?\s*(?=[\u3400-\u9fff]))")
+                         r"[1-9]\d?\s*(?=[" + HAN + r"]))")
 
 
 def unnumbered(title: str) -> str:

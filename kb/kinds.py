@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from kb.language import CJK, FUNCTION_WORDS
+from kb.language import CJK, FUNCTION_WORDS, HAN
 from kb.latex import INLINE_MATH
 
 KINDS = ("prose", "references", "toc", "form", "table", "list", "furniture")
@@ -25,13 +25,13 @@ _CITATION = re.compile(
     r"\bet al\b|\(\s*(?:19|20)\d\d[a-z]?\s*\)|\b(?:19|20)\d\d[a-z]?\)|\bvol(?:ume)?\.?\s*\d|\bpp?\.\s*\d|"
     r"\bdoi\b|https?://|\bissn\b|\bisbn\b|[\[［][JMDCR][\]］]|\bretrieved\b|\bworking paper\b|\bjournal\b|\bpress\b|"
     r"\b\d+\s*\(\d+\)\s*[:,]\s*\d+|(?:19|20)\d\d\s*[,，]\s*\(?\d+\)?\s*[:：]\s*\d+")
-_NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z\u3400-\u9fff]"
+_NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z" + HAN + r"]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
 # A table's or figure's caption label and number: "TABLE 3.2.", "Tab.1", "表1", "图 2", "Cuadro 4".
 CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|tab|figure|fig|表|图)\.?\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
 # An author-year entry opening a line: "Gu, H. L., Liu, J. (2017). Effect of ...", "[顾红磊，刘君.(2017).家庭...",
 # as a psychology paper lists its works with no heading the converter kept.
-_AUTHOR_YEAR = re.compile(r"^(?:[\[［][\u3400-\u9fff][^\]］]{0,60}?"
+_AUTHOR_YEAR = re.compile(r"^(?:[\[［][" + HAN + r"][^\]］]{0,60}?"
                           r"|[A-Z][A-Za-z'’-]+,\s?(?:[A-Z][a-z]?\.?\s?[,&]?\s?){1,4}[^()\n]{0,120}?)"
                           r"\.?\s*[(（](?:19|20)\d\d[a-z]?(?:-\d\d-\d\d)?[)）]\s*[.．]")
 # Chinese journals set an entry's number in half- or full-width brackets ("[19］").

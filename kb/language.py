@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# CJK ideographs (the CJK Unified Ideographs and Extension A blocks): Chinese text, character by character.
-CJK = re.compile(r"[\u3400-\u9fff]")
-CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+# CJK ideographs (the CJK Unified Ideographs and Extension A blocks): Chinese text, character by character. HAN is
+# the range for other modules' patterns, so "Chinese" is written once.
+HAN = r"\u3400-\u9fff"
+CJK = re.compile(r"[" + HAN + r"]")
+CJK_RUN = re.compile(r"[" + HAN + r"]+")
 # Languages the taxonomy's cues and the glossary's names are written in; English first.
 CUE_LANGUAGES = ("en", "zh", "es", "pt", "fr")
 # Snowball stemmers of the cue languages that are written in words.

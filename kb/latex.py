@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 
+from kb.language import HAN
+
 # A span of inline math: no Chinese inside (a formula's text is not Chinese prose) and within one line, so two
 # dollar amounts on two lines are not one span.
-INLINE_MATH = re.compile(r"(\s?)\$([^$\n\u3400-\u9fff]{1,200})\$")
+INLINE_MATH = re.compile(r"(\s?)\$([^$\n" + HAN + r"]{1,200})\$")
 _LATEX_SIGN = re.compile(r"[\\^_{}]|\d \d|^\s*\S\s*$")
 _LATEX_STYLE = re.compile(r"\\(?:mathrm|mathbf|mathit|boldsymbol|texttt|textrm|text|scriptscriptstyle)\s*")
 # Longest name first, so that \\leqslant is read before \\le.

@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 
-from kb.language import detect_language
+from kb.language import HAN, detect_language
 from kb.lexicon import known_words
 from kb.models import Removal
 
@@ -23,7 +23,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 # of poor"), unless it joins digits in threes, which makes it the number's own.
 _WAN_NUMBER = re.compile(r"(?<![\d.])(?<!\d,)(\d{1,5})\.(\d{1,3})0,000(?!\d|,\d{3}(?!\d))")
 # "revolution,Establishing New China": a comma glued to a capitalised word marks machine-translated text.
-_GLUED_COMMA = re.compile(r"(?<=[a-z\u3400-\u9fff])([,，])([A-Z][a-z]+)\b")
+_GLUED_COMMA = re.compile(r"(?<=[a-z" + HAN + r"])([,，])([A-Z][a-z]+)\b")
 _MONTH_OR_DAY = re.compile(r"^(?:january|february|march|april|may|june|july|august|september|october|november|"
                            r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$", re.I)
 # "ContextAgriculture", "bundledinterventions": two words joined where a line break was lost.
