@@ -97,9 +97,6 @@ def _rstrip(text: str, start: int, end: int) -> int:
     return end
 
 
-_HAS_WORD = re.compile(r"[^\W_]")
-
-
 def chunk_span(text: str, start: int, end: int, target: int, limit: int, min_words: int) -> list[tuple[int, int]]:
     """Passages for one case: paragraphs alone when long enough, short ones joined, long ones split."""
     passages: list[tuple[int, int]] = []
@@ -131,11 +128,11 @@ def _with_words(text: str, passages: list[tuple[int, int]]) -> list[tuple[int, i
     multilingual model put it first for 9 of 130 English questions (a text with no word sits near everything)."""
     out: list[tuple[int, int]] = []
     for span in passages:
-        if out and not _HAS_WORD.search(text[out[-1][0]:out[-1][1]]):
+        if out and not _WORD.search(text, *out[-1]):
             out[-1] = (out[-1][0], span[1])
         else:
             out.append(span)
-    if len(out) > 1 and not _HAS_WORD.search(text[out[-1][0]:out[-1][1]]):
+    if len(out) > 1 and not _WORD.search(text, *out[-1]):
         out[-2:] = [(out[-2][0], out[-1][1])]
     return out
 
