@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kb.cleanrules import rules
 from kb.dates import find_dates
-from kb.furniture import remove_page_furniture, strip_running_heads
+from kb.furniture import chart_axes, remove_page_furniture, strip_running_heads
 from kb.language import CJK, is_cjk
 from kb.layout import (
     BULLET,
@@ -223,6 +223,12 @@ class _Cleaner:
             start = n + 1
         return [ln for i, ln in enumerate(lines) if i not in drop]
 
+    def chart_axes(self, lines: list[str]) -> list[str]:
+        """Drop the ticks a chart's axis left in the text (kb.furniture.chart_axes), run by run."""
+        drop = chart_axes(lines)
+        self.removed += [Removal("chart_axis", lines[i].strip()) for i in sorted(drop)]
+        return [ln for i, ln in enumerate(lines) if i not in drop]
+
     def caps_labels(self, lines: list[str]) -> list[str]:
         """Drop page-metadata pairs: an ALL-CAPS label line ("DOCUMENT TYPE") and its short value line."""
         idx = [i for i, ln in enumerate(lines) if ln.strip()]
@@ -312,7 +318,7 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
         lines = page.split("\n")
         if n == 0:
             lines = cleaner.leading_furniture(lines)
-        lines = cleaner.vertical_text(cleaner.line_rules(lines))
+        lines = cleaner.chart_axes(cleaner.vertical_text(cleaner.line_rules(lines)))
         if n == 0 and not paged:
             lines = cleaner.page_head(lines)
         if not paged:

@@ -11,7 +11,7 @@ joined again when its first half ends without a sentence end and the next half s
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from kb.layout import SENTENCE_END
 
@@ -23,12 +23,24 @@ _FOOTNOTE = re.compile(r"(\d{1,3})\s+\S")
 _NUMBERED_LINE = re.compile(r"(\d{1,3})\s+(.+)|(.+?)\s+(\d{1,3})")
 # A page holds at least a few lines of text; numbers closer together are a table's cells or a list.
 _MIN_PAGE_LINES = 12
+# A UN-system document symbol ("EB 2018/124/R.19", "E/CN.5/2020/3"), printed on every page of the document.
+_SYMBOL = re.compile(r"(?=.*\d)[A-Z][A-Z0-9 .()\-]*/[A-Z0-9 ./()\-]*")
+_TICK = re.compile(r"(\d{1,6}(?:\.\d+)?)\s?%?")
+_RUNNING = 3  # copies of a line that make it a page's furniture rather than a heading used again
 _NEAR = 4  # lines from a page number within which its running headers and footnotes stand
 
 
 def _lone(lines: list[str], i: int) -> bool:
     """A line standing alone: blank (or the text's edge) above and below."""
     return (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
+
+
+def _beside_running(lines: list[str], i: int, counts: Counter[str]) -> bool:
+    """A line set right against a line the document repeats page after page, blank on its other side: where a
+    running header's page number stands ("The Socio-Economic Impact Assessment of COVID-19 in Mauritius / 45")."""
+    above = lines[i - 1].strip() if i else ""
+    below = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    return bool(above and not below and counts[above] >= _RUNNING or below and not above and counts[below] >= _RUNNING)
 
 
 def _value(line: str) -> int | None:
@@ -64,7 +76,9 @@ def page_numbers(lines: list[str]) -> list[int]:
     """Indexes of the lines that are page numbers: runs of lone numbers that count up by one (or two, past a
     page without one) down the text, a page's length apart; front matter, text and each appendix may count
     from 1 again. A table's cells, one per line, count up now and then but not page after page."""
-    numbers = [(i, v) for i, ln in enumerate(lines) if _lone(lines, i) and (v := _value(ln)) is not None]
+    counts = Counter(ln.strip() for ln in lines)
+    numbers = [(i, v) for i, ln in enumerate(lines)
+               if (_lone(lines, i) or _beside_running(lines, i, counts)) and (v := _value(ln)) is not None]
     found: list[int] = []
     spans: list[tuple[int, int]] = []
     while len(run := _longest_run(numbers)) >= 3:
@@ -152,10 +166,68 @@ def numbered_running_lines(lines: list[str]) -> set[int]:
     return drop
 
 
+def _progression(values: list[float]) -> bool:
+    """Values that step evenly up from zero, or five or more that step by two or more, each a multiple of the
+    step: an axis's ticks (0 10 20 ... 100; 40 50 ... 90), not a table's years, a contents page's numbers
+    (30 31 32 33 34) or a row of data labels."""
+    if len(values) < 4 or all(1900 <= v <= 2100 for v in values):
+        return False
+    step = values[1] - values[0]
+    if step <= 0 or any(abs(b - a - step) > 1e-9 for a, b in zip(values, values[1:])):
+        return False
+    if any(abs(v / step - round(v / step)) > 1e-9 for v in values):
+        return False
+    return values[0] == 0 or len(values) >= 5 and step >= 2
+
+
+def _even_steps(run: list[tuple[int, float]]) -> list[int]:
+    """Indexes of the lines of a run of numbers that lie in a stretch of even steps long enough for an axis."""
+    out: list[int] = []
+    start = 0
+    for end in range(2, len(run) + 1):
+        if end == len(run) or run[end][1] - run[end - 1][1] != run[start + 1][1] - run[start][1]:
+            piece = run[start:end]
+            if _progression([v for _, v in piece]):
+                out += [i for i, _ in piece]
+            start = end - 1
+    return out
+
+
+def chart_axes(lines: list[str]) -> set[int]:
+    """Indexes of the lines a chart's axis left, one tick a line ("0", "10", ... "100") or all on one: they opened
+    a search hit's passage ("60 70 80 90 100 National households survey ... graphs show ...")."""
+    drop: set[int] = set()
+    run: list[tuple[int, float]] = []
+    for i, line in enumerate([*lines, "end"]):
+        text = line.strip()
+        if not text:
+            continue
+        if m := _TICK.fullmatch(text):
+            run.append((i, float(m.group(1))))
+            continue
+        drop.update(_even_steps(run))
+        run = []
+        ticks = [_TICK.fullmatch(t) for t in text.split()]
+        if len(ticks) >= 5 and all(ticks) and _progression([float(t.group(1)) for t in ticks if t]):
+            drop.add(i)
+    return drop
+
+
+def document_symbols(lines: list[str]) -> set[int]:
+    """Indexes of the lines that are only a document's symbol ("EB 2018/124/R.19"), standing alone three times or
+    more: the code a UN body prints at every page's head, left in the text where no page number came with it."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if len(text) <= 40 and _SYMBOL.fullmatch(text) and _lone(lines, i):
+            found[text].append(i)
+    return {i for copies in found.values() if len(copies) >= _RUNNING for i in copies}
+
+
 def remove_page_furniture(lines: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     """The lines without page numbers, running headers and page-foot footnotes; and what went, by rule."""
     numbers = page_numbers(lines)
-    running = numbered_running_lines(lines)
+    running = numbered_running_lines(lines) | document_symbols(lines)
     if not numbers:
         kept = [ln for i, ln in enumerate(lines) if i not in running]
         return kept, [("running_header", lines[i].strip()) for i in sorted(running)]

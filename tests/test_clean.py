@@ -304,3 +304,32 @@ def test_a_chapters_lost_large_initial_is_restored_from_the_words_the_document_c
 def test_letter_spaced_pieces_are_left_alone_in_a_document_not_in_english():
     spanish = "Los programas de los gobiernos. Como se dice, com o antes. Los datos de los hogares, como siempre."
     assert "com o antes" in clean(spanish).text and "de los gobiernos" in clean(spanish).text
+
+
+def test_a_charts_axis_ticks_go_and_numbers_that_say_something_stay():
+    # Seen: a Mauritius report's passage opened "60 70 80 90 100 National households survey Poor households
+    # survey 45 graphs show ...", the ticks of a chart's axis one a line (and a page number, below).
+    ticks = "\n\n".join(["27%", "57%", *[str(n) for n in range(0, 101, 10)], "Poor households survey"])
+    text = (f"Reasons for not complying\n\n{ticks}\n\n40 50 60 70 80 90\n\nYear\n\n2015\n\n2016\n\n2017\n\n2018\n\n"
+            "Contents\n\n30\n\n31\n\n32\n\n33\n\n34\n\nRank\n\n1\n\n2\n\n3\n\nGrowth was 0 10 20 30 40 percent.")
+    cleaned = clean(text, "md")
+    assert sorted(r.text for r in cleaned.removals if r.rule == "chart_axis") == sorted(
+        [str(n) for n in range(0, 101, 10)] + ["40 50 60 70 80 90"])
+    paras = cleaned.text.split("\n\n")
+    for kept in ("27%", "57%", "Poor households survey", "2015", "2018", "30", "34", "1", "3"):
+        assert kept in paras, kept
+    assert "Growth was 0 10 20 30 40 percent." in paras
+
+
+def test_a_reports_page_numbers_under_its_running_header_and_its_symbol_on_every_page_go(shared):
+    # Seen: "... Poor households survey 45 graphs show the association ..." (the page number stood right under
+    # the report's running title), and "EB 2018/124/R.19 6. 7. important for ensuring ..." in 43 passages of
+    # the India COSOP, whose pages carry the IFAD document symbol and no page number to find them by.
+    mauritius = "the_socio-economic_impact_assessment_of_covid-19_in_mauritius.md"
+    paras = prepare_path(shared / "undp-acclabs-blogs" / mauritius).document.text.split("\n\n")
+    at = next(i for i, p in enumerate(paras) if p.startswith("graphs show the association"))
+    assert paras[at - 1] == "Poor households survey", paras[at - 3:at]
+    assert not any(re.fullmatch(r"\d+", p) for p in paras[at - 12:at])
+    india = prepare_path(shared / "ifad-docs" / "cosop_india.md", "ifad-docs/cosop_india.md")
+    assert not [c.text for c in india.chunks if "EB 2018/124/R.19" in c.text]
+    assert "economic empowerment of smallholder farmers" in india.document.text
