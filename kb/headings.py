@@ -277,3 +277,32 @@ def unnumbered(title: str) -> str:
     """A section title without its own numbering, for a list that numbers its entries ("3. (4) Gathering ...")."""
     rest = _OWN_NUMBER.sub("", title, count=1)
     return rest if re.search(r"\w", rest) and not rest[:1].isdigit() else title
+
+
+# A heading that is a label alone: an appendix's, an annex's or a chapter's number with no name.
+_BARE_LABEL = re.compile(r"(?:appendix|annex|annexe|anexo|chapter|schedule)\s+(?:[IVXL]{1,6}|\d{1,2}|[A-Z])", re.I)
+_NAME_WORDS = 14
+
+
+def _title_line(para: str) -> bool:
+    """A short line that reads as a title: a capital first, a few words, mostly letters, no sentence end."""
+    letters = sum(ch.isalpha() for ch in para)
+    return (bool(para[:1].isupper()) and 2 <= len(para.split()) <= _NAME_WORDS and "\n" not in para
+            and letters >= 0.8 * len(para.replace(" ", "")) and not re.search(r"[.。:：;!?]$", para))
+
+
+def named_labels(titles: list[str], marks: list[Mark], text: str) -> list[str]:
+    """The titles, each bare label ("Appendix II", 7 of 1,555 case titles of the shared corpus) with the name
+    the document gives it: its contents entry ("Appendix II: Agreement at completion point ..."), else the
+    title line right under it ("Appendix V" / "COSOP preparation process")."""
+    out = list(titles)
+    for i, (title, mark) in enumerate(zip(titles, marks)):
+        if not _BARE_LABEL.fullmatch(title):
+            continue
+        kind = title.split()[0]
+        entry = re.search(rf"(?<!\w){re.escape(title)}\s*[:：]\s*(.+?)(?=\s+{kind}\s+\S+\s*[:：]|\n|$)", text, re.I)
+        under = next((text[a:b].strip() for a, b in paragraphs(text, mark.end, mark.end + 400)), "")
+        name = entry.group(1).strip() if entry else under if _title_line(under) else ""
+        if name:
+            out[i] = f"{title}: {name.rstrip(' .:;')}"
+    return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from kb.clean import Heading
-from kb.headings import Mark, find_headings, paragraphs
+from kb.headings import Mark, find_headings, named_labels, paragraphs
 from kb.kinds import classify_case
 from kb.language import CJK as _CJK
 from kb.lexicon import known_words
@@ -361,7 +361,8 @@ def segment(
         spans = [(0, len(text), doc.title, ())]  # a post is read, cited and counted whole
     else:
         marks = find_headings(text, marked, paged=bool(doc.page_starts))
-        titles = [clean_title(m.title) for m in marks]  # once: case titles, heading paths and section labels
+        # Once: case titles, heading paths and section labels.
+        titles = [clean_title(t) for t in named_labels([clean_title(m.title) for m in marks], marks, text)]
         spans = _case_spans(doc, marks, titles)
         if len(spans) <= 1 and len(text) > SPLIT_AT:
             spans = _fallback_parts(doc)

@@ -277,3 +277,17 @@ def test_a_chinese_papers_cases_are_its_chapters_and_a_journal_name_between_sect
     assert "干旱区地理" not in titles
     sections = {c.section for c in seg.chunks}
     assert {"3.3 模型参数估计", "3.4物流业发展的减贫效应分析"} <= sections, sections
+
+
+def test_an_appendix_titled_by_its_label_alone_takes_the_name_the_document_gives_it(shared):
+    # Seen: cards titled "Appendix II" and "Appendix V" (7 of 1,555 case titles), which say nothing of what the
+    # appendix holds. The contents page names them; where it does not, the title line under the label does.
+    india = prepare_path(shared / "ifad-docs" / "cosop_india.md", "ifad-docs/cosop_india.md")
+    titles = [c.title for c in india.cases]
+    assert "Appendix II: Agreement at completion point of the last country programme evaluation" in titles
+    assert "Appendix V: Country at a glance" in titles and "Appendix V" not in titles
+    bangladesh = prepare_path(shared / "ifad-docs" / "cosop_bangladesh.md", "ifad-docs/cosop_bangladesh.md")
+    titles = [c.title for c in bangladesh.cases]
+    assert "Appendix V: COSOP preparation process" in titles and "Appendix VI: Strategic partnerships" in titles
+    # A label whose next line is a note or a table's cells keeps its label alone.
+    assert "Appendix I" in titles and "Appendix VIII" in titles
