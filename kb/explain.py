@@ -110,13 +110,14 @@ def is_lead(text: str) -> bool:
 def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: str,
         space_rank: tuple[int, str] | None = None,
         language: str = "", query_language: str = "en", weak: bool = False, places: Sequence[str] = (),
-        main_reads_query: bool = True) -> str:
+        main_reads_query: bool = True, named: str = "") -> str:
     """One line on why a passage matched, in the user's words: its place by meaning and the query's words it
     holds; the glossary's names in another language are named only with the language of the passage. A weak
     match (kb.relevance) is the nearest, not near: it is never called close. Places are the countries the
     query names that the case is about (such cases are shown first). A place by meaning is the main space's
-    where its model reads the query, else that of the space that ranked the passage, named."""
-    parts = []
+    where its model reads the query, else that of the space that ranked the passage, named. A case the query
+    names by its title (`named`, as the title writes it) says so first."""
+    parts = [f"its title names “{named}”, as your query does"] if named else []
     near = "loosely related in meaning" if weak else "close in meaning"
     # Each place is named with its ranking: "#1 by meaning" from the main space on one card and from the
     # language-agnostic space on another read as a contradiction (2 of 20 plain queries).

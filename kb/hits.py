@@ -147,6 +147,8 @@ class Page:
     # group -> its cases, and case -> its group: the other documents that publish a case.
     members: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
     groups: Mapping[str, str] = field(default_factory=dict)
+    # case -> the title piece the query names it by (kb.named): such cases come first.
+    named: Mapping[str, str] = field(default_factory=dict)
 
 
 def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking], highlighter: Highlighter,
@@ -185,7 +187,8 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
             matched=matched,
             why=why(mine, other, semantic_rank, mode, space_rank, row["language"],
                     plan.language, grade == "weak",
-                    _places([c for c in plan.countries if c in tags.get("country", ())], via), plan.english),
+                    _places([c for c in plan.countries if c in tags.get("country", ())], via), plan.english,
+                    page.named.get(case_id, "")),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(

@@ -26,6 +26,7 @@ from kb.indexdir import Generation, changed_since, open_generation
 from kb.matching import Matcher, within
 from kb.memo import Memo
 from kb.models import FACET_FILTERS, Filters, Hit
+from kb.named import Named, TitleNames, as_written, named_first
 from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query
 from kb.rank import Ranking, best_per_group, cap_per_document, first_in, fold_republished, fold_same_text, fuse
 from kb.rankings import QueryVectors, Rankings
@@ -91,6 +92,7 @@ class Searcher:
         self._matcher = Matcher(self.store, self.vectors, self.rules.relevance)
         self._matching: Memo[tuple[str, str], frozenset[str]] = Memo(64)
         self._allowed_cases: Memo[Filters, frozenset[str] | None] = Memo(32)
+        self._names: TitleNames | None = None
 
     def forget(self) -> None:
         """Forget what was kept of earlier queries, not of the index or filters: the next one is new to it."""
@@ -257,6 +259,9 @@ class Searcher:
         document_of, groups = {row["case_id"]: row["doc_id"] for row in rows.values()}, self.store.groups_of(order)
         order = fold_republished(order, document_of, groups)  # a case published by many shows once
         case_of = {case: (pid, score) for case, pid, score in best}
+        # A document or case the query names by its title (kb.named) is shown, though its passages rank low.
+        named = self._title_names().named(plan.text) if mode != "similar" else None
+        first_of = self._add_named(named, filters or Filters(), order, case_of, rows, document_of) if named else {}
         relevance = self._relevance(plan, mode, ranked, rows)
         matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
         # A case that matches well through a passage outside the pool is not shown as weak.
@@ -266,6 +271,13 @@ class Searcher:
         if mode != "similar":
             judged = self._judged(plan, mode, {case: rows[pid]["language"] for case, (pid, _) in case_of.items()})
             order = self._by_grade(order, relevance, judged)
+        # A document or case the query names by its title comes first, graded at least good: it is what was asked;
+        # the cases of a place the query names come before it ("savings groups and small loans for women in
+        # Ghana" names a Tunisian post's title, and Ghana).
+        moved: set[str] = set()
+        if named:
+            order, moved = named_first(order, named, document_of, first_of)
+            relevance.update({case: "good" for case in moved if relevance.get(case, "weak") == "weak"})
         if filters is not None and self._places_first(plan, filters):
             order = self._place_first(plan, mode, ranked, rows, order, document_of, relevance)
         candidates = len(order)
@@ -286,10 +298,38 @@ class Searcher:
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
         page = Page(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
                     held, document_of, relevance, judged, folded,
-                    self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups)
+                    self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups,
+                    {case: as_written(named.piece, [rows[chosen[case][0]][key] for key in ("case_title", "doc_title")])
+                     for case in shown if named and case in moved})
         hits = assemble(page, plan, mode, lists, self._highlighter, self._rankings.common(plan.terms))
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
                             candidates, len(matching), matching)
+
+    def _add_named(self, named: Named, filters: Filters, order: list[str], case_of: dict[str, tuple[int, float]],
+                   rows: dict, document_of: dict[str, str]) -> dict[str, str]:
+        """The cases the query names that the rankings left out (a page's worth at most), each with its first
+        passage, added at the end of `order` (a loan agreement names its project on its cover only); and each
+        named document's first case, added where the query is the name alone or none of its cases ranked."""
+        allowed = self._cases_allowed(filters)
+        have = {document_of[case] for case in order}
+        first_of = {doc: case.case_id for doc in sorted(named.documents) if named.whole or doc not in have
+                    for case in self.store.cases(doc, limit=1)}
+        missing = [c for c in dict.fromkeys([*sorted(named.cases), *first_of.values()])
+                   if c not in case_of and (allowed is None or c in allowed)]
+        for case in missing[:MAX_K]:
+            pids = [pid for pid, _ in self.store.chunks(case_id=case)]
+            if pids:
+                rows.update(self.store.passage_places(pids[:1]))
+                case_of[case] = (pids[0], 0.0)
+                document_of[case] = rows[pids[0]]["doc_id"]
+                order.append(case)
+        return first_of
+
+    def _title_names(self) -> TitleNames:
+        """The pieces of this generation's case and document titles (kb.named), read once."""
+        if self._names is None:
+            self._names = TitleNames(self.store.titles())
+        return self._names
 
     @staticmethod
     def _by_grade(order: list[str], relevance: dict[str, str], judged: set[str]) -> list[str]:

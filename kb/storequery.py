@@ -92,6 +92,11 @@ class SearchQueries:
             url = dict(json.loads(row["fields"])).get("url", "")
             yield row["case_id"], row["doc_id"], text[row["start"]:row["end"]], url
 
+    def titles(self) -> list[tuple[str, str, str, str]]:
+        """(case id, case title, document id, document title) of every case."""
+        return [tuple(r) for r in self.db.execute(  # type: ignore[misc]
+            "SELECT c.case_id, c.title, c.doc_id, d.title FROM cases c JOIN documents d USING (doc_id)")]
+
     def groups_of(self, case_ids: Sequence[str]) -> dict[str, str]:
         """Case id -> group id, for those of the given cases published more than once."""
         sql = "SELECT case_id, group_id FROM case_groups WHERE case_id IN ({})"
