@@ -50,14 +50,15 @@ class Figure:
 
 
 def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 12) -> tuple[Figure, ...]:
-    """Amounts, counts of people reached and percentages in text[start:end], each with its sentence."""
-    end = len(text) if end is None else end
-    # Full-width digits and signs read as ASCII, character for character, so positions stay those of `text`.
-    read = _WIDE_COMMA.sub(",", mask_math(text).translate(_ASCII))
+    """Amounts, counts of people reached and percentages in text[start:end], each with its sentence (its start
+    an offset into `text`). Only the span is read: a case of a long report costs its own length, not the report's."""
+    span = text[start:len(text) if end is None else end]
+    # Full-width digits and signs read as ASCII, character for character, so positions stay those of `span`.
+    read = _WIDE_COMMA.sub(",", mask_math(span).translate(_ASCII))
     found: list[Figure] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in FIGURE_PATTERNS:
-        for m in pattern.finditer(read, start, end):
+        for m in pattern.finditer(read):
             value = m.group().strip()
             number = re.match(r"[\d,.]+", value.lstrip("US$R€£¥₱ "))
             if kind != "money" and number and _YEAR.match(number.group().split(".")[0]):
@@ -65,8 +66,8 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             taken.append((m.start(), m.end()))
-            s, e = whole_math(text, *sentence_around(text, m.start(), m.end(), start, end))
-            found.append(Figure(kind, value, " ".join(plain_math(text[s:e]).split()), m.start()))
+            s, e = whole_math(span, *sentence_around(span, m.start(), m.end(), 0, len(span)))
+            found.append(Figure(kind, value, " ".join(plain_math(span[s:e]).split()), start + m.start()))
     found.sort(key=lambda f: f.start)
     return tuple(found[:limit])
 
