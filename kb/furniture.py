@@ -13,11 +13,9 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from kb.layout import SENTENCE_END
+from kb.layout import SENTENCE_END, roman_value
 
 _PAGE_NUMBER = re.compile(r"(?:page\s+)?(\d{1,4})", re.IGNORECASE)
-_ROMAN = re.compile(r"[ivxl]{1,7}")
-_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
 _FOOTNOTE = re.compile(r"(\d{1,3})\s+\S")
 # A line with a page's number before or after it: "25 UNDP Accelerator Lab", "Annual report 12".
 _NUMBERED_LINE = re.compile(r"(\d{1,3})\s+(.+)|(.+?)\s+(\d{1,3})")
@@ -48,10 +46,7 @@ def _value(line: str) -> int | None:
     text = line.strip()
     if m := _PAGE_NUMBER.fullmatch(text):
         return int(m.group(1))
-    if _ROMAN.fullmatch(text):
-        values = [_ROMAN_VALUES[c] for c in text]
-        return sum(-v if v < w else v for v, w in zip(values, [*values[1:], 0]))
-    return None
+    return roman_value(text)
 
 
 def _longest_run(numbers: list[tuple[int, int]]) -> list[int]:

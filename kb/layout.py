@@ -16,6 +16,18 @@ BULLET = re.compile(r"^(?:[-*•·▪●◦–]|\d{1,3}[.)]|\(?[a-z]\))\s")
 SENTENCE_END = re.compile(r"[.!?。！？:;：；\"”’)]$")
 
 
+_ROMAN = re.compile(r"[ivxl]{1,7}")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
+
+
+def roman_value(text: str) -> int | None:
+    """The value of a lower-case roman numeral up to the front matter's ("iv" -> 4, "xii" -> 12), else None."""
+    if not _ROMAN.fullmatch(text):
+        return None
+    values = [_ROMAN_VALUES[c] for c in text]
+    return sum(-v if v < w else v for v, w in zip(values, [*values[1:], 0]))
+
+
 def normalise_unicode(text: str) -> str:
     """NFC, Unix newlines, no control or zero-width characters, plain spaces."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))

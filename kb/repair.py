@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from kb.language import HAN, detect_language
+from kb.layout import roman_value
 from kb.lexicon import known_words
 from kb.models import Removal
 
@@ -48,7 +49,6 @@ _PIECES = re.compile(r"(?<![\w’'‘.@/-])([A-Z]?[a-z]+) ([a-z]+)(?![\w’'‘@
 _ARTICLES = frozenset({"a", "an"})
 # A paragraph opening with a lower-case word, and a heading line before it: short, not a sentence's end.
 _OPENING = re.compile(r"([a-z]{2,})\b(?![’'.-])")
-_ROMAN = re.compile(r"[ivxlc]+")
 _HEADING_LINE = re.compile(r"[^\n]{1,80}(?<![.,;:!?])")
 _WORD_NEXT = re.compile(r"\s*[A-Za-z]")
 # English words of one or two letters (known_words holds three letters or more).
@@ -239,7 +239,7 @@ def drop_cap(paragraph: str, previous: str, vocab: Counter[str], log: list[Remov
     if not m or not _HEADING_LINE.fullmatch(previous):
         return paragraph
     piece = m.group(1)
-    if _ROMAN.fullmatch(piece):  # a front-matter page number, "iv • Contents"
+    if roman_value(piece) is not None:  # a front-matter page number, "iv • Contents"
         return paragraph
     uses, whole = max((vocab[letter + piece + "\0cap"], letter + piece) for letter in "abcdefghijklmnopqrstuvwxyz")
     if uses < 2 or uses <= vocab[piece]:
