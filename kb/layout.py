@@ -155,6 +155,8 @@ def _continues(prev: str, line: str) -> bool:
     """
     if len(line) <= _CJK_TAIL and all(CJK.match(c) for c in line) and CJK.match(prev[-1]):
         return True  # "政府工作报" | "告": a word's last characters on a line of their own
+    if prev.count("(") > prev.count(")") and re.search(r"\w$", prev) and re.match(r"[^()]*\w\)", line):
+        return True  # "... OF CHINA (the" | "Borrower) and ...": the line closes the bracket the line before opened
     return (line[0].islower() and line[0].isascii() and not BULLET.match(line) and (" " in line or line[-1] in ".!?")
             and re.search(r"[A-Za-z,-]$", prev) is not None and " " in prev and not prev.startswith("#")
             and (len(line.split()) <= _HEADING_TAIL_WORDS or not (looks_like_heading(prev) or _capitals(prev))))

@@ -333,3 +333,15 @@ def test_a_reports_page_numbers_under_its_running_header_and_its_symbol_on_every
     india = prepare_path(shared / "ifad-docs" / "cosop_india.md", "ifad-docs/cosop_india.md")
     assert not [c.text for c in india.chunks if "EB 2018/124/R.19" in c.text]
     assert "economic empowerment of smallholder farmers" in india.document.text
+
+
+def test_a_line_that_closes_the_bracket_the_line_before_opened_continues_it(shared):
+    # Seen on the card of the Western Poverty Reduction Project's agreement: "... PEOPLE'S REPUBLIC OF CHINA (the"
+    # and "Borrower) and INTERNATIONAL BANK ..." as two paragraphs (40 such cuts over the shared corpus).
+    name = ("1999_december_30_225771468021605693_conformed-copy--c3255--western-poverty-reduction-project--"
+            "loan-agreement.txt")
+    text = prepare_path(shared / "wb-loan-agreements" / name).document.text
+    assert ("AGREEMENT, dated December 30, 1999, between PEOPLE’S REPUBLIC OF CHINA (the Borrower) and "
+            "INTERNATIONAL BANK FOR RECONSTRUCTION AND DEVELOPMENT (the Bank).") in text
+    cleaned = clean("Costs (in US\n\ndollars)\n\nTable 2 (rates\n\nFemale\n\n(2) Male", "md").text
+    assert "Costs (in US dollars)" in cleaned and "Table 2 (rates\n\nFemale" in cleaned
