@@ -19,6 +19,8 @@ from kb.language import FUNCTION_WORDS, HAN
 _NAMED = (r"(?:preface|foreword|introduction|conclusions?|epilogue|summary|executive summary|abstract|appendix\b.*|"
           r"annex\b.*|appendices|references|bibliography|acknowledg(?:e)?ments|article\s+[IVX\d]+|schedule\s+\d+|"
           r"引言|前言|结论|结语|参考文献|摘要)")
+_SECTION_WORD = re.compile(r"(?:preface|foreword|introduction|conclusions?|epilogue|executive summary|abstract|"
+                           r"references|bibliography|acknowledg(?:e)?ments)", re.I)
 # Heading lines of unmarked text by their numbering, with the level each numbering usually stands for.
 # "I." sections hold "A." subsections; "1." stands for a section where no roman numerals do, else a subsection.
 _LEVELS = (
@@ -97,8 +99,11 @@ def _heading_line(para: str, following: str) -> bool:
     if decimal and any(int(part) > 25 or (n == 0 and int(part) == 0)
                        for n, part in enumerate(decimal.group(1).split("."))):
         return False
+    # A named section alone on its line is a heading even where the next page's text opens in lower case (its
+    # opening page lost in conversion: the Mauritius report's "Conclusions").
+    runs_into = following[:1].islower() and not _SECTION_WORD.fullmatch(para)
     return (len(para) <= _HEADING_CHARS and len(para.split()) <= _HEADING_WORDS and _wordy(para)
-            and not re.search(r"[.。:：]$", para) and not _RUNS_ON.search(para) and not following[:1].islower())
+            and not re.search(r"[.。:：]$", para) and not _RUNS_ON.search(para) and not runs_into)
 
 
 

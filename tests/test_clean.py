@@ -326,7 +326,11 @@ def test_a_reports_page_numbers_under_its_running_header_and_its_symbol_on_every
     # the report's running title), and "EB 2018/124/R.19 6. 7. important for ensuring ..." in 43 passages of
     # the India COSOP, whose pages carry the IFAD document symbol and no page number to find them by.
     mauritius = "the_socio-economic_impact_assessment_of_covid-19_in_mauritius.md"
-    paras = prepare_path(shared / "undp-acclabs-blogs" / mauritius).document.text.split("\n\n")
+    seg = prepare_path(shared / "undp-acclabs-blogs" / mauritius)
+    paras = seg.document.text.split("\n\n")
+    # With no page number between them, "Conclusions" stands over the next page's lower-case text (its opening
+    # page lost in conversion): a named section alone on its line is still a heading.
+    assert "Conclusions" in [c.title for c in seg.cases]
     at = next(i for i, p in enumerate(paras) if p.startswith("graphs show the association"))
     assert paras[at - 1] == "Poor households survey", paras[at - 3:at]
     assert not any(re.fullmatch(r"\d+", p) for p in paras[at - 12:at])
