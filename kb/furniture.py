@@ -5,7 +5,8 @@ across the page ("... about 20% / 71 CGAP (2021) ... / 14 / Appendix IV / EB 202
 No list of headers and no thresholds tuned on a corpus: a page number is a lone number whose neighbour number
 (one more or one less) stands alone a page's length away; a running header is a short line repeated at most of
 those page numbers; footnotes are the numbered block just above one. The paragraph a page break cut in two is
-joined again when its first half ends without a sentence end and the next half starts in lower case.
+joined again when its first half ends without a sentence end and the next half starts in lower case. Also
+what a page's layout leaves in any text: a UN document symbol alone on every page, and a chart's axis ticks.
 """
 
 from __future__ import annotations
@@ -192,8 +193,8 @@ def chart_axes(lines: list[str]) -> set[int]:
     """Indexes of the lines a chart's axis left, one tick a line ("0", "10", ... "100") or all on one: they opened
     a search hit's passage ("60 70 80 90 100 National households survey ... graphs show ...")."""
     drop: set[int] = set()
-    run: list[tuple[int, float]] = []
-    for i, line in enumerate([*lines, "end"]):
+    run: list[tuple[int, float]] = []  # the lone numbers since the last line of anything else
+    for i, line in enumerate(lines):
         text = line.strip()
         if not text:
             continue
@@ -205,7 +206,7 @@ def chart_axes(lines: list[str]) -> set[int]:
         ticks = [_TICK.fullmatch(t) for t in text.split()]
         if len(ticks) >= 5 and all(ticks) and _progression([float(t.group(1)) for t in ticks if t]):
             drop.add(i)
-    return drop
+    return drop | set(_even_steps(run))
 
 
 def document_symbols(lines: list[str]) -> set[int]:
