@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from kb.models import Filters
 from kb.named import TitleNames, named_first
-from kb.pipeline import ingest
-from tests.conftest import hits_of
-from tests.test_search import HASH, _write
+from tests.conftest import HASH_ONLY, hits_of, index_of
 
 ROWS = [("d1-1", "Loan Agreement (Western Poverty Reduction Project)", "d1", "Loan Agreement (Western Poverty "
          "Reduction Project)"), ("d1-2", "ARTICLE II", "d1", "Loan Agreement (Western Poverty Reduction Project)"),
@@ -46,19 +43,18 @@ def test_a_loan_agreement_named_by_its_project_is_found_though_only_its_cover_na
     # Seen: "Western Poverty Reduction Project" put its loan agreement at rank 44 in hybrid search, below every
     # project whose abstract says "poverty reduction project": the agreement names its project on its cover
     # only, and a cover is not prose, so it does not compete.
-    corpus = _write(tmp_path / "corpus", {
-        "wb/guangxi.md": "# Guangxi Poverty Reduction Program for Results\n\nThe poverty reduction project "
-                         "in Guangxi improves poverty reduction programs; the project reduces poverty.",
-        "wb/laos.md": "# Poverty Reduction Fund III\n\nThe third poverty reduction fund project in the western "
-                      "provinces of Laos builds village infrastructure for poverty reduction."})
     name = ("1999_december_30_225771468021605693_conformed-copy--c3255--western-poverty-reduction-project--"
             "loan-agreement.txt")
-    shutil.copy(shared / "wb-loan-agreements" / name, corpus / name)
-    ingest(corpus, tmp_path / "index", HASH)
-    hits = hits_of(tmp_path / "index", "Western Poverty Reduction Project", k=5, settings=HASH)
+    index = index_of(tmp_path, {
+        "guangxi.md": "# Guangxi Poverty Reduction Program for Results\n\nThe poverty reduction project in Guangxi "
+                      "improves poverty reduction programs; the project reduces poverty.",
+        "laos.md": "# Poverty Reduction Fund III\n\nThe third poverty reduction fund project in the western "
+                   "provinces of Laos builds village infrastructure for poverty reduction.",
+        name: (shared / "wb-loan-agreements" / name).read_text(encoding="utf-8")}, HASH_ONLY)
+    hits = hits_of(index, "Western Poverty Reduction Project", k=5, settings=HASH_ONLY)
     assert hits[0].source == name and hits[0].title == "Loan Agreement (Western Poverty Reduction Project)"
     assert "its title names “Western Poverty Reduction Project”" in hits[0].why and hits[0].relevance != "weak"
     # A filter that leaves the document out leaves it out.
-    filtered = hits_of(tmp_path / "index", "Western Poverty Reduction Project", k=5, settings=HASH,
+    filtered = hits_of(index, "Western Poverty Reduction Project", k=5, settings=HASH_ONLY,
                        filters=Filters(country=("LAO",)))
-    assert all(h.source != name for h in filtered)
+    assert filtered and all(h.source != name for h in filtered)
