@@ -16,11 +16,12 @@ from kb.kinds import CAPTION
 from kb.language import CJK as _CJK
 from kb.language import FUNCTION_WORDS, HAN
 
-_NAMED = (r"(?:preface|foreword|introduction|conclusions?|epilogue|summary|executive summary|abstract|appendix\b.*|"
-          r"annex\b.*|appendices|references|bibliography|acknowledg(?:e)?ments|article\s+[IVX\d]+|schedule\s+\d+|"
-          r"引言|前言|结论|结语|参考文献|摘要)")
-_SECTION_WORD = re.compile(r"(?:preface|foreword|introduction|conclusions?|epilogue|executive summary|abstract|"
-                           r"references|bibliography|acknowledg(?:e)?ments)", re.I)
+# Sections a document names rather than numbers; written alone on a line, each is a heading whatever follows.
+_SECTION_NAMES = (r"preface|foreword|introduction|conclusions?|epilogue|executive summary|abstract|references|"
+                  r"bibliography|acknowledg(?:e)?ments")
+_NAMED = (r"(?:" + _SECTION_NAMES + r"|summary|appendix\b.*|annex\b.*|appendices|article\s+[IVX\d]+|"
+          r"schedule\s+\d+|引言|前言|结论|结语|参考文献|摘要)")
+_SECTION_WORD = re.compile(r"(?:" + _SECTION_NAMES + r")", re.I)
 # Heading lines of unmarked text by their numbering, with the level each numbering usually stands for.
 # "I." sections hold "A." subsections; "1." stands for a section where no roman numerals do, else a subsection.
 _LEVELS = (

@@ -361,8 +361,9 @@ def segment(
         spans = [(0, len(text), doc.title, ())]  # a post is read, cited and counted whole
     else:
         marks = find_headings(text, marked, paged=bool(doc.page_starts))
-        # Once: case titles, heading paths and section labels.
-        titles = [clean_title(t) for t in named_labels([clean_title(m.title) for m in marks], marks, text)]
+        titles = [clean_title(m.title) for m in marks]  # once: case titles, heading paths and section labels
+        # A bare label's name, read from the text, is cleaned as a title too.
+        titles = [t if t == old else clean_title(t) for t, old in zip(named_labels(titles, marks, text), titles)]
         spans = _case_spans(doc, marks, titles)
         if len(spans) <= 1 and len(text) > SPLIT_AT:
             spans = _fallback_parts(doc)

@@ -94,7 +94,7 @@ class SearchQueries:
 
     def titles(self) -> list[tuple[str, str, str, str]]:
         """(case id, case title, document id, document title) of every case."""
-        return [tuple(r) for r in self.db.execute(  # type: ignore[misc]
+        return [(r[0], r[1], r[2], r[3]) for r in self.db.execute(
             "SELECT c.case_id, c.title, c.doc_id, d.title FROM cases c JOIN documents d USING (doc_id)")]
 
     def groups_of(self, case_ids: Sequence[str]) -> dict[str, str]:
