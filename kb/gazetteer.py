@@ -80,6 +80,8 @@ class Gazetteer:
     """Finds country and region names in text; ambiguous names need spaCy to read them as places."""
 
     def __init__(self, names: dict[str, Place], ner: Callable[[str], list[tuple[int, int, str]]] | None = None) -> None:
+        # Typeset text curls the apostrophe ("Lao People’s Democratic Republic", "Côte d’Ivoire").
+        names = {**names, **{n.replace("'", "’"): p for n, p in names.items() if "'" in n}}
         self.names = names
         # Several names can fold to one key ("Argentina" the country, "argentina" the Spanish adjective).
         self._by_lower: dict[str, list[str]] = {}

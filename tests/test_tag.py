@@ -95,6 +95,10 @@ def test_gazetteer_aliases_provinces_and_regions():
                  "Reduction, the Kyoto Protocol and the Beijing Declaration and Platform for Action") == []
     assert codes("a clinic in Addis Ababa; the Ethiopia Country Strategic Framework") == [("ETH", False)] * 2
     assert g.lookup("Republic of Uganda").code == "UGA" and g.lookup("eth").code == "ETH"
+    # Typeset text writes the apostrophe curly: 412 of 963 World Bank abstracts name "Lao People’s Democratic
+    # Republic" or "Côte d’Ivoire" that way, and were tagged with no country at all.
+    assert codes("the Lao People’s Democratic Republic and Côte d’Ivoire") == [("LAO", False), ("CIV", False)]
+    assert g.lookup("Lao People’s Democratic Republic").code == "LAO"
 
 
 def test_a_document_of_several_cases_needs_more_than_one_passing_name_for_its_focus(tagger):
@@ -302,3 +306,22 @@ def test_a_section_is_about_another_country_only_where_it_names_it_more_than_its
     assert focus(text) == {"MUS"}
     # Where it names the other country more, the section is about it too.
     assert focus(text + " China sent masks; China sent doctors; China trained nurses.") == {"CHN", "MUS"}
+
+
+def test_a_record_tells_the_country_that_shares_its_experience_from_the_one_it_helps():
+    # South-South records open on the provider's experience and name the host later: "China’s experiences ...
+    # hold critically important lessons for other countries ... with special focus on COVID-19 in Cambodia" was
+    # a record about China.
+    from kb.places import Places
+
+    places = Places(default_gazetteer())
+    text = ("Medical waste management\n\nChina’s experiences and approaches in responding to COVID-19 hold "
+            "important lessons for other countries. The project strengthens preparedness with a special focus on "
+            "COVID-19 in Cambodia, and shares China’s successful experiences with partner countries.")
+    roles = {t.value: t.role for t in places.tags(text, "Medical waste management", places.gazetteer.find(text),
+                                                  scope="record", span=(0, len(text))) if t.kind == "country"}
+    assert roles == {"KHM": "focus", "CHN": "provider"}
+    # A record about one country's own experience is still about that country.
+    alone = "Flood response\n\nMalawi’s experience in flood response shows how early warning saves lives."
+    assert [(t.value, t.role) for t in places.tags(alone, "", places.gazetteer.find(alone), scope="record",
+                                                   span=(0, len(alone))) if t.kind == "country"] == [("MWI", "focus")]
