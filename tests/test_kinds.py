@@ -37,6 +37,13 @@ PROSE = ("With no public waste collection in Mukuru, the traders give farmers th
     ("Internet sites\n\nNewspapers\n\nSMS / Messaging application\n\nCommunity centre / community leaders\n\n"
      "Health worker at health facility\n\nInformation campaign in public place\n\nPlace worship / religious "
      "leaders\n\nDoor-to-door campaign", "table"),
+    # A chart's answer options, three or four labels with no sentence in them, shown first for "income of
+    # resettled households after relocation".
+    ("Rely on the help of [extended] family members to cover living\n\nexpenses\n\nFind another job/earning "
+     "occupation\n\nPermanently migrating back to my original home place", "table"),
+    # A heading over one written sentence stays prose, full stop or not.
+    ("Key finding\n\nWomen who saved in groups borrowed less from moneylenders\n\nThe groups met every week and "
+     "kept their own records of every loan they made to members", "prose"),
     ("Key activities\n- Training farmers in new seeds\n- Building feeder roads\n- Credit for women\n"
      "- Linking groups to buyers\n- Monitoring results", "prose"),
     # A Chinese paper's table under its caption (in the top 10 for an English question); a caption that prose
