@@ -29,6 +29,8 @@ _LEVELS = (
     (1, re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节部分篇]|(?:part|chapter)\s+"
                    r"(?:\d+|[IVXLC]+|[A-Z]|one|two|three|four|five|six|seven|eight|nine|ten)\b|"
                    + _NAMED + r"$)", re.I)),
+    # An appendix set title first, in capitals ("ESTIMATES OF SAMPLING ERRORS Appendix B", as DHS reports are).
+    (1, re.compile(r"^[A-Z][A-Z\d ,'’&()-]{2,100} (?:Appendix|APPENDIX|Annex|ANNEX) (?:[A-Z]|\d{1,2}|[IVX]{1,5})$")),
     (1, re.compile(r"^[IVX]{1,5}\.\s+\S")),
     (2, re.compile(r"^[A-H]\.\s+[A-Z]")),
     (3, re.compile(r"^\d{1,2}\.?\s+[A-Z" + HAN + r"]")),
@@ -79,7 +81,8 @@ _CONTENTS = re.compile(r"^\s*(?:table of contents|contents|目\s*录|índice|som
 _SENTENCE_VERB = re.compile(r"\b(?:will|is|are|was|were|has|have|had|shall|should|can|could|would|may|must)\b")
 # A line that ends on a conjunction, article or preposition (or a comma) runs on: a list item a converter broke
 # and marked as a heading ("4. Government forced closure, and"), never a section's title.
-_RUNS_ON = re.compile(r"(?:[,;，；]|\b(?:and|or|of|the|to|for|with|by|from|a|an))\s*$", re.I)
+# ("Appendix A" ends on a label, not the article.)
+_RUNS_ON = re.compile(r"(?:[,;，；]|\b(?:and|or|of|the|to|for|with|by|from|(?-i:a)|an))\s*$", re.I)
 
 
 def _heading_line(para: str, following: str) -> bool:
