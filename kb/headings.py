@@ -192,7 +192,11 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     listed = _in_contents(text, paras, marks)
     best: dict[str, Mark] = {}
     for mark in marks:
-        key = " ".join(mark.title.lower().split())
+        # An appendix is one section however its two lines word it: the contents' "APPENDIX D PARTICIPANTS IN THE
+        # 2014 GHANA DEMOGRAPHIC" (broken off its page number) is "PARTICIPANTS IN ... Appendix D" itself.
+        label = _BARE_LABEL.search(mark.title)
+        appendix = label.group(0) if label and _APPENDIX.match(label.group(0)) else None
+        key = (appendix or " ".join(mark.title.split())).lower()
         if key not in best or (id(best[key]) in listed, body[id(mark)]) > (id(mark) in listed, body[id(best[key])]):
             best[key] = mark
     keep = {id(m) for m in best.values()}
@@ -270,9 +274,11 @@ def _wordy(para: str) -> bool:
     body = re.sub(r"^(?:\(?\d{1,2}(?:\.\d{1,2})*[.)]?|[IVX]{1,5}\.|[A-H]\.)\s+", "", para)  # its numbering aside
     tokens = [t.strip(".,;:()[]\"'“”‘’?!") for t in body.split()]
     words = sum(1 for t in tokens if t.isalpha())
+    # Two amounts are a table's row ("(1) Dbeing the 23,500,000 12% of amounts landless", a loan's schedule).
+    amounts = sum(1 for t in body.split() if re.fullmatch(r"[$(]?\d[\d,.]*%?\)?[,;]?", t))
     # A word of three letters at least: a measure from a table ("2.5 kg") is no heading.
-    return words / max(len(tokens), 1) >= 0.6 and not para[-1].isdigit() and any(len(t) >= 3 for t in tokens
-                                                                                   if t.isalpha())
+    return (words / max(len(tokens), 1) >= 0.6 and not para[-1].isdigit() and amounts < 2
+            and any(len(t) >= 3 for t in tokens if t.isalpha()))
 
 
 # A heading's own numbering: "(4) ", "2.20 ", "3. ", "IV. ", "B. ", "一、", "（三）", "5 结论", "6启示"; not the
@@ -288,6 +294,7 @@ def unnumbered(title: str) -> str:
     return rest if re.search(r"\w", rest) and not rest[:1].isdigit() else title
 
 
+_APPENDIX = re.compile(r"(?:appendix|annex)\b", re.I)
 # A heading that is a label alone: an appendix's, an annex's or a chapter's number with no name.
 _BARE_LABEL = re.compile(r"(?:appendix|annex|annexe|anexo|chapter|schedule)\s+(?:[IVXL]{1,6}|\d{1,2}|[A-Z])", re.I)
 _NAME_WORDS = 14

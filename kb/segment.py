@@ -163,10 +163,13 @@ def _case_spans(doc: Document, marks: list[Mark], titles: list[str]) -> list[Spa
     cuts = [i for i, m in enumerate(marks) if m.level <= top]
     bounds = lambda idx: [(marks[i].start, marks[j].start if j < len(marks) else len(text))  # noqa: E731
                           for i, j in zip(idx, [*[k for k in idx[1:]], len(marks)])]
+    # The text before the first top-level heading splits like any section: a report whose only top-level headings
+    # are its appendices has every chapter there (the Ghana DHS was one case up to "Appendix A").
+    lead = lambda: [(-1, marks[cuts[0]].start if cuts else len(text))]  # noqa: E731
     changed = True
     while changed:  # split long sections at the headings one level down inside them
         changed = False
-        for start, end in bounds(cuts):
+        for start, end in lead() + bounds(cuts):
             if end - start <= SPLIT_AT:
                 continue
             inner = [k for k, m in enumerate(marks) if start < m.start < end]

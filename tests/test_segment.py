@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kb.headings import heading_number, unnumbered
+from kb.headings import find_headings, heading_number, unnumbered
 from kb.segment import clean_title
 from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
 
@@ -187,6 +187,14 @@ def test_a_tables_figures_standing_on_their_own_lines_are_not_section_headings(s
     assert not [c.title for c in seg.cases if re.match(r"\d+\.\d+\s+MT\b", c.title)]
 
 
+def test_a_schedule_row_of_amounts_is_no_heading():
+    # A loan agreement's disbursement table, one row a line: "(1) Dbeing the 23,500,000 12% of amounts landless"
+    # read as a numbered heading. A heading with one figure in it stays one.
+    text = ("Schedule 1\n\n(1) Dbeing the 23,500,000 12% of amounts landless\n\nThe loan is disbursed in parts.\n\n"
+            "(2) Credit for 2014 farmers\n\nLending to smallholders opened in 2014.")
+    assert [m.title for m in find_headings(text, ())] == ["(2) Credit for 2014 farmers"]
+
+
 def test_a_front_matter_label_without_its_value_titles_no_case(shared):
     # A ChinaXiv paper's converter marked "文章编号：" (article number, left empty) as a heading: it titled the
     # paper's introduction, the case shown first for Chinese queries on relocation. A named section keeps its
@@ -234,6 +242,10 @@ def test_contents_lines_and_table_rows_name_no_section(shared):
     named = {c.section for c in seg.chunks if c.case_id == first.case_id}
     assert "…" in first.title and {"1.1.3 Economy", "1.2 DEMOGRAPHIC PROFILE"} <= named
     assert not any(s.startswith(("11.8", "APPENDIX", "3.1 Ratio")) for s in named)
+    # Nor is the contents' "APPENDIX D PARTICIPANTS IN THE 2014 GHANA DEMOGRAPHIC" (cut from its page number) the
+    # parent of every chapter: it was the first step of each case's path ("APPENDIX D ... › 11.8 MICRONUTRIENT").
+    assert not any(p.startswith("APPENDIX") for c in seg.cases for p in c.heading_path)
+    assert any(c.heading_path == ("11.8 MICRONUTRIENT INTAKE AMONG CHILDREN",) for c in seg.cases)
 
 
 def test_a_list_item_a_converter_marked_as_a_heading_opens_no_case(shared):
