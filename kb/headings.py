@@ -289,7 +289,10 @@ _OWN_NUMBER = re.compile(r"^(?:\(\d{1,3}\)\s*|（[一二三四五六七八九十
 
 
 def unnumbered(title: str) -> str:
-    """A section title without its own numbering, for a list that numbers its entries ("3. (4) Gathering ...")."""
+    """A section title without its own numbering, for a list that numbers its entries ("3. (4) Gathering ...");
+    a case over several sections ("11.8 … 11.9") keeps the numbers that say which."""
+    if " … " in title and heading_number(title.split(" … ", 1)[1]):
+        return title
     rest = _OWN_NUMBER.sub("", title, count=1)
     return rest if re.search(r"\w", rest) and not rest[:1].isdigit() else title
 

@@ -174,6 +174,10 @@ def test_a_heading_in_small_capitals_is_titled_in_plain_case(heading, title):
     ("10 ways to count informal workers", "10 ways to count informal workers"), ("0.37 MT", "0.37 MT"),
     ("2030 Agenda for Sustainable Development", "2030 Agenda for Sustainable Development"),
     ("2025年政府工作报告", "2025年政府工作报告"), ("ARTICLE VI", "ARTICLE VI"),
+    # A case that runs over several sections says which, at both ends (the card read "MICRONUTRIENT INTAKE AMONG
+    # CHILDREN … 11.9 ADULT NUTRITIONAL STATUS").
+    ("11.8 MICRONUTRIENT INTAKE AMONG CHILDREN … 11.9 ADULT NUTRITIONAL STATUS",
+     "11.8 MICRONUTRIENT INTAKE AMONG CHILDREN … 11.9 ADULT NUTRITIONAL STATUS"),
 ])
 def test_a_result_list_shows_a_section_title_without_its_own_numbering(title, shown):
     assert unnumbered(title) == shown
