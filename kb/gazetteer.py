@@ -26,6 +26,9 @@ _AGREEMENT = re.compile(r"\s+(?:[A-Z][a-z]+\s+)?(?:Agenda|Agreement|Accord|Decla
 # A postal address or a signing place ("1818 H Street, N.W., Washington, D.C.") is not where a case happens.
 _ADDRESS = re.compile(r"(?:Street|Avenue|N\.W\.|P\.\s?O\.\s?Box|Telex|Cable address|Facsimile|District of Columbia"
                       r"|\b\d{5}\b)[^\n]{0,60}$")
+# A place followed by a postal code or a telex number is an address too ("Washington, D.C. 20433", the line under
+# "1818 H Street, N.W."; "or Washington, D.C. 64145 (MCI)").
+_POSTCODE = re.compile(r",?\s*\d{5}\b")
 # "in Spanish", "(in French)": a language, not a country.
 _LANGUAGE = re.compile(r"(?:^|\W)in\s$", re.I)
 
@@ -124,8 +127,9 @@ class Gazetteer:
             if place.kind == "place" and _AGREEMENT.match(text, match.end(1)):
                 continue
             before = text[max(0, match.start(1) - 90):match.start(1)]
-            if _ADDRESS.search(before) or (place.kind == "demonym" and _LANGUAGE.search(before[-4:])
-                                           and not text[match.end(1):match.end(1) + 2].strip(" ")[:1].isalpha()):
+            address = _ADDRESS.search(before) or _POSTCODE.match(text, match.end(1))
+            if address or (place.kind == "demonym" and _LANGUAGE.search(before[-4:])
+                           and not text[match.end(1):match.end(1) + 2].strip(" ")[:1].isalpha()):
                 continue
             found.append(PlaceMention(place.code, place.kind, match.start(1), match.end(1), matched))
         if self._cjk is not None and CJK.search(text):

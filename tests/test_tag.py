@@ -89,6 +89,10 @@ def test_gazetteer_aliases_provinces_and_regions():
     # Words, currencies, addresses and languages are not countries.
     assert codes("we ate turkey; US$ 5 million in United States dollars; read it in Spanish.") == []
     assert codes("1818 H Street, N.W., Washington, D.C. 20433 United States of America") == []
+    # The same address over two lines, and a telex number: the Algeria loan agreement's notices made it about the
+    # United States once its cover page stopped counting as prose.
+    assert codes("1818 H Street, N.W.\n\nWashington, D.C. 20433\n\n"
+                 "INTBAFRAD 248423 (MCI) or Washington, D.C. 64145") == []
     # A city that names a global agreement is not where a case happens: the IFAD Strategic Framework cites the
     # Addis Ababa Action Agenda five times and was tagged Ethiopia. A country's own framework stays its own.
     assert codes("the Addis Ababa Action Agenda, the Paris Agreement, the Sendai Framework for Disaster Risk "
