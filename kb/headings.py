@@ -107,7 +107,9 @@ def _heading_line(para: str, following: str) -> bool:
     # opening page lost in conversion: the Mauritius report's "Conclusions").
     runs_into = following[:1].islower() and not _SECTION_WORD.fullmatch(para)
     return (len(para) <= _HEADING_CHARS and len(para.split()) <= _HEADING_WORDS and _wordy(para)
-            and not re.search(r"[.。:：]$", para) and not _RUNS_ON.search(para) and not runs_into)
+            and not re.search(r"[.。:：]$", para) and not _RUNS_ON.search(para) and not runs_into
+            # A full stop inside is a paragraph's lead-in ("（四）更大力度吸引和利用外资。扩大市场准入，...").
+            and "。" not in para)
 
 
 

@@ -6,6 +6,7 @@ Every span is an offset into Document.text, so a passage can always be cut out o
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from kb.clean import Heading
 from kb.headings import Mark, find_headings, named_labels, paragraphs
@@ -14,7 +15,7 @@ from kb.language import CJK as _CJK
 from kb.lexicon import known_words
 from kb.models import Case, Chunk, Document
 from kb.repair import join_initials, join_pairs
-from kb.sections import passage_sections, section_marks
+from kb.sections import Labels, passage_sections, section_marks
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])[\"”’)]*\s+|(?<=[。！？；])")
@@ -318,6 +319,19 @@ def clean_title(title: str) -> str:
     return _shorten(title, 120)
 
 
+def _record_sections(text: str, spans: list[Span]) -> Labels:
+    """Section labels inside each record as long as a document that would be split (a government work report,
+    a row of a table of reports): its passages say where they stand, and the record stays one case, as counted."""
+    labels: Labels = []
+    for start, end, _, _ in spans:
+        if end - start <= SPLIT_AT:
+            continue
+        # Each record on its own: two years' reports share headings ("七、关于外交工作"), no running header.
+        marks = [replace(m, start=m.start + start, end=m.end + start) for m in find_headings(text[start:end], ())]
+        labels.extend(section_marks(marks, [clean_title(m.title) for m in marks], text[:end]))
+    return labels
+
+
 def _fallback_parts(doc: Document, size: int = 6000) -> list[Span]:
     """Parts of a long document with no headings: page groups for PDFs, else paragraph runs."""
     text = doc.text
@@ -357,9 +371,11 @@ def segment(
     spans: list[Span]
     marks: list[Mark] = []
     titles: list[str] = []
+    labelled: Labels = []
     if record_spans is not None:
         spans = [(s, e, title, ()) for s, e, title, _ in record_spans]
         fields_by_case = [f for *_, f in record_spans]
+        labelled = _record_sections(text, spans)
     elif doc.doc_type == "news" and len(text) <= SPLIT_AT * 3:
         spans = [(0, len(text), doc.title, ())]  # a post is read, cited and counted whole
     else:
@@ -370,7 +386,7 @@ def segment(
         spans = _case_spans(doc, marks, titles)
         if len(spans) <= 1 and len(text) > SPLIT_AT:
             spans = _fallback_parts(doc)
-    labelled = section_marks(marks, titles, text)
+        labelled = section_marks(marks, titles, text)
     cases: list[Case] = []
     chunks: list[Chunk] = []
     for ordinal, (start, end, title, path) in enumerate(spans, start=1):

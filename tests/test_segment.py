@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -314,3 +315,27 @@ def test_an_appendix_titled_by_its_label_alone_takes_the_name_the_document_gives
     assert "Appendix V: COSOP preparation process" in titles and "Appendix VI: Strategic partnerships" in titles
     # A label whose next line is a note or a table's cells keeps its label alone.
     assert "Appendix I" in titles and "Appendix VIII" in titles
+
+
+def test_a_record_as_long_as_a_report_labels_its_passages_by_section_and_stays_one_case(tmp_path):
+    # Seen: the table of China's government work reports gave cases of 100 to 440 passages (a whole report a
+    # row) whose cards said nothing of where a passage stood; the report's own "一、..." headings were there.
+    para = "各地加强农村低保与扶贫开发衔接，完善基本公共服务，推动产业发展，帮助困难群众增加收入。" * 12
+    sections = ["一、过去一年工作回顾", "二、今年工作总体部署", "三、今年政府工作任务"]
+    # Paragraphs differ (a repeated line is page furniture).
+    long_text = "各位代表：\n\n" + "\n\n".join(
+        f"{h}\n\n" + "\n\n".join(f"{para}全年完成第{i * 18 + n}批项目。" for n in range(18))
+        for i, h in enumerate(sections))
+    assert len(long_text) > 15_000
+    rows = [{"title": "2019年政府工作报告", "year": 2019, "content": long_text},
+            {"title": "关于政府工作报告的决议", "year": 2019, "content": "一、会议同意\n\n" + para}]
+    path = tmp_path / "reports.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    seg = prepare_path(path, "reports.jsonl")
+    assert [c.title for c in seg.cases] == ["2019年政府工作报告", "关于政府工作报告的决议"]
+    report, resolution = seg.cases
+    labels = [c.section for c in seg.chunks if c.case_id == report.case_id]
+    assert labels[0] == "" and set(labels) == {"", *sections}
+    assert [labels.index(h) for h in sections] == sorted(labels.index(h) for h in sections)
+    # A short record reads as one block, as before: its lines are no sections.
+    assert {c.section for c in seg.chunks if c.case_id == resolution.case_id} == {""}
