@@ -117,3 +117,25 @@ def test_prose_that_asks_now_and_then_stays_prose():
            "What does it cost?\n\nNothing: the fund pays the fees, and members repay the loan over two years.")
     assert classify(faq) == "prose"
     assert classify("Why does this matter? Because households that save weather shocks better. " * 3) == "prose"
+
+
+@pytest.mark.parametrize("text", [
+    # Seen in the top 6 for "cash transfer targeting errors": a DHS table row whose suppressed cells are stars.
+    "Type of earnings Cash only 1.5 16.0 407 Cash and in-kind 3.8 16.1 82 In-kind only * * 9 Not paid * * 12",
+    "Total 15-59 na na na na na 68.3 56.5 14.9 25.4 4,388\n\nna = Not applicable",
+    # And a survey annex's table, one cell a line, under its numbered caption (which ends in a full stop).
+    "100.0\n\n41. Status of caSH tranSfErS USED for agricUltUral actiVitiES received by the households.\n\nStatus\n\n"
+    "No\n\nyes\n\ntotal\n\nNumber\n\nPercentage\n\n373\n\n8\n\n381\n\n97.9",
+])
+def test_cells_that_are_stars_or_na_and_a_numbered_caption_over_cells_are_a_table(text):
+    assert classify(text) == "table"
+
+
+def test_a_clause_under_its_number_and_subheadings_stays_prose():
+    # A number alone on its line still reads as an end: the loan agreement's procurement clause is prose.
+    clause = ("Part C:\n\nOther Procurement Procedures\n\n1.\n\nNational Competitive Bidding\n\n(a)\n\nGoods "
+              "estimated to "
+              "cost less than $350,000 equivalent per contract may be procured under contracts awarded in accordance "
+              "with the provisions of paragraphs 3 and 4 of Section I of the Guidelines.")
+    assert classify(clause) == "prose"
+    assert classify("Poverty fell by half - from 40 to 20 percent - in ten years, and na fell too.") == "prose"
