@@ -5,7 +5,9 @@ Two sets, each split in halves so that a change tuned on one half is checked on 
   Contribution" columns), each tagged from its text with the SDG columns hidden; odd rows tune, even rows hold out;
 - short labelled snippets (scripts/eval/sdg_snippets.jsonl, two or three sentences, about half of them negatives
   near a goal's topic), each tagged as a one-page document; of each goal's four lines, the first two tune and the
-  last two hold out.
+  last two hold out;
+- 60 World Bank project records labelled blind with the goals each sets out to change
+  (scripts/eval/sdg_wb_records.jsonl), tagged as ingest tags them; odd lines tune, even lines hold out.
 
 Prints a table and writes results/eval_sdg.json.
 
@@ -73,6 +75,31 @@ def records(enricher: Enricher, settings: Settings) -> dict[str, list[tuple[set[
     return halves
 
 
+def project_records(enricher: Enricher, settings: Settings, file: Path, show: bool = False
+                    ) -> dict[str, list[tuple[set[str], set[str]]]]:
+    """(predicted, gold) per World Bank project record labelled blind (scripts/eval/sdg_wb_records.jsonl: the goals
+    each project sets out to change), tagged from its text as ingest does; odd lines tune, even lines hold out."""
+    rows = [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # The tables list some projects more than once, word for word: each project is scored once.
+    rows = list({row["project_id"]: row for row in rows}.values())
+    predicted: dict[str, set[str]] = {}
+    for rel in sorted({row["file"] for row in rows}):
+        raw, data = read_file(SHARED / "corpus" / rel, rel, settings)
+        seg = prepare(raw, content_hash(data), settings)
+        tagged = dict(enricher.tagger.tag(seg, enricher.embed([seg])[0]).cases)
+        for case in seg.cases:
+            project = dict(case.fields).get("Project Id")
+            if project:
+                predicted[project] = {t.value for t in tagged[case.case_id] if t.kind == "sdg"}
+    halves: dict[str, list[tuple[set[str], set[str]]]] = {"tune": [], "heldout": []}
+    for number, row in enumerate(rows, start=1):
+        pred, gold = predicted.get(row["project_id"], set()), set(row["goals"])
+        halves["tune" if number % 2 else "heldout"].append((pred, gold))
+        if show and pred != gold:
+            print(f"{row['project_id']} pred={sorted(pred)} gold={sorted(gold)}  {row['title'][:70]}")
+    return halves
+
+
 def snippets(enricher: Enricher, settings: Settings, file: Path, show: bool = False
              ) -> dict[str, list[tuple[set[str], set[str]]]]:
     """(predicted, gold) per labelled snippet, split into a tuning and a held-out half."""
@@ -94,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", nargs="*", default=[], help="override an SDG roll-up value, e.g. tag_threshold=0.6")
     parser.add_argument("--snippets", default=str(ROOT / "scripts" / "eval" / "sdg_snippets.jsonl"))
+    parser.add_argument("--projects", default=str(ROOT / "scripts" / "eval" / "sdg_wb_records.jsonl"))
     parser.add_argument("--out", default=str(ROOT / "results" / "eval_sdg.json"))
     parser.add_argument("--show", action="store_true", help="print each snippet's predicted and gold goals")
     args = parser.parse_args()
@@ -105,8 +133,11 @@ def main() -> None:
         overrides = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
         enricher.tagger.goals = Themes(goals.taxonomy, goals.prototypes, tag_rules("sdg", **overrides))
     results = {}
-    for name, halves in (("records", records(enricher, settings)),
-                         ("snippets", snippets(enricher, settings, Path(args.snippets), args.show))):
+    sets = [("records", records(enricher, settings)),
+            ("snippets", snippets(enricher, settings, Path(args.snippets), args.show))]
+    if Path(args.projects).is_file():
+        sets.append(("projects", project_records(enricher, settings, Path(args.projects), args.show)))
+    for name, halves in sets:
         results[name] = {half: score(pairs) for half, pairs in halves.items()}
         results[name]["all"] = score(halves["tune"] + halves["heldout"])
     print(f"{'set':10} {'half':8} {'items':>5} {'mean F1':>8} {'micro P':>8} {'micro R':>8} {'micro F1':>8}")
@@ -115,11 +146,10 @@ def main() -> None:
             m = r["micro"]
             print(f"{name:10} {half:8} {r['items']:5d} {r['mean_f1']:8.3f} {m['precision']:8.3f} {m['recall']:8.3f} "
                   f"{m['f1']:8.3f}")
-    print("\nper goal (all items): F1 records / snippets")
+    print(f"\nper goal (all items): F1 {' / '.join(results)}")
     for g in GOALS:
-        rec = results["records"]["all"]["goals"].get(g, {}).get("f1")
-        snip = results["snippets"]["all"]["goals"].get(g, {}).get("f1")
-        print(f"  {g:6} {rec if rec is not None else '-':>6} {snip if snip is not None else '-':>6}")
+        cells = [results[name]["all"]["goals"].get(g, {}).get("f1") for name in results]
+        print(f"  {g:6} " + " ".join(f"{c if c is not None else '-':>6}" for c in cells))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=1))
     print(f"\nwrote {args.out}")
