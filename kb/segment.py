@@ -320,12 +320,9 @@ def clean_title(title: str) -> str:
 
 
 def _record_sections(text: str, spans: list[Span]) -> Labels:
-    """Section labels inside each record as long as a document that would be split (a government work report,
-    a row of a table of reports): its passages say where they stand, and the record stays one case, as counted."""
+    """Section labels inside each record as long as a split document (a government work report); it stays one case."""
     labels: Labels = []
-    for start, end, _, _ in spans:
-        if end - start <= SPLIT_AT:
-            continue
+    for start, end in ((s, e) for s, e, _, _ in spans if e - s > SPLIT_AT):
         # Each record on its own: two years' reports share headings ("七、关于外交工作"), no running header.
         marks = [replace(m, start=m.start + start, end=m.end + start) for m in find_headings(text[start:end], ())]
         labels.extend(section_marks(marks, [clean_title(m.title) for m in marks], text[:end]))
