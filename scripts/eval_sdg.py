@@ -6,8 +6,8 @@ Two sets, each split in halves so that a change tuned on one half is checked on 
 - short labelled snippets (scripts/eval/sdg_snippets.jsonl, two or three sentences, about half of them negatives
   near a goal's topic), each tagged as a one-page document; of each goal's four lines, the first two tune and the
   last two hold out;
-- 60 World Bank project records labelled blind with the goals each sets out to change
-  (scripts/eval/sdg_wb_records.jsonl), tagged as ingest tags them; odd lines tune, even lines hold out.
+- 51 World Bank projects (60 rows, some listed twice) labelled blind with the goals each sets out to change
+  (scripts/eval/sdg_wb_records.jsonl), tagged as ingest tags them; odd projects tune, even ones hold out.
 
 Prints a table and writes results/eval_sdg.json.
 
@@ -57,40 +57,34 @@ def score(pairs: list[tuple[set[str], set[str]]]) -> dict:
     return {"items": len(pairs), "mean_f1": round(mean, 3), "micro": prf(total), "goals": goals}
 
 
+def table_goals(enricher: Enricher, settings: Settings, rel: str, use_columns: bool = True
+                ) -> list[tuple[dict[str, str], set[str]]]:
+    """Each row of a record table of the shared corpus: its fields and the goals the tagger gives it."""
+    raw, data = read_file(SHARED / "corpus" / rel, rel, settings)
+    seg = prepare(raw, content_hash(data), settings)
+    tagged = dict(enricher.tagger.tag(seg, enricher.embed([seg])[0], use_columns=use_columns).cases)
+    return [(dict(case.fields), {t.value for t in tagged[case.case_id] if t.kind == "sdg"}) for case in seg.cases]
+
+
 def records(enricher: Enricher, settings: Settings) -> dict[str, list[tuple[set[str], set[str]]]]:
     """(predicted, gold) per South-South record, split into the tuning (odd) and held-out (even) rows."""
-    path = SHARED / "corpus" / RECORDS
-    raw, data = read_file(path, RECORDS, settings)
-    seg = prepare(raw, content_hash(data), settings)
-    vectors = enricher.embed([seg])[0]
-    tagged = dict(enricher.tagger.tag(seg, vectors, use_columns=False).cases)
     halves: dict[str, list[tuple[set[str], set[str]]]] = {"tune": [], "heldout": []}
-    for case in seg.cases:
-        fields = dict(case.fields)
+    for fields, predicted in table_goals(enricher, settings, RECORDS, use_columns=False):
         gold = set(sdg_column(fields.get("sdg", "")))
-        if not gold:
-            continue
-        predicted = {t.value for t in tagged[case.case_id] if t.kind == "sdg"}
-        halves["tune" if int(fields.get("row", "0")) % 2 else "heldout"].append((predicted, gold))
+        if gold:
+            halves["tune" if int(fields.get("row", "0")) % 2 else "heldout"].append((predicted, gold))
     return halves
 
 
 def project_records(enricher: Enricher, settings: Settings, file: Path, show: bool = False
                     ) -> dict[str, list[tuple[set[str], set[str]]]]:
     """(predicted, gold) per World Bank project record labelled blind (scripts/eval/sdg_wb_records.jsonl: the goals
-    each project sets out to change), tagged from its text as ingest does; odd lines tune, even lines hold out."""
+    each project sets out to change), tagged from its text as ingest does; odd projects tune, even ones hold out."""
     rows = [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
     # The tables list some projects more than once, word for word: each project is scored once.
     rows = list({row["project_id"]: row for row in rows}.values())
-    predicted: dict[str, set[str]] = {}
-    for rel in sorted({row["file"] for row in rows}):
-        raw, data = read_file(SHARED / "corpus" / rel, rel, settings)
-        seg = prepare(raw, content_hash(data), settings)
-        tagged = dict(enricher.tagger.tag(seg, enricher.embed([seg])[0]).cases)
-        for case in seg.cases:
-            project = dict(case.fields).get("Project Id")
-            if project:
-                predicted[project] = {t.value for t in tagged[case.case_id] if t.kind == "sdg"}
+    predicted = {fields["Project Id"]: goals for rel in sorted({row["file"] for row in rows})
+                 for fields, goals in table_goals(enricher, settings, rel) if fields.get("Project Id")}
     halves: dict[str, list[tuple[set[str], set[str]]]] = {"tune": [], "heldout": []}
     for number, row in enumerate(rows, start=1):
         pred, gold = predicted.get(row["project_id"], set()), set(row["goals"])
