@@ -182,12 +182,19 @@ def _cells_by_line(text: str, lines: list[str], cjk: int) -> bool:
     A number that opens a line of text ("41. Status of cash transfers ...") is its label, not a sentence's end
     (with stars and "na" as cells, see _is_table: 24 more prose passages, all survey tables and chart debris
     but one, a chart's figures before a cut list of sectors; every eval figure unchanged).
+    Statements between their counts ("20 / promote and organise destinations ... / 7 / way the industry
+    actually works", third for "tourism as a way out of poverty"): no sentence ending and two or more lines,
+    a third of them at least, bare numbers. On the eval index 22 more prose passages, all survey tables and
+    chart debris read.
     """
     if len(lines) < 3 or cjk > 0.3 * len(text):
         return False
     ends = len(_SENTENCE_END.findall(_LINE_NUMBER.sub("", text)))
     words = [len(line.split()) for line in lines]
     if not ends and max(words) <= 12 and not any(_BULLET.match(line) for line in lines):
+        return True
+    cells = sum(bool(_NUMBER.match(line)) for line in lines)
+    if not ends and cells >= 2 and cells >= len(lines) / 3:
         return True
     if len(lines) < 5:
         return False

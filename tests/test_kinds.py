@@ -139,3 +139,14 @@ def test_a_clause_under_its_number_and_subheadings_stays_prose():
               "with the provisions of paragraphs 3 and 4 of Section I of the Guidelines.")
     assert classify(clause) == "prose"
     assert classify("Poverty fell by half - from 40 to 20 percent - in ten years, and na fell too.") == "prose"
+
+
+def test_statements_between_their_counts_with_no_sentence_end_are_a_table():
+    # Seen third for "tourism as a way out of poverty": a survey table's statements cut between their counts.
+    cells = ("20\n\npromote and organise destinations the public sector is often out of touch with the\n\n7\n\n"
+             "way the industry actually works tourism development, management, marketing")
+    assert classify(cells) == "table"
+    # One page number under a recital that ends on a colon is not a table.
+    recital = ("WHEREAS the Bank has agreed to extend the Loan to the Borrower upon the terms and conditions set "
+               "forth in this Agreement;\n\nNOW THEREFORE the parties hereto hereby agree as follows:\n\n-2-")
+    assert classify(recital) == "prose"
