@@ -77,7 +77,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("sdgs: " + (", ".join(f"{g['id']} {g['confidence']:.2f}" for g in tags["sdgs"]) or "none"))
         for other in data["also_published"]:
             who = other["publisher"] or other["document"]
-            print(f"also published by: {who} ({other['source']}, {other['case_id']})")
+            if other["source"] == data.get("source"):
+                print(f"listed again in this table: {other['case_id']}")
+            else:
+                print(f"also published by: {who} ({other['source']}, {other['case_id']})")
         print()
         print(data["text"])
     return EXIT_OK
@@ -151,8 +154,11 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
             print(f"    section {h.section}")
         print(f"    {h.source}{page} | {', '.join(h.approaches) or '-'} | {', '.join(h.countries) or '-'}")
         print(f"    {h.why}")
-        if h.also_published:
-            print("    also published by: " + "; ".join(f"{p or t} ({s})" for _, t, s, p in h.also_published))
+        others = [f"{p or t} ({s})" for _, t, s, p in h.also_published if s != h.source]
+        if others:
+            print("    also published by: " + "; ".join(others))
+        if any(s == h.source for _, _, s, _ in h.also_published):
+            print("    listed again in this table")
         if h.same_text:
             print("    the same passage is in: " + "; ".join(f"{t} ({s}, {c})" for c, t, s in h.same_text))
         print("    " + " ".join(h.text.split())[:300])

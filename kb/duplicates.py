@@ -6,6 +6,9 @@ documents are a template's ("ARTICLE II ... The Borrower shall ..."), not one st
 side. Records that name their own web address are the same case when the address is the same and different
 cases when it is not, whatever their text: an additional financing repeats its parent project's objective word
 for word. Groups are the connected pairs; each keeps every source, for citation.
+A record table lists each of its cases once, so two rows of one table are one case listed twice when their text
+is the same (as above, each row counted as its own source) or when they bear the same name and do not name two
+different addresses (the South-South table describes some projects twice, in other words).
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ class CaseText:
     doc_id: str
     text: str
     url: str = ""
+    title: str = ""
+    record: bool = False  # a row of a record table
+
+    @property
+    def unit(self) -> str:
+        """Where the case was published on its own: its document, or for a table's row the row."""
+        return f"{self.doc_id}#{self.case_id}" if self.record else self.doc_id
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,7 @@ class DuplicatePair:
     a: str
     b: str
     containment: float
-    reason: str  # "text" or "address"
+    reason: str  # "text", "address", or "listing" (one table's rows of the same name)
 
 
 def shingles(text: str, rules: DuplicateRules = DuplicateRules()) -> np.ndarray:
@@ -72,12 +82,13 @@ def shingles(text: str, rules: DuplicateRules = DuplicateRules()) -> np.ndarray:
 
 
 def duplicate_pairs(cases: Sequence[CaseText], rules: DuplicateRules = DuplicateRules()) -> list[DuplicatePair]:
-    """Pairs of cases in different documents that are one case (by shared text, or the same address)."""
+    """Pairs of cases published apart that are one case (by shared text, the same address, or one table's rows
+    of the same name)."""
     runs = [shingles(c.text, rules) for c in cases]
-    doc_index = {d: i for i, d in enumerate(sorted({c.doc_id for c in cases}))}
+    doc_index = {d: i for i, d in enumerate(sorted({c.unit for c in cases}))}
     hashes = np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
     owner = np.repeat(np.arange(len(cases)), [len(r) for r in runs])
-    docs = np.array([doc_index[c.doc_id] for c in cases], dtype=np.int64)[owner]
+    docs = np.array([doc_index[c.unit] for c in cases], dtype=np.int64)[owner]
     # Documents each run is found in.
     pairs_hd = np.unique(np.stack([hashes, docs], axis=1), axis=0) if len(hashes) else np.zeros((0, 2), np.int64)
     uniq, sources = np.unique(pairs_hd[:, 0], return_counts=True)
@@ -93,7 +104,7 @@ def duplicate_pairs(cases: Sequence[CaseText], rules: DuplicateRules = Duplicate
         members = sorted(set(group.tolist()))
         for x, i in enumerate(members):
             for j in members[x + 1:]:
-                if cases[i].doc_id != cases[j].doc_id:
+                if cases[i].unit != cases[j].unit:
                     counts[(i, j)] += 1
     out = []
     for (i, j), n in counts.items():
@@ -111,9 +122,26 @@ def duplicate_pairs(cases: Sequence[CaseText], rules: DuplicateRules = Duplicate
     for same in by_url.values():
         for x, a in enumerate(same):
             for b in same[x + 1:]:
+                # One table's rows may all point at one listing page: the address tells cases apart, not together.
                 if a.doc_id != b.doc_id and (a.case_id, b.case_id) not in found:
                     out.append(DuplicatePair(a.case_id, b.case_id, 1.0, "address"))
-    return sorted(out, key=lambda p: (p.a, p.b))
+                    found.add((a.case_id, b.case_id))
+    return sorted(out + _listings(cases, found), key=lambda p: (p.a, p.b))
+
+
+def _listings(cases: Sequence[CaseText], found: set[tuple[str, str]]) -> list[DuplicatePair]:
+    """Rows of one table with the same name that name no two different addresses, not already paired."""
+    rows: dict[tuple[str, str], list[CaseText]] = defaultdict(list)
+    for c in cases:
+        if c.record and c.title.strip():
+            rows[(c.doc_id, " ".join(c.title.lower().split()))].append(c)
+    out = []
+    for same in rows.values():
+        for x, a in enumerate(same):
+            for b in same[x + 1:]:
+                if (a.case_id, b.case_id) not in found and not (a.url and b.url and a.url != b.url):
+                    out.append(DuplicatePair(a.case_id, b.case_id, 1.0, "listing"))
+    return out
 
 
 def duplicate_groups(cases: Sequence[CaseText], rules: DuplicateRules = DuplicateRules()
@@ -127,13 +155,15 @@ def duplicate_groups(cases: Sequence[CaseText], rules: DuplicateRules = Duplicat
     return {case: (group, reason[case]) for case, group in group_pairs(pairs).items()}
 
 
-def other_sources(members: Iterable[Mapping[str, Any]], source: str) -> list[Mapping[str, Any]]:
-    """A group's cases from documents other than `source`, the first of each document only."""
-    seen = {source}
+def other_sources(members: Iterable[Mapping[str, Any]], case_id: str) -> list[Mapping[str, Any]]:
+    """A group's cases published apart from the case `case_id` (another document, or another row of its table),
+    the first of each document or row only."""
+    members = list(members)
+    seen = {m["unit"] for m in members if m["case_id"] == case_id}
     out = []
     for member in members:
-        if member["source"] not in seen:
-            seen.add(member["source"])
+        if member["unit"] not in seen:
+            seen.add(member["unit"])
             out.append(member)
     return out
 

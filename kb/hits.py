@@ -192,7 +192,7 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(
-                page.members.get(page.groups.get(case_id, ""), []), row["source"])),
+                page.members.get(page.groups.get(case_id, ""), []), case_id)),
             more_from_document=page.held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0,
             graded=page.judged is None or case_id in page.judged,
             same_text=tuple((rows[p]["case_id"], rows[p]["case_title"], rows[p]["source"])

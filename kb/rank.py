@@ -68,16 +68,17 @@ def cap_per_document(
     return shown, {doc: ranked[doc] - n for doc, n in on_page.items() if ranked[doc] > n}
 
 
-def fold_republished(cases: Sequence[str], document_of: Mapping[str, str], group_of: Mapping[str, str]) -> list[str]:
+def fold_republished(cases: Sequence[str], unit_of: Mapping[str, str], group_of: Mapping[str, str]) -> list[str]:
     """The cases in order without those published again elsewhere: a case whose group already has a case of
-    another document above it is the same case from another source (it is listed with that one, not shown)."""
+    another document (or another row of its table: `unit_of`) above it is the same case from another source (it
+    is listed with that one, not shown)."""
     seen: dict[str, set[str]] = defaultdict(set)  # group -> documents of its cases kept so far
     kept = []
     for case in cases:
         group = group_of.get(case)
         if group is not None:
-            others = seen[group] - {document_of[case]}
-            seen[group].add(document_of[case])
+            others = seen[group] - {unit_of[case]}
+            seen[group].add(unit_of[case])
             if others:
                 continue
         kept.append(case)

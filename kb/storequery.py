@@ -12,6 +12,8 @@ import numpy as np
 from kb.models import FACET_FILTERS, Filters
 
 # A record's own date (its "date" field) comes with its document's: a table row is dated by its row.
+# Where a case of alias c was published on its own: its document, or for a table's row the row (kb.duplicates).
+_UNIT = "CASE WHEN json_array_length(c.fields) > 0 THEN c.doc_id || '#' || c.case_id ELSE c.doc_id END"
 _PASSAGE_ROWS = """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, k.kind, k.language,
        k.section,
        c.title AS case_title, d.title AS doc_title, d.source, d.published, d.doc_type,
@@ -81,16 +83,18 @@ class SearchQueries:
         return [(r[0], r[1]) for r in rows]
 
     # -- duplicate groups -----------------------------------------------------------------------------
-    def case_texts(self) -> Iterator[tuple[str, str, str, str]]:
-        """(case id, document id, text, the record's own address or "") of every case, document by document."""
+    def case_texts(self) -> Iterator[tuple[str, str, str, str, str, bool]]:
+        """(case id, document id, text, the record's own address or "", title, whether it is a table's row) of
+        every case, document by document."""
         doc_id, text = None, ""
-        for row in self.db.execute("SELECT c.case_id, c.doc_id, c.start, c.end, c.fields FROM cases c "
+        for row in self.db.execute("SELECT c.case_id, c.doc_id, c.start, c.end, c.fields, c.title FROM cases c "
                                    "ORDER BY c.doc_id, c.ordinal"):
             if row["doc_id"] != doc_id:
                 doc_id = row["doc_id"]
                 text = self.db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()[0]
-            url = dict(json.loads(row["fields"])).get("url", "")
-            yield row["case_id"], row["doc_id"], text[row["start"]:row["end"]], url
+            fields = dict(json.loads(row["fields"]))
+            yield (row["case_id"], row["doc_id"], text[row["start"]:row["end"]], fields.get("url", ""), row["title"],
+                   bool(fields))
 
     def titles(self) -> list[tuple[str, str, str, str]]:
         """(case id, case title, document id, document title) of every case."""
@@ -102,21 +106,27 @@ class SearchQueries:
         sql = "SELECT case_id, group_id FROM case_groups WHERE case_id IN ({})"
         return {r[0]: r[1] for r in self._where_in(sql, list(case_ids))}
 
+    def units_of(self, case_ids: Sequence[str]) -> dict[str, str]:
+        """Case id -> where it was published on its own (kb.duplicates.CaseText.unit), for the grouped ones."""
+        sql = (f"SELECT g.case_id, {_UNIT} FROM case_groups g JOIN cases c ON c.case_id = g.case_id "
+               "WHERE g.case_id IN ({})")
+        return {r[0]: r[1] for r in self._where_in(sql, list(case_ids))}
+
     def group_members(self, group_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """Group id -> its cases with their documents' title, publisher and source, in source order."""
-        sql = ("SELECT g.group_id, g.case_id, c.title AS case_title, d.title, d.publisher, d.source, d.published "
-               "FROM case_groups g JOIN cases c ON c.case_id = g.case_id JOIN documents d ON d.doc_id = c.doc_id "
-               "WHERE g.group_id IN ({})")
+        sql = ("SELECT g.group_id, g.case_id, c.title AS case_title, d.title, d.publisher, d.source, d.published, "
+               f"{_UNIT} AS unit FROM case_groups g JOIN cases c ON c.case_id = g.case_id "
+               "JOIN documents d ON d.doc_id = c.doc_id WHERE g.group_id IN ({})")
         out: dict[str, list[dict[str, Any]]] = {}
         for r in sorted(self._where_in(sql, list(group_ids)), key=lambda r: (r["source"], r["case_id"])):
             out.setdefault(r["group_id"], []).append({k: r[k] for k in r.keys() if k != "group_id"})
         return out
 
     def republished(self) -> set[str]:
-        """Cases that are another source's copy of a grouped case: in each group, those of every document but the
-        one holding most of the group's cases (the first by id on a tie), which is the one counted."""
+        """Cases that are another source's copy of a grouped case: in each group, those of every document (or a
+        table's row) but the one holding most of the group's cases (the first by id on a tie), which is counted."""
         by_group: dict[str, dict[str, list[str]]] = {}
-        for r in self.db.execute("SELECT g.group_id, g.case_id, c.doc_id FROM case_groups g "
+        for r in self.db.execute(f"SELECT g.group_id, g.case_id, {_UNIT} FROM case_groups g "
                                  "JOIN cases c ON c.case_id = g.case_id"):
             by_group.setdefault(r[0], {}).setdefault(r[2], []).append(r[1])
         out: set[str] = set()

@@ -48,7 +48,7 @@ def cases_of(folders: list[str], settings: Settings) -> tuple[list[CaseText], di
             text = seg.document.text
             for case in seg.cases:
                 cases.append(CaseText(case.case_id, case.doc_id, text[case.start:case.end],
-                                      dict(case.fields).get("url", "")))
+                                      dict(case.fields).get("url", ""), case.title, bool(case.fields)))
                 named[(source, case.title)].append(case.case_id)
     return cases, named
 

@@ -13,7 +13,7 @@ from kb.duplicates import CaseText, duplicate_groups, duplicate_pairs
 from kb.library import Library
 from kb.models import Filters
 from kb.pipeline import ingest
-from tests.conftest import NEWS_2014, SEEDS, WHITE_PAPER
+from tests.conftest import HASH_ONLY, NEWS_2014, SEEDS, WHITE_PAPER
 
 STORY = (SEEDS / NEWS_2014).read_text(encoding="utf-8")
 OTHER = (SEEDS / WHITE_PAPER).read_text(encoding="utf-8")[:6000]
@@ -81,3 +81,49 @@ def test_a_republished_case_is_shown_once_with_its_other_source_and_counted_once
     assert json.loads(capsys.readouterr().out)["copies"] == once.copies
     assert main(["counts", "--json", "--copies", "--index", str(republished)]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == every.total
+
+
+def test_one_tables_rows_pair_by_text_or_name_but_not_by_a_shared_listing_page():
+    page = "https://oecd.org/triangular-co-operation-repository.htm"
+    rows = [
+        # The same project described twice in other words, one row with the repository page as its link.
+        CaseText("s1", "T", "Provided technical support for cooking with solar devices in Chile.", page,
+                 "Family savings with solar devices", record=True),
+        CaseText("s2", "T", "To provide technical support and socially appropriate transfer for cooking.", "",
+                 "Family  savings with SOLAR devices", record=True),
+        # The same text twice in one table.
+        CaseText("s3", "T", STORY[:3000], "", "Tackling poverty", record=True),
+        CaseText("s4", "T", STORY[:3000], "", "Tackling key poverty-stricken areas", record=True),
+        # Two projects that share only the repository page, and two of one name with their own addresses.
+        CaseText("s5", "T", OTHER[:2000], page, "Clean energy access", record=True),
+        CaseText("s6", "T", "Forest land titles for 400 villages.", "https://x.org/P7", "Forestry project",
+                 record=True),
+        CaseText("s7", "T", "Nurseries and firebreaks in two provinces.", "https://x.org/P8", "Forestry project",
+                 record=True),
+        # Two sections of one report are never one case by their text alone.
+        CaseText("d1", "D", OTHER[2000:5000], "", "Summary"), CaseText("d2", "D", OTHER[2000:5000], "", "Annex"),
+    ]
+    pairs = {(p.a, p.b): p.reason for p in duplicate_pairs(rows)}
+    assert pairs == {("s1", "s2"): "listing", ("s3", "s4"): "text"}, pairs
+
+
+def test_a_project_listed_twice_in_a_real_table_is_shown_and_counted_once(shared, tmp_path, capsys):
+    import csv
+    with (shared / "undp-south-south-cases" / "south_south_projects.csv").open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header, rows = next(reader), list(reader)
+    name = header.index("Project Name")
+    twice = [r for r in rows if r[name].startswith("Family savings and improving poor diet")]
+    assert len(twice) == 2 and twice[0][header.index("Description")] != twice[1][header.index("Description")]
+    (tmp_path / "corpus").mkdir()
+    with (tmp_path / "corpus" / "projects.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *rows[:6], *twice])
+    ingest(tmp_path / "corpus", tmp_path / "index", HASH_ONLY)
+    lib = Library(tmp_path / "index", HASH_ONLY)
+    hits = [h for h in lib.searcher.search("family savings poor diet solar energy cooking", k=10).hits
+            if h.title.startswith("Family savings")]
+    assert len(hits) == 1 and [s for _, _, s, _ in hits[0].also_published] == ["projects.csv"]
+    once, every = lib.counts(Filters()), lib.counts(Filters(), copies=True)
+    assert (once.total, once.copies, every.total) == (6 + 1, 1, 6 + 2)
+    assert main(["show", hits[0].case_id, "--index", str(tmp_path / "index")]) == 0
+    assert "listed again in this table" in capsys.readouterr().out

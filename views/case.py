@@ -72,7 +72,7 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
         st.caption(f"Source on the web: {md_escape(url)}")
     if page.also_published:
         st.caption(labels.also_published([(m["case_id"], m["title"], m["source"], m["publisher"] or "")
-                                          for m in page.also_published]))
+                                          for m in page.also_published], doc.source))
     if doc.provenance:
         with st.expander("Where these details come from"):
             st.markdown("\n".join(f"- {md_escape(field)}: {md_escape(rule.replace('_', ' '))}"

@@ -73,12 +73,16 @@ def chips(approaches: tuple[str, ...] | list[str], sdgs: tuple[str, ...] | list[
     return " ".join(out)
 
 
-def also_published(copies: Sequence[tuple[str, str, str, str]]) -> str:
+def also_published(copies: Sequence[tuple[str, str, str, str]], source: str = "") -> str:
     """ "Also published by" with a link to each other source's copy of the case (case id, title, source,
-    publisher), as escaped Markdown; empty when there is none."""
-    links = [f"[{md_escape(publisher or title)} · {md_escape(source)}](?view=case&case={quote(case_id)})"
-             for case_id, title, source, publisher in copies]
-    return f"Also published by: {'; '.join(links)}" if links else ""
+    publisher), and "listed again" for another row of the case's own table (`source`), as escaped Markdown;
+    empty when there is none."""
+    links = [f"[{md_escape(publisher or title)} · {md_escape(src)}](?view=case&case={quote(case_id)})"
+             for case_id, title, src, publisher in copies if src != source]
+    parts = [f"Also published by: {'; '.join(links)}"] if links else []
+    parts += [f"[Listed again in this table](?view=case&case={quote(case_id)})"
+              for case_id, _, src, _ in copies if src == source]
+    return " · ".join(parts)
 
 
 def highlight(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:

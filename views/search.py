@@ -109,7 +109,7 @@ def _card(hit: Hit) -> None:
         st.markdown(labels.highlight(hit.text, hit.matched))
         st.caption(f"Why: {md_escape(hit.why)}")
         if hit.also_published:
-            st.caption(labels.also_published(hit.also_published))
+            st.caption(labels.also_published(hit.also_published, hit.source))
         if hit.same_text:
             st.caption(f"The same passage is in {labels.plural(len(hit.same_text), 'more case')}:")
             for case_id, title, source in hit.same_text:
