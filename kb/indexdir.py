@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import kb
@@ -241,9 +242,14 @@ def _load_space(index_dir: Path, store: Store, space: Space, settings: Settings)
     """A space's FAISS file; derived data, so rebuilt in memory from the stored vectors when it is missing."""
     name = store.get_meta(space.file_key) or ""
     if name and (index_dir / name).is_file():
-        return VectorIndex.load(index_dir / name)
-    ids, matrix = store.all_vectors(space.stored_as)
-    return VectorIndex.build(ids, matrix, settings.index_kind, dim=space.dim, compress_from=settings.compress_from)
+        vectors = VectorIndex.load(index_dir / name)
+    else:
+        ids, matrix = store.all_vectors(space.stored_as)
+        vectors = VectorIndex.build(ids, matrix, settings.index_kind, dim=space.dim,
+                                    compress_from=settings.compress_from)
+    if vectors.kind == "ivf":  # its candidates re-scored by the stored float32 vectors, read from disk by id
+        vectors.exact_rows = partial(store.passage_vectors, model=space.stored_as)
+    return vectors
 
 
 def open_generation(index_dir: Path, settings: Settings) -> Generation:

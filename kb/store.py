@@ -221,6 +221,15 @@ class Store(SearchQueries):
                               hashes, [self._model(model)])
         return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in rows}
 
+    def passage_vectors(self, ids: np.ndarray, model: str = "") -> np.ndarray:
+        """The stored vectors of the given passage ids, in order, by a model ("": the main space's)."""
+        # CROSS JOIN keeps the passages as the outer loop: with a hundred ids SQLite's planner otherwise walks
+        # every vector of the model (380 ms against 2 ms for 100 candidates at 25k passages).
+        rows = {r[0]: r[1] for r in self._where_in(
+            "SELECT k.chunk_id, e.vector FROM chunks k CROSS JOIN vectors e ON e.text_hash = k.text_hash "
+            "AND e.model = ? WHERE k.chunk_id IN ({})", [int(i) for i in ids], [self._model(model)])}
+        return np.vstack([np.frombuffer(rows[int(i)], dtype=np.float32) for i in ids])
+
     def vector_count(self, model: str = "") -> int:
         """How many passages have a vector by a model ("": the main space's)."""
         return int(self.db.execute("SELECT COUNT(*) FROM chunks k JOIN vectors e ON e.text_hash = k.text_hash "

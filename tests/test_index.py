@@ -75,6 +75,26 @@ def test_the_compressed_kind_keeps_the_exact_top_ten_and_says_how_well(clustered
     assert sorted(again.ids().tolist()) == sorted(ids.tolist())
 
 
+def test_the_compressed_kind_given_the_float_vectors_rescores_its_candidates_exactly(clustered):
+    ids, vectors = clustered
+    index = VectorIndex.build(ids, vectors, "ivf")
+    queries = vectors[3::997] * 0.8 + vectors[7::997] * 0.2
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    row_of = {int(i): n for n, i in enumerate(ids)}
+
+    def exact(found):
+        return np.array([[vectors[row_of[int(i)]] @ q for i in row] for q, row in zip(queries, found)])
+
+    coded, coded_ids = index.search(queries, 10)
+    index.exact_rows = lambda found: vectors[[row_of[int(i)] for i in found]]
+    scores, found = index.search(queries, 10)
+    # The codes' scores are approximations; the re-scored ones are the float32 inner products themselves.
+    assert np.abs(coded - exact(coded_ids)).max() > 1e-4 and np.abs(scores - exact(found)).max() < 1e-5
+    assert all(set(f.tolist()) == _top10(vectors, ids, q) for f, q in zip(found, queries))
+    _, inside = index.search(queries[0], 10, allowed=ids[::2])
+    assert set(inside[0].tolist()) == _top10(vectors, ids, queries[0], ids[::2])
+
+
 def test_the_compressed_kind_filters_inside_the_search(clustered, monkeypatch):
     ids, vectors = clustered
     index = VectorIndex.build(ids, vectors, "ivf")
@@ -100,6 +120,11 @@ def test_an_index_folder_of_the_compressed_kind_records_its_recall_and_searches(
     ingest(ROOT / "corpus", tmp_path / "index", settings)
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
     assert manifest["vectors"]["kind"] == "ivf" and manifest["vectors"]["recall_at_10"] >= TARGET_RECALL
-    result = Searcher(tmp_path / "index", settings).search("cash transfers to poor households", 5, "semantic")
+    searcher = Searcher(tmp_path / "index", settings)
+    result = searcher.search("cash transfers to poor households", 5, "semantic")
     assert len(result.hits) == 5
+    # Its candidates are re-scored with the store's float32 vectors: their scores are the exact inner products.
+    query = searcher.embedder.encode_queries(["cash transfers to poor households"])
+    scores, found = searcher.vectors.search(query, 10)
+    assert np.allclose(scores[0], searcher.store.passage_vectors(found[0]) @ query[0], atol=1e-6)
     assert check_index(tmp_path / "index") == []
