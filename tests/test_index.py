@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import faiss
 import numpy as np
 import pytest
 
@@ -72,6 +73,9 @@ def test_the_compressed_kind_keeps_the_exact_top_ten_and_says_how_well(clustered
     index.save(tmp_path / "v.faiss")
     again = VectorIndex.load(tmp_path / "v.faiss")
     assert again.kind == "ivf" and (again.search(queries, 10)[1] == found).all()
+    # Its lists are read from the file as searches touch them (memory-mapped), not copied into memory.
+    lists = faiss.downcast_InvertedLists(faiss.extract_index_ivf(again.index.index).invlists)
+    assert type(lists).__name__ == "OnDiskInvertedLists"
     assert sorted(again.ids().tolist()) == sorted(ids.tolist())
 
 
