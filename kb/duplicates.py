@@ -85,11 +85,11 @@ def duplicate_pairs(cases: Sequence[CaseText], rules: DuplicateRules = Duplicate
     """Pairs of cases published apart that are one case (by shared text, the same address, or one table's rows
     of the same name)."""
     runs = [shingles(c.text, rules) for c in cases]
-    doc_index = {d: i for i, d in enumerate(sorted({c.unit for c in cases}))}
+    unit_index = {u: i for i, u in enumerate(sorted({c.unit for c in cases}))}
     hashes = np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
     owner = np.repeat(np.arange(len(cases)), [len(r) for r in runs])
-    docs = np.array([doc_index[c.unit] for c in cases], dtype=np.int64)[owner]
-    # Documents each run is found in.
+    docs = np.array([unit_index[c.unit] for c in cases], dtype=np.int64)[owner]
+    # Sources (documents, or a table's rows) each run is found in.
     pairs_hd = np.unique(np.stack([hashes, docs], axis=1), axis=0) if len(hashes) else np.zeros((0, 2), np.int64)
     uniq, sources = np.unique(pairs_hd[:, 0], return_counts=True)
     common = uniq[sources > rules.max_sources]

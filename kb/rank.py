@@ -72,7 +72,7 @@ def fold_republished(cases: Sequence[str], unit_of: Mapping[str, str], group_of:
     """The cases in order without those published again elsewhere: a case whose group already has a case of
     another document (or another row of its table: `unit_of`) above it is the same case from another source (it
     is listed with that one, not shown)."""
-    seen: dict[str, set[str]] = defaultdict(set)  # group -> documents of its cases kept so far
+    seen: dict[str, set[str]] = defaultdict(set)  # group -> sources (unit_of) of its cases kept so far
     kept = []
     for case in cases:
         group = group_of.get(case)

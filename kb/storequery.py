@@ -11,9 +11,10 @@ import numpy as np
 
 from kb.models import FACET_FILTERS, Filters
 
-# A record's own date (its "date" field) comes with its document's: a table row is dated by its row.
-# Where a case of alias c was published on its own: its document, or for a table's row the row (kb.duplicates).
+# Where a case of alias c was published on its own: its document, or for a table's row the row (SQL's
+# reading of kb.duplicates.CaseText.unit: both must agree).
 _UNIT = "CASE WHEN json_array_length(c.fields) > 0 THEN c.doc_id || '#' || c.case_id ELSE c.doc_id END"
+# A record's own date (its "date" field) comes with its document's: a table row is dated by its row.
 _PASSAGE_ROWS = """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, k.kind, k.language,
        k.section,
        c.title AS case_title, d.title AS doc_title, d.source, d.published, d.doc_type,
