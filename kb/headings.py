@@ -8,6 +8,7 @@ running headers a converter left on every page.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ _LEVELS = (
 # A line's own dotted number: "3 ", "3. ", "2.1 ", "2.1.3. ", "3.1研究区域" (a Chinese title follows it with no
 # space); the one home of reading it (heading_number).
 _DOTTED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)\.?(?:\s|(?=[" + HAN + r"]))")
+_SPLIT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2}){1,3}\.?")
 # A heading line: short, unterminated, mostly words.
 _HEADING_CHARS = 220
 _HEADING_WORDS = 40
@@ -161,14 +163,26 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
                  and not _empty_label(m.title) and not _RUNS_ON.search(m.title) and not CAPTION.match(m.title)]
         if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
             marks = _levels_by_number(marks)
-        marks = _without_running_heads(marks)
+        marks = _in_order(_without_running_heads(marks))
         if len(marks) >= 2:
             return marks
     # A page converted to Markdown with one heading (its title) has its structure in plain lines.
     paras = paragraphs(text, 0, len(text))
     marks = []
-    for (start, end), nxt in zip(paras, [*paras[1:], (len(text), len(text))]):
+    ends = [*paras[1:], (len(text), len(text)), (len(text), len(text))]
+    taken = -1
+    for (start, end), before, nxt, after in zip(paras, [(0, 0), *paras], ends, ends[1:]):
+        if start < taken:
+            continue
         para = text[start:end]
+        # A subsection's number set apart from its title by the converter ("5.1" / "Impact on MSMEs’ Income", the
+        # Timor-Leste survey's section 5): the two are its heading when running text follows (a table's cells, "4.5"
+        # / "Electricity, gas ..." / "5.0", do not), and the line before does not run on into it ("See General
+        # Conditions, Sections 3.04 and" / "4.03."). A number with no dot is a page's.
+        if (_SPLIT_NUMBER.fullmatch(para) and _title_line(text[nxt[0]:nxt[1]])
+                and not _RUNS_ON.search(text[before[0]:before[1]])
+                and len(text[after[0]:after[1]].split()) > _NUMBERED_WORDS):
+            end, nxt, para, taken = nxt[1], after, f"{para} {text[nxt[0]:nxt[1]]}", nxt[1]
         if _heading_line(para, text[nxt[0]:nxt[0] + 1]):
             level = next((lvl for lvl, rx in _LEVELS if rx.match(para)), 0)
             if level:
@@ -202,7 +216,47 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         if key not in best or (id(best[key]) in listed, body[id(mark)]) > (id(mark) in listed, body[id(best[key])]):
             best[key] = mark
     keep = {id(m) for m in best.values()}
-    return [m for m in marks if id(m) in keep]
+    return _in_order([m for m in marks if id(m) in keep])
+
+
+def _in_order(marks: list[Mark]) -> list[Mark]:
+    """The marks less numbered ones that break the document's numbering: between two unnumbered headings (a
+    part, an annex or a named section may restart it), the numbered headings kept are the longest run whose
+    numbers rise ("2", "3.1", "3.2", "4"), the earliest where two runs tie (a section opens where its number first
+    stands). A list item set as a line of its own ("5. Cafes, restaurants ..." inside section 5 of the Timor-Leste
+    survey, 184 passages under its name) or a front-matter table row ("5.3 Contraceptive prevalence rate na 26.7
+    na") falls outside the run."""
+    drop: set[int] = set()
+    run: list[tuple[int, tuple[int, ...]]] = []
+    for i, mark in enumerate([*marks, None]):
+        number = heading_number(mark.title) if mark is not None else None
+        if number is not None:
+            run.append((i, number))
+            continue
+        drop |= {run[k][0] for k in set(range(len(run))) - _longest_rising([n for _, n in run])}
+        run = []
+    return [m for i, m in enumerate(marks) if i not in drop]
+
+
+def _longest_rising(numbers: list[tuple[int, ...]]) -> set[int]:
+    """Positions of the longest strictly rising subsequence, the earliest positions where several tie; in
+    n log n (an upload can hold thousands of numbered lines)."""
+    rank = {n: r for r, n in enumerate(sorted(set(numbers)))}
+    # How long a rising run can start at each position: a falling run ending there, read from the right.
+    tails: list[int] = []
+    starts = [0] * len(numbers)
+    for i in range(len(numbers) - 1, -1, -1):
+        value = -rank[numbers[i]]
+        at = bisect_left(tails, value)
+        tails[at:at + 1] = [value]
+        starts[i] = at + 1
+    kept: set[int] = set()
+    need, last = len(tails), -1
+    for i, number in enumerate(numbers):
+        if need and starts[i] == need and rank[number] > last:
+            kept.add(i)
+            need, last = need - 1, rank[number]
+    return kept
 
 
 def _without_running_heads(marks: list[Mark]) -> list[Mark]:

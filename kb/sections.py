@@ -26,9 +26,9 @@ def section_marks(marks: list[Mark], titles: list[str], text: str) -> Labels:
     line ("A. Socio-economic context B. The agricultural sector C. ..."), a heading with next to no text before
     the next one (a contents page in order, a chapter's title over its first section), a running header (a
     title found more than once, which kb.headings keeps when numbered or named: "Appendix II" atop an
-    appendix's pages), or numbered out of order, higher than one of the next three numbered: "11.8
-    Micronutrient" and "APPENDIX D ..." before "1.1 GEOGRAPHY" are the contents pages'. Such a heading still
-    ends the section before it.
+    appendix's pages), or numbered out of order, higher than one of the next three numbered: "APPENDIX D ..."
+    before "1.1 GEOGRAPHY" is the contents page's (kb.headings has already dropped the numbered headings out of
+    order between two unnumbered ones). Such a heading still ends the section before it.
     """
     seen = Counter(titles)
     listed = [bool(_TABLE_ROW.search(m.title) or _CONTENTS.search(m.title)) for m in marks]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 import pytest
 
@@ -261,6 +262,43 @@ def test_a_list_item_a_converter_marked_as_a_heading_opens_no_case(shared):
     assert not any(t.endswith(("and", ",")) for t in titles), titles
     # A table's row label is no "Part" of a report ("Part time Female" titled a case).
     assert not any(t.startswith("Part time") for t in titles) and "6.2 Employment in active of MSMEs" in titles
+
+
+def test_a_numbered_list_item_out_of_the_reports_numbering_opens_no_case(shared):
+    # Seen as case titles of the same survey: "5. Cafes, restaurants and other eateries" (a list of sectors inside
+    # section 5, 184 passages under its name), "4. Logistic constraints for supplies ..." between sections 2 and 3.1,
+    # and "1. Retail – groceries ..." after 7.1: numbers that break the order of the report's own headings.
+    seg = prepare_path(shared / "undp-acclabs-blogs" / TIMOR_LESTE)
+    titles = [c.title for c in seg.cases]
+    assert not any(t.startswith(("5. Cafes", "4. Logistic", "1. Retail", "2. Change", "3. Difficulty"))
+                   for t in titles), titles
+    assert "5. Assessment of Active MSMEs" in titles and "4. Description of MSMEs participating in the survey" in titles
+    # The sectors' list stays in section 5, which is read by its subsections, their numbers set apart from their
+    # titles by the converter ("5.1" / "Impact on MSMEs’ Income").
+    cafes = next(c for c in seg.chunks if "5. Cafes, restaurants" in c.text)
+    assert next(c.title for c in seg.cases if c.case_id == cafes.case_id) == "5. Assessment of Active MSMEs"
+    assert {"5.1 Impact on MSMEs’ Income", "5.2 Impact on MSMEs’ operation"} <= set(titles)
+    sizes = Counter(c.case_id for c in seg.chunks)
+    assert max(sizes.values()) < 100, sizes  # "5. Cafes ..." held 184 passages
+
+
+def test_a_subsection_number_set_apart_from_its_title_heads_it_a_tables_cells_and_a_cut_line_do_not():
+    para = "Income fell for most enterprises during the lockdown, and more so for those run by women in towns. " * 18
+    text = "\n\n".join(["2.1 Sampling", para, "2.2", "Impact on income", para, "4.5", "Electricity, gas and steam",
+                        "5.0", "Wholesale and retail trade", "See General Conditions, Sections 3.04 and", "4.03.",
+                        "Premiums on Prepayment", para])
+    assert [m.title for m in find_headings(text, ())] == ["2.1 Sampling", "2.2 Impact on income"]
+
+
+def test_headings_numbered_out_of_order_are_list_items_in_order_ones_stay():
+    para = "A paragraph of the section, long enough to read as running text and not as a title of anything. " * 18
+    text = "\n\n".join(["1. Background", para, "2. Methodology", para, "4. Logistic constraints for supplies",
+                        para, "3. Results", para, "3.1 Sales", para, "3.1 Sales fell", para, "4. Conclusions", para,
+                        "Annex", para, "1. Sampling", para, "2. Weights", para])
+    titles = [m.title for m in find_headings(text, ())]
+    # The repeated "3.1" keeps its first occurrence: a section opens where its number first stands.
+    assert titles == ["1. Background", "2. Methodology", "3. Results", "3.1 Sales", "4. Conclusions", "Annex",
+                      "1. Sampling", "2. Weights"]
 
 
 @pytest.mark.parametrize("paper", ["ChinaXiv-202112.00058V1.md", "ChinaXiv-202106.00068V1.md"])
