@@ -95,7 +95,7 @@ class Library:
             siblings = s.cases(doc_id=case.doc_id)
             i = next(n for n, c in enumerate(siblings) if c.case_id == case_id)
             doc = s.document(case.doc_id)
-            group = s.groups_of([case_id]).get(case_id)
+            group = s.groups_of([case_id]).get(case_id, ("", ""))[0]
             also = other_sources(s.group_members([group]).get(group, []), case_id) if group else []
             return CasePage(case, doc, _in_order(s.tags(case.doc_id, case_id)),
                             _in_order(s.tags(case.doc_id)), tuple(s.chunks(case_id=case_id)),

@@ -217,7 +217,8 @@ def ingest(
                     store.put(outcome.seg, outcome.vectors, outcome.tagged, outcome.facets, outcome.spaces)
                     tally["passages"] += len(outcome.seg.chunks)
                 tell(len(todo), "", "grouping")
-                store.set_groups(duplicate_groups([CaseText(*row) for row in store.case_texts()]))
+                texts = [CaseText(*row) for row in store.case_texts()]
+                store.set_groups(duplicate_groups(texts), {t.case_id: t.unit for t in texts})
                 tell(len(todo), "", "done")
                 store.set_skipped(sorted(skipped))
                 store.prune_embeddings()

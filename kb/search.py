@@ -256,9 +256,10 @@ class Searcher:
                         key=lambda item: (-item[1], item[0]))
         best = best_per_group(ranked, {pid: row["case_id"] for pid, row in rows.items()})
         order = [case for case, _, _ in best]
-        document_of, groups = {row["case_id"]: row["doc_id"] for row in rows.values()}, self.store.groups_of(order)
+        document_of, grouped = {row["case_id"]: row["doc_id"] for row in rows.values()}, self.store.groups_of(order)
+        groups = {case: group for case, (group, _) in grouped.items()}
         # A case published by many (or listed twice in one table) shows once.
-        order = fold_republished(order, {**document_of, **self.store.units_of(list(groups))}, groups)
+        order = fold_republished(order, {**document_of, **{case: unit for case, (_, unit) in grouped.items()}}, groups)
         case_of = {case: (pid, score) for case, pid, score in best}
         # A document or case the query names by its title (kb.named) is shown, though its passages rank low.
         named = self._title_names().named(plan.text) if mode != "similar" else None

@@ -21,7 +21,7 @@ from kb.tokens import fts_text
 
 # Each file upgrades the schema by one version; PRAGMA user_version records how many ran.
 MIGRATIONS: tuple[str, ...] = tuple(
-    resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in range(1, 8))
+    resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in range(1, 9))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -173,11 +173,12 @@ class Store(SearchQueries):
         """Drop a document and everything under it."""
         self.db.execute("DELETE FROM documents WHERE source = ?", (source,))
 
-    def set_groups(self, groups: Mapping[str, tuple[str, str]]) -> None:
-        """Replace the duplicate groups: case id -> (group id, why it is in it)."""
+    def set_groups(self, groups: Mapping[str, tuple[str, str]], units: Mapping[str, str]) -> None:
+        """Replace the duplicate groups: case id -> (group id, why it is in it), with each grouped case's unit (where
+        it was published on its own, kb.duplicates.CaseText.unit)."""
         self.db.execute("DELETE FROM case_groups")
-        self.db.executemany("INSERT INTO case_groups(case_id, group_id, reason) VALUES (?, ?, ?)",
-                            [(case, group, reason) for case, (group, reason) in groups.items()])
+        self.db.executemany("INSERT INTO case_groups(case_id, group_id, reason, unit) VALUES (?, ?, ?, ?)",
+                            [(case, group, reason, units[case]) for case, (group, reason) in groups.items()])
 
     def prune_embeddings(self) -> None:
         """Drop vectors that no passage uses any more, and those of a model no space of the index uses."""

@@ -11,9 +11,6 @@ import numpy as np
 
 from kb.models import FACET_FILTERS, Filters
 
-# Where a case of alias c was published on its own: its document, or for a table's row the row (SQL's
-# reading of kb.duplicates.CaseText.unit: both must agree).
-_UNIT = "CASE WHEN json_array_length(c.fields) > 0 THEN c.doc_id || '#' || c.case_id ELSE c.doc_id END"
 # A record's own date (its "date" field) comes with its document's: a table row is dated by its row.
 _PASSAGE_ROWS = """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, k.kind, k.language,
        k.section,
@@ -102,21 +99,16 @@ class SearchQueries:
         return [(r[0], r[1], r[2], r[3]) for r in self.db.execute(
             "SELECT c.case_id, c.title, c.doc_id, d.title FROM cases c JOIN documents d USING (doc_id)")]
 
-    def groups_of(self, case_ids: Sequence[str]) -> dict[str, str]:
-        """Case id -> group id, for those of the given cases published more than once."""
-        sql = "SELECT case_id, group_id FROM case_groups WHERE case_id IN ({})"
-        return {r[0]: r[1] for r in self._where_in(sql, list(case_ids))}
-
-    def units_of(self, case_ids: Sequence[str]) -> dict[str, str]:
-        """Case id -> where it was published on its own (kb.duplicates.CaseText.unit), for the grouped ones."""
-        sql = (f"SELECT g.case_id, {_UNIT} FROM case_groups g JOIN cases c ON c.case_id = g.case_id "
-               "WHERE g.case_id IN ({})")
-        return {r[0]: r[1] for r in self._where_in(sql, list(case_ids))}
+    def groups_of(self, case_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Case id -> (group id, where it was published on its own: kb.duplicates.CaseText.unit), for those of the
+        given cases published more than once."""
+        sql = "SELECT case_id, group_id, unit FROM case_groups WHERE case_id IN ({})"
+        return {r[0]: (r[1], r[2]) for r in self._where_in(sql, list(case_ids))}
 
     def group_members(self, group_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """Group id -> its cases with their documents' title, publisher and source, in source order."""
         sql = ("SELECT g.group_id, g.case_id, c.title AS case_title, d.title, d.publisher, d.source, d.published, "
-               f"{_UNIT} AS unit FROM case_groups g JOIN cases c ON c.case_id = g.case_id "
+               "g.unit FROM case_groups g JOIN cases c ON c.case_id = g.case_id "
                "JOIN documents d ON d.doc_id = c.doc_id WHERE g.group_id IN ({})")
         out: dict[str, list[dict[str, Any]]] = {}
         for r in sorted(self._where_in(sql, list(group_ids)), key=lambda r: (r["source"], r["case_id"])):
@@ -127,8 +119,7 @@ class SearchQueries:
         """Cases that are another source's copy of a grouped case: in each group, those of every document (or a
         table's row) but the one holding most of the group's cases (the first by id on a tie), which is counted."""
         by_group: dict[str, dict[str, list[str]]] = {}
-        for r in self.db.execute(f"SELECT g.group_id, g.case_id, {_UNIT} FROM case_groups g "
-                                 "JOIN cases c ON c.case_id = g.case_id"):
+        for r in self.db.execute("SELECT group_id, case_id, unit FROM case_groups"):
             by_group.setdefault(r[0], {}).setdefault(r[2], []).append(r[1])
         out: set[str] = set()
         for docs in by_group.values():

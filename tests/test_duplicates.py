@@ -61,6 +61,8 @@ def test_a_republished_case_is_shown_once_with_its_other_source_and_counted_once
         groups = store.groups_of([c.case_id for c in cases])
     doc_of = {c.case_id: c.doc_id for c in cases}
     assert groups and len({doc_of[c] for c in result.matching if c in groups}) == 1
+    # Each grouped case keeps where it was published on its own: here its document.
+    assert {unit for _, unit in groups.values()} <= set(doc_of.values())
     sources = [h.source for h in hits]
     news = [h for h in hits if h.source in (f"seeds/{NEWS_2014}", "partner/reposted-news.txt")]
     assert len(news) == 1, sources
