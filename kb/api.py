@@ -6,6 +6,7 @@ Every error the knowledge base raises on purpose becomes a 4xx answer whose "det
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from kb.analysis import UNITS
 from kb.collections import MAX_NAME, MAX_NOTE, CollectionError
-from kb.config import Settings
+from kb.config import Settings, load_settings
 from kb.contract import (
     approaches_json,
     case_json,
@@ -80,6 +81,15 @@ def _status(exc: KBError) -> int:
     if isinstance(exc, (IndexMissingError, IndexVersionError, IndexBusyError)):
         return 503
     return 400
+
+
+# How `kb serve --workers N` tells each worker process its index and kb.toml (not KB_*: those name settings).
+SERVE_INDEX, SERVE_CONFIG = "KBSERVE_INDEX", "KBSERVE_CONFIG"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `kb serve --workers` process, over the index and kb.toml its parent named."""
+    return create_app(os.environ[SERVE_INDEX], load_settings(os.environ.get(SERVE_CONFIG) or None))
 
 
 def create_app(index_dir: str | Path, settings: Settings | None = None) -> FastAPI:

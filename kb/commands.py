@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -200,18 +201,32 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(value: str) -> int:
+    """A count of one or more, read from the command line."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a whole number of 1 or more")
+    return int(value)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     # Imported here: the other commands start without loading the web framework.
     import uvicorn
 
-    from kb.api import create_app
+    from kb.api import SERVE_CONFIG, SERVE_INDEX, create_app
 
     settings = load_settings(args.config)
     open_store(args.index).close()  # a missing or stale index is said before the server starts
     sys.stderr.write(f"kb: serving {args.index} on http://{args.host}:{args.port} (API page /docs); "
                      f"{'collections can be changed' if settings.serve_writes else 'read-only'}\n")
-    uvicorn.run(create_app(args.index, settings), host=args.host, port=args.port, log_level="warning",
-                limit_concurrency=args.max_requests, timeout_keep_alive=5)
+    limits = {"host": args.host, "port": args.port, "log_level": "warning", "limit_concurrency": args.max_requests,
+              "timeout_keep_alive": 5}
+    if args.workers == 1:
+        uvicorn.run(create_app(args.index, settings), **limits)
+        return EXIT_OK
+    # A search's Python half holds the interpreter's lock, so threads of one process share one core's worth of it;
+    # processes do not (scripts/bench_api.py). Each worker opens the index and loads the models itself.
+    os.environ.update({SERVE_INDEX: str(args.index), SERVE_CONFIG: str(args.config or "")})
+    uvicorn.run("kb.api:app_from_environment", factory=True, workers=args.workers, **limits)
     return EXIT_OK
 
 
@@ -283,5 +298,7 @@ def register(sub: Any, default_index: str) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for every interface)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--max-requests", type=int, default=32, metavar="N",
-                   help="requests served at once; more are answered 503 at once instead of queueing")
+                   help="requests served at once (per worker); more are answered 503 at once instead of queueing")
+    p.add_argument("--workers", type=_positive, default=1, metavar="N",
+                   help="processes answering requests, each holding the index's models (one per core)")
     p.set_defaults(func=cmd_serve)

@@ -32,11 +32,12 @@ def _free_port() -> int:
 class Server:
     """A `kb serve` process and a small client for it."""
 
-    def __init__(self, index: Path, writes: bool) -> None:
+    def __init__(self, index: Path, writes: bool, workers: int = 1) -> None:
         self.port = _free_port()
         env = {**os.environ, "KB_SERVE_WRITES": "1" if writes else "0"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kb.cli", "serve", "--index", str(index), "--port", str(self.port)],
+            [sys.executable, "-m", "kb.cli", "serve", "--index", str(index), "--port", str(self.port),
+             "--workers", str(workers)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
@@ -177,3 +178,34 @@ def test_bad_requests_get_a_4xx_that_names_the_value(server: Server, method: str
     got, answer, _ = server.call(method, path, body, **params)
     assert got == status, answer
     assert names in json.dumps(answer["detail"], ensure_ascii=False)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is pid (read from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_two_worker_processes_answer_as_one_does(server: Server, index: Path) -> None:
+    # Threads of one process share the interpreter's lock, which a search's Python half holds; `--workers 2` runs
+    # two processes, each with its own models, so two cores search at once (scripts/bench_api.py).
+    pair = Server(index, writes=False, workers=2)
+    try:
+        # uvicorn starts its workers through multiprocessing's spawn (its resource tracker is no worker).
+        workers = [p for p in _children(pair.process.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert len(workers) == 2, workers
+        for query in QUERIES:
+            one, two = server.call("GET", "/search", q=query), pair.call("GET", "/search", q=query)
+            assert one[0] == two[0] == 200
+            assert [h["case_id"] for h in two[1]] == [h["case_id"] for h in one[1]] and two[1]
+        # Writes stay off on a read-only server, whichever worker answers.
+        assert all(pair.call("POST", "/collections", {"name": f"X{n}"})[0] == 403 for n in range(4))
+    finally:
+        pair.stop()
