@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kb.clean import Heading
+from kb.contents import contents_spans, listed_titles, title_key
 from kb.kinds import CAPTION
 from kb.language import CJK as _CJK
 from kb.language import FUNCTION_WORDS, HAN
@@ -78,7 +79,6 @@ def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 
-_CONTENTS = re.compile(r"^\s*(?:table of contents|contents|目\s*录|índice|sommaire|table des matières)\s*$", re.I)
 # Words of a sentence, not of a heading: "33. The COSOP will contribute to ..." is a numbered paragraph.
 _SENTENCE_VERB = re.compile(r"\b(?:will|is|are|was|were|has|have|had|shall|should|can|could|would|may|must)\b")
 # A line that ends on a conjunction, article or preposition (or a comma) runs on: a list item a converter broke
@@ -113,6 +113,22 @@ def _heading_line(para: str, following: str) -> bool:
             # A full stop inside is a paragraph's lead-in ("（四）更大力度吸引和利用外资。扩大市场准入，...").
             and "。" not in para)
 
+
+
+def _opens_text(text: str, following: list[tuple[int, int]]) -> bool:
+    """Running text follows, after page numbers and at most one short line (the title's translation)."""
+    short = 0
+    for start, end in following[:4]:
+        line = text[start:end]
+        if line.strip().isdigit():
+            continue
+        words = len(line.split())
+        if words > _NUMBERED_WORDS:
+            return True
+        short += 1
+        if short > 1 or words > _NAME_WORDS:
+            return False
+    return False
 
 
 def _empty_label(title: str) -> bool:
@@ -168,10 +184,13 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
             return marks
     # A page converted to Markdown with one heading (its title) has its structure in plain lines.
     paras = paragraphs(text, 0, len(text))
+    spans = contents_spans(text, paras)
+    listed_names = listed_titles(text, paras, spans)
+    contents_end = spans[0][1] if spans else len(text)
     marks = []
     ends = [*paras[1:], (len(text), len(text)), (len(text), len(text))]
     taken = -1
-    for (start, end), before, nxt, after in zip(paras, [(0, 0), *paras], ends, ends[1:]):
+    for i, ((start, end), before, nxt, after) in enumerate(zip(paras, [(0, 0), *paras], ends, ends[1:])):
         if start < taken:
             continue
         para = text[start:end]
@@ -187,12 +206,21 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
             level = next((lvl for lvl, rx in _LEVELS if rx.match(para)), 0)
             if level:
                 marks.append(Mark(start, end, level, para))
+            elif (start >= contents_end and para[:1].isupper() and title_key(para) in listed_names
+                  and _opens_text(text, paras[i + 1:])
+                  and title_key(text[before[0]:before[1]]) not in listed_names
+                  and not any(a <= start < b for a, b in spans)):
+                # A title the document's contents list names, over running text, is a heading however it is set
+                # ("Climate Action and Environment" under a bare "Chapter" line); it sits beside named sections.
+                # A name under another listed one is not: an item of a list of them (a preface's list of the
+                # annex's initiatives), or the title's translation set under it ("Aksi Iklim dan Lingkungan").
+                marks.append(Mark(start, end, 0, para))
     # Named sections (Preface, Conclusion) sit beside the top numbered ones when no part or roman numeral
     # heads the document.
-    numbered_levels = [m.level for m in marks if not re.match(_NAMED, m.title, re.I)]
-    if numbered_levels and 1 not in numbered_levels:
-        top = min(numbered_levels)
-        marks = [Mark(m.start, m.end, top, m.title) if re.match(_NAMED, m.title, re.I) else m for m in marks]
+    named = [bool(re.match(_NAMED, m.title, re.I)) or not m.level for m in marks]
+    numbered_levels = [m.level for m, by_name in zip(marks, named) if not by_name]
+    top = min(numbered_levels) if numbered_levels and 1 not in numbered_levels else 1
+    marks = [Mark(m.start, m.end, top, m.title) if by_name else m for m, by_name in zip(marks, named)]
     numbered = [m for m in marks if len(heading_number(m.title) or ()) == 1]
     if numbered:
         gaps = [b.start - a.start for a, b in zip(numbered, numbered[1:])]
@@ -205,7 +233,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     # itself. (A contents entry of the last annex can run over the whole front matter, longer than the annex.)
     marks = sorted(_without_running_heads(marks), key=lambda m: m.start)
     body = {id(m): (marks[i + 1].start if i + 1 < len(marks) else len(text)) - m.end for i, m in enumerate(marks)}
-    listed = _in_contents(text, paras, marks)
+    listed = {id(m) for m in marks if any(a <= m.start < b for a, b in spans)}
     best: dict[str, Mark] = {}
     for mark in marks:
         # An appendix is one section however its two lines word it: the contents' "APPENDIX D PARTICIPANTS IN THE
@@ -215,7 +243,8 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         key = (appendix or " ".join(mark.title.split())).lower()
         if key not in best or (id(best[key]) in listed, body[id(mark)]) > (id(mark) in listed, body[id(best[key])]):
             best[key] = mark
-    keep = {id(m) for m in best.values()}
+    # An entry of the contents list opens no section, whether or not its heading was found in the text.
+    keep = {id(m) for m in best.values()} - listed
     return _in_order([m for m in marks if id(m) in keep])
 
 
@@ -266,23 +295,6 @@ def _without_running_heads(marks: list[Mark]) -> list[Mark]:
     did not mark as a heading does not count: its section keeps its heading."""
     repeats = Counter(" ".join(m.title.split()) for m in marks)
     return [m for m in marks if repeats[" ".join(m.title.split())] < 2 or any(rx.match(m.title) for _, rx in _LEVELS)]
-
-
-def _in_contents(text: str, paras: list[tuple[int, int]], marks: list[Mark]) -> set[int]:
-    """The marks (by id) inside a table of contents: the run of short, unterminated lines (entries, page
-    numbers) that follows a line saying "Contents" (or 目录, Índice, Sommaire)."""
-    spans: list[tuple[int, int]] = []
-    for i, (start, end) in enumerate(paras):
-        if not _CONTENTS.match(text[start:end]):
-            continue
-        stop = end
-        for p_start, p_end in paras[i + 1:]:
-            # Entries are short and unterminated, even when a converter ran two into one line.
-            if p_end - p_start > _HEADING_CHARS or re.search(r"[.。;；:：,，]$", text[p_start:p_end]):
-                break
-            stop = p_end
-        spans.append((end, stop))
-    return {id(m) for m in marks if any(a <= m.start < b for a, b in spans)}
 
 
 def _subheadings(text: str) -> list[Mark]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from kb.contents import CONTENTS_WORDS
 from kb.language import CJK, FUNCTION_WORDS, HAN
 from kb.latex import INLINE_MATH
 
@@ -42,7 +43,7 @@ _REF_WORDS = (r"(?:references|bibliography|works cited|notes|endnotes|footnotes|
 _REF_HEADING = re.compile(rf"^\s*{_REF_WORDS}\b", re.I)
 # A section headed by nothing but such a word ("参考文献(References)：", "7. References"): every passage in it cites.
 _REF_SECTION = re.compile(rf"^[\W\d_]*{_REF_WORDS}[\W_]*(?:{_REF_WORDS}[\W_]*)?$", re.I)
-_TOC_HEADING = re.compile(r"^\s*(?:contents|table of contents|目\s*录|índice|sommaire|table des matières)\b", re.I)
+_TOC_HEADING = re.compile(rf"^\s*{CONTENTS_WORDS}\b", re.I)
 _TOC_LINE = re.compile(r"(?:\s?\.){3,}\s*\d{1,4}$|\s\d{1,3}$")
 # A survey form: its questions one a line ("On the radio? / From a poster?"), or its answer codes behind dot
 # leaders ("GOVT. HEALTH CENTER....... B").

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "kb"
 LEAVES = {
     "kb", "kb.data", "kb.models", "kb.errors", "kb.config", "kb.language", "kb.dates", "kb.lexicon", "kb.tokens",
-    "kb.ruledata", "kb.rank", "kb.kinds", "kb.latex", "kb.spaces", "kb.unitvec",
+    "kb.ruledata", "kb.rank", "kb.kinds", "kb.latex", "kb.spaces", "kb.unitvec", "kb.contents",
 }
 USE_CASES = {
     "kb.pipeline", "kb.enrich", "kb.search", "kb.compare", "kb.export", "kb.analysis", "kb.check", "kb.uploads",
@@ -84,7 +84,7 @@ def test_imports_point_down_the_tiers_and_use_cases_stand_apart():
                 assert (name, imported) in DECLARED, f"use case {name} imports use case {imported} undeclared"
             if tier(name) == tier(imported) == 0 and imported != "kb":
                 assert imported in ("kb.errors", "kb.models", "kb.language", "kb.ruledata", "kb.tokens", "kb.rank",
-                                    "kb.spaces", "kb.latex"), \
+                                    "kb.spaces", "kb.latex", "kb.contents"), \
                     f"leaf {name} imports {imported}"
 
 

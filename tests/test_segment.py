@@ -301,6 +301,32 @@ def test_headings_numbered_out_of_order_are_list_items_in_order_ones_stay():
                       "1. Sampling", "2. Weights"]
 
 
+def test_titles_the_contents_list_names_head_their_sections_its_own_entries_and_a_list_of_them_do_not():
+    para = "A paragraph of the section, long enough to read as running text and not as a title of anything. " * 18
+    text = "\n\n".join(["List of content", "1", "Foreword", "11", "1. Markets and Trade", "24 2. Savings Groups",
+                        "Annex 1: Cases", "Foreword", para, "Markets and Trade", "Pasar dan Perdagangan", "16", para,
+                        # A preface's list of the report's chapters is no heading; the chapter's own title is.
+                        "Savings Groups", "Markets and Trade", "Solar pumps", para,
+                        "Savings Groups", "Kelompok Tabungan", para])
+    marks = find_headings(text, ())
+    assert [m.title for m in marks] == ["Foreword", "Markets and Trade", "Savings Groups"]
+    assert [m.start for m in marks][1:] == [text.index("Markets and Trade\n\nPasar"),
+                                           text.index("Savings Groups\n\nKelompok")]
+
+
+def test_a_bilingual_reports_chapters_are_cases_not_one_preface(shared):
+    # Seen: "Grassroots to Greatness" (UNDP Indonesia) read as one "Preface" case of 200 passages holding every
+    # chapter, and two cases titled by its contents' entries ("Annex 1: Smart and Sustainable Cities"). Its chapter
+    # titles stand under "Chapter 2Bab" and "Chapter Bab" lines, which name no chapter; its contents list names them.
+    seg = prepare_path(shared / "undp-acclabs-blogs" / "grassroots_to_greatness.md")
+    sizes = Counter(ch.case_id for ch in seg.chunks)
+    by_title = {c.title: sizes[c.case_id] for c in seg.cases}
+    assert {"Poverty Reduction and Community Resilience", "Climate Action and Environment",
+            "Conclusion and Way Forward"} <= set(by_title), by_title
+    assert not any(t.startswith("Annex 1:") or t.startswith("Annex 3:") for t in by_title), by_title
+    assert max(by_title.values()) < 100, by_title
+
+
 @pytest.mark.parametrize("paper", ["ChinaXiv-202112.00058V1.md", "ChinaXiv-202106.00068V1.md"])
 def test_a_journals_running_header_and_a_tables_caption_title_no_case(shared, paper):
     # Seen as case titles: the journal's name over its pages ("干旱区地理", Arid Land Geography) and captions
