@@ -22,13 +22,14 @@ _WORD = re.compile(r"\w+")
 _MIN_WORDS = 3
 
 
-def _words(text: str) -> tuple[str, ...]:
+def title_words(text: str) -> tuple[str, ...]:
+    """A text's words as titles are matched: lower case, function words kept ("Country at a glance")."""
     return tuple(w.lower() for w in _WORD.findall(text))
 
 
 def _pieces(title: str) -> set[tuple[str, ...]]:
     """The word sequences of a title's pieces long enough to name it."""
-    return {words for piece in _SPLIT.split(title) if len(words := _words(piece)) >= _MIN_WORDS}
+    return {words for piece in _SPLIT.split(title) if len(words := title_words(piece)) >= _MIN_WORDS}
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,9 @@ class TitleNames:
                 self._documents[words].add(doc_id)
         self._longest = max(map(len, [*self._cases, *self._documents]), default=0)
 
-    def named(self, query: str) -> Named | None:
-        """The longest title piece the query names, with its cases and documents; None when it names none."""
-        words = _words(query)
+    def named(self, words: tuple[str, ...]) -> Named | None:
+        """The longest title piece the query's words (title_words) name, with its cases and documents; None when
+        they name none."""
         content = sum(1 for w in words if w not in FUNCTION_WORDS)
         for n in range(min(self._longest, len(words)), _MIN_WORDS - 1, -1):
             found = [words[i:i + n] for i in range(len(words) - n + 1)

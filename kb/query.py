@@ -12,6 +12,7 @@ from kb.gazetteer import default_gazetteer, region_countries
 from kb.glossary import Glossary
 from kb.language import CJK, detect_language, language_code
 from kb.models import FACET_FILTERS, Filters
+from kb.named import title_words
 from kb.tokens import query_terms
 
 MODES = ("hybrid", "semantic", "keyword")
@@ -96,6 +97,8 @@ class QueryPlan:
     # The query's Chinese words as the dictionary cuts them: highlights and why-lines name them, not the bigrams
     # the keyword index reads ("帮助农民增收" marked "帮助农民增" where a passage read "帮助农民增加").
     words: tuple[str, ...] = ()
+    # The query's words as document and case titles are matched (kb.named), read once.
+    title_words: tuple[str, ...] = ()
 
     def topic(self) -> QueryPlan:
         """This plan without the places the query names ("savings groups in Kenya" -> "savings groups"): a
@@ -155,7 +158,8 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     via = {code: m.text for m in places if m.kind == "region" for code in members.get(m.code, ()) if code not in direct}
     return QueryPlan(text, terms, main_text, translated, (text, *rendered), english, concepts, countries,
                      " ".join(topic.split()), tuple(t for t in terms if t not in named), tuple(sorted(via.items())),
-                     "en" if english else detect_language(text), shown_words(text, [w for w, _ in reading.words]))
+                     "en" if english else detect_language(text), shown_words(text, [w for w, _ in reading.words]),
+                     title_words(text))
 
 
 def shown_words(text: str, words: list[str]) -> tuple[str, ...]:

@@ -262,7 +262,7 @@ class Searcher:
         order = fold_republished(order, {**document_of, **{case: unit for case, (_, unit) in grouped.items()}}, groups)
         case_of = {case: (pid, score) for case, pid, score in best}
         # A document or case the query names by its title (kb.named) is shown, though its passages rank low.
-        named = self._title_names().named(plan.text) if mode != "similar" else None
+        named = self._title_names().named(plan.title_words) if mode != "similar" else None
         first_of = self._add_named(named, filters or Filters(), order, case_of, rows, document_of) if named else {}
         relevance = self._relevance(plan, mode, ranked, rows)
         matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()

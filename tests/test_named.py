@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb.models import Filters
-from kb.named import TitleNames, named_first
+from kb.named import TitleNames, named_first, title_words
 from tests.conftest import HASH_ONLY, hits_of, index_of
 
 ROWS = [("d1-1", "Loan Agreement (Western Poverty Reduction Project)", "d1", "Loan Agreement (Western Poverty "
@@ -16,23 +16,23 @@ ROWS = [("d1-1", "Loan Agreement (Western Poverty Reduction Project)", "d1", "Lo
 
 def test_a_query_names_the_longest_title_piece_it_holds_when_the_piece_is_most_of_what_it_asks():
     names = TitleNames(ROWS)
-    named = names.named("Western Poverty Reduction Project")
+    named = names.named(title_words("Western Poverty Reduction Project"))
     assert named and named.piece == "western poverty reduction project" and named.documents == {"d1"}
     assert named.whole and not named.cases  # the first case is titled as its document: named with it
-    asked = names.named("who funded the Western Poverty Reduction Project")
+    asked = names.named(title_words("who funded the Western Poverty Reduction Project"))
     assert asked and asked.documents == {"d1"} and not asked.whole
-    assert names.named("country at a glance").cases == {"d3-4"}
+    assert names.named(title_words("country at a glance")).cases == {"d3-4"}
     # Three words of a title are not a name when the query asks mostly about something else.
-    assert names.named("what we learned about cash transfers in Kenya") is None
-    assert names.named("Loan Agreement") is None  # two words name nothing
+    assert names.named(title_words("what we learned about cash transfers in Kenya")) is None
+    assert names.named(title_words("Loan Agreement")) is None  # two words name nothing
 
 
 def test_named_cases_come_first_and_a_documents_own_cases_keep_their_order():
     order = ["x-1", "d1-5", "d1-2", "y-1", "d1-1"]
     document_of = {"x-1": "x", "d1-5": "d1", "d1-2": "d1", "y-1": "y", "d1-1": "d1"}
     names = TitleNames(ROWS)
-    whole = names.named("Western Poverty Reduction Project")
-    asked = names.named("Western Poverty Reduction Project IDA credit amount")
+    whole = names.named(title_words("Western Poverty Reduction Project"))
+    asked = names.named(title_words("Western Poverty Reduction Project IDA credit amount"))
     assert whole and asked
     # The name alone asks for the document: its first case. A question about it: its best-ranked case.
     assert named_first(order, whole, document_of, {"d1": "d1-1"})[0] == ["d1-1", "x-1", "d1-5", "d1-2", "y-1"]
