@@ -17,6 +17,11 @@ from kb.language import CJK
 WEIGHTS = {"name": 1.0, "alias": 1.0, "place": 1.0, "demonym": 0.5}
 _NER_LABELS = {"name": {"GPE", "LOC"}, "alias": {"GPE", "LOC"}, "place": {"GPE", "LOC", "FAC"},
                "demonym": {"NORP", "GPE"}}
+# A development project is named by its country ("Guinea Commercial Agriculture Development Project", "the ...
+# Project for Chad"), and spaCy reads the whole name as an organisation: an ambiguous name that opens or closes
+# such a name is the country (3 World Bank records named their country only so).
+_PROJECT = r"(?:project|program|programme|operation|grant|credit|loan|facility)"
+_PROJECT_NAME = rf"^(?:the\s+)?{{name}}\s.*\b{_PROJECT}\b|\b{_PROJECT}\s+(?:for|in)\s+{{name}}$"
 # "United States dollars" names a currency, not the place where a case happens.
 _CURRENCY = re.compile(r"\s*(?:dollars?|Dollars?|DOLLARS?)\b")
 # A city that names a global agreement ("Addis Ababa Action Agenda", "Beijing Declaration", "Paris Agreement")
@@ -148,13 +153,18 @@ class Gazetteer:
             return [m for m in found if m not in doubtful]
         drop = set()
         for mention in doubtful:
-            start = max(text.rfind(". ", 0, mention.start) + 2, mention.start - 300, 0)
+            # The mention's sentence (from the text's start when no sentence ends before it: not from its second
+            # character, which cut "Chad" to "had" in a title).
+            cut = text.rfind(". ", 0, mention.start)
+            start = max(cut + 2 if cut >= 0 else 0, mention.start - 300, 0)
             stop = text.find(". ", mention.end)
             stop = min(stop if stop != -1 else len(text), mention.end + 300)
             entities = self._ner(text[start:stop])
             labels = _NER_LABELS.get(mention.kind, {"GPE", "LOC"})
-            if not any(s <= mention.start - start and mention.end - start <= e and label in labels
-                       for s, e, label in entities):
+            at = (mention.start - start, mention.end - start)
+            project = _PROJECT_NAME.replace("{name}", re.escape(mention.text))
+            if not any(s <= at[0] and at[1] <= e and (label in labels or label == "ORG" and re.search(
+                    project, text[start + s:start + e], re.I)) for s, e, label in entities):
                 drop.add(mention)
         return [m for m in found if m not in drop]
 
@@ -169,6 +179,38 @@ def _pycountry_names() -> dict[str, Place]:
             if value and "," not in value:
                 names[value] = Place(country.alpha_3, "name", False)
     return names
+
+
+# A first-level subdivision's name that is a compass point or a common word names no one place ("North
+# Western", "Central", "Capital"); nor does a short one ("Est", "Sud").
+_SUBDIVISION_MIN = 5
+
+
+def _subdivision_names(taken: dict[str, Place]) -> dict[str, Place]:
+    """ISO 3166-2's first-level subdivisions (states, provinces, regions: "Borno", "Mai-Ndombe", "Khatlon") as
+    places of their country, where the name is one country's alone, is not already a name, and is not made of
+    English words only."""
+    import pycountry
+
+    from kb.lexicon import known_words
+
+    words = known_words()
+    countries: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        if getattr(sub, "parent_code", None) is None:
+            countries.setdefault(sub.name, set()).add(sub.country_code)
+    taken_lower = {n.lower() for n in taken}
+    out = {}
+    for name, codes in countries.items():
+        parts = [p for p in re.split(r"[\s'’-]+", name.lower()) if p]
+        if (len(codes) > 1 or len(name) < _SUBDIVISION_MIN or name.lower() in taken_lower
+                or not re.fullmatch(r"[^\W\d_][\w'’ -]+", name) or not name[:1].isupper()
+                or all(p in words or len(p) < 3 for p in parts)):
+            continue
+        country = pycountry.countries.get(alpha_2=next(iter(codes)))
+        if country is not None:
+            out[name] = Place(country.alpha_3, "place", False)
+    return out
 
 
 # Where ISO's short name is not what people call the country, or its first part names two ("Congo").
@@ -210,12 +252,17 @@ def named_entities(text: str) -> list[tuple[int, int, str]]:
 
 @lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
-    """The shipped gazetteer: pycountry's names, kb/data/places.tsv and kb/data/regions.tsv."""
+    """The shipped gazetteer: pycountry's names and subdivisions, kb/data/places.tsv and kb/data/regions.tsv."""
     names = _pycountry_names()
     for row in _rows("places.tsv"):
         names[row["name"]] = Place(row["iso3"], row["kind"], row["ambiguous"] == "1")
     for row in _rows("regions.tsv"):
         names[row["name"]] = Place(row["region"], "region", False)
+    # Measured on the record tables with their country column hidden: focus-country F1 0.930 -> 0.932 (4 World
+    # Bank projects named only by their states or provinces found, none lost); the 145 mentions these names
+    # add in the shared corpus all read as the places. As doubtful names that spaCy must confirm, half as many
+    # projects were found (0.927 -> 0.929, measured before the project-name rule).
+    names.update(_subdivision_names(names))
     # spaCy loads on the first ambiguous name, not before: most texts never need it.
     return Gazetteer(names, ner=lambda text: _spacy_ner()(text))
 

@@ -77,6 +77,23 @@ def test_a_case_about_an_approach_is_tagged_with_evidence_that_reads_as_such(tag
         assert any(w in ev.text.lower() for w in ("tourism", "homestay", "tourist"))
 
 
+def test_a_country_named_only_by_its_states_or_its_projects_name_is_found():
+    # Seen on World Bank records with the country column hidden: "Adamawa, Borno, and Yobe States" (Nigeria), the
+    # Mai-Ndombe province (DR Congo), and "Guinea Commercial Agriculture Development Project", "Chad First
+    # Programmatic ... Grant" (spaCy reads the whole as an organisation, and "Chad" opening a text was read as
+    # "had") found no country; "other Lake Chad countries" was Chad.
+    g = default_gazetteer()
+    codes = lambda text: [m.code for m in g.find(text)]  # noqa: E731
+    assert codes("communities of Adamawa and Borno States, and the Mai-Ndombe province") == [
+        "NGA", "NGA", "COD"]
+    assert codes("Guinea Commercial Agriculture Development Project") == ["GIN"]
+    assert codes("Chad First Programmatic Economic Recovery and Resilience Grant") == ["TCD"]
+    assert codes("the Development Policy Operation Project for Chad") == ["TCD"]
+    assert [m.kind for m in g.find("coordination among other Lake Chad countries")] == ["region"]
+    # A subdivision named by words alone is no one place ("North Western", Sierra Leone's); a person is no country.
+    assert codes("the North Western trail; Chad Johnson presented the programme.") == []
+
+
 def test_gazetteer_aliases_provinces_and_regions():
     g = default_gazetteer()
     codes = lambda text: [(m.code, m.kind == "region") for m in g.find(text)]  # noqa: E731
