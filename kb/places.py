@@ -118,9 +118,10 @@ class Places:
                 continue
             score[m.code] += WEIGHTS.get(m.kind, 1.0)
             evidence[m.code].append(ev)
-        for m in self.gazetteer.find(title) if title else ():
-            if m.kind != "region":
-                score[m.code] += rules.title_bonus
+        in_title = [m.code for m in (self.gazetteer.find(title) if title else ()) if m.kind != "region"]
+        for code in in_title:
+            score[code] += rules.title_bonus
+        titled = set(in_title)
         named_providers = set(providers)
         if scope == "record" and not fixed:
             named_providers |= self.providers(text, mentions)
@@ -140,6 +141,10 @@ class Places:
                 lo, hi = opening_sentence(text, *span)
                 opening = {m.code for m in mentions if lo <= m.start < hi and m.code in hosts}
                 focus = opening or focus
+                # A record titled with one country is about that one: so are all 388 such rows of the three
+                # record tables (their country columns); UNDP China, the partner, had joined Malawi's focus.
+                if scope == "record" and len(titled & set(hosts)) == 1:
+                    focus = titled & set(hosts)
             if scope == "document" and len(score) >= rules.global_countries and top / total <= rules.global_share:
                 focus = set()  # many countries, none standing out: a global or multi-regional document
             # A document of several cases needs the evidence one of its cases would: the IFAD Strategic Framework

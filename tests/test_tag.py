@@ -346,3 +346,11 @@ def test_a_record_tells_the_country_that_shares_its_experience_from_the_one_it_h
     alone = "Flood response\n\nMalawi’s experience in flood response shows how early warning saves lives."
     assert [(t.value, t.role) for t in places.tags(alone, "", places.gazetteer.find(alone), scope="record",
                                                    span=(0, len(alone))) if t.kind == "country"] == [("MWI", "focus")]
+    # A record titled with one country is about it: "UNDP China and the Chinese Ministry of Commerce" opening the
+    # Malawi record made China a focus country beside Malawi.
+    title = "Strengthening Disaster Risk Management in Malawi"
+    text = (f"{title}\n\nUNDP China and the Chinese Ministry of Commerce formulated and approved a new disaster risk "
+            "management project with the government of Malawi. The trilateral project builds resilience to floods.")
+    roles = {t.value: t.role for t in places.tags(text, title, places.gazetteer.find(text), scope="record",
+                                                  span=(0, len(text))) if t.kind == "country"}
+    assert roles == {"MWI": "focus", "CHN": "mention"}
