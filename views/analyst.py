@@ -110,13 +110,13 @@ def _heatmap(counts: Counts, noun: Callable[[int], str]) -> None:
 def _goals(counts: Counts, noun: Callable[[int], str]) -> None:
     st.markdown(f"#### {counts.unit.capitalize()}s by Sustainable Development Goal")
     field = counts.unit + "s"
-    rows = [{"goal": labels.value_label("sdg", g), field: n}
-            for g, n in sorted(counts.by_sdg.items(), key=lambda item: goal_number(item[0]))]
+    goals = sorted(counts.by_sdg.items(), key=lambda item: goal_number(item[0]))
+    rows: list[dict[str, str | int]] = [{"goal": labels.value_label("sdg", g), field: n} for g, n in goals]
     if not rows:
         st.caption(f"No {counts.unit} here carries a goal.")
         return
     chart = alt.Chart(alt.Data(values=rows)).mark_bar(color="#3f7f4f").encode(
-        y=alt.Y("goal:N", sort=[r["goal"] for r in rows], title=None,
+        y=alt.Y("goal:N", sort=[str(r["goal"]) for r in rows], title=None,
                 axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         x=alt.X(f"{field}:Q"), tooltip=["goal:N", f"{field}:Q"]).properties(height=24 * len(rows))
     st.altair_chart(chart, width="stretch")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import streamlit as st
 
@@ -88,6 +88,11 @@ def edit_lock() -> None:
 
 
 # -- state and URL ------------------------------------------------------------------------------------
+def _option_label(facet: str, shown: Mapping[str, int]) -> Callable[[str], str]:
+    """How a facet's option reads in its filter: its label and how many cases it holds."""
+    return lambda value: f"{labels.value_label(facet, value)} · {shown.get(value, 0)}"
+
+
 def state(key: str, default: object = None) -> object:
     """A value of the session's state."""
     return st.session_state.get(key, DEFAULTS.get(key, default))
@@ -227,7 +232,7 @@ def filter_sidebar(counts: dict[str, dict[str, int]] | None) -> None:
         options = sorted(set(known) | set(chosen), key=lambda v: (-shown.get(v, 0), v))
         ss[facet] = [v for v in chosen if v in options]
         st.sidebar.multiselect(label, options, key=relabelled(facet, list(ss[facet])), on_change=copy_to_state(facet),
-                               format_func=lambda v, f=facet, c=shown: f"{labels.value_label(f, v)} · {c.get(v, 0)}")
+                               format_func=_option_label(facet, shown))
     years = sorted(int(y) for y in lib.facet_values("year") if y.isdigit())
     if years and years[0] < years[-1]:
         low = max(int(ss.get("year_from") or years[0]), years[0])

@@ -16,7 +16,8 @@ def render() -> None:
     common.flash()
     lib = common.library()
     titles = lib.case_titles()
-    chosen = [c for c in common.state("cmp") or [] if c in titles]  # type: ignore[union-attr]
+    asked = common.state("cmp")
+    chosen = [c for c in (asked if isinstance(asked, list) else []) if c in titles]
     st.session_state["cmp"] = chosen
     st.multiselect(f"Cases to compare ({MIN_CASES} to {MAX_CASES})", list(titles),
                    key=common.widget("cmp", chosen), on_change=common.copy_to_state("cmp"), max_selections=MAX_CASES,
@@ -50,15 +51,15 @@ def render() -> None:
             st.button("Open case", key=f"cmp-open-{p.case.case_id}", on_click=common.go, args=("case",),
                       kwargs={"case": p.case.case_id, "passage": None})
     st.markdown("#### Passages most alike across the cases")
-    titles = {p.case.case_id: p.case.title for p in comparison.profiles}
+    case_title = {p.case.case_id: p.case.title for p in comparison.profiles}
     if not comparison.alike:
         st.caption("No passage of one case is close in meaning to a passage of another.")
     for pair in comparison.alike[:6]:
         with st.container(border=True):
             st.caption(f"similarity {pair.score:.2f}")
             left, right = st.columns(2)
-            left.markdown(f"**{md_escape(titles[pair.case_a][:80])}**\n\n{labels.highlight(pair.text_a, [])}")
-            right.markdown(f"**{md_escape(titles[pair.case_b][:80])}**\n\n{labels.highlight(pair.text_b, [])}")
+            left.markdown(f"**{md_escape(case_title[pair.case_a][:80])}**\n\n{labels.highlight(pair.text_a, [])}")
+            right.markdown(f"**{md_escape(case_title[pair.case_b][:80])}**\n\n{labels.highlight(pair.text_b, [])}")
     header, rows = comparison_table(comparison)
     st.markdown("#### As a table")
     st.dataframe([dict(zip(["", *(f"{n}. {h[:40]}" for n, h in enumerate(header[1:], 1))], row)) for row in rows],
