@@ -7,13 +7,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
 from kb import commands
 from kb.commands import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED
 from kb.config import load_settings
-from kb.contract import case_json, hit_json, result_json, stats_json, tags_json
+from kb.contract import case_json, hit_json, ingest_json, result_json, stats_json, tags_json
 from kb.enrich import tag_files
 from kb.errors import ConfigError, KBError
 from kb.library import Library
@@ -43,7 +43,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with IngestProgress(sys.stderr.isatty()) as progress:
         report: IngestReport = ingest(args.corpus, args.index, settings, None if args.quiet else progress, engine)
     if args.json:
-        _print_json({**asdict(report), "skipped": [{"source": s, "reason": r} for s, r in report.skipped]})
+        _print_json(ingest_json(report))
     else:
         print(f"{report.files} files: {len(report.added)} added, {len(report.updated)} updated, "
               f"{len(report.removed)} removed, {report.unchanged} unchanged, {len(report.skipped)} skipped "

@@ -13,7 +13,16 @@ from kb.check import check_index, repair_index
 from kb.collections import Collections
 from kb.compare import compare, comparison_table
 from kb.config import load_settings
-from kb.contract import approaches_json, collections_json, comparison_json, counts_json, watch_json, watch_run_json
+from kb.contract import (
+    approaches_json,
+    check_json,
+    collections_json,
+    comparison_json,
+    counts_json,
+    model_json,
+    watch_json,
+    watch_run_json,
+)
 from kb.doctypes import type_ids
 from kb.e5convert import ensure_converted
 from kb.embed import resolve_model_path
@@ -133,14 +142,11 @@ def cmd_approaches(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     folder, manifest = ensure_converted()
-    entries = [{"name": folder.name, "path": str(folder), "licence": manifest["licence"],
-                "source": manifest["source"], "source_sha256": manifest["source_sha256"], "files": manifest["files"]}]
+    entries = [model_json(folder.name, str(folder), manifest)]
     model = load_settings(args.config).main_model
     twin = ensure_twin(model, resolve_model_path(model))
     if twin is not None:
-        entries.append({"name": twin[0].name, "path": str(twin[0]), "licence": twin[1]["licence"],
-                        "source": twin[1]["source"], "source_sha256": twin[1]["source_sha256"],
-                        "files": twin[1]["files"]})
+        entries.append(model_json(twin[0].name, str(twin[0]), twin[1]))
     if args.json:
         print_json({"models": entries})
     else:
@@ -153,8 +159,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     repaired = repair_index(args.index, load_settings(args.config)) if args.repair else []
     found = check_index(args.index)
     if args.json:
-        print_json({"ok": not found, "repaired": repaired,
-                    "problems": [{"problem": f.problem, "repairable": f.repairable} for f in found]})
+        print_json(check_json(repaired, found))
     else:
         for action in repaired:
             print(f"repaired: {action}")

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kb.analysis import Counts
+from kb.check import Finding
 from kb.collections import Collection, Collections
 from kb.compare import Comparison
 from kb.gazetteer import country_name
 from kb.library import CasePage
 from kb.models import Filters, Hit, Tag
+from kb.pipeline import IngestReport
 from kb.search import SearchResult
 from kb.store import Store
 from kb.taxonomy import Taxonomy
@@ -143,3 +145,20 @@ def watch_run_json(run: WatchRun, titles: dict[str, tuple[str, str]]) -> dict[st
     return {**watch_json(run.watch), "matches": run.matches,
             "new": [{"case_id": c, "title": titles.get(c, ("", ""))[0], "document_title": titles.get(c, ("", ""))[1]}
                     for c in run.new]}
+
+
+def ingest_json(report: IngestReport) -> dict[str, Any]:
+    """`kb ingest --json`: the report's fields, each skipped file as its source and the reason."""
+    return {**asdict(report), "skipped": [{"source": s, "reason": r} for s, r in report.skipped]}
+
+
+def check_json(repaired: Sequence[str], found: Sequence[Finding]) -> dict[str, Any]:
+    """`kb check --json`: whether the index is whole, what --repair mended, and each problem left."""
+    return {"ok": not found, "repaired": list(repaired),
+            "problems": [{"problem": f.problem, "repairable": f.repairable} for f in found]}
+
+
+def model_json(name: str, path: str, manifest: dict[str, Any]) -> dict[str, Any]:
+    """One entry of `kb models --json`: a converted model's folder, licence and checked source."""
+    return {"name": name, "path": path, "licence": manifest["licence"], "source": manifest["source"],
+            "source_sha256": manifest["source_sha256"], "files": manifest["files"]}

@@ -34,6 +34,7 @@ DECLARED = {
     # The JSON contract reads what the use cases return; the API answers in it.
     ("kb.contract", "kb.analysis"), ("kb.contract", "kb.collections"), ("kb.contract", "kb.compare"),
     ("kb.contract", "kb.library"), ("kb.contract", "kb.search"), ("kb.contract", "kb.watch"), ("kb.api", "kb.contract"),
+    ("kb.contract", "kb.pipeline"), ("kb.contract", "kb.check"),
     ("kb.api", "kb.analysis"), ("kb.api", "kb.collections"), ("kb.api", "kb.export"),
 }
 MAX_LINES = 400
