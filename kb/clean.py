@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kb.cleanrules import rules
+from kb.contents import CONTENTS_WORDS
 from kb.dates import find_dates
 from kb.furniture import chart_axes, remove_page_furniture, strip_running_heads
 from kb.language import CJK, is_cjk
@@ -33,10 +34,8 @@ from kb.models import Removal
 from kb.repair import Repairer, comma_capitals
 
 PAGE_BREAK = "\f"
-_LAST_UPDATED = re.compile(r"^last updated\s*[:：]\s*[\d/.\-]+\s*,?\s*", re.I)
-_TOC_HEADER = re.compile(r"^(?:directory|contents|table of contents|目\s*录)$", re.I)
-_NOT_MASTHEAD = re.compile(r"^(?:preface|foreword|introduction|abstract|summary|contents|directory|"
-                           r"conclusion|background|overview)$", re.I)
+# A contents list's own heading; "Directory" is how translated Chinese pages render 目录.
+_TOC_HEADER = re.compile(rf"^(?:directory|{CONTENTS_WORDS})$", re.I)
 _HEADING_MARK = re.compile(r"^(#{1,6})\s+(.*\S)\s*#*$")
 # Removals that mark a document as a scraped web page, beside the line rules marked `web`.
 _WEB_REMOVALS = {"md_tag", "breadcrumb", "masthead", "related_item", "breadcrumb_run"}
@@ -116,7 +115,7 @@ class _Cleaner:
                     continue  # table rule line
             # A line may start with punctuation orphaned by the fixes above (". The full text ...").
             stripped = re.sub(r"^[.,;:]\s+(?=\w)", "", stripped)
-            updated = _LAST_UPDATED.sub("", stripped)
+            updated = rules().last_updated.sub("", stripped)
             if updated != stripped:
                 self.drop("byline", stripped[: len(stripped) - len(updated)])
                 stripped = updated
@@ -146,7 +145,7 @@ class _Cleaner:
             self.drop("breadcrumb", first)
             lines[idx[0]] = ""
         elif (self.fmt not in ("pdf", "docx") and re.fullmatch(r"[A-Za-z][\w'&]{1,24}", first)
-              and not _NOT_MASTHEAD.match(first)
+              and not rules().masthead_exceptions.match(first)
               and len(second.split()) >= 3 and not first.isupper()):
             self.drop("masthead", first)
             lines[idx[0]] = ""

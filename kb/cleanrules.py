@@ -31,6 +31,8 @@ class CleaningRules:
     byline_words: int
     head_lines: int
     glued_credit: re.Pattern[str]
+    last_updated: re.Pattern[str]
+    masthead_exceptions: re.Pattern[str]
 
     def line(self, rule_id: str) -> re.Pattern[str]:
         """One line rule's pattern by id."""
@@ -72,6 +74,8 @@ def parse_rules(text: str, source: str) -> CleaningRules:
         byline_words=int(head.get("byline_words", 15)),
         head_lines=int(head.get("lines", 15)),
         glued_credit=compile_("glued_credit", data.get("glued_credit", {}).get("pattern")),
+        last_updated=compile_("last_updated", data.get("last_updated", {}).get("pattern")),
+        masthead_exceptions=compile_("masthead.section_words", data.get("masthead", {}).get("section_words")),
     )
 
 
