@@ -14,6 +14,7 @@ from kb import commands
 from kb.commands import EXIT_FAILURE, EXIT_OK, EXIT_SKIPPED
 from kb.config import load_settings
 from kb.contract import case_json, hit_json, ingest_json, result_json, stats_json, tags_json
+from kb.duplicates import listed_again
 from kb.enrich import tag_files
 from kb.errors import ConfigError, KBError
 from kb.library import Library
@@ -77,7 +78,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("sdgs: " + (", ".join(f"{g['id']} {g['confidence']:.2f}" for g in tags["sdgs"]) or "none"))
         for other in data["also_published"]:
             who = other["publisher"] or other["document"]
-            if other["source"] == data.get("source"):
+            if listed_again(other["source"], data.get("source") or ""):
                 print(f"listed again in this table: {other['case_id']}")
             else:
                 print(f"also published by: {who} ({other['source']}, {other['case_id']})")
@@ -154,10 +155,10 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
             print(f"    section {h.section}")
         print(f"    {h.source}{page} | {', '.join(h.approaches) or '-'} | {', '.join(h.countries) or '-'}")
         print(f"    {h.why}")
-        others = [f"{p or t} ({s})" for _, t, s, p in h.also_published if s != h.source]
+        others = [f"{p or t} ({s})" for _, t, s, p in h.also_published if not listed_again(s, h.source)]
         if others:
             print("    also published by: " + "; ".join(others))
-        if any(s == h.source for _, _, s, _ in h.also_published):
+        if any(listed_again(s, h.source) for _, _, s, _ in h.also_published):
             print("    listed again in this table")
         if h.same_text:
             print("    the same passage is in: " + "; ".join(f"{t} ({s}, {c})" for c, t, s in h.same_text))

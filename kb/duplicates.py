@@ -155,6 +155,12 @@ def duplicate_groups(cases: Sequence[CaseText], rules: DuplicateRules = Duplicat
     return {case: (group, reason[case]) for case, group in group_pairs(pairs).items()}
 
 
+def listed_again(copy_source: str, source: str) -> bool:
+    """Whether a copy of a case is another row of the case's own table (the same source file: "Listed again in
+    this table"), not a copy another document publishes ("Also published by")."""
+    return copy_source == source
+
+
 def other_sources(members: Iterable[Mapping[str, Any]], case_id: str) -> list[Mapping[str, Any]]:
     """A group's cases published apart from the case `case_id` (another document, or another row of its table),
     the first of each document or row only."""

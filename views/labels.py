@@ -11,6 +11,7 @@ import streamlit as st
 
 from kb import taxonomy as taxonomy_labels
 from kb.doctypes import type_label
+from kb.duplicates import listed_again
 from kb.explain import one_run_each
 from kb.export import md_escape
 from kb.gazetteer import country_name, region_label
@@ -78,10 +79,10 @@ def also_published(copies: Sequence[tuple[str, str, str, str]], source: str = ""
     publisher), and "listed again" for another row of the case's own table (`source`), as escaped Markdown;
     empty when there is none."""
     links = [f"[{md_escape(publisher or title)} · {md_escape(src)}](?view=case&case={quote(case_id)})"
-             for case_id, title, src, publisher in copies if src != source]
+             for case_id, title, src, publisher in copies if not listed_again(src, source)]
     parts = [f"Also published by: {'; '.join(links)}"] if links else []
     parts += [f"[Listed again in this table](?view=case&case={quote(case_id)})"
-              for case_id, _, src, _ in copies if src == source]
+              for case_id, _, src, _ in copies if listed_again(src, source)]
     return " · ".join(parts)
 
 
