@@ -245,7 +245,7 @@ class Hit:
     # How well the case matches the query: strong, good or weak (kb.search calibrates the cut-offs).
     relevance: str = "weak"
     # False where no model reads both the question's language and the passage's: `relevance` is then no verdict,
-    # and the case keeps its place in the fused ranking (kb.search.Searcher._judged).
+    # and the case keeps its place in the fused ranking (kb.results.Results._judged).
     graded: bool = True
     # The Sustainable Development Goals the case carries (sdg1 ... sdg17).
     sdgs: tuple[str, ...] = ()

@@ -1,16 +1,17 @@
 """Search an index: semantic (FAISS), keyword (SQLite FTS5, BM25) and hybrid (the rankings fused).
 
 A query is read once into a plan (kb.query); each ranking is searched with the filters applied inside it,
-so the filtered top k is the true top k of the allowed passages; the rankings are fused (kb.rank); cases
-rank by their best passage, a few per document; then each shown case is read again against the query to
-pick the passage that answers it (kb.hits). How many cases match, and the facet counts, are read over the
-whole index (kb.matching), so they do not change with the pool a filter leaves.
+so the filtered top k is the true top k of the allowed passages; the rankings are fused (kb.rank); the page
+is built from the fused ranking (kb.results: cases by their best passage, a few per document, each shown by
+the passage that answers it). How many cases match, and the facet counts, are read over the whole index
+(kb.matching), so they do not change with the pool a filter leaves. The Searcher opens, refreshes and shares
+the index, checks the query, and runs the rankings.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,16 +22,14 @@ from kb.embed import Embedder, load_embedder
 from kb.errors import NotFoundError
 from kb.explain import Highlighter
 from kb.gazetteer import default_gazetteer
-from kb.hits import Page, assemble, choose_passages
 from kb.indexdir import Generation, changed_since, open_generation
 from kb.matching import Matcher, within
 from kb.memo import Memo
-from kb.models import FACET_FILTERS, Filters, Hit
-from kb.named import Named, TitleNames, as_written, named_first
+from kb.models import FACET_FILTERS, Filters
 from kb.query import MAX_K, QueryError, QueryPlan, check_filters, clean_query
-from kb.rank import Ranking, best_per_group, cap_per_document, first_in, fold_republished, fold_same_text, fuse
+from kb.rank import fuse
 from kb.rankings import QueryVectors, Rankings
-from kb.relevance import GRADES, grade_cases
+from kb.results import Results, SearchResult
 from kb.searchrules import SearchRules
 from kb.sharing import ReadWriteLock, Slots, one_inner_thread
 from kb.store import Store
@@ -38,23 +37,6 @@ from kb.taxonomy import load_goals, load_taxonomy
 from kb.unitvec import unit_rows
 
 __all__ = ["SearchResult", "SearchRules", "Searcher"]
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """Hits best first; how many cases match well within the filters, and their facet counts."""
-
-    query: str
-    mode: str
-    hits: tuple[Hit, ...]
-    facets: dict[str, dict[str, int]]
-    # Cases the ranking looked at (its pool): how far "Show more" can go.
-    candidates: int
-    # Cases of the whole index, within the filters, that match the query well (kb.matching): the number a
-    # person is told, and the cases the facet counts count.
-    matches: int = 0
-    # Those cases' ids (what a saved search compares with the ones it has seen).
-    matching: frozenset[str] = frozenset()
 
 
 class Searcher:
@@ -92,7 +74,8 @@ class Searcher:
         self._matcher = Matcher(self.store, self.vectors, self.rules.relevance)
         self._matching: Memo[tuple[str, str], frozenset[str]] = Memo(64)
         self._allowed_cases: Memo[Filters, frozenset[str] | None] = Memo(32)
-        self._names: TitleNames | None = None
+        self._results = Results(self.store, self.vectors, lambda: self.rules, self._rankings, self._matcher,
+                                self._highlighter, self._cases_allowed, self._matches_within)
 
     def forget(self) -> None:
         """Forget what was kept of earlier queries, not of the index or filters: the next one is new to it."""
@@ -166,7 +149,7 @@ class Searcher:
             plan = self.plan(text)
             # The words' postings, read in the pool while the rankings run (SQLite lets go of the GIL): the
             # grades and the count of matches read them after, and the topic's grades of a query naming a place.
-            plans = [plan, plan.topic()] if self._places_first(plan, filters) else [plan]
+            plans = [plan, plan.topic()] if self._results.places_first(plan, filters) else [plan]
             words = [self._pool.submit(self._matcher.read, p.terms, p.concepts) for p in plans] \
                 if mode != "semantic" else []
             lists = self._rankings.search(plan, mode, self._allowed(filters), filters, self.rules.pool)
@@ -174,7 +157,7 @@ class Searcher:
                 job.result()
             weights = self._rankings.weights(mode)
             ranked = fuse([(weights[name], lists[name]) for name in weights], self.rules.fusion, self.rules.rrf_k)
-            return self._result(plan, mode, ranked, k, lists, filters)
+            return self._results.page(plan, mode, ranked, k, lists, filters)
 
     def more_like_this(self, case_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResult:
         """Cases whose passages are closest in meaning to the given case's."""
@@ -192,7 +175,7 @@ class Searcher:
             ranked = [(pid, s) for pid, s in self._rankings.semantic(centre[None, :], self._allowed(filters),
                                                               self.rules.pool + len(ids)) if pid not in set(ids)]
             plan = QueryPlan(case.title, (), case.title, (), (), True)
-            return self._result(plan, "similar", ranked, k, {"semantic": ranked}, choose=False)
+            return self._results.page(plan, "similar", ranked, k, {"semantic": ranked}, choose=False)
 
     def matching(self, plan: QueryPlan, mode: str) -> frozenset[str]:
         """Every case of the index that matches the query well (kb.matching), kept for the query's next pages."""
@@ -244,153 +227,3 @@ class Searcher:
                     continue
                 out.append((facet, len(self._matches_within(plan, mode, looser))))
         return out
-
-    # -- results ----------------------------------------------------------------------------------------
-    def _result(self, plan: QueryPlan, mode: str, ranked: Ranking, k: int, lists: dict[str, Ranking],
-                filters: Filters | None = None, choose: bool = True) -> SearchResult:
-        r = self.rules
-        rows = self.store.passage_places([pid for pid, _ in ranked])
-        # Passages that are not prose keep a share of their score (none by default): they do not compete.
-        ranked = sorted(((pid, score * (1.0 if rows[pid]["kind"] == "prose" else r.non_prose))
-                         for pid, score in ranked if pid in rows and (r.non_prose or rows[pid]["kind"] == "prose")),
-                        key=lambda item: (-item[1], item[0]))
-        best = best_per_group(ranked, {pid: row["case_id"] for pid, row in rows.items()})
-        order = [case for case, _, _ in best]
-        document_of, grouped = {row["case_id"]: row["doc_id"] for row in rows.values()}, self.store.groups_of(order)
-        groups = {case: group for case, (group, _) in grouped.items()}
-        # A case published by many (or listed twice in one table) shows once.
-        order = fold_republished(order, {**document_of, **{case: unit for case, (_, unit) in grouped.items()}}, groups)
-        case_of = {case: (pid, score) for case, pid, score in best}
-        # A document or case the query names by its title (kb.named) is shown, though its passages rank low.
-        named = self._title_names().named(plan.title_words) if mode != "similar" else None
-        first_of = self._add_named(named, filters or Filters(), order, case_of, rows, document_of) if named else {}
-        relevance = self._relevance(plan, mode, ranked, rows)
-        matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
-        # A case that matches well through a passage outside the pool is not shown as weak.
-        relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
-        # "Similar" ranks by a whole case's meaning; its grades read only the case's title.
-        judged = set(order)
-        if mode != "similar":
-            judged = self._judged(plan, mode, {case: rows[pid]["language"] for case, (pid, _) in case_of.items()})
-            order = self._by_grade(order, relevance, judged)
-        # A document or case the query names by its title comes first, graded at least good: it is what was asked;
-        # the cases of a place the query names come before it ("savings groups and small loans for women in
-        # Ghana" names a Tunisian post's title, and Ghana).
-        moved: set[str] = set()
-        if named:
-            order, moved = named_first(order, named, document_of, first_of)
-            relevance.update({case: "good" for case in moved if relevance.get(case, "weak") == "weak"})
-        if filters is not None and self._places_first(plan, filters):
-            order = self._place_first(plan, mode, ranked, rows, order, document_of, relevance)
-        candidates = len(order)
-        # A case ranked by the very text of a case above it is listed on that card: one sentence showed on two or
-        # three cards in 3 of 28 walk queries (a project and its additional financings; yearly reports' lines).
-        order, same = fold_same_text(order, {case: rows[case_of[case][0]]["text_hash"] for case in order})
-        # A search inside some documents (the "N more from this document" link) shows all of their cases.
-        cap = 0 if filters is not None and filters.source else r.per_document
-        shown, held = cap_per_document(order, document_of, cap, k)
-        chosen: dict[str, tuple[int, tuple[int, ...]]] = {case: (case_of[case][0], ()) for case in shown}
-        if choose and r.choose_passage and shown:
-            chosen = choose_passages(self.store, shown, lambda ids: self._rankings.within(plan, mode, ids),
-                                     r.also_share, chosen)
-        # The cases folded under a shown one for their same text, by the passage that ranked each.
-        folded = {case: [case_of[other][0] for other in same[case]] for case in shown if case in same}
-        shown_pids = [pid for pid, _ in chosen.values()] + [pid for pids in folded.values() for pid in pids]
-        rows.update(self.store.passages(shown_pids))  # the shown: in full
-        facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
-        page = Page(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
-                    held, document_of, relevance, judged, folded,
-                    self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups,
-                    {case: as_written(named.piece, [rows[chosen[case][0]][key] for key in ("case_title", "doc_title")])
-                     for case in shown if named and case in moved})
-        hits = assemble(page, plan, mode, lists, self._highlighter, self._rankings.common(plan.terms))
-        return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
-                            candidates, len(matching), matching)
-
-    def _add_named(self, named: Named, filters: Filters, order: list[str], case_of: dict[str, tuple[int, float]],
-                   rows: dict, document_of: dict[str, str]) -> dict[str, str]:
-        """The cases the query names that the rankings left out (a page's worth at most), each with its first
-        passage, added at the end of `order` (a loan agreement names its project on its cover only); and each
-        named document's first case, added where the query is the name alone or none of its cases ranked."""
-        allowed = self._cases_allowed(filters)
-        have = {document_of[case] for case in order}
-        first_of = {doc: case.case_id for doc in sorted(named.documents) if named.whole or doc not in have
-                    for case in self.store.cases(doc, limit=1)}
-        missing = [c for c in dict.fromkeys([*sorted(named.cases), *first_of.values()])
-                   if c not in case_of and (allowed is None or c in allowed)]
-        for case in missing[:MAX_K]:
-            pids = [pid for pid, _ in self.store.chunks(case_id=case)]
-            if pids:
-                rows.update(self.store.passage_places(pids[:1]))
-                case_of[case] = (pids[0], 0.0)
-                document_of[case] = rows[pids[0]]["doc_id"]
-                order.append(case)
-        return first_of
-
-    def _title_names(self) -> TitleNames:
-        """The pieces of this generation's case and document titles (kb.named), read once."""
-        if self._names is None:
-            self._names = TitleNames(self.store.titles())
-        return self._names
-
-    @staticmethod
-    def _by_grade(order: list[str], relevance: dict[str, str], judged: set[str]) -> list[str]:
-        """The cases as their cards grade them, strong, good, then weak, each grade in ranked order; a case whose
-        grade is not to be trusted (`judged` leaves it out) ranks as good.
-
-        A weak match above a strong one told a reader the order was wrong, and it was: answer nDCG@10 on the
-        fresh held-out queries 0.245 -> 0.280, our held-out 0.447 -> 0.480, the cross-lingual probe 0.334 ->
-        0.354, the dev halves 0.754 / 0.901 -> 0.758 / 0.901 (scripts/eval_search.py). Cases in the place a
-        query names still come first (_place_first, after this).
-        """
-        level = {"strong": 0, "good": 1, "weak": 2}
-        return sorted(order, key=lambda case: level[relevance.get(case, "weak")] if case in judged else 1)
-
-    def _judged(self, plan: QueryPlan, mode: str, language: dict[str, str]) -> set[str]:
-        """The cases whose grade is trusted: those in the question's own language, graded by a model that reads
-        both. An English question's English cases (the main model); a Chinese question's Chinese cases, graded
-        in the language-agnostic space (Rankings.own_language_cosines), not in keyword mode, which has no meaning
-        to grade by. Across languages a grade buried answers: ordering them too, Chinese answers to Chinese
-        questions fell 0.500 -> 0.023 and English ones to Chinese questions 0.463 -> 0.436; as here, Chinese
-        over Chinese 0.500 -> 0.659, Chinese over English 0.469 / 0.284 -> 0.492 / 0.286 (tune / held out),
-        every English figure unchanged.
-        """
-        reads = self._rankings.main_languages
-        if reads is None:
-            return set(language)
-        if plan.english:
-            return {case for case, lang in language.items() if lang in reads}
-        own = self._rankings.own_language(plan) if mode != "keyword" else None
-        return {case for case, lang in language.items() if lang == own} if own else set()
-
-    def _places_first(self, plan: QueryPlan, filters: Filters) -> bool:
-        """Whether the cases in the place a query names come first: it names one and a topic, and no country
-        filter says where already."""
-        return bool(plan.countries and plan.topic_terms) and self.rules.place_first != "off" and not filters.country
-
-    def _place_first(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict, order: list[str],
-                     document_of: dict[str, str], relevance: dict[str, str]) -> list[str]:
-        """The cases about the countries the query names moved ahead (SearchRules.place_first), each graded as
-        well as it matches the query read without the place: it is in the place the query names."""
-        grades = GRADES[GRADES.index(self.rules.place_first):]
-        on_topic = self._relevance(plan.topic(), mode, ranked, rows)
-        placed = self._cases_allowed(Filters(country=plan.countries)) or frozenset()
-        eligible = {c for c in placed if on_topic.get(c) in grades}
-        relevance.update({c: on_topic[c] for c in eligible
-                          if GRADES.index(on_topic[c]) > GRADES.index(relevance.get(c, "weak"))})
-        # A report's sections share its place and keep their order; a table's records each have their own.
-        sections = {row["case_id"] for row in rows.values() if row["doc_type"] != "record"}
-        return first_in(order, eligible, document_of, {c for c in placed & sections if relevance.get(c) in grades})
-
-    def _relevance(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict) -> dict[str, str]:
-        """Each candidate case's grade (kb.relevance) from its passages' cosines and the query words they hold."""
-        pids = [pid for pid, _ in ranked]
-        cosine: dict[int, float] = {}
-        if mode != "keyword" and pids:
-            query = self._rankings.query_vector(plan)
-            cosine = dict(zip(pids, (self.vectors.vectors(pids) @ query).tolist()))
-            cosine.update(self._rankings.own_language_cosines(plan, pids, {pid: rows[pid]["language"] for pid in pids}))
-        terms = plan.terms if mode != "semantic" else ()
-        shares = self._matcher.shares(terms, plan.concepts, pids) if pids else {}
-        return grade_cases([(pid, rows[pid]["case_id"]) for pid in pids], cosine, shares, len(terms),
-                           self.rules.relevance)
