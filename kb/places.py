@@ -21,6 +21,8 @@ from kb.models import Evidence, Tag
 from kb.ruledata import compile_pattern, read_toml, shipped
 
 _MAX_EVIDENCE = 5
+# What joins the items of a list of countries: ", ", " and ", ", and ", " & ".
+_LIST_JOIN = re.compile(r"\s*(?:,|,?\s+and|&)\s*")
 FOCUS, MENTION, PROVIDER = "focus", "mention", "provider"
 
 
@@ -94,6 +96,12 @@ class Places:
                 if re.search(pattern.replace("{c}", name), window, re.I):
                     found.add(mention.code)
                     break
+        # The countries listed with a provider are providers too: "learned experience from Ghana, Rwanda, South
+        # Africa" names three.
+        ordered = [m for m in sorted(mentions, key=lambda m: m.start) if m.kind != "region"]
+        for before, after in zip(ordered, ordered[1:]):
+            if before.code in found and _LIST_JOIN.fullmatch(text[before.end:after.start]):
+                found.add(after.code)
         return found
 
     def tags(self, text: str, title: str, mentions: Sequence[PlaceMention], fixed: tuple[str, ...] = (),

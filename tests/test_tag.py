@@ -87,6 +87,7 @@ def test_a_country_named_only_by_its_states_or_its_projects_name_is_found():
     assert codes("communities of Adamawa and Borno States, and the Mai-Ndombe province") == [
         "NGA", "NGA", "COD"]
     assert codes("Guinea Commercial Agriculture Development Project") == ["GIN"]
+    assert codes("a Vocational Training Centre in Northern Bosnia") == ["BIH"]
     assert codes("Chad First Programmatic Economic Recovery and Resilience Grant") == ["TCD"]
     assert codes("the Development Policy Operation Project for Chad") == ["TCD"]
     assert [m.kind for m in g.find("coordination among other Lake Chad countries")] == ["region"]
@@ -354,3 +355,11 @@ def test_a_record_tells_the_country_that_shares_its_experience_from_the_one_it_h
     roles = {t.value: t.role for t in places.tags(text, title, places.gazetteer.find(text), scope="record",
                                                   span=(0, len(text))) if t.kind == "country"}
     assert roles == {"MWI": "focus", "CHN": "mention"}
+    # The countries listed with a provider give too: "learned experience from Ghana, Rwanda, South Africa" made
+    # Rwanda and South Africa the Lesotho record's focus.
+    text = ("Hackathon on Inclusive Financial Services\n\nThe project promoted financial inclusion for marginalized "
+            "communities. Lesotho learned experience from Ghana, Rwanda, South Africa and Kenya through SSTC.")
+    roles = {t.value: t.role for t in places.tags(text, "Hackathon on Inclusive Financial Services",
+                                                  places.gazetteer.find(text), scope="record", span=(0, len(text)))
+             if t.kind == "country"}
+    assert roles == {"LSO": "focus", "GHA": "provider", "RWA": "provider", "ZAF": "provider", "KEN": "provider"}
