@@ -21,8 +21,9 @@ from kb.language import FUNCTION_WORDS, HAN
 # Sections a document names rather than numbers; written alone on a line, each is a heading whatever follows.
 _SECTION_NAMES = (r"preface|foreword|introduction|conclusions?|epilogue|executive summary|abstract|references|"
                   r"bibliography|acknowledg(?:e)?ments")
+# "Key file 3: ..." heads an annex of every IFAD country strategy (COSOP), as "Schedule 2" does a loan agreement's.
 _NAMED = (r"(?:" + _SECTION_NAMES + r"|summary|appendix\b.*|annex\b.*|appendices|article\s+[IVX\d]+|"
-          r"schedule\s+\d+|引言|前言|结论|结语|参考文献|摘要)")
+          r"schedule\s+\d+|key file\s+\d{1,2}\b.*|引言|前言|结论|结语|参考文献|摘要)")
 _SECTION_WORD = re.compile(r"(?:" + _SECTION_NAMES + r")", re.I)
 # Heading lines of unmarked text by their numbering, with the level each numbering usually stands for.
 # "I." sections hold "A." subsections; "1." stands for a section where no roman numerals do, else a subsection.

@@ -327,6 +327,21 @@ def test_a_bilingual_reports_chapters_are_cases_not_one_preface(shared):
     assert max(by_title.values()) < 100, by_title
 
 
+def test_an_ifad_country_strategys_key_files_are_cases_of_their_own(shared):
+    # Seen: the India COSOP's five key files (rural poverty issues, an organisations matrix, donors, target
+    # groups, lessons learned) sat in one 136-passage case titled by a logframe row, "1.2 Producer groups
+    # strengthened to operate CHC and FOSS", which titled the cards of "how can poor farmers get crop insurance".
+    seg = prepare_path(shared / "ifad-docs" / "cosop_india.md")
+    titles = [c.title for c in seg.cases]
+    assert [t for t in titles if t.startswith("Key file")] == [
+        "Key file 1: Rural poverty and agricultural/rural sector issues",
+        "Key file 2: Organizations matrix (strengths, weaknesses, opportunities and threats",
+        "Key file 3: Complementary donor initiatives/partnership potential",
+        "Key file 4: Target group identification, priority issues and potential response",
+        "Key file 5 – Lessons learned"]
+    assert not any(t.startswith("1.2 Producer groups") for t in titles), titles
+
+
 @pytest.mark.parametrize("paper", ["ChinaXiv-202112.00058V1.md", "ChinaXiv-202106.00068V1.md"])
 def test_a_journals_running_header_and_a_tables_caption_title_no_case(shared, paper):
     # Seen as case titles: the journal's name over its pages ("干旱区地理", Arid Land Geography) and captions
