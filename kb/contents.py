@@ -29,10 +29,11 @@ def contents_spans(text: str, paras: list[tuple[int, int]]) -> list[tuple[int, i
         stop, seen = end, set()
         for p_start, p_end in paras[i + 1:]:
             line = text[p_start:p_end]
+            key = title_key(line)
             # The text opens at a long or finished line, or at a title the list has already named.
-            if p_end - p_start > _ENTRY_CHARS or re.search(r"[.。;；:：,，]$", line) or title_key(line) in seen:
+            if p_end - p_start > _ENTRY_CHARS or re.search(r"[.。;；:：,，]$", line) or key and key in seen:
                 break
-            seen.add(title_key(line) or None)
+            seen.add(key)
             stop = p_end
         spans.append((end, stop))
     return spans
@@ -49,3 +50,8 @@ def title_key(line: str) -> str:
 def listed_titles(text: str, paras: list[tuple[int, int]], spans: list[tuple[int, int]]) -> set[str]:
     """The titles (as title_key reads them) of every entry of the tables of contents."""
     return {key for a, b in spans for start, end in paras if a <= start < b and (key := title_key(text[start:end]))}
+
+
+def inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether a position of the text falls inside one of the contents lists' spans."""
+    return any(a <= position < b for a, b in spans)

@@ -156,7 +156,7 @@ class Gazetteer:
             # The mention's sentence (from the text's start when no sentence ends before it: not from its second
             # character, which cut "Chad" to "had" in a title).
             cut = text.rfind(". ", 0, mention.start)
-            start = max(cut + 2 if cut >= 0 else 0, mention.start - 300, 0)
+            start = max(cut + 2 if cut >= 0 else 0, mention.start - 300)
             stop = text.find(". ", mention.end)
             stop = min(stop if stop != -1 else len(text), mention.end + 300)
             entities = self._ner(text[start:stop])

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kb.clean import Heading
-from kb.contents import contents_spans, listed_titles, title_key
+from kb.contents import contents_spans, inside, listed_titles, title_key
 from kb.kinds import CAPTION
 from kb.language import CJK as _CJK
 from kb.language import FUNCTION_WORDS, HAN
@@ -210,7 +210,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
             elif (start >= contents_end and para[:1].isupper() and title_key(para) in listed_names
                   and _opens_text(text, paras[i + 1:])
                   and title_key(text[before[0]:before[1]]) not in listed_names
-                  and not any(a <= start < b for a, b in spans)):
+                  and not inside(start, spans)):
                 # A title the document's contents list names, over running text, is a heading however it is set
                 # ("Climate Action and Environment" under a bare "Chapter" line); it sits beside named sections.
                 # A name under another listed one is not: an item of a list of them (a preface's list of the
@@ -234,7 +234,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     # itself. (A contents entry of the last annex can run over the whole front matter, longer than the annex.)
     marks = sorted(_without_running_heads(marks), key=lambda m: m.start)
     body = {id(m): (marks[i + 1].start if i + 1 < len(marks) else len(text)) - m.end for i, m in enumerate(marks)}
-    listed = {id(m) for m in marks if any(a <= m.start < b for a, b in spans)}
+    listed = {id(m) for m in marks if inside(m.start, spans)}
     best: dict[str, Mark] = {}
     for mark in marks:
         # An appendix is one section however its two lines word it: the contents' "APPENDIX D PARTICIPANTS IN THE

@@ -151,8 +151,9 @@ class Places:
                 focus = opening or focus
                 # A record titled with one country is about that one: so are all 388 such rows of the three
                 # record tables (their country columns); UNDP China, the partner, had joined Malawi's focus.
-                if scope == "record" and len(titled & set(hosts)) == 1:
-                    focus = titled & set(hosts)
+                named_in_title = titled & hosts.keys()
+                if len(named_in_title) == 1:
+                    focus = named_in_title
             if scope == "document" and len(score) >= rules.global_countries and top / total <= rules.global_share:
                 focus = set()  # many countries, none standing out: a global or multi-regional document
             # A document of several cases needs the evidence one of its cases would: the IFAD Strategic Framework
