@@ -17,6 +17,7 @@ from kb.contents import contents_spans, inside, listed_titles, title_key
 from kb.kinds import CAPTION
 from kb.language import CJK as _CJK
 from kb.language import FUNCTION_WORDS, HAN
+from kb.titles import APPENDIX, BARE_LABEL, DOTTED, NAME_WORDS, heading_number, title_line
 
 # Sections a document names rather than numbers; written alone on a line, each is a heading whatever follows.
 _SECTION_NAMES = (r"preface|foreword|introduction|conclusions?|epilogue|executive summary|abstract|references|"
@@ -25,6 +26,7 @@ _SECTION_NAMES = (r"preface|foreword|introduction|conclusions?|epilogue|executiv
 _NAMED = (r"(?:" + _SECTION_NAMES + r"|summary|appendix\b.*|annex\b.*|appendices|article\s+[IVX\d]+|"
           r"schedule\s+\d+|key file\s+\d{1,2}\b.*|引言|前言|结论|结语|参考文献|摘要)")
 _SECTION_WORD = re.compile(r"(?:" + _SECTION_NAMES + r")", re.I)
+_LETTERED = 2  # the level of a lettered heading, "B. Main evaluation findings"
 # Heading lines of unmarked text by their numbering, with the level each numbering usually stands for.
 # "I." sections hold "A." subsections; "1." stands for a section where no roman numerals do, else a subsection.
 _LEVELS = (
@@ -35,14 +37,11 @@ _LEVELS = (
     # An appendix set title first, in capitals ("ESTIMATES OF SAMPLING ERRORS Appendix B", as DHS reports are).
     (1, re.compile(r"^[A-Z][A-Z\d ,'’&()-]{2,100} (?:Appendix|APPENDIX|Annex|ANNEX) (?:[A-Z]|\d{1,2}|[IVX]{1,5})$")),
     (1, re.compile(r"^[IVX]{1,5}\.\s+\S")),
-    (2, re.compile(r"^[A-H]\.\s+[A-Z]")),
+    (_LETTERED, re.compile(r"^[A-H]\.\s+[A-Z]")),
     (3, re.compile(r"^\d{1,2}\.?\s+[A-Z" + HAN + r"]")),
     (4, re.compile(r"^(?:\(\d{1,2}\)\s*\S|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s+[A-Za-z" + HAN + r"])")),
     (5, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
 )
-# A line's own dotted number: "3 ", "3. ", "2.1 ", "2.1.3. ", "3.1研究区域" (a Chinese title follows it with no
-# space); the one home of reading it (heading_number).
-_DOTTED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)\.?(?:\s|(?=[" + HAN + r"]))")
 _SPLIT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2}){1,3}\.?")
 # A heading line: short, unterminated, mostly words.
 _HEADING_CHARS = 220
@@ -94,7 +93,7 @@ def _heading_line(para: str, following: str) -> bool:
     A numbered line must also read as a title: no sentence verb, no full stop inside ("40. South-South
     Cooperation. South-..." is a paragraph with a lead-in).
     """
-    dotted = _DOTTED.match(para)
+    dotted = DOTTED.match(para)
     number = dotted if dotted and "." not in dotted.group(1) else None
     if number and (_SENTENCE_VERB.search(para) or len(para.split()) > _NUMBERED_WORDS
                    or re.search(r"\w\.\s+\S", para[4:])
@@ -127,9 +126,18 @@ def _opens_text(text: str, following: list[tuple[int, int]]) -> bool:
         if words > _NUMBERED_WORDS:
             return True
         short += 1
-        if short > 1 or words > _NAME_WORDS:
+        if short > 1 or words > NAME_WORDS:
             return False
     return False
+
+
+def _over_text(text: str, following: list[tuple[int, int]]) -> bool:
+    """Text follows within a few lines, past bare numbers: a long line, a bullet, or a line ending a sentence or
+    a lead-in (a table's labels and cells end none)."""
+    lines = [text[a:b].strip() for a, b in following[:6]]
+    lines = [line for line in lines if not re.fullmatch(r"\d{1,3}\.?", line)][:4]
+    return any(len(line.split()) > _NUMBERED_WORDS or line[:1] in "•▪-*–" or re.search(r"[.:;!?。：；]$", line)
+               for line in lines)
 
 
 def _empty_label(title: str) -> bool:
@@ -150,12 +158,6 @@ def _levels_by_number(marks: list[Mark]) -> list[Mark]:
             level = base + max(depth - 1, 0)
         out.append(Mark(m.start, m.end, level, m.title))
     return out
-
-
-def heading_number(title: str) -> tuple[int, ...] | None:
-    """The dotted number a heading opens with, as a sortable tuple ("2.1.3 Title" -> (2, 1, 3)), or None."""
-    match = _DOTTED.match(title)
-    return tuple(int(part) for part in match.group(1).split(".")) if match else None
 
 
 def _numbered_depth(title: str) -> int:
@@ -199,12 +201,21 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         # Timor-Leste survey's section 5): the two are its heading when running text follows (a table's cells, "4.5"
         # / "Electricity, gas ..." / "5.0", do not), and the line before does not run on into it ("See General
         # Conditions, Sections 3.04 and" / "4.03."). A number with no dot is a page's.
-        if (_SPLIT_NUMBER.fullmatch(para) and _title_line(text[nxt[0]:nxt[1]])
+        if (_SPLIT_NUMBER.fullmatch(para) and title_line(text[nxt[0]:nxt[1]])
                 and not _RUNS_ON.search(text[before[0]:before[1]])
                 and len(text[after[0]:after[1]].split()) > _NUMBERED_WORDS):
             end, nxt, para, taken = nxt[1], after, f"{para} {text[nxt[0]:nxt[1]]}", nxt[1]
+        # An annex's label set alone with its colon ("ANNex IV:" / "Statistical tables (Enterprise Survey)") heads
+        # it as "Annex IV" does; named_labels gives it the title line under it.
+        if BARE_LABEL.fullmatch(para.rstrip(":： ")):
+            para = para.rstrip(":： ")
+            end = start + len(para)
         if _heading_line(para, text[nxt[0]:nxt[0] + 1]):
             level = next((lvl for lvl, rx in _LEVELS if rx.match(para)), 0)
+            # A lettered line over no running text is a table's label ("A. First Choice" / "Response" / "Cash for
+            # work" ..., repeated in each table of a survey annex), not a subsection: it titled 165 passages.
+            if level == _LETTERED and not _over_text(text, paras[i + 1:]):
+                continue
             if level:
                 marks.append(Mark(start, end, level, para))
             elif (start >= contents_end and para[:1].isupper() and title_key(para) in listed_names
@@ -239,8 +250,8 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     for mark in marks:
         # An appendix is one section however its two lines word it: the contents' "APPENDIX D PARTICIPANTS IN THE
         # 2014 GHANA DEMOGRAPHIC" (broken off its page number) is "PARTICIPANTS IN ... Appendix D" itself.
-        label = _BARE_LABEL.search(mark.title)
-        appendix = label.group(0) if label and _APPENDIX.match(label.group(0)) else None
+        label = BARE_LABEL.search(mark.title)
+        appendix = label.group(0) if label and APPENDIX.match(label.group(0)) else None
         key = (appendix or " ".join(mark.title.split())).lower()
         if key not in best or (id(best[key]) in listed, body[id(mark)]) > (id(mark) in listed, body[id(best[key])]):
             best[key] = mark
@@ -350,47 +361,18 @@ def _wordy(para: str) -> bool:
             and any(len(t) >= 3 for t in tokens if t.isalpha()))
 
 
-# A heading's own numbering: "(4) ", "2.20 ", "3. ", "IV. ", "B. ", "一、", "（三）", "5 结论", "6启示"; not the
-# number a title opens with ("10 ways to ...", "0.37 MT").
-_OWN_NUMBER = re.compile(r"^(?:\(\d{1,3}\)\s*|（[一二三四五六七八九十]+）\s*|[一二三四五六七八九十]+、\s*|"
-                         r"[IVX]{1,5}\.\s+|[A-H]\.\s+|[1-9]\d?(?:\.\d{1,2})*\.\s+|[1-9]\d?(?:\.\d{1,2})+\s+|"
-                         r"[1-9]\d?\s*(?=[" + HAN + r"]))")
-
-
-def unnumbered(title: str) -> str:
-    """A section title without its own numbering, for a list that numbers its entries ("3. (4) Gathering ...");
-    a case over several sections ("11.8 … 11.9") keeps the numbers that say which."""
-    if " … " in title and heading_number(title.split(" … ", 1)[1]):
-        return title
-    rest = _OWN_NUMBER.sub("", title, count=1)
-    return rest if re.search(r"\w", rest) and not rest[:1].isdigit() else title
-
-
-_APPENDIX = re.compile(r"(?:appendix|annex)\b", re.I)
-# A heading that is a label alone: an appendix's, an annex's or a chapter's number with no name.
-_BARE_LABEL = re.compile(r"(?:appendix|annex|annexe|anexo|chapter|schedule)\s+(?:[IVXL]{1,6}|\d{1,2}|[A-Z])", re.I)
-_NAME_WORDS = 14
-
-
-def _title_line(para: str) -> bool:
-    """A short line that reads as a title: a capital first, a few words, mostly letters, no sentence end."""
-    letters = sum(ch.isalpha() for ch in para)
-    return (bool(para[:1].isupper()) and 2 <= len(para.split()) <= _NAME_WORDS and "\n" not in para
-            and letters >= 0.8 * len(para.replace(" ", "")) and not re.search(r"[.。:：;!?]$", para))
-
-
 def named_labels(titles: list[str], marks: list[Mark], text: str) -> list[str]:
     """The titles, each bare label ("Appendix II", 7 of 1,555 case titles of the shared corpus) with the name
     the document gives it: its contents entry ("Appendix II: Agreement at completion point ..."), else the
     title line right under it ("Appendix V" / "COSOP preparation process")."""
     out = list(titles)
     for i, (title, mark) in enumerate(zip(titles, marks)):
-        if not _BARE_LABEL.fullmatch(title):
+        if not BARE_LABEL.fullmatch(title):
             continue
         kind = title.split()[0]
         entry = re.search(rf"(?<!\w){re.escape(title)}\s*[:：]\s*(.+?)(?=\s+{kind}\s+\S+\s*[:：]|\n|$)", text, re.I)
         under = next((text[a:b].strip() for a, b in paragraphs(text, mark.end, mark.end + 400)), "")
-        name = entry.group(1).strip() if entry else under if _title_line(under) else ""
+        name = entry.group(1).strip() if entry else under if title_line(under) else ""
         if name:
             out[i] = f"{title}: {name.rstrip(' .:;')}"
     return out

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from kb.headings import Mark, heading_number
+from kb.headings import Mark
+from kb.titles import heading_number
 
 # A "heading" with a decimal figure past its number is a table row ("5.3 Contraceptive prevalence rate na 26.7").
 _TABLE_ROW = re.compile(r"\S\s.*\d[.,]\d")

@@ -8,8 +8,9 @@ from collections import Counter
 
 import pytest
 
-from kb.headings import find_headings, heading_number, unnumbered
+from kb.headings import find_headings
 from kb.segment import clean_title
+from kb.titles import heading_number, unnumbered
 from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
 
 TIMOR_LESTE = "socio-economic_impact_assessment_of_covid-19_in_timor-leste_round_2_2021_micro_small_a.md"
@@ -340,6 +341,27 @@ def test_an_ifad_country_strategys_key_files_are_cases_of_their_own(shared):
         "Key file 4: Target group identification, priority issues and potential response",
         "Key file 5 – Lessons learned"]
     assert not any(t.startswith("1.2 Producer groups") for t in titles), titles
+
+
+def test_a_lettered_tables_label_heads_nothing_a_lettered_section_and_an_annex_label_with_its_colon_do():
+    para = "A paragraph of the section, long enough to read as running text and not as a title of anything. " * 18
+    text = "\n\n".join(["A. Main evaluation findings", "Portfolio Performance", "6.", para,
+                        "34. type of assistance most helpful for households", "A. First Choice", "Response",
+                        "Cash for work", "Food for work", "Number", "Percentage", "122", "41",
+                        "B. Scope of work", "The system will hold these modules:", "• Importing data", para,
+                        "ANNex IV:", "Statistical tables (Enterprise Survey)", "Position", "Female", "Male", para])
+    assert [m.title for m in find_headings(text, ())] == ["A. Main evaluation findings", "B. Scope of work",
+                                                          "ANNex IV"]
+
+
+def test_a_survey_annexs_table_labels_title_no_case_and_its_next_annex_is_one(shared):
+    # Seen: "A. First Choice", the label of one table's column in the Gandaki survey's annex, titled a case of
+    # 165 passages holding the rest of annex III and all of annex IV, whose label stood alone ("ANNex IV:").
+    name = "digital_socio_impact_assesment_of_covid19_in_gandaki_province.md"
+    seg = prepare_path(shared / "undp-acclabs-blogs" / name)
+    titles = [c.title for c in seg.cases]
+    assert "A. First Choice" not in titles, titles
+    assert "Annex IV: Statistical tables (Enterprise Survey)" in titles, titles
 
 
 @pytest.mark.parametrize("paper", ["ChinaXiv-202112.00058V1.md", "ChinaXiv-202106.00068V1.md"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from kb.export import hits_table, md_escape, table_csv
-from kb.headings import unnumbered
 from kb.language import language_name
 from kb.models import Filters, Hit
 from kb.query import MAX_K, MODES, QueryError
 from kb.search import SearchResult
+from kb.titles import unnumbered
 from views import common, labels, watches
 
 FACET_NAMES = {"approach": "approach", "sdg": "SDG", "country": "country", "region": "region",
