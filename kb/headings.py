@@ -205,6 +205,11 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
                 and not _RUNS_ON.search(text[before[0]:before[1]])
                 and len(text[after[0]:after[1]].split()) > _NUMBERED_WORDS):
             end, nxt, para, taken = nxt[1], after, f"{para} {text[nxt[0]:nxt[1]]}", nxt[1]
+        # A numbered title the converter broke after a word that runs on ("2.4. Digitalization of Local Fresh
+        # Market to Increase Social and" / "Economic Impact in Yogyakarta"): one heading; a comma ends a list item.
+        elif (DOTTED.match(para) and _RUNS_ON.search(para) and not re.search(r"[,;，；]\s*(?:\w+\s*)?$", para)
+              and title_line(text[nxt[0]:nxt[1]])):
+            end, nxt, para, taken = nxt[1], after, f"{para} {text[nxt[0]:nxt[1]]}", nxt[1]
         # An annex's label set alone with its colon ("ANNex IV:" / "Statistical tables (Enterprise Survey)") heads
         # it as "Annex IV" does; named_labels gives it the title line under it.
         if BARE_LABEL.fullmatch(para.rstrip(":： ")):

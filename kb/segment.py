@@ -12,10 +12,9 @@ from kb.clean import Heading
 from kb.headings import Mark, find_headings, named_labels, paragraphs
 from kb.kinds import classify_case
 from kb.language import CJK as _CJK
-from kb.lexicon import known_words
 from kb.models import Case, Chunk, Document
-from kb.repair import join_initials, join_pairs
 from kb.sections import Labels, passage_sections, section_marks
+from kb.titles import clean_title, shorten
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])[\"”’)]*\s+|(?<=[。！？；])")
@@ -236,87 +235,12 @@ def _merge_small(spans: list[Span], doc_title: str) -> list[Span]:
 
 def _span_title(first: str, last: str) -> str:
     """The title of a part that runs from one section to another: both, each cut to fit 120 characters."""
-    return first if first == last else f"{_shorten(first, 58)} … {_shorten(last, 58)}"
-
-
-def _shorten(title: str, limit: int) -> str:
-    """The title whole when it fits the limit, else cut at a word and marked "…"."""
-    return title if len(title) <= limit else title[:limit].rsplit(" ", 1)[0] + "…"
+    return first if first == last else f"{shorten(first, 58)} … {shorten(last, 58)}"
 
 
 def _is_parent(span: Span, nxt: Span) -> bool:
     """True when the next part's heading path runs through this part's heading (or this part has none)."""
     return not span[3] or (len(nxt[3]) > len(span[3]) and nxt[3][:len(span[3])] == span[3])
-
-
-_LETTERS = re.compile(r"[A-Za-z]+")
-
-
-def _acronyms(word: str) -> bool:
-    """An acronym's plural ("SDGs", "MSMEs"): capitals, then an s."""
-    return len(word) > 2 and word[:-1].isupper() and word[-1] == "s"
-
-
-def _odd_case(word: str) -> bool:
-    """Cases mixed as no word writes them: not lower, upper, Capitalised or an acronym's plural."""
-    return (not word.islower() and not word.isupper() and not (word[0].isupper() and word[1:].islower())
-            and not _acronyms(word))
-
-
-def _garbled(word: str) -> bool:
-    """Small capitals read as cases, not a name's own mix: three case changes and a lower-case start or upper-case
-    end ("cHaptEr"), or capitals then lower case ("ANNex"); "EnABLE", "iPhone" and "McDonald" are names."""
-    flips = sum(a.isupper() != b.isupper() for a, b in zip(word, word[1:]))
-    return (flips >= 3 and (word[0].islower() or word[-1].isupper())) or bool(re.fullmatch(r"[A-Z]{2,}[a-z]{2,}", word))
-
-
-# Capitals with one or two letters in lower case inside: not a name's own mix ("EnABLE" opens with one capital).
-_SLIP = re.compile(r"[A-Z]{2,}[a-z]{1,2}[A-Z]+")
-
-
-# Two words side by side, as a converter may cut one word set in small capitals ("objeC tIVeS").
-_SPLIT_PAIR = re.compile(r"\b([A-Za-z]{2,}) ([A-Za-z]{2,})\b")
-
-
-def _join_pieces(title: str, known: frozenset[str]) -> str:
-    """Two pieces of mixed case that are no words and make a known one, joined in lower case ('objeC tIVeS' ->
-    'objectives': small capitals a converter cut in two)."""
-    def join(m: re.Match[str]) -> str | None:
-        left, right = m.group(1), m.group(2)
-        pieces = _odd_case(left) and _odd_case(right) and left.lower() not in known and right.lower() not in known
-        return (left + right).lower() if pieces and (left + right).lower() in known else None
-    return join_pairs(title, _SPLIT_PAIR, join)
-
-
-def _undo_small_caps(title: str) -> str:
-    """A heading set in small capitals, which a PDF converter reads as a mix of cases ("CHAPteR 6 FInDInGS FoR
-    MSMes", "cHaptEr 7 conclusion") or splits ("H AND WASHING"), in plain case. Only known English words are
-    recased, and only when two of them are mixed or the heading opens with a garbled one: a name such as
-    "EnABLE" or "ACReSAL" stays as written."""
-    known = known_words()
-    title = _join_pieces(join_initials(title), known)
-    words = _LETTERS.findall(title)
-    odd = {w for w in words if _odd_case(w) and w.lower() in known}
-    # One word of a heading in capitals read with a letter or two in lower case ("CHAPTER 4 FINDINgS FOR
-    # FARMERS", beside "CHAPTER 5 FINDINgS FOR DAIly wAgE EARNERS"): small capitals too.
-    slipped = len(odd) == 1 and all(_SLIP.fullmatch(w) for w in odd) \
-        and all(w.isupper() or _acronyms(w) for w in words if w not in odd and len(w) > 1)
-    first = _LETTERS.search(title)
-    if first is None or not (len(odd) >= 2 or slipped or first.group() in odd and _garbled(first.group())):
-        return title
-    if len(odd) >= 2 or slipped:  # the whole heading was in small capitals: its known words in lower case
-        title = _LETTERS.sub(lambda m: m.group().lower() if m.group().lower() in known else m.group(), title)
-    word = title[first.start():first.end()]
-    return title[:first.start()] + (word.capitalize() if word.lower() in known else word) + title[first.end():]
-
-
-def clean_title(title: str) -> str:
-    """A heading as a case title: one line, no Markdown marks, no doubled numbering, no small capitals read as mixed
-    case, at most 120 characters."""
-    title = _undo_small_caps(" ".join(title.replace("#", " ").split()).strip(" .:;-–—："))
-    # Doubled numbering, "1. 17. Rural youth" -> "17. Rural youth"; a section number "1.2. Title" is one number.
-    title = re.sub(r"^(\d{1,2}(?:[.,]\s+|、\s*))(?=\d{1,3}[.,、]\s)", "", title)
-    return _shorten(title, 120)
 
 
 def _record_sections(text: str, spans: list[Span]) -> Labels:

@@ -9,8 +9,7 @@ from collections import Counter
 import pytest
 
 from kb.headings import find_headings
-from kb.segment import clean_title
-from kb.titles import heading_number, unnumbered
+from kb.titles import clean_title, heading_number, unnumbered
 from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
 
 TIMOR_LESTE = "socio-economic_impact_assessment_of_covid-19_in_timor-leste_round_2_2021_micro_small_a.md"
@@ -141,6 +140,10 @@ def test_long_report_splits_into_sections_with_whole_words(shared, pdf_pages):
     # A subsection's number is one number: "1.2." was cut to "2." (33 headings of the eval corpus).
     ("1.2. Participatory Smart Urban Resilience", "1.2. Participatory Smart Urban Resilience"),
     ("3.4. Health", "3.4. Health"), ("## 2.2.1. Industrial sector", "2.2.1. Industrial sector"),
+    # A bilingual report's title and its translation under one number, on one line (five of its case titles).
+    ("2.3. Futures Literacy Labs for Disaster Risk Reduction 2.3. Futures Literacy Labs dalam Pengurangan Risiko",
+     "2.3. Futures Literacy Labs for Disaster Risk Reduction"),
+    ("3.1 Sales 3.1 percent", "3.1 Sales 3.1 percent"),
 ])
 def test_a_case_title_keeps_its_section_number_and_drops_a_doubled_one(heading, title):
     assert clean_title(heading) == title
@@ -352,6 +355,17 @@ def test_a_lettered_tables_label_heads_nothing_a_lettered_section_and_an_annex_l
                         "ANNex IV:", "Statistical tables (Enterprise Survey)", "Position", "Female", "Male", para])
     assert [m.title for m in find_headings(text, ())] == ["A. Main evaluation findings", "B. Scope of work",
                                                           "ANNex IV"]
+
+
+def test_a_numbered_title_broken_after_a_word_that_runs_on_is_one_heading_a_list_item_ending_in_a_comma_none():
+    para = "A paragraph of the section, long enough to read as running text and not as a title of anything. " * 18
+    text = "\n\n".join(["2.3. Futures Literacy Labs", para,
+                        "2.4. Digitalization of Local Fresh Market to Increase Social and",
+                        "Economic Impact in Yogyakarta", "2.4. Digitalisasi Pasar Lokal di Yogyakarta", para,
+                        "2.5. Government forced closure, and", "Market Prices Fell", para])
+    assert [m.title for m in find_headings(text, ())] == [
+        "2.3. Futures Literacy Labs",
+        "2.4. Digitalization of Local Fresh Market to Increase Social and Economic Impact in Yogyakarta"]
 
 
 def test_a_survey_annexs_table_labels_title_no_case_and_its_next_annex_is_one(shared):
