@@ -3,8 +3,8 @@
 A case ranks by its best passage in the fused rankings and is shown by that passage, unless it tells nothing
 on its own: a header (the title and a byline) or a table, reference list or contents is replaced by the case's
 prose passage that holds most of the query's words (meaning breaking ties), and a lone subheading by the
-paragraph under it, which it titles (by itself when a table or other matter comes first). Other passages
-scoring close by their words are listed as also matching.
+paragraph under it, which it titles (by itself when a table or other matter comes first). Up to three more
+passages are listed as also matching, best first: those close to it by their words, then by a second reading.
 Why the ranking passage and not a second reading within the case: README "Open", measured on both halves.
 """
 
@@ -22,7 +22,7 @@ from kb.gazetteer import country_name
 from kb.headings import only_headings
 from kb.models import Hit
 from kb.query import QueryPlan
-from kb.rank import MAIN_RANKING, WORD_RANKINGS, Ranking
+from kb.rank import MAIN_RANKING, WORD_RANKINGS, Ranking, fuse
 from kb.taxonomy import goal_number
 
 
@@ -52,9 +52,9 @@ def _titled(heading: int, rows: Sequence[Any], tells: Callable[[int], bool]) -> 
 
 
 def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]], dict[str, Ranking]],
-                    also_share: float, default: Mapping[str, tuple[int, tuple[int, ...]]]
+                    also_share: float, default: Mapping[str, tuple[int, tuple[int, ...]]], rrf_k: float = 60.0
                     ) -> dict[str, tuple[int, tuple[int, ...]]]:
-    """For each case, (the passage that best answers the query, other passages that answer almost as well)."""
+    """For each case, (the passage that best answers the query, up to three more of it that answer next best)."""
     by_case: dict[str, list[Any]] = defaultdict(list)
     for row in store.case_passages(list(cases)):
         by_case[row["case_id"]].append(row)
@@ -103,8 +103,14 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
             best = _titled(ranked_by, by_case[case], tells)
         else:
             best = scored[0][2]
-        # Also matching: the passages that score close to the case's best by their words.
-        also = [pid for w, _, pid in scored if top > 0 and w >= also_share * top and pid != best]
+        # Also matching, best first: the passages close to the case's best by their words, then the case's other
+        # passages that say something, in the order of a second reading by words and by meaning (the two ranks
+        # fused, as the search fuses its rankings). The answer to an aspect a query asks ("what did it cost") is
+        # often a later paragraph of the case shown: README "Search".
+        close = [pid for w, _, pid in scored if top > 0 and w >= also_share * top and pid != best]
+        reading = fuse([(1.0, [(pid, words.get(pid, 0.0)) for pid in pids]),
+                        (1.0, [(pid, meaning.get(pid, -1.0)) for pid in pids])], "rrf", rrf_k)
+        also = list(dict.fromkeys([*close, *(pid for pid, _ in reading if pid != best and tells(pid))]))
         out[case] = (best, tuple(also[:3]))
     return out
 

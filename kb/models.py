@@ -238,7 +238,8 @@ class Hit:
     why: str
     semantic_rank: int | None = None
     keyword_rank: int | None = None
-    # Other passages of the case that answer the query almost as well as the one shown.
+    # Up to three more passages of the case for the query, best first: those close to the shown one by their
+    # words, then the case's others by a second reading of words and meaning (kb.hits.choose_passages).
     matching_passages: tuple[int, ...] = ()
     # Cases of the same document that ranked here too but are folded under this hit ("N more from this document").
     more_from_document: int = 0

@@ -108,7 +108,7 @@ class Results:
         chosen: dict[str, tuple[int, tuple[int, ...]]] = {case: (case_of[case][0], ()) for case in shown}
         if choose and r.choose_passage and shown:
             chosen = choose_passages(self.store, shown, lambda ids: self._rankings.within(plan, mode, ids),
-                                     r.also_share, chosen)
+                                     r.also_share, chosen, r.rrf_k)
         # The cases folded under a shown one for their same text, by the passage that ranked each.
         folded = {case: [case_of[other][0] for other in same[case]] for case in shown if case in same}
         shown_pids = [pid for pid, _ in chosen.values()] + [pid for pids in folded.values() for pid in pids]

@@ -118,9 +118,8 @@ def _card(hit: Hit) -> None:
                           type="tertiary", icon=":material/open_in_new:",
                           help="Open this case")  # a tertiary button reads as plain text without them (walk)
         if hit.matching_passages:
-            n = len(hit.matching_passages)
-            verb = "matches" if n == 1 else "match"
-            with st.expander(f"{labels.plural(n, 'other passage')} of this case {verb} too"):
+            # The case's next best passages for the query (kb.hits): the answer to the aspect asked is often one.
+            with st.expander(f"{labels.plural(len(hit.matching_passages), 'more passage')} of this case, best first"):
                 for _, text, page in common.library().passages(list(hit.matching_passages)):
                     if page:
                         st.caption(f"page {page}")
