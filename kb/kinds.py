@@ -43,6 +43,10 @@ _REF_WORDS = (r"(?:references|bibliography|works cited|notes|endnotes|footnotes|
 _REF_HEADING = re.compile(rf"^\s*{_REF_WORDS}\b", re.I)
 # A section headed by nothing but such a word ("参考文献(References)：", "7. References"): every passage in it cites.
 _REF_SECTION = re.compile(rf"^[\W\d_]*{_REF_WORDS}[\W_]*(?:{_REF_WORDS}[\W_]*)?$", re.I)
+# A section of tables by its title ("Annex I: Statistical tables (Household Survey)", "DATA QUALITY TABLES
+# Appendix C"): its passages are a table's labels and cells read one a line, whatever their shape.
+_TABLES_SECTION = re.compile(r"(?:^|[:.]\s*|\s)(?:statistical|data(?:\s+quality)?|supplementary|additional|annex|"
+                             r"appendix)\s+tables\b", re.I)
 _TOC_HEADING = re.compile(rf"^\s*{CONTENTS_WORDS}\b", re.I)
 _TOC_LINE = re.compile(r"(?:\s?\.){3,}\s*\d{1,4}$|\s\d{1,3}$")
 # A survey form: its questions one a line ("On the radio? / From a poster?"), or its answer codes behind dot
@@ -63,15 +67,16 @@ def _tokens(text: str) -> list[str]:
     return text.split()
 
 
-def classify_case(texts: Sequence[str], section: str = "") -> list[str]:
-    """The kinds of a case's passages in order: each by its own shape (classify), and past a passage that opens
-    a list of works ("参考文献", "References"), every passage that still cites, up to the first that does not.
+def classify_case(texts: Sequence[str], sections: Sequence[str] = ()) -> list[str]:
+    """The kinds of a case's passages in order: each by its own shape in its own section (classify; `sections`
+    gives each passage's, else none), and past a passage that opens a list of works ("参考文献", "References"),
+    every passage that still cites, up to the first that does not.
 
     An entry cut in two by the passage length ("2010,69(3):592-602. [22］TIAN Q, ...") cites too little for its
     shape alone: on the eval index 18 such prose passages followed a references heading in their case, all of
     them references, one a top-10 hit for "factories at relocation sites in southern Xinjiang".
     """
-    kinds = [classify(text, section) for text in texts]
+    kinds = [classify(text, section) for text, section in zip(texts, sections or [""] * len(texts), strict=True)]
     listing = False
     for i, text in enumerate(texts):
         if kinds[i] == "references":
@@ -95,6 +100,12 @@ def classify(text: str, section: str = "") -> str:
         return "furniture"
     if _REF_SECTION.match(section.strip()):
         return "references"
+    kind = _shape(stripped)
+    return "table" if kind == PROSE and _TABLES_SECTION.search(section) else kind
+
+
+def _shape(stripped: str) -> str:
+    """The kind of a passage's text by its shape alone."""
     lines = [ln.strip() for ln in stripped.splitlines() if ln.strip()]
     tokens = _tokens(stripped)
     cjk = len(CJK.findall(stripped))

@@ -316,8 +316,10 @@ def segment(
         fields = fields_by_case[ordinal - 1] if fields_by_case else ()
         cases.append(Case(case_id, doc.doc_id, ordinal, title, path, start, end, doc.page_at(start), fields))
         pieces = chunk_span(text, start, end, target, limit, min_words)
-        kinds = classify_case([text[s:e] for s, e in pieces], "" if fields else title)
         sections = passage_sections(labelled, (start, end, title), pieces, text)
+        # Each passage in its own section, else its case's ("7. References"); a record's title names no section.
+        kinds = classify_case([text[s:e] for s, e in pieces], [section or ("" if fields else title)
+                                                              for section in sections])
         for (c_start, c_end), kind, section in zip(pieces, kinds, sections, strict=True):
             chunks.append(Chunk(case_id, doc.doc_id, len(chunks) + 1, c_start, c_end, text[c_start:c_end],
                                 doc.page_at(c_start), kind=kind, section=section))

@@ -150,3 +150,27 @@ def test_statements_between_their_counts_with_no_sentence_end_are_a_table():
     recital = ("WHEREAS the Bank has agreed to extend the Loan to the Borrower upon the terms and conditions set "
                "forth in this Agreement;\n\nNOW THEREFORE the parties hereto hereby agree as follows:\n\n-2-")
     assert classify(recital) == "prose"
+
+
+@pytest.mark.parametrize("section", ["Annex I: Statistical tables (Household Survey)", "DATA QUALITY TABLES Appendix C",
+                                     "Appendix tables"])
+def test_a_passage_of_a_section_of_tables_is_a_table_whatever_its_shape(section):
+    # Seen: the Gandaki survey's statistical annexes read as prose where a table's labels run into a line ("Delaying
+    # payments to banks or 21 other financial service providers Delaying payments to suppliers or 28 workers ..."),
+    # second for "small firms wait months for customers to pay their invoices".
+    soup = ("Delaying payments to banks or 21 other financial service providers Delaying payments to suppliers or 28 "
+            "workers Don't know Drawing on personal savings or contributions from family equity finance")
+    assert classify(soup) == "prose"
+    assert classify(soup, section) == "table"
+    assert classify(soup, "Turning the tables on rural poverty") == "prose"
+
+
+def test_a_case_reads_each_passage_in_its_own_section(shared):
+    # Seen: a Chinese paper's references, under "参考文献" inside a case titled by its last chapter, read as prose
+    # (3 entries); the SMILE analysis's "Annex – Basic Calculation", inside a case titled "References", read as
+    # references (its cost tables and findings).
+    seg = prepare_path(shared / "undp-acclabs-blogs" / "the_economic_analysis_of_smile_for_immunization_program.md")
+    annex = [c for c in seg.chunks if c.section.startswith("Annex – Basic Calculation")]
+    assert annex and not any(c.kind == "references" for c in annex)
+    assert classify_case(["1. Wang K. Ecology of karst. 2015.", "The survey shows that households save."],
+                         ["参考文献", "3 Findings"]) == ["references", "prose"]
