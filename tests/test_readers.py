@@ -39,6 +39,17 @@ def test_binary_and_empty_text_are_errors_naming_the_file():
         read_bytes(b"  \n ", "empty.txt", "txt", Settings())
 
 
+def test_markdown_front_matter_hidden_in_a_comment_is_metadata_and_comments_are_not_text():
+    # Seen: a toolkit page that hides its Jekyll front matter in an HTML comment showed "nav_order: 3" on its card.
+    page = (b"<!---\n---\ntitle: ...with a course to build trust\nparent: Helps you understand\nnav_order: 3\n---\n"
+            b"-->\n\n# A course to build trust in digital technology\n\nWhat it does. <!-- draft note -->It trains "
+            b"market vendors.\n")
+    raw = read_bytes(page, "understand_PER.md", "md", Settings())
+    assert ("nav_order", "3") in raw.meta
+    assert "nav_order" not in raw.pages[0] and "-->" not in raw.pages[0] and "draft note" not in raw.pages[0]
+    assert raw.pages[0].startswith("\n# A course to build trust")
+
+
 def test_html_keeps_main_text_without_navigation_scripts_styles():
     page = b"""<html><head><title>Village tourism in Yunnan</title><style>p{color:red}</style>
     <script>alert('x')</script></head><body><nav><a href='/'>Home</a> | <a>News</a></nav>

@@ -101,6 +101,11 @@ def decode(data: bytes, source: str) -> str:
 
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+# Front matter a page hides inside an HTML comment ("<!---" / "---" / "title: ..." / "---" / "-->"): its text, so
+# it is read as front matter (it was read as the page's first paragraph, "menu_parent: 2 / nav_order: 3").
+_HIDDEN_FRONT_MATTER = re.compile(r"\A<!--+[ \t]*\n(---\n.*?\n---\n)[ \t]*-*-->[ \t]*\n?", re.S)
+# What a Markdown page does not show: an HTML comment.
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TAG_LINE = re.compile(r"^\[\[(\w+):(.*)\]\]\s*$", re.M)
 
 
@@ -110,6 +115,7 @@ def read_text(data: bytes, source: str, fmt: str) -> RawDocument:
     meta: list[tuple[str, str]] = []
     title = None
     if fmt == "md":
+        text = _HIDDEN_FRONT_MATTER.sub(lambda m: m.group(1), text, count=1)
         match = _FRONT_MATTER.match(text)
         if match:
             for line in match.group(1).splitlines():
@@ -117,6 +123,7 @@ def read_text(data: bytes, source: str, fmt: str) -> RawDocument:
                 if sep and value.strip():
                     meta.append((key.strip().lower(), value.strip().strip("\"'")))
             text = text[match.end():]
+        text = _COMMENT.sub("", text)
         for key, value in _TAG_LINE.findall(text):
             meta.append((key.lower(), value.strip()))
         title = dict(meta).get("title")
