@@ -255,6 +255,13 @@ def test_search_open_a_case_and_screenshot(app_url, driver, tmp_path):
     wait_for_text(driver, "Why: close in meaning")
     assert "q=microcredit+for+rural+women" in driver.current_url
     first_title = card_titles(driver)[0]
+    # Under a card, the next passages of its case for the query (kb.hits): opened, they show the case's own text.
+    more = [e for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stExpander"]')
+            if "of this case, best first" in e.text]
+    assert more, main_text(driver)[:3000]
+    closed = len(more[0].text)
+    click(driver, more[0].find_element(By.CSS_SELECTOR, "summary"))
+    WebDriverWait(driver, 10).until(lambda d: len(more[0].text) > closed + 100)
     press(driver, "Open case")
     wait_for_text(driver, "More like this")
     text = body(driver)

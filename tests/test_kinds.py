@@ -187,7 +187,8 @@ def test_a_case_reads_each_passage_in_its_own_section(shared):
      "1988-2014 Figure 7.3 Trends in unmet need for family planning among currently married women", "toc"),
     # Not: a loan's schedule of dates, an outcome in capitals, prose that names one acronym often.
     ("Evaluation of the Management Information System (Part B.(2) (a) of Project): To be completed by June 30, 1994\n\n"
-     "Implementation of the Geographical Information System (Part B.(2) (b)): To be completed by June 30, 1995", "prose"),
+     "Implementation of the Geographical Information System (Part B.(2) (b)): To be completed by June 30, 1995",
+     "prose"),
     ("Resultado 1: Acceso a servicios de calidad\n\nPARA 2024, LAS PERSONAS QUE VIVAN EN EL PARAGUAY ACCEDEN A "
      "SERVICIOS DE SALUD, EDUCACION Y PROTECCION SOCIAL DE CALIDAD", "prose"),
     ("Less than half of HIV-positive respondents have been tested for HIV and know that HIV care and HIV treatment "
