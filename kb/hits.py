@@ -110,8 +110,9 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
         close = [pid for w, _, pid in scored if top > 0 and w >= also_share * top and pid != best]
         reading = fuse([(1.0, [(pid, words.get(pid, 0.0)) for pid in pids]),
                         (1.0, [(pid, meaning.get(pid, -1.0)) for pid in pids])], "rrf", rrf_k)
-        also = list(dict.fromkeys([*close, *(pid for pid, _ in reading if pid != best and tells(pid))]))
-        out[case] = (best, tuple(also[:3]))
+        # Lazily: `tells` is asked of the few passages read, not of all of a long case's.
+        others = (pid for pid, _ in reading if pid != best and pid not in close and tells(pid))
+        out[case] = (best, (*close[:3], *islice(others, max(0, 3 - len(close)))))
     return out
 
 
