@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -69,6 +69,15 @@ class Highlighter:
                 [w for w in other if w not in mine and keep(w)])
 
 
+
+
+def spans_of(text: str, words: Iterable[str]) -> tuple[tuple[int, int], ...]:
+    """Where the given words, as another passage wrote them, stand in a text (whole words, any case): the words a
+    card's passage matched, shown in bold in the case's other passages listed under it."""
+    forms = sorted({w.lower() for w in words if w.strip()}, key=len, reverse=True)
+    # A Chinese word stands between other characters, not between spaces.
+    parts = [re.escape(f) if CJK.search(f) else rf"(?<!\w){re.escape(f)}(?!\w)" for f in forms]
+    return tuple(m.span() for m in re.finditer("|".join(parts), text, re.I)) if parts else ()
 
 
 def one_run_each(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

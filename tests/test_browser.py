@@ -262,6 +262,7 @@ def test_search_open_a_case_and_screenshot(app_url, driver, tmp_path):
     closed = len(more[0].text)
     click(driver, more[0].find_element(By.CSS_SELECTOR, "summary"))
     WebDriverWait(driver, 10).until(lambda d: len(more[0].text) > closed + 100)
+    assert more[0].find_elements(By.CSS_SELECTOR, "strong"), more[0].text  # the card's words, bold there too
     press(driver, "Open case")
     wait_for_text(driver, "More like this")
     text = body(driver)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.explain import Highlighter, why
+from kb.explain import Highlighter, spans_of, why
 from kb.latex import plain_math
 
 TEXT = ("Informal waste workers formed cooperatives. The government shared information on its experiences "
@@ -70,3 +70,10 @@ def test_the_results_csv_reads_latex_numbers_as_the_page_does():
               countries=(), regions=(), published=None, doc_type="report", language="en", matched=(), why="")
     columns, rows = hits_table([hit])
     assert rows[0][columns.index("text")] == "The share was 28.48% in 2020."
+
+
+def test_the_words_a_card_matched_are_found_in_the_cases_other_passages_whole_and_in_any_case():
+    text = "Mobile money lets farmers pay; mobile-money agents and 农村电商 help farmers, and a farmer's wife."
+    assert [text[a:b] for a, b in spans_of(text, ["mobile", "Farmers", "电商"])] == [
+        "Mobile", "farmers", "mobile", "电商", "farmers"]
+    assert spans_of(text, []) == () and spans_of(text, ["farm"]) == ()

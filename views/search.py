@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kb.explain import spans_of
 from kb.export import hits_table, md_escape, table_csv
 from kb.language import language_name
 from kb.models import Filters, Hit
@@ -120,10 +121,11 @@ def _card(hit: Hit) -> None:
         if hit.matching_passages:
             # The case's next best passages for the query (kb.hits): the answer to the aspect asked is often one.
             with st.expander(f"{labels.plural(len(hit.matching_passages), 'more passage')} of this case, best first"):
+                words = {hit.text[start:end] for start, end in hit.matched}  # the card's words, bold here too
                 for _, text, page in common.library().passages(list(hit.matching_passages)):
                     if page:
                         st.caption(f"page {page}")
-                    st.markdown(labels.highlight(text, []))
+                    st.markdown(labels.highlight(text, spans_of(text, words)))
         common.case_actions(hit.case_id, hit.passage_id, key=f"hit{hit.rank}")
         if hit.more_from_document:
             st.button(f"{labels.plural(hit.more_from_document, 'more case')} from this document",
