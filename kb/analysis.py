@@ -4,7 +4,8 @@ A case counts under the approaches and focus countries it carries itself (kb.fac
 mentions count only when asked. Counted by document, a document counts once under each value any of its
 chosen cases carries, so a long report and a one-page post weigh the same. Undated units are counted and
 said, never dropped silently. A case published by several sources (kb.duplicates) counts once unless asked
-otherwise, and the copies left out are said too.
+otherwise, and the copies left out are said too. A part of a document with nothing to read (no prose passage: a
+reference list, a statistical annex) is no case and is not counted; how many are left out is said.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class Counts:
     by_approach_country: dict[tuple[str, str], int] = field(default_factory=dict)
     # Cases left out as another source's copy of a case that is counted.
     copies: int = 0
+    # Parts of documents left out with nothing to read: no prose passage (a reference list, a statistical annex).
+    no_text: int = 0
     # One row per unit: id, title, document, source, years, countries, approaches, sdgs (for CSV).
     rows: tuple[dict[str, Any], ...] = ()
 
@@ -44,7 +47,9 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
     if unit not in UNITS:
         raise ValueError(f"count by {unit!r}: use one of {', '.join(UNITS)}")
     copied = set() if copies else store.republished() & set(case_ids)
-    case_ids = [c for c in case_ids if c not in copied]
+    # A reference list or a statistical annex counted under its report's country made ten "cases" of one survey.
+    unread = store.cases_without_prose(case_ids)
+    case_ids = [c for c in case_ids if c not in copied and c not in unread]
     facets = store.facets_of(case_ids)
     cases = {c.case_id: c for c in store.cases_by_id(case_ids)}
     documents = {d["doc_id"]: d for d in store.documents()}
@@ -89,7 +94,7 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
         no_approach=sum(1 for v in units.values() if not v["approach"]),
         by_approach=_most_first(by_approach), by_sdg=_most_first(by_sdg), by_country=_most_first(by_country),
         by_year=dict(sorted(by_year.items())), by_approach_country=_most_first(pairs), copies=len(copied),
-        rows=tuple(rows))
+        no_text=len(unread), rows=tuple(rows))
 
 
 K = TypeVar("K", str, tuple[str, str])

@@ -80,7 +80,8 @@ def cmd_counts(args: argparse.Namespace) -> int:
         print_json(data)
         return EXIT_OK
     print(f"{counts.total} {counts.unit}s; {counts.undated} have no date, {counts.no_country} no focus country, "
-          f"{counts.no_approach} no approach; {counts.copies} copies of cases published elsewhere not counted")
+          f"{counts.no_approach} no approach; {counts.copies} copies of cases published elsewhere not counted; "
+          f"{counts.no_text} parts with no text to read (reference lists, tables) not counted")
     for key in ("by_approach", "by_sdg", "by_country", "by_year"):
         print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in list(data[key].items())[:25]))
     return EXIT_OK

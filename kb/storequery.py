@@ -211,6 +211,12 @@ class SearchQueries:
 
 
     # -- analysis ---------------------------------------------------------------------------------
+    def cases_without_prose(self, case_ids: Sequence[str]) -> set[str]:
+        """The given cases that hold no prose passage (a reference list, a statistical annex): nothing to read."""
+        return {r[0] for r in self._where_in(
+            "SELECT case_id FROM cases c WHERE case_id IN ({}) AND NOT EXISTS "
+            "(SELECT 1 FROM chunks k WHERE k.case_id = c.case_id AND k.kind = 'prose')", list(case_ids))}
+
     def case_ids(self, f: Filters) -> list[str]:
         """Every case a filter allows, in document order."""
         sql, args = self._case_filter(f)

@@ -189,3 +189,24 @@ def test_approaches_lists_the_ids_filters_take(seed_index, capsys):
     assert [a["id"] for a in listed] == [a.id for a in load_taxonomy().approaches] and all(a["label"] for a in listed)
     assert main(["search", "x", "--approach", "microfinance", "--mode", "keyword", "--index", str(seed_index)]) == 2
     assert "unknown approach 'microfinance'" in capsys.readouterr().err
+
+
+def test_counts_leave_out_a_part_with_nothing_to_read_and_say_so(tmp_path, capsys):
+    # Seen: a survey's reference list and three statistical annexes, each a "case" counted under Nepal.
+    from tests.conftest import index_of
+    body = ("Farmers in Gandaki Province, Nepal, sold less during the lockdown and borrowed from cooperatives to buy "
+            "seed; women-led households cut meals more often than others. ") * 8
+    refs = "\n\n".join(f"[{n}] Author {n}, A. (20{10 + n}). Survey of rural households {n}. Kathmandu: Press, "
+                       f"pp. {n}-{n + 20}." for n in range(1, 16))
+    index = index_of(tmp_path, {"nepal.md": f"# Impact assessment in Nepal\n\n## Findings\n\n{body}\n\n"
+                                             f"## Recommendations\n\n{body}\n\n## References\n\n{refs}\n"})
+    assert main(["counts", "--index", str(index), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    store = open_store(index)
+    try:
+        titles = [c.title for c in store.cases()]
+    finally:
+        store.close()
+    assert "References" in titles and len(titles) >= 2, titles
+    assert data["total"] == len(titles) - 1 and data["no_text"] == 1, data
+    assert data["by_country"] == {"NPL": len(titles) - 1}, data

@@ -64,8 +64,10 @@ def render() -> None:
     republished = (f" {labels.plural(counts.copies, 'copy', 'copies')} of cases published by another source too "
                    f"{'is' if counts.copies == 1 else 'are'} not counted (see the switch above)." if counts.copies
                    else "")
+    unread = (f" {labels.plural(counts.no_text, 'part')} of documents with no text to read (reference lists, "
+              f"statistical tables) {'is' if counts.no_text == 1 else 'are'} not counted." if counts.no_text else "")
     st.markdown(f"**{noun(counts.total)}**: {scope}. Each counts under its own approaches and {countries}; "
-                f"one with several counts under each.{republished}")
+                f"one with several counts under each.{republished}{unread}")
     _heatmap(counts, noun)
     _goals(counts, noun)
     left, right = st.columns(2)
