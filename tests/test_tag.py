@@ -95,6 +95,15 @@ def test_a_country_named_only_by_its_states_or_its_projects_name_is_found():
     assert codes("the North Western trail; Chad Johnson presented the programme.") == []
 
 
+def test_a_programming_language_is_no_island_its_provinces_are():
+    # Seen: a Cabo Verde terms of reference asking for "Conhecimento de linguagens: Java, PHP" was about Indonesia
+    # too (focus, in the comparison and every count by country).
+    g = default_gazetteer()
+    assert [m.code for m in g.find("• Conhecimento de linguagens: Java, PHP\n\n• Base de Dados MySQL")] == []
+    assert [m.text for m in g.find("districts of West Java and Central Java used the app")] == [
+        "West Java", "Central Java"]
+
+
 def test_gazetteer_aliases_provinces_and_regions():
     g = default_gazetteer()
     codes = lambda text: [(m.code, m.kind == "region") for m in g.find(text)]  # noqa: E731
