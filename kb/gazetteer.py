@@ -24,6 +24,8 @@ _PROJECT = r"(?:project|program|programme|operation|grant|credit|loan|facility)"
 _PROJECT_NAME = rf"^(?:the\s+)?{{name}}\s.*\b{_PROJECT}\b|\b{_PROJECT}\s+(?:for|in)\s+{{name}}$"
 # "United States dollars" names a currency, not the place where a case happens.
 _CURRENCY = re.compile(r"\s*(?:dollars?|Dollars?|DOLLARS?)\b")
+# "US 55 Million Dollars Equivalent", "US$ 40 million": the dollar again, written before its amount.
+_US_AMOUNT = re.compile(r"\s*(?:\$|\d)")
 # A city that names a global agreement ("Addis Ababa Action Agenda", "Beijing Declaration", "Paris Agreement")
 # is cited, not where a case happens. Only cities: a country's own framework is about it.
 _AGREEMENT = re.compile(r"\s+(?:[A-Z][a-z]+\s+)?(?:Agenda|Agreement|Accord|Declaration|Consensus|Protocol|Convention|"
@@ -126,7 +128,8 @@ class Gazetteer:
         for match in self._latin.finditer(text):
             matched = match.group(1)
             name = next((n for n in self._by_lower.get(matched.lower(), ()) if self._accepts(n, matched)), None)
-            if name is None or _CURRENCY.match(text, match.end(1)):
+            if name is None or _CURRENCY.match(text, match.end(1)) or (
+                    matched.replace(".", "") in ("US", "USA") and _US_AMOUNT.match(text, match.end(1))):
                 continue
             place = self.names[name]
             if place.kind == "place" and _AGREEMENT.match(text, match.end(1)):

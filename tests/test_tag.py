@@ -104,6 +104,17 @@ def test_a_programming_language_is_no_island_its_provinces_are():
         "West Java", "Central Java"]
 
 
+def test_the_dollar_written_us_and_a_gulf_are_no_countries():
+    # Seen as focus countries of World Bank records: "(US 55 Million Dollars Equivalent)" made a Comoros grant
+    # about the United States; "Red Sea and Gulf of Aden" made a regional fisheries programme about Yemen.
+    g = default_gazetteer()
+    assert [m.code for m in g.find("an IDA Credit of Euro 47.5 Million (US 55 Million Dollars Equivalent)")] == []
+    assert [m.code for m in g.find("a grant of US$ 40 million")] == []
+    assert [m.code for m in g.find("We use US Current Population Survey data")] == ["USA"]
+    assert [(m.code, m.kind) for m in g.find("Fishery Development in Red Sea and Gulf of Aden")] == [("mena", "region")]
+    assert [m.code for m in g.find("the port of Aden")] == ["YEM"]
+
+
 def test_gazetteer_aliases_provinces_and_regions():
     g = default_gazetteer()
     codes = lambda text: [(m.code, m.kind == "region") for m in g.find(text)]  # noqa: E731
