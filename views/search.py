@@ -122,7 +122,9 @@ def _card(hit: Hit) -> None:
             # The case's next best passages for the query (kb.hits): the answer to the aspect asked is often one.
             with st.expander(f"{labels.plural(len(hit.matching_passages), 'more passage')} of this case, best first"):
                 words = {hit.text[start:end] for start, end in hit.matched}  # the card's words, bold here too
-                for _, text, page in common.library().passages(list(hit.matching_passages)):
+                for n, (_, text, page) in enumerate(common.library().passages(list(hit.matching_passages))):
+                    if n:
+                        st.divider()  # one passage's bullets ran on into the next's
                     if page:
                         st.caption(f"page {page}")
                     st.markdown(labels.highlight(text, spans_of(text, words)))
