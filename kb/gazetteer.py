@@ -24,6 +24,8 @@ _PROJECT = r"(?:project|program|programme|operation|grant|credit|loan|facility)"
 _PROJECT_NAME = rf"^(?:the\s+)?{{name}}\s.*\b{_PROJECT}\b|\b{_PROJECT}\s+(?:for|in)\s+{{name}}$"
 # "United States dollars" names a currency, not the place where a case happens.
 _CURRENCY = re.compile(r"\s*(?:dollars?|Dollars?|DOLLARS?)\b")
+# "Gulf of Guinea", "Gulf of Mexico", "Sea of Japan": a body of water named after a country, not the country.
+_WATER = re.compile(r"\b(?:Gulf|Sea|Bay|Bight)\s+of\s+(?:the\s+)?$")
 # "US 55 Million Dollars Equivalent", "US$ 40 million": the dollar again, written before its amount.
 _US_AMOUNT = re.compile(r"\s*(?:\$|\d)")
 # A city that names a global agreement ("Addis Ababa Action Agenda", "Beijing Declaration", "Paris Agreement")
@@ -136,8 +138,9 @@ class Gazetteer:
                 continue
             before = text[max(0, match.start(1) - 90):match.start(1)]
             address = _ADDRESS.search(before) or _POSTCODE.match(text, match.end(1))
-            if address or (place.kind == "demonym" and _LANGUAGE.search(before[-4:])
-                           and not text[match.end(1):match.end(1) + 2].strip(" ")[:1].isalpha()):
+            water = place.kind != "region" and _WATER.search(before)
+            if address or water or (place.kind == "demonym" and _LANGUAGE.search(before[-4:])
+                                    and not text[match.end(1):match.end(1) + 2].strip(" ")[:1].isalpha()):
                 continue
             found.append(PlaceMention(place.code, place.kind, match.start(1), match.end(1), matched))
         if self._cjk is not None and CJK.search(text):

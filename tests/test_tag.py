@@ -104,7 +104,7 @@ def test_a_programming_language_is_no_island_its_provinces_are():
         "West Java", "Central Java"]
 
 
-def test_the_dollar_written_us_and_a_gulf_are_no_countries():
+def test_the_dollar_written_us_and_a_sea_are_no_countries():
     # Seen as focus countries of World Bank records: "(US 55 Million Dollars Equivalent)" made a Comoros grant
     # about the United States; "Red Sea and Gulf of Aden" made a regional fisheries programme about Yemen.
     g = default_gazetteer()
@@ -113,6 +113,9 @@ def test_the_dollar_written_us_and_a_gulf_are_no_countries():
     assert [m.code for m in g.find("We use US Current Population Survey data")] == ["USA"]
     assert [(m.code, m.kind) for m in g.find("Fishery Development in Red Sea and Gulf of Aden")] == [("mena", "region")]
     assert [m.code for m in g.find("the port of Aden")] == ["YEM"]
+    # A sea named after a country is not the country: piracy in the Gulf of Guinea is not a case in Guinea.
+    assert [m.code for m in g.find("piracy in the Gulf of Guinea and the Sea of Japan")] == []
+    assert [m.code for m in g.find("farmers in Guinea and Japan")] == ["GIN", "JPN"]
 
 
 def test_gazetteer_aliases_provinces_and_regions():
