@@ -116,6 +116,7 @@ def test_the_dollar_written_us_and_a_sea_are_no_countries():
     # A sea named after a country is not the country: piracy in the Gulf of Guinea is not a case in Guinea.
     assert [m.code for m in g.find("piracy in the Gulf of Guinea and the Sea of Japan")] == []
     assert [m.code for m in g.find("farmers in Guinea and Japan")] == ["GIN", "JPN"]
+    assert [m.code for m in g.find("fishers of the South China Sea")] == ["asia_pacific"]
 
 
 def test_gazetteer_aliases_provinces_and_regions():
