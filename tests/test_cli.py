@@ -210,3 +210,15 @@ def test_counts_leave_out_a_part_with_nothing_to_read_and_say_so(tmp_path, capsy
     assert "References" in titles and len(titles) >= 2, titles
     assert data["total"] == len(titles) - 1 and data["no_text"] == 1, data
     assert data["by_country"] == {"NPL": len(titles) - 1}, data
+
+
+def test_search_text_names_the_cases_next_passages_that_the_json_lists(seed_index, capsys):
+    assert main(["search", "relocation of poor households", "--index", str(seed_index), "-k", "3", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    listed = [h for h in hits if h["matching_passages"]]
+    assert listed, hits
+    assert main(["search", "relocation of poor households", "--index", str(seed_index), "-k", "3"]) == 0
+    out = capsys.readouterr().out
+    first = listed[0]
+    assert (f"more of this case, best first: passages {', '.join(map(str, first['matching_passages']))} "
+            f"(kb show {first['case_id']})") in out, out
