@@ -63,6 +63,11 @@ _BULLET = re.compile(r"(?:[-•*▪●◦–]|\d{1,2}[.)]|[a-z][.)])\s")
 _FURNITURE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|\+?\d[\d ()-]{7,}\d|\b(?:tel|fax|e-?mail|phone)\b", re.I)
 
 
+def _sentence_ends(text: str) -> int:
+    """How many sentences a text ends, a line's own number ("41. Status of ...") not counted as one."""
+    return len(_SENTENCE_END.findall(_LINE_NUMBER.sub("", text)))
+
+
 def _tokens(text: str) -> list[str]:
     return text.split()
 
@@ -158,7 +163,7 @@ def _front_matter(text: str, lines: list[str]) -> str | None:
     30, 1994" in a loan's schedule is a date); acronyms are six different ones at least, each followed by a word
     in lower case (an outcome written in capitals is no list).
     """
-    if len(_SENTENCE_END.findall(_LINE_NUMBER.sub("", text))) > 1:
+    if _sentence_ends(text) > 1:
         return None
     if len(_LISTED.findall(text)) >= 3:
         return "toc"
@@ -235,7 +240,7 @@ def _cells_by_line(text: str, lines: list[str], cjk: int) -> bool:
     """
     if len(lines) < 3 or cjk > 0.3 * len(text):
         return False
-    ends = len(_SENTENCE_END.findall(_LINE_NUMBER.sub("", text)))
+    ends = _sentence_ends(text)
     words = [len(line.split()) for line in lines]
     if not ends and max(words) <= 12 and not any(_BULLET.match(line) for line in lines):
         return True
