@@ -280,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("similar", help="cases like a given case (more like this)")
+    p = sub.add_parser("similar", help="cases of other documents (or rows of its table) like a given case")
     p.add_argument("case_id")
     p.add_argument("--index", default=_default_index())
     p.add_argument("-k", "--k", type=int, default=10)

@@ -160,7 +160,7 @@ class Searcher:
             return self._results.page(plan, mode, ranked, k, lists, filters)
 
     def more_like_this(self, case_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResult:
-        """Cases whose passages are closest in meaning to the given case's."""
+        """Cases of other documents (or other rows of its table) whose passages are closest in meaning to the case's."""
         if not isinstance(k, int) or not 1 <= k <= MAX_K:
             raise QueryError(f"k = {k!r}: ask for 1 to {MAX_K} results")
         self.refresh()
@@ -174,6 +174,11 @@ class Searcher:
             centre = unit_rows(np.mean(own, axis=0))
             ranked = [(pid, s) for pid, s in self._rankings.semantic(centre[None, :], self._allowed(filters),
                                                               self.rules.pool + len(ids)) if pid not in set(ids)]
+            # A report's other chapters are its neighbours, on the case page already: here they took three of the
+            # five places above any other source. A table's rows are cases of their own and stay.
+            if self.store.document(case.doc_id).doc_type != "record":
+                places = self.store.passage_places([pid for pid, _ in ranked])
+                ranked = [(pid, s) for pid, s in ranked if pid in places and places[pid]["doc_id"] != case.doc_id]
             plan = QueryPlan(case.title, (), case.title, (), (), True)
             return self._results.page(plan, "similar", ranked, k, {"semantic": ranked}, choose=False)
 

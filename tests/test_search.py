@@ -277,6 +277,33 @@ def test_more_like_this_leaves_out_the_case_itself(searcher):
     assert similar[0].source == "tourism/homestay.md"
 
 
+def test_more_like_this_lists_other_documents_and_other_rows_of_a_table(tmp_path):
+    # A report's other chapters are its neighbours on the case page; "more like this" on its IFAD-framework
+    # chapter filled three of its five places with them, above any other source.
+    filler = " ".join(f"Guests in year {n} ate local food, walked to the fields and paid." for n in range(12))
+    index = index_of(tmp_path, {
+        "report.md": f"# Rural tourism report\n\n## Sylhet homestays\n\nAn indigenous community in Sylhet runs "
+                     f"homestays for tourists; tourism income pays school fees. {filler}\n\n## Thai homestays\n\n"
+                     f"Villages in Thailand plan homestays for tourists with a social enterprise. {filler}\n\n"
+                     f"## Lao homestays\n\nHomestays in Laos host tourists; owners formed a cooperative. {filler}\n",
+        "other.md": "# Homestays in Nepal\n\nFamilies in Nepal open homestays to tourists and share the tourism "
+                    "income.\n",
+        "rows.csv": "title,description,country\nHomestays A,Tourists stay in homestays of a mountain village.,IND\n"
+                    "Homestays B,Homestays for tourists along a river.,BRA\n"
+                    "Solar lamps,Rural women install solar lamps.,KEN\n"}, HASH)
+    s = Searcher(index, HASH)
+    try:
+        first = next(h for h in s.search("Sylhet homestays", k=10).hits if h.source == "report.md")
+        similar = s.more_like_this(first.case_id, k=5).hits
+        row = next(h for h in s.search("Homestays A", k=10).hits if h.source == "rows.csv")
+        rows = s.more_like_this(row.case_id, k=5).hits
+    finally:
+        s.close()
+    assert "other.md" in {h.source for h in similar}
+    assert "report.md" not in {h.source for h in similar}
+    assert "rows.csv" in {h.source for h in rows}  # a table's rows are cases of their own
+
+
 def test_cases_are_shown_as_their_cards_grade_them(tmp_path):
     # Five short pages on solar pumps sit closest to "solar lanterns" for the test model and hold one of its
     # words; they were shown above the page that holds both, weak above good.
