@@ -26,6 +26,9 @@ _PROJECT_NAME = rf"^(?:the\s+)?{{name}}\s.*\b{_PROJECT}\b|\b{_PROJECT}\s+(?:for|
 _CURRENCY = re.compile(r"\s*(?:dollars?|Dollars?|DOLLARS?)\b")
 # "Gulf of Guinea", "Gulf of Mexico", "Sea of Japan": a body of water named after a country, not the country.
 _WATER = re.compile(r"\b(?:Gulf|Sea|Bay|Bight)\s+of\s+(?:the\s+)?$")
+# "Congo Basin", "Niger River", "Guinea fowl": a river, basin or animal named like a country (the river often
+# named the country), not the country: the Congo Basin's forests span six.
+_NAMESAKE = re.compile(r"\s+(?:River|Basin|Delta|[Ff]owl|[Pp]igs?|[Ww]orms?)\b")
 # "US 55 Million Dollars Equivalent", "US$ 40 million": the dollar again, written before its amount.
 _US_AMOUNT = re.compile(r"\s*(?:\$|\d)")
 # A city that names a global agreement ("Addis Ababa Action Agenda", "Beijing Declaration", "Paris Agreement")
@@ -138,7 +141,7 @@ class Gazetteer:
                 continue
             before = text[max(0, match.start(1) - 90):match.start(1)]
             address = _ADDRESS.search(before) or _POSTCODE.match(text, match.end(1))
-            water = place.kind != "region" and _WATER.search(before)
+            water = place.kind != "region" and (_WATER.search(before) or _NAMESAKE.match(text, match.end(1)))
             if address or water or (place.kind == "demonym" and _LANGUAGE.search(before[-4:])
                                     and not text[match.end(1):match.end(1) + 2].strip(" ")[:1].isalpha()):
                 continue

@@ -117,6 +117,9 @@ def test_the_dollar_written_us_and_a_sea_are_no_countries():
     assert [m.code for m in g.find("piracy in the Gulf of Guinea and the Sea of Japan")] == []
     assert [m.code for m in g.find("farmers in Guinea and Japan")] == ["GIN", "JPN"]
     assert [m.code for m in g.find("fishers of the South China Sea")] == ["asia_pacific"]
+    # A river, basin or animal named like a country is not the country: the Congo Basin's forests span six.
+    assert [m.code for m in g.find("Forests of the Congo Basin, the Niger River and the Chad Basin")] == []
+    assert [m.code for m in g.find("Guinea fowl and Guinea worm in Burkina Faso")] == ["BFA"]
 
 
 def test_gazetteer_aliases_provinces_and_regions():
