@@ -8,15 +8,14 @@ running headers a converter left on every page.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass
 
 from kb.clean import Heading
 from kb.contents import contents_spans, inside, listed_titles, title_key
 from kb.kinds import CAPTION
 from kb.language import CJK as _CJK
 from kb.language import FUNCTION_WORDS, HAN
+from kb.numbering import CHAPTER, Mark, chapters, in_order
 from kb.titles import APPENDIX, BARE_LABEL, DOTTED, NAME_WORDS, heading_number, title_line
 
 # Sections a document names rather than numbers; written alone on a line, each is a heading whatever follows.
@@ -52,16 +51,6 @@ _NUMBERED_WORDS = 20
 _SUBHEAD_MAX = 120
 # More numbered headings than this are the text's own paragraph numbering.
 MAX_HEADINGS = 30
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A heading found in the text: where it starts and ends, its level and title."""
-
-    start: int
-    end: int
-    level: int
-    title: str
 
 
 def paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -182,7 +171,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
                  and not _empty_label(m.title) and not _RUNS_ON.search(m.title) and not CAPTION.match(m.title)]
         if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
             marks = _levels_by_number(marks)
-        marks = _in_order(_without_running_heads(marks))
+        marks = in_order(_without_running_heads(marks))
         if len(marks) >= 2:
             return marks
     # A page converted to Markdown with one heading (its title) has its structure in plain lines.
@@ -215,7 +204,9 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         if BARE_LABEL.fullmatch(para.rstrip(":： ")):
             para = para.rstrip(":： ")
             end = start + len(para)
-        if _heading_line(para, text[nxt[0]:nxt[0] + 1]):
+        if CHAPTER.match(para) and not inside(start, spans):  # a chapter, if its number counts up (chapters)
+            marks.append(Mark(start, end, 1, para))
+        elif _heading_line(para, text[nxt[0]:nxt[0] + 1]):
             level = next((lvl for lvl, rx in _LEVELS if rx.match(para)), 0)
             # A lettered line over no running text is a table's label ("A. First Choice" / "Response" / "Cash for
             # work" ..., repeated in each table of a survey annex), not a subsection: it titled 165 passages.
@@ -232,6 +223,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
                 # A name under another listed one is not: an item of a list of them (a preface's list of the
                 # annex's initiatives), or the title's translation set under it ("Aksi Iklim dan Lingkungan").
                 marks.append(Mark(start, end, 0, para))
+    marks = chapters(marks)
     # Named sections (Preface, Conclusion) sit beside the top numbered ones when no part or roman numeral
     # heads the document.
     named = [bool(re.match(_NAMED, m.title, re.I)) or not m.level for m in marks]
@@ -262,47 +254,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
             best[key] = mark
     # An entry of the contents list opens no section, whether or not its heading was found in the text.
     keep = {id(m) for m in best.values()} - listed
-    return _in_order([m for m in marks if id(m) in keep])
-
-
-def _in_order(marks: list[Mark]) -> list[Mark]:
-    """The marks less numbered ones that break the document's numbering: between two unnumbered headings (a
-    part, an annex or a named section may restart it), the numbered headings kept are the longest run whose
-    numbers rise ("2", "3.1", "3.2", "4"), the earliest where two runs tie (a section opens where its number first
-    stands). A list item set as a line of its own ("5. Cafes, restaurants ..." inside section 5 of the Timor-Leste
-    survey, 184 passages under its name) or a front-matter table row ("5.3 Contraceptive prevalence rate na 26.7
-    na") falls outside the run."""
-    drop: set[int] = set()
-    run: list[tuple[int, tuple[int, ...]]] = []
-    for i, mark in enumerate([*marks, None]):
-        number = heading_number(mark.title) if mark is not None else None
-        if number is not None:
-            run.append((i, number))
-            continue
-        drop |= {run[k][0] for k in set(range(len(run))) - _longest_rising([n for _, n in run])}
-        run = []
-    return [m for i, m in enumerate(marks) if i not in drop]
-
-
-def _longest_rising(numbers: list[tuple[int, ...]]) -> set[int]:
-    """Positions of the longest strictly rising subsequence, the earliest positions where several tie; in
-    n log n (an upload can hold thousands of numbered lines)."""
-    rank = {n: r for r, n in enumerate(sorted(set(numbers)))}
-    # How long a rising run can start at each position: a falling run ending there, read from the right.
-    tails: list[int] = []
-    starts = [0] * len(numbers)
-    for i in range(len(numbers) - 1, -1, -1):
-        value = -rank[numbers[i]]
-        at = bisect_left(tails, value)
-        tails[at:at + 1] = [value]
-        starts[i] = at + 1
-    kept: set[int] = set()
-    need, last = len(tails), -1
-    for i, number in enumerate(numbers):
-        if need and starts[i] == need and rank[number] > last:
-            kept.add(i)
-            need, last = need - 1, rank[number]
-    return kept
+    return in_order([m for m in marks if id(m) in keep])
 
 
 def _without_running_heads(marks: list[Mark]) -> list[Mark]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from kb.headings import Mark
+from kb.numbering import Mark
 from kb.titles import heading_number
 
 # A "heading" with a decimal figure past its number is a table row ("5.3 Contraceptive prevalence rate na 26.7").

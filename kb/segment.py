@@ -9,10 +9,11 @@ import re
 from dataclasses import replace
 
 from kb.clean import Heading
-from kb.headings import Mark, find_headings, named_labels, paragraphs
+from kb.headings import find_headings, named_labels, paragraphs
 from kb.kinds import classify_case
 from kb.language import CJK as _CJK
 from kb.models import Case, Chunk, Document
+from kb.numbering import Mark
 from kb.sections import Labels, passage_sections, section_marks
 from kb.titles import clean_title, shorten
 
@@ -226,11 +227,19 @@ def _merge_small(spans: list[Span], doc_title: str) -> list[Span]:
             out.append((*pending[:2], pending[2] or spans[-1][2], pending[3]))
             lasts.append(spans[-1][2])
     while len(out) > MAX_CASES:
-        i = min(range(len(out) - 1), key=lambda k: out[k][1] - out[k][0] + out[k + 1][1] - out[k + 1][0])
+        # Neighbours under one chapter merge first: a report's "3.3 SCHOOL ATTENDANCE … 4.3 AGE AT FIRST MARRIAGE"
+        # held the ends of two chapters.
+        kin = [k for k in range(len(out) - 1) if out[k][3][:1] and out[k][3][:1] == out[k + 1][3][:1]]
+        i = min(kin or range(len(out) - 1), key=lambda k: out[k][1] - out[k][0] + out[k + 1][1] - out[k + 1][0])
         a, b = out[i], out[i + 1]
         out[i:i + 2] = [(a[0], b[1], a[2], a[3])]
         lasts[i:i + 2] = [lasts[i + 1]]
-    return [(start, end, _span_title(title, last), path) for (start, end, title, path), last in zip(out, lasts)]
+    # A part that holds a whole chapter is titled by it ("5 FERTILITY", not "5 FERTILITY … 5.9 TEENAGE PREGNANCY").
+    heads = [span[3][:1] for span in out]
+    whole = [bool(head) and head[0] != doc_title and head not in heads[max(k - 1, 0):k] + heads[k + 1:k + 2]
+             for k, head in enumerate(heads)]
+    return [(start, end, path[0] if alone else _span_title(title, last), path)
+            for (start, end, title, path), last, alone in zip(out, lasts, whole)]
 
 
 def _span_title(first: str, last: str) -> str:

@@ -120,12 +120,17 @@ def test_long_report_splits_into_sections_with_whole_words(shared, pdf_pages):
     assert "These percentages" in text and "Thes e" not in text and "Ac cra" not in text and "Accr a" not in text
     # Chapters open with their large initial again ("he Republic of Ghana", "ertility is one of").
     assert "The Republic of Ghana is centrally" in text and "\n\nFertility is one of the three" in text
-    # Thirty cases hold about 150 sections: each says which it runs through, not only its first (the first alone
-    # put chapter 10's children's learning under "9.4 POSTNATAL CARE FOR THE MOTHER"); a table's "2.5 kg" is
-    # not a section.
+    # Thirty cases hold 16 chapters of about 150 sections, each within one chapter, titled by it where it holds it
+    # whole ("5 FERTILITY", printed "FERTILITY 5") and else by the sections it runs through: "3.3 SCHOOL
+    # ATTENDANCE … 4.3 AGE AT FIRST MARRIAGE" held the ends of two. A table's "2.5 kg" is not a section, nor the
+    # front matter's goal table row "1. Eradicate extreme poverty and hunger".
     titles = [c.title for c in seg.cases]
-    assert "9.4 POSTNATAL CARE FOR THE MOTHER … 10.2 VACCINATION COVERAGE" in titles
-    assert not any("kg" in t.split() for t in titles)
+    assert {"1 INTRODUCTION", "5 FERTILITY", "9 MATERNAL HEALTH", "14 HIV PREVALENCE"} <= set(titles)
+    assert "11 NUTRITION OF CHILDREN AND WOMEN … 11.7 ANAEMIA IN CHILDREN" in titles
+    for case in seg.cases:
+        numbers = {int(n) for n in re.findall(r"(?:^|… )(\d{1,2})[ .]", case.title)}
+        assert len(numbers) <= 1, case.title
+    assert not any("kg" in t.split() or "Eradicate" in t for t in titles)
     # The appendices open their own cases. They are set title first ("ESTIMATES OF SAMPLING ERRORS Appendix B"),
     # and the last chapter's "16.14 BRIDEWEALTH NEGOTIATION" held all of them: 1,123 passages, its sampling-error
     # tables shown under that title for "anaemia among women and children".
@@ -197,6 +202,14 @@ def test_a_tables_figures_standing_on_their_own_lines_are_not_section_headings(s
     assert not [c.title for c in seg.cases if re.match(r"\d+\.\d+\s+MT\b", c.title)]
 
 
+def test_chapters_set_title_first_count_up_from_one_labels_and_page_numbers_do_not():
+    body = "This chapter describes what the survey found in the households it visited over the year. " * 20
+    chapters = f"Contents\n\nFERTILITY 7\n\nMALARIA 19\n\nFERTILITY 1\n\n{body}\n\nMALARIA 2\n\n{body}\n"
+    assert [m.title for m in find_headings(chapters, ()) if m.level == 1] == ["1 FERTILITY", "2 MALARIA"]
+    labels = f"SCHEDULE 1\n\n{body}\n\nSCHEDULE 2\n\n{body}\n"
+    assert [m.title for m in find_headings(labels, ())] == []
+
+
 def test_a_schedule_row_of_amounts_is_no_heading():
     # A loan agreement's disbursement table, one row a line: "(1) Dbeing the 23,500,000 12% of amounts landless"
     # read as a numbered heading. A heading with one figure in it stays one.
@@ -247,15 +260,17 @@ def test_contents_lines_and_table_rows_name_no_section(shared):
     # The foreword follows the contents pages' "APPENDIX D ..." and "11.8 Micronutrient", and the indicator
     # table's rows ("3.1 Ratio of girls to boys ...") are out of order before "1.1": none is a section.
     assert next(s for t, s in sections.items() if "report presents findings from the 2014" in t) == ""
-    # Passages in the case "Demographic and Health Survey … 1.5 SAMPLE DESIGN" say which section they are in.
-    first = seg.cases[0]
-    named = {c.section for c in seg.chunks if c.case_id == first.case_id}
-    assert "…" in first.title and {"1.1.3 Economy", "1.2 DEMOGRAPHIC PROFILE"} <= named
+    # The front matter is a case of its own, and chapter 1's passages say which of its sections they are in.
+    first, chapter = seg.cases[:2]
+    named = {c.section for c in seg.chunks if c.case_id in (first.case_id, chapter.case_id)}
+    assert (first.title, chapter.title) == ("Demographic and Health Survey", "1 INTRODUCTION")
+    assert {"1.1.3 Economy", "1.2 DEMOGRAPHIC PROFILE"} <= named
     assert not any(s.startswith(("11.8", "APPENDIX", "3.1 Ratio")) for s in named)
     # Nor is the contents' "APPENDIX D PARTICIPANTS IN THE 2014 GHANA DEMOGRAPHIC" (cut from its page number) the
     # parent of every chapter: it was the first step of each case's path ("APPENDIX D ... › 11.8 MICRONUTRIENT").
     assert not any(p.startswith("APPENDIX") for c in seg.cases for p in c.heading_path)
-    assert any(c.heading_path == ("11.8 MICRONUTRIENT INTAKE AMONG CHILDREN",) for c in seg.cases)
+    assert any(c.heading_path == ("11 NUTRITION OF CHILDREN AND WOMEN", "11.8 MICRONUTRIENT INTAKE AMONG CHILDREN")
+               for c in seg.cases)
 
 
 def test_a_list_item_a_converter_marked_as_a_heading_opens_no_case(shared):
