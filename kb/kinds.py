@@ -138,6 +138,11 @@ def _shape(stripped: str) -> str:
     kind = _front_matter(stripped, lines)
     if kind:
         return kind
+    # So is a passage that opens on a caption and ends no sentence: the caption and the cells of a table or
+    # chart, the cells on one line ("Table 2.1 Household drinking water Percent distribution of households ...
+    # Total Number"): 167 prose passages of the shared corpus, 156 of them the Ghana DHS's tables, all read.
+    if not cjk and CAPTION.match(stripped) and not _sentence_ends(stripped):
+        return "table"
     furniture = sum(len(m.group(0)) for m in _FURNITURE.finditer(stripped))
     if furniture >= 0.4 * len(stripped):
         return "furniture"

@@ -51,6 +51,15 @@ PROSE = ("With no public waste collection in Mukuru, the traders give farmers th
     ("表1数据描述性统计\n\nTab.1 Data descriptive statistics\n\n/元\n\n区域时期人均可支配收入家庭农业收入家庭非农收入"
      "青海省扶贫前15797.5736346.6713568.51", "table"),
     ("图1研究区域与调研点\n\nFig.1Sketch map of the study area\n\n本文对所回收问卷进行信度与效度检验。", "prose"),
+    # A table's caption and its cells run together on one line, a report's chart caption with the heading after
+    # it (first, graded strong, for "nutrition for children under five"); a caption leading into a sentence
+    # stays prose.
+    ("Table 2.1 Household drinking water Percent distribution of households and de jure population by source of "
+     "drinking water, according to residence, Ghana 2014 Characteristic Households Urban Rural Total", "table"),
+    ("Figure 11.2 Trends in nutritional status of children under age 5, Ghana 2003-2014\n\n"
+     "11.2 BREASTFEEDING AND COMPLEMENTARY FEEDING", "table"),
+    ("Figure 2 shows that stunting fell by a third in the districts where mothers joined the groups. The fall "
+     "was largest among the poorest.", "prose"),
     ("[7] The Household Budget Survey (2017) shows that food and beverages, housing, water and electricity take "
      "most of what a poor household spends in the month.", "prose"),
 ])
