@@ -20,7 +20,7 @@ from kb.models import RawDocument, Removal
 _URL = re.compile(r"https?://[^\s\])>\"']+")
 _ORG_PHRASE = re.compile(
     r"\b((?:[A-Z][\w&'’.-]*\s){0,4}?(?:Center|Centre|Institute|Foundation|Office|Ministry|Agency|Council|"
-    r"Commission|Department|Fund|Bank|University|Association|Organi[sz]ation))\b")
+    r"Commission|Department|Fund|Bank|University|Association|Organi[sz]ation|Service|Bureau|Authority))\b")
 # A form's title field: "Title: Solução Digital para acompanhamento de Microcrédito".
 _TITLE_FIELD = re.compile(r"^(?:title|título|titre|project title|título do projeto)\s*[:：]\s*(\S.{2,200}?)\s*$",
                           re.I | re.M)
@@ -312,9 +312,13 @@ def _decide_publisher(raw: RawDocument, head: str, text: str, meta: dict[str, st
             n = len(path_token)
             if any(tuple(tokens[i:i + n]) == path_token for i in range(len(tokens) - n + 1)):
                 return p.name_in(language), "collection_folder"
-    for m in _ORG_PHRASE.finditer(head[:3000]):
-        if len(m.group(1).split()) >= 2:
-            return known(m.group(1)), "organisation_phrase"
+    # A report's title page, the first page of text after its cover, names who publishes it ("Ghana Statistical
+    # Service / Accra, Ghana").
+    title_page = next((p[:3000] for p in raw.pages[1:4] if p.strip()), "") if not research else ""
+    for page, source in ((head[:3000], "organisation_phrase"), (title_page, "title_page_organisation")):
+        for m in _ORG_PHRASE.finditer(page):
+            if len(m.group(1).split()) >= 2:
+                return known(m.group(1)), source
     return None, "none"
 
 
@@ -341,7 +345,8 @@ def extract(raw: RawDocument, text: str, removals: tuple[Removal, ...], web: boo
             place: Callable[[str], bool] | None = None) -> Metadata:
     """Decide a document's metadata from its reader's findings, its clean text and the removals of its head.
 
-    `raw.pages[0]` is the document's head (its first page without furniture, lines as laid out) and
+    `raw.pages[0]` is the document's head (its first page without furniture, lines as laid out), the pages after
+    it as read, and
     `removals` what cleaning took from that head (bylines, datelines, breadcrumbs, mastheads).
 
     `place` tells whether a line names a country (a COSOP's cover reads "People's Republic of Bangladesh" above

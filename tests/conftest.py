@@ -69,6 +69,12 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="session")
+def dhs(shared) -> Segmented:
+    """The Ghana DHS report (530 pages), prepared once: several tests read it."""
+    return prepare_path(shared / "dhs-ghana" / "Ghana_DHS_2014_FR307.pdf")
+
+
+@pytest.fixture(scope="session")
 def seed_index(tmp_path_factory) -> Path:
     """An index of corpus/ built once with the real model, for tests that need real meaning."""
     from kb.pipeline import ingest

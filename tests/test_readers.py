@@ -80,13 +80,16 @@ def test_pdf_pages_kept_for_every_passage(shared):
     assert all(c.page == seg.document.page_at(c.start) for c in seg.chunks)
 
 
-def test_long_pdf_headers_and_footers_removed_and_pages_numbered(shared):
-    seg = prepare_path(shared / "dhs-ghana" / "Ghana_DHS_2014_FR307.pdf")
+def test_long_pdf_headers_and_footers_removed_and_pages_numbered(dhs):
+    seg = dhs
     assert len(seg.document.page_starts) == 530
     assert max(c.page for c in seg.chunks) >= 520
     assert int(dict(seg.document.meta)["headers_footers_removed"]) > 300
     # The running footer "Introduction and Survey Methodology • 3" no longer opens or closes passages.
     assert not any(c.text.rstrip().endswith("Introduction and Survey Methodology") for c in seg.chunks)
+    # Its cover holds the title alone; its title page, after a blank page, names who publishes it (the case page
+    # said "no publisher").
+    assert seg.document.publisher == "Ghana Statistical Service"
 
 
 def test_encrypted_truncated_and_fake_pdfs_are_errors_naming_the_file(shared, tmp_path):

@@ -105,8 +105,8 @@ def test_passages_fit_the_model_window(seeds, shared):
 
 
 @pytest.mark.parametrize("pdf_pages", [530])
-def test_long_report_splits_into_sections_with_whole_words(shared, pdf_pages):
-    seg = prepare_path(shared / "dhs-ghana" / "Ghana_DHS_2014_FR307.pdf")
+def test_long_report_splits_into_sections_with_whole_words(dhs, pdf_pages):
+    seg = dhs
     assert 15 <= len(seg.cases) <= 30
     assert all(1 <= c.page <= pdf_pages for c in seg.cases)
     text = seg.document.text  # small capitals extracted apart from their initial are rejoined
@@ -253,8 +253,8 @@ def test_a_passage_of_a_case_merged_from_sections_says_its_own_section(tmp_path)
     assert seg.headings()[1] == f"Field notes from Kalomo › {merged} › 2. School meals"
 
 
-def test_contents_lines_and_table_rows_name_no_section(shared):
-    seg = prepare_path(shared / "dhs-ghana" / "Ghana_DHS_2014_FR307.pdf")
+def test_contents_lines_and_table_rows_name_no_section(dhs):
+    seg = dhs
     sections = {" ".join(c.text.split())[:60]: c.section for c in seg.chunks}
     assert next(s for t, s in sections.items() if t.startswith("1.1.2 History Ghana gained")) == "1.1.2 History"
     # The foreword follows the contents pages' "APPENDIX D ..." and "11.8 Micronutrient", and the indicator
