@@ -107,6 +107,8 @@ class Themes:
         self.owners = _owners(taxonomy)
         self.rules = rules or tag_rules(taxonomy.kind)
         self.cues = cue_matcher(taxonomy)
+        # The tags meaning alone may support (SDG 17's targets read like any project's financing: kb/data/sdg.toml).
+        self._alone = np.array([a.meaning_alone for a in taxonomy.approaches])
 
 
     def passage_scores(
@@ -133,7 +135,8 @@ class Themes:
                 np.maximum.at(sims, self.owners, self.prototypes @ vectors[i])  # the nearest of each tag's rows
                 scores[i] += np.maximum(sims - rules.sim_floor, 0) * rules.sim_scale * (scores[i] > 0)
                 if rules.sim_alone:  # close enough in meaning to stand without a cue
-                    scores[i] = np.maximum(scores[i], (sims >= rules.sim_alone) * rules.passage_threshold)
+                    alone = (sims >= rules.sim_alone) & self._alone
+                    scores[i] = np.maximum(scores[i], alone * rules.passage_threshold)
         return np.minimum(scores, 1.0), all_hits
 
     def titled(self, title: str, language: str) -> set[str]:

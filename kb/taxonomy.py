@@ -29,6 +29,8 @@ class Approach:
     cues: tuple[tuple[str, tuple[str, ...]], ...]
     # Finer statements of the tag (a goal's targets): a passage close in meaning to any of them is close to it.
     targets: tuple[str, ...] = ()
+    # Whether closeness in meaning alone, with no cue, supports it (where the rules allow that at all).
+    meaning_alone: bool = True
 
     def cues_for(self, language: str) -> tuple[str, ...]:
         """The cue phrases written for one language."""
@@ -76,7 +78,7 @@ def parse_taxonomy(text: str, source: str, kind: str = "approach") -> Taxonomy:
         if approach_id in seen:
             raise ConfigError(f"{where}: duplicate id")
         seen.add(approach_id)
-        unknown = set(entry) - {"id", "label", "definition", "targets", *LANGUAGES}
+        unknown = set(entry) - {"id", "label", "definition", "targets", "meaning_alone", *LANGUAGES}
         if unknown:
             raise ConfigError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
         label, definition = entry.get("label"), entry.get("definition")
@@ -86,7 +88,10 @@ def parse_taxonomy(text: str, source: str, kind: str = "approach") -> Taxonomy:
         if not cues:
             raise ConfigError(f"{where}: needs cue phrases in at least one of {', '.join(LANGUAGES)}")
         targets = _strings(entry["targets"], f"{where} targets") if "targets" in entry else ()
-        approaches.append(Approach(approach_id, label.strip(), definition.strip(), cues, targets))
+        alone = entry.get("meaning_alone", True)
+        if not isinstance(alone, bool):
+            raise ConfigError(f"{where}: meaning_alone must be true or false")
+        approaches.append(Approach(approach_id, label.strip(), definition.strip(), cues, targets, alone))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     return Taxonomy(tuple(approaches), digest, source, kind)
 

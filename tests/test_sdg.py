@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from kb.cli import main
@@ -102,18 +103,39 @@ def test_the_sdg_filter_facet_and_counts_work_from_the_command_line(seed_index, 
     assert "unknown sdg '18'" in capsys.readouterr().err
 
 
-def test_a_goal_found_by_meaning_alone_still_points_to_its_passage():
-    import numpy as np
+# A passage with no cue of any goal, and a tagger whose passages sit on one axis per goal definition and target.
+UNCUED = ["The herders met twice that winter. They agreed on new rules for the hills."]
 
-    rows = len(GOALS.approaches) + sum(len(g.targets) for g in GOALS.approaches)
-    prototypes = np.eye(rows, dtype=np.float32)  # one axis per definition and target
-    first_target_of_15 = len(GOALS.approaches) + sum(len(g.targets) for g in GOALS.approaches[:14])
-    meaning_only = Tagger(load_taxonomy(), default_gazetteer(), goals=Themes(GOALS, prototypes))
-    text = ["The herders met twice that winter. They agreed on new rules for the hills."]
-    assert not [h for h in meaning_only.goals.cues.find(text[0], "en")]  # no cue of any goal
-    vectors = prototypes[[first_target_of_15]]
-    sdg15 = next(t for t in meaning_only.tag(_doc(text), vectors).document if t.value == "sdg15")
+
+def _meaning_only(goal: str) -> tuple[Tagger, np.ndarray]:
+    """A tagger reading goals by meaning, and the vector of UNCUED as close as can be to the goal's first target."""
+    prototypes = np.eye(len(GOALS.approaches) + sum(len(g.targets) for g in GOALS.approaches), dtype=np.float32)
+    n = GOALS.ids.index(goal)
+    first_target = len(GOALS.approaches) + sum(len(g.targets) for g in GOALS.approaches[:n])
+    return Tagger(load_taxonomy(), default_gazetteer(), goals=Themes(GOALS, prototypes)), prototypes[[first_target]]
+
+
+def test_a_goal_found_by_meaning_alone_still_points_to_its_passage():
+    meaning_only, vectors = _meaning_only("sdg15")
+    assert meaning_only.goals is not None and not meaning_only.goals.cues.find(UNCUED[0], "en")
+    sdg15 = next(t for t in meaning_only.tag(_doc(UNCUED), vectors).document if t.value == "sdg15")
     assert sdg15.evidence and sdg15.evidence[0].text == "The herders met twice that winter."
+
+
+def test_partnerships_are_not_read_from_a_projects_financing(tagger):
+    # 106 of the first 150 World Bank priority projects were tagged SDG 17 from their loans, grants, trade and
+    # technical assistance, or from meaning alone ("Additional Financing for ..."); it was the analysts' largest bar.
+    found = {text[:20]: _goals(tagger.tag(_doc([text])).document) for text in (
+        "The Development Policy Loan and a grant finance technical assistance and capacity building, so that "
+        "farmers' exports and trade grow.",
+        "Through South-South cooperation, the two governments signed a partnership for knowledge exchange between "
+        "their agencies.")}
+    assert ["sdg17" in goals for goals in found.values()] == [False, True], found
+    meaning_only, vectors = _meaning_only("sdg17")
+    assert "sdg17" not in _goals(meaning_only.tag(_doc(UNCUED), vectors).document)
+    with pytest.raises(ConfigError, match=r"goal 'sdg1': meaning_alone must be true or false"):
+        parse_taxonomy('[[goal]]\nid = "sdg1"\nlabel = "A"\ndefinition = "d"\nen = ["x"]\nmeaning_alone = "no"\n',
+                       "mine.toml", "sdg")
 
 
 def test_a_cue_does_not_match_another_word_of_its_stem(tagger):
