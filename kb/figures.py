@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kb.gazetteer import default_gazetteer, named_entities
+from kb.headings import names_a_section
 from kb.latex import mask_math, plain_math, whole_math
 from kb.tag import sentence_around
 
@@ -72,6 +73,12 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
     return tuple(found[:limit])
 
 
+def _acronym(name: str) -> bool:
+    """A name in capitals ("GSS", "UNICEF"), not a report's section named in capitals that spaCy calls an
+    organisation ("FOREWORD", from the contents page: an actor of the Ghana DHS on the compare page)."""
+    return bool(_ACRONYM.match(name)) and not names_a_section(name)
+
+
 def actors(text: str, language: str, limit: int = 8) -> tuple[str, ...]:
     """Organisations and programmes named in a text, most often named first."""
     names: Counter[str] = Counter()
@@ -81,14 +88,14 @@ def actors(text: str, language: str, limit: int = 8) -> tuple[str, ...]:
         sample = text[:_NER_CHARS]
         # spaCy's small model reads machine-translated Title Case ("Focus on adopting development", "Life
         # Care") as ORG; an entity it alone found is kept when it is an acronym or a capitalised name named twice.
-        found += [(sample[s:e], bool(_ACRONYM.match(sample[s:e].strip())))
+        found += [(sample[s:e], _acronym(sample[s:e].strip()))
                   for s, e, label in named_entities(sample) if label == "ORG"]
     gazetteer = default_gazetteer()
     for name, sure in found:
         name = " ".join(name.split()).removeprefix("the ").removeprefix("The ").strip(" .,;:\"'“”")
         if not 2 <= len(name) <= 80 or not any(ch.isalpha() for ch in name) or gazetteer.lookup(name):
             continue
-        if " " not in name and not _ACRONYM.match(name):
+        if " " not in name and not _acronym(name):
             continue  # "Bank" or "Develop" alone names no one
         if not sure and not all(w[:1].isupper() for w in name.split() if len(w) > 3):
             continue

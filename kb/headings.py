@@ -129,6 +129,11 @@ def _over_text(text: str, following: list[tuple[int, int]]) -> bool:
                for line in lines)
 
 
+def names_a_section(line: str) -> bool:
+    """A line that is a section's name alone ("Foreword", "SUMMARY", "Annex 2", "参考文献")."""
+    return bool(re.fullmatch(_NAMED, line.strip(), re.I))
+
+
 def _empty_label(title: str) -> bool:
     """A label ending in a colon with nothing after it ("文章编号：", "Keywords:"), unless a named section."""
     title = title.strip()

@@ -67,6 +67,12 @@ def test_actors_keeps_named_organisations_and_drops_fragments_and_countries():
     assert "Ministry of Water Resources" in found
     assert "Reform Commission" not in found
     assert not {"China", "Kenya"} & set(found)
+    # A section named in capitals on a contents page is no organisation (spaCy says it is: the Ghana DHS's
+    # "FOREWORD" stood among its actors on the compare page); acronyms stay.
+    contents = ("FOREWORD ........ xvii\n\nThe Ghana Statistical Service (GSS) ran the survey with the Ghana Health "
+                "Service (GHS). GSS and GHS trained the teams, and UNICEF paid for the tests.")
+    found = actors(contents, "en")
+    assert "FOREWORD" not in found and {"GSS", "GHS", "UNICEF"} <= set(found)
 
 
 def test_compare_refuses_too_few_too_many_and_repeated_cases(seed_index):
