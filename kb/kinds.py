@@ -149,6 +149,7 @@ def _shape(stripped: str) -> str:
     return PROSE
 
 
+_LEADERS = re.compile(r"\w\s?\.{2,}\s*\d{1,4}$")
 # A list of a report's tables and figures names them by number ("Figure 10.1 Trends in basic vaccination ...").
 _LISTED = re.compile(r"\b(?:Table|Figure|Map|Chart|Box)\s+[A-Z]?\d{1,2}(?:\.\d{1,2})*[a-z]?\b")
 # A table's row: its label, then two cells or more ("4.2 Infant mortality rate4 52 43 41", "5.3 ... na 26.7 na").
@@ -170,7 +171,8 @@ def _front_matter(text: str, lines: list[str]) -> str | None:
     """
     if _sentence_ends(text) > 1:
         return None
-    if len(_LISTED.findall(text)) >= 3:
+    # A contents line: its title, dot leaders and page number ("... Pregnant Women.. 191").
+    if len(_LISTED.findall(text)) >= 3 or any(_LEADERS.search(line) for line in lines):
         return "toc"
     acronyms = [a.strip() for a in _ACRONYM.findall(text)]
     if len(set(acronyms)) >= 6 and len(acronyms) >= 0.12 * len(text.split()):

@@ -58,6 +58,10 @@ PROSE = ("With no public waste collection in Mukuru, the traders give farmers th
      "drinking water, according to residence, Ghana 2014 Characteristic Households Urban Rural Total", "table"),
     ("Figure 11.2 Trends in nutritional status of children under age 5, Ghana 2003-2014\n\n"
      "11.2 BREASTFEEDING AND COMPLEMENTARY FEEDING", "table"),
+    # A contents page's lines broken off their page, one with its dot leaders and page number (second, graded
+    # strong, for "use of mosquito bed nets by children").
+    ("11.8 Micronutrient\n\n12.3.5 Trends in Use of Mosquito Nets by Children under Age 5 and Pregnant Women.. 191"
+     "\n\nvi • Contents 16.2 Women’s Control over Their Own Earnings and Relative Magnitude of Women’s", "toc"),
     ("Figure 2 shows that stunting fell by a third in the districts where mothers joined the groups. The fall "
      "was largest among the poorest.", "prose"),
     ("[7] The Household Budget Survey (2017) shows that food and beverages, housing, water and electricity take "
