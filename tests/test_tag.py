@@ -293,8 +293,8 @@ def _sections(title: str, sections: list[tuple[str, str]]) -> Segmented:
 def test_a_section_is_about_what_its_documents_title_names():
     """A case carries the approach its document's title names (every article of a tourism project's loan
     agreement is about that project); an approach the document's text only gathers over many cases is not
-    inherited, and the SDGs, whose title cues are too broad ("Loan"), are not either."""
-    seg = _sections("Loan Agreement (Sustainable Coastal Tourism Development Project)", [
+    inherited, and the SDGs, whose title cues are too broad ("Partnership"), are not either."""
+    seg = _sections("Partnership Agreement (Sustainable Coastal Tourism Development Project)", [
         ("ARTICLE I", "The General Conditions apply to this agreement with the modifications set out below."),
         ("SCHEDULE 2", "The objective of the Project is to test the institutional framework and contractual "
                        "procedures for managing public-private partnerships to develop new coastal sites."),
@@ -302,7 +302,7 @@ def test_a_section_is_about_what_its_documents_title_names():
                         "institution offered financial literacy and mobile money to the borrowers."),
     ])
     tagged = Tagger(TAXONOMY, default_gazetteer(), goals=Themes(load_goals())).tag(seg)
-    assert "sdg17" in {t.value for t in tagged.document if t.kind == "sdg"}  # "Loan" is an SDG 17 title cue
+    assert "sdg17" in {t.value for t in tagged.document if t.kind == "sdg"}  # an SDG 17 title cue
     for case_id, tags in tagged.cases:
         tourism = [t for t in tags if t.value == "tourism"]
         assert tourism and tourism[0].source == "document_title", case_id
