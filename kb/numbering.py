@@ -29,25 +29,22 @@ def chapters(marks: list[Mark]) -> list[Mark]:
     through the document under titles of their own: a contents entry's page number ("FERTILITY 97"), a table row
     in capitals ("URBAN 45") or a label ("SCHEDULE 2") does not. Chapters so counted are read number first."""
     at = [i for i, m in enumerate(marks) if CHAPTER.match(m.title)]
-    named = [marks[i].title.rsplit(" ", 1) for i in at]
+    titles = [marks[i].title.rsplit(" ", 1)[0] for i in at]
+    numbers = [int(marks[i].title.rsplit(" ", 1)[1]) for i in at]
     # The run ending at each place: the latest before it of the number one lower that itself ends a whole run
     # (a contents page's "FERTILITY 5" comes before the chapter).
     before: dict[int, int | None] = {}
-    for p, (_, number) in enumerate(named):
-        if int(number) == 1:
-            before[p] = None
-        else:
-            lower = [q for q in before if int(named[q][1]) == int(number) - 1]
-            if lower:
-                before[p] = lower[-1]
-    ends = sorted(before, key=lambda p: (int(named[p][1]), p))
+    for p, number in enumerate(numbers):
+        lower = [q for q in before if numbers[q] == number - 1]
+        if number == 1 or lower:
+            before[p] = lower[-1] if lower else None
     run: list[int] = []
-    at_end = ends[-1] if ends else None
+    at_end = max(before, key=lambda p: (numbers[p], p), default=None)
     while at_end is not None:
         run.insert(0, at_end)
         at_end = before[at_end]
     # Each chapter has a title of its own: "SCHEDULE 1", "SCHEDULE 2" or "RESULTADO 1" ... are labels.
-    if len(run) < 2 or len({named[p][0] for p in run}) < len(run):
+    if len(run) < 2 or len({titles[p] for p in run}) < len(run):
         return [m for i, m in enumerate(marks) if i not in at]
     kept, first = {at[p] for p in run}, at[run[0]]
     # Read number first, as its sections are ("11" over "11.1 NUTRITIONAL STATUS"). A numbered line or an appendix

@@ -11,6 +11,27 @@ PROSE = ("With no public waste collection in Mukuru, the traders give farmers th
          "at little cost as feed for their livestock. Whereas this appears effective, there was room for more.")
 
 
+# A report's front matter that ends no sentence, told from prose.
+_FRONT_MATTER = [
+    # The Ghana DHS's front matter, seen as prose: its MDG table first for "cash transfers to reduce child mortality".
+    ("3.1c Ratio of girls to boys in tertiary education na na 1.0\n\n4. Reduce child mortality\n\n"
+     "4.1 Under-5 mortality rate4 78 62 60", "table"),
+    ("ACT artemisinin-based combination therapy AIDS acquired immunodeficiency syndrome ANC antenatal care ARI acute "
+     "respiratory infection BCG Bacille Calmette-Guerin BMI body mass index GSS Ghana Statistical Service", "list"),
+    ("x • Tables and Figures Table 5.7 Median duration of amenorrhoea, postpartum abstinence, and postpartum\n\n"
+     "Table 7.1\n\nFigure 7.2 Trends in unmet need and percentage of demand satisfied with modern methods, Ghana "
+     "1988-2014 Figure 7.3 Trends in unmet need for family planning among currently married women", "toc"),
+    # Not: a loan's schedule of dates, an outcome in capitals, prose that names one acronym often.
+    ("Evaluation of the Management Information System (Part B.(2) (a) of Project): To be completed by June 30, 1994\n\n"
+     "Implementation of the Geographical Information System (Part B.(2) (b)): To be completed by June 30, 1995",
+     "prose"),
+    ("Resultado 1: Acceso a servicios de calidad\n\nPARA 2024, LAS PERSONAS QUE VIVAN EN EL PARAGUAY ACCEDEN A "
+     "SERVICIOS DE SALUD, EDUCACION Y PROTECCION SOCIAL DE CALIDAD", "prose"),
+    ("Less than half of HIV-positive respondents have been tested for HIV and know that HIV care and HIV treatment "
+     "exist; HIV testing among HIV-negative men is lower than among HIV-negative women in every HIV survey", "prose"),
+]
+
+
 @pytest.mark.parametrize("text, kind", [
     (PROSE, "prose"),
     # A survey table laid out one cell a line, as it reached the index from a PDF (a top hit before).
@@ -66,6 +87,7 @@ PROSE = ("With no public waste collection in Mukuru, the traders give farmers th
      "was largest among the poorest.", "prose"),
     ("[7] The Household Budget Survey (2017) shows that food and beverages, housing, water and electricity take "
      "most of what a poor household spends in the month.", "prose"),
+    *_FRONT_MATTER,
 ])
 def test_each_kind_is_told_by_its_shape(text, kind):
     assert classify(text) == kind
@@ -187,25 +209,3 @@ def test_a_case_reads_each_passage_in_its_own_section(shared):
     assert annex and not any(c.kind == "references" for c in annex)
     assert classify_case(["1. Wang K. Ecology of karst. 2015.", "The survey shows that households save."],
                          ["参考文献", "3 Findings"]) == ["references", "prose"]
-
-
-@pytest.mark.parametrize(("text", "kind"), [
-    # The Ghana DHS's front matter, seen as prose: its MDG table first for "cash transfers to reduce child mortality".
-    ("3.1c Ratio of girls to boys in tertiary education na na 1.0\n\n4. Reduce child mortality\n\n"
-     "4.1 Under-5 mortality rate4 78 62 60", "table"),
-    ("ACT artemisinin-based combination therapy AIDS acquired immunodeficiency syndrome ANC antenatal care ARI acute "
-     "respiratory infection BCG Bacille Calmette-Guerin BMI body mass index GSS Ghana Statistical Service", "list"),
-    ("x • Tables and Figures Table 5.7 Median duration of amenorrhoea, postpartum abstinence, and postpartum\n\n"
-     "Table 7.1\n\nFigure 7.2 Trends in unmet need and percentage of demand satisfied with modern methods, Ghana "
-     "1988-2014 Figure 7.3 Trends in unmet need for family planning among currently married women", "toc"),
-    # Not: a loan's schedule of dates, an outcome in capitals, prose that names one acronym often.
-    ("Evaluation of the Management Information System (Part B.(2) (a) of Project): To be completed by June 30, 1994\n\n"
-     "Implementation of the Geographical Information System (Part B.(2) (b)): To be completed by June 30, 1995",
-     "prose"),
-    ("Resultado 1: Acceso a servicios de calidad\n\nPARA 2024, LAS PERSONAS QUE VIVAN EN EL PARAGUAY ACCEDEN A "
-     "SERVICIOS DE SALUD, EDUCACION Y PROTECCION SOCIAL DE CALIDAD", "prose"),
-    ("Less than half of HIV-positive respondents have been tested for HIV and know that HIV care and HIV treatment "
-     "exist; HIV testing among HIV-negative men is lower than among HIV-negative women in every HIV survey", "prose"),
-])
-def test_a_reports_front_matter_that_ends_no_sentence_is_told_from_prose(text, kind):
-    assert classify(text) == kind
