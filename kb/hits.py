@@ -107,12 +107,15 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
         # passages that say something, in the order of a second reading by words and by meaning (the two ranks
         # fused, as the search fuses its rankings). The answer to an aspect a query asks ("what did it cost") is
         # often a later paragraph of the case shown: README "Search".
-        close = [pid for w, _, pid in scored if top > 0 and w >= also_share * top and pid != best]
-        reading = fuse([(1.0, [(pid, words.get(pid, 0.0)) for pid in pids]),
-                        (1.0, [(pid, meaning.get(pid, -1.0)) for pid in pids])], "rrf", rrf_k)
-        # Lazily: `tells` is asked of the few passages read, not of all of a long case's.
-        others = (pid for pid, _ in reading if pid != best and pid not in close and tells(pid))
-        out[case] = (best, (*close[:3], *islice(others, max(0, 3 - len(close)))))
+        close = [pid for w, _, pid in scored if top > 0 and w >= also_share * top and pid != best][:3]
+        others: list[int] = []
+        if len(close) < 3:  # the second reading only where the close ones leave room
+            reading = fuse([(1.0, [(pid, words.get(pid, 0.0)) for pid in pids]),
+                            (1.0, [(pid, meaning.get(pid, -1.0)) for pid in pids])], "rrf", rrf_k)
+            # Lazily: `tells` is asked of the few passages read, not of all of a long case's.
+            others = list(islice((pid for pid, _ in reading if pid != best and pid not in close and tells(pid)),
+                                 3 - len(close)))
+        out[case] = (best, (*close, *others))
     return out
 
 

@@ -72,7 +72,7 @@ def prepare(raw: RawDocument, digest: str, settings: Settings) -> Segmented:
     if not text.strip():
         raise IngestError(raw.source, "no text left after cleaning")
     # The head in place of the first page; the next pages as read (a report's title page names its publisher).
-    meta = extract(replace(raw, pages=(head, *raw.pages[1:4])) if head else raw, text, head_removals, web,
+    meta = extract(replace(raw, pages=(head, *raw.pages[1:])) if head else raw, text, head_removals, web,
                    _names_a_country)
     doc = Document(
         doc_id=doc_id_for(raw.source),
