@@ -309,6 +309,15 @@ def only_headings(text: str) -> bool:
     return bool(paras) and all(titles_what_follows(p) for p in paras)
 
 
+# A number that ends a title rather than a contents line (whose last number is its page): a year or a span of
+# years ("Childhood Mortality Trends 1988-2014"), a number joined to its word ("COVID-19"), or a count a word
+# takes ("Children under Age 5", "Annex A to SCHEDULE 1"). On the shared corpus these headed 8 sections, and
+# no contents line ends so ("Limitations and Assumptions 32", "CONCLUSION …………22" still do not head any).
+_TITLE_NUMBER = re.compile(r"(?:\b(?:19|20)\d\d(?:\s?[-–]\s?(?:19|20)?\d\d)?|[^\W\d]-\d{1,2}"
+                           r"|\b(?:age[ds]?|under|over|goal|sdg|schedule|annex|appendix|phase|round|wave|grade"
+                           r"|level|tier|pillar|part)\s\d{1,2})$", re.I)
+
+
 def _wordy(para: str) -> bool:
     """Headings are mostly words; table rows ("5.4 birth rate 76.3 na") are mostly numbers."""
     if _CJK.search(para):
@@ -319,7 +328,8 @@ def _wordy(para: str) -> bool:
     # Two amounts are a table's row ("(1) Dbeing the 23,500,000 12% of amounts landless", a loan's schedule).
     amounts = sum(1 for t in body.split() if re.fullmatch(r"[$(]?\d[\d,.]*%?\)?[,;]?", t))
     # A word of three letters at least: a measure from a table ("2.5 kg") is no heading.
-    return (words / max(len(tokens), 1) >= 0.6 and not para[-1].isdigit() and amounts < 2
+    return (words / max(len(tokens), 1) >= 0.6 and amounts < 2
+            and (not para[-1].isdigit() or bool(_TITLE_NUMBER.search(para)))
             and any(len(t) >= 3 for t in tokens if t.isalpha()))
 
 

@@ -309,6 +309,16 @@ def test_a_subsection_number_set_apart_from_its_title_heads_it_a_tables_cells_an
     assert [m.title for m in find_headings(text, ())] == ["2.1 Sampling", "2.2 Impact on income"]
 
 
+def test_a_title_ending_in_an_age_a_year_or_covid_19_heads_its_section_a_contents_lines_page_number_does_not():
+    para = "Net use among young children rose in every region, most of all in the north of the country. " * 18
+    text = "\n\n".join(["1. Background", para, "1.1 Use of Mosquito Nets by Children under Age 5", para,
+                        "1.2 Childhood Mortality Trends 1988-2014", para, "1.3 Policies to address impact of COVID-19",
+                        para, "1.4 Greater Accra 45", para, "1.5 Limitations and Assumptions 32", para])
+    assert [m.title for m in find_headings(text, ())] == [
+        "1. Background", "1.1 Use of Mosquito Nets by Children under Age 5", "1.2 Childhood Mortality Trends 1988-2014",
+        "1.3 Policies to address impact of COVID-19"]
+
+
 def test_headings_numbered_out_of_order_are_list_items_in_order_ones_stay():
     para = "A paragraph of the section, long enough to read as running text and not as a title of anything. " * 18
     text = "\n\n".join(["1. Background", para, "2. Methodology", para, "4. Logistic constraints for supplies",
