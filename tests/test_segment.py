@@ -319,6 +319,22 @@ def test_a_title_ending_in_an_age_a_year_or_covid_19_heads_its_section_a_content
         "1.3 Policies to address impact of COVID-19"]
 
 
+def test_a_title_in_capitals_run_into_its_first_paragraph_heads_its_section_up_to_the_sentence():
+    para = "Net use among young children rose in every region, most of all in the north of the country. " * 18
+    text = "\n\n".join([
+        "12.4 INDOOR RESIDUAL SPRAYING", para,
+        "12.5 USE OF INTERMITTENT PREVENTIVE TREATMENT OF MALARIA DURING PREGNANCY In areas of high malaria "
+        "transmission, by the time women reach adulthood they have acquired some immunity. " + para,
+        # One word in capitals before a title-case rest is no title cut off its sentence; nor is a table's row.
+        "12.5.1 HIV Prevalence by Socio-economic Characteristics Table 14.3 shows that HIV prevalence is higher "
+        "among women than men in every region.", para,
+        "12.6 URBAN RURAL Total 45.2 38.1 41.0 12.4 11.9 12.2 3,214 2,987 6,201", para])
+    marks = find_headings(text, ())
+    assert [m.title for m in marks] == [
+        "12.4 INDOOR RESIDUAL SPRAYING", "12.5 USE OF INTERMITTENT PREVENTIVE TREATMENT OF MALARIA DURING PREGNANCY"]
+    assert text[marks[1].start:marks[1].end] == marks[1].title
+
+
 def test_headings_numbered_out_of_order_are_list_items_in_order_ones_stay():
     para = "A paragraph of the section, long enough to read as running text and not as a title of anything. " * 18
     text = "\n\n".join(["1. Background", para, "2. Methodology", para, "4. Logistic constraints for supplies",
