@@ -76,7 +76,9 @@ class CueMatcher:
         self._stem_cache: dict[str, dict[str, str]] = {lang: {} for lang in STEMMERS}
         # Built per language on first use: most corpora never need the Spanish or French tables.
         self._patterns: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
+        # A name's words cue nothing: it is matched like a cue of no tag (""), and longer names win as cues do.
         zh = [(cue, a.id) for a in taxonomy.approaches for cue in a.cues_for("zh")]
+        zh += [(name, "") for name in taxonomy.names_for("zh")]
         zh.sort(key=lambda e: -len(e[0]))
         self._zh_ids = dict(zh)
         self._zh = re.compile("|".join(re.escape(c) for c, _ in zh)) if zh else None
@@ -88,12 +90,12 @@ class CueMatcher:
 
             self._stemmers[lang] = snowballstemmer.stemmer(STEMMERS[lang])
             table: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
-            for approach in self.taxonomy.approaches:
-                for cue in approach.cues_for(lang):
-                    stems = tuple(s for s, _, _ in self._tokens(cue, lang))
-                    # "hospital" and "hospitals" share their stems: one entry, or one word would count twice.
-                    if stems and (stems, approach.id) not in table[stems[0]]:
-                        table[stems[0]].append((stems, approach.id))
+            phrases = [(cue, a.id) for a in self.taxonomy.approaches for cue in a.cues_for(lang)]
+            for cue, approach in phrases + [(name, "") for name in self.taxonomy.names_for(lang)]:
+                stems = tuple(s for s, _, _ in self._tokens(cue, lang))
+                # "hospital" and "hospitals" share their stems: one entry, or one word would count twice.
+                if stems and (stems, approach) not in table[stems[0]]:
+                    table[stems[0]].append((stems, approach))
             for entries in table.values():
                 entries.sort(key=lambda e: -len(e[0]))
             self._patterns[lang] = dict(table)
@@ -127,7 +129,7 @@ class CueMatcher:
                 if tuple(t[0] for t in tokens[i:i + n]) == stems:
                     if matched and n < matched:
                         break
-                    if not any(t[0] in negators for t in tokens[max(0, i - 2):i]):
+                    if approach and not any(t[0] in negators for t in tokens[max(0, i - 2):i]):
                         hits.append(CueHit(approach, tokens[i][1], tokens[i + n - 1][2]))
                     matched = n
             i += max(matched, 1)
@@ -139,7 +141,7 @@ class CueMatcher:
         hits = []
         for match in self._zh.finditer(text):
             before = text[max(0, match.start() - 2):match.start()]
-            if not any(before.endswith(n) for n in _ZH_NEGATORS):
+            if self._zh_ids[match.group()] and not any(before.endswith(n) for n in _ZH_NEGATORS):
                 hits.append(CueHit(self._zh_ids[match.group()], match.start(), match.end()))
         return hits
 

@@ -45,6 +45,13 @@ class Taxonomy:
     digest: str
     source: str
     kind: str = "approach"
+    # Per language, phrases that name a thing and whose words cue no tag ("Country Partnership Framework", a
+    # lender's strategy document, is no partnership for the goals).
+    names: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def names_for(self, language: str) -> tuple[str, ...]:
+        """The phrases of a language whose words cue nothing."""
+        return dict(self.names).get(language, ())
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -92,8 +99,12 @@ def parse_taxonomy(text: str, source: str, kind: str = "approach") -> Taxonomy:
         if not isinstance(alone, bool):
             raise ConfigError(f"{where}: meaning_alone must be true or false")
         approaches.append(Approach(approach_id, label.strip(), definition.strip(), cues, targets, alone))
+    names = data.get("names", {})
+    if not isinstance(names, dict) or set(names) - set(LANGUAGES):
+        raise ConfigError(f"{source}: [names] must be a table of phrase lists keyed by {', '.join(LANGUAGES)}")
+    phrases = tuple((lang, _strings(names[lang], f"{source}: names {lang}")) for lang in LANGUAGES if lang in names)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return Taxonomy(tuple(approaches), digest, source, kind)
+    return Taxonomy(tuple(approaches), digest, source, kind, phrases)
 
 
 def load_taxonomy(path: str | Path | None = None, kind: str = "approach") -> Taxonomy:
