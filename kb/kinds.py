@@ -53,6 +53,9 @@ _TOC_LINE = re.compile(r"(?:\s?\.){3,}\s*\d{1,4}$|\s\d{1,3}$")
 # leaders ("GOVT. HEALTH CENTER....... B").
 _QUESTION = re.compile(r"[?？]\s*$")
 _ANSWER_CODE = re.compile(r"\.{3,}\s*[A-Z0-9]{1,3}\b")
+# Every sentence of a passage is a question ("Did anyone sleep under this mosquito net last night?").
+_ASKS = re.compile(r"[?？](?=\s|$)|[？]")
+_TELLS = re.compile(r"[.!。！](?=\s|$)|[。！]")
 _NUMBER = re.compile(r"^[(\[]?[-+]?[\d.,%/:–-]+[)\]%]?$")
 # A cell that holds no number: a value suppressed or missing ("*", "na", "-", ".."), as survey tables print it.
 _EMPTY_CELL = re.compile(r"^(?:\*{1,2}|na|n/a|-|–|—|\.\.|…)$", re.I)
@@ -183,7 +186,8 @@ def _front_matter(text: str, lines: list[str]) -> str | None:
 
 
 def _is_form(lines: list[str], text: str) -> bool:
-    """A questionnaire: most of three or more lines are questions, or three answer codes behind dot leaders.
+    """A questionnaire: most of three or more lines are questions, two questions and no other sentence, or three
+    answer codes behind dot leaders.
 
     It asks and does not answer. Survey annexes (a DHS questionnaire, a workshop's prompts) were shown as the
     answer, graded strong: "On the television? / On the radio? / From a poster?" first for "community health
@@ -191,7 +195,12 @@ def _is_form(lines: list[str], text: str) -> bool:
     of prompts.
     """
     questions = sum(bool(_QUESTION.search(line)) for line in lines)
-    return (len(lines) >= 3 and questions > len(lines) / 2) or len(_ANSWER_CODE.findall(text)) >= 3
+    # Two questions or more and no other sentence: it asks, whatever its lines. On the shared corpus 138 prose
+    # passages, of a sample of 25 read 19 a DHS questionnaire's items, the others interview guides, a paper's
+    # research questions and a workshop's prompts; one ranked third, graded strong, for "what share of children
+    # sleep under a mosquito net in Ghana".
+    asks = len(_ASKS.findall(text)) >= 2 and not _TELLS.search(text)
+    return (len(lines) >= 3 and questions > len(lines) / 2) or asks or len(_ANSWER_CODE.findall(text)) >= 3
 
 
 def _is_references(text: str, lines: list[str], tokens: list[str], cjk: int) -> bool:

@@ -142,6 +142,12 @@ def test_a_list_of_works_by_author_and_year_with_no_heading_is_references(shared
     # Its answer codes behind dot leaders.
     "Any other place?\n\n98\n\n633 PUBLIC SECTOR GOVT. HOSPITAL/POLYCLINIC... A GOVT. HEALTH CENTER/CLINIC... B GOVT. "
     "HEALTH POST/CHPS..... C PROBE TO IDENTIFY EACH TYPE OF SOURCE. FAMILY PLANNING CLINIC....... D",
+    # Questions run into one line, no sentence that tells: third, graded strong, for "what share of children
+    # sleep under a mosquito net in Ghana".
+    "When you got the net, was it already treated with an insecticide to kill or repel mosquitoes? Did anyone "
+    "sleep under this mosquito net last night?",
+    "同时，本研究尝试回答如下两个问题：（1）世代贫困家庭的个体经由什么样的心理历程发展到当下的贫困状态？（2）匮乏的内生动力"
+    "是如何相互作用，形成稳定的致贫心理机制的？",
 ])
 def test_a_survey_form_asks_and_does_not_answer(text):
     assert classify(text) == "form"
@@ -152,6 +158,8 @@ def test_prose_that_asks_now_and_then_stays_prose():
            "What does it cost?\n\nNothing: the fund pays the fees, and members repay the loan over two years.")
     assert classify(faq) == "prose"
     assert classify("Why does this matter? Because households that save weather shocks better. " * 3) == "prose"
+    assert classify("How were households chosen? Who decided? The commune council ranked them by the IDPoor list.") \
+        == "prose"
 
 
 @pytest.mark.parametrize("text", [
