@@ -42,13 +42,13 @@ _LEVELS = (
     (5, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
 )
 _SPLIT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2}){1,3}\.?")
-# A heading line: short, unterminated, mostly words.
 # A subsection's title in capitals that the PDF's text ran into its first paragraph ("12.5 USE OF INTERMITTENT
 # PREVENTIVE TREATMENT OF MALARIA DURING PREGNANCY In areas of high malaria transmission, ..."): two capital words
 # at least, then a sentence (six words of its first twelve in lower case). 22 sections of the Ghana DHS, whose
 # 394 passages had been said to be their previous section's; no other document of the shared corpus changes.
 _RUN_IN = re.compile(r"(\d{1,2}(?:\.\d{1,2}){1,2}\.?[ \t]+[A-Z][A-Z’'&/()-]*,?(?:[ \t]+[A-Z][A-Z’'&/()-]*,?)+)"
                      r"[ \t]+[A-Z][a-z]+\b")
+# A heading line: short, unterminated, mostly words.
 _HEADING_CHARS = 220
 _HEADING_WORDS = 40
 # A numbered line ("3. ...") is also the shape of a numbered paragraph: it must be shorter to be a heading.
