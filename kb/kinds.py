@@ -25,7 +25,10 @@ PROSE = "prose"
 _CITATION = re.compile(
     r"\bet al\b|\(\s*(?:19|20)\d\d[a-z]?\s*\)|\b(?:19|20)\d\d[a-z]?\)|\bvol(?:ume)?\.?\s*\d|\bpp?\.\s*\d|"
     r"\bdoi\b|https?://|\bissn\b|\bisbn\b|[\[［][JMDCR][\]］]|\bretrieved\b|\bworking paper\b|\bjournal\b|\bpress\b|"
-    r"\b\d+\s*\(\d+\)\s*[:,]\s*\d+|(?:19|20)\d\d\s*[,，]\s*\(?\d+\)?\s*[:：]\s*\d+")
+    r"\b\d+\s*\(\d+\)\s*[:,]\s*\d+|(?:19|20)\d\d\s*[,，]\s*\(?\d+\)?\s*[:：]\s*\d+"
+    # The year standing alone between an entry's authors and its title ("Ruel. 2004. “Dietary ..."), as the DHS
+    # reports' reference lists set it.
+    r"|[A-Za-z)]\.\s(?:19|20)\d\d[a-z]?\.\s")
 _NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z" + HAN + r"]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
 # A table's or figure's caption label and number: "TABLE 3.2.", "Tab.1", "表1", "图 2", "Cuadro 4".

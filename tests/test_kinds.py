@@ -87,6 +87,14 @@ _FRONT_MATTER = [
      "was largest among the poorest.", "prose"),
     ("[7] The Household Budget Survey (2017) shows that food and beverages, housing, water and electricity take "
      "most of what a poor household spends in the month.", "prose"),
+    # A DHS reference list's entries, the year alone between authors and title: they were prose, in the last
+    # chapter's section (no "References" heading survived the PDF).
+    ("USAID. 2014. End Line Survey for Continuous Distribution of LLINs in the Eastern Region, Ghana- E- Coupon "
+     "Pilot Study Presentation. Accra, Ghana: USAID.\n\nWilliams, B. G., J. O. Lloyd-Smith, E. Gouws, C. Hankins, "
+     "W. M. Getz, J. Hargrove, I. de Zoysa, C. Dye, and B. Auvert. 2006. “The Potential Impact of Male Circumcision "
+     "on HIV in Sub-Saharan Africa.” PLoS Med 3(7):e262. doi:10.1371/journal.pmed.0030262.", "references"),
+    ("The survey was carried out in 2014. It covered 11,835 households in all ten regions, and 9,396 women were "
+     "interviewed. Response rates were high: 97 percent of households took part.", "prose"),
     *_FRONT_MATTER,
 ])
 def test_each_kind_is_told_by_its_shape(text, kind):
