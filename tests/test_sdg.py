@@ -81,6 +81,12 @@ def test_a_passage_about_a_goal_is_tagged_with_evidence_and_a_lone_word_is_not(t
               "Framework.",
      "Development partners and donors pooled funds in a multi-stakeholder partnership, and the partnership "
      "shared knowledge through South-South cooperation with two other countries."),
+    # "Value chains" are every farm project's approach in cooperation documents, not industry (174 of the eval
+    # index's 565 goal 9 cases held the words).
+    ("sdg9", "Farmers' groups joined the maize and dairy value chains, and the value chains now link them to "
+             "buyers in the district towns.",
+     "The project built rural roads and bridges and upgraded the transport infrastructure that links the "
+     "villages to the industrial parks."),
 ])
 def test_a_word_like_a_goals_cue_is_not_the_goal_and_the_cue_still_is(tagger, goal, other, same):
     assert goal not in _goals(tagger.tag(_doc([other])).document)
