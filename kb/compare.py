@@ -74,7 +74,7 @@ def profile(store: Store, case_id: str) -> CaseProfile:
     return CaseProfile(
         case=case, document=doc, year=year if year.isdigit() else None, countries=tuple(countries),
         approaches=tuple(t.value for t in tags if t.kind == "approach"),
-        actors=actors(text, doc.language), figures=key_figures(doc.text, case.start, case.end),
+        actors=actors(text, doc.language, document=doc.text), figures=key_figures(doc.text, case.start, case.end),
         sdgs=tuple(t.value for t in tags if t.kind == "sdg"))
 
 

@@ -32,12 +32,20 @@ FIGURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 FIGURE_KINDS = {"money": "money amounts", "reach": "people or households reached", "share": "percentages"}
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+# The words that end a body's name ("Ministry of Water Resources", "Development and Reform Commission").
+_BODY_WORDS = (r"Bank|Ministry|Fund|Foundation|Agency|Programme|Program|Organi[sz]ation|Cooperative|Association|"
+               r"Council|Commission|Institute|University|Office|Alliance|Network|Corporation|Company|Centre|Center|"
+               r"Federation|Union")
 _ORG_WORDS = re.compile(
-    r"\b(?:[A-Z][\w'&-]*\s+(?:(?:and|of|for|the)\s+)?){0,5}(?:Bank|Ministry|Fund|Foundation|Agency|Programme|Program|Organi[sz]ation|"
-    r"Cooperative|Association|Council|Commission|Institute|University|Office|Alliance|Network|Corporation|"
-    r"Company|Centre|Center|Federation|Union)\b(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})?")
+    rf"\b(?:[A-Z][\w'&-]*\s+(?:(?:and|of|for|the)\s+)?){{0,5}}(?:{_BODY_WORDS})\b"
+    r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})?")
 _NER_CHARS = 50_000
+_DOCUMENT_CHARS = 400_000  # where a document's acronyms are spelled out: its front matter and first uses
 _ACRONYM = re.compile(r"^[A-Z][A-Z&-]{1,7}$")
+# The words that name a body, in an acronym's spelled-out form ("Ghana Statistical Service (GSS)").
+_BODY = re.compile(rf"\b(?:{_BODY_WORDS}|Centres|Centers|Service|Authority|Bureau|Department|Board|Committee|"
+                   r"Secretariat|Partnership|Initiative|Government|Group|Society|Trust|Facility|Project|Unit)\b", re.I)
+_SMALL = {"and", "of", "for", "the", "on", "in", "to", "de", "la", "et", "du", "des", "del", "y", "e", "do", "da"}
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,37 @@ def _acronym(name: str) -> bool:
     return bool(_ACRONYM.match(name)) and not names_a_section(name)
 
 
-def actors(text: str, language: str, limit: int = 8) -> tuple[str, ...]:
-    """Organisations and programmes named in a text, most often named first."""
+def _spelled(acronym: str, words: list[str]) -> str | None:
+    """The words that spell an acronym out, read back from its last word: their initials are its letters, a
+    hyphenated word giving one a part ("insecticide-treated net" is ITN), small words skipped."""
+    letters = acronym.replace("&", "").replace("-", "").lower()
+    for first in range(len(words) - 1, -1, -1):
+        initials = "".join(part[:1].lower() for w in words[first:] if w.lower() not in _SMALL
+                           for part in re.split(r"[-‐]", w) if part)
+        if initials == letters:
+            return " ".join(words[first:])
+        if len(initials) > len(letters):
+            return None
+    return None
+
+
+def _a_thing(acronym: str, document: str) -> bool:
+    """An acronym the document spells out, every time, as something other than a body: "insecticide-treated nets
+    (ITNs)", "ITN insecticide-treated net" in its list of acronyms. spaCy calls ITN, IRS, ANC and LLIN
+    organisations: they were the first actors of the Ghana DHS's malaria chapter on the compare page."""
+    head, name = document[:_DOCUMENT_CHARS], re.escape(acronym)
+    found = [_spelled(acronym, re.findall(r"[\w'’-]+", head[max(0, m.start() - 120):m.start()]))
+             for m in re.finditer(rf"\(\s*{name}s?\s*\)", head)]
+    for m in re.finditer(rf"(?m)^[ \t]*{name}[ \t]+([A-Za-z][^\n]{{3,80}})$", head):
+        words = re.findall(r"[\w'’-]+", m.group(1))
+        found += [_spelled(acronym, words[:n]) for n in range(1, min(len(words), 12) + 1)]
+    spelled = [words for words in found if words]
+    return bool(spelled) and not any(_BODY.search(words) for words in spelled)
+
+
+def actors(text: str, language: str, limit: int = 8, document: str = "") -> tuple[str, ...]:
+    """Organisations and programmes named in a text (a case of `document`, which spells out its acronyms),
+    most often named first."""
     names: Counter[str] = Counter()
     spelled: dict[str, str] = {}
     found = [(m.group(), True) for m in _ORG_WORDS.finditer(text)]
@@ -95,8 +132,8 @@ def actors(text: str, language: str, limit: int = 8) -> tuple[str, ...]:
         name = " ".join(name.split()).removeprefix("the ").removeprefix("The ").strip(" .,;:\"'“”")
         if not 2 <= len(name) <= 80 or not any(ch.isalpha() for ch in name) or gazetteer.lookup(name):
             continue
-        if " " not in name and not _acronym(name):
-            continue  # "Bank" or "Develop" alone names no one
+        if " " not in name and (not _acronym(name) or _a_thing(name, document or text)):
+            continue  # "Bank" or "Develop" alone names no one; nor does "ITN" (insecticide-treated net)
         if not sure and not all(w[:1].isupper() for w in name.split() if len(w) > 3):
             continue
         key = name.casefold()
