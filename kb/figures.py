@@ -40,7 +40,6 @@ _ORG_WORDS = re.compile(
     rf"\b(?:[A-Z][\w'&-]*\s+(?:(?:and|of|for|the)\s+)?){{0,5}}(?:{_BODY_WORDS})\b"
     r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})?")
 _NER_CHARS = 50_000
-_DOCUMENT_CHARS = 400_000  # where a document's acronyms are spelled out: its front matter and first uses
 _ACRONYM = re.compile(r"^[A-Z][A-Z&-]{1,7}$")
 # The words that name a body, in an acronym's spelled-out form ("Ghana Statistical Service (GSS)").
 _BODY = re.compile(rf"\b(?:{_BODY_WORDS}|Centres|Centers|Service|Authority|Bureau|Department|Board|Committee|"
@@ -105,12 +104,17 @@ def _a_thing(acronym: str, document: str) -> bool:
     """An acronym the document spells out, every time, as something other than a body: "insecticide-treated nets
     (ITNs)", "ITN insecticide-treated net" in its list of acronyms. spaCy calls ITN, IRS, ANC and LLIN
     organisations: they were the first actors of the Ghana DHS's malaria chapter on the compare page."""
-    head, name = document[:_DOCUMENT_CHARS], re.escape(acronym)
-    found = [_spelled(acronym, re.findall(r"[\w'’-]+", head[max(0, m.start() - 120):m.start()]))
-             for m in re.finditer(rf"\(\s*{name}s?\s*\)", head)]
-    for m in re.finditer(rf"(?m)^[ \t]*{name}[ \t]+([A-Za-z][^\n]{{3,80}})$", head):
-        words = re.findall(r"[\w'’-]+", m.group(1))
-        found += [_spelled(acronym, words[:n]) for n in range(1, min(len(words), 12) + 1)]
+    name = re.escape(acronym)
+    found = [_spelled(acronym, re.findall(r"[\w'’-]+", document[max(0, m.start() - 120):m.start()]))
+             for m in re.finditer(rf"\(\s*{name}s?\s*\)", document)]
+    # A list's entry, its name in lower case after it ("IRS indoor residual spraying ITN insecticide-treated net"),
+    # or in capitals on a line of its own ("GSS Ghana Statistical Service").
+    for m in re.finditer(rf"(?m)\b{name}\s+([a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){{0,7}})"
+                         rf"|^[ \t]*{name}[ \t]+([A-Z][^\n]{{3,80}})$", document):
+        words = re.findall(r"[\w'’-]+", m.group(1) or m.group(2))
+        # Spelled out from the word right after it, as a list writes an entry.
+        found += [" ".join(words[:n]) for n in range(1, min(len(words), 12) + 1)
+                  if _spelled(acronym, words[:n]) == " ".join(words[:n])]
     spelled = [words for words in found if words]
     return bool(spelled) and not any(_BODY.search(words) for words in spelled)
 
