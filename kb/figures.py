@@ -132,12 +132,18 @@ def actors(text: str, language: str, limit: int = 8, document: str = "") -> tupl
         found += [(sample[s:e], _acronym(sample[s:e].strip()))
                   for s, e, label in named_entities(sample) if label == "ORG"]
     gazetteer = default_gazetteer()
+    things: dict[str, bool] = {}  # an acronym is looked up in the whole document once, not at each mention
     for name, sure in found:
         name = " ".join(name.split()).removeprefix("the ").removeprefix("The ").strip(" .,;:\"'“”")
         if not 2 <= len(name) <= 80 or not any(ch.isalpha() for ch in name) or gazetteer.lookup(name):
             continue
-        if " " not in name and (not _acronym(name) or _a_thing(name, document or text)):
-            continue  # "Bank" or "Develop" alone names no one; nor does "ITN" (insecticide-treated net)
+        if " " not in name:
+            if not _acronym(name):
+                continue  # "Bank" or "Develop" alone names no one
+            if name not in things:
+                things[name] = _a_thing(name, document or text)
+            if things[name]:
+                continue  # nor does "ITN" (insecticide-treated net)
         if not sure and not all(w[:1].isupper() for w in name.split() if len(w) > 3):
             continue
         key = name.casefold()
