@@ -7,13 +7,19 @@ import re
 import unicodedata
 from collections import Counter
 
-from kb.language import CJK
+from kb.language import CJK, HAN
 
 _CJK_PUNCT = {"、": ", ", "，": ", ", "。": ". ", "；": "; ", "：": ": ", "（": " (", "）": ") ",
               "！": "! ", "？": "? ", "【": "[", "】": "]", "《": '"', "》": '"'}
 _CN_NUMERALS = {c: str(i) for i, c in enumerate("一二三四五六七八九十", 1)}
 BULLET = re.compile(r"^(?:[-*•·▪●◦–]|\d{1,3}[.)]|\(?[a-z]\))\s")
 SENTENCE_END = re.compile(r"[.!?。！？:;：；\"”’)]$")
+_CJK_SENTENCE = re.compile(r"[。！？]")
+# What a Chinese sentence goes on with: a character, a bracket or a quote ("协定" | "（RCEP）生效实施"), not an
+# item's number.
+_CJK_GOES_ON = re.compile(r"(?![（(][一二三四五六七八九十\d]{1,3}[）)])[" + HAN + r"（“”《]")
+# A table's or figure's caption label and number: "TABLE 3.2.", "Tab.1", "表1", "图 2", "Cuadro 4".
+CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|tab|figure|fig|表|图)\.?\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
 
 
 _ROMAN = re.compile(r"[ivxl]{1,7}")
@@ -134,7 +140,8 @@ def join_continued(lines: list[str]) -> list[str]:
         s = line.strip()
         prev = out[last].strip() if last >= 0 else ""
         if s and prev and _continues(prev, s):
-            joiner = "" if CJK.match(prev[-1]) and CJK.match(s[0]) else " "
+            subscript = s.isdigit() and prev[-1].isascii() and prev[-1].isalpha()  # "M" | "2": M2
+            joiner = "" if CJK.match(prev[-1]) and _CJK_GOES_ON.match(s) or subscript else " "
             out[last] = prev[:-1] + s if prev.endswith("-") and prev[-2:-1].isalpha() else f"{prev}{joiner}{s}"
             del out[last + 1:]  # the blank lines between them
             continue
@@ -155,6 +162,14 @@ def _continues(prev: str, line: str) -> bool:
     """
     if len(line) <= _CJK_TAIL and all(CJK.match(c) for c in line) and CJK.match(prev[-1]):
         return True  # "政府工作报" | "告": a word's last characters on a line of their own
+    if _CJK_SENTENCE.search(prev[:-1]) and re.search(r"[\w" + HAN + r"]$", prev):
+        # A Chinese paragraph (it holds a sentence's end) that stops short of one goes on: on a character ("...中的稳" |
+        # "定地位。") or a subscript set on its own line ("广义货币M" | "2" | "和社会融资..."). A heading ends no
+        # sentence inside it.
+        # A figure's caption between a paragraph's two pages stands apart ("...反" | "图3滇西边境山区的地理区位"),
+        # and so does an enumerated item ("（四）").
+        return _CJK_GOES_ON.match(line) is not None and not CAPTION.match(line) \
+            or (line.isdigit() and len(line) <= 2 and prev[-1].isascii())
     if prev.count("(") > prev.count(")") and re.search(r"\w$", prev) and re.match(r"[^()]*\w\)", line):
         return True  # "... OF CHINA (the" | "Borrower) and ...": the line closes the bracket the line before opened
     return (line[0].islower() and line[0].isascii() and not BULLET.match(line) and (" " in line or line[-1] in ".!?")

@@ -159,6 +159,18 @@ def test_jsonl_records(shared):
     assert seg.document.language == "zh"
 
 
+def test_a_chinese_paragraph_cut_by_a_line_break_is_whole(shared):
+    # The reports set M2's subscript on a line of its own: "稳健的货币政策要松紧适度。广义货币M" alone was a passage
+    # (sixth for "conditional cash transfers school attendance Latin America"); and "稳" | "定地位。" split a word.
+    text = prepare_path(shared / "cn-gov-work-reports" / "government_work_reports.jsonl").document.text
+    assert "广义货币M2 和社会融资规模增速要与国内生产总值名义增速相匹配" in text
+    assert "保持人民币在全球货币体系中的稳定地位。" in text
+    assert "\n\n2\n\n" not in text
+    assert "推动区域全面经济伙伴关系协定（RCEP）生效实施" in text
+    # A heading, which ends no sentence inside it, does not run into the paragraph under it.
+    assert "\n\n三、2019年政府工作任务\n\n" in text
+
+
 def test_a_chinese_title_whose_last_character_sits_on_a_line_of_its_own_is_whole(shared):
     # The 2017 and 2021 reports print "政府工作报" and "告" on two lines; the card and "more like this" showed
     # "政府工作报".
