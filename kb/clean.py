@@ -29,6 +29,7 @@ from kb.layout import (
     normalise_unicode,
     reflow,
     strip_markdown,
+    table_rows,
 )
 from kb.models import Removal
 from kb.repair import Repairer, comma_capitals
@@ -103,6 +104,8 @@ class _Cleaner:
 
     def line_rules(self, lines: list[str]) -> list[str]:
         lines = self.related_items(lines)
+        if self.fmt == "md":
+            lines = [row for line in lines for row in table_rows(line)]
         out: list[str] = []
         for line in lines:
             stripped = line.strip()

@@ -136,7 +136,7 @@ def _shape(stripped: str) -> str:
     # A Chinese paper's table or figure under its caption ("表1数据描述性统计 / Tab.1 Data descriptive statistics /
     # 区域时期人均可支配收入…15797.57…") ends no sentence: 44 prose passages of the eval index, none an answer,
     # one in the top 10 for an English question on China's poverty-exit plan.
-    if (_is_table(stripped, tokens, cjk) or _cells_by_line(stripped, lines, cjk)
+    if (_is_table(stripped, tokens, cjk) or _cells_by_line(stripped, lines, cjk) or _rows(lines)
             or (len(lines) >= 4 and CAPTION.fullmatch(lines[0]))
             or (cjk and CAPTION.match(stripped) and "。" not in stripped)):
         return "table"
@@ -271,6 +271,12 @@ def _cells_by_line(text: str, lines: list[str], cjk: int) -> bool:
         return True
     return (not ends and sum(n <= 6 for n in words) >= 0.9 * len(lines)
             and not any(_BULLET.match(line) for line in lines))
+
+
+def _rows(lines: list[str]) -> bool:
+    """A table the document marked as one: its rows, cells set apart by " | " as the readers write them (a DOCX
+    table, an HTML table in Markdown), in most of the passage's lines."""
+    return sum(line.count(" | ") >= (1 if len(lines) > 1 else 2) for line in lines) >= 0.6 * len(lines)
 
 
 def _is_table(text: str, tokens: list[str], cjk: int) -> bool:

@@ -58,6 +58,20 @@ def fix_cjk_punctuation(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", text)
 
 
+def table_rows(line: str) -> list[str]:
+    """An HTML table written into Markdown, one row a line with its cells apart, as the DOCX reader writes a
+    table; [line] when it holds none. Its tags alone removed ran the cells together ("Jiangsu provinceGlass
+    lens", "区域指数U陇南0.2986")."""
+    if not re.search(r"<t[dh]\b", line, re.I):
+        return [line]
+    rows = []
+    for row in re.split(r"</tr\s*>|<tr\b[^>]*>", line, flags=re.I):
+        cells = [" ".join(strip_markdown(cell).replace("&nbsp;", " ").split())
+                 for cell in re.split(r"<t[dh]\b[^>]*>", row, flags=re.I)[1:]]
+        rows.append(" | ".join(cell for cell in cells if cell) if cells else strip_markdown(row).strip())
+    return [row for row in rows if row]
+
+
 def strip_markdown(line: str) -> str:
     """Markdown and stray HTML inline syntax reduced to its text."""
     line = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", line)

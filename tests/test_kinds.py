@@ -225,3 +225,19 @@ def test_a_case_reads_each_passage_in_its_own_section(shared):
     assert annex and not any(c.kind == "references" for c in annex)
     assert classify_case(["1. Wang K. Ecology of karst. 2015.", "The survey shows that households save."],
                          ["参考文献", "3 Findings"]) == ["references", "prose"]
+
+
+def test_an_html_table_in_markdown_is_read_row_by_row_and_is_a_table(shared):
+    # Its tags alone removed, a table's cells ran together ("Jiangsu provinceGlass lens", "区域指数U陇南0.2986")
+    # into prose: "Tables 区域脆弱生态 环境指数U ..." was sixth for "paired assistance between eastern and western
+    # provinces".
+    blog = prepare_path(shared / "cbec-rural-ecommerce" / ("2023-07-23-ecommerce-from-basic-principles-to-chinas-"
+                                                         "success-and-its-global-impact.md"))
+    assert "Danyang County, Jiangsu province | Glass lens and frame | 50% of world glass lens" in blog.document.text
+    paper = prepare_path(shared / "chinaxiv-poverty-zh" / "ChinaXiv-201711.00108V1.md")
+    rows = [c for c in paper.chunks if "陇南 | " in c.text or "Tables 区域 | " in c.text]
+    assert rows and all(c.kind == "table" for c in rows)
+    # A DOCX table's rows, as its reader writes them, too; one line of cells alone needs three.
+    assert classify("项目 | 纯务工 | 兼业型\n\n样本量 | 217 | 81\n\n贫困户 | 89 | 25") == "table"
+    assert classify("Location | Product | Production quantity") == "table"
+    assert classify("The rate rose | fell, as the table shows.") == "prose"
