@@ -18,6 +18,10 @@ _CJK_SENTENCE = re.compile(r"[。！？]")
 # What a Chinese sentence goes on with: a character, a bracket or a quote ("协定" | "（RCEP）生效实施"), not an
 # item's number.
 _CJK_GOES_ON = re.compile(r"(?![（(][一二三四五六七八九十\d]{1,3}[）)])[" + HAN + r"（“”《]")
+_CJK_WORDS = re.compile(r"[" + HAN + r"]+")
+_SUBSCRIPT = re.compile(r"\d{1,2}(?:\.\d)?")
+_CJK_OPEN = "《（「『“"
+_CJK_CLOSE = "》）」』”，。、；：！？"
 # A table's or figure's caption label and number: "TABLE 3.2.", "Tab.1", "表1", "图 2", "Cuadro 4".
 CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|tab|figure|fig|表|图)\.?\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
 
@@ -150,12 +154,20 @@ def join_continued(lines: list[str]) -> list[str]:
     to it, across blank lines: a PDF converted with a paragraph break after every printed line."""
     out: list[str] = []
     last = -1  # index in out of the last line with text
-    for line in lines:
-        s = line.strip()
+    texts = [line.strip() for line in lines]
+    following = [""] * len(lines)  # the next line with text after each
+    for i in range(len(lines) - 2, -1, -1):
+        following[i] = texts[i + 1] or following[i + 1]
+    for line, s, nxt in zip(lines, texts, following):
         prev = out[last].strip() if last >= 0 else ""
-        if s and prev and _continues(prev, s):
-            subscript = s.isdigit() and prev[-1].isascii() and prev[-1].isalpha()  # "M" | "2": M2
-            joiner = "" if CJK.match(prev[-1]) and _CJK_GOES_ON.match(s) or subscript else " "
+        # A link's words on a line of their own, closed by the next line's punctuation ("締結了" | "友好同盟互助條約"
+        # | "。蘇聯...").
+        link = nxt[:1] in _CJK_CLOSE and _CJK_WORDS.fullmatch(s) is not None and CJK.match(prev[-1:]) is not None
+        if s and prev and (link or _continues(prev, s)):
+            subscript = _SUBSCRIPT.fullmatch(s) is not None and prev[-1].isascii() and prev[-1].isalpha()  # M2, PM2.5
+            chinese = (CJK.match(prev[-1]) or prev[-1] in _CJK_OPEN + _CJK_CLOSE) and _CJK_GOES_ON.match(s) \
+                or s[0] in _CJK_CLOSE or prev[-1] in _CJK_OPEN
+            joiner = "" if chinese or subscript else " "
             out[last] = prev[:-1] + s if prev.endswith("-") and prev[-2:-1].isalpha() else f"{prev}{joiner}{s}"
             del out[last + 1:]  # the blank lines between them
             continue
@@ -176,6 +188,11 @@ def _continues(prev: str, line: str) -> bool:
     """
     if len(line) <= _CJK_TAIL and all(CJK.match(c) for c in line) and CJK.match(prev[-1]):
         return True  # "政府工作报" | "告": a word's last characters on a line of their own
+    if (line[0] in _CJK_CLOSE and re.search(r"[\w" + HAN + "》）」』”]$", prev)
+            or prev[-1] in _CJK_OPEN and re.match(r"[\w" + HAN + "]", line)):
+        # A link's words set on a line of their own: "实施新一轮《" | "教育振兴行动计划" | "》，重点加强...";
+        # no Chinese paragraph opens on closing punctuation, none ends on an opening bracket.
+        return True
     if _CJK_SENTENCE.search(prev[:-1]) and re.search(r"[\w" + HAN + r"]$", prev):
         # A Chinese paragraph (it holds a sentence's end) that stops short of one goes on: on a character ("...中的稳" |
         # "定地位。") or a subscript set on its own line ("广义货币M" | "2" | "和社会融资..."). A heading ends no
@@ -183,7 +200,7 @@ def _continues(prev: str, line: str) -> bool:
         # A figure's caption between a paragraph's two pages stands apart ("...反" | "图3滇西边境山区的地理区位"),
         # and so does an enumerated item ("（四）").
         return _CJK_GOES_ON.match(line) is not None and not CAPTION.match(line) \
-            or (line.isdigit() and len(line) <= 2 and prev[-1].isascii())
+            or (_SUBSCRIPT.fullmatch(line) is not None and prev[-1].isascii())
     if prev.count("(") > prev.count(")") and re.search(r"\w$", prev) and re.match(r"[^()]*\w\)", line):
         return True  # "... OF CHINA (the" | "Borrower) and ...": the line closes the bracket the line before opened
     return (line[0].islower() and line[0].isascii() and not BULLET.match(line) and (" " in line or line[-1] in ".!?")

@@ -167,6 +167,12 @@ def test_a_chinese_paragraph_cut_by_a_line_break_is_whole(shared):
     assert "保持人民币在全球货币体系中的稳定地位。" in text
     assert "\n\n2\n\n" not in text
     assert "推动区域全面经济伙伴关系协定（RCEP）生效实施" in text
+    # A link's words on a line of their own: "实施新一轮《" | "教育振兴行动计划" | "》，重点...", whose title alone
+    # ranked its report fourth for "lessons learned from relocation programmes"; "締結了" | "友好同盟互助條約" |
+    # "。蘇聯...".
+    assert "实施新一轮《教育振兴行动计划》，重点加强义务教育" in text
+    assert "我國同偉大的和平堡壘蘇聯已經締結了友好同盟互助條約。蘇聯根據" in text
+    assert "重点地区细颗粒物（PM2.5）浓度" in text
     # A heading, which ends no sentence inside it, does not run into the paragraph under it.
     assert "\n\n三、2019年政府工作任务\n\n" in text
 
