@@ -225,9 +225,10 @@ class _Cleaner:
             start = n + 1
         return [ln for i, ln in enumerate(lines) if i not in drop]
 
-    def chart_axes(self, lines: list[str]) -> list[str]:
-        """Drop the ticks a chart's axis left in the text (kb.furniture.chart_axes), run by run."""
-        drop = chart_axes(lines)
+    def chart_axes(self, lines: list[str], paged: bool) -> list[str]:
+        """Drop the ticks a chart's axis left in the text (kb.furniture.chart_axes), run by run; on a PDF's page
+        also a chart's data labels (a converted document's tables read one cell a line, as labels do)."""
+        drop = chart_axes(lines, labels=paged)
         self.removed += [Removal("chart_axis", lines[i].strip()) for i in sorted(drop)]
         return [ln for i, ln in enumerate(lines) if i not in drop]
 
@@ -320,7 +321,7 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
         lines = page.split("\n")
         if n == 0:
             lines = cleaner.leading_furniture(lines)
-        lines = cleaner.chart_axes(cleaner.vertical_text(cleaner.line_rules(lines)))
+        lines = cleaner.chart_axes(cleaner.vertical_text(cleaner.line_rules(lines)), paged)
         if n == 0 and not paged:
             lines = cleaner.page_head(lines)
         if not paged:

@@ -25,6 +25,8 @@ _MIN_PAGE_LINES = 12
 # A UN-system document symbol ("EB 2018/124/R.19", "E/CN.5/2020/3"), printed on every page of the document.
 _SYMBOL = re.compile(r"(?=.*\d)[A-Z][A-Z0-9 .()\-]*/[A-Z0-9 ./()\-]*")
 _TICK = re.compile(r"(\d{1,6}(?:\.\d+)?)\s?%?")
+_LABELS = 8  # lone numbers in a row that are a chart's data labels (after running text, see _labels)
+_PROSE_WORDS = 8  # words of a line of running text
 _RUNNING = 3  # copies of a line that make it a page's furniture rather than a heading used again
 _NEAR = 4  # lines from a page number within which its running headers and footnotes stand
 
@@ -189,11 +191,13 @@ def _even_steps(run: list[tuple[int, float]]) -> list[int]:
     return out
 
 
-def chart_axes(lines: list[str]) -> set[int]:
+def chart_axes(lines: list[str], labels: bool = False) -> set[int]:
     """Indexes of the lines a chart's axis left, one tick a line ("0", "10", ... "100") or all on one: they opened
-    a search hit's passage ("60 70 80 90 100 National households survey ... graphs show ...")."""
+    a search hit's passage ("60 70 80 90 100 National households survey ... graphs show ..."); with `labels`,
+    a chart's data labels too (_labels)."""
     drop: set[int] = set()
     run: list[tuple[int, float]] = []  # the lone numbers since the last line of anything else
+    before = ""  # the line of anything else before them
     for i, line in enumerate(lines):
         text = line.strip()
         if not text:
@@ -201,12 +205,21 @@ def chart_axes(lines: list[str]) -> set[int]:
         if m := _TICK.fullmatch(text):
             run.append((i, float(m.group(1))))
             continue
-        drop.update(_even_steps(run))
-        run = []
+        drop.update(_even_steps(run) + (_labels(run, before) if labels else []))
+        run, before = [], text
         ticks = [_TICK.fullmatch(t) for t in text.split()]
         if len(ticks) >= 5 and all(ticks) and _progression([float(t.group(1)) for t in ticks if t]):
             drop.add(i)
-    return drop | set(_even_steps(run))
+    return drop | set(_even_steps(run) + (_labels(run, before) if labels else []))
+
+
+def _labels(run: list[tuple[int, float]], before: str) -> list[int]:
+    """Indexes of a chart's data labels, one a line: eight lone numbers or more in a row inside a sentence ("...
+    within one hour varies more" / "35" / "8" / "18" / "4" / ...), which a PDF's reflow ran into the paragraph
+    beside the chart. After a table's labels or a contents line the numbers are its cells or pages and stay."""
+    # A sentence the chart cut off: running text that stops on a word, not a title (numbered, or a contents line).
+    cut = len(before.split()) >= _PROSE_WORDS and not before[:1].isdigit() and re.search(r"[a-z,]$", before)
+    return [i for i, _ in run] if len(run) >= _LABELS and cut else []
 
 
 def document_symbols(lines: list[str]) -> set[int]:

@@ -324,6 +324,22 @@ def test_a_charts_axis_ticks_go_and_numbers_that_say_something_stay():
     assert "Growth was 0 10 20 30 40 percent." in paras
 
 
+def test_a_charts_data_labels_inside_a_pdf_pages_sentence_go_and_a_tables_cells_stay():
+    # Seen: the Ghana DHS's passage first, graded strong, for "child malnutrition stunting rates" read "... within
+    # one hour varies more 35 8 18 4 28 9 14 5 19 5 11 3 2003 2008 2014 Note: Stunting reflects ...": the data
+    # labels of a chart beside the paragraph, one a line on the PDF's page.
+    labels = ["35", "8", "18", "4", "28", "9", "14", "5", "19", "5", "11", "3"]
+    page = "\n".join(["Initiation of breastfeeding within one hour varies more", *labels, "2003 2008 2014",
+                      "Note: Stunting reflects chronic malnutrition."])
+    cleaned = clean(page, "pdf", paged=True)
+    assert [r.text for r in cleaned.removals if r.rule == "chart_axis"] == labels
+    assert "varies more 2003 2008 2014" in cleaned.text
+    # Under a table's label, or in a converted document (its tables read one cell a line), the numbers stay.
+    table = "\n".join(["Number of respondents by district", *labels])
+    assert not [r for r in clean(table, "pdf", paged=True).removals if r.rule == "chart_axis"]
+    assert not [r for r in clean(page, "md").removals if r.rule == "chart_axis"]
+
+
 def test_a_reports_page_numbers_under_its_running_header_and_its_symbol_on_every_page_go(shared):
     # Seen: "... Poor households survey 45 graphs show the association ..." (the page number stood right under
     # the report's running title), and "EB 2018/124/R.19 6. 7. important for ensuring ..." in 43 passages of
