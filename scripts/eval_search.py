@@ -7,6 +7,10 @@ Query sets (one JSON query per line, the format of ../shared/eval/dev_queries.js
                 query by query since, so a tuning set now)
   fresh         scripts/eval/fresh_queries.jsonl: 24 queries written by a session that never saw the product's
                 code or output, over 19 documents no other set uses: the held-out set from this release on
+  blind2        scripts/eval/blind2_queries.jsonl: 30 more written blind (18 plain questions, 6 keyword queries, 6
+                broad topics with two files each; 4 ask in English what Chinese documents answer), over 21 files
+                and parts of long files (DHS chapters, report years, loan agreements, table rows) no other set
+                uses; first measured on the release that added it, never read to choose a rule
   zh_tune       scripts/eval/zh_tune.jsonl: 45 dev-tune and heldout queries with English answers, written in
                 Chinese (a Chinese reader searching English cases); kb.dictionary's two senses were chosen on it
   zh_heldout    scripts/eval/zh_heldout.jsonl: the same for the 31 dev-heldout and fresh queries: held out
@@ -106,7 +110,8 @@ def load_sets(extra: list[str]) -> dict[str, list[dict]]:
     dev = read(SHARED / "eval" / "dev_queries.jsonl")
     sets = {"dev-tune": [q for i, q in enumerate(dev) if i % 3 != 2],
             "dev-heldout": [q for i, q in enumerate(dev) if i % 3 == 2]}
-    names = ("heldout_queries.jsonl", "fresh_queries.jsonl", "zh_tune.jsonl", "zh_heldout.jsonl", "zh_zh.jsonl")
+    names = ("heldout_queries.jsonl", "fresh_queries.jsonl", "blind2_queries.jsonl", "zh_tune.jsonl",
+             "zh_heldout.jsonl", "zh_zh.jsonl")
     for path in extra or [str(ROOT / "scripts" / "eval" / name) for name in names]:
         if Path(path).is_file():
             sets[Path(path).stem] = read(Path(path))
