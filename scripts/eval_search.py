@@ -20,7 +20,8 @@ Query sets (one JSON query per line, the format of ../shared/eval/dev_queries.js
 For keyword, semantic and hybrid search it prints, per set and per query kind, the answer-level figures (a
 hit counts when it comes from a relevant file and its passage holds an answer phrase: MRR@10, Recall@5,
 Recall@10, nDCG@10), the same with the passages a hit lists as also matching ("open": what a reader sees
-on opening "N passages match"), the file-level figures (any passage of a relevant file counts) and the number of
+on opening "N passages match"; "card": with the first of them only, which the card shows under the hit's
+passage), the file-level figures (any passage of a relevant file counts) and the number of
 distinct documents in the top 10 (all queries, and the broad ones: multi_doc or several relevant files).
 Writes results/eval_search.json with every query's ranks.
 
@@ -81,6 +82,7 @@ def score_query(query: dict, hits: list, expanded: dict[int, str] | None = None)
     """Best rank of each relevant file, answer-level and file-level, and the query's metrics; `expanded` holds
     the texts of each hit's other matching passages (what a reader sees on opening "N passages match")."""
     answer: dict[str, int] = {}
+    carded: dict[str, int] = {}
     opened: dict[str, int] = {}
     file: dict[str, int] = {}
     for hit in hits:
@@ -91,11 +93,14 @@ def score_query(query: dict, hits: list, expanded: dict[int, str] | None = None)
                 file.setdefault(rel["file"], hit.rank)
                 if any(_norm(a) in text for a in rel["answer"]):
                     answer.setdefault(rel["file"], hit.rank)
+                if any(_norm(a) in t for a in rel["answer"] for t in [text, *more[:1]]):
+                    carded.setdefault(rel["file"], hit.rank)
                 if any(_norm(a) in t for a in rel["answer"] for t in [text, *more]):
                     opened.setdefault(rel["file"], hit.rank)
     files = [r["file"] for r in query["relevant"]]
     out = _metrics(answer, files)
     out.update({f"file_{k}": v for k, v in _metrics(file, files).items()})
+    out.update({f"card_{k}": v for k, v in _metrics(carded, files).items()})
     out.update({f"open_{k}": v for k, v in _metrics(opened, files).items()})
     out["documents"] = len({h.doc_id for h in hits[:K]})
     out["broad"] = query["kind"] == "multi_doc" or len(files) > 1
@@ -126,7 +131,8 @@ def summarise(rows: list[dict]) -> dict[str, float]:
     broad = [r for r in rows if r["broad"]]
     return {"n": len(rows), "ndcg10": mean(rows, "ndcg"), "recall10": mean(rows, "recall10"),
             "mrr10": mean(rows, "mrr"), "recall5": mean(rows, "recall5"), "file_ndcg10": mean(rows, "file_ndcg"),
-            "open_ndcg10": mean(rows, "open_ndcg"), "open_recall10": mean(rows, "open_recall10"),
+            "card_ndcg10": mean(rows, "card_ndcg"), "open_ndcg10": mean(rows, "open_ndcg"),
+            "open_recall10": mean(rows, "open_recall10"),
             "file_recall10": mean(rows, "file_recall10"), "documents": mean(rows, "documents"),
             "documents_broad": mean(broad, "documents")}
 
@@ -176,7 +182,7 @@ def main() -> None:
                 expanded = {pid: row["text"] for pid, row in more.items()}
                 rows.append({"id": query["id"], "kind": query["kind"], **score_query(query, hits, expanded)})
     summary: dict = {}
-    head = "nDCG  R@10  MRR   | file nDCG R@10 | open nDCG | docs broad"
+    head = "nDCG  R@10  MRR   | file nDCG R@10 | card  open | docs broad"
     print(f"{'set / kind':<26}{'n':>3}  " + "".join(f"{m + ': ' + head:<58}" for m in args.modes))
     for set_name, by_mode in results.items():
         kinds = sorted({r["kind"] for r in by_mode[args.modes[0]]})
@@ -188,7 +194,8 @@ def main() -> None:
             label = f"{set_name}" if name == "all" else f"  {name}"
             print(f"{label:<26}{row[args.modes[0]]['n']:>3}  " + "".join(
                 f"{row[m]['ndcg10']:.3f} {row[m]['recall10']:.3f} {row[m]['mrr10']:.3f} | "
-                f"{row[m]['file_ndcg10']:.3f} {row[m]['file_recall10']:.3f}    | {row[m]['open_ndcg10']:.3f}     | "
+                f"{row[m]['file_ndcg10']:.3f} {row[m]['file_recall10']:.3f}    | {row[m]['card_ndcg10']:.3f} "
+                f"{row[m]['open_ndcg10']:.3f} | "
                 f"{row[m]['documents']:>4.1f} "
                 f"{row[m]['documents_broad']:>4.1f}        " for m in args.modes))
         mode = "hybrid" if "hybrid" in args.modes else args.modes[0]

@@ -255,7 +255,9 @@ def test_search_open_a_case_and_screenshot(app_url, driver, tmp_path):
     wait_for_text(driver, "Why: close in meaning")
     assert "q=microcredit+for+rural+women" in driver.current_url
     first_title = card_titles(driver)[0]
-    # Under a card, the next passages of its case for the query (kb.hits): opened, they show the case's own text.
+    # Under a card, the next passages of its case for the query (kb.hits): the best of them on the card itself (the
+    # answer to the aspect a question asks is often there), the others opened from it, the case's own text.
+    assert "Also in this case" in main_text(driver)
     more = [e for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stExpander"]')
             if "of this case, best first" in e.text]
     assert more, main_text(driver)[:3000]

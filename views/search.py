@@ -120,14 +120,22 @@ def _card(hit: Hit) -> None:
                           help="Open this case")  # a tertiary button reads as plain text without them (walk)
         if hit.matching_passages:
             # The case's next best passages for the query (kb.hits): the answer to the aspect asked is often one.
-            with st.expander(f"{labels.plural(len(hit.matching_passages), 'more passage')} of this case, best first"):
-                words = {hit.text[start:end] for start, end in hit.matched}  # the card's words, bold here too
-                for n, (_, text, page) in enumerate(common.library().passages(list(hit.matching_passages))):
-                    if n:
-                        st.divider()  # one passage's bullets ran on into the next's
-                    if page:
-                        st.caption(f"page {page}")
-                    st.markdown(labels.highlight(text, spans_of(text, words)))
+            # The first stands on the card: with it the card holds an answer for 0.621 of the blind queries'
+            # relevant files (nDCG@10) against 0.481 with the shown passage alone (README "Search").
+            words = {hit.text[start:end] for start, end in hit.matched}  # the card's words, bold here too
+            passages = common.library().passages(list(hit.matching_passages))
+            if passages:
+                _, text, page = passages[0]
+                st.caption("Also in this case" + (f" · page {page}" if page else ""))
+                st.markdown(labels.highlight(text, spans_of(text, words)))
+            if passages[1:]:
+                with st.expander(f"{labels.plural(len(passages) - 1, 'more passage')} of this case, best first"):
+                    for n, (_, text, page) in enumerate(passages[1:]):
+                        if n:
+                            st.divider()  # one passage's bullets ran on into the next's
+                        if page:
+                            st.caption(f"page {page}")
+                        st.markdown(labels.highlight(text, spans_of(text, words)))
         common.case_actions(hit.case_id, hit.passage_id, key=f"hit{hit.rank}")
         if hit.more_from_document:
             st.button(f"{labels.plural(hit.more_from_document, 'more case')} from this document",
