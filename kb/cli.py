@@ -163,6 +163,8 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
         if h.same_text:
             print("    the same passage is in: " + "; ".join(f"{t} ({s}, {c})" for c, t, s in h.same_text))
         print("    " + " ".join(h.text.split())[:300])
+        if h.also_text:  # the first of the case's next best passages, as the card shows it
+            print("    also in this case: " + " ".join(h.also_text.split())[:300])
         if h.matching_passages:  # the case's next best passages: `kb show CASE --json` gives their text
             ids = ", ".join(map(str, h.matching_passages))
             print(f"    {len(h.matching_passages)} more of this case, best first: passages {ids} (kb show {h.case_id})")

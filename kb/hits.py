@@ -200,7 +200,8 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
                     _places([c for c in plan.countries if c in tags.get("country", ())], via), plan.english,
                     page.named.get(case_id, "")),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
-            matching_passages=also, relevance=grade, sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
+            matching_passages=also, also_text=rows[also[0]]["text"] if also else "", relevance=grade,
+            sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(
                 page.members.get(page.groups.get(case_id, ""), []), case_id)),
             more_from_document=page.held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0,

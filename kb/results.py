@@ -112,6 +112,7 @@ class Results:
         # The cases folded under a shown one for their same text, by the passage that ranked each.
         folded = {case: [case_of[other][0] for other in same[case]] for case in shown if case in same}
         shown_pids = [pid for pid, _ in chosen.values()] + [pid for pids in folded.values() for pid in pids]
+        shown_pids += [also[0] for _, also in chosen.values() if also]  # shown under the passage on the card
         rows.update(self.store.passages(shown_pids))  # the shown: in full
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
         page = Page(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),

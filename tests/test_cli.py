@@ -222,3 +222,9 @@ def test_search_text_names_the_cases_next_passages_that_the_json_lists(seed_inde
     first = listed[0]
     assert (f"more of this case, best first: passages {', '.join(map(str, first['matching_passages']))} "
             f"(kb show {first['case_id']})") in out, out
+    # The first of them in full, as a card shows it under the passage.
+    assert all(bool(h["also_text"]) == bool(h["matching_passages"]) for h in hits)
+    store = open_store(seed_index)
+    assert first["also_text"] == store.passages(first["matching_passages"][:1])[first["matching_passages"][0]]["text"]
+    store.close()
+    assert "also in this case: " + " ".join(first["also_text"].split())[:80] in out, out
