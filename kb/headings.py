@@ -12,9 +12,9 @@ from collections import Counter
 
 from kb.clean import Heading
 from kb.contents import contents_spans, inside, listed_titles, title_key
+from kb.kinds import CAPTION
 from kb.language import CJK as _CJK
 from kb.language import FUNCTION_WORDS, HAN
-from kb.layout import CAPTION
 from kb.numbering import CHAPTER, Mark, chapters, in_order
 from kb.titles import APPENDIX, BARE_LABEL, DOTTED, NAME_WORDS, heading_number, title_line
 

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from kb.contents import CONTENTS_WORDS
 from kb.language import CJK, FUNCTION_WORDS, HAN
 from kb.latex import INLINE_MATH
-from kb.layout import CAPTION
 
 KINDS = ("prose", "references", "toc", "form", "table", "list", "furniture")
 PROSE = "prose"
@@ -32,6 +31,8 @@ _CITATION = re.compile(
     r"|[A-Za-z)]\.\s(?:19|20)\d\d[a-z]?\.\s")
 _NOTE_START = re.compile(r"(?m)^(?:\[\d{1,3}\]|\d{1,3}\s+[A-Z" + HAN + r"]"
                          r"|\d{1,3}\.\s+[A-Z][^.]{0,60}(?:\(|,\s*(?:19|20)\d\d))")
+# A table's or figure's caption label and number: "TABLE 3.2.", "Tab.1", "表1", "图 2", "Cuadro 4".
+CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|tab|figure|fig|表|图)\.?\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
 # An author-year entry opening a line: "Gu, H. L., Liu, J. (2017). Effect of ...", "[顾红磊，刘君.(2017).家庭...",
 # as a psychology paper lists its works with no heading the converter kept.
 _AUTHOR_YEAR = re.compile(r"^(?:[\[［][" + HAN + r"][^\]］]{0,60}?"

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from kb.kinds import CAPTION
 from kb.language import CJK, HAN
 
 _CJK_PUNCT = {"、": ", ", "，": ", ", "。": ". ", "；": "; ", "：": ": ", "（": " (", "）": ") ",
@@ -22,8 +23,6 @@ _CJK_WORDS = re.compile(r"[" + HAN + r"]+")
 _SUBSCRIPT = re.compile(r"\d{1,2}(?:\.\d)?")
 _CJK_OPEN = "《（「『“"
 _CJK_CLOSE = "》）」』”，。、；：！？"
-# A table's or figure's caption label and number: "TABLE 3.2.", "Tab.1", "表1", "图 2", "Cuadro 4".
-CAPTION = re.compile(r"(?:table|tableau|cuadro|tabela|tab|figure|fig|表|图)\.?\s*\d{1,2}(?:\.\d{1,2})*\.?", re.I)
 
 
 _ROMAN = re.compile(r"[ivxl]{1,7}")
