@@ -119,6 +119,15 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
     return out
 
 
+def card_passages(chosen: Mapping[str, tuple[int, tuple[int, ...]]], rows: Mapping[int, Any]) -> frozenset[int]:
+    """The listed passages that stand on their cards under the passage shown: the first of each case's, where it
+    is in the shown passage's language. A bilingual report's next passage is often its translation (an
+    Indonesian one on food loss stood under "informal waste pickers social protection"); gated on its grade
+    instead, the cards held fewer answers on every query set (README "Search")."""
+    return frozenset(also[0] for pid, also in chosen.values()
+                     if also and rows[also[0]]["language"] == rows[pid]["language"])
+
+
 def _places(countries: list[str], via: dict[str, str]) -> list[str]:
     """The countries the query named that a case is about, in words: those named through a region as a few
     names and the region ("Cameroon, Ghana, Kenya and 7 more in Africa"), not each with "in Africa"."""
@@ -159,6 +168,8 @@ class Page:
     groups: Mapping[str, str] = field(default_factory=dict)
     # case -> the title piece the query names it by (kb.named): such cases come first.
     named: Mapping[str, str] = field(default_factory=dict)
+    # The listed passages that stand on their card under the passage (their rows in `rows`).
+    on_card: Collection[int] = frozenset()
 
 
 def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking], highlighter: Highlighter,
@@ -200,7 +211,8 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
                     _places([c for c in plan.countries if c in tags.get("country", ())], via), plan.english,
                     page.named.get(case_id, "")),
             semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
-            matching_passages=also, also_text=rows[also[0]]["text"] if also else "", relevance=grade,
+            matching_passages=also, relevance=grade,
+            also_text=rows[also[0]]["text"] if also and also[0] in page.on_card else "",
             sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(
                 page.members.get(page.groups.get(case_id, ""), []), case_id)),

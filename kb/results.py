@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kb.explain import Highlighter
-from kb.hits import Page, assemble, choose_passages
+from kb.hits import Page, assemble, card_passages, choose_passages
 from kb.index import VectorIndex
 from kb.matching import Matcher
 from kb.models import Filters, Hit
@@ -112,14 +112,15 @@ class Results:
         # The cases folded under a shown one for their same text, by the passage that ranked each.
         folded = {case: [case_of[other][0] for other in same[case]] for case in shown if case in same}
         shown_pids = [pid for pid, _ in chosen.values()] + [pid for pids in folded.values() for pid in pids]
-        shown_pids += [also[0] for _, also in chosen.values() if also]  # shown under the passage on the card
-        rows.update(self.store.passages(shown_pids))  # the shown: in full
+        firsts = [also[0] for _, also in chosen.values() if also]
+        rows.update(self.store.passages(shown_pids + firsts))  # the shown, and the first listed: in full
+        on_card = card_passages(chosen, rows)
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
         page = Page(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
                     held, document_of, relevance, judged, folded,
                     self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups,
                     {case: as_written(named.piece, [rows[chosen[case][0]][key] for key in ("case_title", "doc_title")])
-                     for case in shown if named and case in moved})
+                     for case in shown if named and case in moved}, on_card)
         hits = assemble(page, plan, mode, lists, self._highlighter, self._rankings.common(plan.terms))
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
                             candidates, len(matching), matching)

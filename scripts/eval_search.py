@@ -20,8 +20,8 @@ Query sets (one JSON query per line, the format of ../shared/eval/dev_queries.js
 For keyword, semantic and hybrid search it prints, per set and per query kind, the answer-level figures (a
 hit counts when it comes from a relevant file and its passage holds an answer phrase: MRR@10, Recall@5,
 Recall@10, nDCG@10), the same with the passages a hit lists as also matching ("open": what a reader sees
-on opening "N passages match"; "card": with the first of them only, which the card shows under the hit's
-passage), the file-level figures (any passage of a relevant file counts) and the number of
+on opening "N passages match"; "card": with the first of them only where the card shows it under the hit's
+passage, in its language), the file-level figures (any passage of a relevant file counts) and the number of
 distinct documents in the top 10 (all queries, and the broad ones: multi_doc or several relevant files).
 Writes results/eval_search.json with every query's ranks.
 
@@ -93,7 +93,7 @@ def score_query(query: dict, hits: list, expanded: dict[int, str] | None = None)
                 file.setdefault(rel["file"], hit.rank)
                 if any(_norm(a) in text for a in rel["answer"]):
                     answer.setdefault(rel["file"], hit.rank)
-                if any(_norm(a) in t for a in rel["answer"] for t in [text, *more[:1]]):
+                if any(_norm(a) in t for a in rel["answer"] for t in [text, _norm(getattr(hit, "also_text", ""))]):
                     carded.setdefault(rel["file"], hit.rank)
                 if any(_norm(a) in t for a in rel["answer"] for t in [text, *more]):
                     opened.setdefault(rel["file"], hit.rank)

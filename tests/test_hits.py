@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kb.headings import only_headings
-from kb.hits import _places, _titled, choose_passages
+from kb.hits import _places, _titled, card_passages, choose_passages
 
 
 def _rows(*passages: tuple[str, str]) -> list[dict]:
@@ -76,3 +76,12 @@ def test_countries_a_query_named_through_a_region_are_said_once_with_the_region(
     assert _places(["KEN", "GHA", "ETH"], {"GHA": "West Africa", "ETH": "Africa"}) == [
         "Kenya", "Ghana in West Africa", "Ethiopia in Africa"]
     assert _places(["GHA", "KEN"], {"GHA": "Africa", "KEN": "Africa"}) == ["Ghana and Kenya in Africa"]
+
+
+def test_the_passage_under_a_card_is_the_first_listed_in_the_shown_passages_language():
+    # Seen: under "informal waste pickers social protection" a bilingual report's card showed, second, an
+    # Indonesian passage on food loss: its next passage by rank within the case, in the other language.
+    rows = {1: {"language": "en"}, 2: {"language": "id"}, 3: {"language": "en"}, 4: {"language": "zh"},
+            5: {"language": "zh"}}
+    chosen = {"a": (1, (2, 3)), "b": (3, (1,)), "c": (4, (5, 1)), "d": (5, ())}
+    assert card_passages(chosen, rows) == {1, 5}

@@ -123,10 +123,12 @@ def _card(hit: Hit) -> None:
             # The first stands on the card: with it the card holds an answer for 0.621 of the blind queries'
             # relevant files (nDCG@10) against 0.481 with the shown passage alone (README "Search").
             words = {hit.text[start:end] for start, end in hit.matched}  # the card's words, bold here too
-            st.caption("Also in this case")
-            st.markdown(labels.highlight(hit.also_text, spans_of(hit.also_text, words)))
-            if hit.matching_passages[1:]:
-                more = common.library().passages(list(hit.matching_passages[1:]))
+            if hit.also_text:
+                st.caption("Also in this case")
+                st.markdown(labels.highlight(hit.also_text, spans_of(hit.also_text, words)))
+            listed = hit.matching_passages[1:] if hit.also_text else hit.matching_passages
+            if listed:
+                more = common.library().passages(list(listed))
                 with st.expander(f"{labels.plural(len(more), 'more passage')} of this case, best first"):
                     for n, (_, text, page) in enumerate(more):
                         if n:
