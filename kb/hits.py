@@ -119,13 +119,16 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
     return out
 
 
-def card_passages(chosen: Mapping[str, tuple[int, tuple[int, ...]]], rows: Mapping[int, Any]) -> frozenset[int]:
+def card_passages(chosen: Mapping[str, tuple[int, tuple[int, ...]]], rows: Mapping[int, Any],
+                  good: Collection[int]) -> frozenset[int]:
     """The listed passages that stand on their cards under the passage shown: the first of each case's, where it
-    is in the shown passage's language. A bilingual report's next passage is often its translation (an
-    Indonesian one on food loss stood under "informal waste pickers social protection"); gated on its grade
-    instead, the cards held fewer answers on every query set (README "Search")."""
+    is a good match itself (in `good`) and in the shown passage's language. Without the grade, half of 28 such
+    passages read under six walk queries said nothing of the query (a chart's legend, a list of donors,
+    breastfeeding under "school feeding programme results in Africa"); a bilingual report's next passage is
+    often its translation (an Indonesian one on food loss stood under "informal waste pickers social
+    protection"). README "Search" has what each rule costs in answers."""
     return frozenset(also[0] for pid, also in chosen.values()
-                     if also and rows[also[0]]["language"] == rows[pid]["language"])
+                     if also and also[0] in good and rows[also[0]]["language"] == rows[pid]["language"])
 
 
 def _places(countries: list[str], via: dict[str, str]) -> list[str]:

@@ -241,8 +241,8 @@ class Hit:
     # Up to three more passages of the case for the query, best first: those close to the shown one by their
     # words, then the case's others by a second reading of words and meaning (kb.hits.choose_passages).
     matching_passages: tuple[int, ...] = ()
-    # The first of them in full where it is in the passage's language: a card shows it under the passage, where
-    # the answer to the aspect a question asks often is (the next paragraph of a section's opening).
+    # The first of them in full where it is a good match itself and in the passage's language: a card shows it
+    # under the passage, where the answer to the aspect a question asks often is (a section's next paragraph).
     also_text: str = ""
     # Cases of the same document that ranked here too but are folded under this hit ("N more from this document").
     more_from_document: int = 0

@@ -114,7 +114,7 @@ class Results:
         shown_pids = [pid for pid, _ in chosen.values()] + [pid for pids in folded.values() for pid in pids]
         firsts = [also[0] for _, also in chosen.values() if also]
         rows.update(self.store.passages(shown_pids + firsts))  # the shown, and the first listed: in full
-        on_card = card_passages(chosen, rows)
+        on_card = card_passages(chosen, rows, self._good(plan, mode, firsts, rows))
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
         page = Page(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
                     held, document_of, relevance, judged, folded,
@@ -199,6 +199,12 @@ class Results:
         # A report's sections share its place and keep their order; a table's records each have their own.
         sections = {row["case_id"] for row in rows.values() if row["doc_type"] != "record"}
         return first_in(order, eligible, document_of, {c for c in placed & sections if relevance.get(c) in grades})
+
+    def _good(self, plan: QueryPlan, mode: str, pids: list[int], rows: dict) -> frozenset[int]:
+        """The given passages that match the query at least well, each graded alone as a case is (kb.relevance)."""
+        grades = self._relevance(plan, mode, [(pid, 0.0) for pid in pids],
+                                 {pid: {**rows[pid], "case_id": str(pid)} for pid in pids})
+        return frozenset(pid for pid in pids if grades.get(str(pid), "weak") != "weak")
 
     def _relevance(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict) -> dict[str, str]:
         """Each candidate case's grade (kb.relevance) from its passages' cosines and the query words they hold."""

@@ -21,7 +21,7 @@ For keyword, semantic and hybrid search it prints, per set and per query kind, t
 hit counts when it comes from a relevant file and its passage holds an answer phrase: MRR@10, Recall@5,
 Recall@10, nDCG@10), the same with the passages a hit lists as also matching ("open": what a reader sees
 on opening "N passages match"; "card": with the first of them only where the card shows it under the hit's
-passage, in its language), the file-level figures (any passage of a relevant file counts) and the number of
+passage: a good match in its language), the file-level figures (any passage of a relevant file counts) and the number of
 distinct documents in the top 10 (all queries, and the broad ones: multi_doc or several relevant files).
 Writes results/eval_search.json with every query's ranks.
 

@@ -223,7 +223,7 @@ def test_search_text_names_the_cases_next_passages_that_the_json_lists(seed_inde
     assert (f"more of this case, best first: passages {', '.join(map(str, first['matching_passages']))} "
             f"(kb show {first['case_id']})") in out, out
     # The first of them in full, as a card shows it under the passage.
-    # The first of them in full where it is in the passage's language, as a card shows it under the passage.
+    # The first of them in full where it is a good match in the passage's language, as a card shows it.
     shown = [h for h in hits if h["also_text"]]
     assert shown and all(h["matching_passages"] for h in shown), hits
     store = open_store(seed_index)

@@ -78,10 +78,13 @@ def test_countries_a_query_named_through_a_region_are_said_once_with_the_region(
     assert _places(["GHA", "KEN"], {"GHA": "Africa", "KEN": "Africa"}) == ["Ghana and Kenya in Africa"]
 
 
-def test_the_passage_under_a_card_is_the_first_listed_in_the_shown_passages_language():
+def test_the_passage_under_a_card_is_the_first_listed_if_good_and_in_the_shown_passages_language():
     # Seen: under "informal waste pickers social protection" a bilingual report's card showed, second, an
     # Indonesian passage on food loss: its next passage by rank within the case, in the other language.
     rows = {1: {"language": "en"}, 2: {"language": "id"}, 3: {"language": "en"}, 4: {"language": "zh"},
             5: {"language": "zh"}}
     chosen = {"a": (1, (2, 3)), "b": (3, (1,)), "c": (4, (5, 1)), "d": (5, ())}
-    assert card_passages(chosen, rows) == {1, 5}
+    assert card_passages(chosen, rows, good={1, 2, 3, 5}) == {1, 5}
+    # Nor one that is no good match itself: under "school feeding programme results in Africa", a survey's lines on
+    # feeding a child with diarrhoea.
+    assert card_passages(chosen, rows, good={2, 3, 5}) == {5}
