@@ -205,12 +205,17 @@ def chart_axes(lines: list[str], labels: bool = False) -> set[int]:
         if m := _TICK.fullmatch(text):
             run.append((i, float(m.group(1))))
             continue
-        drop.update(_even_steps(run) + (_labels(run, before) if labels else []))
+        drop.update(_ended(run, before, labels))
         run, before = [], text
         ticks = [_TICK.fullmatch(t) for t in text.split()]
         if len(ticks) >= 5 and all(ticks) and _progression([float(t.group(1)) for t in ticks if t]):
             drop.add(i)
-    return drop | set(_even_steps(run) + (_labels(run, before) if labels else []))
+    return drop | set(_ended(run, before, labels))
+
+
+def _ended(run: list[tuple[int, float]], before: str, labels: bool) -> list[int]:
+    """Indexes of a run of lone numbers that go: an axis's ticks, and with `labels` a chart's data labels."""
+    return _even_steps(run) + (_labels(run, before) if labels else [])
 
 
 def _labels(run: list[tuple[int, float]], before: str) -> list[int]:

@@ -22,7 +22,8 @@ _CJK_GOES_ON = re.compile(r"(?![（(][一二三四五六七八九十\d]{1,3}[）
 _CJK_WORDS = re.compile(r"[" + HAN + r"]+")
 _SUBSCRIPT = re.compile(r"\d{1,2}(?:\.\d)?")
 _CJK_OPEN = "《（「『“"
-_CJK_CLOSE = "》）」』”，。、；：！？"
+_CJK_CLOSING = "》）」』”"  # brackets and quotes that close
+_CJK_CLOSE = _CJK_CLOSING + "，。、；：！？"
 
 
 _ROMAN = re.compile(r"[ivxl]{1,7}")
@@ -187,7 +188,7 @@ def _continues(prev: str, line: str) -> bool:
     """
     if len(line) <= _CJK_TAIL and all(CJK.match(c) for c in line) and CJK.match(prev[-1]):
         return True  # "政府工作报" | "告": a word's last characters on a line of their own
-    if (line[0] in _CJK_CLOSE and re.search(r"[\w" + HAN + "》）」』”]$", prev)
+    if (line[0] in _CJK_CLOSE and re.search(r"[\w" + HAN + _CJK_CLOSING + "]$", prev)
             or prev[-1] in _CJK_OPEN and re.match(r"[\w" + HAN + "]", line)):
         # A link's words set on a line of their own: "实施新一轮《" | "教育振兴行动计划" | "》，重点加强...";
         # no Chinese paragraph opens on closing punctuation, none ends on an opening bracket.
