@@ -101,6 +101,12 @@ class Matcher:
         case_of = self._prose_cases()
         return frozenset(case_of[pid] for pid in passages if pid in case_of)
 
+    def holding(self, terms: tuple[str, ...], concepts: Concepts) -> frozenset[str]:
+        """Cases with a prose passage that holds one of the words, itself or through the glossary."""
+        pids, _ = self._all_shares(terms, concepts)
+        case_of = self._prose_cases()
+        return frozenset(case_of[pid] for pid in pids.tolist() if pid in case_of)
+
     def forget(self) -> None:
         """Drop what was read for past queries (a benchmark's new query; the index's own caches stay)."""
         self._shares.clear()

@@ -84,6 +84,13 @@ class Results:
         matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
         # A case that matches well through a passage outside the pool is not shown as weak.
         relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
+        on_topic = self._relevance(plan.topic(), mode, ranked, rows) if plan.countries and plan.topic_terms else None
+        if on_topic is not None:
+            # The place a query names does not make a match alone: a Rwandan climate-finance project, near "how
+            # did Rwanda reduce child stunting" in meaning through the name, holds none of its other words.
+            topical = self._holding(plan.topic(), mode, ranked, rows)
+            relevance = {case: grade if case in topical else on_topic.get(case, "weak")
+                         for case, grade in relevance.items()}
         # "Similar" ranks by a whole case's meaning; its grades read only the case's title.
         judged = set(order)
         if mode != "similar":
@@ -96,8 +103,8 @@ class Results:
         if named:
             order, moved = named_first(order, named, document_of, first_of)
             relevance.update({case: "good" for case in moved if relevance.get(case, "weak") == "weak"})
-        if filters is not None and self.places_first(plan, filters):
-            order = self._place_first(plan, mode, ranked, rows, order, document_of, relevance)
+        if on_topic is not None and filters is not None and self.places_first(plan, filters):
+            order = self._place_first(plan, order, rows, document_of, relevance, on_topic)
         candidates = len(order)
         # A case ranked by the very text of a case above it is listed on that card: one sentence showed on two or
         # three cards in 3 of 28 walk queries (a project and its additional financings; yearly reports' lines).
@@ -186,12 +193,11 @@ class Results:
         filter says where already."""
         return bool(plan.countries and plan.topic_terms) and self.rules.place_first != "off" and not filters.country
 
-    def _place_first(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict, order: list[str],
-                     document_of: dict[str, str], relevance: dict[str, str]) -> list[str]:
+    def _place_first(self, plan: QueryPlan, order: list[str], rows: dict, document_of: dict[str, str],
+                     relevance: dict[str, str], on_topic: dict[str, str]) -> list[str]:
         """The cases about the countries the query names moved ahead (SearchRules.place_first), each graded as
-        well as it matches the query read without the place: it is in the place the query names."""
+        well as it matches the query read without the place (`on_topic`): it is in the place the query names."""
         grades = GRADES[GRADES.index(self.rules.place_first):]
-        on_topic = self._relevance(plan.topic(), mode, ranked, rows)
         placed = self._cases_allowed(Filters(country=plan.countries)) or frozenset()
         eligible = {c for c in placed if on_topic.get(c) in grades}
         relevance.update({c: on_topic[c] for c in eligible
@@ -205,6 +211,13 @@ class Results:
         grades = self._relevance(plan, mode, [(pid, 0.0) for pid in pids],
                                  {pid: {**rows[pid], "case_id": str(pid)} for pid in pids})
         return frozenset(pid for pid in pids if grades.get(str(pid), "weak") != "weak")
+
+    def _holding(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict) -> set[str]:
+        """The candidate cases with a passage that holds one of the query's words (all, in semantic mode)."""
+        if mode == "semantic":
+            return {rows[pid]["case_id"] for pid, _ in ranked}
+        shares = self._matcher.shares(plan.terms, plan.concepts, [pid for pid, _ in ranked])
+        return {rows[pid]["case_id"] for pid, share in shares.items() if share > 0}
 
     def _relevance(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict) -> dict[str, str]:
         """Each candidate case's grade (kb.relevance) from its passages' cosines and the query words they hold."""

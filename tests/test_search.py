@@ -543,3 +543,24 @@ def test_a_food_security_project_is_no_strong_match_for_school_meals(tmp_path):
     hits = {h.source: h.relevance for h in searcher.search("school meals programme", 10).hits}
     searcher.close()
     assert hits["meals.txt"] == "strong" and hits["food.txt"] != "strong"
+
+
+def test_the_place_a_query_names_does_not_make_a_match_alone(tmp_path):
+    corpus = _write(tmp_path / "c", {
+        "rwanda.md": "# Rwanda's green bonds\n\nHow did Rwanda do it? How did Rwanda pay? Rwanda sold green bonds.",
+        "djibouti.md": "# Zero stunting in Djibouti\n\nThe project helped reduce stunting among children under "
+                       "five: child stunting fell in every district.",
+    })
+    ingest(corpus, tmp_path / "i", HASH)
+    searcher = Searcher(tmp_path / "i", HASH)
+    try:
+        result = searcher.search("how did Rwanda reduce child stunting", k=2)
+        plain = searcher.search("how did Rwanda pay for green bonds", k=2)
+    finally:
+        searcher.close()
+    grades = {h.countries: h.relevance for h in result.hits}
+    # The Rwandan case holds the query's place and none of what it asks about: shown, but not as a match.
+    assert grades == {("RWA",): "weak", ("DJI",): "good"}, grades
+    assert [h.case_id for h in result.hits if h.countries == ("DJI",)] == sorted(result.matching)
+    # On its own topic the same case matches.
+    assert plain.hits[0].countries == ("RWA",) and plain.hits[0].relevance != "weak"
