@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kb.gazetteer import default_gazetteer, named_entities
@@ -78,6 +79,15 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
             found.append(Figure(kind, value, " ".join(plain_math(span[s:e]).split()), start + m.start()))
     found.sort(key=lambda f: f.start)
     return tuple(found[:limit])
+
+
+def by_sentence(figures: Sequence[Figure]) -> list[tuple[tuple[str, ...], str]]:
+    """The figures' values grouped by the sentence they share, in order: "a loan of 90 million USD and an
+    in-loan grant of 1 million USD." was listed twice on the compare page, once under each amount."""
+    groups: dict[str, list[str]] = {}
+    for f in figures:
+        groups.setdefault(f.sentence, []).append(f.value)
+    return [(tuple(dict.fromkeys(values)), sentence) for sentence, values in groups.items()]
 
 
 def _acronym(name: str) -> bool:

@@ -395,6 +395,12 @@ def test_cases_with_the_same_passage_share_a_card_that_opens_each(tmp_path, monk
     assert at.query_params["case"] == target
 
 
+def test_more_goals_than_a_card_names_share_one_chip_by_number():
+    from views.labels import chips
+
+    assert chips((), ("sdg16", "sdg2", "sdg11", "sdg3")) == ":green-badge[SDG 2 · 3 · 11 · 16]"
+
+
 def test_a_case_page_lists_goals_surest_first_then_by_number(index):
     # Goals as sure as each other were listed as strings: "SDG 1, SDG 11, SDG 16, SDG 17, SDG 2, SDG 9".
     lib = Library(index, Settings())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.compare import CompareError, compare, comparison_table
-from kb.figures import actors, key_figures
+from kb.figures import actors, by_sentence, key_figures
 from kb.indexdir import open_store
 from kb.relevance import Relevance
 from kb.taxonomy import load_taxonomy
@@ -22,6 +22,14 @@ def test_key_figures_finds_amounts_people_and_shares_with_their_sentence():
                      ("money", "155 billion yuan"), ("reach", "2.3 million poor people")]
     assert figures[0].sentence == "The fund lent US$ 3.2 million to 12,500 rural households in 2019."
     assert figures[2].sentence == "Repayment stayed at 97% over five years."
+
+
+def test_figures_of_one_sentence_are_listed_once_with_their_values():
+    text = "A loan of 90 million USD and an in-loan grant of 1 million USD. The cost is 200 million USD."
+    money = [f for f in key_figures(text) if f.kind == "money"]
+    assert by_sentence(money) == [(("90 million USD", "1 million USD"),
+                                   "A loan of 90 million USD and an in-loan grant of 1 million USD."),
+                                  (("200 million USD",), "The cost is 200 million USD.")]
 
 
 def test_key_figures_of_a_span_read_that_span_and_say_where_each_stands_in_the_text():

@@ -7,7 +7,7 @@ import streamlit as st
 from kb.compare import MAX_CASES, MIN_CASES, comparison_table
 from kb.errors import KBError
 from kb.export import md_escape, table_csv, table_markdown
-from kb.figures import FIGURE_KINDS
+from kb.figures import FIGURE_KINDS, by_sentence
 from views import common, labels
 
 
@@ -43,8 +43,8 @@ def render() -> None:
                 figures = [f for f in p.figures if f.kind == kind]
                 if figures:
                     st.markdown(f"**{label.capitalize()}**")
-                    for f in figures:
-                        st.markdown(f"- **{md_escape(f.value)}**: {md_escape(f.sentence)}")
+                    for values, sentence in by_sentence(figures):
+                        st.markdown(f"- **{md_escape(' · '.join(values))}**: {md_escape(sentence)}")
             st.markdown("**Only this case has:**")
             st.markdown("\n".join(f"- {md_escape(line)}" for line in only.get(p.case.case_id, ()))
                         or "*nothing the others lack*")

@@ -68,7 +68,9 @@ def chips(approaches: tuple[str, ...] | list[str], sdgs: tuple[str, ...] | list[
     of them above its text (walk). The case page names each goal with its evidence."""
     out = [f":blue-badge[{md_escape(value_label('approach', a))}]" for a in approaches]
     if len(sdgs) > _NAMED_GOALS:
-        out.append(f":green-badge[SDG {' · '.join(str(taxonomy_labels.goal_number(g)) for g in sdgs)}]")
+        # By number: a card and the comparison read "2 · 3 · 11 · 16" and "16 · 2 · 3 · 11" for one case (walk).
+        numbers = sorted(taxonomy_labels.goal_number(g) for g in sdgs)
+        out.append(f":green-badge[SDG {' · '.join(map(str, numbers))}]")
     else:
         out += [f":green-badge[{md_escape(value_label('sdg', g))}]" for g in sdgs]
     return " ".join(out)
