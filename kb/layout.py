@@ -145,6 +145,7 @@ def reflow(lines: list[str]) -> list[str]:
 
 # The longest tail of a Chinese line cut off on a line of its own: a name ("李克强") or a paragraph has more.
 _CJK_TAIL = 2
+_MARGIN_NUMBER = re.compile(r"\d{1,3}\.")
 # The longest tail of a heading cut across lines ("4.1. Coping strategies since the outbreak" | "of COVID-19").
 _HEADING_TAIL_WORDS = 4
 
@@ -163,6 +164,13 @@ def join_continued(lines: list[str]) -> list[str]:
         # A link's words on a line of their own, closed by the next line's punctuation ("締結了" | "友好同盟互助條約"
         # | "。蘇聯...").
         link = nxt[:1] in _CJK_CLOSE and _CJK_WORDS.fullmatch(s) is not None and CJK.match(prev[-1:]) is not None
+        if prev and _MARGIN_NUMBER.fullmatch(s) and nxt[:1].islower() and re.search(r"[A-Za-z,]$", prev) \
+                and len(prev.split()) > _HEADING_TAIL_WORDS and not _capitals(prev) and not _titled(prev):
+            # A paragraph's number printed beside its second line lands inside its sentence ("... the IFAD
+            # contribution is" | "15." | "a loan of 90 million USD"): it goes before its paragraph.
+            out[last:last] = [line, ""]
+            last += 2
+            continue
         if s and prev and (link or _continues(prev, s)):
             subscript = _SUBSCRIPT.fullmatch(s) is not None and prev[-1].isascii() and prev[-1].isalpha()  # M2, PM2.5
             chinese = (CJK.match(prev[-1]) or prev[-1] in _CJK_OPEN + _CJK_CLOSE) and _CJK_GOES_ON.match(s) \
@@ -212,6 +220,12 @@ def _capitals(line: str) -> bool:
     """Set in capitals ("CHAPTER 4 FINDINGS FOR FARMERS", a converter's "CHAPteR 4 FInDInGS")."""
     letters = [c for c in line if c.isalpha()]
     return len(letters) >= 6 and sum(c.isupper() for c in letters) > len(letters) / 2
+
+
+def _titled(line: str) -> bool:
+    """Every longer word capitalised, as in a heading ("Project Implementation, Management and Coordination")."""
+    words = [w for w in re.findall(r"[A-Za-z]+", line) if len(w) > 3]
+    return bool(words) and all(w[0].isupper() for w in words)
 
 
 def is_hard_wrapped(lines: list[str]) -> bool:

@@ -18,6 +18,7 @@ from kb.sections import Labels, passage_sections, section_marks
 from kb.titles import clean_title, shorten
 
 _WORD = re.compile(r"[^\W_]+", re.U)
+_NUMBER_ALONE = re.compile(r"\s*\d{1,3}\.\s*")
 _SENTENCE = re.compile(r"(?<=[.!?。！？；;])[\"”’)]*\s+|(?<=[。！？；])")
 # A case's span: (start, end, title, heading path), offsets into the document's clean text.
 Span = tuple[int, int, str, tuple[str, ...]]
@@ -126,16 +127,22 @@ def chunk_span(text: str, start: int, end: int, target: int, limit: int, min_wor
 def _with_words(text: str, passages: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The passages with every one that holds no word joined to the passage after it (the last to the one
     before): a PDF glyph read as "?" before a run-on sentence stood as a passage of its own, and the
-    multilingual model put it first for 9 of 130 English questions (a text with no word sits near everything)."""
+    multilingual model put it first for 9 of 130 English questions (a text with no word sits near everything).
+    A paragraph's number alone ("2.") goes with the paragraph after it too: it stood alone before its long one."""
     out: list[tuple[int, int]] = []
     for span in passages:
-        if out and not _WORD.search(text, *out[-1]):
+        if out and _wordless(text, out[-1]):
             out[-1] = (out[-1][0], span[1])
         else:
             out.append(span)
-    if len(out) > 1 and not _WORD.search(text, *out[-1]):
+    if len(out) > 1 and _wordless(text, out[-1]):
         out[-2:] = [(out[-2][0], out[-1][1])]
     return out
+
+
+def _wordless(text: str, span: tuple[int, int]) -> bool:
+    """Whether a passage holds no word, or only a paragraph's number."""
+    return not _WORD.search(text, *span) or _NUMBER_ALONE.fullmatch(text, *span) is not None
 
 
 def _words(text: str, span: tuple[int, int]) -> int:

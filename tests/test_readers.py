@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -226,3 +227,18 @@ def test_unknown_format_named(tmp_path):
     path.write_text("hello")
     with pytest.raises(IngestError, match=r"^notes\.xyz: unknown format '\.xyz'"):
         read_file(path, "notes.xyz", Settings())
+
+
+def test_a_paragraphs_number_printed_inside_its_sentence_goes_before_its_paragraph(shared):
+    # The COSOP's concept note prints a paragraph's number beside its second line: "... the IFAD contribution is"
+    # | "15." | "a loan of 90 million USD": the compare page's figure read "... the IFAD contribution is".
+    seg = prepare_path(shared / "ifad-docs" / "cosop_india.md")
+    text = seg.document.text
+    assert "\n\n15.\n\nThe total project cost is estimated at 200 million USD and the IFAD contribution is a loan of " \
+           "90 million USD" in text
+    # A heading keeps its line ("N. Timing" stays apart), and no paragraph's number is a passage on its own.
+    assert "\n\nN. Timing\n\n24.\n\nThe project is proposed for a period of 5 years." in text
+    assert not [c.text for c in seg.chunks if re.fullmatch(r"\d{1,3}\.", c.text.strip())]
+    loan = prepare_path(shared / "wb-loan-agreements" / "1997_april_17_811741468191678600_conformed-copy--l4143--"
+                        "rural-employment-project--loan-agreement.txt").document.text
+    assert "\n\nProject Implementation, Management and Coordination\n\n" in loan
