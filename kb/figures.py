@@ -162,4 +162,10 @@ def actors(text: str, language: str, limit: int = 8, document: str = "") -> tupl
     names = Counter({k: n for k, n in names.items() if n >= 2})
     # "Reform Commission" inside "Development and Reform Commission" is the same actor, cut short.
     whole = [k for k in names if not any(k != other and k in other for other in names)]
+    # An acronym beside the name it stands for is that actor once ("WHO" and "World Health Organization").
+    for key in [k for k in whole if " " not in k]:
+        full = next((o for o in whole if " " in o and _spelled(spelled[key], spelled[o].split()) == spelled[o]), None)
+        if full:
+            names[full] += names[key]
+            whole.remove(key)
     return tuple(spelled[key] for key in sorted(whole, key=lambda k: -names[k])[:limit])

@@ -67,6 +67,14 @@ def test_key_figures_read_full_width_digits_and_no_count_across_and():
     assert key_figures("Women age 15-49 and men age 15-59 were interviewed.") == ()
 
 
+def test_an_acronym_beside_the_name_it_stands_for_is_one_actor(dhs):
+    # The Ghana DHS's nutrition chapter listed "PAHO; World Health Organization; WHO" on the compare page.
+    text = dhs.document.text
+    case = next(c for c in dhs.cases if c.title.startswith("11 NUTRITION"))
+    found = actors(text[case.start:case.end], "en", document=text)
+    assert "World Health Organization" in found and "WHO" not in found
+
+
 def test_actors_keeps_named_organisations_and_drops_fragments_and_countries():
     text = ("The Development and Reform Commission and the Ministry of Water Resources funded wells. "
             "The Development and Reform Commission also paid for roads with IFAD. China and Kenya took part.")
