@@ -211,7 +211,9 @@ def test_compare_two_results_side_by_side_with_figures_and_a_table(index):
     store.close()
     shown = _plain(_shown(at))
     figures = [f for p in expected.profiles for f in p.figures]
-    assert figures and all(f"- **{f.value}**: {f.sentence}" in shown for f in figures)
+    # Each figure stands with its sentence; the values one sentence holds share its line.
+    assert figures and all(f"**{f.value}" in shown or f" · {f.value}" in shown for f in figures)
+    assert all(f"**: {f.sentence}" in shown for f in figures)
     assert shown.count("Only this case has:") == 2
     assert any(c.value.startswith("similarity ") for c in at.caption)
     table = at.dataframe[0].value
