@@ -148,6 +148,8 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
         # The same number the app shows: cases of the whole index that match well within the filters.
         print(f"{result.matches} case{'s' if result.matches != 1 else ''} match well" if result.matches
               else "nothing matches well; the closest cases follow")
+    if result.hits and result.unmatched_places:
+        print(f"no case about {' or '.join(result.unmatched_places)} matches well; these are about other places")
     for h in result.hits:
         page = f" p.{h.page}" if h.page else ""
         print(f"{h.rank:>2}. {h.title[:100]}  [{h.score:.3f}]")

@@ -55,7 +55,8 @@ def result_json(result: SearchResult, facets: bool) -> Any:
     hits = [hit_json(h) for h in result.hits]
     if not facets:
         return hits
-    return {"hits": hits, "facets": result.facets, "candidates": result.candidates, "matches": result.matches}
+    return {"hits": hits, "facets": result.facets, "candidates": result.candidates, "matches": result.matches,
+            "unmatched_places": list(result.unmatched_places)}
 
 
 def case_json(page: CasePage) -> dict[str, Any]:

@@ -131,6 +131,11 @@ def card_passages(chosen: Mapping[str, tuple[int, tuple[int, ...]]], rows: Mappi
                      if also and also[0] in good and rows[also[0]]["language"] == rows[pid]["language"])
 
 
+def named_places(plan: QueryPlan) -> tuple[str, ...]:
+    """The places a query names, in words: each country's name, or the region it named countries by."""
+    return tuple(country_name(place) if place in plan.countries else place for place in plan.places)
+
+
 def _places(countries: list[str], via: dict[str, str]) -> list[str]:
     """The countries the query named that a case is about, in words: those named through a region as a few
     names and the region ("Cameroon, Ghana, Kenya and 7 more in Africa"), not each with "in Africa"."""

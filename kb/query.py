@@ -107,6 +107,12 @@ class QueryPlan:
                        countries=())
 
     @property
+    def places(self) -> tuple[str, ...]:
+        """The places the query names: each country's ISO3 code, or the region it named the country by, once."""
+        via = dict(self.via_region)
+        return tuple(dict.fromkeys(via.get(country, country) for country in self.countries))
+
+    @property
     def own_terms(self) -> tuple[str, ...]:
         """The query's own words to find in a passage: its terms, its Chinese ones as words where cut into words."""
         if not self.words:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kb.explain import Highlighter
-from kb.hits import Page, assemble, card_passages, choose_passages
+from kb.hits import Page, assemble, card_passages, choose_passages, named_places
 from kb.index import VectorIndex
 from kb.matching import Matcher
 from kb.models import Filters, Hit
@@ -37,6 +37,9 @@ class SearchResult:
     matches: int = 0
     # Those cases' ids (what a saved search compares with the ones it has seen).
     matching: frozenset[str] = frozenset()
+    # The places the query names (a country's name, or the region it named) none of whose cases matches its topic
+    # well: the hits are about other places, and a person who asked about Rwanda is told so.
+    unmatched_places: tuple[str, ...] = ()
 
 
 class Results:
@@ -103,8 +106,10 @@ class Results:
         if named:
             order, moved = named_first(order, named, document_of, first_of)
             relevance.update({case: "good" for case in moved if relevance.get(case, "weak") == "weak"})
+        unmatched: tuple[str, ...] = ()
         if on_topic is not None and filters is not None and self.places_first(plan, filters):
-            order = self._place_first(plan, order, rows, document_of, relevance, on_topic)
+            order, found = self._place_first(plan, order, rows, document_of, relevance, on_topic)
+            unmatched = () if found else named_places(plan)
         candidates = len(order)
         # A case ranked by the very text of a case above it is listed on that card: one sentence showed on two or
         # three cards in 3 of 28 walk queries (a project and its additional financings; yearly reports' lines).
@@ -130,7 +135,7 @@ class Results:
                      for case in shown if named and case in moved}, on_card)
         hits = assemble(page, plan, mode, lists, self._highlighter, self._rankings.common(plan.terms))
         return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
-                            candidates, len(matching), matching)
+                            candidates, len(matching), matching, unmatched)
 
     def _add_named(self, named: Named, filters: Filters, order: list[str], case_of: dict[str, tuple[int, float]],
                    rows: dict, document_of: dict[str, str]) -> dict[str, str]:
@@ -194,9 +199,10 @@ class Results:
         return bool(plan.countries and plan.topic_terms) and self.rules.place_first != "off" and not filters.country
 
     def _place_first(self, plan: QueryPlan, order: list[str], rows: dict, document_of: dict[str, str],
-                     relevance: dict[str, str], on_topic: dict[str, str]) -> list[str]:
+                     relevance: dict[str, str], on_topic: dict[str, str]) -> tuple[list[str], bool]:
         """The cases about the countries the query names moved ahead (SearchRules.place_first), each graded as
-        well as it matches the query read without the place (`on_topic`): it is in the place the query names."""
+        well as it matches the query read without the place (`on_topic`): it is in the place the query names.
+        Also whether any such case matches that well."""
         grades = GRADES[GRADES.index(self.rules.place_first):]
         placed = self._cases_allowed(Filters(country=plan.countries)) or frozenset()
         eligible = {c for c in placed if on_topic.get(c) in grades}
@@ -204,7 +210,8 @@ class Results:
                           if GRADES.index(on_topic[c]) > GRADES.index(relevance.get(c, "weak"))})
         # A report's sections share its place and keep their order; a table's records each have their own.
         sections = {row["case_id"] for row in rows.values() if row["doc_type"] != "record"}
-        return first_in(order, eligible, document_of, {c for c in placed & sections if relevance.get(c) in grades})
+        moved = first_in(order, eligible, document_of, {c for c in placed & sections if relevance.get(c) in grades})
+        return moved, bool(eligible)
 
     def _good(self, plan: QueryPlan, mode: str, pids: list[int], rows: dict) -> frozenset[int]:
         """The given passages that match the query at least well, each graded alone as a case is (kb.relevance)."""

@@ -124,6 +124,15 @@ def test_nonsense_says_nothing_matches_well_and_plural_forms(index):
     assert not any(re.search(r"\b1 cases\b", c.value) for c in at.caption)
 
 
+def test_a_place_none_of_whose_cases_matches_is_said(index):
+    # The seeds are about China: the matches for Peru's relocation are China's, and the page says so.
+    at = _app(q="relocation of poor households in Peru")
+    assert not at.exception
+    assert [i.value for i in at.info] == ["No case about Peru matches what you asked well: the cases below are "
+                                          "about other places."]
+    assert not _app(q="relocation of poor households in China").info
+
+
 def test_a_filter_narrows_the_results_and_goes_into_the_url(index):
     at = _app(q="tourism villages")
     at.multiselect(key="w_approach").select("tourism").run()

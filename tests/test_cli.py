@@ -180,7 +180,13 @@ def test_search_from_a_script_loads_no_model_it_does_not_need(seed_index):
     # The model loads without drawing a progress bar into the user's terminal or pipe, and without torch.
     assert semantic.stderr.strip() == "False", semantic.stderr
     result = json.loads(semantic.stdout)
-    assert set(result) == {"hits", "facets", "candidates", "matches"} and result["matches"] >= 1
+    assert set(result) == {"hits", "facets", "candidates", "matches", "unmatched_places"} and result["matches"] >= 1
+    assert result["unmatched_places"] == []
+
+
+def test_a_place_none_of_whose_cases_matches_is_said(seed_index, capsys):
+    assert main(["search", "relocation of poor households in Peru", "--index", str(seed_index)]) == 0
+    assert "no case about Peru matches well; these are about other places" in capsys.readouterr().out
 
 
 def test_approaches_lists_the_ids_filters_take(seed_index, capsys):

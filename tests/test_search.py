@@ -562,5 +562,6 @@ def test_the_place_a_query_names_does_not_make_a_match_alone(tmp_path):
     # The Rwandan case holds the query's place and none of what it asks about: shown, but not as a match.
     assert grades == {("RWA",): "weak", ("DJI",): "good"}, grades
     assert [h.case_id for h in result.hits if h.countries == ("DJI",)] == sorted(result.matching)
-    # On its own topic the same case matches.
+    # On its own topic the same case matches; for the stunting question, Rwanda's cases are said to match none.
     assert plain.hits[0].countries == ("RWA",) and plain.hits[0].relevance != "weak"
+    assert result.unmatched_places == ("Rwanda",) and plain.unmatched_places == ()

@@ -90,6 +90,9 @@ def _summary(result: SearchResult, query: str) -> None:
     else:
         st.warning(f"Nothing matches “{md_escape(query)}” well: no passage is close in meaning to it or holds "
                    "most of its words. The nearest cases are below, marked as weak matches; try other words.")
+    if result.hits and result.unmatched_places:
+        st.info(f"No case about {md_escape(' or '.join(result.unmatched_places))} matches what you asked well: "
+                "the cases below are about other places.")
 
 
 def _card(hit: Hit) -> None:
