@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from kb.language import STEMMERS
-from kb.lexicon import fold
+from kb.lexicon import fold, same_word
 from kb.taxonomy import Taxonomy
 
 _NEGATORS = {
@@ -76,6 +76,9 @@ class CueMatcher:
         self._stem_cache: dict[str, dict[str, str]] = {lang: {} for lang in STEMMERS}
         # Built per language on first use: most corpora never need the Spanish or French tables.
         self._patterns: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
+        # English cues' words as written, by stems and tag: a word of the text matches a cue's word only where
+        # both name one thing (kb.lexicon.same_word), not where the stemmer merely joins them.
+        self._written: dict[tuple[tuple[str, ...], str], list[tuple[str, ...]]] = defaultdict(list)
         # A name's words cue nothing: it is matched like a cue of no tag (""), and longer names win as cues do.
         zh = [(cue, a.id) for a in taxonomy.approaches for cue in a.cues_for("zh")]
         zh += [(name, "") for name in taxonomy.names_for("zh")]
@@ -92,7 +95,10 @@ class CueMatcher:
             table: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
             phrases = [(cue, a.id) for a in self.taxonomy.approaches for cue in a.cues_for(lang)]
             for cue, approach in phrases + [(name, "") for name in self.taxonomy.names_for(lang)]:
-                stems = tuple(s for s, _, _ in self._tokens(cue, lang))
+                tokens = self._tokens(cue, lang)
+                stems = tuple(s for s, _, _ in tokens)
+                if lang == "en" and stems:
+                    self._written[(stems, approach)].append(tuple(cue[a:b] for _, a, b in tokens))
                 # "hospital" and "hospitals" share their stems: one entry, or one word would count twice.
                 if stems and (stems, approach) not in table[stems[0]]:
                     table[stems[0]].append((stems, approach))
@@ -126,7 +132,7 @@ class CueMatcher:
             matched = 0
             for stems, approach in patterns.get(tokens[i][0], ()):
                 n = len(stems)
-                if tuple(t[0] for t in tokens[i:i + n]) == stems:
+                if tuple(t[0] for t in tokens[i:i + n]) == stems and self._same(text, tokens[i:i + n], stems, approach):
                     if matched and n < matched:
                         break
                     if approach and not any(t[0] in negators for t in tokens[max(0, i - 2):i]):
@@ -134,6 +140,14 @@ class CueMatcher:
                     matched = n
             i += max(matched, 1)
         return hits
+
+    def _same(self, text: str, tokens: list[tuple[str, int, int]], stems: tuple[str, ...], approach: str) -> bool:
+        """Whether the text's words name what the cue's words do (English; other languages by stems alone)."""
+        written = self._written.get((stems, approach))
+        if not written:
+            return True
+        words = [text[a:b] for _, a, b in tokens]
+        return any(all(same_word(w, c) for w, c in zip(words, cue)) for cue in written)
 
     def _find_zh(self, text: str) -> list[CueHit]:
         if self._zh is None:
