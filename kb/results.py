@@ -83,17 +83,8 @@ class Results:
         # A document or case the query names by its title (kb.named) is shown, though its passages rank low.
         named = self._title_names().named(plan.title_words) if mode != "similar" else None
         first_of = self._add_named(named, filters or Filters(), order, case_of, rows, document_of) if named else {}
-        relevance = self._relevance(plan, mode, ranked, rows)
         matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
-        # A case that matches well through a passage outside the pool is not shown as weak.
-        relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
-        on_topic = self._relevance(plan.topic(), mode, ranked, rows) if plan.countries and plan.topic_terms else None
-        if on_topic is not None:
-            # The place a query names does not make a match alone: a Rwandan climate-finance project, near "how
-            # did Rwanda reduce child stunting" in meaning through the name, holds none of its other words.
-            topical = self._holding(plan.topic(), mode, ranked, rows)
-            relevance = {case: grade if case in topical else on_topic.get(case, "weak")
-                         for case, grade in relevance.items()}
+        relevance, on_topic = self._grades(plan, mode, ranked, rows, order, matching)
         # "Similar" ranks by a whole case's meaning; its grades read only the case's title.
         judged = set(order)
         if mode != "similar":
@@ -218,6 +209,21 @@ class Results:
         grades = self._relevance(plan, mode, [(pid, 0.0) for pid in pids],
                                  {pid: {**rows[pid], "case_id": str(pid)} for pid in pids})
         return frozenset(pid for pid in pids if grades.get(str(pid), "weak") != "weak")
+
+    def _grades(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict, order: list[str],
+                matching: frozenset[str]) -> tuple[dict[str, str], dict[str, str] | None]:
+        """Each candidate case's grade, and where the query names a place its grade on the topic alone."""
+        relevance = self._relevance(plan, mode, ranked, rows)
+        # A case that matches well through a passage outside the pool is not shown as weak.
+        relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
+        if not (plan.countries and plan.topic_terms):
+            return relevance, None
+        on_topic = self._relevance(plan.topic(), mode, ranked, rows)
+        # The place a query names does not make a match alone: a Rwandan climate-finance project, near "how did
+        # Rwanda reduce child stunting" in meaning through the name, holds none of its other words.
+        topical = self._holding(plan.topic(), mode, ranked, rows)
+        return {case: grade if case in topical else on_topic.get(case, "weak")
+                for case, grade in relevance.items()}, on_topic
 
     def _holding(self, plan: QueryPlan, mode: str, ranked: Ranking, rows: dict) -> set[str]:
         """The candidate cases with a passage that holds one of the query's words (all, in semantic mode)."""
