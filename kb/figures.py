@@ -27,7 +27,9 @@ _REACHED = (r"(?:people|persons|households|families|farmers|women|men|beneficiar
 FIGURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("money", re.compile(rf"{_CUR_BEFORE}\s?(?:{_NUM}){_SCALE}|(?:{_NUM}){_SCALE}\s(?:{_CUR_AFTER})"
                          rf"|(?:{_NUM})\s?(?:万亿|亿|万)?元")),
-    ("reach", re.compile(rf"\b(?:{_NUM}){_SCALE}(?:\s+(?!and\b|or\b|to\b)[a-z-]+){{0,2}}\s+{_REACHED}\b"
+    # "3 percent of children" is a share, not people reached (a survey's nutrition chapter listed it as reached).
+    ("reach", re.compile(rf"\b(?:{_NUM}){_SCALE}(?:\s+(?!and\b|or\b|to\b|percent\b|per\b|percentage\b)[a-z-]+){{0,2}}"
+                         rf"\s+{_REACHED}\b"
                          rf"|(?:{_NUM})\s?(?:万|亿)?(?:人|户|名)")),
     ("share", re.compile(rf"(?:{_NUM})\s?(?:%|percent\b|per cent\b|percentage points\b)")),
 )
@@ -76,7 +78,8 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
                 continue
             taken.append((m.start(), m.end()))
             s, e = whole_math(span, *sentence_around(span, m.start(), m.end(), 0, len(span)))
-            found.append(Figure(kind, value, " ".join(plain_math(span[s:e]).split()), start + m.start()))
+            sentence = " ".join(plain_math(span[s:e]).split()).lstrip("•▪◦·-–— ")  # a list's bullet is no word
+            found.append(Figure(kind, value, sentence, start + m.start()))
     found.sort(key=lambda f: f.start)
     return tuple(found[:limit])
 

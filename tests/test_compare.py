@@ -24,6 +24,14 @@ def test_key_figures_finds_amounts_people_and_shares_with_their_sentence():
     assert figures[2].sentence == "Repayment stayed at 97% over five years."
 
 
+def test_a_share_of_people_is_a_share_not_people_reached():
+    # The Ghana DHS's nutrition chapter listed "3 percent of children" under "People or households reached".
+    figures = key_figures("About 3 percent of children were overweight.\n\n• Only 13 per cent of women voted.")
+    assert [(f.kind, f.value, f.sentence) for f in figures] == [
+        ("share", "3 percent", "About 3 percent of children were overweight."),
+        ("share", "13 per cent", "Only 13 per cent of women voted.")]
+
+
 def test_figures_of_one_sentence_are_listed_once_with_their_values():
     text = "A loan of 90 million USD and an in-loan grant of 1 million USD. The cost is 200 million USD."
     money = [f for f in key_figures(text) if f.kind == "money"]
