@@ -13,6 +13,7 @@ import streamlit as st
 
 from kb.collections import CONTENTS, Collection, CollectionError, Collections
 from kb.export import citation, course_pack_docx, course_pack_html, course_pack_markdown, md_escape
+from kb.titles import shorten
 from views import common, labels
 
 
@@ -72,7 +73,7 @@ def _item(coll: Collections, collection: Collection, n: int, can_edit: bool) -> 
         st.markdown(f"**{n}. {md_escape(e.title)}**")
         st.caption(md_escape(citation(e)))
         text = item.text
-        st.markdown(labels.highlight(text[:600] + ("…" if len(text) > 600 else ""), []))
+        st.markdown(labels.highlight(shorten(text, 600), []))  # cut at a word ("The second component is t…")
         if e.figures:
             st.caption("Key figures: " + md_escape("; ".join(e.figures.splitlines()[:3])))
         if not can_edit:
