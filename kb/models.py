@@ -70,6 +70,10 @@ class Document:
         return page + 1
 
 
+# The field that names where a record's "date" came from: its column ("Board Approval Date"), or "its text".
+DATE_FROM = "date_from"
+
+
 @dataclass(frozen=True)
 class Case:
     """A titled part of a document: a white-paper section, a case record, a news item."""

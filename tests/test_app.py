@@ -452,3 +452,17 @@ def test_a_regional_project_shows_its_region_where_a_card_has_no_country(tmp_pat
     at = _app(q="support for pastoralists")
     assert not at.exception
     assert any(":gray-badge[West and Central Africa]" in m.value for m in at.markdown), _shown(at)
+
+
+def test_a_records_date_says_which_column_gave_it(tmp_path, monkeypatch):
+    # A project's "date: 2018-07-09" stood beside its "Effective Date: February 26, 2019" on its case page.
+    index = index_of(tmp_path, {"projects.csv": (
+        "Project Name,Abstract,Board Approval Date,Effective Date\nSolar villages,Rural women trained as solar "
+        "engineers light their villages and repair the lamps.,2018-07-09,2019-02-26\n")})
+    monkeypatch.setenv("KB_INDEX_DIR", str(index))
+    at = _app(q="solar engineers")
+    case = _case_of(at, 1)
+    at = _app(case=case, view="case")
+    assert not at.exception
+    shown = _plain(_shown(at))
+    assert "**date**: 2018-07-09 (Board Approval Date)" in shown and "date_from" not in shown

@@ -145,6 +145,8 @@ def test_record_tables_one_case_per_row_with_mapped_columns(shared):
     assert first.title == "Chile Fund against Hunger and Poverty"
     fields = dict(first.fields)
     assert fields["region"] == "Africa,LAC,Asia Pacific" and fields["date"] == "2011"
+    # Which column dated it is kept: a project's "date" beside its "Effective Date" told no one which it was.
+    assert fields["date_from"] == "Start year"
     assert "Agriculture and Food Security" in fields["theme"]
     first_text = seg.document.text[first.start:first.end]
     assert first_text.startswith("Chile Fund against Hunger and Poverty\n\nThe project aimed")

@@ -11,7 +11,7 @@ from kb.export import md_escape, url_of
 from kb.gazetteer import country_name
 from kb.language import language_name
 from kb.library import CasePage
-from kb.models import Chunk, Tag
+from kb.models import DATE_FROM, Chunk, Tag
 from views import common, labels
 
 # A case of at most this many passages fits about a screen: its matched passage is marked where it stands.
@@ -82,8 +82,12 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
             common.collection_picker("case")
         common.case_actions(case.case_id, chosen, key="case", can_open=False)
     _matched_first(page, chosen)
+    fields = dict(case.fields)
     for key, value in case.fields:
-        st.markdown(f"**{md_escape(key)}**: {md_escape(field_value(value))}")
+        if key == DATE_FROM:
+            continue  # said beside the date: "date: 2018-07-09 (Board Approval Date)"
+        source = f" ({fields[DATE_FROM]})" if key == "date" and DATE_FROM in fields else ""
+        st.markdown(f"**{md_escape(key)}**: {md_escape(field_value(value) + source)}")
     _tags(page)
     st.markdown("#### Text")
     for pid, chunk in page.passages:

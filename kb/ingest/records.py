@@ -15,7 +15,7 @@ from kb.config import RecordColumns
 from kb.dates import find_date, parse_date
 from kb.errors import IngestError
 from kb.ingest.text import decode
-from kb.models import RawDocument, RawRecord
+from kb.models import DATE_FROM, RawDocument, RawRecord
 from kb.repair import repair_underscores
 
 _LIST_KEYS = ("records", "data", "items", "cases", "rows", "results")
@@ -91,11 +91,14 @@ def rows_to_records(rows: list[dict[str, Any]], source: str, mapping: RecordColu
             if role in ("title", "text"):
                 continue
             if role == "date":
-                # The first column that holds a readable date, as ISO; a row without one may date itself.
-                value = next((d for c in cols if (d := parse_date(get.get(c, "")))), "") or \
-                    find_date(f"{title}\n{text[:500]}") or ""
-            else:
-                value = "; ".join(v for c in cols if (v := get.get(c, "")))
+                # The first column that holds a readable date, as ISO; a row without one may date itself. Which
+                # column it was is kept: a project's "date" beside its "Effective Date" told no one which it was.
+                column, value = next(((c, d) for c in cols if (d := parse_date(get.get(c, "")))), ("", ""))
+                value = value or find_date(f"{title}\n{text[:500]}") or ""
+                if value:
+                    fields += [("date", value), (DATE_FROM, column or "its text")]
+                continue
+            value = "; ".join(v for c in cols if (v := get.get(c, "")))
             if value:
                 fields.append((role, value))
         fields += [(c, v) for c, v in get.items() if c not in used and v]
