@@ -43,6 +43,12 @@ def _app(**params: str | list[str]) -> AppTest:
     return at.run()
 
 
+def _app_over(tmp_path: Path, monkeypatch, files: dict[str, str], **params: str) -> AppTest:
+    """The app over an index of the given files, opened with the given URL parameters."""
+    monkeypatch.setenv("KB_INDEX_DIR", str(index_of(tmp_path, files)))
+    return _app(**params)
+
+
 def _plain(markdown: str) -> str:
     """Markdown with its backslash escapes taken out: the text a reader sees."""
     return re.sub(r"\\(.)", r"\1", markdown)
@@ -445,23 +451,19 @@ def test_a_long_case_opens_on_the_passage_that_matched(index):
 def test_a_regional_project_shows_its_region_where_a_card_has_no_country(tmp_path, monkeypatch):
     # "Regional Sahel Pastoralism Support Project II" names West and Central Africa, no country: its card showed
     # approach and goal chips and no place at all.
-    index = index_of(tmp_path, {"sahel.md": (
+    at = _app_over(tmp_path, monkeypatch, {"sahel.md": (
         "# Regional pastoralism support\n\nThe regional project supports pastoralists across Western and Central "
-        "Africa with animal health services, water points and access to livestock markets along the corridors.\n")})
-    monkeypatch.setenv("KB_INDEX_DIR", str(index))
-    at = _app(q="support for pastoralists")
+        "Africa with animal health services, water points and access to livestock markets along the corridors.\n")},
+        q="support for pastoralists")
     assert not at.exception
     assert any(":gray-badge[West and Central Africa]" in m.value for m in at.markdown), _shown(at)
 
 
 def test_a_records_date_says_which_column_gave_it(tmp_path, monkeypatch):
     # A project's "date: 2018-07-09" stood beside its "Effective Date: February 26, 2019" on its case page.
-    index = index_of(tmp_path, {"projects.csv": (
-        "Project Name,Abstract,Board Approval Date,Effective Date\nSolar villages,Rural women trained as solar "
-        "engineers light their villages and repair the lamps.,2018-07-09,2019-02-26\n")})
-    monkeypatch.setenv("KB_INDEX_DIR", str(index))
-    at = _app(q="solar engineers")
-    case = _case_of(at, 1)
+    files = {"projects.csv": "Project Name,Abstract,Board Approval Date,Effective Date\nSolar villages,Rural women "
+             "trained as solar engineers light their villages and repair the lamps.,2018-07-09,2019-02-26\n"}
+    case = _case_of(_app_over(tmp_path, monkeypatch, files, q="solar engineers"), 1)
     at = _app(case=case, view="case")
     assert not at.exception
     shown = _plain(_shown(at))
