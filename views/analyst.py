@@ -61,11 +61,11 @@ def render() -> None:
     noun = lambda n: labels.plural(n, unit)  # noqa: E731
     countries = ("the countries they are about and those they only mention" if filters.mentions
                  else "the countries they are about (not those they only mention: see the sidebar's switch)")
-    republished = (f" {labels.plural(counts.copies, 'copy', 'copies')} of cases published by another source too "
-                   f"{'is' if counts.copies == 1 else 'are'} not counted (see the switch above)." if counts.copies
-                   else "")
-    unread = (f" {labels.plural(counts.no_text, 'part')} of documents with no text to read (reference lists, "
-              f"statistical tables) {'is' if counts.no_text == 1 else 'are'} not counted." if counts.no_text else "")
+    copies = labels.plural(counts.copies, "copy", "copies")
+    republished = (f" A case that several sources published counts once: {copies} left out (see the switch above)."
+                   if counts.copies else "")
+    unread = (f" Left out too: {labels.plural(counts.no_text, 'part')} of documents that hold no prose (reference "
+              "lists, statistical tables)." if counts.no_text else "")
     st.markdown(f"**{noun(counts.total)}**: {scope}. Each counts under its own approaches and {countries}; "
                 f"one with several counts under each.{republished}{unread}")
     _heatmap(counts, noun)
