@@ -145,6 +145,7 @@ def reflow(lines: list[str]) -> list[str]:
 
 # The longest tail of a Chinese line cut off on a line of its own: a name ("李克强") or a paragraph has more.
 _CJK_TAIL = 2
+# A paragraph's number on a line of its own ("15."), as reports and agreements print it in the margin.
 _MARGIN_NUMBER = re.compile(r"\d{1,3}\.")
 # The longest tail of a heading cut across lines ("4.1. Coping strategies since the outbreak" | "of COVID-19").
 _HEADING_TAIL_WORDS = 4
