@@ -61,8 +61,8 @@ def render() -> None:
     noun = lambda n: labels.plural(n, unit)  # noqa: E731
     countries = ("the countries they are about and those they only mention" if filters.mentions
                  else "the countries they are about (not those they only mention: see the sidebar's switch)")
-    copies = labels.plural(counts.copies, "copy", "copies")
-    republished = (f" A case that several sources published counts once: {copies} left out (see the switch above)."
+    left_out = labels.plural(counts.copies, "copy", "copies")
+    republished = (f" A case that several sources published counts once: {left_out} left out (see the switch above)."
                    if counts.copies else "")
     unread = (f" Left out too: {labels.plural(counts.no_text, 'part')} of documents that hold no prose (reference "
               "lists, statistical tables)." if counts.no_text else "")
