@@ -185,17 +185,17 @@ class Searcher:
     def matching(self, plan: QueryPlan, mode: str) -> frozenset[str]:
         """Every case of the index that matches the query well (kb.matching), kept for the query's next pages."""
 
-        def matches(plan: QueryPlan) -> frozenset[str]:
-            vector = self._rankings.query_vector(plan) if mode != "keyword" else None
-            return self._matcher.cases(vector, plan.terms if mode != "semantic" else (), plan.concepts)
+        def vector(plan: QueryPlan) -> np.ndarray | None:
+            return self._rankings.query_vector(plan) if mode != "keyword" else None
 
         def compute() -> frozenset[str]:
-            if not (plan.countries and plan.topic_terms) or mode == "semantic":
-                return matches(plan)
-            # The place a query names does not make a match alone (kb.results grades its cases so too).
-            topic = plan.topic()
-            on_topic = matches(replace(topic, terms=())) | self._matcher.holding(topic.terms, topic.concepts)
-            return matches(plan) & on_topic
+            topic = None
+            if plan.countries and plan.topic_terms and mode != "semantic":
+                # The place a query names does not make a match alone (kb.results grades its cases so too).
+                place_free = plan.topic()
+                topic = (vector(place_free), place_free.terms, place_free.concepts)
+            terms = plan.terms if mode != "semantic" else ()
+            return self._matcher.cases(vector(plan), terms, plan.concepts, topic)
 
         return self._matching.get((plan.text, mode), compute)
 
