@@ -107,6 +107,11 @@ class QueryPlan:
                        countries=())
 
     @property
+    def asks_about_a_place(self) -> bool:
+        """Whether the query names a place and something about it: its cases are matched on that topic too."""
+        return bool(self.countries and self.topic_terms)
+
+    @property
     def places(self) -> tuple[str, ...]:
         """The places the query names: each country's ISO3 code, or the region it named the country by, once."""
         via = dict(self.via_region)

@@ -187,7 +187,7 @@ class Results:
     def places_first(self, plan: QueryPlan, filters: Filters) -> bool:
         """Whether the cases in the place a query names come first: it names one and a topic, and no country
         filter says where already."""
-        return bool(plan.countries and plan.topic_terms) and self.rules.place_first != "off" and not filters.country
+        return plan.asks_about_a_place and self.rules.place_first != "off" and not filters.country
 
     def _place_first(self, plan: QueryPlan, order: list[str], rows: dict, document_of: dict[str, str],
                      relevance: dict[str, str], on_topic: dict[str, str]) -> tuple[list[str], bool]:
@@ -216,12 +216,13 @@ class Results:
         relevance = self._relevance(plan, mode, ranked, rows)
         # A case that matches well through a passage outside the pool is not shown as weak.
         relevance.update({case: "good" for case in order if case in matching and relevance.get(case) == "weak"})
-        if not (plan.countries and plan.topic_terms):
+        if not plan.asks_about_a_place:
             return relevance, None
-        on_topic = self._relevance(plan.topic(), mode, ranked, rows)
+        topic = plan.topic()
+        on_topic = self._relevance(topic, mode, ranked, rows)
         # The place a query names does not make a match alone: a Rwandan climate-finance project, near "how did
         # Rwanda reduce child stunting" in meaning through the name, holds none of its other words.
-        topical = self._holding(plan.topic(), mode, ranked, rows)
+        topical = self._holding(topic, mode, ranked, rows)
         return {case: grade if case in topical else on_topic.get(case, "weak")
                 for case, grade in relevance.items()}, on_topic
 

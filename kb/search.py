@@ -190,7 +190,7 @@ class Searcher:
 
         def compute() -> frozenset[str]:
             topic = None
-            if plan.countries and plan.topic_terms and mode != "semantic":
+            if plan.asks_about_a_place and mode != "semantic":
                 # The place a query names does not make a match alone (kb.results grades its cases so too).
                 place_free = plan.topic()
                 topic = (vector(place_free), place_free.terms, place_free.concepts)
