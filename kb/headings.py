@@ -41,6 +41,7 @@ _LEVELS = (
     (4, re.compile(r"^(?:\(\d{1,2}\)\s*\S|（[一二三四五六七八九十]+）|\d{1,2}\.\d{1,2}\.?\s+[A-Za-z" + HAN + r"])")),
     (5, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
 )
+_PAST_H = re.compile(r"^([I-Z])\.\s+[A-Z]")
 _SPLIT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2}){1,3}\.?")
 # A subsection's title in capitals that the PDF's text ran into its first paragraph ("12.5 USE OF INTERMITTENT
 # PREVENTIVE TREATMENT OF MALARIA DURING PREGNANCY In areas of high malaria transmission, ..."): two capital words
@@ -223,7 +224,8 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
             title = run_in.group(1)
             marks.append(Mark(start, start + len(title), next(lvl for lvl, rx in _LEVELS if rx.match(title)), title))
         elif _heading_line(para, text[nxt[0]:nxt[0] + 1]):
-            level = next((lvl for lvl, rx in _LEVELS if rx.match(para)), 0)
+            level = (_LETTERED if _next_letter(para, marks)
+                     else next((lvl for lvl, rx in _LEVELS if rx.match(para)), 0))
             # A lettered line over no running text is a table's label ("A. First Choice" / "Response" / "Cash for
             # work" ..., repeated in each table of a survey annex), not a subsection: it titled 165 passages.
             if level == _LETTERED and not _over_text(text, paras[i + 1:]):
@@ -271,6 +273,15 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     # An entry of the contents list opens no section, whether or not its heading was found in the text.
     keep = {id(m) for m in best.values()} - listed
     return in_order([m for m in marks if id(m) in keep])
+
+
+def _next_letter(para: str, marks: list[Mark]) -> bool:
+    """A line lettered one past the last section heading when that one is lettered ("I. Preliminary Climate Risk"
+    after "H. Preliminary Environmental ..."): the run goes on past H, where a letter alone reads as a roman one."""
+    match = _PAST_H.match(para)
+    last = next((m for m in reversed(marks) if 1 <= m.level <= _LETTERED), None)
+    return bool(match and last and last.level == _LETTERED
+                and last.title.startswith(chr(ord(match.group(1)) - 1) + "."))
 
 
 def _without_running_heads(marks: list[Mark]) -> list[Mark]:

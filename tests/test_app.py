@@ -332,6 +332,8 @@ def test_upload_adds_a_document_and_names_a_bad_one(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "index"))
     at = _app(view="upload")
     assert "at most 50 MB" in at.markdown[0].value
+    # The page speaks of the library's folder, not of the server's disk (it showed the corpus's absolute path).
+    assert "`uploads` folder" in at.markdown[0].value and str(tmp_path) not in at.markdown[0].value
     at.file_uploader(key="uploads").set_value([
         ("Tea tourism in Rwanda.md", b"# Tea tourism in Rwanda\n\nHomestays on tea estates bring visitors and "
                                      b"income to farming households near Nyungwe forest.\n", "text/markdown"),

@@ -495,3 +495,20 @@ def test_a_record_as_long_as_a_report_labels_its_passages_by_section_and_stays_o
     assert [labels.index(h) for h in sections] == sorted(labels.index(h) for h in sections)
     # A short record reads as one block, as before: its lines are no sections.
     assert {c.section for c in seg.chunks if c.case_id == resolution.case_id} == {""}
+
+
+def test_letters_past_h_go_on_heading_their_sections_a_roman_i_after_another_heading_stays_roman():
+    # Seen: the India COSOP's project concept note letters its sections A. to O.; "I. Preliminary Climate Risk
+    # classification" was read as a roman one and "J." to "O." as nothing, so one case of that title held the
+    # steering committee ("K. Organization and management"): the top hit for "cooperatives marketing farm produce".
+    para = "A paragraph of the section, long enough to read as running text and not as a title of anything. " * 18
+    letters = ["G. Components and activities", "H. Preliminary Environmental and Social category",
+               "I. Preliminary Climate Risk classification", "J. Costs and financing",
+               "K. Organization and management"]
+    text = "\n\n".join(part for title in letters for part in (title, para))
+    marks = find_headings(text, ())
+    assert [(m.title, m.level) for m in marks] == [(t, marks[0].level) for t in letters]
+    # A roman one under another heading, and a letter out of the run ("K." after "I."), stay as they were.
+    text = "\n\n".join(["H. Lessons", para, "Appendix 2: Design", para, "I. Background", para,
+                        "K. Costs", para])
+    assert [(m.title, m.level) for m in find_headings(text, ())][-1] == ("I. Background", 1)

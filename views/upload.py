@@ -20,14 +20,14 @@ def render() -> None:
                 + (" Give the passphrase in the sidebar to add some." if common.needs_passphrase() else ""))
         return
     try:
-        corpus = corpus_of(common.index_dir())
+        corpus_of(common.index_dir())  # says why documents cannot be added before any is chosen
     except KBError as exc:
         st.warning(f"Documents cannot be added here: {exc}")
         return
     kinds = sorted({s.lstrip(".") for s in FORMATS})
     st.markdown(f"Add up to {MAX_FILES} files at a time, each at most {MAX_UPLOAD_MB} MB, of these types: "
-                f"{', '.join(kinds)}. They are saved in `{_code(corpus / UPLOAD_FOLDER)}` and the index "
-                "is updated; searches keep working meanwhile.")
+                f"{', '.join(kinds)}. They are kept with the library's documents, in its `{UPLOAD_FOLDER}` folder, "
+                "and the index is updated; searches keep working meanwhile.")
     files = st.file_uploader("Documents", type=kinds, accept_multiple_files=True, key="uploads")
     if not files or not st.button("Add to the library", key="ingest", type="primary"):
         return
@@ -57,7 +57,3 @@ def render() -> None:
         st.success(f"Added {len(done)} file(s): " + ", ".join(md_escape(s) for s in done)
                    + f". The index now holds {report.documents} documents and {report.cases} cases.")
 
-
-def _code(path: object) -> str:
-    """A path inside Markdown backticks, where nothing but a backtick needs care."""
-    return str(path).replace("`", "'")
