@@ -68,5 +68,7 @@ def _form(word: str) -> str:
 
 def same_word(a: str, b: str) -> bool:
     """Two words of one stem that name the same thing: one's form extends the other's (employed, employment)."""
-    x, y = _form(a), _form(b)
-    return x.startswith(y) or y.startswith(x)
+    short, long = sorted((_form(a), _form(b)), key=len)
+    # An extension by -ive or -ivity makes a quality of the thing, another word: "products" and "productivity",
+    # "effect" and "effective", "object" and "objective".
+    return long.startswith(short) and not long[len(short):].startswith("iv")

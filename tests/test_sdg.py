@@ -88,6 +88,11 @@ def test_a_passage_about_a_goal_is_tagged_with_evidence_and_a_lone_word_is_not(t
               "Government's extension officers will train farmers in every county the Government chose.",
      "The reform strengthened governance and transparency: courts, anti-corruption bodies and a public "
      "accountability office now publish their budgets."),
+    # A word made into a quality by -ive/-ivity is another thing: "productivity", a goal 8 cue, had matched the
+    # "products" of every market project (the walk's "dairy products" records were Decent work).
+    ("sdg8", "The dairy cooperative sells its products to supermarkets, and new products and processed products "
+             "now reach the shops of the capital.",
+     "Labour productivity rose as workers learned new skills, and productivity in the workshops doubled."),
     # "Value chains" are every farm project's approach in cooperation documents, not industry (174 of the eval
     # index's 565 goal 9 cases held the words).
     ("sdg9", "Farmers' groups joined the maize and dairy value chains, and the value chains now link them to "
