@@ -4,6 +4,8 @@ the one home of reading them, for the headings found and the titles shown; and a
 from __future__ import annotations
 
 import re
+from collections import Counter
+from functools import partial
 
 from kb.language import HAN
 from kb.lexicon import known_words
@@ -128,3 +130,91 @@ def clean_title(title: str) -> str:
         title = re.split(rf"\s{re.escape(number.group(1))}\s(?=[A-Z])", title[number.end():], maxsplit=1)[0]
         title = f"{number.group(1)} {title}"
     return shorten(title, 120)
+
+
+# A word, its parts joined by a hyphen, slash or apostrophe one word ("HIV/AIDS-RELATED", "WOMEN’S", "DESCRIÇÃO").
+# A letter with its accents, which a converter may leave apart from it ("EVALUACIÓN" as O and U+0301).
+_LETTER = r"(?:[^\W\d_]|[\u0300-\u036f])"
+_WORD = re.compile(rf"{_LETTER}+(?:[’'/-]{_LETTER}+)*")
+_PART = re.compile(rf"{_LETTER}+")
+_ROMAN = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+
+
+def _capital_runs(title: str) -> list[tuple[int, int]]:
+    """Spans of the runs of words in capitals of a title ("2 HOUSING CHARACTERISTICS AND ..."): those of two words
+    of three letters at least, or of any word of three when the title has no lower case ("1 INTRODUCTION"); an
+    acronym inside a title in mixed case stays as set."""
+    runs: list[list[re.Match[str]]] = []
+    for m in _WORD.finditer(title):
+        if not m.group().isupper():
+            continue
+        if runs and re.fullmatch(r"[ ,&()]+", title[runs[-1][-1].end():m.start()]):
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    least = 1 if not any(c.islower() for c in title) else 2
+    return [(run[0].start(), run[-1].end()) for run in runs
+            if sum(len(p) >= 3 for m in run for p in _PART.findall(m.group())) >= least]
+
+
+def _forms(text: str, wanted: set[str]) -> dict[str, Counter[str]]:
+    """How the text writes each wanted word (lower case) inside its sentences: not opening a sentence or line,
+    where any word is capitalised, nor beside another word in capitals, where a heading runs into a line."""
+    forms: dict[str, Counter[str]] = {}
+    for line in text.splitlines():
+        words = list(_WORD.finditer(line))
+        for i, m in enumerate(words):
+            gap = line[words[i - 1].end() if i else 0:m.start()]
+            if not i and not gap.strip() or re.search(r"[.!?:;•]\s*$", gap):
+                continue
+            beside = [w.group() for w in words[max(i - 1, 0):i + 2] if w is not m and len(w.group()) > 1]
+            if m.group().isupper() and any(w.isupper() for w in beside):
+                continue
+            for part in _PART.findall(m.group()):
+                if part.lower() in wanted:
+                    forms.setdefault(part.lower(), Counter())[part] += 1
+    return forms
+
+
+def _recased(words: dict[str, str | None], match: re.Match[str]) -> str:
+    """A word of a run as recased (kept as set where it was not)."""
+    return words[match.group()] or match.group()
+
+
+def as_written(titles: list[str], text: str) -> list[str]:
+    """Titles set in capitals in the case their document's running text writes each word: "2 HOUSING
+    CHARACTERISTICS AND HOUSEHOLD POPULATION" -> "2 Housing characteristics and household population", with a
+    name kept a name ("Ghana") and an acronym an acronym ("HIV"), as the text writes them inside its sentences."""
+    runs = [_capital_runs(t) for t in titles]
+    wanted = {p.lower() for t, found in zip(titles, runs) for s, e in found for p in _PART.findall(t[s:e])}
+    if not wanted:
+        return titles
+    forms = _forms(text, wanted)
+    known = known_words()
+
+    def written(word: str) -> str | None:
+        """The word as the text writes it; None when neither the text nor the vocabulary says."""
+        if len(word) == 1 or _ROMAN.fullmatch(word):
+            return word  # a letter ("VITAMIN A") or a numeral ("ARTICLE IV")
+        seen = forms.get(word.lower(), Counter())
+        lower, upper = seen[word.lower()], seen[word]
+        if upper > lower:  # an acronym ("HIV"), though the text may write it as a word too ("WHO", "AIDS")
+            return word
+        if lower:  # any word the text writes in lower case is a word, whatever names capitalise it
+            return word.lower()
+        capitalised = max((f for f in seen if f[0].isupper() and not f.isupper()), key=seen.__getitem__, default=None)
+        if capitalised or upper:  # a name ("Ghana"), or an acronym
+            return capitalised or word
+        return word.lower() if word.lower() in known else None
+
+    out = []
+    for title, found in zip(titles, runs):
+        for start, end in reversed(found):
+            words = {w: written(w) for w in _PART.findall(title[start:end])}
+            if None in words.values():  # a word neither the text nor the vocabulary knows: the run stays as set
+                continue
+            run = _PART.sub(partial(_recased, words), title[start:end])
+            run = re.sub(r"(?<=\w[’'])S\b", "s", run)  # a possessive's s: "WOMEN’S" -> "women’s"
+            title = title[:start] + run[:1].upper() + run[1:] + title[end:]
+        out.append(title)
+    return out
