@@ -50,6 +50,10 @@ _REF_SECTION = re.compile(rf"^[\W\d_]*{_REF_WORDS}[\W_]*(?:{_REF_WORDS}[\W_]*)?$
 # Appendix C"): its passages are a table's labels and cells read one a line, whatever their shape.
 _TABLES_SECTION = re.compile(r"(?:^|[:.]\s*|\s)(?:statistical|data(?:\s+quality)?|supplementary|additional|annex|"
                              r"appendix)\s+tables\b", re.I)
+# An appendix or annex of questionnaires ("QUESTIONNAIRES Appendix E", "Annex 2: Household questionnaire"): its
+# passages are a form's questions, codes and skips however they read; a report's own section about its
+# questionnaires ("1.6 Questionnaires") is prose.
+_FORMS_SECTION = re.compile(r"(?=.*\b(?:appendix|annex)\b).*\bquestionnaires?\b", re.I)
 _TOC_HEADING = re.compile(rf"^\s*{CONTENTS_WORDS}\b", re.I)
 _TOC_LINE = re.compile(r"(?:\s?\.){3,}\s*\d{1,4}$|\s\d{1,3}$")
 # A survey form: its questions one a line ("On the radio? / From a poster?"), or its answer codes behind dot
@@ -112,6 +116,8 @@ def classify(text: str, section: str = "") -> str:
     if _REF_SECTION.match(section.strip()):
         return "references"
     kind = _shape(stripped)
+    if kind == PROSE and _FORMS_SECTION.match(section):
+        return "form"
     return "table" if kind == PROSE and _TABLES_SECTION.search(section) else kind
 
 

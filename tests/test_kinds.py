@@ -241,3 +241,16 @@ def test_an_html_table_in_markdown_is_read_row_by_row_and_is_a_table(shared):
     assert classify("项目 | 纯务工 | 兼业型\n\n样本量 | 217 | 81\n\n贫困户 | 89 | 25") == "table"
     assert classify("Location | Product | Production quantity") == "table"
     assert classify("The rate rose | fell, as the table shows.") == "prose"
+
+
+@pytest.mark.parametrize(("section", "kind"), [
+    ("QUESTIONNAIRES Appendix E", "form"), ("Annex 2: Household questionnaire", "form"),
+    # A report's own section about its questionnaires describes them in sentences.
+    ("1.6 Questionnaires", "prose"), ("Appendix B: Sampling errors", "prose")])
+def test_a_passage_of_an_appendix_of_questionnaires_is_a_form_whatever_its_shape(section, kind):
+    # Seen: the Ghana DHS questionnaire's codes read as prose ("PETROL STATION/ PETROL STATION/ ... STREET VENDOR
+    # MOBILE MART STREET VENDOR ...") and stood second for "helping street vendors during covid lockdown".
+    soup = ("PETROL STATION/ PETROL STATION/ 34 34 PRIMARY SCHOOL. 35 OTHER 36 (SPECIFY) SHOP/MARKET STREET VENDOR "
+            "MOBILE MART STREET VENDOR How many months ago did your household get the mosquito net? MONTHS AGO")
+    assert classify(soup) == "prose"
+    assert classify(soup, section) == kind
