@@ -15,7 +15,7 @@ from kb.language import CJK as _CJK
 from kb.models import Case, Chunk, Document
 from kb.numbering import Mark
 from kb.sections import Labels, passage_sections, section_marks
-from kb.titles import as_written, clean_title, shorten
+from kb.titles import clean_title, recase_capitals, shorten
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _NUMBER_ALONE = re.compile(r"\s*\d{1,3}\.\s*")
@@ -320,7 +320,7 @@ def segment(
         titles = [clean_title(m.title) for m in marks]  # once: case titles, heading paths and section labels
         # A bare label's name, read from the text, is cleaned as a title too.
         titles = [t if t == old else clean_title(t) for t, old in zip(named_labels(titles, marks, text), titles)]
-        titles = as_written(titles, text)
+        titles = recase_capitals(titles, text)
         spans = _case_spans(doc, marks, titles)
         if len(spans) <= 1 and len(text) > SPLIT_AT:
             spans = _fallback_parts(doc)

@@ -181,7 +181,7 @@ def _recased(words: dict[str, str | None], match: re.Match[str]) -> str:
     return words[match.group()] or match.group()
 
 
-def as_written(titles: list[str], text: str) -> list[str]:
+def recase_capitals(titles: list[str], text: str) -> list[str]:
     """Titles set in capitals in the case their document's running text writes each word: "2 HOUSING
     CHARACTERISTICS AND HOUSEHOLD POPULATION" -> "2 Housing characteristics and household population", with a
     name kept a name ("Ghana") and an acronym an acronym ("HIV"), as the text writes them inside its sentences."""

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from kb.headings import find_headings
-from kb.titles import as_written, clean_title, heading_number, unnumbered
+from kb.titles import clean_title, heading_number, recase_capitals, unnumbered
 from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
 
 TIMOR_LESTE = "socio-economic_impact_assessment_of_covid-19_in_timor-leste_round_2_2021_micro_small_a.md"
@@ -522,7 +522,7 @@ def test_letters_past_h_go_on_heading_their_sections_a_roman_i_after_another_hea
 def test_a_title_in_capitals_reads_as_its_text_writes_the_words_an_unknown_word_keeps_the_run_as_set():
     text = ("Most households in Ghana have HIV testing nearby, and the survey asks about household population and "
             "the housing characteristics of each dwelling; the report gives women’s empowerment a chapter.")
-    assert as_written(["2 HOUSING CHARACTERISTICS AND HOUSEHOLD POPULATION", "14 HIV TESTING IN GHANA",
+    assert recase_capitals(["2 HOUSING CHARACTERISTICS AND HOUSEHOLD POPULATION", "14 HIV TESTING IN GHANA",
                        "16 WOMEN’S EMPOWERMENT", "ARTICLE IV", "VITAMIN A SUPPLEMENTATION", "Support to UNDP offices",
                        "4. SEGUIMIENTO Y EVALUACIÓN"], text) == [
         "2 Housing characteristics and household population", "14 HIV testing in Ghana", "16 Women’s empowerment",
