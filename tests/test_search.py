@@ -565,3 +565,17 @@ def test_the_place_a_query_names_does_not_make_a_match_alone(tmp_path):
     # On its own topic the same case matches; for the stunting question, Rwanda's cases are said to match none.
     assert plain.hits[0].countries == ("RWA",) and plain.hits[0].relevance != "weak"
     assert result.unmatched_places == ("Rwanda",) and plain.unmatched_places == ()
+
+
+def test_a_document_shows_two_of_its_cases_and_says_how_many_more(tmp_path):
+    # A long report split into many cases on one topic filled a broad query's page (the issue's "one document
+    # floods the page"); two of its cases are shown, and its last shown says how many more it holds.
+    sections = "\n\n".join(f"## {n}. Savings groups in district {n}\n\n" + (
+        f"Savings groups in district {n} lend to their members; women in savings groups borrow for goats and "
+        "seed, and the savings groups meet weekly to save. ") * 24 for n in range(1, 7))
+    corpus = _write(tmp_path / "corpus", {"report.md": f"# Savings groups report\n\n{sections}",
+                                          "other.md": "# Savings groups in Kenya\n\nSavings groups in Kenya lend "
+                                                      "to women who save weekly in savings groups."})
+    hits = _ingest_and_search(corpus, tmp_path / "index", HASH, "savings groups", k=10)
+    report = [h for h in hits if h.source == "report.md"]
+    assert len(report) == 2 and report[-1].more_from_document >= 1, [(h.title, h.more_from_document) for h in hits]
