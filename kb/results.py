@@ -107,25 +107,39 @@ class Results:
         order, same = fold_same_text(order, {case: rows[case_of[case][0]]["text_hash"] for case in order})
         # A search inside some documents (the "N more from this document" link) shows all of their cases.
         cap = 0 if filters is not None and filters.source else r.per_document
-        shown, held = cap_per_document(order, document_of, cap, k)
-        chosen: dict[str, tuple[int, tuple[int, ...]]] = {case: (case_of[case][0], ()) for case in shown}
-        if choose and r.choose_passage and shown:
-            chosen = choose_passages(self.store, shown, lambda ids: self._rankings.within(plan, mode, ids),
-                                     r.also_share, chosen, r.rrf_k)
-        # The cases folded under a shown one for their same text, by the passage that ranked each.
-        folded = {case: [case_of[other][0] for other in same[case]] for case in shown if case in same}
-        shown_pids = [pid for pid, _ in chosen.values()] + [pid for pids in folded.values() for pid in pids]
-        firsts = [also[0] for _, also in chosen.values() if also]
-        rows.update(self.store.passages(shown_pids + firsts))  # the shown, and the first listed: in full
-        on_card = card_passages(chosen, rows, self._good(plan, mode, firsts, rows))
+        chosen: dict[str, tuple[int, tuple[int, ...]]] = {}
+        good: set[int] = set()
+        facets_of: dict[str, dict[str, list[str]]] = {}
+        want = k
+        while True:
+            shown, held = cap_per_document(order, document_of, cap, want)
+            new = [case for case in shown if case not in chosen]
+            chosen.update({case: (case_of[case][0], ()) for case in new})
+            if choose and r.choose_passage and new:
+                chosen.update(choose_passages(self.store, new, lambda ids: self._rankings.within(plan, mode, ids),
+                                              r.also_share, {case: chosen[case] for case in new}, r.rrf_k))
+            # The cases folded under a shown one for their same text, by the passage that ranked each.
+            folded = {case: [case_of[other][0] for other in same[case]] for case in shown if case in same}
+            # The new cases' shown passages and first listed ones, in full; each round reads only its new cases.
+            firsts = [chosen[case][1][0] for case in new if chosen[case][1]]
+            rows.update(self.store.passages([chosen[case][0] for case in new] + firsts
+                                            + [pid for case in new for pid in folded.get(case, ())]))
+            good |= self._good(plan, mode, firsts, rows)
+            facets_of.update(self.store.facets_of(new))
+            on_shown = {case: chosen[case] for case in shown}
+            page = Page(shown, on_shown, {case: case_of[case][1] for case in shown}, rows,
+                        {case: facets_of[case] for case in shown}, held, document_of, relevance, judged, folded,
+                        self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups,
+                        {case: as_written(named.piece, [rows[chosen[case][0]][key] for key in ("case_title",
+                                                                                              "doc_title")])
+                         for case in shown if named and case in moved}, card_passages(on_shown, rows, good))
+            hits = assemble(page, plan, mode, lists, self._highlighter, self._rankings.common(plan.terms))
+            # A hit that cannot say why it is there is left off (kb.hits.assemble): the next cases take its place.
+            if len(hits) >= k or len(shown) < want:
+                break
+            want += k - len(hits)
         facets = self._matcher.facet_counts(matching, filters.mentions) if filters is not None else {}
-        page = Page(shown, chosen, {case: case_of[case][1] for case in shown}, rows, self.store.facets_of(shown),
-                    held, document_of, relevance, judged, folded,
-                    self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups,
-                    {case: as_written(named.piece, [rows[chosen[case][0]][key] for key in ("case_title", "doc_title")])
-                     for case in shown if named and case in moved}, on_card)
-        hits = assemble(page, plan, mode, lists, self._highlighter, self._rankings.common(plan.terms))
-        return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits, facets,
+        return SearchResult(plan.text, mode if mode != "similar" else "semantic", hits[:k], facets,
                             candidates, len(matching), matching, unmatched)
 
     def _add_named(self, named: Named, filters: Filters, order: list[str], case_of: dict[str, tuple[int, float]],

@@ -579,3 +579,23 @@ def test_a_document_shows_two_of_its_cases_and_says_how_many_more(tmp_path):
     hits = _ingest_and_search(corpus, tmp_path / "index", HASH, "savings groups", k=10)
     report = [h for h in hits if h.source == "report.md"]
     assert len(report) == 2 and report[-1].more_from_document >= 1, [(h.title, h.more_from_document) for h in hits]
+
+
+def test_a_hit_left_off_for_saying_nothing_of_why_is_replaced_by_the_next_case(tmp_path, monkeypatch):
+    # kb.hits.assemble leaves off a hit that cannot say why it is there; the page takes the next cases in its place
+    # so that it still holds k hits while the library has more.
+    import kb.results
+
+    corpus = _write(tmp_path / "corpus", DOCS)
+    ingest(corpus, tmp_path / "index", HASH)
+    before = hits_of(tmp_path / "index", "tourism income homestays microcredit", k=3, settings=HASH)
+    dropped = before[0].case_id
+    real = kb.results.assemble
+
+    def without_first(page, *args, **kwargs):
+        return tuple(h for h in real(page, *args, **kwargs) if h.case_id != dropped)
+
+    monkeypatch.setattr(kb.results, "assemble", without_first)
+    after = hits_of(tmp_path / "index", "tourism income homestays microcredit", k=3, settings=HASH)
+    assert len(before) == len(after) == 3 and dropped not in [h.case_id for h in after]
+    assert [h.case_id for h in after[:2]] == [h.case_id for h in before[1:]]
