@@ -181,7 +181,7 @@ class Page:
 
 
 def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking], highlighter: Highlighter,
-             common: frozenset[str] = frozenset()) -> tuple[Hit, ...]:
+             common: frozenset[str] = frozenset(), read_before: dict[int, Any] | None = None) -> tuple[Hit, ...]:
     """The hits of a page's cases, in order; a document's last shown case says how many more it holds, and a
     case published by other documents too names them.
 
@@ -200,7 +200,13 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
     for case_id in page.cases:
         pid = chosen[case_id][0]
         tags = facets.get(case_id, {})
-        matched, mine, other = highlighter.matches(rows[pid]["text"], terms, own)
+        # A page that reads further cases assembles again: its earlier cards' words are read once (`read_before`).
+        found = read_before.get(pid) if read_before is not None else None
+        if found is None:
+            found = highlighter.matches(rows[pid]["text"], terms, own)
+            if read_before is not None:
+                read_before[pid] = found
+        matched, mine, other = found
         semantic_rank = rank_in.get("semantic", {}).get(pid)
         # Its best place in a space beyond the main one (one the main model cannot read it in, often).
         space_rank = min(((r[pid], name) for name, r in rank_in.items()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kb.explain import Highlighter
 from kb.hits import Page, assemble, card_passages, choose_passages, named_places
@@ -110,6 +111,8 @@ class Results:
         chosen: dict[str, tuple[int, tuple[int, ...]]] = {}
         good: set[int] = set()
         facets_of: dict[str, dict[str, list[str]]] = {}
+        read: dict[int, Any] = {}  # the shown passages' words of the query, read once over the rounds
+        common = self._rankings.common(plan.terms)
         want = k
         while True:
             shown, held = cap_per_document(order, document_of, cap, want)
@@ -133,7 +136,7 @@ class Results:
                         {case: as_written(named.piece, [rows[chosen[case][0]][key] for key in ("case_title",
                                                                                               "doc_title")])
                          for case in shown if named and case in moved}, card_passages(on_shown, rows, good))
-            hits = assemble(page, plan, mode, lists, self._highlighter, self._rankings.common(plan.terms))
+            hits = assemble(page, plan, mode, lists, self._highlighter, common, read)
             # A hit that cannot say why it is there is left off (kb.hits.assemble): the next cases take its place.
             if len(hits) >= k or len(shown) < want:
                 break
