@@ -12,6 +12,8 @@ from kb.language import CJK, language_name
 from kb.lexicon import fold, same_word
 
 _WORD = re.compile(r"[^\W_]+", re.U)
+# What Highlighter.matches finds in a passage: the spans of the query's words, its own words found, the others.
+Found = tuple[tuple[tuple[int, int], ...], list[str], list[str]]
 # Words of how a question is put, not of what it is about: never highlighted nor named as shared.
 FILLER = frozenset("use used uses using way ways help helps helped make makes made work works get gets new good "
                    "best example examples case cases country countries people can".split())
@@ -38,8 +40,7 @@ def _stem(word: str) -> str:
 class Highlighter:
     """Finds the query's words in a passage, compared by English stem and form (same_word), CJK terms as written."""
 
-    def matches(self, text: str, terms: list[str], own: frozenset[str] | set[str] = frozenset()
-                ) -> tuple[tuple[tuple[int, int], ...], list[str], list[str]]:
+    def matches(self, text: str, terms: list[str], own: frozenset[str] | set[str] = frozenset()) -> Found:
         """Spans in text of the query's words (compared by stem) and CJK bigrams, and the words found: the
         query's own (`own`) and the others, each as the passage writes it (CJK bigrams joined into words)."""
         terms = [t for t in terms if t not in FILLER]

@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 
 from kb.duplicates import other_sources
-from kb.explain import Highlighter, is_header, is_lead, why
+from kb.explain import Found, Highlighter, is_header, is_lead, why
 from kb.gazetteer import country_name
 from kb.headings import only_headings
 from kb.models import Hit
@@ -181,7 +181,7 @@ class Page:
 
 
 def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking], highlighter: Highlighter,
-             common: frozenset[str] = frozenset(), read_before: dict[int, Any] | None = None) -> tuple[Hit, ...]:
+             common: frozenset[str] = frozenset(), read_before: dict[int, Found] | None = None) -> tuple[Hit, ...]:
     """The hits of a page's cases, in order; a document's last shown case says how many more it holds, and a
     case published by other documents too names them.
 

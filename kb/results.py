@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kb.explain import Highlighter
+from kb.explain import Found, Highlighter
 from kb.hits import Page, assemble, card_passages, choose_passages, named_places
 from kb.index import VectorIndex
 from kb.matching import Matcher
@@ -111,7 +111,8 @@ class Results:
         chosen: dict[str, tuple[int, tuple[int, ...]]] = {}
         good: set[int] = set()
         facets_of: dict[str, dict[str, list[str]]] = {}
-        read: dict[int, Any] = {}  # the shown passages' words of the query, read once over the rounds
+        members: dict[str, list[dict[str, Any]]] = {}
+        read: dict[int, Found] = {}  # the shown passages' words of the query, read once over the rounds
         common = self._rankings.common(plan.terms)
         want = k
         while True:
@@ -129,10 +130,11 @@ class Results:
                                             + [pid for case in new for pid in folded.get(case, ())]))
             good |= self._good(plan, mode, firsts, rows)
             facets_of.update(self.store.facets_of(new))
+            members.update(self.store.group_members(sorted({groups[c] for c in new if c in groups} - set(members))))
             on_shown = {case: chosen[case] for case in shown}
             page = Page(shown, on_shown, {case: case_of[case][1] for case in shown}, rows,
                         {case: facets_of[case] for case in shown}, held, document_of, relevance, judged, folded,
-                        self.store.group_members(sorted({groups[c] for c in shown if c in groups})), groups,
+                        members, groups,
                         {case: as_written(named.piece, [rows[chosen[case][0]][key] for key in ("case_title",
                                                                                               "doc_title")])
                          for case in shown if named and case in moved}, card_passages(on_shown, rows, good))
