@@ -99,8 +99,11 @@ def excerpt_of(store: Store, case_id: str, passage_id: int | None = None, limit:
     # The chosen passage's own section, when its case title does not say where it stands, is cited with it.
     section = chosen[0].section if passage_id is not None and len(chosen) == 1 else ""
     path = (*case.heading_path, section) if section else case.heading_path
-    return Excerpt(case_id, case.title, path, doc.title, doc.publisher, case.date(doc.published),
-                   page, doc.source, text, url_of(dict(doc.meta), dict(case.fields)),
+    # A record with a web page of its own is a work of its own: cited as itself, not "In:" the collector's table
+    # ("In: Remaining projects to process with abstracts", a CSV's file name).
+    own_page = doc.doc_type == "record" and url_of({}, dict(case.fields)) is not None
+    return Excerpt(case_id, case.title, path, case.title if own_page else doc.title, doc.publisher,
+                   case.date(doc.published), page, doc.source, text, url_of(dict(doc.meta), dict(case.fields)),
                    "\n\n".join(c.text for c in key_passages(store, case_id, prose)),
                    doc.text[case.start:case.end][:CASE_CHARS], figures)
 

@@ -154,16 +154,21 @@ def test_a_record_is_cited_and_shown_with_its_own_date(tmp_path, capsys):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "projects.csv").write_text(
-        "title,description,date,country\n"
-        "Rural roads,Feeder roads link poor villages to markets so that farmers sell their produce.,2015-05-28,Kenya\n")
+        "title,description,date,country,url\n"
+        "Rural roads,Feeder roads link poor villages to markets so that farmers sell their produce.,2015-05-28,Kenya,\n"
+        "Rural water,Boreholes and piped water reach the villages of two counties.,2016-01-10,Kenya,"
+        "https://example.org/p2\n")
     ingest(corpus, tmp_path / "index", HASH_ONLY)
     store = open_store(tmp_path / "index")
     try:
-        (case,) = store.cases()
+        case, water = sorted(store.cases(), key=lambda c: c.title)
         excerpt = excerpt_of(store, case.case_id)
+        own_page = excerpt_of(store, water.case_id)
     finally:
         store.close()
     assert excerpt.published == "2015-05-28" and citation(excerpt).startswith("Rural roads. In: projects.csv. 2015. ")
+    # A row with its own web page is cited as itself, not "In:" the collector's table (a CSV's file name).
+    assert citation(own_page) == "Rural water. 2016. https://example.org/p2."
     assert main(["show", case.case_id, "--index", str(tmp_path / "index")]) == 0
     assert "| 2015-05-28" in capsys.readouterr().out
 
