@@ -67,6 +67,7 @@ _NUMBER = re.compile(r"^[(\[]?[-+]?[\d.,%/:–-]+[)\]%]?$")
 # A cell that holds no number: a value suppressed or missing ("*", "na", "-", ".."), as survey tables print it.
 _EMPTY_CELL = re.compile(r"^(?:\*{1,2}|na|n/a|-|–|—|\.\.|…)$", re.I)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+_CJK_END = re.compile(r"[。！？]")
 # A line's own number ("41. Status of cash transfers ..."): its label, not a sentence's end.
 _LINE_NUMBER = re.compile(r"(?m)^[ \t]*\d{1,3}[.)][ \t]+(?=\S)")
 _BULLET = re.compile(r"(?:[-•*▪●◦–]|\d{1,2}[.)]|[a-z][.)])\s")
@@ -100,7 +101,18 @@ def classify_case(texts: Sequence[str], sections: Sequence[str] = ()) -> list[st
             kinds[i] = "references"
         else:
             listing = False
+    # A passage that ends no sentence between two tables is the table's too: its column headings or a run of
+    # its rows the shape rules miss ("2.3 Literacy rate ... 89.3a 80.9 85.1 b / 3. Promote gender equality and
+    # empower women", the Ghana DHS's goal table, first for "how to get girls to stay in secondary school").
+    for i in range(1, len(texts) - 1):
+        if kinds[i] == PROSE and kinds[i - 1] == kinds[i + 1] == "table" and not _ends_any(texts[i]):
+            kinds[i] = "table"
     return kinds
+
+
+def _ends_any(text: str) -> bool:
+    """Whether a text ends a sentence in any script (a line's own number is no end)."""
+    return _sentence_ends(text) > 0 or _CJK_END.search(text) is not None
 
 
 def classify(text: str, section: str = "") -> str:

@@ -254,3 +254,20 @@ def test_a_passage_of_an_appendix_of_questionnaires_is_a_form_whatever_its_shape
             "MOBILE MART STREET VENDOR How many months ago did your household get the mosquito net? MONTHS AGO")
     assert classify(soup) == "prose"
     assert classify(soup, section) == kind
+
+
+def test_a_passage_that_ends_no_sentence_between_two_tables_is_the_tables():
+    rows = ["1.8 Prevalence of underweight children under age 5 10.6 11.6 11.0\n\n2. Achieve universal primary "
+            "education\n\n2.1 Net attendance ratio in primary education1 70.8 70.5 70.6",
+            "2.3 Literacy rate of 15 to 24-year-olds2 89.3a 80.9 85.1 b\n\n3. Promote gender equality and empower "
+            "women\n\n3.1 Ratio of girls to boys in primary, secondary, and tertiary education",
+            "3.1a Ratio of girls to boys in primary education na na 1.0\n\n3.1b Ratio of girls to boys in secondary "
+            "education na na 1.0"]
+    # The Ghana DHS's goal table: its middle rows read as a list's items, and it stood first, as prose, for "how
+    # to get girls to stay in secondary school".
+    assert classify(rows[1]) == "prose"
+    assert classify_case(rows) == ["table", "table", "table"]
+    # A sentence between two tables is the report's own text, in any script.
+    said = "Girls stay in school longer where the school is near, as the next two tables show."
+    assert classify_case([rows[0], said, rows[2]]) == ["table", "prose", "table"]
+    assert classify_case([rows[0], "女孩在学校附近时上学时间更长。", rows[2]])[1] == "prose"
