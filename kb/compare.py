@@ -11,6 +11,7 @@ import numpy as np
 from kb.errors import KBError
 from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
 from kb.gazetteer import country_name
+from kb.kinds import PROSE
 from kb.models import Case, Document
 from kb.relevance import Relevance
 from kb.store import Store
@@ -70,11 +71,16 @@ def profile(store: Store, case_id: str) -> CaseProfile:
     # ("Wuhan, China" in a Mauritius report) is no row of a comparison.
     countries = [t.value for t in tags if t.kind == "country" and t.role == "focus"]
     year = (case.date(doc.published) or "")[:4]
-    text = doc.text[case.start:case.end]
+    # Actors are read from its prose and tables, not its reference list (a journal's name is no actor); names
+    # by a model from its prose only: a table's column heads ("Total Number", "Pill IUD Inject-") name no one.
+    chunks = [chunk for _, chunk in store.chunks(case_id=case_id) if chunk.kind in (PROSE, "table")]
+    prose = "\n\n".join(chunk.text for chunk in chunks if chunk.kind == PROSE)
+    text = "\n\n".join(chunk.text for chunk in chunks)
     return CaseProfile(
         case=case, document=doc, year=year if year.isdigit() else None, countries=tuple(countries),
         approaches=tuple(t.value for t in tags if t.kind == "approach"),
-        actors=actors(text, doc.language, document=doc.text), figures=key_figures(doc.text, case.start, case.end),
+        actors=actors(text, doc.language, document=doc.text, prose=prose),
+        figures=key_figures(doc.text, case.start, case.end),
         sdgs=tuple(t.value for t in tags if t.kind == "sdg"))
 
 

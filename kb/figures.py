@@ -8,10 +8,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kb.gazetteer import default_gazetteer, named_entities
+from kb.gazetteer import default_gazetteer, named_entities, subdivision_names
 from kb.headings import names_a_section
 from kb.latex import mask_math, plain_math, whole_math
 from kb.tag import sentence_around
+from kb.titles import in_capitals
 
 # ASCII digits: full-width ones ("１，０００元") are read through _ASCII first; "\d" took "０００元" alone.
 _NUM = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
@@ -132,14 +133,16 @@ def _a_thing(acronym: str, document: str) -> bool:
     return bool(spelled) and not any(_BODY.search(words) for words in spelled)
 
 
-def actors(text: str, language: str, limit: int = 8, document: str = "") -> tuple[str, ...]:
+def actors(text: str, language: str, limit: int = 8, document: str = "", prose: str | None = None
+           ) -> tuple[str, ...]:
     """Organisations and programmes named in a text (a case of `document`, which spells out its acronyms),
-    most often named first."""
+    most often named first. The named-entity model reads `prose` (the whole text when not given): in a table it
+    takes column heads for names ("Total Number"), while a body's name ("... Programme") is one anywhere."""
     names: Counter[str] = Counter()
     spelled: dict[str, str] = {}
     found = [(m.group(), True) for m in _ORG_WORDS.finditer(text)]
     if language == "en":
-        sample = text[:_NER_CHARS]
+        sample = (text if prose is None else prose)[:_NER_CHARS]
         # spaCy's small model reads machine-translated Title Case ("Focus on adopting development", "Life
         # Care") as ORG; an entity it alone found is kept when it is an acronym or a capitalised name named twice.
         found += [(sample[s:e], _acronym(sample[s:e].strip()))
@@ -148,7 +151,8 @@ def actors(text: str, language: str, limit: int = 8, document: str = "") -> tupl
     things: dict[str, bool] = {}  # an acronym is looked up in the whole document once, not at each mention
     for name, sure in found:
         name = " ".join(name.split()).removeprefix("the ").removeprefix("The ").strip(" .,;:\"'“”")
-        if not 2 <= len(name) <= 80 or not any(ch.isalpha() for ch in name) or gazetteer.lookup(name):
+        if (not 2 <= len(name) <= 80 or not any(ch.isalpha() for ch in name) or gazetteer.lookup(name)
+                or name in subdivision_names()):  # Ghana's "Upper West", which spaCy calls an organisation
             continue
         if " " not in name:
             if not _acronym(name):
@@ -163,6 +167,11 @@ def actors(text: str, language: str, limit: int = 8, document: str = "") -> tupl
         spelled.setdefault(key, name)
         names[key] += 2 if sure else 1
     names = Counter({k: n for k, n in names.items() if n >= 2})
+    # A word in capitals is an acronym where the text writes it so: "WOMEN" and "CONTROL", from the heading
+    # "16.2 WOMEN'S CONTROL OVER THEIR OWN EARNINGS", were actors of the Ghana DHS's chapter on the compare page.
+    capitals = {spelled[k] for k in names if " " not in k and spelled[k].isupper()}
+    kept = in_capitals(capitals, document or text)
+    names = Counter({k: n for k, n in names.items() if spelled[k] not in capitals or spelled[k] in kept})
     # "Reform Commission" inside "Development and Reform Commission" is the same actor, cut short.
     whole = [k for k in names if not any(k != other and k in other for other in names)]
     # An acronym beside the name it stands for is that actor once ("WHO" and "World Health Organization").

@@ -222,6 +222,15 @@ def _subdivision_names(taken: dict[str, Place]) -> dict[str, Place]:
     return out
 
 
+@lru_cache(maxsize=1)
+def subdivision_names() -> frozenset[str]:
+    """Every ISO 3166-2 subdivision's name, of any level ("Greater Accra", "Upper West"): places, whatever a
+    named-entity model calls them."""
+    import pycountry
+
+    return frozenset(sub.name for sub in pycountry.subdivisions)
+
+
 # Where ISO's short name is not what people call the country, or its first part names two ("Congo").
 _SHORT_NAMES = {"COD": "DR Congo", "RUS": "Russia", "PSE": "Palestine", "GBR": "United Kingdom",
                "VGB": "British Virgin Islands", "VIR": "US Virgin Islands"}

@@ -176,6 +176,13 @@ def _forms(text: str, wanted: set[str]) -> dict[str, Counter[str]]:
     return forms
 
 
+def in_capitals(words: set[str], text: str) -> set[str]:
+    """The words set in capitals that the text writes so inside its sentences at least as often as in lower
+    case: acronyms ("CEDAW", "HIV"), not words a heading or a table sets in capitals ("WOMEN", "CONTROL")."""
+    forms = _forms(text, {w.lower() for w in words})
+    return {w for w in words if forms.get(w.lower(), Counter())[w] >= forms.get(w.lower(), Counter())[w.lower()]}
+
+
 def _recased(words: dict[str, str | None], match: re.Match[str]) -> str:
     """A word of a run as recased (kept as set where it was not)."""
     return words[match.group()] or match.group()

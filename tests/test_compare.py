@@ -174,3 +174,19 @@ def test_a_comparison_lists_the_countries_a_case_is_about_not_those_it_names(tmp
     finally:
         store.close()
     assert sorted(p.countries for p in comparison.profiles) == [("KEN",), ("MUS",)]  # China only named
+
+
+def test_actors_are_read_from_prose_and_neither_words_set_in_capitals_nor_places_are_actors(dhs):
+    text = dhs.document.text
+    women = next(c for c in dhs.cases if c.title.startswith("16 Women"))
+    found = actors(text[women.start:women.end], "en", document=text)
+    # "16.2 WOMEN'S CONTROL OVER THEIR OWN EARNINGS" gave the chapter's actors "WOMEN" and "CONTROL"; the text
+    # writes both in lower case, and "CEDAW" in capitals.
+    assert not {"WOMEN", "CONTROL"} & set(found) and "CEDAW" in found
+    # A table's column heads ("Total Number") name no one: the named-entity model reads a case's prose.
+    assert "Total Number" in found
+    prose = "\n\n".join(c.text for c in dhs.chunks if c.case_id == women.case_id and c.kind == "prose")
+    assert "Total Number" not in actors(text[women.start:women.end], "en", document=text, prose=prose)
+    # Ghana's regions, which spaCy calls organisations, are places.
+    malaria = next(c for c in dhs.cases if c.title.startswith("12 Malaria"))
+    assert not {"Greater Accra", "Upper West"} & set(actors(text[malaria.start:malaria.end], "en", document=text))
