@@ -25,11 +25,13 @@ _CUR_AFTER = r"(?:(?:US |U\.S\. )?dollars|USD|euros?|EUR|yuan|RMB|pesos|rupees|f
 _REACHED = (r"(?:people|persons|households|families|farmers|women|men|beneficiaries|villages|counties|students|"
             r"jobs|individuals|residents|workers|children|youths?|young people|enterprises|smallholders|members|"
             r"entrepreneurs|borrowers|clients|communities|townships|cooperatives|poor)")
+_NOT_BETWEEN = r"(?:and|or|to|percent|per|percentage|for|in|at|from|by|with|than|on)\b"
 FIGURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("money", re.compile(rf"{_CUR_BEFORE}\s?(?:{_NUM}){_SCALE}|(?:{_NUM}){_SCALE}\s(?:{_CUR_AFTER})"
                          rf"|(?:{_NUM})\s?(?:万亿|亿|万)?元")),
-    # "3 percent of children" is a share, not people reached (a survey's nutrition chapter listed it as reached).
-    ("reach", re.compile(rf"\b(?:{_NUM}){_SCALE}(?:\s+(?!and\b|or\b|to\b|percent\b|per\b|percentage\b)[a-z-]+){{0,2}}"
+    # "3 percent of children" is a share, not people reached (a survey's nutrition chapter listed it as reached);
+    # nor is "44 for women" (a rate, its "percent" left unsaid): no preposition stands between a count and whom.
+    ("reach", re.compile(rf"\b(?:{_NUM}){_SCALE}(?:\s+(?!{_NOT_BETWEEN})[a-z-]+){{0,2}}"
                          rf"\s+{_REACHED}\b"
                          rf"|(?:{_NUM})\s?(?:万|亿)?(?:人|户|名)")),
     ("share", re.compile(rf"(?:{_NUM})\s?(?:%|percent\b|per cent\b|percentage points\b)")),

@@ -190,3 +190,12 @@ def test_actors_are_read_from_prose_and_neither_words_set_in_capitals_nor_places
     # Ghana's regions, which spaCy calls organisations, are places.
     malaria = next(c for c in dhs.cases if c.title.startswith("12 Malaria"))
     assert not {"Greater Accra", "Upper West"} & set(actors(text[malaria.start:malaria.end], "en", document=text))
+
+
+def test_a_number_before_for_whom_it_holds_is_no_count_of_people():
+    # "44 for women" was people reached on the compare page: it is a rate, its "percent" left unsaid.
+    figures = key_figures("The employment rate for men was 69 percent and 44 for women. The median age at first "
+                          "birth is 22.6 years for women, and 19 on farmers.")
+    assert [(f.kind, f.value) for f in figures] == [("share", "69 percent")]
+    assert [f.value for f in key_figures("The project reached 5.14 million students from poor families.")] == [
+        "5.14 million students"]
