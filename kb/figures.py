@@ -69,21 +69,28 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
     span = text[start:len(text) if end is None else end]
     # Full-width digits and signs read as ASCII, character for character, so positions stay those of `span`.
     read = _WIDE_COMMA.sub(",", mask_math(span).translate(_ASCII))
-    found: list[Figure] = []
-    taken: list[tuple[int, int]] = []
+    matches: list[tuple[int, int, str, str]] = []
     for kind, pattern in FIGURE_PATTERNS:
         for m in pattern.finditer(read):
             value = m.group().strip()
             number = re.match(r"[\d,.]+", value.lstrip("US$R€£¥₱ "))
             if kind != "money" and number and _YEAR.match(number.group().split(".")[0]):
                 continue  # "in 2015 households ..." and "2020.8%" (a year glued to a share) are not counts
-            if any(a < m.end() and m.start() < b for a, b in taken):
+            if any(a < m.end() and m.start() < b for a, b, _, _ in matches):
                 continue
-            taken.append((m.start(), m.end()))
-            s, e = whole_math(span, *sentence_around(span, m.start(), m.end(), 0, len(span)))
-            sentence = " ".join(plain_math(span[s:e]).split()).lstrip("•▪◦·-–— ")  # a list's bullet is no word
-            found.append(Figure(kind, value, sentence, start + m.start()))
-    found.sort(key=lambda f: f.start)
+            matches.append((m.start(), m.end(), kind, value))
+    matches.sort()
+    spans: list[tuple[int, int]] = []
+    for a, b, _, _ in matches:
+        s, e = whole_math(span, *sentence_around(span, a, b, 0, len(span)))
+        # A figure inside the sentence of the one before shares it: a long sentence's second figure was shown
+        # with a window cut mid-sentence ("58 percent: of currently married employed women who ...").
+        if spans and spans[-1][0] <= a < spans[-1][1]:
+            s, e = spans[-1][0], max(e, spans[-1][1])
+            spans = [(s, e) if old[0] == s else old for old in spans]
+        spans.append((s, e))
+    found = [Figure(kind, value, " ".join(plain_math(span[s:e]).split()).lstrip("•▪◦·-–— "),  # a bullet is no word
+                    start + a) for (a, _, kind, value), (s, e) in zip(matches, spans, strict=True)]
     return tuple(found[:limit])
 
 

@@ -199,3 +199,11 @@ def test_a_number_before_for_whom_it_holds_is_no_count_of_people():
     assert [(f.kind, f.value) for f in figures] == [("share", "69 percent")]
     assert [f.value for f in key_figures("The project reached 5.14 million students from poor families.")] == [
         "5.14 million students"]
+
+
+def test_figures_of_one_long_sentence_share_it_whole():
+    # Its second figure was shown with a window cut mid-sentence: "58 percent: of currently married employed ...".
+    sentence = ("The percentage of currently married employed women who earn cash and make independent decisions "
+                "about how to spend their earnings increased to 63 percent in 2014 from 58 percent in 2008.")
+    figures = key_figures(f"Control over cash earnings is one dimension of empowerment. {sentence} It rose 5 percent.")
+    assert by_sentence(figures) == [(("63 percent", "58 percent"), sentence), (("5 percent",), "It rose 5 percent.")]
