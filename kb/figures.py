@@ -25,6 +25,8 @@ _CUR_AFTER = r"(?:(?:US |U\.S\. )?dollars|USD|euros?|EUR|yuan|RMB|pesos|rupees|f
 _REACHED = (r"(?:people|persons|households|families|farmers|women|men|beneficiaries|villages|counties|students|"
             r"jobs|individuals|residents|workers|children|youths?|young people|enterprises|smallholders|members|"
             r"entrepreneurs|borrowers|clients|communities|townships|cooperatives|poor)")
+# The longest sentence figures share: text without full stops (a machine translation's commas) chains no further.
+_SHARED_MAX = 640
 _NOT_BETWEEN = r"(?:and|or|to|percent|per|percentage|for|in|at|from|by|with|than|on)\b"
 FIGURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("money", re.compile(rf"{_CUR_BEFORE}\s?(?:{_NUM}){_SCALE}|(?:{_NUM}){_SCALE}\s(?:{_CUR_AFTER})"
@@ -85,7 +87,7 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
         s, e = whole_math(span, *sentence_around(span, a, b, 0, len(span)))
         # A figure inside the sentence of the one before shares it: a long sentence's second figure was shown
         # with a window cut mid-sentence ("58 percent: of currently married employed women who ...").
-        if spans and spans[-1][0] <= a < spans[-1][1]:
+        if spans and spans[-1][0] <= a < spans[-1][1] and max(e, spans[-1][1]) - spans[-1][0] <= _SHARED_MAX:
             s, e = spans[-1][0], max(e, spans[-1][1])
             spans = [(s, e) if old[0] == s else old for old in spans]
         spans.append((s, e))

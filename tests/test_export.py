@@ -143,7 +143,8 @@ def test_excerpt_of_a_seed_case_keeps_its_citation(seed_index):
     assert whole.excerpt[:60] == first.text[:60]
     assert one.excerpt == chunk.text
     assert whole.case_text.startswith(case.title) and whole.key_passages
-    assert "6,079 yuan: " in figures  # a key figure with its sentence
+    # Key figures with their sentence, those of one sentence together.
+    assert "6,079 yuan · 12,588 yuan · 11.6% · 2.3 percentage points: Per capita disposable income" in figures
 
 
 def test_a_record_is_cited_and_shown_with_its_own_date(tmp_path, capsys):
