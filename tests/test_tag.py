@@ -390,3 +390,12 @@ def test_a_record_tells_the_country_that_shares_its_experience_from_the_one_it_h
                                                   places.gazetteer.find(text), scope="record", span=(0, len(text)))
              if t.kind == "country"}
     assert roles == {"LSO": "focus", "GHA": "provider", "RWA": "provider", "ZAF": "provider", "KEN": "provider"}
+
+
+def test_a_food_bank_is_no_market_link_for_poor_areas_products():
+    # The taxonomy's consumption approach is guaranteed purchase, procurement and market links that sell what poor
+    # areas produce; a food bank hands out food. "Egyptian Food Bank" in a post's title made it consumption.
+    found = lambda text, lang: {h.approach for h in cue_matcher(TAXONOMY).find(text, lang)}  # noqa: E731
+    assert "consumption" not in found("UNDP and the Egyptian Food Bank partner to empower women in agriculture.", "en")
+    assert "consumption" not in found("El banco de alimentos repartió canastas a las familias.", "es")
+    assert "consumption" in found("Consumption poverty alleviation: buy instead of donate.", "en")
