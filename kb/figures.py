@@ -34,7 +34,7 @@ FIGURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "3 percent of children" is a share, not people reached (a survey's nutrition chapter listed it as reached);
     # nor is "44 for women" (a rate, its "percent" left unsaid): no preposition stands between a count and whom.
     ("reach", re.compile(rf"\b(?:{_NUM}){_SCALE}(?:\s+(?!{_NOT_BETWEEN})[a-z-]+){{0,2}}"
-                         rf"\s+{_REACHED}\b"
+                         rf"\s+{_REACHED}\b(?:\s+(?:and|or)\s+{_REACHED}\b)?"
                          rf"|(?:{_NUM})\s?(?:万|亿)?(?:人|户|名)")),
     ("share", re.compile(rf"(?:{_NUM})\s?(?:%|percent\b|per cent\b|percentage points\b)")),
 )

@@ -199,6 +199,9 @@ def test_a_number_before_for_whom_it_holds_is_no_count_of_people():
     assert [(f.kind, f.value) for f in figures] == [("share", "69 percent")]
     assert [f.value for f in key_figures("The project reached 5.14 million students from poor families.")] == [
         "5.14 million students"]
+    # Whom a count names in two words is counted whole: "60 men and women", not "60 men".
+    assert [f.value for f in key_figures("We talked with over 60 men and women in both governorates.")] == [
+        "60 men and women"]
 
 
 def test_figures_of_one_long_sentence_share_it_whole():
