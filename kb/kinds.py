@@ -86,7 +86,8 @@ def _tokens(text: str) -> list[str]:
 def classify_case(texts: Sequence[str], sections: Sequence[str] = ()) -> list[str]:
     """The kinds of a case's passages in order: each by its own shape in its own section (classify; `sections`
     gives each passage's, else none), and past a passage that opens a list of works ("参考文献", "References"),
-    every passage that still cites, up to the first that does not.
+    every passage that still cites, up to the first that does not; a passage that ends no sentence between two
+    tables is a table.
 
     An entry cut in two by the passage length ("2010,69(3):592-602. [22］TIAN Q, ...") cites too little for its
     shape alone: on the eval index 18 such prose passages followed a references heading in their case, all of
