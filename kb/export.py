@@ -101,9 +101,10 @@ def excerpt_of(store: Store, case_id: str, passage_id: int | None = None, limit:
     path = (*case.heading_path, section) if section else case.heading_path
     # A record with a web page of its own is a work of its own: cited as itself, not "In:" the collector's table
     # ("In: Remaining projects to process with abstracts", a CSV's file name).
-    own_page = doc.doc_type == "record" and url_of({}, dict(case.fields)) is not None
+    own_url = url_of({}, dict(case.fields))
+    own_page = doc.doc_type == "record" and own_url is not None
     return Excerpt(case_id, case.title, path, case.title if own_page else doc.title, doc.publisher,
-                   case.date(doc.published), page, doc.source, text, url_of(dict(doc.meta), dict(case.fields)),
+                   case.date(doc.published), page, doc.source, text, own_url or url_of(dict(doc.meta), {}),
                    "\n\n".join(c.text for c in key_passages(store, case_id, prose)),
                    doc.text[case.start:case.end][:CASE_CHARS], figures)
 
