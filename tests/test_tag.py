@@ -116,10 +116,32 @@ def test_the_dollar_written_us_and_a_sea_are_no_countries():
     # A sea named after a country is not the country: piracy in the Gulf of Guinea is not a case in Guinea.
     assert [m.code for m in g.find("piracy in the Gulf of Guinea and the Sea of Japan")] == []
     assert [m.code for m in g.find("farmers in Guinea and Japan")] == ["GIN", "JPN"]
-    assert [m.code for m in g.find("fishers of the South China Sea")] == ["asia_pacific"]
+    assert [m.code for m in g.find("fishers of the South China Sea")] == ["east_asia_pacific"]
     # A river, basin or animal named like a country is not the country: the Congo Basin's forests span six.
     assert [m.code for m in g.find("Forests of the Congo Basin, the Niger River and the Chad Basin")] == []
     assert [m.code for m in g.find("Guinea fowl and Guinea worm in Burkina Faso")] == ["BFA"]
+
+
+def test_asian_regions_are_the_ones_named():
+    """"South Asia" is South Asia: a walk query for "small loans for women entrepreneurs in South Asia" put China
+    first, "about China in South Asia, as your query asks", for the region had read as all of Asia and the Pacific."""
+    from kb.gazetteer import region_countries
+    from kb.glossary import load_glossary
+    from kb.query import make_plan
+
+    g = default_gazetteer()
+    assert [m.code for m in g.find("microfinance in South Asia and Southeast Asia")] == ["south_asia", "southeast_asia"]
+    assert [m.code for m in g.find("ASEAN members, the Asia-Pacific and East Asia and Pacific")] == [
+        "southeast_asia", "asia_pacific", "east_asia_pacific"]
+    members = region_countries()
+    assert {"IND", "BGD", "PAK"} <= members["south_asia"] and "CHN" not in members["south_asia"]
+    assert {"CHN", "VNM", "FJI"} <= members["east_asia_pacific"] and "IND" not in members["east_asia_pacific"]
+    assert "VNM" in members["southeast_asia"] and not {"CHN", "IND"} & members["southeast_asia"]
+    # Each subregion lies inside Asia and the Pacific, which still holds them all.
+    for region in ("south_asia", "east_asia_pacific", "southeast_asia"):
+        assert members[region] <= members["asia_pacific"]
+    plan = make_plan("small loans for women entrepreneurs in South Asia", load_glossary(), {"en"})
+    assert "IND" in plan.countries and "CHN" not in plan.countries
 
 
 def test_gazetteer_aliases_provinces_and_regions():
@@ -130,7 +152,7 @@ def test_gazetteer_aliases_provinces_and_regions():
     assert codes("the Federative Republic of Brazil") == [("BRA", False)]
     assert codes("Longnan in Gansu, and 陕西 too") == [("CHN", False), ("CHN", False), ("CHN", False)]
     assert codes("Western and Central Africa, Latin America and ASEAN") == [
-        ("west_central_africa", True), ("latin_america_caribbean", True), ("asia_pacific", True)]
+        ("west_central_africa", True), ("latin_america_caribbean", True), ("southeast_asia", True)]
     # Words, currencies, addresses and languages are not countries.
     assert codes("we ate turkey; US$ 5 million in United States dollars; read it in Spanish.") == []
     assert codes("1818 H Street, N.W., Washington, D.C. 20433 United States of America") == []
