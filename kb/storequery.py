@@ -166,8 +166,14 @@ class SearchQueries:
             "SELECT chunk_id, text_hash FROM chunks WHERE language IN ({}) ORDER BY chunk_id", list(languages))]
 
     def case_passages(self, case_ids: list[str]) -> list[sqlite3.Row]:
-        """Every passage of the given cases, as `passages` gives them, in document order."""
-        return sorted(self._where_in(_PASSAGE_ROWS + "WHERE k.case_id IN ({})", case_ids), key=lambda r: r["chunk_id"])
+        """Every passage of the given cases in document order: its id, case, kind, text and titles only.
+
+        A passage choice reads every passage of a page's cases, hundreds for a report's chapter: the full rows'
+        date lookup and columns cost it 3.5 of a search's 55 ms (dev queries)."""
+        return sorted(self._where_in("SELECT k.chunk_id, k.case_id, k.kind, k.text, c.title AS case_title, "
+                                     "d.title AS doc_title FROM chunks k JOIN cases c ON c.case_id = k.case_id "
+                                     "JOIN documents d ON d.doc_id = k.doc_id WHERE k.case_id IN ({})", case_ids),
+                      key=lambda r: r["chunk_id"])
 
     def keyword_scores(self, match: str, ids: list[int], heading_weight: float = 0.3) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the given passages that an FTS5 match expression matches."""
