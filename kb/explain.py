@@ -37,6 +37,20 @@ def _stem(word: str) -> str:
     return str(stemmer.stemWord(fold(word)))
 
 
+# An acronym: two to five capitals, a word of their own (not a heading's word: see _acronym).
+_ACRONYM = re.compile(r"[A-Z]{2,5}")
+_CASED = re.compile(r"[^\W\d_]")
+
+
+def _acronym(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end], a word, is an acronym: in capitals in a line that is not ("AIDS" is not the
+    plural of aid, but in a heading in capitals every word is)."""
+    if not _ACRONYM.fullmatch(text, start, end):
+        return False
+    letters = _CASED.findall(text, text.rfind("\n", 0, start) + 1, (text.find("\n", end) + 1 or len(text) + 1) - 1)
+    return sum(c.isupper() for c in letters) <= len(letters) / 2
+
+
 class Highlighter:
     """Finds the query's words in a passage, compared by English stem and form (same_word), CJK terms as written."""
 
@@ -49,7 +63,9 @@ class Highlighter:
             stems.setdefault(_stem(t), []).append(t)  # the query's own words first
         found: list[tuple[int, int, bool]] = []
         for m in _WORD.finditer(text):
-            term = next((t for t in stems.get(_stem(m.group()), ()) if same_word(t, m.group())), None)
+            # An acronym matches letter for letter: "aid" marked the HIV/AIDS sections of a health survey.
+            term = next((t for t in terms if fold(t) == fold(m.group())), None) if _acronym(text, *m.span()) \
+                else next((t for t in stems.get(_stem(m.group()), ()) if same_word(t, m.group())), None)
             if term:
                 found.append((m.start(), m.end(), term in own))
         for term in (t for t in terms if CJK.search(t)):

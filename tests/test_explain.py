@@ -27,6 +27,17 @@ def test_a_word_is_not_marked_for_a_word_that_only_shares_its_stem(word, unlike)
     assert unlike not in _marked([word])
 
 
+def test_an_acronym_is_marked_for_its_letters_only():
+    # "corruption in distributing aid" showed a health survey's HIV/AIDS section saying it held "aids".
+    text = "Food aid and the HIV/AIDS programme\n\nKNOWLEDGE OF AIDS AND FOOD AIDS"
+    spans, own, _ = Highlighter().matches(text, ["aid"], {"aid"})
+    assert [text[a:b] for a, b in spans] == ["aid", "AIDS", "AIDS"]
+    assert Highlighter().matches(text.split("\n")[0], ["aid"], {"aid"})[1] == ["aid"]
+    # In a line in capitals (a heading) a word in capitals is a word, as the index cannot tell.
+    spans, own, _ = Highlighter().matches(text, ["aids"], {"aids"})
+    assert [text[a:b] for a, b in spans] == ["aid", "AIDS", "AIDS", "AIDS"]
+
+
 @pytest.mark.parametrize("word, form", [
     ("informally", "informal"), ("worker", "workers"), ("farmer", "farmers"), ("farm", "farming"),
     ("enrolment", "enrolled"), ("ecology", "ecological"), ("cooperative", "cooperatives"), ("plan", "plans"),
