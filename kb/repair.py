@@ -248,8 +248,23 @@ def drop_cap(paragraph: str, previous: str, vocab: Counter[str], log: list[Remov
     return whole.capitalize() + paragraph[len(piece):]
 
 
+# A curly quote whose UTF-8 bytes were read as cp1252 and the last two lost ("Malawiâ??s", "â??to increase").
+_LOST_QUOTE = re.compile(r"â\?\?")
+_LOST_APOSTROPHE = re.compile(r"(?<=[^\W\d_])â\?\?(?=[^\W\d_])")
+
+
+def lost_quotes(text: str, vocab: Counter[str], log: list[Removal]) -> str:
+    """A quote lost between two decodings read as one: an apostrophe inside a word ("Malawi’s"), a plain
+    double quote elsewhere (which of “ and ” it was is lost with its bytes)."""
+    if "â??" not in text:
+        return text
+    log.append(Removal("lost_quote", " ".join(m.group() for m in re.finditer(r"\S*â\?\?\S*", text))[:300]))
+    return _LOST_QUOTE.sub('"', _LOST_APOSTROPHE.sub("’", text))
+
+
 # Repairs of paragraphs, in order; comma_capitals runs earlier, on the text as read.
 REPAIRS: dict[str, Repair] = {
+    "lost_quote": lost_quotes,
     "small_caps_split": small_caps,
     "split_word": split_words,
     "mt_wan_number": wan_numbers,

@@ -288,6 +288,14 @@ def test_a_word_cut_in_two_by_letter_spacing_is_joined_where_the_document_writes
     assert "women s and men's" in text
 
 
+def test_a_quote_lost_between_two_decodings_is_read_as_one():
+    # A World Bank abstract: "strengthen Malawiâ??s social safety net", a curly apostrophe's bytes read as cp1252
+    # and lost; "Malawiâ" was no country, and the record was about none.
+    text = clean("The project will strengthen Malawiâ??s social safety net. Its objective will be: â??to increase "
+                 "access to servicesâ?? for all.").text
+    assert "Malawi’s social safety net" in text and "â" not in text and '"to increase access to services"' in text
+
+
 def test_a_chapters_lost_large_initial_is_restored_from_the_words_the_document_capitalises():
     # Seen on 17 chapter openings of the Ghana DHS report: "he Republic of Ghana ...", "ertility is one of ...".
     body = ("The survey ran in 2014. The Fertility rates fell. The team counted births. Fertility fell in towns. "
