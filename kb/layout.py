@@ -55,7 +55,8 @@ def fix_cjk_punctuation(text: str) -> str:
         text = text.replace(cjk, ascii_)
     # "revolution,Establishing" -> "revolution, Establishing"; "1,000" stays.
     text = re.sub(r"([,;])(?=[^\W\d_]|[“\"‘])", r"\1 ", text)
-    text = re.sub(r"(?<=[a-z])\.(?=[A-Z][a-z])", ". ", text)
+    # "poverty.The" -> "poverty. The", but not a web address's top-level domain ("LeanIn.Org", "Data.Gov").
+    text = re.sub(r"(?<=[a-z])\.(?=[A-Z][a-z])(?!(?:Org|Com|Gov|Edu|Int)\b)", ". ", text)
     text = re.sub(r"[ \t]+([,.;:!?)])", r"\1", text)
     text = re.sub(r"([(\[]) +", r"\1", text)
     text = re.sub(r"(?<!\.)\. \.(?!\.)", ".", text)

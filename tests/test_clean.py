@@ -139,6 +139,10 @@ def test_fix_cjk_punctuation_unit():
     assert fix_cjk_punctuation("poverty、hunger。The plan,Start now; 1,000 people") == \
         "poverty, hunger. The plan, Start now; 1,000 people"
     assert fix_cjk_punctuation(" 五、Work together").strip() == "5. Work together"
+    # Two sentences glued by machine translation part; a web address is one name ("research by LeanIn.Org and
+    # SurveyMonkey" was cut into two sentences, and a figure's sentence on the compare page began "Org and").
+    assert fix_cjk_punctuation("poverty.The plan; research by LeanIn.Org and Change.Com, and Data.Gov.") == \
+        "poverty. The plan; research by LeanIn.Org and Change.Com, and Data.Gov."
 
 
 def test_dehyphenate_joins_breaks_keeps_compounds():
