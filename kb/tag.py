@@ -54,6 +54,7 @@ class TagRules:
     full_support: float = 6.0
     long_document: float = 80.0
     tag_threshold: float = 0.5
+    # The confidence of a tag a case's own title names (0: a title tags nothing).
     title_confidence: float = 1.0
     # The confidence a case of a longer document takes for a tag its document's title names (0: none).
     document_title: float = 1.0
@@ -158,7 +159,7 @@ class Themes:
                  title: str = "", language: str = "en") -> list[Tag]:
         """Tags of a span of passages (a case or a whole document), and of its title's cues."""
         rules = self.rules
-        titled = self.titled(title, language)
+        titled = self.titled(title, language) if rules.title_confidence > 0 else set()
         if not len(rows):
             return [Tag(self.kind, a, rules.title_confidence, (), source="title") for a in sorted(titled)]
         lengths = np.array([max(c.end - c.start, 1) for c in chunks], dtype=np.float32)

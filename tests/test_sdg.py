@@ -202,3 +202,16 @@ def test_a_project_carries_the_goals_it_sets_out_to_change_not_every_goal_one_co
     # coverage rule it made Climate action of 68% of a World Bank project table's rows.
     assert "sdg13" not in goals
     assert "sdg13" in goals_of([climate, water.format(1), climate])
+
+
+def test_a_title_tags_nothing_when_its_confidence_is_zero():
+    # The rules say so for document titles (document_title = 0); a case's own title at 0 had still added its
+    # goals, at confidence 0, to the facets.
+    from kb.tag import tag_rules
+
+    doc = _doc(["Women who run small shops lost sales during the lockdown and moved to selling online."],
+               title="Brewing Innovations: women entrepreneurs respond")
+    plain = Tagger(load_taxonomy(), default_gazetteer(), goals=Themes(GOALS))
+    off = Tagger(load_taxonomy(), default_gazetteer(), goals=Themes(GOALS, rules=tag_rules("sdg", title_confidence=0)))
+    assert "sdg9" in _goals(plain.tag(doc).document)
+    assert "sdg9" not in _goals(off.tag(doc).document)
