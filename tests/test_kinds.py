@@ -182,6 +182,34 @@ def test_cells_that_are_stars_or_na_and_a_numbered_caption_over_cells_are_a_tabl
     assert classify(text) == "table"
 
 
+@pytest.mark.parametrize("text", [
+    # Seen first for "poverty graduation in Bangladesh": a figure's caption and source, without the figure.
+    "Figure 1: Estimates of poverty at national upper poverty limits per Upazila, in 2016. Source: Bangladesh "
+    "Bureau of Statistics (2020)",
+    "figure 20: total net income of establishments between two periods (Rs. Lakh)\n\nfigure 21: Actions to be "
+    "taken in the next two weeks because of CoVID-19 (%)",
+    "Fig 1: Number of Respondents that consented to participating in the survey, baseline and endline.",
+    # A table's cells cut off from it hold no letter.
+    "0.6 17.1 3.0 0.",
+])
+def test_a_caption_alone_or_cells_without_a_letter_are_a_table(text):
+    assert classify(text) == "table"
+
+
+@pytest.mark.parametrize("text", [
+    "Table 6.3 shows that only 2 percent of women and 1 percent of men were not able to provide a numeric response "
+    "to the question asked to assess ideal family size.",
+    # A caption that runs on into the paragraph that reads it.
+    "Figure 6: Change in Gini coefficient by scenario relative to baseline In the expense replacement scenario, "
+    "provision of childcare only reduces the Gini coefficient by 0.04%, whereas the child allowance reduces it by "
+    "0.85% or roughly twenty times more.",
+    "Note: The body mass index (BMI) is expressed as the ratio of weight in kilograms to the square of height in "
+    "meters (kg/m2).",
+])
+def test_a_sentence_about_a_figure_and_a_note_stay_prose(text):
+    assert classify(text) == "prose"
+
+
 def test_a_clause_under_its_number_and_subheadings_stays_prose():
     # A number alone on its line still reads as an end: the loan agreement's procurement clause is prose.
     clause = ("Part C:\n\nOther Procurement Procedures\n\n1.\n\nNational Competitive Bidding\n\n(a)\n\nGoods "
