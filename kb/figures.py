@@ -141,7 +141,13 @@ def _a_thing(acronym: str, document: str) -> bool:
         found += [" ".join(words[:n]) for n in range(1, min(len(words), 12) + 1)
                   if _spelled(acronym, words[:n]) == " ".join(words[:n])]
     spelled = [words for words in found if words]
-    return bool(spelled) and not any(_BODY.search(words) for words in spelled)
+    return bool(spelled) and not any(_BODY.search(_head(words)) for words in spelled)
+
+
+def _head(name: str) -> str:
+    """The word a name is the name of: its last before "of", "for" or "to" ("Ministry of Finance", "Consultative
+    Group to Assist the Poor"); "Unstructured Supplementary Service Data" (USSD) is data, not a service."""
+    return re.split(r"\s+(?:of|for|to|on|in)\s+", name, maxsplit=1)[0].split()[-1]
 
 
 def actors(text: str, language: str, limit: int = 8, document: str = "", prose: str | None = None
