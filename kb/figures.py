@@ -83,16 +83,22 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
             matches.append((m.start(), m.end(), kind, value))
     matches.sort()
     spans: list[tuple[int, int]] = []
+    group = 0  # the first of the figures that share the last sentence
     for a, b, _, _ in matches:
+        within = bool(spans) and spans[-1][0] <= a < spans[-1][1]
+        if len(spans) >= limit and not within:
+            break  # only a figure of the last sentence can still change what is shown
         s, e = whole_math(span, *sentence_around(span, a, b, 0, len(span)))
         # A figure inside the sentence of the one before shares it: a long sentence's second figure was shown
         # with a window cut mid-sentence ("58 percent: of currently married employed women who ...").
-        if spans and spans[-1][0] <= a < spans[-1][1] and max(e, spans[-1][1]) - spans[-1][0] <= _SHARED_MAX:
+        if within and max(e, spans[-1][1]) - spans[-1][0] <= _SHARED_MAX:
             s, e = spans[-1][0], max(e, spans[-1][1])
-            spans = [(s, e) if old[0] == s else old for old in spans]
+            spans[group:] = [(s, e)] * (len(spans) - group)
+        else:
+            group = len(spans)
         spans.append((s, e))
     found = [Figure(kind, value, " ".join(plain_math(span[s:e]).split()).lstrip("•▪◦·-–— "),  # a bullet is no word
-                    start + a) for (a, _, kind, value), (s, e) in zip(matches, spans, strict=True)]
+                    start + a) for (a, _, kind, value), (s, e) in zip(matches, spans, strict=False)]
     return tuple(found[:limit])
 
 
