@@ -195,7 +195,7 @@ def _pycountry_names() -> dict[str, Place]:
 _SUBDIVISION_MIN = 5
 
 
-def _subdivision_names(taken: dict[str, Place]) -> dict[str, Place]:
+def _subdivision_places(taken: dict[str, Place]) -> dict[str, Place]:
     """ISO 3166-2's first-level subdivisions (states, provinces, regions: "Borno", "Mai-Ndombe", "Khatlon") as
     places of their country, where the name is one country's alone, is not already a name, and is not made of
     English words only."""
@@ -280,7 +280,7 @@ def default_gazetteer() -> Gazetteer:
     # Bank projects named only by their states or provinces found, none lost); the 145 mentions these names
     # add in the shared corpus all read as the places. As doubtful names that spaCy must confirm, half as many
     # projects were found (0.927 -> 0.929, measured before the project-name rule).
-    names.update(_subdivision_names(names))
+    names.update(_subdivision_places(names))
     # spaCy loads on the first ambiguous name, not before: most texts never need it.
     return Gazetteer(names, ner=lambda text: _spacy_ner()(text))
 

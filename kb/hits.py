@@ -180,6 +180,21 @@ class Page:
     on_card: Collection[int] = frozenset()
 
 
+@dataclass(frozen=True)
+class _Reason:
+    """Why a case is on the page: the query's words its shown passage holds (its own and their names in other
+    languages), its places in the rankings by meaning, the places and the name the query gives that it is about."""
+
+    case_id: str
+    matched: tuple[tuple[int, int], ...]
+    mine: list[str]
+    other: list[str]
+    semantic_rank: int | None
+    space_rank: tuple[int, str] | None
+    places: list[str]
+    named: str
+
+
 def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking], highlighter: Highlighter,
              common: frozenset[str] = frozenset(), read_before: dict[int, Found] | None = None) -> tuple[Hit, ...]:
     """The hits of a page's cases, in order; a document's last shown case says how many more it holds, and a
@@ -218,10 +233,11 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
         # 120 of the 2,281 hits of every eval query were such, none of a relevant file (README "Search").
         if mode != "similar" and not (mine or other or semantic_rank or space_rank or places or named):
             continue
-        read.append((case_id, matched, mine, other, semantic_rank, space_rank, places, named))
-    last_of_document = {document_of[case_id]: case_id for case_id, *_ in read}
+        read.append(_Reason(case_id, matched, mine, other, semantic_rank, space_rank, places, named))
+    last_of_document = {document_of[r.case_id]: r.case_id for r in read}
     hits = []
-    for rank, (case_id, matched, mine, other, semantic_rank, space_rank, places, named) in enumerate(read, start=1):
+    for rank, reason in enumerate(read, start=1):
+        case_id = reason.case_id
         pid, also = chosen[case_id]
         row, tags = rows[pid], facets.get(case_id, {})
         grade = page.relevance.get(case_id, "weak")
@@ -231,10 +247,10 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
             start=row["start"], end=row["end"], page=row["page"], approaches=tuple(sorted(tags.get("approach", ()))),
             countries=tuple(sorted(tags.get("country", ()))), regions=tuple(sorted(tags.get("region", ()))),
             published=row["case_date"] or row["published"], doc_type=row["doc_type"], language=row["language"],
-            matched=matched,
-            why=why(mine, other, semantic_rank, mode, space_rank, row["language"], plan.language, grade == "weak",
-                    places, plan.english, named),
-            semantic_rank=semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
+            matched=reason.matched,
+            why=why(reason.mine, reason.other, reason.semantic_rank, mode, reason.space_rank, row["language"],
+                    plan.language, grade == "weak", reason.places, plan.english, reason.named),
+            semantic_rank=reason.semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade,
             also_text=rows[also[0]]["text"] if also and also[0] in page.on_card else "",
             sdgs=tuple(sorted(tags.get("sdg", ()), key=goal_number)),

@@ -11,14 +11,14 @@ import numpy as np
 
 from kb.models import FACET_FILTERS, Filters
 
+# A passage with its case (c) and its document (d).
+_PASSAGE_JOIN = " FROM chunks k JOIN cases c ON c.case_id = k.case_id JOIN documents d ON d.doc_id = k.doc_id "
 # A record's own date (its "date" field) comes with its document's: a table row is dated by its row.
 _PASSAGE_ROWS = """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.page, k.text, k.kind, k.language,
        k.section,
        c.title AS case_title, d.title AS doc_title, d.source, d.published, d.doc_type,
        (SELECT json_extract(f.value, '$[1]') FROM json_each(c.fields) f
-        WHERE json_extract(f.value, '$[0]') = 'date') AS case_date
-FROM chunks k JOIN cases c ON c.case_id = k.case_id JOIN documents d ON d.doc_id = k.doc_id
-"""
+        WHERE json_extract(f.value, '$[0]') = 'date') AS case_date""" + _PASSAGE_JOIN
 
 
 class SearchQueries:
@@ -171,8 +171,7 @@ class SearchQueries:
         A passage choice reads every passage of a page's cases, hundreds for a report's chapter: the full rows'
         date lookup and columns cost it 3.5 of a search's 55 ms (dev queries)."""
         return sorted(self._where_in("SELECT k.chunk_id, k.case_id, k.kind, k.text, c.title AS case_title, "
-                                     "d.title AS doc_title FROM chunks k JOIN cases c ON c.case_id = k.case_id "
-                                     "JOIN documents d ON d.doc_id = k.doc_id WHERE k.case_id IN ({})", case_ids),
+                                     "d.title AS doc_title" + _PASSAGE_JOIN + "WHERE k.case_id IN ({})", case_ids),
                       key=lambda r: r["chunk_id"])
 
     def keyword_scores(self, match: str, ids: list[int], heading_weight: float = 0.3) -> list[tuple[int, float]]:
