@@ -42,13 +42,16 @@ _ACRONYM = re.compile(r"[A-Z]{2,5}")
 _CASED = re.compile(r"[^\W\d_]")
 
 
-def _acronym(text: str, start: int, end: int) -> bool:
+def _acronym(text: str, start: int, end: int, lines: dict[int, bool]) -> bool:
     """Whether text[start:end], a word, is an acronym: in capitals in a line that is not ("AIDS" is not the
-    plural of aid, but in a heading in capitals every word is)."""
+    plural of aid, but in a heading in capitals every word is). `lines` keeps each line's verdict by its start."""
     if not _ACRONYM.fullmatch(text, start, end):
         return False
-    letters = _CASED.findall(text, text.rfind("\n", 0, start) + 1, (text.find("\n", end) + 1 or len(text) + 1) - 1)
-    return sum(c.isupper() for c in letters) <= len(letters) / 2
+    first = text.rfind("\n", 0, start) + 1
+    if first not in lines:
+        letters = _CASED.findall(text, first, (text.find("\n", end) + 1 or len(text) + 1) - 1)
+        lines[first] = sum(c.isupper() for c in letters) <= len(letters) / 2
+    return lines[first]
 
 
 class Highlighter:
@@ -61,10 +64,14 @@ class Highlighter:
         stems: dict[str, list[str]] = {}
         for t in sorted((t for t in terms if not CJK.search(t)), key=lambda t: t not in own):
             stems.setdefault(_stem(t), []).append(t)  # the query's own words first
+        folded: dict[str, str] = {}
+        for t in terms:
+            folded.setdefault(fold(t), t)
+        lines: dict[int, bool] = {}
         found: list[tuple[int, int, bool]] = []
         for m in _WORD.finditer(text):
             # An acronym matches letter for letter: "aid" marked the HIV/AIDS sections of a health survey.
-            term = next((t for t in terms if fold(t) == fold(m.group())), None) if _acronym(text, *m.span()) \
+            term = folded.get(fold(m.group())) if _acronym(text, *m.span(), lines) \
                 else next((t for t in stems.get(_stem(m.group()), ()) if same_word(t, m.group())), None)
             if term:
                 found.append((m.start(), m.end(), term in own))
