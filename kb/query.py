@@ -49,7 +49,7 @@ def check_filters(filters: Filters, known: Callable[[str], set[str]]) -> None:
             allowed = allowed if allowed is not None else known(facet)
             if value in allowed:
                 continue
-            code = language_code(value) if facet == "language" else None
+            code = language_code(value) if facet == "language" else _place_code(value, facet)
             if code and code in allowed:
                 hint = f"did you mean {code}?"
             elif len(allowed) <= LIST_VALUES:
@@ -63,6 +63,14 @@ def check_filters(filters: Filters, known: Callable[[str], set[str]]) -> None:
             raise QueryError(f"unknown {facet} {value!r}: {hint}")
     if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
         raise QueryError(f"year range {filters.year_from}-{filters.year_to} is empty")
+
+
+def _place_code(value: str, facet: str) -> str | None:
+    """The code of a country or region a filter value names in words ("Kenya" is KEN, "South Asia" south_asia)."""
+    if facet not in ("country", "region"):
+        return None
+    place = default_gazetteer().lookup(value)
+    return place.code if place is not None and (place.kind == "region") == (facet == "region") else None
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,8 @@ def test_facet_counts_come_from_the_filtered_candidates(searcher):
     ("loans", 10, "fuzzy", Filters(), "mode 'fuzzy'"),
     ("loans", 10, "hybrid", Filters(approach=("tourismm",)), "unknown approach 'tourismm'"),
     ("loans", 10, "hybrid", Filters(country=("XXX",)), "unknown country 'XXX'"),
+    # A country typed by its name, as the CLI upper-cases it, is told its code.
+    ("loans", 10, "hybrid", Filters(country=("TUNISIA",)), "unknown country 'TUNISIA': did you mean TUN[?]"),
     ("loans", 10, "hybrid", Filters(year_from=2020, year_to=2010), "2020-2010"),
 ])
 def test_bad_queries_get_a_clear_message_and_change_nothing(searcher, small, query, k, mode, filters, message):
