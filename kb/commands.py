@@ -31,6 +31,7 @@ from kb.export import course_pack_docx, course_pack_html, course_pack_markdown, 
 from kb.indexdir import open_store
 from kb.library import Library
 from kb.models import Filters
+from kb.query import QueryError
 from kb.stonnx import ensure_twin
 from kb.taxonomy import goal_id, load_goals, load_taxonomy
 
@@ -44,11 +45,23 @@ def print_json(data: Any) -> None:
 
 def filters_of(args: argparse.Namespace) -> Filters:
     """The filters a command's arguments name."""
+    if args.year and (args.year_from is not None or args.year_to is not None):
+        raise QueryError("--year and --year-from/--year-to name the years twice: give one of them")
     return Filters(approach=tuple(args.approach or ()), sdg=tuple(goal_id(g) for g in args.sdg or ()),
                    country=tuple(c.upper() for c in args.country or ()),
                    region=tuple(args.region or ()), doc_type=tuple(args.type or ()),
                    language=tuple(args.language or ()), source=tuple(args.source or ()),
-                   year_from=args.year_from, year_to=args.year_to, mentions=bool(getattr(args, "mentions", False)))
+                   year_from=args.year[0] if args.year else args.year_from,
+                   year_to=args.year[1] if args.year else args.year_to, mentions=bool(getattr(args, "mentions", False)))
+
+
+def _years(text: str) -> tuple[int, int]:
+    """A year ("2015") or a range of years ("2010-2020") as (from, to)."""
+    parts = text.replace("–", "-").split("-")
+    if not 1 <= len(parts) <= 2 or not all(p.strip().isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a year (2015) or a range of years (2010-2020)")
+    years = [int(p) for p in parts]
+    return years[0], years[-1]
 
 
 def add_filter_args(p: argparse.ArgumentParser) -> None:
@@ -60,6 +73,7 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--type", action="append", metavar="TYPE", help="document type: " + ", ".join(type_ids()))
     p.add_argument("--language", action="append", metavar="CODE", help="ISO 639-1 language code (repeatable)")
     p.add_argument("--source", action="append", metavar="PATH", help="a collection folder or file of the corpus")
+    p.add_argument("--year", type=_years, metavar="YEAR[-YEAR]", help="a year or a range, such as 2010-2020")
     p.add_argument("--year-from", type=int, metavar="YEAR")
     p.add_argument("--year-to", type=int, metavar="YEAR")
     p.add_argument("--mentions", action="store_true", help="a country filter also finds cases that only mention it")

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.cli import main
+from kb.cli import build_parser, main
+from kb.commands import filters_of
 from kb.config import Settings
 from kb.embed import load_embedder
 from kb.errors import IndexMissingError, IndexVersionError
@@ -171,6 +172,19 @@ def test_cli_search_prints_the_json_contract_and_errors_without_traceback(small,
     assert main(["search", " ", "--index", str(small[1])]) == 2
     err = capsys.readouterr().err
     assert "query is empty" in err and "Traceback" not in err
+
+
+def test_cli_year_takes_one_year_or_a_range_and_not_both_forms(small, capsys, monkeypatch):
+    monkeypatch.setenv("KB_MODEL", "hash-64")
+    base = ["search", "loans", "--index", str(small[1]), "--json", "-k", "5"]
+    parse = build_parser().parse_args
+    assert filters_of(parse([*base, "--year", "2010-2020"])) == Filters(year_from=2010, year_to=2020)
+    assert filters_of(parse([*base, "--year", "2015"])) == Filters(year_from=2015, year_to=2015)
+    assert main([*base, "--year", "2010", "--year-to", "2030"]) == 2
+    assert "name the years twice" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*base, "--year", "last year"])
+    assert "give a year (2015) or a range of years (2010-2020)" in capsys.readouterr().err
 
 
 def test_cli_batch_answers_each_line_in_order(small, tmp_path, capsys, monkeypatch):
