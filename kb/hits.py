@@ -18,6 +18,7 @@ from typing import Any
 
 from kb.duplicates import other_sources
 from kb.explain import Found, Highlighter, is_header, is_lead, why
+from kb.figures import key_figures
 from kb.gazetteer import country_name
 from kb.headings import only_headings
 from kb.models import Hit
@@ -29,6 +30,11 @@ from kb.taxonomy import goal_number
 def _goal_order(goals: Iterable[str]) -> tuple[str, ...]:
     """Goal ids in the goals' own order (sdg2 before sdg10)."""
     return tuple(sorted(goals, key=goal_number))
+
+
+def _names_figure(text: str, kinds: Collection[str]) -> bool:
+    """Whether a passage names a figure of one of the given kinds (kb.figures)."""
+    return any(f.kind in kinds for f in key_figures(text))
 
 
 def _leads(text: str) -> bool:
@@ -52,8 +58,8 @@ def _titled(heading: int, rows: Sequence[Any], tells: Callable[[int], bool]) -> 
 
 
 def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]], dict[str, Ranking]],
-                    also_share: float, default: Mapping[str, tuple[int, tuple[int, ...]]], rrf_k: float = 60.0
-                    ) -> dict[str, tuple[int, tuple[int, ...]]]:
+                    also_share: float, default: Mapping[str, tuple[int, tuple[int, ...]]], rrf_k: float = 60.0,
+                    asks: Collection[str] = ()) -> dict[str, tuple[int, tuple[int, ...]]]:
     """For each case, (the passage that best answers the query, up to three more of it that answer next best)."""
     by_case: dict[str, list[Any]] = defaultdict(list)
     for row in store.case_passages(list(cases)):
@@ -103,6 +109,10 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
             best = _titled(ranked_by, by_case[case], tells)
         else:
             best = scored[0][2]
+        # A question that asks for a figure ("what did it cost", "how many people") is answered by a passage that
+        # names one: the case's best such passage by the second reading, where the one chosen names none.
+        if asks and not _names_figure(row_of[best]["text"], asks):
+            best = next((pid for w, _, pid in scored if w > 0 and _names_figure(row_of[pid]["text"], asks)), best)
         # Also matching, best first: the passages close to the case's best by their words, then the case's other
         # passages that say something, in the order of a second reading by words and by meaning (the two ranks
         # fused, as the search fuses its rankings). The answer to an aspect a query asks ("what did it cost") is

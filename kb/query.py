@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -107,6 +108,9 @@ class QueryPlan:
     words: tuple[str, ...] = ()
     # The query's words as document and case titles are matched (kb.named), read once.
     title_words: tuple[str, ...] = ()
+    # The kinds of figure the question asks for (kb.figures: money, reach, share): "what did it cost" is answered
+    # by a passage that names an amount.
+    asks: tuple[str, ...] = ()
 
     def topic(self) -> QueryPlan:
         """This plan without the places the query names ("savings groups in Kenya" -> "savings groups"): a
@@ -178,7 +182,21 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
     return QueryPlan(text, terms, main_text, translated, (text, *rendered), english, concepts, countries,
                      " ".join(topic.split()), tuple(t for t in terms if t not in named), tuple(sorted(via.items())),
                      "en" if english else detect_language(text), shown_words(text, [w for w, _ in reading.words]),
-                     title_words(text))
+                     title_words(text), asked_figures(text))
+
+
+# What a question asks by its words: an amount ("how much did it cost", "budget"), a count of people or things
+# ("how many"), a share ("what share", "what percentage").
+_ASKS = (("money", re.compile(r"\b(?:cost|costs|costed|budget|budgets|how much money|price|prices|loan amount|"
+                              r"credit amount|grant amount|spend|spent)\b"
+                              r"|\b(?:how much|what) did (?:it|they) (?:cost|pay)\b|多少钱|预算|成本", re.I)),
+         ("reach", re.compile(r"\bhow many\b|多少人|多少户", re.I)),
+         ("share", re.compile(r"\bwhat (?:share|percentage|proportion|fraction)\b|\bhow much of\b|比例|比重", re.I)))
+
+
+def asked_figures(text: str) -> tuple[str, ...]:
+    """The kinds of figure a question asks for (kb.figures' kinds), in order; none for a question of another kind."""
+    return tuple(kind for kind, pattern in _ASKS if pattern.search(text))
 
 
 def shown_words(text: str, words: list[str]) -> tuple[str, ...]:

