@@ -7,7 +7,6 @@ alone, so converting needs neither torch nor a download.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from kb import checksums
 from kb.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -45,12 +45,8 @@ def model_dir() -> Path:
 
 
 def sha256(path: Path) -> str:
-    """The file's SHA-256, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The file's SHA-256, remembered beside the converted models while the file is unchanged (kb.checksums)."""
+    return checksums.sha256(path, model_dir())
 
 
 def checked(target: Path) -> dict[str, Any] | None:
