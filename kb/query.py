@@ -186,9 +186,10 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
 
 
 # What a question asks by its words: an amount ("how much did it cost", "budget"), a count of people or things
-# ("how many"), a share ("what share", "what percentage").
-_ASKS = (("money", re.compile(r"\b(?:cost|costs|costed|budget|budgets|how much money|price|prices|loan amount|"
-                              r"credit amount|grant amount|spend|spent)\b"
+# ("how many"), a share ("what share", "what percentage"). A word that names a kind of thing asks no amount:
+# "low-cost housing", "cost-effective", "budget support" (an aid modality), "food prices" (a topic).
+_ASKS = (("money", re.compile(r"(?<![\w-])(?:cost|costs|costed|budgets?(?! support)|how much money|what price|"
+                              r"loan amount|credit amount|grant amount|spend|spent)(?![\w-])"
                               r"|\b(?:how much|what) did (?:it|they) (?:cost|pay)\b|多少钱|预算|成本", re.I)),
          ("reach", re.compile(r"\bhow many\b|多少人|多少户", re.I)),
          ("share", re.compile(r"\bwhat (?:share|percentage|proportion|fraction)\b|\bhow much of\b|比例|比重", re.I)))

@@ -82,6 +82,10 @@ def test_a_question_that_asks_for_a_figure_is_shown_the_passage_that_names_one()
     assert choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())}, asks=ask)["c"][0] == 2
     # A question that asks no figure keeps the passage that ranked the case; so does one whose case names none.
     assert asked_figures("digital entrepreneurs selling SIM cards in villages") == ()
+    # A word that names a kind of thing asks no amount.
+    for topic in ("cost-effective ways to reduce malnutrition", "low-cost housing for slum dwellers",
+                  "general budget support and poverty", "protecting poor families from rising food prices"):
+        assert asked_figures(topic) == (), topic
     assert choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())})["c"][0] == 1
     assert choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())}, asks=("share",))["c"][0] == 1
 
