@@ -140,16 +140,21 @@ def is_lead(text: str) -> bool:
     return len(lines) <= 1 and _short(text)
 
 
+# A kind of figure (kb.figures) as a why-line names it.
+_FIGURE_WORDS = {"money": "an amount", "reach": "a number reached", "share": "a percentage"}
+
+
 def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: str,
         space_rank: tuple[int, str] | None = None,
         language: str = "", query_language: str = "en", weak: bool = False, places: Sequence[str] = (),
-        main_reads_query: bool = True, named: str = "") -> str:
+        main_reads_query: bool = True, named: str = "", figures: Sequence[str] = ()) -> str:
     """One line on why a passage matched, in the user's words: its place by meaning and the query's words it
     holds; the glossary's names in another language are named only with the language of the passage. A weak
     match (kb.relevance) is the nearest, not near: it is never called close. Places are the countries the
     query names that the case is about (such cases are shown first). A place by meaning is the main space's
     where its model reads the query, else that of the space that ranked the passage, named. A case the query
-    names by its title (`named`, as the title writes it) says so first."""
+    names by its title (`named`, as the title writes it) says so first; a passage that names the kinds of figure
+    the question asks for (`figures`, kb.figures' kinds) says so."""
     parts = [f"its title names “{named}”, as your query does"] if named else []
     near = "loosely related in meaning" if weak else "close in meaning"
     # Each place is named with its ranking: "#1 by meaning" from the main space on one card and from the
@@ -169,6 +174,9 @@ def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: 
         parts.append(f"in {language_name(language)}: {', '.join(translated[:8])}")
     if places:
         parts.append(f"about {', '.join(places)}, as your query asks")
+    if figures:
+        named_figures = [_FIGURE_WORDS[kind] for kind in figures if kind in _FIGURE_WORDS]
+        parts.append(f"names {' and '.join(named_figures)}, as your question asks")
     if not parts:
         return "related to your query as a whole"
     return " and ".join(parts) if len(parts) == 2 and not translated else "; ".join(parts)

@@ -32,9 +32,15 @@ def _goal_order(goals: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(goals, key=goal_number))
 
 
-def _names_figure(text: str, kinds: Collection[str]) -> bool:
+def _names_figure(text: str, kinds: Sequence[str]) -> bool:
     """Whether a passage names a figure of one of the given kinds (kb.figures)."""
-    return any(f.kind in kinds for f in key_figures(text))
+    return bool(_figures_named(text, kinds))
+
+
+def _figures_named(text: str, kinds: Sequence[str]) -> list[str]:
+    """The given kinds of figure (kb.figures) that a passage names, in their order; none asked, none read."""
+    named = {f.kind for f in key_figures(text)} if kinds else set()
+    return [kind for kind in kinds if kind in named]
 
 
 def _leads(text: str) -> bool:
@@ -59,7 +65,7 @@ def _titled(heading: int, rows: Sequence[Any], tells: Callable[[int], bool]) -> 
 
 def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]], dict[str, Ranking]],
                     also_share: float, default: Mapping[str, tuple[int, tuple[int, ...]]], rrf_k: float = 60.0,
-                    asks: Collection[str] = ()) -> dict[str, tuple[int, tuple[int, ...]]]:
+                    asks: Sequence[str] = ()) -> dict[str, tuple[int, tuple[int, ...]]]:
     """For each case, (the passage that best answers the query, up to three more of it that answer next best)."""
     by_case: dict[str, list[Any]] = defaultdict(list)
     for row in store.case_passages(list(cases)):
@@ -259,7 +265,8 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
             published=row["case_date"] or row["published"], doc_type=row["doc_type"], language=row["language"],
             matched=reason.matched,
             why=why(reason.mine, reason.other, reason.semantic_rank, mode, reason.space_rank, row["language"],
-                    plan.language, grade == "weak", reason.places, plan.english, reason.named),
+                    plan.language, grade == "weak", reason.places, plan.english, reason.named,
+                    _figures_named(row["text"], plan.asks)),
             semantic_rank=reason.semantic_rank, keyword_rank=rank_in.get("keyword", {}).get(pid),
             matching_passages=also, relevance=grade,
             also_text=rows[also[0]]["text"] if also and also[0] in page.on_card else "",

@@ -62,6 +62,13 @@ def test_a_place_by_meaning_names_its_ranking():
     assert why(["loans"], [], 5, "keyword", (1, "crosslingual"), "en", "en") == "holds your words: loans"
 
 
+def test_a_passage_shown_for_the_figure_a_question_asks_says_so():
+    assert why(["cost"], [], 3, "hybrid", figures=["money", "reach"]) == (
+        "close in meaning (#3 by meaning); holds your words: cost; names an amount and a number reached, as your "
+        "question asks")
+    assert why(["cost"], [], 3, "hybrid") == "close in meaning (#3 by meaning) and holds your words: cost"
+
+
 def test_inline_latex_of_plain_numbers_is_shown_as_numbers():
     """A PDF converter wrote a Chinese paper's shares as "$3 0 . 6 7 \\%$": a reader saw the markup on the card."""
     assert plain_math("占比最高，为 $4 4 . 8 3 \\%$ 。") == "占比最高，为 44.83% 。"
