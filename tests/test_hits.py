@@ -76,10 +76,14 @@ def test_a_question_that_asks_for_a_figure_is_shown_the_passage_that_names_one()
     store = _Store("Digital community entrepreneurs sell SIM cards and teach villagers to use mobile money.",
                    "The pilot recruited 361 entrepreneurs, who reached 245,000 people in rural villages.",
                    "Entrepreneurs were chosen by the villages and trained by the operator.")
-    lists = {"keyword": [(1, 3.0), (2, 2.0), (3, 1.0)], "semantic": [(1, 0.7), (2, 0.6), (3, 0.5)]}
+    lists = {"keyword": [(1, 3.0), (2, 2.5), (3, 1.0)], "semantic": [(1, 0.7), (2, 0.6), (3, 0.5)]}
     ask = asked_figures("how many people did the pilot reach and what did it cost?")
     assert ask == ("money", "reach")
     assert choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())}, asks=ask)["c"][0] == 2
+    # Seen on a walk: a passage of figures holding one word of the question ("households") is not its answer; only
+    # a passage that holds a good share of the words the case's best holds is shown for its figures.
+    far = {"keyword": [(1, 3.0), (2, 0.6), (3, 0.5)], "semantic": [(1, 0.7), (2, 0.6), (3, 0.5)]}
+    assert choose_passages(store, ["c"], lambda ids: far, 0.8, {"c": (1, ())}, asks=ask)["c"][0] == 1
     # A question that asks no figure keeps the passage that ranked the case; so does one whose case names none.
     assert asked_figures("digital entrepreneurs selling SIM cards in villages") == ()
     # A word that names a kind of thing asks no amount.
