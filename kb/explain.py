@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from kb.language import CJK, language_name
+from kb.language import CJK, LETTER, language_name
 from kb.lexicon import fold, same_word
 
 _WORD = re.compile(r"[^\W_]+", re.U)
@@ -39,7 +39,6 @@ def _stem(word: str) -> str:
 
 # An acronym: two to five capitals, a word of their own (not a heading's word: see _acronym).
 _ACRONYM = re.compile(r"[A-Z]{2,5}")
-_CASED = re.compile(r"[^\W\d_]")
 
 
 def _acronym(text: str, start: int, end: int, lines: dict[int, bool]) -> bool:
@@ -49,7 +48,7 @@ def _acronym(text: str, start: int, end: int, lines: dict[int, bool]) -> bool:
         return False
     first = text.rfind("\n", 0, start) + 1
     if first not in lines:
-        letters = _CASED.findall(text, first, (text.find("\n", end) + 1 or len(text) + 1) - 1)
+        letters = LETTER.findall(text, first, (text.find("\n", end) + 1 or len(text) + 1) - 1)
         lines[first] = sum(c.isupper() for c in letters) <= len(letters) / 2
     return lines[first]
 

@@ -40,11 +40,6 @@ def _goal_order(goals: Iterable[str]) -> tuple[str, ...]:
 FIGURE_WORD_SHARE = 1 / 3
 
 
-def _names_figure(text: str, kinds: Sequence[str]) -> bool:
-    """Whether a passage names a figure of one of the given kinds (kb.figures)."""
-    return bool(_figures_named(text, kinds))
-
-
 def _figures_named(text: str, kinds: Sequence[str]) -> list[str]:
     """The given kinds of figure (kb.figures) that a passage names, in their order; none asked, none read."""
     named = {f.kind for f in key_figures(text)} if kinds else set()
@@ -126,9 +121,9 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
         # A question that asks for a figure ("what did it cost", "how many people") is answered by a passage that
         # names one: the case's best such passage by the second reading, where the one chosen names none, if it
         # holds a good share of the query's words (FIGURE_WORD_SHARE of the case's best by words).
-        if asks and not _names_figure(row_of[best]["text"], asks):
+        if asks and not _figures_named(row_of[best]["text"], asks):
             best = next((pid for w, _, pid in scored if top > 0 and w >= FIGURE_WORD_SHARE * top
-                         and _names_figure(row_of[pid]["text"], asks)), best)
+                         and _figures_named(row_of[pid]["text"], asks)), best)
         # Also matching, best first: the passages close to the case's best by their words, then the case's other
         # passages that say something, in the order of a second reading by words and by meaning (the two ranks
         # fused, as the search fuses its rankings). The answer to an aspect a query asks ("what did it cost") is

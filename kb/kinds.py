@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from kb.contents import CONTENTS_WORDS
-from kb.language import CJK, FUNCTION_WORDS, HAN
+from kb.language import CJK, FUNCTION_WORDS, HAN, LETTER
 from kb.latex import INLINE_MATH
 
 KINDS = ("prose", "references", "toc", "form", "table", "list", "furniture")
@@ -71,7 +71,6 @@ _CJK_END = re.compile(r"[。！？]")
 # A line's own number ("41. Status of cash transfers ..."): its label, not a sentence's end.
 _LINE_NUMBER = re.compile(r"(?m)^[ \t]*\d{1,3}[.)][ \t]+(?=\S)")
 _BULLET = re.compile(r"(?:[-•*▪●◦–]|\d{1,2}[.)]|[a-z][.)])\s")
-_LETTER = re.compile(r"[^\W\d_]")
 # A caption's source or note: its own line, or the caption's tail ("... in 2016. Source: Bangladesh Bureau ...").
 _SOURCE_LINE = re.compile(r"^(?:sources?|note|notes|©)\s*:", re.I)
 _SOURCE_TAIL = re.compile(r"\s*\b(?:sources?|notes?)\s*:.*$", re.I)
@@ -194,7 +193,7 @@ def _captions_alone(lines: list[str]) -> bool:
     """
     captions = letters = 0
     for line in lines:
-        if _LETTER.search(line) is None:
+        if LETTER.search(line) is None:
             continue
         letters += 1
         if _SOURCE_LINE.match(line):

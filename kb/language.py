@@ -10,6 +10,8 @@ from functools import lru_cache
 HAN = r"\u3400-\u9fff"
 CJK = re.compile(r"[" + HAN + r"]")
 CJK_RUN = re.compile(r"[" + HAN + r"]+")
+# A letter of any script (no digit, no underscore).
+LETTER = re.compile(r"[^\W\d_]")
 # Languages the taxonomy's cues and the glossary's names are written in; English first.
 CUE_LANGUAGES = ("en", "zh", "es", "pt", "fr")
 # Snowball stemmers of the cue languages that are written in words.
