@@ -6,14 +6,17 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
 
 from kb.dictionary import Dictionary, Reading
-from kb.errors import KBError
+from kb.errors import ConfigError, KBError
+from kb.figures import FIGURE_KINDS
 from kb.gazetteer import default_gazetteer, region_countries
 from kb.glossary import Glossary
 from kb.language import CJK, detect_language, language_code
 from kb.models import FACET_FILTERS, Filters
 from kb.named import title_words
+from kb.ruledata import compile_pattern, read_toml, shipped
 from kb.tokens import query_terms
 
 MODES = ("hybrid", "semantic", "keyword")
@@ -185,19 +188,45 @@ def make_plan(text: str, glossary: Glossary, languages: set[str], renderings: bo
                      title_words(text), asked_figures(text))
 
 
-# What a question asks by its words: an amount ("how much did it cost", "budget"), a count of people or things
-# ("how many"), a share ("what share", "what percentage"). A word that names a kind of thing asks no amount:
-# "low-cost housing", "cost-effective", "budget support" (an aid modality), "food prices" (a topic).
-_ASKS = (("money", re.compile(r"(?<![\w-])(?:cost|costs|costed|budgets?(?! support)|how much money|what price|"
-                              r"loan amount|credit amount|grant amount|spend|spent)(?![\w-])"
-                              r"|\b(?:how much|what) did (?:it|they) (?:cost|pay)\b|多少钱|预算|成本", re.I)),
-         ("reach", re.compile(r"\bhow many\b|多少人|多少户", re.I)),
-         ("share", re.compile(r"\bwhat (?:share|percentage|proportion|fraction)\b|\bhow much of\b|比例|比重", re.I)))
+@dataclass(frozen=True)
+class AskRule:
+    """Words that ask for a kind of figure (kb.figures' kinds), from kb/data/questions.toml."""
+
+    id: str
+    figure: str
+    pattern: re.Pattern[str]
+
+
+def parse_ask_rules(text: str, source: str) -> tuple[AskRule, ...]:
+    """Question rules from TOML text; a missing id, a repeated one, an unknown figure or a bad pattern is an
+    error naming the rule."""
+    rules: list[AskRule] = []
+    for n, entry in enumerate(read_toml(text, source).get("asks", []), start=1):
+        rule_id = entry.get("id")
+        if not isinstance(rule_id, str) or not rule_id:
+            raise ConfigError(f"{source}: asks rule #{n} has no id")
+        if any(r.id == rule_id for r in rules):
+            raise ConfigError(f"{source}: rule id {rule_id!r} is used twice")
+        unknown = set(entry) - {"id", "figure", "pattern"}
+        if unknown:
+            raise ConfigError(f"{source}: rule {rule_id!r}: unknown key(s) {', '.join(sorted(unknown))}")
+        if entry.get("figure") not in FIGURE_KINDS:
+            raise ConfigError(f"{source}: rule {rule_id!r}: figure must be one of {', '.join(FIGURE_KINDS)}, "
+                              f"not {entry.get('figure')!r}")
+        rules.append(AskRule(rule_id, entry["figure"], compile_pattern(source, rule_id, entry.get("pattern"))))
+    return tuple(rules)
+
+
+@cache
+def ask_rules() -> tuple[AskRule, ...]:
+    """The shipped question rules, read once."""
+    return parse_ask_rules(*shipped("questions.toml"))
 
 
 def asked_figures(text: str) -> tuple[str, ...]:
-    """The kinds of figure a question asks for (kb.figures' kinds), in order; none for a question of another kind."""
-    return tuple(kind for kind, pattern in _ASKS if pattern.search(text))
+    """The kinds of figure a question asks for, in kb.figures' order; none for a question of another kind."""
+    asked = {rule.figure for rule in ask_rules() if rule.pattern.search(text)}
+    return tuple(kind for kind in FIGURE_KINDS if kind in asked)
 
 
 def shown_words(text: str, words: list[str]) -> tuple[str, ...]:

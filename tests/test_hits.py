@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from kb.errors import ConfigError
 from kb.headings import only_headings
 from kb.hits import _places, _titled, card_passages, choose_passages
-from kb.query import asked_figures
+from kb.query import ask_rules, asked_figures, parse_ask_rules
 
 
 def _rows(*passages: tuple[str, str]) -> list[dict]:
@@ -92,6 +93,19 @@ def test_a_question_that_asks_for_a_figure_is_shown_the_passage_that_names_one()
         assert asked_figures(topic) == (), topic
     assert choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())})["c"][0] == 1
     assert choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())}, asks=("share",))["c"][0] == 1
+
+
+def test_the_words_a_question_asks_figures_by_are_data_with_ids_and_bad_rules_are_named():
+    assert {r.figure for r in ask_rules()} == {"money", "reach", "share"}
+    assert len({r.id for r in ask_rules()}) == len(ask_rules())
+    src = "kb/data/questions.toml"
+    for toml, fault in (('[[asks]]\nfigure = "money"\npattern = "cost"\n', "asks rule #1 has no id"),
+                        ('[[asks]]\nid = "a"\nfigure = "time"\npattern = "how long"\n', "rule 'a': figure must be"),
+                        ('[[asks]]\nid = "a"\nfigure = "money"\npattern = "(cost"\n', "rule 'a': bad pattern"),
+                        ('[[asks]]\nid = "a"\nfigure = "money"\npattern = "cost"\nkind = "x"\n', "unknown key"),
+                        ('[[asks]]\nid = "a"\nfigure = "money"\npattern = "cost"\n' * 2, "'a' is used twice")):
+        with pytest.raises(ConfigError, match=fault):
+            parse_ask_rules(toml, src)
 
 
 def test_countries_a_query_named_through_a_region_are_said_once_with_the_region():
