@@ -7,10 +7,13 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
+from kb.errors import ConfigError
 from kb.gazetteer import default_gazetteer, named_entities, subdivision_names
 from kb.headings import names_a_section
 from kb.latex import mask_math, plain_math, whole_math
+from kb.ruledata import read_toml, shipped
 from kb.tag import sentence_around
 from kb.titles import in_capitals
 
@@ -44,15 +47,24 @@ _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _BODY_WORDS = (r"Bank|Ministry|Fund|Foundation|Agency|Programme|Program|Organi[sz]ation|Cooperative|Association|"
                r"Council|Commission|Institute|University|Office|Alliance|Network|Corporation|Company|Centre|Center|"
                r"Federation|Union")
+# A name stays on its line (a table's or a list's next line is another entry: "Wage Assistance Scheme" / "World
+# Bank"), and "the" joins no two of its words ("Technically the Bank", "WHEREAS the Bank"): only the trailing
+# "of the ..." does ("Food and Agriculture Organization of the United Nations").
 _ORG_WORDS = re.compile(
-    rf"\b(?:[A-Z][\w'&-]*\s+(?:(?:and|of|for|the)\s+)?){{0,5}}(?:{_BODY_WORDS})\b"
-    r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})?")
+    rf"\b(?:[A-Z][\w'&-]*[^\S\n]+(?:(?:and|of|for)[^\S\n]+)?){{0,5}}(?:{_BODY_WORDS})\b"
+    r"(?:[^\S\n]+(?:of|for)[^\S\n]+(?:the[^\S\n]+)?[A-Z][\w'-]*(?:[^\S\n]+[A-Z][\w'-]*){0,3})?")
 _NER_CHARS = 50_000
 _ACRONYM = re.compile(r"^[A-Z][A-Z&-]{1,7}$")
 # The words that name a body, in an acronym's spelled-out form ("Ghana Statistical Service (GSS)").
 _BODY = re.compile(rf"\b(?:{_BODY_WORDS}|Centres|Centers|Service|Authority|Bureau|Department|Board|Committee|"
-                   r"Secretariat|Partnership|Initiative|Government|Group|Society|Trust|Facility|Project|Unit)\b", re.I)
-_SMALL = {"and", "of", "for", "the", "on", "in", "to", "de", "la", "et", "du", "des", "del", "y", "e", "do", "da"}
+                   r"Secretariat|Partnership|Initiative|Government|Group|Society|Trust|Facility|Project|Unit|Panel|Team|"
+                   r"Court|Assembly|Parliament)s?\b", re.I)
+# The words a document's or a measure's name ends with: "Development Credit Agreement", "General Conditions",
+# "Gender Parity Index", "Loan Account", "Interest Period", "Project Development Objective".
+_PAPER = re.compile(r"(?:Agreement|Conditions|Strategy|Report|Plan|Policy|Framework|Law|Act|Regulations|"
+                    r"Guidelines|Manual|Survey|Index|Account|Period|Objective|Indicators?)s?", re.I)
+_SMALL = {"and", "of", "for", "the", "on", "in", "to", "de", "la", "et", "du", "des", "del", "y", "e", "do", "da",
+          "dan"}
 
 
 @dataclass(frozen=True)
@@ -118,42 +130,76 @@ def _acronym(name: str) -> bool:
 
 
 def _spelled(acronym: str, words: list[str]) -> str | None:
-    """The words that spell an acronym out, read back from its last word: their initials are its letters, a
-    hyphenated word giving one a part ("insecticide-treated net" is ITN), small words skipped."""
+    """The words that spell an acronym out, read back from its last word. Each word gives its initial, or its
+    first two letters ("ANtenatal Care" is ANC), or a hyphenated word its parts' initials ("insecticide-treated
+    net" is ITN) or one ("Community-based Health Planning and Services" is CHPS); small words give their
+    initial or nothing ("Ministry of Finance" is MF or MoF)."""
     letters = acronym.replace("&", "").replace("-", "").lower()
+    needed = 0  # letters the words from `first` on give at least
     for first in range(len(words) - 1, -1, -1):
-        initials = "".join(part[:1].lower() for w in words[first:] if w.lower() not in _SMALL
-                           for part in re.split(r"[-‐]", w) if part)
-        if initials == letters:
-            return " ".join(words[first:])
-        if len(initials) > len(letters):
+        needed += words[first].lower() not in _SMALL
+        if needed > len(letters):
             return None
+        if words[first].lower() not in _SMALL and _gives(letters, words[first:]):
+            return " ".join(words[first:])
     return None
 
 
-def _a_thing(acronym: str, document: str) -> bool:
-    """An acronym the document spells out, every time, as something other than a body: "insecticide-treated nets
-    (ITNs)", "ITN insecticide-treated net" in its list of acronyms. spaCy calls ITN, IRS, ANC and LLIN
-    organisations: they were the first actors of the Ghana DHS's malaria chapter on the compare page."""
+def _gives(letters: str, words: list[str]) -> bool:
+    """Whether the words, in order, give exactly these letters (see _spelled)."""
+    ends = {0}  # how many letters the words so far can have given
+    for word in words:
+        low = word.lower()
+        parts = [p for p in re.split(r"[-‐]", low) if p]
+        readings = {low[:1], low[:2], "".join(p[:1] for p in parts)} | ({""} if low in _SMALL else set())
+        ends = {end + len(r) for end in ends for r in readings if letters.startswith(r, end)}
+        if not ends:
+            return False
+    return len(letters) in ends
+
+
+def _spelled_as(acronym: str, document: str) -> list[str]:
+    """The words a document spells an acronym out with, wherever it does: before it in brackets ("insecticide-
+    treated nets (ITNs)"), after it in brackets ("CBT (Cross Border Traders)"), or as a list's entry, in lower case
+    after it ("IRS indoor residual spraying ITN insecticide-treated net") or in capitals on a line of its own ("GSS
+    Ghana Statistical Service")."""
     name = re.escape(acronym)
     found = [_spelled(acronym, re.findall(r"[\w'’-]+", document[max(0, m.start() - 120):m.start()]))
              for m in re.finditer(rf"\(\s*{name}s?\s*\)", document)]
-    # A list's entry, its name in lower case after it ("IRS indoor residual spraying ITN insecticide-treated net"),
-    # or in capitals on a line of its own ("GSS Ghana Statistical Service").
     for m in re.finditer(rf"(?m)\b{name}\s+([a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){{0,7}})"
                          rf"|^[ \t]*{name}[ \t]+([A-Z][^\n]{{3,80}})$", document):
         words = re.findall(r"[\w'’-]+", m.group(1) or m.group(2))
         # Spelled out from the word right after it, as a list writes an entry.
         found += [" ".join(words[:n]) for n in range(1, min(len(words), 12) + 1)
                   if _spelled(acronym, words[:n]) == " ".join(words[:n])]
-    spelled = [words for words in found if words]
-    return bool(spelled) and not any(_BODY.search(_head(words)) for words in spelled)
+    for m in re.finditer(rf"\b{name}s?\s*\(([^()]{{3,80}})\)", document):
+        words = re.findall(r"[\w'’-]+", m.group(1))
+        found.append(" ".join(words) if _spelled(acronym, words) == " ".join(words) else None)
+    return [words for words in found if words]
+
+
+def _a_thing(spelled: list[str]) -> bool:
+    """Whether an acronym spelled out so names no one: every spelling is a thing, or a kind of body written in
+    lower case ("a recipient executed trust fund (TF)", "the national executing agency (NEA)"). spaCy calls ITN,
+    IRS, ANC and LLIN organisations: they were the first actors of the Ghana DHS's malaria chapter on the compare
+    page."""
+    return all(words == words.lower() or not _BODY.search(_head(words)) for words in spelled)
 
 
 def _head(name: str) -> str:
     """The word a name is the name of: its last before "of", "for" or "to" ("Ministry of Finance", "Consultative
     Group to Assist the Poor"); "Unstructured Supplementary Service Data" (USSD) is data, not a service."""
     return re.split(r"\s+(?:of|for|to|on|in)\s+", name, maxsplit=1)[0].split()[-1]
+
+
+@cache
+def thing_acronyms() -> frozenset[str]:
+    """Acronyms that name a thing, never a body (kb/data/acronyms.toml), in capitals."""
+    text, source = shipped("acronyms.toml")
+    things = read_toml(text, source).get("things", {}).get("en")
+    if not isinstance(things, list) or not all(isinstance(a, str) and a for a in things):
+        raise ConfigError(f"{source}: [things] en must be a list of acronyms")
+    return frozenset(a.upper() for a in things)
 
 
 def actors(text: str, language: str, limit: int = 8, document: str = "", prose: str | None = None
@@ -166,10 +212,14 @@ def actors(text: str, language: str, limit: int = 8, document: str = "", prose: 
     found = [(m.group(), True) for m in _ORG_WORDS.finditer(text)]
     if language == "en":
         sample = (text if prose is None else prose)[:_NER_CHARS]
+        entities = [(sample[s:e], label) for s, e, label in named_entities(sample)]
         # spaCy's small model reads machine-translated Title Case ("Focus on adopting development", "Life
         # Care") as ORG; an entity it alone found is kept when it is an acronym or a capitalised name named twice.
-        found += [(sample[s:e], _acronym(sample[s:e].strip()))
-                  for s, e, label in named_entities(sample) if label == "ORG"]
+        found += [(name, _acronym(name.strip())) for name, label in entities if label == "ORG"]
+        # A list of people and their bodies reads as one name ("Emmanuel Larbi Ghana AIDS Commission", from a
+        # survey's list of participants): the person it opens with is no part of the body's name.
+        people = tuple(f"{name} " for name, label in entities if label == "PERSON" and " " in name)
+        found = [(name[len(next((p for p in people if name.startswith(p)), "")):], sure) for name, sure in found]
     gazetteer = default_gazetteer()
     things: dict[str, bool] = {}  # an acronym is looked up in the whole document once, not at each mention
     for name, sure in found:
@@ -181,11 +231,15 @@ def actors(text: str, language: str, limit: int = 8, document: str = "", prose: 
             if not _acronym(name):
                 continue  # "Bank" or "Develop" alone names no one
             if name not in things:
-                things[name] = _a_thing(name, document or text)
+                # What the document spells it out as, else whether it is a common thing's acronym ("SMS").
+                spelled_out = _spelled_as(name, document or text)
+                things[name] = _a_thing(spelled_out) if spelled_out else name.upper() in thing_acronyms()
             if things[name]:
                 continue  # nor does "ITN" (insecticide-treated net)
         if not sure and not all(w[:1].isupper() for w in name.split() if len(w) > 3):
             continue
+        if " " in name and _PAPER.fullmatch(_head(name)):
+            continue  # a document or a measure, which spaCy calls an organisation: "Project Agreement"
         key = name.casefold()
         spelled.setdefault(key, name)
         names[key] += 2 if sure else 1

@@ -25,7 +25,7 @@ from kb.taxonomy import load_taxonomy
 _SHAPING_ROOTS = ("enrich", "facets", "store")
 _KB_IMPORT = re.compile(r"^\s*(?:from kb(?:\.(\w+))?(?:\.\w+)* import ([\w, ]+)|import kb\.(\w+))", re.MULTILINE)
 # Data files that shape no stored data: editing them needs no re-ingest.
-_READ_AT_QUERY_TIME = frozenset({"glossary.toml", "questions.toml", "world.geojson"})
+_READ_AT_QUERY_TIME = frozenset({"acronyms.toml", "glossary.toml", "questions.toml", "world.geojson"})
 
 
 def fingerprint(settings: Settings) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -42,8 +43,15 @@ FIGURE_WORD_SHARE = 1 / 3
 
 def _figures_named(text: str, kinds: Sequence[str]) -> list[str]:
     """The given kinds of figure (kb.figures) that a passage names, in their order; none asked, none read."""
-    named = {f.kind for f in key_figures(text)} if kinds else set()
+    named = _kinds_of_figures(text) if kinds else frozenset()
     return [kind for kind in kinds if kind in named]
+
+
+@lru_cache(maxsize=256)
+def _kinds_of_figures(text: str) -> frozenset[str]:
+    """The kinds of figure a passage names; remembered, as the passage chosen for its figures is read again for
+    its why-line."""
+    return frozenset(f.kind for f in key_figures(text))
 
 
 def _leads(text: str) -> bool:
