@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations
@@ -12,7 +13,7 @@ from kb.errors import KBError
 from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
 from kb.gazetteer import country_name
 from kb.kinds import PROSE
-from kb.models import Case, Document
+from kb.models import Case, Chunk, Document
 from kb.relevance import Relevance
 from kb.store import Store
 from kb.taxonomy import approach_labels, goal_labels
@@ -74,14 +75,27 @@ def profile(store: Store, case_id: str) -> CaseProfile:
     # Actors are read from its prose and tables, not its reference list (a journal's name is no actor); names
     # by a model from its prose only: a table's column heads ("Total Number", "Pill IUD Inject-") name no one.
     chunks = [chunk for _, chunk in store.chunks(case_id=case_id) if chunk.kind in (PROSE, "table")]
-    prose = "\n\n".join(chunk.text for chunk in chunks if chunk.kind == PROSE)
-    text = "\n\n".join(chunk.text for chunk in chunks)
+    prose = _joined([chunk for chunk in chunks if chunk.kind == PROSE])
+    text = _joined(chunks)
     return CaseProfile(
         case=case, document=doc, year=year if year.isdigit() else None, countries=tuple(countries),
         approaches=tuple(t.value for t in tags if t.kind == "approach"),
         actors=actors(text, doc.language, document=doc.text, prose=prose),
         figures=key_figures(doc.text, case.start, case.end),
         sdgs=tuple(t.value for t in tags if t.kind == "sdg"))
+
+
+def _joined(chunks: list[Chunk]) -> str:
+    """Passages as one text: apart where one ends a sentence or either is a table, else run on, as a prose passage
+    cut in a sentence is read on into the next ("... the Food and Agriculture" | "Organization of the United
+    Nations (FAO) ...")."""
+    out, last = "", None
+    for chunk in chunks:
+        runs_on = last is not None and last.kind == chunk.kind == PROSE \
+            and not re.search(r"[.!?。！？:;：；]\s*$", last.text)
+        out += ("" if last is None else " " if runs_on else "\n\n") + chunk.text
+        last = chunk
+    return out
 
 
 def alike_passages(store: Store, case_ids: list[str], per_pair: int = 2) -> tuple[AlikePair, ...]:

@@ -48,10 +48,10 @@ _BODY_WORDS = (r"Bank|Ministry|Fund|Foundation|Agency|Programme|Program|Organi[s
                r"Council|Commission|Institute|University|Office|Alliance|Network|Corporation|Company|Centre|Center|"
                r"Federation|Union")
 # A name stays on its line (a table's or a list's next line is another entry: "Wage Assistance Scheme" / "World
-# Bank"), and "the" joins no two of its words ("Technically the Bank", "WHEREAS the Bank"): only the trailing
-# "of the ..." does ("Food and Agriculture Organization of the United Nations").
+# Bank"), and "the" or "The" joins no two of its words ("Technically the Bank", "Kenya and Somalia The Regional
+# Programme"): only the trailing "of the ..." does ("Food and Agriculture Organization of the United Nations").
 _ORG_WORDS = re.compile(
-    rf"\b(?:[A-Z][\w'&-]*[^\S\n]+(?:(?:and|of|for)[^\S\n]+)?){{0,5}}(?:{_BODY_WORDS})\b"
+    rf"\b(?:(?!The\b)[A-Z][\w'&-]*[^\S\n]+(?:(?:and|of|for)[^\S\n]+)?){{0,5}}(?:{_BODY_WORDS})\b"
     r"(?:[^\S\n]+(?:of|for)[^\S\n]+(?:the[^\S\n]+)?[A-Z][\w'-]*(?:[^\S\n]+[A-Z][\w'-]*){0,3})?")
 _NER_CHARS = 50_000
 _ACRONYM = re.compile(r"^[A-Z][A-Z&-]{1,7}$")
@@ -62,7 +62,7 @@ _BODY = re.compile(rf"\b(?:{_BODY_WORDS}|Centres|Centers|Service|Authority|Burea
 # The words a document's or a measure's name ends with: "Development Credit Agreement", "General Conditions",
 # "Gender Parity Index", "Loan Account", "Interest Period", "Project Development Objective".
 _PAPER = re.compile(r"(?:Agreement|Conditions|Strategy|Report|Plan|Policy|Framework|Law|Act|Regulations|"
-                    r"Guidelines|Manual|Survey|Index|Account|Period|Objective|Indicators?)s?", re.I)
+                    r"Guidelines|Manual|Survey|Index|Account|Period|Objective|Indicator|Goal)s?", re.I)
 _SMALL = {"and", "of", "for", "the", "on", "in", "to", "de", "la", "et", "du", "des", "del", "y", "e", "do", "da",
           "dan"}
 

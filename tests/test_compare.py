@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from kb.compare import CompareError, compare, comparison_table
+from kb.compare import CompareError, _joined, compare, comparison_table
 from kb.figures import actors, by_sentence, key_figures, thing_acronyms
 from kb.indexdir import open_store
+from kb.models import Chunk
 from kb.relevance import Relevance
 from kb.taxonomy import load_taxonomy
 from tests.conftest import NEWS_2014
@@ -140,6 +141,19 @@ def test_actors_seen_on_the_compare_page_that_named_no_one_are_gone():
               "nurse or the Ghana Health Service (GHS). ANC, CHPS and GHS staff; ANC again, and GHS.")
     found = actors(survey, "en")
     assert "GHS" in found and "ANC" not in found
+
+
+def test_a_prose_passage_cut_in_a_sentence_runs_on_into_the_next_for_the_actors():
+    # Seen: a passage ended "... the Food and Agriculture" and the next began "Organization of the United Nations
+    # (FAO)": the actor read "Organization of the United Nations". A table's lines stay apart.
+    def chunk(n: int, text: str, kind: str = "prose") -> Chunk:
+        return Chunk("c", "d", n, 0, 0, text, kind=kind)
+    text = _joined([chunk(0, "It works with the Food and Agriculture"), chunk(1, "Organization of the United Nations."),
+                    chunk(2, "Wage Assistance Scheme", "table"), chunk(3, "World Bank", "table")])
+    assert "Food and Agriculture Organization of the United Nations" in actors(text, "en")
+    assert "Scheme World Bank" not in text
+    assert "Regional Programme" in actors("Kenya and Somalia The Regional Programme met twice. The Regional "
+                                          "Programme paid.", "en")
 
 
 def test_the_acronyms_that_name_things_are_data():
