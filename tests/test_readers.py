@@ -36,6 +36,10 @@ def test_text_encodings_detected(data, expected):
 def test_binary_and_empty_text_are_errors_naming_the_file():
     with pytest.raises(IngestError, match=r"^blob\.txt: binary data"):
         decode(bytes(range(256)) * 40, "blob.txt")
+    # Seen: NUL and control bytes are valid UTF-8, so a binary file named .txt was stored as an Italian report.
+    with pytest.raises(IngestError, match=r"^data\.txt: binary data"):
+        decode(b"\x00\x01\x02\x03binary", "data.txt")
+    assert decode(b"Tabs\tand form feeds\x0c are text.\r\n", "x.txt") == "Tabs\tand form feeds\x0c are text.\r\n"
     with pytest.raises(IngestError, match=r"^empty\.txt: empty file"):
         read_bytes(b"  \n ", "empty.txt", "txt", Settings())
 

@@ -56,6 +56,14 @@ def _reads_as_text(data: bytes, encoding: str) -> bool:
     return printable > 0.98 * len(text) and _is_cjk_text(text)
 
 
+def _binary(data: bytes) -> bool:
+    """Bytes that are no text in a one-byte or UTF-8 encoding: text never holds NUL bytes (UTF-16 is read
+    before this is asked) and few other control bytes."""
+    sample = data[:65536]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return b"\x00" in data or controls > len(sample) * 0.05
+
+
 def decode(data: bytes, source: str) -> str:
     """Decode bytes to str: BOM, then UTF-8, then BOM-less UTF-16, then detected encodings."""
     if not data.strip():
@@ -67,9 +75,14 @@ def decode(data: bytes, source: str) -> str:
             except UnicodeDecodeError as exc:
                 raise IngestError(source, f"invalid {encoding} after its byte-order mark: {exc.reason}") from exc
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        # NUL and other control bytes are valid UTF-8: a binary file named .txt decoded as "text" and was stored.
+        if _binary(data):
+            raise IngestError(source, "binary data, not text")
+        return text
     utf16 = _utf16_without_bom(data)
     if utf16:
         try:
@@ -79,10 +92,7 @@ def decode(data: bytes, source: str) -> str:
     for encoding in ("utf-16-le", "utf-16-be"):
         if len(data) % 2 == 0 and _reads_as_text(data, encoding):
             return data.decode(encoding)
-    # Text never holds NUL bytes (UTF-16 was handled above) and few other control bytes.
-    sample = data[:65536]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
-    if b"\x00" in data or controls > len(sample) * 0.05:
+    if _binary(data):
         raise IngestError(source, "binary data, not text")
     # GB18030 decodes almost any byte string, so accept it only when the result reads as Chinese.
     try:
