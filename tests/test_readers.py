@@ -223,6 +223,13 @@ def test_ragged_csv_and_nested_json():
     nested = b'{"records": [{"title": "T", "text": "Body", "tags": ["x", {"y": ["z"]}]}]}'
     (record,) = read_bytes(nested, "n.json", "json", Settings()).records
     assert dict(record.fields)["tags"] == "x; y: z"
+    # Seen: an API's export nests its text ("details": {"summary": ...}); the record was refused for having no
+    # text column. A nested field fills a role by its own name or its parent's; a top-level column still wins.
+    api = b'[{"title": "Cash for work", "country": "Nepal", "details": {"summary": "Households built roads."}}]'
+    (record,) = read_bytes(api, "api.json", "json", Settings()).records
+    assert record.text == "Households built roads." and record.title == "Cash for work"
+    both = b'[{"title": "T", "summary": "Top.", "details": {"summary": "Nested."}}]'
+    assert read_bytes(both, "b.json", "json", Settings()).records[0].text == "Top."
     deep = ("[" * 5000 + "]" * 5000).encode()
     with pytest.raises(IngestError, match=r"^d\.json: "):
         read_bytes(deep, "d.json", "json", Settings())

@@ -33,6 +33,12 @@ def map_columns(columns: Iterable[str], mapping: RecordColumns) -> dict[str, lis
     by_norm: dict[str, str] = {}
     for col in columns:
         by_norm.setdefault(_norm(col), col)
+    # A nested object's field ("details.summary", lifted from JSON) fills a role by its own name or its parent's,
+    # where no column of the table is named so.
+    for col in columns:
+        if "." in col:
+            by_norm.setdefault(_norm(col.rsplit(".", 1)[1]), col)
+            by_norm.setdefault(_norm(col.split(".", 1)[0]), col)
     roles: dict[str, list[str]] = {}
     for f in dc_fields(mapping):
         wanted = [_norm(name) for name in getattr(mapping, f.name)]
@@ -145,6 +151,19 @@ def read_csv(data: bytes, source: str, mapping: RecordColumns) -> RawDocument:
     return RawDocument(source=source, format="csv", pages=("",), records=records)
 
 
+def _lifted(row: dict[str, Any], prefix: str = "", depth: int = 0) -> dict[str, Any]:
+    """A JSON record with its nested objects' fields as columns of their own, named by their path ("details":
+    {"summary": ...} is "details.summary"), so a text nested in an API's export is found."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value and depth < 4:
+            out.update(_lifted(value, f"{name}.", depth + 1))
+        else:
+            out[name] = value
+    return out
+
+
 def read_json(data: bytes, source: str, mapping: RecordColumns, lines: bool) -> RawDocument:
     """Read JSON (a list of objects, or an object holding one) or JSONL (one object per line)."""
     text = decode(data, source)
@@ -173,7 +192,7 @@ def read_json(data: bytes, source: str, mapping: RecordColumns, lines: bool) -> 
     if not rows:
         raise IngestError(source, "JSON holds no records")
     try:
-        records = rows_to_records(rows, source, mapping)
+        records = rows_to_records([_lifted(row) for row in rows], source, mapping)
     except (ValueError, RecursionError) as exc:
         raise IngestError(source, f"unreadable record values: {exc}") from exc
     return RawDocument(source=source, format="jsonl" if lines else "json", pages=("",), records=records)
