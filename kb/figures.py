@@ -59,10 +59,14 @@ _ACRONYM = re.compile(r"^[A-Z][A-Z&-]{1,7}$")
 _BODY = re.compile(rf"\b(?:{_BODY_WORDS}|Centres|Centers|Service|Authority|Bureau|Department|Board|Committee|"
                    r"Secretariat|Partnership|Initiative|Government|Group|Society|Trust|Facility|Project|Unit|Panel|Team|"
                    r"Court|Assembly|Parliament)s?\b", re.I)
-# The words a document's or a measure's name ends with: "Development Credit Agreement", "General Conditions",
-# "Gender Parity Index", "Loan Account", "Interest Period", "Project Development Objective".
+# The words a document's or a measure's name ends with, which name no body: "Development Credit Agreement",
+# "General Conditions", "Gender Parity Index", "Loan Account", "Interest Period", "Project Development Objective".
 _PAPER = re.compile(r"(?:Agreement|Conditions|Strategy|Report|Plan|Policy|Framework|Law|Act|Regulations|"
-                    r"Guidelines|Manual|Survey|Index|Account|Period|Objective|Indicator|Goal)s?", re.I)
+                    r"Guidelines|Manual|Survey|Index|Account|Period|Objective|Indicator|Goal)s?"
+                    # People a programme serves and what they do are no body: "Cross Border Traders", "Village
+                    # Banking" (the compare page of a baseline survey).
+                    r"|Traders|Farmers|Workers|Households|Vendors|Entrepreneurs|Beneficiaries|Banking|Lending",
+                    re.I)
 _SMALL = {"and", "of", "for", "the", "on", "in", "to", "de", "la", "et", "du", "des", "del", "y", "e", "do", "da",
           "dan"}
 

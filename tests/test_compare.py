@@ -135,8 +135,10 @@ def test_actors_seen_on_the_compare_page_that_named_no_one_are_gone():
     assert "Ministry of Health" in found
     trade = ("The Africa Borderlands Centre (ABC) trained each CBT (Cross Border Traders) group; a recipient executed "
              "trust fund (TF) paid for it. ABC and CBT leaders, then TF staff; ABC again, and CBT and TF reports.")
-    found = actors(trade, "en")
-    assert "Africa Borderlands Centre" in found and not {"CBT", "TF"} & set(found)
+    found = actors(trade + " Cross Border Traders use Village Banking. Cross Border Traders like Village Banking.",
+                   "en")
+    assert "Africa Borderlands Centre" in found
+    assert not {"CBT", "TF", "Cross Border Traders", "Village Banking"} & set(found)
     survey = ("Mothers received antenatal care (ANC) from a Community-based Health Planning and Services (CHPS) "
               "nurse or the Ghana Health Service (GHS). ANC, CHPS and GHS staff; ANC again, and GHS.")
     found = actors(survey, "en")
