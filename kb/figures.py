@@ -13,6 +13,7 @@ from kb.errors import ConfigError
 from kb.gazetteer import default_gazetteer, named_entities, subdivision_names
 from kb.headings import names_a_section
 from kb.latex import mask_math, plain_math, whole_math
+from kb.lexicon import known_words
 from kb.ruledata import read_toml, shipped
 from kb.tag import sentence_around
 from kb.titles import in_capitals
@@ -66,6 +67,8 @@ _PAPER = re.compile(r"(?:Agreement|Conditions|Strategy|Report|Plan|Policy|Framew
                     # People a programme serves and what they do are no body: "Cross Border Traders", "Village
                     # Banking" (the compare page of a baseline survey).
                     r"|Traders|Farmers|Workers|Households|Vendors|Entrepreneurs|Beneficiaries|Banking|Lending",
+                    re.I)
+_PARTY = re.compile(r"Party|Parties|Ministries|Agencies|Nations|Division|Directorate|Lab|Laboratory|Hub",
                     re.I)
 _SMALL = {"and", "of", "for", "the", "on", "in", "to", "de", "la", "et", "du", "des", "del", "y", "e", "do", "da",
           "dan"}
@@ -196,6 +199,14 @@ def _head(name: str) -> str:
     return re.split(r"\s+(?:of|for|to|on|in)\s+", name, maxsplit=1)[0].split()[-1]
 
 
+def _common_head(name: str) -> bool:
+    """A name whose head word is a common English word and no body's ("Type of Provider ...", "Google My
+    Business"): a body's name ends with what it is ("... Agency", "... Council") or with a name of its own."""
+    head, last = _head(name), name.split()[-1]
+    return head.lower() in known_words() and not default_gazetteer().lookup(head) \
+        and not any(_BODY.fullmatch(word) or _PARTY.fullmatch(word) for word in (head, last))
+
+
 @cache
 def thing_acronyms() -> frozenset[str]:
     """Acronyms that name a thing, never a body (kb/data/acronyms.toml), in capitals."""
@@ -244,6 +255,8 @@ def actors(text: str, language: str, limit: int = 8, document: str = "", prose: 
             continue
         if " " in name and _PAPER.fullmatch(_head(name)):
             continue  # a document or a measure, which spaCy calls an organisation: "Project Agreement"
+        if not sure and " " in name and _common_head(name):
+            continue  # the model's name for a thing: "Type of Provider of First Postnatal Checkup"
         key = name.casefold()
         spelled.setdefault(key, name)
         names[key] += 2 if sure else 1

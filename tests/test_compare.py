@@ -145,6 +145,17 @@ def test_actors_seen_on_the_compare_page_that_named_no_one_are_gone():
     assert "GHS" in found and "ANC" not in found
 
 
+def test_a_name_the_model_alone_found_whose_head_is_a_common_word_is_no_actor():
+    # Seen: a table's caption in prose ("Type of Provider of First Postnatal Checkup") and a product ("Google My
+    # Business") among the actors; a body's word or a place at the end keeps a name ("UNDP India").
+    text = ("Type of Provider of First Postnatal Checkup is shown by region. Type of Provider of First Postnatal "
+            "Checkup varies. Shops listed on Google My Business sold more; Google My Business is free. UNDP India "
+            "and the United Nations paid for it; UNDP India reported to the United Nations.")
+    found = actors(text, "en")
+    assert not {"Type of Provider of First Postnatal Checkup", "Google My Business"} & set(found)
+    assert "UNDP India" in found
+
+
 def test_a_prose_passage_cut_in_a_sentence_runs_on_into_the_next_for_the_actors():
     # Seen: a passage ended "... the Food and Agriculture" and the next began "Organization of the United Nations
     # (FAO)": the actor read "Organization of the United Nations". A table's lines stay apart.
