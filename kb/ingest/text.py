@@ -47,7 +47,10 @@ def _is_cjk_text(text: str) -> bool:
 
 
 def _reads_as_text(data: bytes, encoding: str) -> bool:
-    """True when bytes decode strictly to printable text that is mostly CJK (BOM-less UTF-16 Chinese)."""
+    """True when bytes decode strictly to printable text that is mostly CJK (BOM-less UTF-16 Chinese). Seven-bit
+    bytes never are: any ASCII read as UTF-16 lands among the CJK code points ("binary" reads "楢慮祲")."""
+    if max(data[:8192], default=0) < 0x80:
+        return False
     try:
         text = data[:8192].decode(encoding)
     except UnicodeDecodeError:
@@ -80,9 +83,9 @@ def decode(data: bytes, source: str) -> str:
         pass
     else:
         # NUL and other control bytes are valid UTF-8: a binary file named .txt decoded as "text" and was stored.
-        if _binary(data):
-            raise IngestError(source, "binary data, not text")
-        return text
+        # Such bytes are UTF-16 without its mark (read below) or no text at all (refused below).
+        if not _binary(data):
+            return text
     utf16 = _utf16_without_bom(data)
     if utf16:
         try:
