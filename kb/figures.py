@@ -70,6 +70,7 @@ _PAPER = re.compile(r"(?:Agreement|Conditions|Strategy|Report|Plan|Policy|Framew
                     re.I)
 _PARTY = re.compile(r"Party|Parties|Ministries|Agencies|Nations|Division|Directorate|Lab|Laboratory|Hub",
                     re.I)
+_CAPITALS_BEFORE = re.compile(r"^(?:[A-Z][A-Z/&-]{3,} ){2,}(?=[A-Z][a-z])")
 _SMALL = {"and", "of", "for", "the", "on", "in", "to", "de", "la", "et", "du", "des", "del", "y", "e", "do", "da",
           "dan"}
 
@@ -239,6 +240,9 @@ def actors(text: str, language: str, limit: int = 8, document: str = "", prose: 
     things: dict[str, bool] = {}  # an acronym is looked up in the whole document once, not at each mention
     for name, sure in found:
         name = " ".join(name.split()).removeprefix("the ").removeprefix("The ").strip(" .,;:\"'“”")
+        # Two or more words in capitals before a name are a heading or a list's label run into it ("HIV/MALARIA
+        # TESTING STAFF National Public Health Reference Laboratory"), not part of it.
+        name = _CAPITALS_BEFORE.sub("", name)
         if (not 2 <= len(name) <= 80 or not any(ch.isalpha() for ch in name) or gazetteer.lookup(name)
                 or name in subdivision_names()):  # Ghana's "Upper West", which spaCy calls an organisation
             continue

@@ -128,6 +128,10 @@ def test_actors_seen_on_the_compare_page_that_named_no_one_are_gone():
               "Control Programme. The Ghana AIDS Commission led the testing.")
     found = actors(people, "en")
     assert "Ghana AIDS Commission" in found and not any(name.startswith("Emmanuel") for name in found)
+    staff = ("MALARIA TESTING Noguchi Memorial Institute for Medical Research; GEF SGP Cuba. The Noguchi Memorial "
+             "Institute for Medical Research tested the samples.")
+    found = actors(staff, "en")
+    assert "Noguchi Memorial Institute for Medical Research" in found and not any("TESTING" in n for n in found)
     nepal = ("Women found it hard to reach ANC and PNC services, so the Ministry of Health sent SMS reminders. ANC "
              "and PNC visits rose; SMS reached 4,000 women. The Project Agreement and the General Conditions apply.")
     found = actors(nepal, "en")
