@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kb.errors import ConfigError
-from kb.ruledata import compile_pattern, read_toml, shipped
+from kb.ruledata import compile_pattern, read_toml, rule_entries, shipped
 
 
 @dataclass(frozen=True)
@@ -48,19 +47,7 @@ def parse_rules(text: str, source: str) -> CleaningRules:
         return compile_pattern(source, rule_id, pattern, flags)
 
     def entries(kind: str) -> list[dict]:
-        out = []
-        for n, entry in enumerate(data.get(kind, []), start=1):
-            rule_id = entry.get("id")
-            if not isinstance(rule_id, str) or not rule_id:
-                raise ConfigError(f"{source}: {kind} rule #{n} has no id")
-            if rule_id in seen:
-                raise ConfigError(f"{source}: rule id {rule_id!r} is used twice")
-            unknown = set(entry) - {"id", "pattern", "web", "case_sensitive"}
-            if unknown:
-                raise ConfigError(f"{source}: rule {rule_id!r}: unknown key(s) {', '.join(sorted(unknown))}")
-            seen.add(rule_id)
-            out.append(entry)
-        return out
+        return rule_entries(data, kind, source, {"pattern", "web", "case_sensitive"}, seen)
 
     spam = entries("spam")
     lines = tuple(LineRule(e["id"], compile_(e["id"], e.get("pattern"), 0 if e.get("case_sensitive") else re.I),

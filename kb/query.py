@@ -16,7 +16,7 @@ from kb.glossary import Glossary
 from kb.language import CJK, detect_language, language_code
 from kb.models import FACET_FILTERS, Filters
 from kb.named import title_words
-from kb.ruledata import compile_pattern, read_toml, shipped
+from kb.ruledata import compile_pattern, read_toml, rule_entries, shipped
 from kb.tokens import query_terms
 
 MODES = ("hybrid", "semantic", "keyword")
@@ -201,15 +201,8 @@ def parse_ask_rules(text: str, source: str) -> tuple[AskRule, ...]:
     """Question rules from TOML text; a missing id, a repeated one, an unknown figure or a bad pattern is an
     error naming the rule."""
     rules: list[AskRule] = []
-    for n, entry in enumerate(read_toml(text, source).get("asks", []), start=1):
-        rule_id = entry.get("id")
-        if not isinstance(rule_id, str) or not rule_id:
-            raise ConfigError(f"{source}: asks rule #{n} has no id")
-        if any(r.id == rule_id for r in rules):
-            raise ConfigError(f"{source}: rule id {rule_id!r} is used twice")
-        unknown = set(entry) - {"id", "figure", "pattern"}
-        if unknown:
-            raise ConfigError(f"{source}: rule {rule_id!r}: unknown key(s) {', '.join(sorted(unknown))}")
+    for entry in rule_entries(read_toml(text, source), "asks", source, {"figure", "pattern"}):
+        rule_id = entry["id"]
         if entry.get("figure") not in FIGURE_KINDS:
             raise ConfigError(f"{source}: rule {rule_id!r}: figure must be one of {', '.join(FIGURE_KINDS)}, "
                               f"not {entry.get('figure')!r}")
