@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations
@@ -13,6 +12,7 @@ from kb.errors import KBError
 from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
 from kb.gazetteer import country_name
 from kb.kinds import PROSE
+from kb.layout import SENTENCE_END
 from kb.models import Case, Chunk, Document
 from kb.relevance import Relevance
 from kb.store import Store
@@ -91,8 +91,7 @@ def _joined(chunks: list[Chunk]) -> str:
     Nations (FAO) ...")."""
     out, last = "", None
     for chunk in chunks:
-        runs_on = last is not None and last.kind == chunk.kind == PROSE \
-            and not re.search(r"[.!?。！？:;：；]\s*$", last.text)
+        runs_on = last is not None and last.kind == chunk.kind == PROSE and not SENTENCE_END.search(last.text.rstrip())
         out += ("" if last is None else " " if runs_on else "\n\n") + chunk.text
         last = chunk
     return out
