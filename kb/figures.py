@@ -57,7 +57,7 @@ _ORG_WORDS = re.compile(
 _NER_CHARS = 50_000
 _ACRONYM = re.compile(r"^[A-Z][A-Z&-]{1,7}$")
 # The words that name a body, in an acronym's spelled-out form ("Ghana Statistical Service (GSS)").
-_BODY = re.compile(rf"\b(?:{_BODY_WORDS}|Centres|Centers|Service|Authority|Bureau|Department|Board|Committee|"
+_BODY = re.compile(rf"\b(?:{_BODY_WORDS}|Service|Authority|Bureau|Department|Board|Committee|"
                    r"Secretariat|Partnership|Initiative|Government|Group|Society|Trust|Facility|Project|Unit|Panel|Team|"
                    r"Court|Assembly|Parliament)s?\b", re.I)
 # The words a document's or a measure's name ends with, which name no body: "Development Credit Agreement",
