@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 
 from kb.clean import Heading
+from kb.contents import Contents, contents_regions
 from kb.headings import find_headings, named_labels, paragraphs
 from kb.kinds import classify_case
 from kb.language import CJK as _CJK
@@ -122,6 +123,26 @@ def chunk_span(text: str, start: int, end: int, target: int, limit: int, min_wor
         else:
             passages.append(cur)
     return _with_words(text, passages)
+
+
+def _pieces(text: str, start: int, end: int, contents: list[Contents],
+            sizes: tuple[int, int, int]) -> list[tuple[int, int]]:
+    """A case's passages, each table of contents opening a passage of its own: a converter had run one into an
+    executive summary's last bullet, and the passage, as prose, was a top hit for "village savings"."""
+    cuts = [start, *sorted({c.start for c in contents if start < c.start < end}), end]
+    return [piece for a, b in zip(cuts, cuts[1:]) for piece in chunk_span(text, a, b, *sizes)]
+
+
+def _in_contents(piece: tuple[int, int], contents: list[Contents]) -> bool:
+    """Whether two thirds of a passage at least lie inside a table of contents whose every paragraph ends on a
+    page: its entries, which a passage's shape may not tell from prose ("1.2 Objective of the Study 2 To
+    understand the effects ... Livingstone. 2"). Where a list's end is a guess it may have run on into the
+    text (the IFAD Strategic Framework's foreword, set a printed line a paragraph), so the shape decides."""
+    for c in contents:
+        inside = max(0, min(piece[1], c.end) - max(piece[0], c.start))
+        if c.run_in and 3 * inside >= 2 * (piece[1] - piece[0]):
+            return True
+    return False
 
 
 def _with_words(text: str, passages: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -327,16 +348,18 @@ def segment(
         labelled = section_marks(marks, titles, text)
     cases: list[Case] = []
     chunks: list[Chunk] = []
+    contents = [] if record_spans is not None else contents_regions(text, paragraphs(text, 0, len(text)))
     for ordinal, (start, end, title, path) in enumerate(spans, start=1):
         end = _rstrip(text, start, end)
         case_id = f"{doc.doc_id}-{ordinal}"
         fields = fields_by_case[ordinal - 1] if fields_by_case else ()
         cases.append(Case(case_id, doc.doc_id, ordinal, title, path, start, end, doc.page_at(start), fields))
-        pieces = chunk_span(text, start, end, target, limit, min_words)
+        pieces = _pieces(text, start, end, contents, (target, limit, min_words))
         sections = passage_sections(labelled, (start, end, title), pieces, text)
         # Each passage in its own section, else its case's ("7. References"); a record's title names no section.
         kinds = classify_case([text[s:e] for s, e in pieces], [section or ("" if fields else title)
                                                               for section in sections])
+        kinds = ["toc" if _in_contents(piece, contents) else kind for piece, kind in zip(pieces, kinds)]
         for (c_start, c_end), kind, section in zip(pieces, kinds, sections, strict=True):
             chunks.append(Chunk(case_id, doc.doc_id, len(chunks) + 1, c_start, c_end, text[c_start:c_end],
                                 doc.page_at(c_start), kind=kind, section=section))

@@ -299,3 +299,27 @@ def test_a_passage_that_ends_no_sentence_between_two_tables_is_the_tables():
     said = "Girls stay in school longer where the school is near, as the next two tables show."
     assert classify_case([rows[0], said, rows[2]]) == ["table", "prose", "table"]
     assert classify_case([rows[0], "女孩在学校附近时上学时间更长。", rows[2]])[1] == "prose"
+
+
+def test_contents_regions_a_heading_run_into_its_entries_and_one_alone_on_its_line():
+    from kb.contents import contents_regions
+    from kb.headings import paragraphs
+    text = ("Findings end here.\n\nTable of Contents Basic Report Information ii Acknowledgements iii Executive "
+            "summary iv\n\n1.0 Introduction 1\n\n1.2 Objective of the Study 2 To understand the effects. 2\n\n"
+            "Acronyms and Abbreviations\n\nThe study ran in 2021.")
+    (region,) = contents_regions(text, paragraphs(text, 0, len(text)))
+    assert region.run_in and text[region.start:].startswith("Table of Contents")
+    assert text[region.entries:].startswith("Basic Report") and text[:region.end].endswith("effects. 2")
+    # Prose that opens on the word names no list; a heading alone on its line heads one, not run in.
+    prose = "Contents of the kit were shared with 3 groups in 2020 and more.\n\nThey met twice."
+    assert contents_regions(prose, paragraphs(prose, 0, len(prose))) == []
+    alone = "Contents\n\nForeword 3\n\nAnnex 9\n\nThe survey began in May."
+    (listed,) = contents_regions(alone, paragraphs(alone, 0, len(alone)))
+    assert not listed.run_in and alone[listed.entries:listed.end].strip() == "Foreword 3\n\nAnnex 9"
+
+
+def test_a_list_of_tables_set_in_lower_case_is_toc():
+    # The Gandaki assessment sets its list of tables in odd capitals ("liSt of taBlES table 1: ..."): it read as prose.
+    text = ("liSt of taBlES table 1:\n\nSample Allocation by type of study population table 2: Main Intended "
+            "destination of agriculture production table 3:\n\nAverage wage rate of respondents by different basis")
+    assert classify(text) == "toc"

@@ -527,3 +527,20 @@ def test_a_title_in_capitals_reads_as_its_text_writes_the_words_an_unknown_word_
                        "4. SEGUIMIENTO Y EVALUACIÓN"], text) == [
         "2 Housing characteristics and household population", "14 HIV testing in Ghana", "16 Women’s empowerment",
         "Article IV", "Vitamin A supplementation", "Support to UNDP offices", "4. SEGUIMIENTO Y EVALUACIÓN"]
+
+
+def test_a_contents_list_run_into_its_headings_line_is_toc_and_the_bullet_before_it_stays_prose(shared):
+    # The endline report's contents, "Table of Contents Contents Basic Report Information ii Acknowledgements iii
+    # ...", had joined its executive summary's last bullet in one prose passage, third for "village savings and
+    # loan associations"; its entries ("1.2 Objective of the Study 2 To understand ... Livingstone. 2") read as
+    # prose and tables.
+    name = "03_05_22_ENDLINE_REPPORT_CHUNI_PATRICK.pdf"
+    seg = prepare_path(shared / "undp-fin-inclusion-toolkit" / "pdf" / name, f"undp-fin-inclusion-toolkit/pdf/{name}")
+    texts = [k.text for k in seg.chunks]
+    heading = next(i for i, t in enumerate(texts) if "Table of Contents Contents" in t)
+    acronyms = next(i for i in range(heading, len(texts)) if "Acronyms and Abbreviations" in texts[i]
+                    and "Cross Border Traders" in texts[i])
+    assert texts[heading].startswith("Table of Contents")
+    assert [k.kind for k in seg.chunks[heading:acronyms]] == ["toc"] * (acronyms - heading)
+    bullet = seg.chunks[heading - 1]
+    assert bullet.kind == "prose" and "transparency and fairness" in bullet.text
