@@ -291,3 +291,14 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
             same_text=tuple((rows[p]["case_id"], rows[p]["case_title"], rows[p]["source"])
                             for p in page.folded.get(case_id, ())), section=row["section"]))
     return tuple(hits)
+
+
+def listed_apart(hits: Sequence[Hit]) -> tuple[list[Hit], list[Hit]]:
+    """A page's cards to show, and apart from them the weak matches, where the page has cards that match: two
+    matches for "agritourism in Egypt" stood over eight weak cards (a Paraguay programme document, 1960s
+    Chinese government reports), which read as answers. A page of weak cards alone keeps them, under its
+    warning that nothing matches; a card in another language has no grade and keeps its place."""
+    loose = [hit for hit in hits if hit.graded and hit.relevance == "weak"]
+    if not loose or len(loose) == len(hits):
+        return list(hits), []
+    return [hit for hit in hits if not (hit.graded and hit.relevance == "weak")], loose

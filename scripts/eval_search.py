@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.config import Settings, load_settings  # noqa: E402
+from kb.hits import listed_apart  # noqa: E402
 from kb.models import Filters  # noqa: E402
 from kb.pipeline import ingest  # noqa: E402
 from kb.search import Searcher, SearchRules  # noqa: E402
@@ -103,6 +104,10 @@ def score_query(query: dict, hits: list, expanded: dict[int, str] | None = None)
     out.update({f"card_{k}": v for k, v in _metrics(carded, files).items()})
     out.update({f"open_{k}": v for k, v in _metrics(opened, files).items()})
     out["documents"] = len({h.doc_id for h in hits[:K]})
+    # The weak cards the app lists apart under the ones that match, and the answers among them.
+    shown, apart = listed_apart(hits[:K])
+    out["apart"] = len(apart)
+    out["answers_apart"] = len(answer) - len(score_query(query, shown)["ranks"]) if apart else 0
     out["broad"] = query["kind"] == "multi_doc" or len(files) > 1
     out["ranks"] = answer
     return out
@@ -134,7 +139,8 @@ def summarise(rows: list[dict]) -> dict[str, float]:
             "card_ndcg10": mean(rows, "card_ndcg"), "open_ndcg10": mean(rows, "open_ndcg"),
             "open_recall10": mean(rows, "open_recall10"),
             "file_recall10": mean(rows, "file_recall10"), "documents": mean(rows, "documents"),
-            "documents_broad": mean(broad, "documents")}
+            "documents_broad": mean(broad, "documents"), "apart": mean(rows, "apart"),
+            "answers_apart": sum(r["answers_apart"] for r in rows)}
 
 
 def _of_kind(kind: str) -> Callable[[dict], bool]:
@@ -201,6 +207,9 @@ def main() -> None:
         mode = "hybrid" if "hybrid" in args.modes else args.modes[0]
         missed = [r["id"] for r in by_mode[mode] if r["recall10"] < 1]
         print(f"{set_name}: {mode} misses an answer in the top 10 for: {', '.join(missed) or 'none'}")
+        apart = summary[set_name]["all"][mode]
+        print(f"{set_name}: weak cards listed apart {apart['apart']:.1f} a query, answers among them "
+              f"{apart['answers_apart']}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if report is None:

@@ -470,3 +470,20 @@ def test_a_records_date_says_which_column_gave_it(tmp_path, monkeypatch):
     assert not at.exception
     shown = _plain(_shown(at))
     assert "**date**: 2018-07-09 (Board Approval Date)" in shown and "date_from" not in shown
+
+
+def test_weak_matches_stand_apart_under_the_cards_that_match(index):
+    # "agritourism in Egypt" (walk): two matches stood over eight weak cards, 1960s government reports among them,
+    # which read as answers. Where a card matches, the weak ones are listed apart, one click away.
+    at = _app(q="tourism")
+    assert not at.exception
+    cards = [m.value for m in at.markdown if re.match(r"\*\*\d+\. ", m.value)]
+    (loose,) = [e for e in at.expander if "weak match" in e.label]
+    apart = [m.value for m in loose.markdown if re.match(r"\*\*\d+\. ", m.value)]
+    assert apart and loose.label.startswith(f"{len(apart)} weak match")
+    assert all(":orange-badge[weak match]" in card for card in apart)
+    assert [card for card in cards if ":orange-badge[weak match]" in card] == apart
+    assert len(cards) > len(apart)
+    # A page on which nothing matches keeps its weak cards in view, under its warning.
+    at = _app(q="xyzzyq plugh")
+    assert not [e for e in at.expander if "weak match" in e.label]

@@ -7,7 +7,8 @@ import pytest
 
 from kb.errors import ConfigError
 from kb.headings import only_headings
-from kb.hits import _places, _titled, card_passages, choose_passages
+from kb.hits import _places, _titled, card_passages, choose_passages, listed_apart
+from kb.models import Hit
 from kb.query import ask_rules, asked_figures, parse_ask_rules
 
 
@@ -154,3 +155,20 @@ def test_a_hit_that_can_say_nothing_of_why_it_is_here_is_not_shown_and_the_next_
     hits = assemble(page, plan, "hybrid", {"semantic": [(1, 0.6), (3, 0.5)]}, Highlighter())
     assert [(h.rank, h.case_id) for h in hits] == [(1, "a1"), (2, "a2")]
     assert hits[-1].more_from_document == 2 and "#2 by meaning" in hits[-1].why
+
+
+def _hit(rank: int, relevance: str, graded: bool = True) -> Hit:
+    return Hit(rank=rank, score=1.0 / rank, case_id=f"d-{rank}", doc_id="d", passage_id=rank, title="T",
+               document_title="D", source="s", text="t", start=0, end=1, page=None, approaches=(), countries=(),
+               regions=(), published=None, doc_type="report", language="en", matched=(), why="",
+               relevance=relevance, graded=graded)
+
+
+def test_weak_cards_are_listed_apart_only_beside_cards_that_match_and_never_ungraded_ones():
+    page = [_hit(1, "strong"), _hit(2, "weak", graded=False), _hit(3, "good"), _hit(4, "weak"), _hit(5, "weak")]
+    shown, apart = listed_apart(page)
+    assert [h.rank for h in shown] == [1, 2, 3] and [h.rank for h in apart] == [4, 5]
+    # Nothing matches: the weak cards are the page, under its warning.
+    weak = [_hit(1, "weak"), _hit(2, "weak")]
+    assert listed_apart(weak) == (weak, [])
+    assert listed_apart([]) == ([], [])

@@ -6,6 +6,7 @@ import streamlit as st
 
 from kb.explain import spans_of
 from kb.export import hits_table, md_escape, table_csv
+from kb.hits import listed_apart
 from kb.language import language_name
 from kb.models import Filters, Hit
 from kb.query import MAX_K, MODES, QueryError
@@ -69,8 +70,14 @@ def render() -> None:
         watches.save_control(query, mode, filters)
     if common.editable():
         common.collection_picker("search")
-    for hit in result.hits:
+    close, loose = listed_apart(result.hits)
+    for hit in close:
         _card(hit)
+    if loose:
+        with st.expander(f"{labels.plural(len(loose), 'weak match', 'weak matches')}: near your question in part "
+                         "only, neither close in meaning nor holding most of its words"):
+            for hit in loose:
+                _card(hit)
     cols = st.columns(3)
     if len(result.hits) == shown and shown < min(MAX_K, result.candidates):
         cols[0].button("Show more", key="more", on_click=lambda: ss.update(shown=shown + common.PAGE))
