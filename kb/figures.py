@@ -18,8 +18,11 @@ from kb.ruledata import read_toml, shipped
 from kb.tag import sentence_around
 from kb.titles import in_capitals
 
-# ASCII digits: full-width ones ("１，０００元") are read through _ASCII first; "\d" took "０００元" alone.
-_NUM = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
+# ASCII digits: full-width ones ("１，０００元") are read through _ASCII first; "\d" took "０００元" alone. A
+# decimal comma of one or two digits is a decimal (Spanish, French, Portuguese: "13,3 %"; thousands take three):
+# the compare page had shown "3 %" for "Base de referencia: 13,3 %" and "8 % · 9 % · 3 %" for "46,8 %, 38,9 % y
+# 14,3 %".
+_NUM = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+,[0-9]{1,2}(?![0-9])|[0-9]+(?:\.[0-9]+)?"
 _ASCII = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
 _WIDE_COMMA = re.compile(r"(?<=[0-9])，(?=[0-9]{3})")
 _SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn)\b)?"
@@ -96,7 +99,7 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
         for m in pattern.finditer(read):
             value = m.group().strip()
             number = re.match(r"[\d,.]+", value.lstrip("US$R€£¥₱ "))
-            if kind != "money" and number and _YEAR.match(number.group().split(".")[0]):
+            if kind != "money" and number and _YEAR.match(re.split(r"[.,]", number.group())[0]):
                 continue  # "in 2015 households ..." and "2020.8%" (a year glued to a share) are not counts
             if any(a < m.end() and m.start() < b for a, b, _, _ in matches):
                 continue

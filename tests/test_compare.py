@@ -55,6 +55,16 @@ def test_key_figures_skip_years_glued_to_numbers():
     assert key_figures("The rate reached 94 in 2020.8%. In 2015 households moved.") == ()
 
 
+def test_key_figures_read_a_decimal_comma_whole():
+    # A Paraguay programme document on the compare page: "13,3 %" was listed as "3 %", "46,8 %" as "8 %".
+    text = "Base de referencia: 13,3 %. La pobreza multidimensional (46,8 %, 38,9 % y 14,3 %) y 2.500 hogares."
+    assert [f.value for f in key_figures(text) if f.kind == "share"] == ["13,3 %", "46,8 %", "38,9 %", "14,3 %"]
+    # Thousands keep their comma; a year glued to a share by one is still no share.
+    assert [f.value for f in key_figures("It reached 1,000 households, 3.5 percent of them.")] == [
+        "1,000 households", "3.5 percent"]
+    assert not key_figures("Poverty fell in 2020,8% of it in towns.")
+
+
 def test_key_figures_do_not_take_a_papers_inline_math_for_dollars_and_show_it_as_numbers():
     # Seen on the comparison page: "$9: 由于移民对土地较深的情怀 ... $9 0 \\%$ 以上的移民" (over 90% of migrants).
     figures = key_figures("由于移民对土地较深的情怀，$9 0 \\%$ 以上的移民迁出地耕地仍然都是自己在种植。"
