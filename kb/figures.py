@@ -55,7 +55,8 @@ _BODY_WORDS = (r"Bank|Ministry|Fund|Foundation|Agency|Programme|Program|Organi[s
 # Bank"), and "the" or "The" joins no two of its words ("Technically the Bank", "Kenya and Somalia The Regional
 # Programme"): only the trailing "of the ..." does ("Food and Agriculture Organization of the United Nations").
 _ORG_WORDS = re.compile(
-    rf"\b(?:(?!The\b)[A-Z][\w'&-]*[^\S\n]+(?:(?:and|of|for)[^\S\n]+)?){{0,5}}(?:{_BODY_WORDS})\b"
+    rf"\b(?:(?!The\b)(?!(?:{_BODY_WORDS})[^\S\n]+and\b)[A-Z][\w'&-]*[^\S\n]+(?:(?:and|of|for)[^\S\n]+)?){{0,5}}"
+    rf"(?:{_BODY_WORDS})\b"
     r"(?:[^\S\n]+(?:of|for)[^\S\n]+(?:the[^\S\n]+)?[A-Z][\w'-]*(?:[^\S\n]+[A-Z][\w'-]*){0,3})?")
 _NER_CHARS = 50_000
 _ACRONYM = re.compile(r"^[A-Z][A-Z&-]{1,7}$")

@@ -159,6 +159,15 @@ def test_actors_seen_on_the_compare_page_that_named_no_one_are_gone():
     assert "GHS" in found and "ANC" not in found
 
 
+def test_two_bodies_joined_by_and_are_two_actors():
+    # The Egyptian Food Bank post's compare column read "Desert Research Center and Agricultural Research Centre".
+    found = actors("It worked with the Desert Research Center and Agricultural Research Centre, funded by the World "
+                   "Bank and Asian Development Bank, and the Food and Agriculture Organization.", "en")
+    assert {"Desert Research Center", "Agricultural Research Centre", "World Bank", "Asian Development Bank",
+            "Food and Agriculture Organization"} <= set(found)
+    assert not [a for a in found if " and " in a and a != "Food and Agriculture Organization"]
+
+
 def test_a_name_the_model_alone_found_whose_head_is_a_common_word_is_no_actor():
     # Seen: a table's caption in prose ("Type of Provider of First Postnatal Checkup") and a product ("Google My
     # Business") among the actors; a body's word or a place at the end keeps a name ("UNDP India").
