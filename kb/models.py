@@ -242,6 +242,8 @@ class Hit:
     why: str
     semantic_rank: int | None = None
     keyword_rank: int | None = None
+    # Its best place in a ranking beyond the main model's (the multilingual or language-agnostic space).
+    space_rank: int | None = None
     # Up to three more passages of the case for the query, best first: those close to the shown one by their
     # words, then the case's others by a second reading of words and meaning (kb.hits.choose_passages).
     matching_passages: tuple[int, ...] = ()

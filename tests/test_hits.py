@@ -157,17 +157,21 @@ def test_a_hit_that_can_say_nothing_of_why_it_is_here_is_not_shown_and_the_next_
     assert hits[-1].more_from_document == 2 and "#2 by meaning" in hits[-1].why
 
 
-def _hit(rank: int, relevance: str, graded: bool = True) -> Hit:
+def _hit(rank: int, relevance: str, graded: bool = True, space_rank: int | None = None,
+         matched: tuple[tuple[int, int], ...] = ()) -> Hit:
     return Hit(rank=rank, score=1.0 / rank, case_id=f"d-{rank}", doc_id="d", passage_id=rank, title="T",
                document_title="D", source="s", text="t", start=0, end=1, page=None, approaches=(), countries=(),
-               regions=(), published=None, doc_type="report", language="en", matched=(), why="",
-               relevance=relevance, graded=graded)
+               regions=(), published=None, doc_type="report", language="en", matched=matched, why="",
+               relevance=relevance, graded=graded, space_rank=space_rank)
 
 
-def test_weak_cards_are_listed_apart_only_beside_cards_that_match_and_never_ungraded_ones():
-    page = [_hit(1, "strong"), _hit(2, "weak", graded=False), _hit(3, "good"), _hit(4, "weak"), _hit(5, "weak")]
+def test_weak_cards_are_listed_apart_only_beside_cards_that_match_and_ungraded_ones_only_with_nothing_for_them():
+    page = [_hit(1, "strong"), _hit(2, "weak", graded=False, space_rank=3), _hit(3, "good"), _hit(4, "weak"),
+            _hit(5, "weak"), _hit(6, "weak", graded=False, space_rank=14),
+            _hit(7, "weak", graded=False, space_rank=40, matched=((0, 1),)), _hit(8, "good", graded=False)]
     shown, apart = listed_apart(page)
-    assert [h.rank for h in shown] == [1, 2, 3] and [h.rank for h in apart] == [4, 5]
+    # An ungraded card stays where a space put it on its first page, or where it holds a word of the query.
+    assert [h.rank for h in shown] == [1, 2, 3, 7, 8] and [h.rank for h in apart] == [4, 5, 6]
     # Nothing matches: the weak cards are the page, under its warning.
     weak = [_hit(1, "weak"), _hit(2, "weak")]
     assert listed_apart(weak) == (weak, [])

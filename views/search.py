@@ -74,8 +74,8 @@ def render() -> None:
     for hit in close:
         _card(hit)
     if loose:
-        with st.expander(f"{labels.plural(len(loose), 'weak match', 'weak matches')}: near your question in part "
-                         "only, neither close in meaning nor holding most of its words"):
+        with st.expander(f"{labels.plural(len(loose), 'loosely related case')}: neither close in meaning nor "
+                         "holding most of your words"):
             for hit in loose:
                 _card(hit)
     cols = st.columns(3)
