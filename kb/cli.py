@@ -17,6 +17,7 @@ from kb.contract import case_json, hit_json, ingest_json, result_json, stats_jso
 from kb.duplicates import listed_again
 from kb.enrich import tag_files
 from kb.errors import ConfigError, KBError
+from kb.hits import listed_apart
 from kb.library import Library
 from kb.models import FACET_FILTERS, Filters
 from kb.pipeline import IngestReport, ingest
@@ -150,7 +151,10 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
               else "nothing matches well; the closest cases follow")
     if result.hits and result.unmatched_places:
         print(f"no case about {' or '.join(result.unmatched_places)} matches well; these are about other places")
-    for h in result.hits:
+    close, loose = listed_apart(result.hits)
+    for h in (*close, *loose):
+        if loose and h is loose[0]:  # as the app lists them, apart under the cases that match
+            print(f"-- {len(loose)} loosely related: neither close in meaning nor holding most of your words")
         page = f" p.{h.page}" if h.page else ""
         print(f"{h.rank:>2}. {h.title[:100]}  [{h.score:.3f}]")
         if h.section:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -237,3 +238,16 @@ def test_search_text_names_the_cases_next_passages_that_the_json_lists(seed_inde
         assert h["also_text"] == store.passages(h["matching_passages"][:1])[h["matching_passages"][0]]["text"]
         assert "also in this case: " + " ".join(h["also_text"].split())[:80] in out, out
     store.close()
+
+
+def test_search_text_lists_the_weak_cases_apart_after_those_that_match_as_the_json_grades_them(seed_index, capsys):
+    assert main(["search", "tourism", "--index", str(seed_index), "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    weak = [h["rank"] for h in hits if h["relevance"] == "weak" and h["graded"]]
+    assert weak and len(weak) < len(hits), hits
+    assert main(["search", "tourism", "--index", str(seed_index)]) == 0
+    out = capsys.readouterr().out
+    head, _, tail = out.partition(f"-- {len(weak)} loosely related:")
+    assert tail, out
+    assert sorted(int(r) for r in re.findall(r"(?m)^ ?(\d+)\. ", tail)) == weak
+    assert not set(int(r) for r in re.findall(r"(?m)^ ?(\d+)\. ", head)) & set(weak)
