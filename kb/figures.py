@@ -247,6 +247,11 @@ def actors(text: str, language: str, limit: int = 8, document: str = "", prose: 
         # Two or more words in capitals before a name are a heading or a list's label run into it ("HIV/MALARIA
         # TESTING STAFF National Public Health Reference Laboratory"), not part of it.
         name = _CAPITALS_BEFORE.sub("", name)
+        # An acronym run into the name it stands for, as a list of acronyms sets them ("UNCDF United Nations Capital
+        # Development Fund", an endline report's compare column): the name.
+        first, _, rest = name.partition(" ")
+        if rest and _acronym(first) and _spelled(first, rest.split()) == rest:
+            name = rest
         if (not 2 <= len(name) <= 80 or not any(ch.isalpha() for ch in name) or gazetteer.lookup(name)
                 or name in subdivision_names()):  # Ghana's "Upper West", which spaCy calls an organisation
             continue

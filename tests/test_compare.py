@@ -159,6 +159,15 @@ def test_actors_seen_on_the_compare_page_that_named_no_one_are_gone():
     assert "GHS" in found and "ANC" not in found
 
 
+def test_an_acronym_run_into_the_name_it_stands_for_is_that_name():
+    # An endline report's acronyms list on the compare page: "UNCDF United Nations Capital Development Fund".
+    text = ("CBT’s Cross Border Traders UNCDF United Nations Capital Development Fund UNDP United Nations Development "
+            "Programme FDG Focus Group Discussion\n\nUNDP and UNCDF ran the study.")
+    found = actors(text, "en")
+    assert {"United Nations Capital Development Fund", "United Nations Development Programme"} <= set(found)
+    assert not [name for name in found if name.startswith(("UNCDF ", "UNDP "))] and "UNDP" not in found
+
+
 def test_two_bodies_joined_by_and_are_two_actors():
     # The Egyptian Food Bank post's compare column read "Desert Research Center and Agricultural Research Centre".
     found = actors("It worked with the Desert Research Center and Agricultural Research Centre, funded by the World "
