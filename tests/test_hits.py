@@ -172,7 +172,7 @@ def test_weak_cards_are_listed_apart_only_beside_cards_that_match_and_ungraded_o
     shown, apart = listed_apart(page)
     # An ungraded card stays where a space put it on its first page, or where it holds a word of the query.
     assert [h.rank for h in shown] == [1, 2, 3, 7, 8] and [h.rank for h in apart] == [4, 5, 6]
-    # Nothing matches: the weak cards are the page, under its warning.
-    weak = [_hit(1, "weak"), _hit(2, "weak")]
+    # Nothing matches: the weak cards are the page, under its warning, one in another language among them.
+    weak = [_hit(1, "weak", graded=False, space_rank=7), _hit(2, "weak"), _hit(3, "weak", graded=False, space_rank=30)]
     assert listed_apart(weak) == (weak, [])
     assert listed_apart([]) == ([], [])
