@@ -309,7 +309,8 @@ def listed_apart(hits: Sequence[Hit], page: int = 10) -> tuple[list[Hit], list[H
             return False
         ranks = [r for r in (hit.semantic_rank, hit.keyword_rank, hit.space_rank) if r is not None]
         return hit.graded or (not hit.matched and min(ranks, default=page + 1) > page)
-    apart = [hit for hit in hits if loose(hit)]
-    if not apart or all(hit.relevance == "weak" for hit in hits):
+    flags = [loose(hit) for hit in hits]
+    if not any(flags) or all(hit.relevance == "weak" for hit in hits):
         return list(hits), []
-    return [hit for hit in hits if not loose(hit)], apart
+    return ([hit for hit, flag in zip(hits, flags) if not flag],
+            [hit for hit, flag in zip(hits, flags) if flag])
