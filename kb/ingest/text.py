@@ -77,14 +77,15 @@ def decode(data: bytes, source: str) -> str:
                 return data[len(bom):].decode(encoding)
             except UnicodeDecodeError as exc:
                 raise IngestError(source, f"invalid {encoding} after its byte-order mark: {exc.reason}") from exc
+    # NUL and other control bytes are valid UTF-8: a binary file named .txt decoded as "text" and was stored.
+    # Such bytes are UTF-16 without its mark (read below) or no text at all (refused below).
+    binary = _binary(data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     else:
-        # NUL and other control bytes are valid UTF-8: a binary file named .txt decoded as "text" and was stored.
-        # Such bytes are UTF-16 without its mark (read below) or no text at all (refused below).
-        if not _binary(data):
+        if not binary:
             return text
     utf16 = _utf16_without_bom(data)
     if utf16:
@@ -95,7 +96,7 @@ def decode(data: bytes, source: str) -> str:
     for encoding in ("utf-16-le", "utf-16-be"):
         if len(data) % 2 == 0 and _reads_as_text(data, encoding):
             return data.decode(encoding)
-    if _binary(data):
+    if binary:
         raise IngestError(source, "binary data, not text")
     # GB18030 decodes almost any byte string, so accept it only when the result reads as Chinese.
     try:
