@@ -152,11 +152,12 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
     if result.hits and result.unmatched_places:
         print(f"no case about {' or '.join(result.unmatched_places)} matches well; these are about other places")
     close, loose = listed_apart(result.hits)
-    for h in (*close, *loose):
+    # Numbered as listed, as the app numbers them: with weak cards apart the ranks skipped (1, 4, ... 2, 3).
+    for number, h in enumerate((*close, *loose), 1):
         if loose and h is loose[0]:  # as the app lists them, apart under the cases that match
             print(f"-- {len(loose)} loosely related: neither close in meaning nor holding most of your words")
         page = f" p.{h.page}" if h.page else ""
-        print(f"{h.rank:>2}. {h.title[:100]}  [{h.score:.3f}]")
+        print(f"{number:>2}. {h.title[:100]}  [{h.score:.3f}]")
         if h.section:
             print(f"    section {h.section}")
         print(f"    {h.source}{page} | {', '.join(h.approaches) or '-'} | {', '.join(h.countries) or '-'}")

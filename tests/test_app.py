@@ -484,6 +484,8 @@ def test_weak_matches_stand_apart_under_the_cards_that_match(index):
     assert all(":orange-badge[weak match]" in card or "not graded" in card for card in apart)
     assert {card for card in cards if ":orange-badge[weak match]" in card} <= set(apart)
     assert len(cards) > len(apart)
+    # Numbered as they are listed, the weak ones after the rest (the ranks had skipped: 1, 4, 5 ... then 2, 3).
+    assert [int(re.match(r"\*\*(\d+)\. ", card)[1]) for card in cards] == list(range(1, len(cards) + 1))
     # A page on which nothing matches keeps its weak cards in view, under its warning.
     at = _app(q="xyzzyq plugh")
     assert not [e for e in at.expander if "loosely related" in e.label]

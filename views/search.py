@@ -71,13 +71,13 @@ def render() -> None:
     if common.editable():
         common.collection_picker("search")
     close, loose = listed_apart(result.hits)
-    for hit in close:
-        _card(hit)
+    for number, hit in enumerate(close, 1):
+        _card(hit, number)
     if loose:
         with st.expander(f"{labels.plural(len(loose), 'loosely related case')}: neither close in meaning nor "
                          "holding most of your words"):
-            for hit in loose:
-                _card(hit)
+            for number, hit in enumerate(loose, len(close) + 1):
+                _card(hit, number)
     cols = st.columns(3)
     if len(result.hits) == shown and shown < min(MAX_K, result.candidates):
         cols[0].button("Show more", key="more", on_click=lambda: ss.update(shown=shown + common.PAGE))
@@ -102,12 +102,13 @@ def _summary(result: SearchResult, query: str) -> None:
                 "the cases below are about other places.")
 
 
-def _card(hit: Hit) -> None:
+def _card(hit: Hit, number: int) -> None:
+    # Numbered as listed: with weak cards apart the ranking's own numbers skipped (1, 4, 5 ... then 2, 3).
     with st.container(border=True):
         grade = GRADE_BADGES.get(hit.relevance, "") if hit.graded else UNGRADED
         # The passage's own section beside a title that does not say where it stands (a span "1.6 … 2.2").
         section = f" › {md_escape(hit.section)}" if hit.section else ""
-        st.markdown(f"**{hit.rank}. {md_escape(unnumbered(hit.title))}**{section} {grade}")
+        st.markdown(f"**{number}. {md_escape(unnumbered(hit.title))}**{section} {grade}")
         meta = [md_escape(hit.document_title)] if hit.document_title != hit.title else []
         meta += [md_escape(hit.source), f"page {hit.page}" if hit.page else "",
                  hit.published or "no date", labels.value_label("doc_type", hit.doc_type),
