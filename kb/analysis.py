@@ -39,6 +39,9 @@ class Counts:
     no_text: int = 0
     # One row per unit: id, title, document, source, years, countries, approaches, sdgs (for CSV).
     rows: tuple[dict[str, Any], ...] = ()
+    # Units by every facet's values (approach, sdg, country, region, doc_type, language, year): a filter's
+    # options say how many units choosing each would count.
+    by_facet: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = False, copies: bool = False
@@ -64,10 +67,10 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
         key = case_id if unit == "case" else case.doc_id
         values = units.setdefault(key, {"approach": set(), "sdg": set(), "country": set(), "year": set()})
         f = facets.get(case_id, {})
-        values["approach"].update(f.get("approach", ()))
-        values["sdg"].update(f.get("sdg", ()))
+        for name, found in f.items():
+            if name not in ("country", "country_mention"):
+                values.setdefault(name, set()).update(found)
         values["country"].update(c for name in country_facets for c in f.get(name, ()))
-        values["year"].update(f.get("year", ()))
         titles.setdefault(key, (case.title if unit == "case" else doc["title"], doc["title"], doc["source"]))
     by_approach: Counter[str] = Counter()
     by_sdg: Counter[str] = Counter()
@@ -75,7 +78,10 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
     by_year: Counter[str] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
     rows = []
+    by_facet: dict[str, Counter[str]] = {}
     for key, values in units.items():
+        for name, found in values.items():
+            by_facet.setdefault(name, Counter()).update(found)
         by_approach.update(values["approach"])
         by_sdg.update(values["sdg"])
         by_country.update(values["country"])
@@ -94,7 +100,7 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
         no_approach=sum(1 for v in units.values() if not v["approach"]),
         by_approach=_most_first(by_approach), by_sdg=_most_first(by_sdg), by_country=_most_first(by_country),
         by_year=dict(sorted(by_year.items())), by_approach_country=_most_first(pairs), copies=len(copied),
-        no_text=len(unread), rows=tuple(rows))
+        no_text=len(unread), rows=tuple(rows), by_facet={name: _most_first(c) for name, c in by_facet.items()})
 
 
 K = TypeVar("K", str, tuple[str, str])

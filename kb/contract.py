@@ -89,7 +89,7 @@ def stats_json(store: Store) -> dict[str, Any]:
 
 def counts_json(counts: Counts) -> dict[str, Any]:
     """`kb counts --json`: totals, what is left out, and counts by approach, country, year and both."""
-    data = {k: v for k, v in asdict(counts).items() if k not in ("rows", "by_approach_country")}
+    data = {k: v for k, v in asdict(counts).items() if k not in ("rows", "by_approach_country", "by_facet")}
     data["by_approach_country"] = [{"approach": a, "country": c, "count": n}
                                    for (a, c), n in counts.by_approach_country.items()]
     return data

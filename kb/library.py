@@ -6,7 +6,7 @@ through one shared Searcher, which follows a re-built index by itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +141,23 @@ class Library:
         with self.store() as s:
             ids = s.case_ids(filters) if case_ids is None else case_ids
             return count(s, ids, unit, filters.mentions, copies)
+
+    def option_counts(self, filters: Filters, facets: Sequence[str], case_ids: list[str] | None = None,
+                      unit: str = "case", copies: bool = False) -> dict[str, dict[str, int]]:
+        """Each facet's values with the units `counts` would give were each chosen: over the filtered cases,
+        a filtered facet counted as if it were not (its other values show what choosing them adds); over the
+        given cases (a search's, already filtered) as they are."""
+        out: dict[str, dict[str, int]] = {}
+        with self.store() as s:
+            kept = None if case_ids is None else count(s, case_ids, unit, filters.mentions, copies)
+            for facet in facets:
+                if kept is None and getattr(filters, facet, None):
+                    looser = count(s, s.case_ids(filters.without(facet)), unit, filters.mentions, copies)
+                    out[facet] = looser.by_facet.get(facet, {})
+                    continue
+                kept = kept or count(s, s.case_ids(filters), unit, filters.mentions, copies)
+                out[facet] = kept.by_facet.get(facet, {})
+        return out
 
     def compare(self, case_ids: list[str]) -> Comparison:
         """2 to 4 cases side by side."""

@@ -21,6 +21,7 @@ from kb.indexdir import open_store
 from kb.library import Library
 from kb.models import Filters
 from kb.pipeline import ingest
+from kb.search import Searcher
 from kb.taxonomy import goal_number
 from tests.conftest import ROOT, index_of
 from views.labels import approach_labels
@@ -317,12 +318,42 @@ def test_analyst_view_counts_charts_and_downloads(index):
     at.multiselect(key="w_approach").select("tourism").run()
     label = at.get("download_button")[-1].label
     assert label != f"Download these {total} cases (CSV)" and label.startswith("Download these ")
+    # The sidebar counts what the page counts: each country what the page would count were it chosen (it had
+    # counted the whole library: "China · 244" beside a headline of 26), the chosen approach its own total.
+    store = open_store(index)
+    tourism = count(store, store.case_ids(Filters(approach=("tourism",))))
+    store.close()
+    assert label == f"Download these {tourism.total} cases (CSV)" and tourism.by_country
+    countries = at.multiselect(key="w_country").options
+    for code, n in tourism.by_country.items():
+        assert f"{country_name(code)} ({code}) · {n}" in countries, (code, n, countries)
+    assert f"{approach_labels()['tourism']} · {tourism.total}" in at.multiselect(key="w_approach").options
     at.radio(key="w_unit").set_value("document").run()
     store = open_store(index)
     docs = count(store, store.case_ids(Filters(approach=("tourism",))), "document")
     store.close()
     noun = "document" if docs.total == 1 else "documents"
     assert at.get("download_button")[-1].label == f"Download these {docs.total} {noun} (CSV)"
+
+
+def test_the_analysts_search_scope_counts_the_cases_that_match_well_and_stays_in_the_url(index):
+    # A top 100 had been counted, weak cards among them: 72 "cases" where the search page said 53 matched well.
+    searcher = Searcher(index, Settings())
+    matching = searcher.search("tourism", 1).matching
+    searcher.close()
+    store = open_store(index)
+    everything, scoped = count(store, store.case_ids(Filters())), count(store, sorted(matching))
+    store.close()
+    assert 0 < scoped.total < everything.total
+    at = _app(view="analyst", q="tourism", scope="1")
+    assert not at.exception
+    assert at.get("download_button")[-1].label == f"Download these {scoped.total} cases (CSV)"
+    headline = f"**{scoped.total} cases**: the cases that match “tourism” well"
+    assert any(m.value.startswith(headline) for m in at.markdown)
+    assert at.query_params.get("scope") in ("1", ["1"])
+    approaches = at.multiselect(key="w_approach").options
+    for approach, n in scoped.by_approach.items():
+        assert f"{approach_labels()[approach]} · {n}" in approaches
 
 
 def test_upload_adds_a_document_and_names_a_bad_one(tmp_path, monkeypatch):

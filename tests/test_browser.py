@@ -371,8 +371,11 @@ def test_staff_find_a_case_with_a_filter_and_come_back(app_url, driver):
     pick_view(driver, "Analyst")
     until(driver, lambda d: "view=analyst" in d.current_url)
     wait_for_text(driver, "by year")
-    assert re.search(rf"Only the top \d+ results of the search “{QUERY}”", main_text(driver))
-    assert "China (CHN)" in sidebar_text(driver) and "view=analyst" in driver.current_url
+    assert f"Only the cases that match the search “{QUERY}” well" in main_text(driver)
+    assert "view=analyst" in driver.current_url
+    # The sidebar's count for the chosen country is the page's own headline (it was the whole library's).
+    counted = int(re.search(r"(\d+) cases?: the cases the sidebar", main_text(driver))[1])
+    assert f"China (CHN) · {counted}" in sidebar_text(driver)
     pick_view(driver, "Search")
     until(driver, lambda d: "view=" not in d.current_url)
     wait_for_text(driver, "match well")

@@ -18,7 +18,6 @@ from kb.analysis import UNITS, Counts
 from kb.errors import KBError
 from kb.export import table_csv
 from kb.gazetteer import country_name
-from kb.query import MAX_K
 from kb.taxonomy import goal_number
 from views import common, labels
 
@@ -36,24 +35,32 @@ def render() -> None:
     lib = common.library()
     query = str(common.state("q") or "").strip()
     filters = common.current_filters()
-    common.filter_sidebar(None)
     unit = str(common.state("unit"))
     st.radio("Count", UNITS, key=common.widget("unit", unit), on_change=common.copy_to_state("unit"),
              horizontal=True, format_func=lambda u: f"{u}s",
              help="By case, a long report counts once per case; by document, once whatever its length.")
     case_ids = None
     scope = "the cases the sidebar's filters keep"
-    if query and st.toggle(f"Only the top {MAX_K} results of the search “{query}”", key="scope_query"):
+    # The cases the search page says match well, not its page of results: a top 100 counted its weak cards (72
+    # "cases" where the search said 53 matched), China first for "mobile money for rural women".
+    if query and st.toggle(f"Only the cases that match the search “{query}” well",
+                           key=common.widget("scope", bool(common.state("scope"))),
+                           on_change=common.copy_to_state("scope", lambda v: "1" if v else "")):
         try:
-            hits = lib.searcher.search(query, MAX_K, str(common.state("mode")), filters).hits
+            matching = lib.searcher.search(query, 1, str(common.state("mode")), filters).matching
         except KBError as exc:
             st.error(str(exc))
             return
-        case_ids = [h.case_id for h in hits]
-        scope = f"the top results of “{query}” within the filters"
-    copies = st.toggle("Count a case once per source that published it", key="copies",
+        case_ids = sorted(matching)
+        scope = f"the cases that match “{query}” well, within the filters"
+    copies = st.toggle("Count every source's copy of a case published more than once",
+                       key=common.widget("copies", bool(common.state("copies"))),
+                       on_change=common.copy_to_state("copies", lambda v: "1" if v else ""),
                        help="By default a case published by several sources (the same text in several documents) "
                             "counts once.")
+    # The sidebar's numbers are this page's: what choosing each value would count (they had counted the whole
+    # library whatever the filters: "China · 244" over a headline of 26).
+    common.filter_sidebar(lib.option_counts(filters, [f for f, _ in common.FACETS], case_ids, unit, copies))
     counts = lib.counts(filters, case_ids, unit, copies)
     if not counts.total:
         st.warning("No case matches these filters: clear one in the sidebar.")

@@ -26,7 +26,7 @@ PAGE = 10
 FACETS = (("approach", "Approach"), ("sdg", "SDG"), ("country", "Country"), ("region", "Region"),
           ("doc_type", "Document type"), ("language", "Language"))
 LISTS = ("approach", "sdg", "country", "region", "doc_type", "language", "source", "cmp")
-VALUES = ("view", "q", "mode", "case", "passage", "year_from", "year_to", "mentions", "unit")
+VALUES = ("view", "q", "mode", "case", "passage", "year_from", "year_to", "mentions", "unit", "scope", "copies")
 DEFAULTS: dict[str, object] = {"view": "search", "mode": "hybrid", "unit": "case", "mentions": ""}
 
 
