@@ -141,6 +141,15 @@ def is_lead(text: str) -> bool:
 
 # A kind of figure (kb.figures) as a why-line names it.
 _FIGURE_WORDS = {"money": "an amount", "reach": "a number reached", "share": "a percentage"}
+# The default spaces (kb.spaces) as a reader knows them: "#4 in the multilingual space" and "#1 in the
+# crosslingual space" were jargon no page explained (walk). A space named in kb.toml keeps its name.
+_SPACE_WORDS = {"multilingual": "by meaning among the passages in other languages",
+                "crosslingual": "by meaning in any language"}
+
+
+def _ranked(rank: int, space: str) -> str:
+    """A place in a space's ranking, in words."""
+    return f"#{rank} {_SPACE_WORDS[space]}" if space in _SPACE_WORDS else f"#{rank} in the {space} space"
 
 
 def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: str,
@@ -160,11 +169,11 @@ def why(own: list[str], translated: list[str], semantic_rank: int | None, mode: 
     # language-agnostic space on another read as a contradiction (2 of 20 plain queries).
     across = bool(language) and language != query_language
     if space_rank and across and mode != "keyword":
-        parts.append(f"{near} across languages (#{space_rank[0]} in the {space_rank[1]} space)")
+        parts.append(f"{near} across languages ({_ranked(*space_rank)})")
     elif semantic_rank and main_reads_query and mode != "keyword":
         parts.append(f"{near} (#{semantic_rank} by meaning)")
     elif space_rank and mode != "keyword":
-        parts.append(f"{near} (#{space_rank[0]} in the {space_rank[1]} space)")
+        parts.append(f"{near} ({_ranked(*space_rank)})")
     if own:
         parts.append(f"holds your words: {', '.join(own[:8])}")
     if translated and language == query_language:  # the glossary's names in the user's own language

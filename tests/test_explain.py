@@ -52,13 +52,15 @@ def test_a_place_by_meaning_names_its_ranking():
     # the space that did, named, so that two cards never both say "#1 by meaning" from different rankings.
     assert why([], [], 12, "hybrid", (3, "crosslingual"), "en", "en") == "close in meaning (#12 by meaning)"
     assert why([], [], None, "hybrid", (7, "crosslingual"), "en", "en") == \
-        "close in meaning (#7 in the crosslingual space)"
+        "close in meaning (#7 by meaning in any language)"
     assert why([], [], 2, "hybrid", (9, "crosslingual"), "en", "en") == "close in meaning (#2 by meaning)"
     # A Chinese question's Chinese passage: the main model read only a word-for-word rendering.
     assert why([], [], 1, "hybrid", (3, "crosslingual"), "zh", "zh", main_reads_query=False) == \
-        "close in meaning (#3 in the crosslingual space)"
+        "close in meaning (#3 by meaning in any language)"
     assert why([], [], None, "hybrid", (4, "multilingual"), "zh", "en") == \
-        "close in meaning across languages (#4 in the multilingual space)"
+        "close in meaning across languages (#4 by meaning among the passages in other languages)"
+    assert why([], [], None, "hybrid", (5, "e5"), "zh", "en") == \
+        "close in meaning across languages (#5 in the e5 space)"  # a space named in kb.toml
     assert why(["loans"], [], 5, "keyword", (1, "crosslingual"), "en", "en") == "holds your words: loans"
 
 
