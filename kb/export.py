@@ -15,6 +15,7 @@ from kb.gazetteer import country_name
 from kb.latex import plain_math
 from kb.models import Hit
 from kb.store import Store
+from kb.titles import unnumbered
 
 EXCERPT_CHARS = 1500
 # The most of a case a course pack quotes when it shows the whole case.
@@ -122,7 +123,8 @@ def key_passages(store: Store, case_id: str, prose: list, count: int = 3) -> lis
 
 def citation(e: Excerpt) -> str:
     """Title, publisher, year, section or page, and where the document lives (its web address, else its path)."""
-    parts = [e.document_title if e.document_title == e.title else f"{e.title}. In: {e.document_title}"]
+    title = e.title if e.title.endswith((".", "?", "!")) else e.title + "."
+    parts = [e.document_title if e.document_title == e.title else f"{title} In: {e.document_title}"]
     year = (e.published or "")[:4]
     parts.append(", ".join(p for p in (e.publisher, year) if p) or "no publisher or date given")
     where = []
@@ -133,7 +135,11 @@ def citation(e: Excerpt) -> str:
     if where:
         parts.append(", ".join(where))
     parts.append(e.url or f"file: {e.source}")
-    return ". ".join(parts) + "."
+    # A part that ends its own sentence takes no full stop after it ("... their business?. In:", walk).
+    out = parts[0]
+    for part in parts[1:]:
+        out += (" " if out.endswith((".", "?", "!")) else ". ") + part
+    return out if out.endswith((".", "?", "!")) else out + "."
 
 
 def md_text(text: str) -> str:
@@ -157,7 +163,7 @@ def course_pack_markdown(collection: Collection, today: date | None = None) -> s
     lines = [f"# {md_text(title)}", "", intro, ""]
     for n, item in enumerate(collection.items, start=1):
         e = item.excerpt
-        lines += [f"## {n}. {md_text(e.title)}", ""]
+        lines += [f"## {n}. {md_text(unnumbered(e.title))}", ""]
         if item.note.strip():
             lines += [f"*Note:* {md_text(item.note.strip())}", ""]
         lines += ["> " + md_text(para) if para.strip() else ">" for para in item.text.split("\n")]
@@ -173,7 +179,7 @@ def course_pack_html(collection: Collection, today: date | None = None) -> str:
     body = [f"<h1>{html.escape(title)}</h1>", f"<p class=intro>{html.escape(intro)}</p>"]
     for n, item in enumerate(collection.items, start=1):
         e = item.excerpt
-        body.append(f"<section><h2>{n}. {html.escape(e.title)}</h2>")
+        body.append(f"<section><h2>{n}. {html.escape(unnumbered(e.title))}</h2>")
         if item.note.strip():
             body.append(f"<p class=note><b>Note:</b> {html.escape(item.note.strip())}</p>")
         body += [f"<blockquote>{html.escape(p)}</blockquote>" for p in item.text.split("\n\n") if p.strip()]
@@ -202,7 +208,7 @@ def course_pack_docx(collection: Collection, today: date | None = None) -> bytes
     doc.add_paragraph(intro)
     for n, item in enumerate(collection.items, start=1):
         e = item.excerpt
-        doc.add_heading(_xml_safe(f"{n}. {e.title}"), level=1)
+        doc.add_heading(_xml_safe(f"{n}. {unnumbered(e.title)}"), level=1)
         if item.note.strip():
             note = doc.add_paragraph()
             note.add_run("Note: ").bold = True

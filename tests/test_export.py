@@ -68,6 +68,20 @@ def test_citation_names_title_publisher_date_section_page_and_source():
     assert bare == "Report. no publisher or date given. file: ifad/report.pdf."
     # A document that says where it lives on the web is cited by that address.
     assert citation(_excerpt("a-1", url="https://www.ifad.org/report")).endswith("page 12. https://www.ifad.org/report.")
+    # A title that ends its own sentence takes no full stop after it ("... their business?. In:", walk).
+    asked = citation(_excerpt("a-1", title="V. Are traders able to grow their business?", published=None))
+    assert asked.startswith("V. Are traders able to grow their business? In: Report. IFAD. section"), asked
+
+
+def test_a_course_pack_numbers_its_cases_without_their_own_section_numbers(tmp_path):
+    # "1. V. Are cross-border traders ..." read as two numberings; the search card shows the title unnumbered.
+    coll = Collections(tmp_path)
+    cid = coll.create("Trade")
+    coll.add(cid, _excerpt("a-1", title="V. Are traders able to grow their business?"))
+    pack = coll.get(cid)
+    assert "## 1. Are traders able to grow their business?" in course_pack_markdown(pack)
+    assert "<h2>1. Are traders able to grow their business?</h2>" in course_pack_html(pack)
+    assert "Source: V. Are traders" in course_pack_markdown(pack)  # the citation keeps the title as written
 
 
 def test_course_pack_markdown_has_every_excerpt_note_and_citation_in_order(tmp_path):

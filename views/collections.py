@@ -13,7 +13,7 @@ import streamlit as st
 
 from kb.collections import CONTENTS, Collection, CollectionError, Collections
 from kb.export import citation, course_pack_docx, course_pack_html, course_pack_markdown, md_escape
-from kb.titles import shorten
+from kb.titles import shorten, unnumbered
 from views import common, labels
 
 
@@ -70,7 +70,7 @@ def _item(coll: Collections, collection: Collection, n: int, can_edit: bool) -> 
     item = collection.items[n - 1]
     e, cid = item.excerpt, collection.collection_id
     with st.container(border=True):
-        st.markdown(f"**{n}. {md_escape(e.title)}**")
+        st.markdown(f"**{n}. {md_escape(unnumbered(e.title))}**")
         st.caption(md_escape(citation(e)))
         text = item.text
         st.markdown(labels.highlight(shorten(text, 600), []))  # cut at a word ("The second component is t…")
@@ -133,7 +133,7 @@ def _pack(collection: Collection) -> None:
     for n, item in enumerate(collection.items, start=1):
         e = item.excerpt
         with st.container(border=True):
-            st.markdown(f"### {n}. {md_escape(e.title)}")
+            st.markdown(f"### {n}. {md_escape(unnumbered(e.title))}")
             if item.note.strip():
                 st.markdown(f"*Note:* {md_escape(item.note.strip())}")
             st.markdown(labels.highlight(item.text, []))
