@@ -503,6 +503,16 @@ def test_a_records_date_says_which_column_gave_it(tmp_path, monkeypatch):
     assert "**date**: 2018-07-09 (Board Approval Date)" in shown and "date_from" not in shown
 
 
+def test_a_records_card_names_its_table_by_file_not_by_a_title_made_of_the_file_name(tmp_path, monkeypatch):
+    # "Remaining projects to process with abstracts" (a collector's file name) stood on every World Bank card.
+    files = {"remaining_projects_to_process.csv": "Project Name,Abstract\nSolar villages,Rural women trained as "
+             "solar engineers light their villages and repair the lamps.\n"}
+    at = _app_over(tmp_path, monkeypatch, files, q="solar engineers")
+    assert not at.exception
+    (caption,) = [_plain(c.value) for c in at.caption if "remaining_projects_to_process.csv" in _plain(c.value)]
+    assert "Remaining projects to process" not in caption, caption
+
+
 def test_weak_matches_stand_apart_under_the_cards_that_match(index):
     # "agritourism in Egypt" (walk): two matches stood over eight weak cards, 1960s government reports among them,
     # which read as answers. Where a card matches, the weak ones are listed apart, one click away.
