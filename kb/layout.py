@@ -150,6 +150,10 @@ _CJK_TAIL = 2
 _MARGIN_NUMBER = re.compile(r"\d{1,3}\.")
 # The longest tail of a heading cut across lines ("4.1. Coping strategies since the outbreak" | "of COVID-19").
 _HEADING_TAIL_WORDS = 4
+# Words no English sentence or heading ends on: a line ending on one goes on, whatever the next line opens with
+# ("While 63 percent of urban residents and" | "64 percent of PoC site residents own a phone").
+_GOES_ON_WORDS = frozenset("a an the and or nor of between to from with for by than at on in into as that whose"
+                           .split())
 
 
 def join_continued(lines: list[str]) -> list[str]:
@@ -193,8 +197,9 @@ def _continues(prev: str, line: str) -> bool:
     The line before ends on a word, a comma or a hyphen (not a sentence's end, nor a number: "... in Mauritius 9"
     is a running header over its page number), is not a Markdown heading, and has two words or more; the line
     starts in lower case, is not a list item, and has two words or more unless it ends a sentence (a list's "a",
-    a table's "female" stand alone). A heading (numbered or in capitals) takes a short tail only, so a
-    converter's lower-cased first word of the paragraph under it does not join it.
+    a table's "female" stand alone). A line ending on a word no sentence ends on ("and", "of", "between") goes
+    on with any line that opens on a letter or digit. A heading (numbered or in capitals) takes a short tail only,
+    so a converter's lower-cased first word of the paragraph under it does not join it.
     """
     if len(line) <= _CJK_TAIL and all(CJK.match(c) for c in line) and CJK.match(prev[-1]):
         return True  # "政府工作报" | "告": a word's last characters on a line of their own
@@ -213,6 +218,15 @@ def _continues(prev: str, line: str) -> bool:
             or (_SUBSCRIPT.fullmatch(line) is not None and prev[-1].isascii())
     if prev.count("(") > prev.count(")") and re.search(r"\w$", prev) and re.match(r"[^()]*\w\)", line):
         return True  # "... OF CHINA (the" | "Borrower) and ...": the line closes the bracket the line before opened
+    last = prev.rsplit(None, 1)[-1]
+    if last in _GOES_ON_WORDS and len(prev.split()) > 2 and not prev.startswith("#") and line[0].isalnum() \
+            and (" " in line or line[-1] in ".!?") and not BULLET.match(line) and not looks_like_heading(line) \
+            and not _capitals(line):
+        # A sentence a blank line cut: "... increased by 385 thousand (+17%) between" | "January 2020". Not a
+        # heading after it: a loan agreement's page ends mid-sentence ("... exchange views with the") over
+        # "ARTICLE IV". Nor one word alone: a chart's label and its value ("Delaying payments to suppliers or" |
+        # "13").
+        return True
     return (line[0].islower() and line[0].isascii() and not BULLET.match(line) and (" " in line or line[-1] in ".!?")
             and re.search(r"[A-Za-z,-]$", prev) is not None and " " in prev and not prev.startswith("#")
             and (len(line.split()) <= _HEADING_TAIL_WORDS or not (looks_like_heading(prev) or _capitals(prev))))

@@ -370,6 +370,19 @@ def test_a_reports_page_numbers_under_its_running_header_and_its_symbol_on_every
     assert "economic empowerment of smallholder farmers" in india.document.text
 
 
+def test_a_line_that_ends_on_and_of_or_between_goes_on_with_the_next(shared):
+    # A course pack's key figures read "63 percent: While 63 percent of urban residents and" and "17%: ...
+    # increased by 385 thousand (+17%) between": the South Sudan post's sentences were cut by blank lines.
+    name = "digital_mobile_wallet_usage_as_an_enabler_for_financial_inclusion_undp_south_sudan_rep.md"
+    text = prepare_path(shared / "undp-acclabs-blogs" / name).document.text
+    assert "While 63 percent of urban residents and 64 percent of PoC site residents own a phone" in text
+    assert "increased by 385 thousand (+17%) between January 2020 and January 2021." in text
+    # Not a heading after it (a loan agreement's page ends mid-sentence over "ARTICLE IV"), nor a chart's value.
+    cleaned = clean("Views are exchanged with the\n\nARTICLE IV\n\nDelaying payments to suppliers or\n\n13\n\n"
+                    "Support was given to farmers and\n\n2. Results of the survey", "md").text
+    assert "with the\n\nARTICLE IV" in cleaned and "suppliers or\n\n13" in cleaned and "and\n\n2. Results" in cleaned
+
+
 def test_a_line_that_closes_the_bracket_the_line_before_opened_continues_it(shared):
     # Seen on the card of the Western Poverty Reduction Project's agreement: "... PEOPLE'S REPUBLIC OF CHINA (the"
     # and "Borrower) and INTERNATIONAL BANK ..." as two paragraphs (40 such cuts over the shared corpus).
