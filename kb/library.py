@@ -6,7 +6,7 @@ through one shared Searcher, which follows a re-built index by itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ from kb.config import Settings
 from kb.duplicates import other_sources
 from kb.export import excerpt_of
 from kb.indexdir import open_store
-from kb.models import Case, Chunk, Document, Filters, Tag
+from kb.models import FACET_FILTERS, Case, Chunk, Document, Filters, Tag
 from kb.search import Searcher
 from kb.store import Store
 from kb.taxonomy import goal_number
@@ -142,21 +142,24 @@ class Library:
             ids = s.case_ids(filters) if case_ids is None else case_ids
             return count(s, ids, unit, filters.mentions, copies)
 
-    def option_counts(self, filters: Filters, facets: Sequence[str], case_ids: list[str] | None = None,
-                      unit: str = "case", copies: bool = False) -> dict[str, dict[str, int]]:
-        """Each facet's values with the units `counts` would give were each chosen: over the filtered cases,
-        a filtered facet counted as if it were not (its other values show what choosing them adds); over the
-        given cases (a search's, already filtered) as they are."""
+    def option_counts(self, filters: Filters, facets: Sequence[str], unit: str = "case", copies: bool = False,
+                      cases: Callable[[Filters], list[str]] | None = None, counted: Counts | None = None
+                      ) -> dict[str, dict[str, int]]:
+        """Each facet's values with what `counts` gives were each chosen (a chosen facet's own filter left out)."""
+        # `cases` gives the cases a filter keeps where the page counts a search's matches, not the library's;
+        # `counted` is the page's own count under `filters`, which needs no second reading.
+        unknown = [f for f in facets if f not in FACET_FILTERS]
+        if unknown:
+            raise ValueError(f"no filter {unknown[0]!r}: use one of {', '.join(FACET_FILTERS)}")
+        done: dict[Filters, Counts] = {filters: counted} if counted is not None else {}
         out: dict[str, dict[str, int]] = {}
         with self.store() as s:
-            kept = None if case_ids is None else count(s, case_ids, unit, filters.mentions, copies)
             for facet in facets:
-                if kept is None and getattr(filters, facet, None):
-                    looser = count(s, s.case_ids(filters.without(facet)), unit, filters.mentions, copies)
-                    out[facet] = looser.by_facet.get(facet, {})
-                    continue
-                kept = kept or count(s, s.case_ids(filters), unit, filters.mentions, copies)
-                out[facet] = kept.by_facet.get(facet, {})
+                looser = filters.without(facet) if getattr(filters, facet) else filters
+                if looser not in done:
+                    ids = cases(looser) if cases is not None else s.case_ids(looser)
+                    done[looser] = count(s, ids, unit, filters.mentions, copies)
+                out[facet] = done[looser].by_facet.get(facet, {})
         return out
 
     def compare(self, case_ids: list[str]) -> Comparison:

@@ -336,6 +336,28 @@ def test_analyst_view_counts_charts_and_downloads(index):
     assert at.get("download_button")[-1].label == f"Download these {docs.total} {noun} (CSV)"
 
 
+def test_the_analysts_sidebar_counts_each_value_as_choosing_it_would(index):
+    # A filter on any facet but the first had left its other values counted within the chosen one's cases.
+    store = open_store(index)
+    top, other = list(count(store, store.case_ids(Filters())).by_approach)[:2]
+    chosen = count(store, store.case_ids(Filters(approach=(top,))))
+    alone = count(store, store.case_ids(Filters(approach=(other,))))
+    store.close()
+    options = Library(index).option_counts(Filters(approach=(top,)), ["country", "approach", "language"])
+    assert options["approach"][top] == chosen.total and options["approach"][other] == alone.total > 0
+    assert options["country"] == chosen.by_country and sum(options["language"].values()) == chosen.total
+    with pytest.raises(ValueError, match="'year'"):
+        Library(index).option_counts(Filters(), ["year"])
+
+
+def test_the_analysts_search_scope_keeps_the_sidebar_when_a_filter_is_unknown_and_says_when_nothing_matches(index):
+    at = _app(view="analyst", q="tourism", scope="1", country="ZZZ")
+    assert at.error and "ZZZ" in at.error[0].value
+    assert any(b.key == "clear-filters" for b in at.button)  # the way out, as on the search page
+    at = _app(view="analyst", q="xyzzyq plugh", scope="1")
+    assert not at.exception and "No case matches “xyzzyq plugh” well" in at.warning[0].value
+
+
 def test_the_analysts_search_scope_counts_the_cases_that_match_well_and_stays_in_the_url(index):
     # A top 100 had been counted, weak cards among them: 72 "cases" where the search page said 53 matched well.
     searcher = Searcher(index, Settings())

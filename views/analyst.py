@@ -39,31 +39,36 @@ def render() -> None:
     st.radio("Count", UNITS, key=common.widget("unit", unit), on_change=common.copy_to_state("unit"),
              horizontal=True, format_func=lambda u: f"{u}s",
              help="By case, a long report counts once per case; by document, once whatever its length.")
-    case_ids = None
+    case_ids, search = None, None
     scope = "the cases the sidebar's filters keep"
     # The cases the search page says match well, not its page of results: a top 100 counted its weak cards (72
     # "cases" where the search said 53 matched), China first for "mobile money for rural women".
     if query and st.toggle(f"Only the cases that match the search “{query}” well",
-                           key=common.widget("scope", bool(common.state("scope"))),
+                           key=common.widget("scope", common.state("scope") == "1"),
                            on_change=common.copy_to_state("scope", lambda v: "1" if v else "")):
-        try:
-            matching = lib.searcher.search(query, 1, str(common.state("mode")), filters).matching
-        except KBError as exc:
-            st.error(str(exc))
-            return
-        case_ids = sorted(matching)
+        mode = str(common.state("mode"))
+        search = lambda f: sorted(lib.searcher.search(query, 1, mode, f).matching)  # noqa: E731
         scope = f"the cases that match “{query}” well, within the filters"
     copies = st.toggle("Count every source's copy of a case published more than once",
-                       key=common.widget("copies", bool(common.state("copies"))),
+                       key=common.widget("copies", common.state("copies") == "1"),
                        on_change=common.copy_to_state("copies", lambda v: "1" if v else ""),
                        help="By default a case published by several sources (the same text in several documents) "
                             "counts once.")
-    # The sidebar's numbers are this page's: what choosing each value would count (they had counted the whole
-    # library whatever the filters: "China · 244" over a headline of 26).
-    common.filter_sidebar(lib.option_counts(filters, [f for f, _ in common.FACETS], case_ids, unit, copies))
-    counts = lib.counts(filters, case_ids, unit, copies)
+    try:
+        case_ids = search(filters) if search else None
+        counts = lib.counts(filters, case_ids, unit, copies)
+        # The sidebar's numbers are this page's: what choosing each value would count (they had counted the whole
+        # library whatever the filters: "China · 244" over a headline of 26).
+        options = lib.option_counts(filters, [f for f, _ in common.FACETS], unit, copies, search, counts)
+    except KBError as exc:
+        common.filter_sidebar(None)  # its "Clear filters" is the way out of a filter the index does not know
+        st.error(str(exc))
+        return
+    common.filter_sidebar(options)
     if not counts.total:
-        st.warning("No case matches these filters: clear one in the sidebar.")
+        st.warning(f"No case matches “{query}” well within these filters: turn the switch above off to count "
+                   "every case the filters keep, or clear a filter in the sidebar." if search else
+                   "No case matches these filters: clear one in the sidebar.")
         return
     noun = lambda n: labels.plural(n, unit)  # noqa: E731
     countries = ("the countries they are about and those they only mention" if filters.mentions
