@@ -143,7 +143,7 @@ def is_lead(text: str) -> bool:
 _FIGURE_WORDS = {"money": "an amount", "reach": "a number reached", "share": "a percentage"}
 # The default spaces (kb.spaces) as a reader knows them: "#4 in the multilingual space" and "#1 in the
 # crosslingual space" were jargon no page explained (walk). A space named in kb.toml keeps its name.
-_SPACE_WORDS = {"multilingual": "by meaning among the passages in other languages",
+_SPACE_WORDS = {"multilingual": "by meaning among the passages not in English",
                 "crosslingual": "by meaning in any language"}
 
 

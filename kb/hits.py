@@ -22,6 +22,7 @@ from kb.explain import Found, Highlighter, is_header, is_lead, why
 from kb.figures import key_figures
 from kb.gazetteer import country_name
 from kb.headings import only_headings
+from kb.lexicon import same_word
 from kb.models import Hit
 from kb.query import QueryPlan
 from kb.rank import MAIN_RANKING, WORD_RANKINGS, Ranking, fuse
@@ -310,7 +311,10 @@ def listed_apart(hits: Sequence[Hit], page: int = 10) -> tuple[list[Hit], list[H
         if hit.relevance != "weak":
             return False
         ranks = [r for r in (hit.semantic_rank, hit.keyword_rank, hit.space_rank) if r is not None]
-        words = {hit.text[start:end].lower() for start, end in hit.matched}
+        words: list[str] = []  # one word in its forms ("mujer", "mujeres") is one word
+        for start, end in hit.matched:
+            if not any(same_word(hit.text[start:end], w) for w in words):
+                words.append(hit.text[start:end])
         return hit.graded or (len(words) <= 1 and min(ranks, default=page + 1) > page)
     flags = [loose(hit) for hit in hits]
     if not any(flags) or all(hit.relevance == "weak" for hit in hits):

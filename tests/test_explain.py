@@ -58,7 +58,7 @@ def test_a_place_by_meaning_names_its_ranking():
     assert why([], [], 1, "hybrid", (3, "crosslingual"), "zh", "zh", main_reads_query=False) == \
         "close in meaning (#3 by meaning in any language)"
     assert why([], [], None, "hybrid", (4, "multilingual"), "zh", "en") == \
-        "close in meaning across languages (#4 by meaning among the passages in other languages)"
+        "close in meaning across languages (#4 by meaning among the passages not in English)"
     assert why([], [], None, "hybrid", (5, "e5"), "zh", "en") == \
         "close in meaning across languages (#5 in the e5 space)"  # a space named in kb.toml
     assert why(["loans"], [], 5, "keyword", (1, "crosslingual"), "en", "en") == "holds your words: loans"

@@ -166,12 +166,12 @@ def _hit(rank: int, relevance: str, graded: bool = True, space_rank: int | None 
 
 
 def test_weak_cards_are_listed_apart_only_beside_cards_that_match_and_ungraded_ones_only_with_nothing_for_them():
-    text = "mujeres y Mujeres con dinero móvil"
+    text = "mujeres y Mujer con dinero móvil"
     page = [_hit(1, "strong"), _hit(2, "weak", graded=False, space_rank=3), _hit(3, "good"), _hit(4, "weak"),
             _hit(5, "weak"), _hit(6, "weak", graded=False, space_rank=14),
-            _hit(7, "weak", graded=False, space_rank=40, matched=((0, 7), (10, 17)), text=text),
+            _hit(7, "weak", graded=False, space_rank=40, matched=((0, 7), (10, 15)), text=text),
             _hit(8, "good", graded=False),
-            _hit(9, "weak", graded=False, space_rank=40, matched=((0, 7), (28, 34)), text=text)]
+            _hit(9, "weak", graded=False, space_rank=40, matched=((0, 7), (27, 32)), text=text)]
     shown, apart = listed_apart(page)
     # An ungraded card stays where a space put it on its first page, or where it holds two of the query's words;
     # one word alone, however often, says nothing for it ("in Spanish: mujeres" kept a Paraguayan table ninth).
