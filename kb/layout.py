@@ -154,6 +154,10 @@ _HEADING_TAIL_WORDS = 4
 # ("While 63 percent of urban residents and" | "64 percent of PoC site residents own a phone").
 _GOES_ON_WORDS = frozenset("a an the and or nor of between to from with for by than at on in into as that whose"
                            .split())
+# What follows a page's cut sentence without going on with it: a caption, a source note, a chapter's or an annex's
+# title, a footnote ("1 World Bank (2019), ..."), a table's row of numbers.
+_STANDS_APART = re.compile(r"(?i:figure|fig\.|table|chart|graph|map|box|sources?|notes?|chapter|annex|appendix)\b"
+                           r"|\d{1,3}\s+[A-Z]|[\d\s.,%()+–-]+$")
 
 
 def join_continued(lines: list[str]) -> list[str]:
@@ -221,15 +225,21 @@ def _continues(prev: str, line: str) -> bool:
     last = prev.rsplit(None, 1)[-1]
     if last in _GOES_ON_WORDS and len(prev.split()) > 2 and not prev.startswith("#") and line[0].isalnum() \
             and (" " in line or line[-1] in ".!?") and not BULLET.match(line) and not looks_like_heading(line) \
-            and not _capitals(line):
+            and not _capitals(line) and not _STANDS_APART.match(line) and not _row_of_names(line):
         # A sentence a blank line cut: "... increased by 385 thousand (+17%) between" | "January 2020". Not a
         # heading after it: a loan agreement's page ends mid-sentence ("... exchange views with the") over
         # "ARTICLE IV". Nor one word alone: a chart's label and its value ("Delaying payments to suppliers or" |
-        # "13").
+        # "13"); nor a caption, a footnote or a table's row.
         return True
     return (line[0].islower() and line[0].isascii() and not BULLET.match(line) and (" " in line or line[-1] in ".!?")
             and re.search(r"[A-Za-z,-]$", prev) is not None and " " in prev and not prev.startswith("#")
             and (len(line.split()) <= _HEADING_TAIL_WORDS or not (looks_like_heading(prev) or _capitals(prev))))
+
+
+def _row_of_names(line: str) -> bool:
+    """Every word capitalised and no sentence ended: a table's header row ("Region Urban Rural Total")."""
+    words = re.findall(r"[^\W\d_]+", line)
+    return bool(words) and all(w[0].isupper() for w in words) and line[-1] not in ".!?"
 
 
 def _capitals(line: str) -> bool:

@@ -381,6 +381,11 @@ def test_a_line_that_ends_on_and_of_or_between_goes_on_with_the_next(shared):
     cleaned = clean("Views are exchanged with the\n\nARTICLE IV\n\nDelaying payments to suppliers or\n\n13\n\n"
                     "Support was given to farmers and\n\n2. Results of the survey", "md").text
     assert "with the\n\nARTICLE IV" in cleaned and "suppliers or\n\n13" in cleaned and "and\n\n2. Results" in cleaned
+    # Nor a caption, a source note, a footnote or a table's row after a page's cut sentence.
+    for after in ("Figure 3: Poverty rates by region", "Source: National Statistics Office, 2019",
+                  "1 World Bank (2019), Poverty and Shared Prosperity", "2015 2016 2017", "Region Urban Rural Total"):
+        cut = f"Incomes fell sharply in the three provinces most hit by the drought of\n\n{after}"
+        assert f"drought of {after}" not in clean(cut, "md").text, after
 
 
 def test_a_line_that_closes_the_bracket_the_line_before_opened_continues_it(shared):
