@@ -39,12 +39,13 @@ class CountryRules:
     record_opening: bool = True
 
 
-@lru_cache(maxsize=1)
-def provider_patterns() -> tuple[tuple[str, str], ...]:
-    """(id, pattern with {c} for a country name) of the phrases that name a South-South provider."""
+@lru_cache(maxsize=2)
+def provider_patterns(kind: str = "provider") -> tuple[tuple[str, str], ...]:
+    """(id, pattern with {c} for a country name) of the phrases that name a South-South provider, or with
+    kind "seat" the seat of an agency's office."""
     data = read_toml(*shipped("tagging.toml"))
     out = []
-    for entry in data.get("provider", []):
+    for entry in data.get(kind, []):
         compile_pattern("kb/data/tagging.toml", entry["id"], entry.get("pattern", "").replace("{c}", "X"))
         out.append((entry["id"], entry["pattern"]))
     return tuple(out)
@@ -84,18 +85,24 @@ class Places:
                     codes.append(place.code)
         return tuple(codes)
 
-    def providers(self, text: str, mentions: Sequence[PlaceMention]) -> set[str]:
-        """Countries the text names as the giver of a solution ("shares its experience", "with support from")."""
+    def providers(self, text: str, mentions: Sequence[PlaceMention], kind: str = "provider") -> set[str]:
+        """Countries the text names as the giver of a solution ("shares its experience", "with support from"),
+        or with kind "seat", only as where an agency's office sits."""
         found: set[str] = set()
         for mention in mentions:
             if mention.kind == "region":
                 continue
             window = text[max(0, mention.start - 80):mention.end + 80]
             name = re.escape(mention.text)
-            for _id, pattern in provider_patterns():
+            for _id, pattern in provider_patterns(kind):
                 if re.search(pattern.replace("{c}", name), window, re.I):
                     found.add(mention.code)
                     break
+        if kind == "seat":
+            # A seat only where the text names the country no other way ("Kenya's offices in Nairobi" and Kenya).
+            return {code for code in found if all(m.code != code or any(
+                re.search(p.replace("{c}", re.escape(m.text)), text[max(0, m.start - 80):m.end + 80], re.I)
+                for _, p in provider_patterns(kind)) for m in mentions)}
         # The countries listed with a provider are providers too: "learned experience from Ghana, Rwanda, South
         # Africa" names three.
         ordered = [m for m in sorted(mentions, key=lambda m: m.start) if m.kind != "region"]
@@ -131,15 +138,19 @@ class Places:
             score[code] += rules.title_bonus
         titled = set(in_title)
         named_providers = set(providers)
+        seats: set[str] = set()
         if scope == "record" and not fixed:
             named_providers |= self.providers(text, mentions)
+            seats = self.providers(text, mentions, "seat")
         tags = [Tag("country", code, 1.0, tuple(evidence.get(code, ())[:_MAX_EVIDENCE]), FOCUS, fixed_source)
                 for code in fixed]
         tags += [Tag("country", code, 1.0, tuple(evidence.get(code, ())[:_MAX_EVIDENCE]), PROVIDER, fixed_source)
                  for code in providers if code not in fixed]
         candidates = {code: value for code, value in score.items() if code not in fixed and code not in providers}
         # A provider found in the text is the focus only when nothing else is named (it shares with itself).
-        hosts = {code: value for code, value in candidates.items() if code not in named_providers} or candidates
+        # Nor is a country named only as an agency office's seat ("the UNDP Regional Office (Addis Ababa)").
+        hosts = {code: value for code, value in candidates.items()
+                 if code not in named_providers and code not in seats} or candidates
         top = max(hosts.values(), default=0.0)
         total = sum(score.values())
         focus: set[str] = set()

@@ -414,6 +414,25 @@ def test_a_record_tells_the_country_that_shares_its_experience_from_the_one_it_h
     assert roles == {"LSO": "focus", "GHA": "provider", "RWA": "provider", "ZAF": "provider", "KEN": "provider"}
 
 
+def test_a_country_named_only_as_an_agency_offices_seat_is_no_records_host():
+    # "With the support of the ... UNDP Regional Office (Addis Ababa), the South-South partnership between the
+    # Bureau Géologique des Comores ..." was a record about Ethiopia.
+    from kb.places import Places
+
+    places = Places(default_gazetteer())
+
+    def roles(text: str) -> dict[str, str]:
+        return {t.value: t.role for t in places.tags(text, "Geological partnership", places.gazetteer.find(text),
+                                                     scope="record", span=(0, len(text))) if t.kind == "country"}
+
+    text = ("Geological partnership\n\nWith the support of the UNDP Regional Office (Addis Ababa), a partnership "
+            "between geological surveys was restarted. A geological map of the Comoros is being prepared.")
+    assert roles(text) == {"COM": "focus", "ETH": "mention"}
+    # A country the record names otherwise as well is no mere seat.
+    both = text + " Ethiopia's surveyors will train the Comoros team in Ethiopia."
+    assert roles(both)["ETH"] == "focus"
+
+
 def test_a_food_bank_is_no_market_link_for_poor_areas_products():
     # The taxonomy's consumption approach is guaranteed purchase, procurement and market links that sell what poor
     # areas produce; a food bank hands out food. "Egyptian Food Bank" in a post's title made it consumption.
