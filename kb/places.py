@@ -89,20 +89,18 @@ class Places:
         """Countries the text names as the giver of a solution ("shares its experience", "with support from"),
         or with kind "seat", only as where an agency's office sits."""
         found: set[str] = set()
+        otherwise: set[str] = set()  # countries also named outside such a phrase
         for mention in mentions:
             if mention.kind == "region":
                 continue
             window = text[max(0, mention.start - 80):mention.end + 80]
             name = re.escape(mention.text)
-            for _id, pattern in provider_patterns(kind):
-                if re.search(pattern.replace("{c}", name), window, re.I):
-                    found.add(mention.code)
-                    break
+            if any(re.search(pattern.replace("{c}", name), window, re.I) for _, pattern in provider_patterns(kind)):
+                found.add(mention.code)
+            else:
+                otherwise.add(mention.code)
         if kind == "seat":
-            # A seat only where the text names the country no other way ("Kenya's offices in Nairobi" and Kenya).
-            return {code for code in found if all(m.code != code or any(
-                re.search(p.replace("{c}", re.escape(m.text)), text[max(0, m.start - 80):m.end + 80], re.I)
-                for _, p in provider_patterns(kind)) for m in mentions)}
+            return found - otherwise  # a seat only where the text names the country no other way
         # The countries listed with a provider are providers too: "learned experience from Ghana, Rwanda, South
         # Africa" names three.
         ordered = [m for m in sorted(mentions, key=lambda m: m.start) if m.kind != "region"]
