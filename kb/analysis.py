@@ -72,9 +72,6 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
                 values.setdefault(name, set()).update(found)
         values["country"].update(c for name in country_facets for c in f.get(name, ()))
         titles.setdefault(key, (case.title if unit == "case" else doc["title"], doc["title"], doc["source"]))
-    by_approach: Counter[str] = Counter()
-    by_sdg: Counter[str] = Counter()
-    by_country: Counter[str] = Counter()
     by_year: Counter[str] = Counter()
     pairs: Counter[tuple[str, str]] = Counter()
     rows = []
@@ -82,9 +79,6 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
     for key, values in units.items():
         for name, found in values.items():
             by_facet.setdefault(name, Counter()).update(found)
-        by_approach.update(values["approach"])
-        by_sdg.update(values["sdg"])
-        by_country.update(values["country"])
         # A document with cases of several years counts once, under its earliest.
         if values["year"]:
             by_year[min(values["year"])] += 1
@@ -94,13 +88,15 @@ def count(store: Any, case_ids: list[str], unit: str = "case", mentions: bool = 
                      "years": "; ".join(sorted(values["year"])), "countries": "; ".join(sorted(values["country"])),
                      "approaches": "; ".join(sorted(values["approach"])),
                      "sdgs": "; ".join(sorted(values["sdg"], key=goal_number))})
+    facet_counts = {name: _most_first(c) for name, c in by_facet.items()}
     return Counts(
         unit=unit, total=len(units), undated=sum(1 for v in units.values() if not v["year"]),
         no_country=sum(1 for v in units.values() if not v["country"]),
         no_approach=sum(1 for v in units.values() if not v["approach"]),
-        by_approach=_most_first(by_approach), by_sdg=_most_first(by_sdg), by_country=_most_first(by_country),
-        by_year=dict(sorted(by_year.items())), by_approach_country=_most_first(pairs), copies=len(copied),
-        no_text=len(unread), rows=tuple(rows), by_facet={name: _most_first(c) for name, c in by_facet.items()})
+        by_approach=facet_counts.get("approach", {}), by_sdg=facet_counts.get("sdg", {}),
+        by_country=facet_counts.get("country", {}), by_year=dict(sorted(by_year.items())),
+        by_approach_country=_most_first(pairs), copies=len(copied), no_text=len(unread), rows=tuple(rows),
+        by_facet=facet_counts)
 
 
 K = TypeVar("K", str, tuple[str, str])
