@@ -123,8 +123,7 @@ def key_passages(store: Store, case_id: str, prose: list, count: int = 3) -> lis
 
 def citation(e: Excerpt) -> str:
     """Title, publisher, year, section or page, and where the document lives (its web address, else its path)."""
-    title = e.title if e.title.endswith((".", "?", "!")) else e.title + "."
-    parts = [e.document_title if e.document_title == e.title else f"{title} In: {e.document_title}"]
+    parts = [e.document_title] if e.document_title == e.title else [e.title, f"In: {e.document_title}"]
     year = (e.published or "")[:4]
     parts.append(", ".join(p for p in (e.publisher, year) if p) or "no publisher or date given")
     where = []
