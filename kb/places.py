@@ -42,7 +42,7 @@ class CountryRules:
 @lru_cache(maxsize=2)
 def provider_patterns(kind: str = "provider") -> tuple[tuple[str, str], ...]:
     """(id, pattern with {c} for a country name) of the phrases that name a South-South provider, or with
-    kind "seat" the seat of an agency's office."""
+    kind "recipient" the country that takes its solution, or with kind "seat" the seat of an agency's office."""
     data = read_toml(*shipped("tagging.toml"))
     out = []
     for entry in data.get(kind, []):
@@ -87,7 +87,8 @@ class Places:
 
     def providers(self, text: str, mentions: Sequence[PlaceMention], kind: str = "provider") -> set[str]:
         """Countries the text names as the giver of a solution ("shares its experience", "with support from"),
-        or with kind "seat", only as where an agency's office sits."""
+        with kind "recipient" as its taker ("transferred its experience to"), or with kind "seat", only as where
+        an agency's office sits."""
         found: set[str] = set()
         otherwise: set[str] = set()  # countries also named outside such a phrase
         for mention in mentions:
@@ -101,8 +102,8 @@ class Places:
                 otherwise.add(mention.code)
         if kind == "seat":
             return found - otherwise  # a seat only where the text names the country no other way
-        # The countries listed with a provider are providers too: "learned experience from Ghana, Rwanda, South
-        # Africa" names three.
+        # The countries listed with a provider (or taker) are ones too: "learned experience from Ghana, Rwanda,
+        # South Africa" names three.
         ordered = [m for m in sorted(mentions, key=lambda m: m.start) if m.kind != "region"]
         for before, after in zip(ordered, ordered[1:]):
             if before.code in found and _LIST_JOIN.fullmatch(text[before.end:after.start]):
@@ -137,9 +138,11 @@ class Places:
         titled = set(in_title)
         named_providers = set(providers)
         seats: set[str] = set()
+        takers: set[str] = set()
         if scope == "record" and not fixed:
             named_providers |= self.providers(text, mentions)
             seats = self.providers(text, mentions, "seat")
+            takers = self.providers(text, mentions, "recipient") - named_providers
         tags = [Tag("country", code, 1.0, tuple(evidence.get(code, ())[:_MAX_EVIDENCE]), FOCUS, fixed_source)
                 for code in fixed]
         tags += [Tag("country", code, 1.0, tuple(evidence.get(code, ())[:_MAX_EVIDENCE]), PROVIDER, fixed_source)
@@ -163,6 +166,8 @@ class Places:
                 named_in_title = titled & hosts.keys()
                 if len(named_in_title) == 1:
                     focus = named_in_title
+                # A record that names who takes the solution is about that country, whatever else it names.
+                focus = (takers & hosts.keys()) or focus
             if scope == "document" and len(score) >= rules.global_countries and top / total <= rules.global_share:
                 focus = set()  # many countries, none standing out: a global or multi-regional document
             # A document of several cases needs the evidence one of its cases would: the IFAD Strategic Framework

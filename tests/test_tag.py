@@ -433,6 +433,31 @@ def test_a_country_named_only_as_an_agency_offices_seat_is_no_records_host():
     assert roles(both)["ETH"] == "focus"
 
 
+def test_a_record_that_names_who_takes_the_solution_is_about_that_country():
+    # "BGD transferred its experience to Philippines" was a record about Bangladesh, whose project its opening
+    # sentence describes; "requested support from the international NGO TREE AID of Burkina Faso" made Burkina
+    # Faso a focus of a Beninese record.
+    from kb.places import Places
+
+    places = Places(default_gazetteer())
+
+    def roles(title: str, body: str) -> dict[str, str]:
+        text = f"{title}\n\n{body}"
+        return {t.value: t.role for t in places.tags(text, title, places.gazetteer.find(text), scope="record",
+                                                     span=(0, len(text))) if t.kind == "country"}
+
+    assert roles("Curbing Child Marriage Using Technology",
+                 "A mobile phone-based system helps prevent child marriages in Bangladesh. BGD transferred its "
+                 "experience to Philippines.") == {"PHL": "focus", "BGD": "mention"}
+    assert roles("Aquaponics", "With the support of the Small Grants Programme, Jamaica participated in a "
+                 "South-South exchange to learn from farms in Mexico.") == {"JAM": "focus", "MEX": "mention"}
+    assert roles("Shea butter: Benin and Burkina Faso",
+                 "To improve shea production in Benin, a local NGO requested support from the international NGO "
+                 "TREE AID of Burkina Faso.") == {"BEN": "focus", "BFA": "provider"}
+    # Without such a phrase the record's opening sentence still decides.
+    assert roles("Cook stoves", "Stoves made in Kenya were shown to women in Uganda.")["KEN"] == "focus"
+
+
 def test_a_food_bank_is_no_market_link_for_poor_areas_products():
     # The taxonomy's consumption approach is guaranteed purchase, procurement and market links that sell what poor
     # areas produce; a food bank hands out food. "Egyptian Food Bank" in a post's title made it consumption.
