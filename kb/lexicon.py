@@ -70,5 +70,6 @@ def same_word(a: str, b: str) -> bool:
     """Two words of one stem that name the same thing: one's form extends the other's (employed, employment)."""
     short, long = sorted((_form(a), _form(b)), key=len)
     # An extension by -ive or -ivity makes a quality of the thing, another word: "products" and "productivity",
-    # "effect" and "effective", "object" and "objective".
-    return long.startswith(short) and not long[len(short):].startswith("iv")
+    # "effect" and "effective", "object" and "objective"; so does one by -ize, -ism or -ist a process, a doctrine
+    # or a person: "mobile" and "mobilization", "city" and "citizen", "tour" and "tourism".
+    return long.startswith(short) and not long[len(short):].startswith(("iv", "iz", "is"))

@@ -27,6 +27,17 @@ def test_a_word_is_not_marked_for_a_word_that_only_shares_its_stem(word, unlike)
     assert unlike not in _marked([word])
 
 
+@pytest.mark.parametrize("word, unlike", [
+    # A process or a doctrine made of a word by -ize or -ism is another thing, though the stemmer joins them:
+    # "mobile money for rural women" marked the "mobilization" of savings.
+    ("mobile", "mobilization"), ("urban", "urbanization"), ("global", "globalization"), ("capital", "capitalism"),
+])
+def test_a_word_made_a_process_doctrine_or_person_is_not_marked(word, unlike):
+    text = f"The {unlike} grew."
+    spans, _, _ = Highlighter().matches(text, [word], {word})
+    assert not spans
+
+
 def test_an_acronym_is_marked_for_its_letters_only():
     # "corruption in distributing aid" showed a health survey's HIV/AIDS section saying it held "aids".
     text = "Food aid and the HIV/AIDS programme\n\nKNOWLEDGE OF AIDS AND FOOD AIDS"
