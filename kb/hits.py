@@ -260,8 +260,11 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
         named = page.named.get(case_id, "")
         # A hit that can say nothing of why it is here (none of the query's words or their names in another
         # language, no place by meaning or in a named space, no place or title the query names) is not shown:
-        # 120 of the 2,281 hits of every eval query were such, none of a relevant file (README "Search").
-        if mode != "similar" and not (mine or other or semantic_rank or space_rank or places or named):
+        # 120 of the 2,281 hits of every eval query were such, none of a relevant file (README "Search"). Nor is
+        # one that says only the place of a query that asks something about it: the place does not make a match
+        # alone ("mobile money and poverty in Kenya" opened on a Kenyan fiscal loan, "about Kenya" and no more).
+        alone = places and not plan.asks_about_a_place
+        if mode != "similar" and not (mine or other or semantic_rank or space_rank or alone or named):
             continue
         read.append(_Reason(case_id, matched, mine, other, semantic_rank, space_rank, places, named))
     last_of_document = {document_of[r.case_id]: r.case_id for r in read}

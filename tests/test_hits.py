@@ -157,6 +157,30 @@ def test_a_hit_that_can_say_nothing_of_why_it_is_here_is_not_shown_and_the_next_
     assert hits[-1].more_from_document == 2 and "#2 by meaning" in hits[-1].why
 
 
+def test_a_hit_that_says_only_the_place_of_a_query_asking_about_it_is_not_shown():
+    # Seen: "mobile money and poverty in Kenya" opened on a Kenyan fiscal policy loan whose card held none of the
+    # query's words and no place by meaning: "about Kenya, as your query asks" and no more. The place does not
+    # make a match alone; asked for the place alone, it does.
+    from kb.explain import Highlighter
+    from kb.glossary import load_glossary
+    from kb.hits import Page, assemble
+    from kb.query import make_plan
+
+    text = "The operation supports fiscal reforms: revenue administration and public debt management."
+    row = {"doc_id": "a", "case_title": "Fiscal DPO", "doc_title": "Fiscal DPO", "source": "a.csv", "text": text,
+           "start": 0, "end": len(text), "page": None, "case_date": None, "published": None, "doc_type": "record",
+           "language": "en", "section": ""}
+    page = Page(cases=["a1"], chosen={"a1": (1, ())}, scores={"a1": 0.9}, rows={1: row},
+                facets={"a1": {"country": ["KEN"]}}, held={}, document_of={"a1": "a"})
+
+    def shown(query: str) -> list[str]:
+        plan = make_plan(query, load_glossary(None), {"en"})
+        return [h.case_id for h in assemble(page, plan, "hybrid", {"semantic": []}, Highlighter())]
+
+    assert shown("mobile money and poverty in Kenya") == []
+    assert shown("Kenya") == ["a1"]
+
+
 def _hit(rank: int, relevance: str, graded: bool = True, space_rank: int | None = None,
          matched: tuple[tuple[int, int], ...] = (), text: str = "t") -> Hit:
     return Hit(rank=rank, score=1.0 / rank, case_id=f"d-{rank}", doc_id="d", passage_id=rank, title="T",
