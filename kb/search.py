@@ -167,16 +167,22 @@ class Searcher:
         self.check_filters(filters)
         with self._slots.held(), self._lock.reading():
             case = self.store.case(case_id)
-            ids = [pid for pid, _ in self.store.chunks(case_id=case_id)]
-            own = self.vectors.vectors(ids)
+            chunks = self.store.chunks(case_id=case_id)
+            ids = [pid for pid, _ in chunks]
+            # The case's meaning is its prose's: a survey chapter's tables had found other documents' tables.
+            own = self.vectors.vectors([pid for pid, c in chunks if c.kind == "prose"] or ids)
             if not len(own):
                 raise NotFoundError(f"case {case_id!r} has no passages to compare")
             centre = unit_rows(np.mean(own, axis=0))
-            ranked = [(pid, s) for pid, s in self._rankings.semantic(centre[None, :], self._allowed(filters),
-                                                              self.rules.pool + len(ids)) if pid not in set(ids)]
             # A report's other chapters are its neighbours, on the case page already: here they took three of the
-            # five places above any other source. A table's rows are cases of their own and stay.
-            if self.store.document(case.doc_id).doc_type != "record":
+            # five places above any other source. A table's rows are cases of their own and stay. The pool reaches
+            # past all of the document's passages: a chapter of the Ghana survey (1,900 passages) found only its
+            # own report's within the pool and showed nothing.
+            record = self.store.document(case.doc_id).doc_type == "record"
+            skip = len(ids) if record else self.store.passage_count(case.doc_id)
+            ranked = [(pid, s) for pid, s in self._rankings.semantic(centre[None, :], self._allowed(filters),
+                                                              self.rules.pool + skip) if pid not in set(ids)]
+            if not record:
                 places = self.store.passage_places([pid for pid, _ in ranked])
                 ranked = [(pid, s) for pid, s in ranked if pid in places and places[pid]["doc_id"] != case.doc_id]
             plan = QueryPlan(case.title, (), case.title, (), (), True)

@@ -56,6 +56,10 @@ class SearchQueries:
                 args += [prefix, escaped + "/%"]
         return "SELECT case_id FROM cases WHERE " + " AND ".join(parts or ["1"]), args
 
+    def passage_count(self, doc_id: str) -> int:
+        """How many passages a document holds."""
+        return int(self.db.execute("SELECT COUNT(*) FROM chunks WHERE doc_id = ?", (doc_id,)).fetchone()[0])
+
     def allowed_passages(self, f: Filters) -> np.ndarray | None:
         """Ids of the passages a filter allows, or None when nothing is filtered."""
         if f.empty:

@@ -320,6 +320,24 @@ def test_more_like_this_lists_other_documents_and_other_rows_of_a_table(tmp_path
     assert "rows.csv" in {h.source for h in rows}  # a table's rows are cases of their own
 
 
+def test_more_like_this_reaches_past_a_long_documents_own_passages(tmp_path):
+    # A chapter of the Ghana survey (1,900 passages) found only its own report's passages within the pool of
+    # nearest ones, all left out as its neighbours, and "more like this" showed nothing.
+    para = "Tourists stay in the homestays of village {} in region {} and pay the families for meals and rooms."
+    sections = "".join(f"## Region {r}\n\n" + "\n\n".join(para.format(n, r) for n in range(300)) + "\n\n"
+                       for r in range(4))  # about 450 passages, more than the pool of nearest ones
+    index = index_of(tmp_path, {"report.md": f"# Homestays\n\n{sections}",
+                                "other.md": "# Homestays in Nepal\n\nFamilies in Nepal open homestays to tourists "
+                                            "and share the tourism income.\n"}, HASH)
+    s = Searcher(index, HASH)
+    try:
+        case = next(h for h in s.search("homestays of village 7 in region 2", k=10).hits if h.source == "report.md")
+        similar = s.more_like_this(case.case_id, k=5).hits
+    finally:
+        s.close()
+    assert [h.source for h in similar] == ["other.md"]
+
+
 def test_cases_are_shown_as_their_cards_grade_them(tmp_path):
     # Five short pages on solar pumps sit closest to "solar lanterns" for the test model and hold one of its
     # words; they were shown above the page that holds both, weak above good.
