@@ -123,6 +123,12 @@ def test_actors_keeps_named_organisations_and_drops_fragments_and_countries():
               "USSD again; ZIMRA and MOF agreed.")
     found = actors(phones, "en")
     assert "USSD" not in found and "ZIMRA" in found and "Ministry of Finance" in found  # MOF is it, once
+    # Social protection's own abbreviations name a field or an instrument: the compare page listed "SP" among the
+    # actors of Tanzania's Productive Social Safety Net III, which writes "adaptive SP delivery systems".
+    pssn = ("The project supports PSSN beneficiaries through TASAF, and TASAF runs the cash transfers. To enhance "
+            "income-generating opportunities of PSSN beneficiaries and build adaptive SP delivery systems.")
+    found = actors(pssn, "en")
+    assert "SP" not in found and "TASAF" in found
 
 
 def test_actors_seen_on_the_compare_page_that_named_no_one_are_gone():
