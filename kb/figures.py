@@ -25,7 +25,8 @@ from kb.titles import in_capitals
 _NUM = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+,[0-9]{1,2}(?![0-9])|[0-9]+(?:\.[0-9]+)?"
 _ASCII = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
 _WIDE_COMMA = re.compile(r"(?<=[0-9])，(?=[0-9]{3})")
-_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn)\b)?"
+# South Asia counts in lakhs (100,000) and crores (10 million): "Rs. 8.9 lakh" was shown as "Rs. 8.9".
+_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn|lakhs?|crores?)\b)?"
 _CUR_BEFORE = r"(?:US\$|USD|R\$|\$|€|EUR|£|GBP|RMB|CNY|¥|Rs\.?|INR|KES|Ksh|PHP|₱|MXN|BRL)"
 _CUR_AFTER = r"(?:(?:US |U\.S\. )?dollars|USD|euros?|EUR|yuan|RMB|pesos|rupees|francs|shillings|reais|birr|taka)\b"
 # Words that may stand between a number and whom it counts: "98.99 million rural poor people".

@@ -210,6 +210,9 @@ def test_open_a_case_with_its_own_tags_evidence_passages_neighbours_and_more_lik
     assert ("prev" in keys) == (position > 0) and ("next" in keys) == (position + 1 < len(siblings))
     more = [b for b in at.button if (b.key or "").startswith("mlt-")]
     assert len(more) == 5 and all(b.key != f"mlt-{case_id}" for b in more)
+    # A case titled as its document says its title once: "The Case for Sabah · The Case for Sabah" before.
+    rows = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert not any(re.match(r"\*\*(.+)\*\* · \1(?: |$)", row) for row in rows), rows
     more[0].click().run()
     assert at.query_params["case"] == more[0].key.removeprefix("mlt-")
 

@@ -25,6 +25,13 @@ def test_key_figures_finds_amounts_people_and_shares_with_their_sentence():
     assert figures[2].sentence == "Repayment stayed at 97% over five years."
 
 
+def test_lakhs_and_crores_are_part_of_the_amount():
+    # The compare page showed "Rs. 8.9" for a Nepali report's "Rs. 8.9 lakh" (890,000 rupees).
+    text = "Losses averaged Rs. 8.9 lakh a firm; 2 crore people were reached."
+    found = [(f.kind, f.value) for f in key_figures(text)]
+    assert found == [("money", "Rs. 8.9 lakh"), ("reach", "2 crore people")]
+
+
 def test_a_share_of_people_is_a_share_not_people_reached():
     # The Ghana DHS's nutrition chapter listed "3 percent of children" under "People or households reached".
     figures = key_figures("About 3 percent of children were overweight.\n\n• Only 13 per cent of women voted.")

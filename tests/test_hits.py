@@ -72,6 +72,17 @@ def test_the_passages_listed_under_a_card_are_its_cases_next_best_by_words_and_m
     assert also == (5, 2, 3)  # the lone subheading (4) is no answer of its own
 
 
+def test_a_passage_repeating_what_the_card_shows_is_not_listed_under_it():
+    # Seen: a blog's card showed its teaser, and "Also in this case" listed the opening paragraph that repeats it.
+    teaser = "The country can become a tourist hotspot if it adopts the right path to plan tourism."
+    store = _Store(f"Community-based tourism in Bangladesh\n\n{teaser}",
+                   f"{teaser} Villages run homestays and share the income among their families.",
+                   "A social enterprise trains village guides and markets the homestays abroad.")
+    lists = {"keyword": [(1, 3.0), (2, 2.9), (3, 2.0)], "semantic": [(1, 0.7), (2, 0.6), (3, 0.5)]}
+    best, also = choose_passages(store, ["c"], lambda ids: lists, 0.8, {"c": (1, ())})["c"]
+    assert best == 1 and also == (3,)
+
+
 def test_a_question_that_asks_for_a_figure_is_shown_the_passage_that_names_one():
     # Seen (held-out): "how many people did the pilot reach and what did it cost?" showed the model's description;
     # its results paragraph ("361 DCEs were recruited ... reached 245,000 people") was listed under it.
