@@ -5,7 +5,7 @@ case that matches well."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +114,10 @@ class Results:
         members: dict[str, list[dict[str, Any]]] = {}
         read: dict[int, Found] = {}  # the shown passages' words of the query, read once over the rounds
         common = self._rankings.common(plan.terms)
+        tiers = self._tiers(order, relevance, judged)
         want = k
         while True:
-            shown, held = cap_per_document(order, document_of, cap, want)
+            shown, held = cap_per_document(order, document_of, cap, want, tiers)
             new = [case for case in shown if case not in chosen]
             chosen.update({case: (case_of[case][0], ()) for case in new})
             if choose and r.choose_passage and new:
@@ -184,8 +185,14 @@ class Results:
         0.354, the dev halves 0.754 / 0.901 -> 0.758 / 0.901 (scripts/eval_search.py). Cases in the place a
         query names still come first (_place_first, after this).
         """
+        tier = Results._tiers(order, relevance, judged)
+        return sorted(order, key=tier.__getitem__)
+
+    @staticmethod
+    def _tiers(order: list[str], relevance: dict[str, str], judged: Collection[str]) -> dict[str, int]:
+        """Each case's place by its card's grade: 0 strong, 1 good, 2 weak; 1 where its grade is no verdict."""
         level = {"strong": 0, "good": 1, "weak": 2}
-        return sorted(order, key=lambda case: level[relevance.get(case, "weak")] if case in judged else 1)
+        return {case: level[relevance.get(case, "weak")] if case in judged else 1 for case in order}
 
     def _judged(self, plan: QueryPlan, mode: str, language: dict[str, str]) -> set[str]:
         """The cases whose grade is trusted: those in the question's own language, graded by a model that reads
