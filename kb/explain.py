@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -53,8 +53,18 @@ def _acronym(text: str, start: int, end: int, lines: dict[int, bool]) -> bool:
     return lines[first]
 
 
+# How far a Chinese match is read on either side for the words it falls in (the dictionary's longest is shorter).
+_CJK_CONTEXT = 12
+
+
 class Highlighter:
     """Finds the query's words in a passage, compared by English stem and form (same_word), CJK terms as written."""
+
+    def __init__(self, segment: Callable[[str], list[str]] | None = None) -> None:
+        # Cuts a run of Chinese into words (kb.dictionary): a match of the query's two-character pieces is shown as
+        # the words it falls in. The why-line had named "困地区" (of 特困地区, extremely poor areas) and "业保险"
+        # (of 农业保险, farm insurance, for unemployment insurance).
+        self._segment = segment
 
     def matches(self, text: str, terms: list[str], own: frozenset[str] | set[str] = frozenset()) -> Found:
         """Spans in text of the query's words (compared by stem) and CJK bigrams, and the words found: the
@@ -82,6 +92,8 @@ class Highlighter:
                 merged[-1][1], merged[-1][2] = max(end, merged[-1][1]), merged[-1][2] or is_own
             elif not merged or start >= merged[-1][1]:
                 merged.append([start, end, is_own])
+        if self._segment is not None and any(CJK.match(text[start]) for start, _, _ in merged):
+            merged = self._whole_words(text, merged)
         mine: dict[str, None] = {}
         other: dict[str, None] = {}
         for start, end, is_own in merged:
@@ -91,7 +103,29 @@ class Highlighter:
         return (tuple((a, b) for a, b, _ in merged), [w for w in mine if keep(w)],
                 [w for w in other if w not in mine and keep(w)])
 
-
+    def _whole_words(self, text: str, merged: list[list]) -> list[list]:
+        """The Chinese matches widened to the dictionary words they fall in, those that then overlap joined."""
+        assert self._segment is not None
+        out: list[list] = []
+        for start, end, is_own in merged:
+            if CJK.match(text[start]):
+                lo, hi = start, end
+                while lo > 0 and start - lo < _CJK_CONTEXT and CJK.match(text[lo - 1]):
+                    lo -= 1
+                while hi < len(text) and hi - end < _CJK_CONTEXT and CJK.match(text[hi]):
+                    hi += 1
+                at = lo
+                for word in self._segment(text[lo:hi]):
+                    if at <= start < at + len(word):
+                        start = at
+                    if at < end <= at + len(word):
+                        end = at + len(word)
+                    at += len(word)
+            if out and start < out[-1][1]:
+                out[-1][1], out[-1][2] = max(end, out[-1][1]), out[-1][2] or is_own
+            else:
+                out.append([start, end, is_own])
+        return out
 
 
 def spans_of(text: str, words: Iterable[str]) -> tuple[tuple[int, int], ...]:

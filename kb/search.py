@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.config import Settings, cores
+from kb.dictionary import load_dictionary
 from kb.doctypes import type_ids
 from kb.embed import Embedder, load_embedder
 from kb.errors import NotFoundError
@@ -54,7 +55,10 @@ class Searcher:
         self._lock = ReadWriteLock()
         one_inner_thread()
         self._embedder: Embedder | None = None
-        self._highlighter = Highlighter()
+        chosen = self.settings.dictionary
+        # The dictionary is read on the first Chinese match a card shows (about 1 s), not before.
+        self._highlighter = Highlighter(None if chosen == "off"
+                                        else lambda run: load_dictionary(chosen or None).segment(run))
         self._queries = QueryVectors(rules.query_cache)
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="kb-search")
         self._open()

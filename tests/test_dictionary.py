@@ -99,6 +99,16 @@ def test_a_chinese_question_finds_the_english_seed_that_answers_it(seed_index):
     assert hit.source == "seeds/000_45fcad44f57e7d29.txt"
 
 
+def test_a_match_of_two_character_pieces_is_named_by_the_words_it_falls_in():
+    # Seen: an English question's Chinese rendering 失业保险 (unemployment insurance), read in pieces, named
+    # "业保险" on a card about 农业保险 (farm insurance): a fragment that hid what the passage says.
+    pieces = ["失业", "业保", "保险"]
+    text = "农民参加了农业保险。"
+    assert Highlighter().matches(text, pieces, set(pieces))[1] == ["业保险"]
+    spans, mine, _ = Highlighter(load_dictionary().segment).matches(text, pieces, set(pieces))
+    assert mine == ["农业保险"] and [text[a:b] for a, b in spans] == ["农业保险"]
+
+
 def test_a_chinese_query_is_shown_by_its_words_not_its_bigrams():
     # A passage reading "帮助农民增加收入" was marked and named "帮助农民增" (the bigrams 帮助 助农 农民 民增 joined).
     plan = make_plan("农村电商如何帮助农民增收", load_glossary(), {"en", "zh"}, dictionary=load_dictionary())
