@@ -51,14 +51,15 @@ def best_per_group(ranked: Ranking, group_of: Mapping[int, str]) -> list[tuple[s
 
 
 def cap_per_document(
-    cases: Sequence[str], document_of: Mapping[str, str], cap: int, k: int, tier: Mapping[str, int] | None = None
+    cases: Sequence[str], document_of: Mapping[str, str], cap: int, k: int, weak: Collection[str] = ()
 ) -> tuple[list[str], dict[str, int]]:
     """The first k cases in order with at most `cap` of any one document (0: no cap), and for each document
     shown, how many of its ranked cases are not (shown with its last case as "N more from this document").
 
-    A case the cap holds back still comes before a case of a worse `tier` (its card's grade): a country filter's
-    page showed three weak cards while a project that matched well waited behind "6 more cases from this
-    document", under a count of 6 cases that match well."""
+    A case the cap holds back that matches well comes before the `weak` cases below it: a country filter's page
+    showed three weak cards while a project that matched well waited behind "6 more cases from this document",
+    under a count of 6 cases that match well. Between cases that match, the cap keeps the page's documents
+    apart (one Cambodian evaluation had filled ranks 1 to 6), and cases above keep their places."""
     shown: list[str] = []
     held: list[str] = []
     per_doc: Counter[str] = Counter()
@@ -69,12 +70,14 @@ def cap_per_document(
             shown.append(case)
         else:
             held.append(case)
-    if tier is not None and held:
+    if weak and held:
+        place = {case: n for n, case in enumerate(cases)}
         back: list[str] = []
         for case in shown:
-            back += [h for h in held if tier[h] < tier[case] and h not in back]
+            if case in weak:
+                back += [h for h in held if place[h] < place[case] and h not in weak and h not in back]
             back.append(case)
-        shown = list(dict.fromkeys(back))
+        shown = back
     shown = shown[:k]
     ranked = Counter(document_of[case] for case in cases)
     on_page = Counter(document_of[case] for case in shown)

@@ -5,7 +5,7 @@ case that matches well."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,12 @@ class Results:
         first_of = self._add_named(named, filters or Filters(), order, case_of, rows, document_of) if named else {}
         matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
         relevance, on_topic = self._grades(plan, mode, ranked, rows, order, matching)
+        if on_topic is not None and filters is not None and filters.country and not self.places_first(plan, filters):
+            # A country filter says where already: a case in the place the query names is graded on the query's
+            # topic too, as on the page without the filter (the same card read "strong" there, "good" here).
+            placed = self._cases_allowed(Filters(country=plan.countries)) or frozenset()
+            relevance.update({c: on_topic[c] for c in placed & on_topic.keys()
+                              if GRADES.index(on_topic[c]) > GRADES.index(relevance.get(c, "weak"))})
         # "Similar" ranks by a whole case's meaning; its grades read only the case's title.
         judged = set(order)
         if mode != "similar":
@@ -114,10 +120,10 @@ class Results:
         members: dict[str, list[dict[str, Any]]] = {}
         read: dict[int, Found] = {}  # the shown passages' words of the query, read once over the rounds
         common = self._rankings.common(plan.terms)
-        tiers = self._tiers(order, relevance, judged)
+        weak = {case for case in order if case in judged and relevance.get(case, "weak") == "weak"}
         want = k
         while True:
-            shown, held = cap_per_document(order, document_of, cap, want, tiers)
+            shown, held = cap_per_document(order, document_of, cap, want, weak)
             new = [case for case in shown if case not in chosen]
             chosen.update({case: (case_of[case][0], ()) for case in new})
             if choose and r.choose_passage and new:
@@ -185,14 +191,8 @@ class Results:
         0.354, the dev halves 0.754 / 0.901 -> 0.758 / 0.901 (scripts/eval_search.py). Cases in the place a
         query names still come first (_place_first, after this).
         """
-        tier = Results._tiers(order, relevance, judged)
-        return sorted(order, key=tier.__getitem__)
-
-    @staticmethod
-    def _tiers(order: list[str], relevance: dict[str, str], judged: Collection[str]) -> dict[str, int]:
-        """Each case's place by its card's grade: 0 strong, 1 good, 2 weak; 1 where its grade is no verdict."""
         level = {"strong": 0, "good": 1, "weak": 2}
-        return {case: level[relevance.get(case, "weak")] if case in judged else 1 for case in order}
+        return sorted(order, key=lambda case: level[relevance.get(case, "weak")] if case in judged else 1)
 
     def _judged(self, plan: QueryPlan, mode: str, language: dict[str, str]) -> set[str]:
         """The cases whose grade is trusted: those in the question's own language, graded by a model that reads

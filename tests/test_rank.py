@@ -48,11 +48,14 @@ def test_a_document_shows_at_most_its_cap_and_says_how_many_more_it_has():
     assert cap_per_document(cases, doc, cap=0, k=3) == (["a1", "a2", "a3"], {"a": 1})
 
 
-def test_a_case_the_cap_holds_back_comes_before_worse_graded_ones():
+def test_a_case_the_cap_holds_back_that_matches_well_comes_before_weak_ones():
     # Seen: a country filter's page showed three weak cards while a project that matched well waited behind
     # "6 more cases from this document", under "6 cases match well".
-    cases = ["a1", "a2", "a3", "b1", "a4", "c1"]
+    cases = ["a1", "a2", "a3", "b1", "a4", "c1", "d1"]
     doc = {c: c[0] for c in cases}
-    tier = {"a1": 1, "a2": 1, "a3": 1, "b1": 1, "a4": 2, "c1": 2}
-    shown, more = cap_per_document(cases, doc, cap=2, k=10, tier=tier)
-    assert shown == ["a1", "a2", "b1", "a3", "c1"] and more == {"a": 1}
+    shown, more = cap_per_document(cases, doc, cap=2, k=10, weak={"a4", "c1", "d1"})
+    assert shown == ["a1", "a2", "b1", "a3", "c1", "d1"] and more == {"a": 1}
+    # Between cases that match, the cap keeps documents apart; a weak case above a held one keeps its place.
+    assert cap_per_document(cases, doc, cap=2, k=10)[0] == ["a1", "a2", "b1", "c1", "d1"]
+    cases = ["k1", "a1", "a2", "a3", "b1"]
+    assert cap_per_document(cases, {c: c[0] for c in cases}, cap=2, k=10, weak={"k1"})[0] == ["k1", "a1", "a2", "b1"]

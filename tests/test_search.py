@@ -430,6 +430,7 @@ def test_a_query_that_names_a_country_or_region_shows_its_good_matches_first(tmp
     try:
         plain = searcher.search(query, k=2, filters=Filters(approach=()))
         region = searcher.search(query.replace("Ghana", "West Africa"), k=2)
+        filtered = searcher.search(query, k=2, filters=Filters(country=("GHA",)))
         searcher.rules = replace(searcher.rules, place_first="off")
         unmoved = searcher.search(query, k=2)
     finally:
@@ -444,6 +445,27 @@ def test_a_query_that_names_a_country_or_region_shows_its_good_matches_first(tmp
     # Moved for its place, a case is graded on what the query asks about: never shown first as a weak match.
     assert region.hits[0].relevance != "weak"
     assert "as your query asks" not in plain.hits[1].why
+    # A country filter that says where already grades the case as the page without it does.
+    assert [(h.countries, h.relevance) for h in filtered.hits] == [(("GHA",), plain.hits[0].relevance)]
+
+
+def test_a_country_filter_grades_a_case_as_the_page_without_it_does(tmp_path):
+    # Seen: under "mobile money and poverty in Kenya" a card read "strong" and, with the filter Kenya, "good": the
+    # filter turned off grading the place's cases on the query's topic, which does not hold the place's name.
+    index = index_of(tmp_path, {
+        "rows.csv": "title,description,country\nVillage savings,Women in village savings groups give small loans "
+                    "to each other and repay the small loans.,GHA\nCraft makers,Women craft makers formed savings "
+                    "groups that give small loans.,TUN\n",
+        "other.md": "# Roads\n\nRural roads in Ghana were paved by the ministry.\n"}, HASH)
+    searcher = Searcher(index, HASH)
+    query = "savings groups and small loans for women in Ghana"
+    try:
+        plain = searcher.search(query, k=3).hits
+        filtered = searcher.search(query, k=3, filters=Filters(country=("GHA",))).hits
+    finally:
+        searcher.close()
+    assert (filtered[0].case_id, filtered[0].relevance) == (plain[0].case_id, plain[0].relevance) == (
+        plain[0].case_id, "strong")
 
 
 def test_another_spaces_cosines_are_read_on_the_main_models_scale():
