@@ -174,8 +174,7 @@ def _more_like_this(case_id: str) -> None:
         return
     for hit in result.hits:
         cols = st.columns([5, 1])
-        own = hit.doc_type == "record" or hit.document_title == hit.title  # as on the cards: no "X · X"
-        within = "" if own else f" · {md_escape(hit.document_title)}"
+        within = f" · {title}" if (title := labels.document_title(hit)) else ""  # as on the cards
         cols[0].markdown(f"**{md_escape(hit.title)}**{within} {' '.join(labels.flag(c) for c in hit.countries)}")
         cols[1].button("Open", key=f"mlt-{hit.case_id}", on_click=common.go, args=("case",),
                        kwargs={"case": hit.case_id, "passage": None})

@@ -16,6 +16,7 @@ from kb.explain import one_run_each
 from kb.export import md_escape
 from kb.gazetteer import country_name, region_label
 from kb.latex import plain_math
+from kb.models import Hit
 
 
 @st.cache_data(show_spinner=False)
@@ -55,6 +56,13 @@ def value_label(facet: str, value: str) -> str:
 
 # Goals a card names in full; more share one chip by number.
 _NAMED_GOALS = 3
+
+
+def document_title(hit: Hit) -> str:
+    """The title of a hit's document as it stands beside the hit's own, or "" where it would say nothing: a case
+    titled as its document ("X · X"), or a record, whose table's title is the collector's file name ("Remaining
+    projects to process with abstracts", walk); the source beside it names the table."""
+    return "" if hit.doc_type == "record" or hit.document_title == hit.title else md_escape(hit.document_title)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -109,11 +109,7 @@ def _card(hit: Hit, number: int) -> None:
         # The passage's own section beside a title that does not say where it stands (a span "1.6 … 2.2").
         section = f" › {md_escape(hit.section)}" if hit.section else ""
         st.markdown(f"**{number}. {md_escape(unnumbered(hit.title))}**{section} {grade}")
-        # A record (a table's row) is a work of its own: its table's title is the collector's file name
-        # ("Remaining projects to process with abstracts", walk), and the source beside it names the table.
-        own = hit.document_title == hit.title or hit.doc_type == "record"
-        meta = [] if own else [md_escape(hit.document_title)]
-        meta += [md_escape(hit.source), f"page {hit.page}" if hit.page else "",
+        meta = [labels.document_title(hit), md_escape(hit.source), f"page {hit.page}" if hit.page else "",
                  hit.published or "no date", labels.value_label("doc_type", hit.doc_type),
                  language_name(hit.language)]
         st.caption(" · ".join(m for m in meta if m))
