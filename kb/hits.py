@@ -75,10 +75,11 @@ def _titled(heading: int, rows: Sequence[Any], tells: Callable[[int], bool]) -> 
     return heading
 
 
-def _repeating(shown: int, pids: Sequence[int], row_of: Mapping[int, Any]) -> set[int]:
-    """The passages that hold the shown one's last paragraph, where that says something (40 characters or more)."""
-    last = row_of[shown]["text"].rsplit("\n\n", 1)[-1].strip()
-    return {pid for pid in pids if pid != shown and len(last) >= 40 and last in row_of[pid]["text"]}
+def _repeats(shown: str, other: str) -> bool:
+    """Whether a passage holds the shown one's last paragraph, where that says something (40 characters or more).
+    Asked of the few passages a card lists, not of all of a long case's."""
+    last = shown.rsplit("\n\n", 1)[-1].strip()
+    return len(last) >= 40 and last in other
 
 
 def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]], dict[str, Ranking]],
@@ -145,16 +146,16 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
         # often a later paragraph of the case shown: README "Search".
         # A passage that repeats what the card shows (a blog's teaser over its opening paragraph, a summary box)
         # is not listed under it: the Thai tourism card's "Also in this case" repeated the sentence shown.
-        again = _repeating(best, pids, row_of)
+        shown = row_of[best]["text"]
         close = [pid for w, _, pid in scored if top > 0 and w >= also_share * top and pid != best
-                 and pid not in again][:3]
+                 and not _repeats(shown, row_of[pid]["text"])][:3]
         others: list[int] = []
         if len(close) < 3:  # the second reading only where the close ones leave room
             reading = fuse([(1.0, [(pid, words.get(pid, 0.0)) for pid in pids]),
                             (1.0, [(pid, meaning.get(pid, -1.0)) for pid in pids])], "rrf", rrf_k)
             # Lazily: `tells` is asked of the few passages read, not of all of a long case's.
             others = list(islice((pid for pid, _ in reading if pid != best and pid not in close
-                                  and pid not in again and tells(pid)), 3 - len(close)))
+                                  and not _repeats(shown, row_of[pid]["text"]) and tells(pid)), 3 - len(close)))
         out[case] = (best, (*close, *others))
     return out
 
