@@ -5,7 +5,7 @@ case that matches well."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,12 +86,11 @@ class Results:
         first_of = self._add_named(named, filters or Filters(), order, case_of, rows, document_of) if named else {}
         matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
         relevance, on_topic = self._grades(plan, mode, ranked, rows, order, matching)
-        if on_topic is not None and filters is not None and filters.country and not self.places_first(plan, filters):
-            # A country filter says where already: a case in the place the query names is graded on the query's
-            # topic too, as on the page without the filter (the same card read "strong" there, "good" here).
-            placed = self._cases_allowed(Filters(country=plan.countries)) or frozenset()
-            relevance.update({c: on_topic[c] for c in placed & on_topic.keys()
-                              if GRADES.index(on_topic[c]) > GRADES.index(relevance.get(c, "weak"))})
+        if on_topic is not None and filters is not None and filters.country:
+            # A country filter says where already (no place first): a case in the place the query names is graded
+            # on the query's topic too, as on the page without the filter (the same card read "strong" there and
+            # "good" here).
+            _graded_on_topic(relevance, on_topic, self._placed(plan))
         # "Similar" ranks by a whole case's meaning; its grades read only the case's title.
         judged = set(order)
         if mode != "similar":
@@ -216,16 +215,19 @@ class Results:
         filter says where already."""
         return plan.asks_about_a_place and self.rules.place_first != "off" and not filters.country
 
+    def _placed(self, plan: QueryPlan) -> frozenset[str]:
+        """The cases about the countries the query names."""
+        return self._cases_allowed(Filters(country=plan.countries)) or frozenset()
+
     def _place_first(self, plan: QueryPlan, order: list[str], rows: dict, document_of: dict[str, str],
                      relevance: dict[str, str], on_topic: dict[str, str]) -> tuple[list[str], bool]:
         """The cases about the countries the query names moved ahead (SearchRules.place_first), each graded as
         well as it matches the query read without the place (`on_topic`): it is in the place the query names.
         Also whether any such case matches that well."""
         grades = GRADES[GRADES.index(self.rules.place_first):]
-        placed = self._cases_allowed(Filters(country=plan.countries)) or frozenset()
+        placed = self._placed(plan)
         eligible = {c for c in placed if on_topic.get(c) in grades}
-        relevance.update({c: on_topic[c] for c in eligible
-                          if GRADES.index(on_topic[c]) > GRADES.index(relevance.get(c, "weak"))})
+        _graded_on_topic(relevance, on_topic, eligible)
         # A report's sections share its place and keep their order; a table's records each have their own.
         sections = {row["case_id"] for row in rows.values() if row["doc_type"] != "record"}
         moved = first_in(order, eligible, document_of, {c for c in placed & sections if relevance.get(c) in grades})
@@ -272,3 +274,9 @@ class Results:
         shares = self._matcher.shares(terms, plan.concepts, pids) if pids else {}
         return grade_cases([(pid, rows[pid]["case_id"]) for pid in pids], cosine, shares, len(terms),
                            self.rules.relevance)
+
+
+def _graded_on_topic(relevance: dict[str, str], on_topic: dict[str, str], cases: Collection[str]) -> None:
+    """The given cases graded as well as they match the query read without its place, where that is better."""
+    relevance.update({c: on_topic[c] for c in cases
+                      if c in on_topic and GRADES.index(on_topic[c]) > GRADES.index(relevance.get(c, "weak"))})
