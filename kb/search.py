@@ -184,8 +184,9 @@ class Searcher:
             # own report's within the pool and showed nothing.
             record = self.store.document(case.doc_id).doc_type == "record"
             skip = len(ids) if record else self.store.passage_count(case.doc_id)
+            mine = set(ids)  # once, not for every passage of the pool
             ranked = [(pid, s) for pid, s in self._rankings.semantic(centre[None, :], self._allowed(filters),
-                                                              self.rules.pool + skip) if pid not in set(ids)]
+                                                              self.rules.pool + skip) if pid not in mine]
             if not record:
                 places = self.store.passage_places([pid for pid, _ in ranked])
                 ranked = [(pid, s) for pid, s in ranked if pid in places and places[pid]["doc_id"] != case.doc_id]
