@@ -42,6 +42,11 @@ _LEVELS = (
     (5, re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
 )
 _PAST_H = re.compile(r"^([I-Z])\.\s+[A-Z]")
+# A chapter's label alone on its line ("CHAPTER 7"), its title set under it.
+_BARE_CHAPTER = re.compile(r"(?:CHAPTER|Chapter|PART|Part)\s+(?:\d{1,2}|[IVX]{1,5})")
+# The most lines a chapter's title set under its label runs over ("CONCLUSION AND" / "RECOMMENDATION").
+_TITLE_LINES = 3
+_TITLE_WORDS = 6
 _SPLIT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2}){1,3}\.?")
 # A subsection's title in capitals that the PDF's text ran into its first paragraph ("12.5 USE OF INTERMITTENT
 # PREVENTIVE TREATMENT OF MALARIA DURING PREGNANCY In areas of high malaria transmission, ..."): two capital words
@@ -202,6 +207,16 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         # Timor-Leste survey's section 5): the two are its heading when running text follows (a table's cells, "4.5"
         # / "Electricity, gas ..." / "5.0", do not), and the line before does not run on into it ("See General
         # Conditions, Sections 3.04 and" / "4.03."). A number with no dot is a page's.
+        # A chapter's label set alone over its title in capitals ("CHAPTER 7" / "CONCLUSION AND" / "RECOMMENDATION",
+        # the Gandaki survey's chapters): one heading. Alone, the label counts no chapter (kb.numbering.chapters
+        # wants a title), and the chapter opened a page late, at its running header.
+        titled = _title_under(text, paras[i + 1:i + 1 + _TITLE_LINES]) if _BARE_CHAPTER.fullmatch(para) else []
+        if titled:
+            # A heading whatever the converter's case makes of the line under it ("the present study ...").
+            taken = titled[-1][1]
+            if not inside(start, spans):
+                marks.append(Mark(start, taken, 1, " ".join([para, *(text[a:b] for a, b in titled)])))
+            continue
         if (_SPLIT_NUMBER.fullmatch(para) and title_line(text[nxt[0]:nxt[1]])
                 and not _RUNS_ON.search(text[before[0]:before[1]])
                 and len(text[after[0]:after[1]].split()) > _NUMBERED_WORDS):
@@ -259,20 +274,45 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
     # the occurrence outside a contents list, then the one with the longest text after it, is the section
     # itself. (A contents entry of the last annex can run over the whole front matter, longer than the annex.)
     marks = sorted(_without_running_heads(marks), key=lambda m: m.start)
-    body = {id(m): (marks[i + 1].start if i + 1 < len(marks) else len(text)) - m.end for i, m in enumerate(marks)}
     listed = {id(m) for m in marks if inside(m.start, spans)}
+    keys = [_section_key(m.title) for m in marks]
+    # A heading's text runs to the next heading as high that is not its own repeat: the running header over each
+    # page of a chapter ("CHAPTER 7 CONCLUSION AND RECOMMENDATION") is inside the chapter its first line opens.
+    body = {id(m): next((b.start for b, key in zip(marks[i + 1:], keys[i + 1:])
+                         if key != keys[i] and b.level <= m.level), len(text)) - m.end for i, m in enumerate(marks)}
     best: dict[str, Mark] = {}
-    for mark in marks:
-        # An appendix is one section however its two lines word it: the contents' "APPENDIX D PARTICIPANTS IN THE
-        # 2014 GHANA DEMOGRAPHIC" (broken off its page number) is "PARTICIPANTS IN ... Appendix D" itself.
-        label = BARE_LABEL.search(mark.title)
-        appendix = label.group(0) if label and APPENDIX.match(label.group(0)) else None
-        key = (appendix or " ".join(mark.title.split())).lower()
+    for mark, key in zip(marks, keys):
         if key not in best or (id(best[key]) in listed, body[id(mark)]) > (id(mark) in listed, body[id(best[key])]):
             best[key] = mark
     # An entry of the contents list opens no section, whether or not its heading was found in the text.
     keep = {id(m) for m in best.values()} - listed
     return in_order([m for m in marks if id(m) in keep])
+
+
+def _section_key(title: str) -> str:
+    """What a heading names, for its repeats: an appendix is one section however its two lines word it (the
+    contents' "APPENDIX D PARTICIPANTS IN THE 2014 GHANA DEMOGRAPHIC", broken off its page number, is
+    "PARTICIPANTS IN ... Appendix D" itself)."""
+    label = BARE_LABEL.search(title)
+    appendix = label.group(0) if label and APPENDIX.match(label.group(0)) else None
+    return (appendix or " ".join(title.split())).lower()
+
+
+def _title_under(text: str, following: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The lines of a title set under a chapter's label: short lines in capitals (a converter may mix the case,
+    "CONClUSION AND"), or else one title line ("Findings for Households")."""
+    lines: list[tuple[int, int]] = []
+    for start, end in following:
+        line = text[start:end]
+        letters = [c for c in line if c.isalpha()]
+        if (not line[:1].isupper() or len(line.split()) > _TITLE_WORDS
+                or len(letters) < 0.8 * len(line.replace(" ", "")) or re.search(r"[.。:：;!?]$", line)
+                or 2 * sum(c.isupper() for c in letters) <= len(letters)):
+            break
+        lines.append((start, end))
+    if not lines and following and title_line(text[following[0][0]:following[0][1]]):
+        return following[:1]
+    return lines
 
 
 def _next_letter(para: str, marks: list[Mark]) -> bool:

@@ -16,7 +16,7 @@ from kb.language import CJK as _CJK
 from kb.models import Case, Chunk, Document
 from kb.numbering import Mark
 from kb.sections import Labels, passage_sections, section_marks
-from kb.titles import clean_title, recase_capitals, shorten
+from kb.titles import BARE_LABEL, clean_title, recase_capitals, shorten
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _NUMBER_ALONE = re.compile(r"\s*\d{1,3}\.\s*")
@@ -228,18 +228,24 @@ def _merge_small(spans: list[Span], doc_title: str) -> list[Span]:
     out: list[Span] = []
     lasts: list[str] = []
     pending: Span | None = None
+    named = ""  # the pending part's appendix or chapter name, which titles the part it joins alone
     for i, span in enumerate(spans):
         nxt = spans[i + 1] if i + 1 < len(spans) else None
         last = span[2]
         if pending is not None:
             span = (pending[0], span[1], pending[2] or span[2], span[3])
-            pending = None
+            last = named or last
+            pending, named = None, ""
         if span[1] - span[0] >= MIN_CASE:
             out.append(span)
             lasts.append(last)
         elif nxt is not None and (_is_parent(span, nxt) or not out):
-            # Titled by the next part, unless it is itself a section that the next one does not sit under.
-            own = not _is_parent(span, nxt) and span[2] != doc_title
+            # Titled by the next part, unless it is itself a section that the next one does not sit under, or an
+            # appendix or a chapter, whose name says what the part is ("Appendix II: Agreement at completion point
+            # ...", not its first section's "A. Introduction").
+            parent = _is_parent(span, nxt)
+            named = span[2] if parent and BARE_LABEL.match(span[2]) else ""
+            own = (not parent or bool(named)) and span[2] != doc_title
             pending = (span[0], span[1], span[2] if own else "", span[3])
         elif out:
             prev = out.pop()

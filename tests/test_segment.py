@@ -474,8 +474,25 @@ def test_an_appendix_titled_by_its_label_alone_takes_the_name_the_document_gives
     bangladesh = prepare_path(shared / "ifad-docs" / "cosop_bangladesh.md", "ifad-docs/cosop_bangladesh.md")
     titles = [c.title for c in bangladesh.cases]
     assert "Appendix V: COSOP preparation process" in titles and "Appendix VI: Strategic partnerships" in titles
-    # A label whose next line is a note or a table's cells keeps its label alone.
-    assert "Appendix I" in titles and "Appendix VIII" in titles
+    # An appendix opens where its label first stands, under its name, not at the label repeated over a later
+    # page, where a note or a table's cells follow ("Appendix I" had opened on "*all the indicators will be ...").
+    assert "Appendix I: COSOP results management framework" in titles and "Appendix I" not in titles
+    assert "Appendix VIII: Country at a glance" in titles and "Appendix VIII" not in titles
+
+
+def test_a_chapter_opens_at_its_label_over_its_title_not_at_its_running_header():
+    # Seen: the Gandaki survey sets "CHAPTER 7" / "CONCLUSION AND" / "RECOMMENDATION" over three lines, which headed
+    # nothing, so chapter 7 opened a page late at its running header "CHAPteR 7 ConClUSIon ..." and its first page,
+    # the conclusion and "7.1 Households and vulnerable populations", sat in the chapter 6 case.
+    para = "The survey asked households how their incomes changed during the lockdown and what helped them. "
+    text = "\n\n".join([
+        "CHAPTER 6", "FINDINGS FOR", "MSMEs", para * 8, "CHAPteR 6 FInDInGS FoR MSMes", para * 8,
+        "CHAPTER 7", "CONClUSION AND", "RECOMMENDATION", "the present study demonstrates the impact. " + para * 3,
+        "CHAPteR 7 ConClUSIon AnD ReCoMMenDAtIon", para * 8])
+    marks = find_headings(text, ())
+    assert [(m.start, " ".join(m.title.lower().split())) for m in marks] == [
+        (text.index("CHAPTER 6"), "chapter 6 findings for msmes"),
+        (text.index("CHAPTER 7"), "chapter 7 conclusion and recommendation")], marks
 
 
 def test_a_record_as_long_as_a_report_labels_its_passages_by_section_and_stays_one_case(tmp_path):
