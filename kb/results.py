@@ -86,10 +86,10 @@ class Results:
         first_of = self._add_named(named, filters or Filters(), order, case_of, rows, document_of) if named else {}
         matching = self._matches_within(plan, mode, filters) if filters is not None else frozenset()
         relevance, on_topic = self._grades(plan, mode, ranked, rows, order, matching)
-        if on_topic is not None and filters is not None and filters.country:
+        if on_topic is not None and filters is not None and filters.country and self.rules.place_first != "off":
             # A country filter says where already (no place first): a case in the place the query names is graded
             # on the query's topic too, as on the page without the filter (the same card read "strong" there and
-            # "good" here).
+            # "good" here); with place-first off, neither page does.
             _graded_on_topic(relevance, on_topic, self._placed(plan))
         # "Similar" ranks by a whole case's meaning; its grades read only the case's title.
         judged = set(order)

@@ -462,10 +462,17 @@ def test_a_country_filter_grades_a_case_as_the_page_without_it_does(tmp_path):
     try:
         plain = searcher.search(query, k=3).hits
         filtered = searcher.search(query, k=3, filters=Filters(country=("GHA",))).hits
+        searcher.rules = replace(searcher.rules, place_first="off")
+        plain_off = searcher.search(query, k=3).hits
+        filtered_off = searcher.search(query, k=3, filters=Filters(country=("GHA",))).hits
     finally:
         searcher.close()
     assert (filtered[0].case_id, filtered[0].relevance) == (plain[0].case_id, plain[0].relevance) == (
         plain[0].case_id, "strong")
+    # With place-first off (kb.toml), neither page grades a place's cases on the topic alone.
+    ghana = {h.case_id: h.relevance for h in plain_off}[filtered[0].case_id]
+    assert (filtered_off[0].case_id, filtered_off[0].relevance) == (filtered[0].case_id, ghana) != (
+        filtered[0].case_id, "strong")
 
 
 def test_another_spaces_cosines_are_read_on_the_main_models_scale():
