@@ -39,13 +39,19 @@ class CountryRules:
     record_opening: bool = True
 
 
-@lru_cache(maxsize=2)
-def provider_patterns(kind: str = "provider") -> tuple[tuple[str, str], ...]:
-    """(id, pattern with {c} for a country name) of the phrases that name a South-South provider, or with
-    kind "recipient" the country that takes its solution, or with kind "seat" the seat of an agency's office."""
+# The roles a country can take in a South-South exchange's text: "provider" gives the solution ("shares its
+# experience", "with support from"), "recipient" takes it ("transferred its experience to"), "seat" is only where
+# an agency's office sits.
+ROLES = ("provider", "recipient", "seat")
+
+
+@lru_cache(maxsize=len(ROLES))
+def role_patterns(role: str) -> tuple[tuple[str, str], ...]:
+    """(id, pattern with {c} for a country name) of the phrases that name a country in a role (ROLES), each a
+    table of kb/data/tagging.toml."""
     data = read_toml(*shipped("tagging.toml"))
     out = []
-    for entry in data.get(kind, []):
+    for entry in data.get(role, []):
         compile_pattern("kb/data/tagging.toml", entry["id"], entry.get("pattern", "").replace("{c}", "X"))
         out.append((entry["id"], entry["pattern"]))
     return tuple(out)
@@ -85,10 +91,9 @@ class Places:
                     codes.append(place.code)
         return tuple(codes)
 
-    def providers(self, text: str, mentions: Sequence[PlaceMention], kind: str = "provider") -> set[str]:
-        """Countries the text names as the giver of a solution ("shares its experience", "with support from"),
-        with kind "recipient" as its taker ("transferred its experience to"), or with kind "seat", only as where
-        an agency's office sits."""
+    def in_role(self, text: str, mentions: Sequence[PlaceMention], role: str) -> set[str]:
+        """Countries the text names in a role of a South-South exchange (ROLES): giver, taker or only an office's
+        seat."""
         found: set[str] = set()
         otherwise: set[str] = set()  # countries also named outside such a phrase
         for mention in mentions:
@@ -96,11 +101,11 @@ class Places:
                 continue
             window = text[max(0, mention.start - 80):mention.end + 80]
             name = re.escape(mention.text)
-            if any(re.search(pattern.replace("{c}", name), window, re.I) for _, pattern in provider_patterns(kind)):
+            if any(re.search(pattern.replace("{c}", name), window, re.I) for _, pattern in role_patterns(role)):
                 found.add(mention.code)
             else:
                 otherwise.add(mention.code)
-        if kind == "seat":
+        if role == "seat":
             return found - otherwise  # a seat only where the text names the country no other way
         # The countries listed with a provider (or taker) are ones too: "learned experience from Ghana, Rwanda,
         # South Africa" names three.
@@ -140,9 +145,9 @@ class Places:
         seats: set[str] = set()
         takers: set[str] = set()
         if scope == "record" and not fixed:
-            named_providers |= self.providers(text, mentions)
-            seats = self.providers(text, mentions, "seat")
-            takers = self.providers(text, mentions, "recipient") - named_providers
+            named_providers |= self.in_role(text, mentions, "provider")
+            seats = self.in_role(text, mentions, "seat")
+            takers = self.in_role(text, mentions, "recipient") - named_providers
         tags = [Tag("country", code, 1.0, tuple(evidence.get(code, ())[:_MAX_EVIDENCE]), FOCUS, fixed_source)
                 for code in fixed]
         tags += [Tag("country", code, 1.0, tuple(evidence.get(code, ())[:_MAX_EVIDENCE]), PROVIDER, fixed_source)
