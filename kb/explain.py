@@ -88,10 +88,8 @@ class Highlighter:
             found.extend((m.start(), m.end(), term in own) for m in re.finditer(re.escape(term), text))
         merged: list[list] = []
         for start, end, is_own in sorted(found):
-            if merged and start < merged[-1][1] and CJK.search(text[start]):  # overlapping bigrams: one word
-                merged[-1][1], merged[-1][2] = max(end, merged[-1][1]), merged[-1][2] or is_own
-            elif not merged or start >= merged[-1][1]:
-                merged.append([start, end, is_own])
+            if not merged or start >= merged[-1][1] or CJK.search(text[start]):  # overlapping bigrams: one word
+                _add(merged, start, end, is_own)
         if self._segment is not None and any(CJK.match(text[start]) for start, _, _ in merged):
             merged = self._whole_words(text, merged)
         mine: dict[str, None] = {}
@@ -121,11 +119,16 @@ class Highlighter:
                     if at < end <= at + len(word):
                         end = at + len(word)
                     at += len(word)
-            if out and start < out[-1][1]:
-                out[-1][1], out[-1][2] = max(end, out[-1][1]), out[-1][2] or is_own
-            else:
-                out.append([start, end, is_own])
+            _add(out, start, end, is_own)
         return out
+
+
+def _add(merged: list[list], start: int, end: int, is_own: bool) -> None:
+    """A match added after those before it: one that overlaps the last joins it, the query's own if either is."""
+    if merged and start < merged[-1][1]:
+        merged[-1][1], merged[-1][2] = max(end, merged[-1][1]), merged[-1][2] or is_own
+    else:
+        merged.append([start, end, is_own])
 
 
 def spans_of(text: str, words: Iterable[str]) -> tuple[tuple[int, int], ...]:
