@@ -12,9 +12,9 @@ from collections import Counter
 
 from kb.clean import Heading
 from kb.contents import contents_spans, inside, listed_titles, title_key
+from kb.headlines import HEADING_CHARS, NUMBERED_WORDS, wordy
 from kb.kinds import CAPTION
-from kb.language import CJK as _CJK
-from kb.language import FUNCTION_WORDS, HAN
+from kb.language import HAN
 from kb.numbering import CHAPTER, Mark, chapters, in_order
 from kb.titles import APPENDIX, BARE_LABEL, DOTTED, NAME_WORDS, heading_number, title_line
 
@@ -54,11 +54,8 @@ _SPLIT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2}){1,3}\.?")
 # 394 passages had been said to be their previous section's; no other document of the shared corpus changes.
 _RUN_IN = re.compile(r"(\d{1,2}(?:\.\d{1,2}){1,2}\.?[ \t]+[A-Z][A-Z’'&/()-]*,?(?:[ \t]+[A-Z][A-Z’'&/()-]*,?)+)"
                      r"[ \t]+[A-Z][a-z]+\b")
-# A heading line: short, unterminated, mostly words.
-_HEADING_CHARS = 220
+# A heading line: short (HEADING_CHARS, kb.headlines), unterminated, mostly words; a numbered one shorter still.
 _HEADING_WORDS = 40
-# A numbered line ("3. ...") is also the shape of a numbered paragraph: it must be shorter to be a heading.
-_NUMBERED_WORDS = 20
 # A short unterminated line before a longer paragraph: a news article's subheading.
 _SUBHEAD_MAX = 120
 # More numbered headings than this are the text's own paragraph numbering.
@@ -96,7 +93,7 @@ def _heading_line(para: str, following: str) -> bool:
     """
     dotted = DOTTED.match(para)
     number = dotted if dotted and "." not in dotted.group(1) else None
-    if number and (_SENTENCE_VERB.search(para) or len(para.split()) > _NUMBERED_WORDS
+    if number and (_SENTENCE_VERB.search(para) or len(para.split()) > NUMBERED_WORDS
                    or re.search(r"\w\.\s+\S", para[4:])
                    # Sections are not numbered past 25; "48." numbers a paragraph, "4 Bangladesh Bank, ..." a footnote.
                    or int(number.group(1)) > 25 or "." not in number.group() and re.search(r"[,(]", para)):
@@ -109,7 +106,7 @@ def _heading_line(para: str, following: str) -> bool:
     # A named section alone on its line is a heading even where the next page's text opens in lower case (its
     # opening page lost in conversion: the Mauritius report's "Conclusions").
     runs_into = following[:1].islower() and not _SECTION_WORD.fullmatch(para)
-    return (len(para) <= _HEADING_CHARS and len(para.split()) <= _HEADING_WORDS and _wordy(para)
+    return (len(para) <= HEADING_CHARS and len(para.split()) <= _HEADING_WORDS and wordy(para)
             and not re.search(r"[.。:：]$", para) and not _RUNS_ON.search(para) and not runs_into
             # A full stop inside is a paragraph's lead-in ("（四）更大力度吸引和利用外资。扩大市场准入，...").
             and "。" not in para)
@@ -124,7 +121,7 @@ def _opens_text(text: str, following: list[tuple[int, int]]) -> bool:
         if line.strip().isdigit():
             continue
         words = len(line.split())
-        if words > _NUMBERED_WORDS:
+        if words > NUMBERED_WORDS:
             return True
         short += 1
         if short > 1 or words > NAME_WORDS:
@@ -137,7 +134,7 @@ def _over_text(text: str, following: list[tuple[int, int]]) -> bool:
     a lead-in (a table's labels and cells end none)."""
     lines = [text[a:b].strip() for a, b in following[:6]]
     lines = [line for line in lines if not re.fullmatch(r"\d{1,3}\.?", line)][:4]
-    return any(len(line.split()) > _NUMBERED_WORDS or line[:1] in "•▪-*–" or re.search(r"[.:;!?。：；]$", line)
+    return any(len(line.split()) > NUMBERED_WORDS or line[:1] in "•▪-*–" or re.search(r"[.:;!?。：；]$", line)
                for line in lines)
 
 
@@ -184,7 +181,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         # paper's front matter leaves ("文章编号：", article number: it titled the introduction of three ChinaXiv
         # papers); a named section keeps its colon ("参考文献（References）：").
         marks = [m for m in (Mark(h.start, h.end, h.level, text[h.start:h.end]) for h in marked)
-                 if len(m.title) <= 2 * _HEADING_CHARS and _wordy(m.title) and not m.title[:1].islower()
+                 if len(m.title) <= 2 * HEADING_CHARS and wordy(m.title) and not m.title[:1].islower()
                  and not _empty_label(m.title) and not _RUNS_ON.search(m.title) and not CAPTION.match(m.title)]
         if len({m.level for m in marks}) == 1 and any(_numbered_depth(m.title) for m in marks):
             marks = _levels_by_number(marks)
@@ -219,7 +216,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
             continue
         if (_SPLIT_NUMBER.fullmatch(para) and title_line(text[nxt[0]:nxt[1]])
                 and not _RUNS_ON.search(text[before[0]:before[1]])
-                and len(text[after[0]:after[1]].split()) > _NUMBERED_WORDS):
+                and len(text[after[0]:after[1]].split()) > NUMBERED_WORDS):
             end, nxt, para, taken = nxt[1], after, f"{para} {text[nxt[0]:nxt[1]]}", nxt[1]
         # A numbered title the converter broke after a word that runs on ("2.4. Digitalization of Local Fresh
         # Market to Increase Social and" / "Economic Impact in Yogyakarta"): one heading; a comma ends a list item.
@@ -234,7 +231,7 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         run_in = _RUN_IN.match(para)
         if CHAPTER.match(para) and not inside(start, spans):  # a chapter, if its number counts up (chapters)
             marks.append(Mark(start, end, 1, para))
-        elif (run_in and not inside(start, spans) and _wordy(run_in.group(1))
+        elif (run_in and not inside(start, spans) and wordy(run_in.group(1))
               and sum(w.isalpha() and w.islower() for w in para[run_in.end():].split()[:12]) >= 6):
             title = run_in.group(1)
             marks.append(Mark(start, start + len(title), next(lvl for lvl, rx in _LEVELS if rx.match(title)), title))
@@ -343,56 +340,6 @@ def _subheadings(text: str) -> list[Mark]:
                 and not re.search(r"[.。;；:：,，!?]$", para) and n_end - n_start > len(para)):
             marks.append(Mark(start, end, 2, para))
     return marks if len(marks) >= 2 else []
-
-
-# A heading titles what follows in a few words: "Do informal waste workers work together?" (6), "Annex 4:
-# Bibliography" (3); the longest numbered heading the segmenter accepts is as long (_NUMBERED_WORDS).
-_HEAD_WORDS = _NUMBERED_WORDS
-
-
-def titles_what_follows(para: str) -> bool:
-    """A paragraph that only titles the text under it: a few words, mostly words, not a sentence (a question
-    or a lead-in ending in a colon is a heading too), and not a printed line of a paragraph that a PDF's text
-    cut into lines: those start in lower case, end on a function word or hold a sentence's end."""
-    para = para.strip()
-    if not para or len(para) > _HEADING_CHARS:
-        return False
-    words = len(_CJK.sub(" ", para).split()) + len(_CJK.findall(para)) // 2
-    last = para.split()[-1].lower()
-    return (words <= _HEAD_WORDS and _wordy(para) and not para[0].islower()
-            and last not in FUNCTION_WORDS and not re.search(r"[.。!！;；,，]$|\w[.!?。！？]\s+\S", para))
-
-
-def only_headings(text: str) -> bool:
-    """A passage of headings alone (a subheading standing as a passage of its own): it titles what follows."""
-    if len(text) > (text.count("\n") + 1) * _HEADING_CHARS:  # a line longer than any heading: read no further
-        return False
-    paras = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-    return bool(paras) and all(titles_what_follows(p) for p in paras)
-
-
-# A number that ends a title rather than a contents line (whose last number is its page): a year or a span of
-# years ("Childhood Mortality Trends 1988-2014"), a number joined to its word ("COVID-19"), or a count a word
-# takes ("Children under Age 5", "Annex A to SCHEDULE 1"). On the shared corpus these headed 8 sections, and
-# no contents line ends so ("Limitations and Assumptions 32", "CONCLUSION …………22" still do not head any).
-_TITLE_NUMBER = re.compile(r"(?:\b(?:19|20)\d\d(?:\s?[-–]\s?(?:19|20)?\d\d)?|[^\W\d]-\d{1,2}"
-                           r"|\b(?:age[ds]?|under|over|goal|sdg|schedule|annex|appendix|phase|round|wave|grade"
-                           r"|level|tier|pillar|part)\s\d{1,2})$", re.I)
-
-
-def _wordy(para: str) -> bool:
-    """Headings are mostly words; table rows ("5.4 birth rate 76.3 na") are mostly numbers."""
-    if _CJK.search(para):
-        return True
-    body = re.sub(r"^(?:\(?\d{1,2}(?:\.\d{1,2})*[.)]?|[IVX]{1,5}\.|[A-H]\.)\s+", "", para)  # its numbering aside
-    tokens = [t.strip(".,;:()[]\"'“”‘’?!") for t in body.split()]
-    words = sum(1 for t in tokens if t.isalpha())
-    # Two amounts are a table's row ("(1) Dbeing the 23,500,000 12% of amounts landless", a loan's schedule).
-    amounts = sum(1 for t in body.split() if re.fullmatch(r"[$(]?\d[\d,.]*%?\)?[,;]?", t))
-    # A word of three letters at least: a measure from a table ("2.5 kg") is no heading.
-    return (words / max(len(tokens), 1) >= 0.6 and amounts < 2
-            and (not para[-1].isdigit() or bool(_TITLE_NUMBER.search(para)))
-            and any(len(t) >= 3 for t in tokens if t.isalpha()))
 
 
 def named_labels(titles: list[str], marks: list[Mark], text: str) -> list[str]:

@@ -21,7 +21,7 @@ from kb.duplicates import other_sources
 from kb.explain import Found, Highlighter, is_header, is_lead, why
 from kb.figures import key_figures
 from kb.gazetteer import country_name
-from kb.headings import only_headings
+from kb.headlines import only_headings
 from kb.lexicon import same_word
 from kb.models import Hit
 from kb.query import QueryPlan

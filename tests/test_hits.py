@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import ConfigError
-from kb.headings import only_headings
+from kb.headlines import only_headings
 from kb.hits import _places, _titled, card_passages, choose_passages, listed_apart
 from kb.models import Hit
 from kb.query import ask_rules, asked_figures, parse_ask_rules
