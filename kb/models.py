@@ -74,6 +74,11 @@ class Document:
 DATE_FROM = "date_from"
 
 
+# Joins the first and last section titles of a case merged from several ("3.3 SCHOOL ATTENDANCE … 4.3 AGE AT
+# FIRST MARRIAGE").
+SPAN_JOIN = " … "
+
+
 @dataclass(frozen=True)
 class Case:
     """A titled part of a document: a white-paper section, a case record, a news item."""
@@ -91,6 +96,10 @@ class Case:
     def date(self, published: str | None) -> str | None:
         """The case's own date (a record's date column), else its document's publication date."""
         return dict(self.fields).get("date") or published
+
+    def spans_sections(self) -> bool:
+        """Whether the case was merged from several sections, and its title names the first and the last."""
+        return SPAN_JOIN in self.title
 
 
 @dataclass(frozen=True)
@@ -127,11 +136,17 @@ class Segmented:
         The section's words count as the heading's (a hit's section is its own place in a long case): on the
         rebuilt eval index two queries found their answer higher (dev-tune d14, held-out zh zd09), none lower.
         """
-        titles = {c.case_id: c.title for c in self.cases}
+        cases = {c.case_id: c for c in self.cases}
         doc_title = self.document.title
         out = []
         for chunk in self.chunks:
-            case_title = titles.get(chunk.case_id, "")
+            case = cases.get(chunk.case_id)
+            case_title = case.title if case else ""
+            if case and case.spans_sections():
+                # A case merged from sections: the passage's own section, not the title naming the last one
+                # (every passage of "10.3 Trends in vaccination coverage … 10.9.4 Travel to School" held "school",
+                # and its infant feeding passages matched "school feeding programmes" strongly).
+                case_title = "" if chunk.section else (case.heading_path[-1] if case.heading_path else "")
             line = doc_title if not case_title or case_title == doc_title else f"{doc_title} › {case_title}"
             out.append(f"{line} › {chunk.section}" if chunk.section else line)
         return out

@@ -13,7 +13,7 @@ from kb.contents import Contents, contents_regions
 from kb.headings import find_headings, named_labels, paragraphs
 from kb.kinds import classify_case
 from kb.language import CJK as _CJK
-from kb.models import Case, Chunk, Document
+from kb.models import SPAN_JOIN, Case, Chunk, Document
 from kb.numbering import Mark
 from kb.sections import Labels, passage_sections, section_marks
 from kb.titles import BARE_LABEL, clean_title, recase_capitals, shorten
@@ -278,7 +278,7 @@ def _merge_small(spans: list[Span], doc_title: str) -> list[Span]:
 
 def _span_title(first: str, last: str) -> str:
     """The title of a part that runs from one section to another: both, each cut to fit 120 characters."""
-    return first if first == last else f"{shorten(first, 58)} … {shorten(last, 58)}"
+    return first if first == last else f"{shorten(first, 58)}{SPAN_JOIN}{shorten(last, 58)}"
 
 
 def _is_parent(span: Span, nxt: Span) -> bool:

@@ -9,6 +9,7 @@ from functools import partial
 
 from kb.language import HAN
 from kb.lexicon import known_words
+from kb.models import SPAN_JOIN
 from kb.repair import join_initials, join_pairs
 
 # A line's own dotted number: "3 ", "3. ", "2.1 ", "2.1.3. ", "3.1研究区域" (a Chinese title follows it with no
@@ -32,7 +33,7 @@ _OWN_NUMBER = re.compile(r"^(?:\(\d{1,3}\)\s*|（[一二三四五六七八九十
 def unnumbered(title: str) -> str:
     """A section title without its own numbering, for a list that numbers its entries ("3. (4) Gathering ...");
     a case over several sections ("11.8 … 11.9") keeps the numbers that say which."""
-    if " … " in title and heading_number(title.split(" … ", 1)[1]):
+    if SPAN_JOIN in title and heading_number(title.split(SPAN_JOIN, 1)[1]):
         return title
     rest = _OWN_NUMBER.sub("", title, count=1)
     return rest if re.search(r"\w", rest) and not rest[:1].isdigit() else title
