@@ -160,11 +160,13 @@ def _short(line: str) -> bool:
 
 
 def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
-    """A passage that is its title plus short lines (byline, date): it tells nothing the hit's title does not."""
+    """A passage that is its title plus short lines (byline, date): it tells nothing the hit's title does not. A
+    blog page may set its title twice, the second time over its byline ("From Kef to Kebili ... rights Chloé
+    Guerrini, Project Coordinator and ..."): each time is the title."""
     for title in titles:
         title = (title or "").strip()
         if title and title in text:
-            return all(_short(line) for line in text.replace(title, "", 1).splitlines())
+            return all(_short(line) for line in text.replace(title, "").splitlines())
     return False
 
 

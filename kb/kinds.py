@@ -208,7 +208,7 @@ def _captions_alone(lines: list[str]) -> bool:
     return captions > 0 or not letters
 
 
-_LEADERS = re.compile(r"\w\s?\.{2,}\s*\d{1,4}$")
+_LEADERS = re.compile(r"\w\s?[.…]{2,}\s*\d{1,4}$")
 # A list of a report's tables and figures names them by number ("Figure 10.1 Trends in basic vaccination ...").
 _LISTED = re.compile(r"\b(?:[Tt]able|[Ff]igure|[Mm]ap|[Cc]hart|[Bb]ox)\s+[A-Z]?\d{1,2}(?:\.\d{1,2})*[a-z]?\b")
 # A table's row: its label, then two cells or more ("4.2 Infant mortality rate4 52 43 41", "5.3 ... na 26.7 na").

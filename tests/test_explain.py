@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.explain import Highlighter, spans_of, why
+from kb.explain import Highlighter, is_header, spans_of, why
 from kb.latex import plain_math
 
 TEXT = ("Informal waste workers formed cooperatives. The government shared information on its experiences "
@@ -108,3 +108,13 @@ def test_the_words_a_card_matched_are_found_in_the_cases_other_passages_whole_an
     assert [text[a:b] for a, b in spans_of(text, ["mobile", "Farmers", "电商"])] == [
         "Mobile", "farmers", "mobile", "电商", "farmers"]
     assert spans_of(text, []) == () and spans_of(text, ["farm"]) == ()
+
+
+def test_a_title_set_twice_over_its_byline_is_a_header():
+    # Seen: "land rights for women farmers" showed a Tunisian post by its title and its title again run into its
+    # byline, under a "strong match" badge: the second title made the byline line long.
+    title = "From Kef to Kebili, a deep dive into women realizing their socioeconomic rights"
+    text = f"{title}\n\n{title} Chloé Guerrini, Project Coordinator and Sahar Ferchichi, Accelerator Lab Associate"
+    assert is_header(text, (title,))
+    assert not is_header(f"{title}\n\nThe project works with over fifteen associations and sixty women and men "
+                         f"in El Kef and Kebili to understand what keeps women from work.", (title,))

@@ -83,6 +83,9 @@ _FRONT_MATTER = [
     # strong, for "use of mosquito bed nets by children").
     ("11.8 Micronutrient\n\n12.3.5 Trends in Use of Mosquito Nets by Children under Age 5 and Pregnant Women.. 191"
      "\n\nvi • Contents 16.2 Women’s Control over Their Own Earnings and Relative Magnitude of Women’s", "toc"),
+    # Leaders of ellipsis characters (the South Sudan wallet report's contents page read as prose).
+    ("EXECUTIVE SUMMARY…………………………………………3\n\nCHAPTER 2. DESK REVIEW FINDINGS………………7\n\n"
+     "Conclusion……………………………………22\n\nRecommendations……………………………24", "toc"),
     ("Figure 2 shows that stunting fell by a third in the districts where mothers joined the groups. The fall "
      "was largest among the poorest.", "prose"),
     ("[7] The Household Budget Survey (2017) shows that food and beverages, housing, water and electricity take "
