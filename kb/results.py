@@ -16,7 +16,7 @@ from kb.matching import Matcher
 from kb.models import Filters, Hit
 from kb.named import Named, TitleNames, as_written, named_first
 from kb.query import MAX_K, QueryPlan
-from kb.rank import Ranking, best_per_group, cap_per_document, first_in, fold_republished, fold_same_text
+from kb.rank import Ranking, best_per_group, cap_per_document, first_in, fold_republished, fold_same_text, repeated_text
 from kb.rankings import Rankings
 from kb.relevance import GRADES, grade_cases
 from kb.searchrules import SearchRules
@@ -135,6 +135,16 @@ class Results:
             firsts = [chosen[case][1][0] for case in new if chosen[case][1]]
             rows.update(self.store.passages([chosen[case][0] for case in new] + firsts
                                             + [pid for case in new for pid in folded.get(case, ())]))
+            # A case whose shown passage repeats most of an earlier card's of its document is listed on that card,
+            # as the very same text is, and the round is read again without it.
+            repeats = repeated_text(shown, {case: rows[chosen[case][0]]["text"] for case in shown}, document_of)
+            if repeats:
+                for case, under in repeats.items():
+                    order.remove(case)
+                    same[under] = [*same.get(under, []), case, *same.pop(case, [])]
+                for case in new:  # the round's new cases are read again, with the cases that move up
+                    chosen.pop(case)
+                continue
             good |= self._good(plan, mode, firsts, rows)
             facets_of.update(self.store.facets_of(new))
             members.update(self.store.group_members(sorted({groups[c] for c in new if c in groups} - set(members))))

@@ -19,7 +19,7 @@ from kb.explain import one_run_each
 from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import QueryError
-from kb.rank import first_in, fold_same_text
+from kb.rank import first_in, fold_same_text, repeated_text
 from kb.relevance import calibration_sample, cosine_scale, grade_cases
 from kb.search import Searcher
 from kb.store import Store, text_hash
@@ -590,6 +590,27 @@ def test_cases_ranked_by_the_same_text_show_on_one_card(tmp_path):
         ["a", "b"], {"a": ["c", "d"]})
 
 
+def test_a_report_that_reprints_its_own_paragraph_shows_it_on_one_card(tmp_path):
+    # Seen: "cash transfers for elderly people" showed a South Sudan report's survey chapter and its background
+    # chapter as two cards with the same two sentences (the background reprints the finding, a few words apart).
+    finding = ("Using mobile money to distribute cash transfers has also been more effective and cost efficient: "
+               "moving large amounts of cash through high-risk areas often required security services, costing up "
+               "to 30% of the transfer value. Mobile money has improved payment confidentiality too.")
+    background = " ".join(f"The survey team visited market {n} and counted the traders who keep a phone." for n in
+                          range(30))
+    survey = " ".join(f"In county {n} the agents said that traders top up airtime every week." for n in range(30))
+    corpus = _write(tmp_path / "corpus", {"report.md": (
+        f"# Mobile wallets report\n\n## 1. Background\n\n{background}\n\nHowever, it needs phones. {finding}"
+        f"\n\n{background}\n\n## 3. Survey findings\n\n{survey}\n\n{finding}\n\n{survey}\n")})
+    hits = _ingest_and_search(corpus, tmp_path / "index", HASH_ONLY, "mobile money to distribute cash transfers", k=5)
+    shown = [h for h in hits if "transfer value" in h.text]
+    assert len(shown) == 1 and [title for _, title, _ in shown[0].same_text] == [
+        "1. Background" if shown[0].title.endswith("Survey findings") else "3. Survey findings"], [
+        (h.title, h.text[:60]) for h in hits]
+    assert repeated_text(["a", "b", "c"], {"a": finding, "b": "However, it needs phones. " + finding, "c": finding},
+                         {"a": "d1", "b": "d1", "c": "d2"}) == {"b": "a"}
+
+
 def test_a_food_security_project_is_no_strong_match_for_school_meals(tmp_path):
     # Walk 3: "school meals programme" graded six cards strong, five of them food-security and nutrition projects
     # with no school in them, because one glossary term named school meals and food security alike.
@@ -633,9 +654,12 @@ def test_the_place_a_query_names_does_not_make_a_match_alone(tmp_path):
 def test_a_document_shows_two_of_its_cases_and_says_how_many_more(tmp_path):
     # A long report split into many cases on one topic filled a broad query's page (the issue's "one document
     # floods the page"); two of its cases are shown, and its last shown says how many more it holds.
-    sections = "\n\n".join(f"## {n}. Savings groups in district {n}\n\n" + (
-        f"Savings groups in district {n} lend to their members; women in savings groups borrow for goats and "
-        "seed, and the savings groups meet weekly to save. ") * 24 for n in range(1, 7))
+    # Each section tells its own district (sections of one text would be one text, listed on one card).
+    uses = ["goats", "seed", "school fees", "a sewing machine", "a market stall", "a water tank"]
+    sections = "\n\n".join(f"## {n}. Savings groups in district {n}\n\n" + " ".join(
+        f"In district {n}, week {w}, the savings groups lent {w * n} members money for {uses[(n + w) % 6]}; "
+        f"women in savings groups there repaid {uses[(n * w) % 6]} loans first." for w in range(1, 25))
+        for n in range(1, 7))
     corpus = _write(tmp_path / "corpus", {"report.md": f"# Savings groups report\n\n{sections}",
                                           "other.md": "# Savings groups in Kenya\n\nSavings groups in Kenya lend "
                                                       "to women who save weekly in savings groups."})
