@@ -313,6 +313,8 @@ def test_analyst_view_counts_charts_and_downloads(index):
     rows = pa.ipc.open_stream(next(c for c in charts if '"rect"' in c.proto.spec).proto.data.data).read_all()
     cells = {(r["approach"], r["country"]): r["cases"] for r in rows.to_pylist()}
     assert cells and heatmap["encoding"]["x"]["axis"]["labelLimit"] == 0
+    # Colours on a log scale: one large cell no longer washes out the cells of 1 to 10 (walk: China x agriculture).
+    assert heatmap["encoding"]["color"]["scale"]["type"] == "symlog"
     for (a, c), n in counts.by_approach_country.items():
         key = (approach_labels()[a], f"{country_name(c)} ({c})")
         assert cells.get(key, n) == n

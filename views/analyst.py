@@ -110,14 +110,16 @@ def _heatmap(counts: Counts, noun: Callable[[int], str]) -> None:
                 axis=alt.Axis(labelAngle=-60, labelLimit=0, labelOverlap=False)),
         y=alt.Y("approach:N", sort=[approaches[a] for a in counts.by_approach], title=None,
                 axis=alt.Axis(labelLimit=0)),
-        color=alt.Color(f"{field}:Q", scale=alt.Scale(scheme="blues")),
+        # On a log scale: one cell of 107 (China x agriculture) had left every cell of 1 to 10 the same pale blue.
+        color=alt.Color(f"{field}:Q", scale=alt.Scale(type="symlog", scheme="blues")),
         tooltip=["approach:N", "country:N", f"{field}:Q"])
     st.altair_chart(chart, width="stretch")
     left_out = [f"{noun(counts.no_approach)} without an approach" if counts.no_approach else "",
                 f"{noun(counts.no_country)} without a country" if counts.no_country else "",
                 f"{len(counts.by_country) - len(top)} more countries" if len(counts.by_country) > len(top) else ""]
-    st.caption(f"Each cell counts the {counts.unit}s that carry both the approach and the country; columns in "
-               "order of count. Not shown: " + (", ".join(x for x in left_out if x) or "nothing") + ".")
+    st.caption(f"Each cell counts the {counts.unit}s that carry both the approach and the country (colours on a "
+               "log scale, so small counts stand apart); columns in order of count. Not shown: "
+               + (", ".join(x for x in left_out if x) or "nothing") + ".")
     _downloads("heatmap", chart, ["approach", "country", field], rows)
 
 
