@@ -159,14 +159,27 @@ def _short(line: str) -> bool:
     return len(line.split()) + len(CJK.findall(line)) // 2 <= HEADER_LINE_WORDS
 
 
+# Where authors work: a paper's byline names them with their affiliations, a line as long as a paragraph.
+_AFFILIATION = re.compile(r"Universit|Institut|College|School|Academy|Department|Ministry|Cent(?:er|re)\b")
+
+
+def _affiliations(line: str) -> bool:
+    """A byline of names and affiliations: it names where its people work, and its longer words are names (four in
+    five capitalised), with no sentence among them ("LIU Qian1,2, ZHANG Jian2 (1School of Geography ..., Chongqing
+    Normal University, Chongqing 401331, China; ...)")."""
+    words = re.findall(r"[A-Za-z]{4,}", line)
+    return (_AFFILIATION.search(line) is not None and len(words) >= 4
+            and sum(w[0].isupper() for w in words) >= 0.8 * len(words) and not re.search(r"[a-z]{2}\.\s+[A-Z]", line))
+
+
 def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
-    """A passage that is its title plus short lines (byline, date): it tells nothing the hit's title does not. A
-    blog page may set its title twice, the second time over its byline ("From Kef to Kebili ... rights Chloé
-    Guerrini, Project Coordinator and ..."): each time is the title."""
+    """A passage that is its title plus short lines (byline, date) or a paper's byline of affiliations: it tells
+    nothing the hit's title does not. A blog page may set its title twice, the second time over its byline ("From
+    Kef to Kebili ... rights Chloé Guerrini, Project Coordinator and ..."): each time is the title."""
     for title in titles:
-        title = (title or "").strip()
+        title = (title or "").strip().removesuffix("…")  # a long title is stored cut short (kb.titles.shorten)
         if title and title in text:
-            return all(_short(line) for line in text.replace(title, "").splitlines())
+            return all(_short(line) or _affiliations(line) for line in text.replace(title, "").splitlines())
     return False
 
 

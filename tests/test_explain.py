@@ -118,3 +118,17 @@ def test_a_title_set_twice_over_its_byline_is_a_header():
     assert is_header(text, (title,))
     assert not is_header(f"{title}\n\nThe project works with over fifteen associations and sixty women and men "
                          f"in El Kef and Kebili to understand what keeps women from work.", (title,))
+
+
+def test_a_papers_title_over_its_authors_and_affiliations_is_a_header():
+    # Seen (walk): "how did china move people out of poor mountain villages" showed a ChinaXiv paper by its English
+    # title and its authors' addresses, graded good; a title over a sentence that names a university is content.
+    title = "Livelihood capital and livelihood strategies of the farmer household in the Qinling-Daba area"
+    byline = ("LIU Qian1,2 ，ZHANG Jian2，HE Yan-bing3， YANG Xin-jun2 (1School of Geography And Tourism,Chongqing "
+              "Normal University,Chongqing 401331,China; 2College of Urban and Environmental Sciences,Northwest "
+              "University,Xi'an 710127,Shaanxi,China)")
+    assert is_header(f"{title}\n\n{byline}", (title,))
+    # The case's title as stored, cut short.
+    assert is_header(f"{title}: A case of Shangluo City\n\n{byline}", (title[:60].rsplit(" ", 1)[0] + "…",))
+    assert not is_header(f"{title}\n\nFarmers who left the mountain villages were surveyed by Northwest University "
+                         "in 2018, and most of them found work in the county town within a year.", (title,))
