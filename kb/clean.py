@@ -236,11 +236,15 @@ class _Cleaner:
         """Drop page-metadata pairs: an ALL-CAPS label line ("DOCUMENT TYPE") and its short value line."""
         idx = [i for i, ln in enumerate(lines) if ln.strip()]
         drop: set[int] = set()
-        for a, b in zip(idx, idx[1:]):
+        for a, b, c in zip(idx, idx[1:], [*idx[2:], None]):
             label, value = lines[a].strip(), lines[b].strip()
+            # A value the next line goes on with is a sentence a PDF cut: "EXECUTIVE SUMMARY" / "Digital Financial
+            # inclusion is an important aspect of economic development, alleviating poverty" / "and supporting
+            # growth. ..." had lost the South Sudan report's opening sentence.
+            goes_on = c is not None and lines[c].strip()[:1].islower()
             if (re.fullmatch(r"[A-Z][A-Z &/,-]+", label) and 2 <= len(label.split()) <= 4
                     and not value.isupper() and len(value.split()) <= 14 and not SENTENCE_END.search(value)
-                    and a not in drop and not value.startswith("#")):
+                    and a not in drop and not value.startswith("#") and not goes_on):
                 drop.update((a, b))
                 self.drop("page_metadata", f"{label}\n{value}")
         return [ln for i, ln in enumerate(lines) if i not in drop]

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 # What announces a table of contents ("Contents", "List of content", 目录); alone on its line, it heads one.
-CONTENTS_WORDS = r"(?:table of contents|list of contents?|contents|目\s*录|índice|sommaire|table des matières)"
+CONTENTS_WORDS = r"(?:table of contents?|list of contents?|contents|目\s*录|índice|sommaire|table des matières)"
 CONTENTS_LINE = re.compile(rf"^\s*{CONTENTS_WORDS}\s*$", re.I)
 # Entries are short and unterminated, even when a converter ran two into one line.
 _ENTRY_CHARS = 220

@@ -55,7 +55,8 @@ _TABLES_SECTION = re.compile(r"(?:^|[:.]\s*|\s)(?:statistical|data(?:\s+quality)
 # questionnaires ("1.6 Questionnaires") is prose.
 _FORMS_SECTION = re.compile(r"(?=.*\b(?:appendix|annex)\b).*\bquestionnaires?\b", re.I)
 _TOC_HEADING = re.compile(rf"^\s*{CONTENTS_WORDS}\b", re.I)
-_TOC_LINE = re.compile(r"(?:\s?\.){3,}\s*\d{1,4}$|\s\d{1,3}$")
+# A contents line: leaders of dots or of ellipsis characters ("Conclusion………22") or a page number.
+_TOC_LINE = re.compile(r"(?:(?:\s?\.){3,}|\s?…[\s.…]*)\s*\d{1,4}$|\s\d{1,3}$")
 # A survey form: its questions one a line ("On the radio? / From a poster?"), or its answer codes behind dot
 # leaders ("GOVT. HEALTH CENTER....... B").
 _QUESTION = re.compile(r"[?？]\s*$")

@@ -398,3 +398,17 @@ def test_a_line_that_closes_the_bracket_the_line_before_opened_continues_it(shar
             "INTERNATIONAL BANK FOR RECONSTRUCTION AND DEVELOPMENT (the Bank).") in text
     cleaned = clean("Costs (in US\n\ndollars)\n\nTable 2 (rates\n\nFemale\n\n(2) Male", "md").text
     assert "Costs (in US dollars)" in cleaned and "Table 2 (rates\n\nFemale" in cleaned
+
+
+def test_a_section_name_over_a_cut_sentence_is_no_page_metadata(shared):
+    # Seen: the South Sudan wallet report's "EXECUTIVE SUMMARY" over its first printed line ("Digital Financial
+    # inclusion is ... alleviating poverty") read as a web page's label and its value, and both were dropped: the
+    # summary opened on "and supporting growth", run into the contents' last entry. A label's value goes on with
+    # no line.
+    name = "digital_mobile_wallet_usage_as_an_enabler_for_financial_inclusion_undp_south_sudan_rep.md"
+    seg = prepare_path(shared / "undp-acclabs-blogs" / name, f"undp-acclabs-blogs/{name}")
+    assert "Digital Financial inclusion is an important aspect of economic development, alleviating poverty and " \
+           "supporting growth." in seg.document.text
+    # Its contents, whose leaders are ellipsis characters under "TABLE OF CONTENT", are contents, whole.
+    toc = [c.text for c in seg.chunks if c.kind == "toc"]
+    assert any(t.startswith("TABLE OF CONTENT") for t in toc) and any("Recommendations…" in t for t in toc)
