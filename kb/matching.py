@@ -89,13 +89,8 @@ class Matcher:
         if not held:
             return none
         pairs = np.unique(np.concatenate(held))
-        pids, first, count = np.unique(pairs // len(terms), return_index=True, return_counts=True)
-        sums = np.add.reduceat(weight[pairs % len(terms)], first) / weight.sum()
-        if len(terms) > 1:
-            # One word of several is never more than half of what a query says, however rare: "feeding" alone
-            # (a survey's infant feeding) held 0.75 of "school feeding programmes" by its weight.
-            sums[count == 1] = np.minimum(sums[count == 1], self.cuts.match_words)
-        return pids, sums
+        pids, first = np.unique(pairs // len(terms), return_index=True)
+        return pids, np.add.reduceat(weight[pairs % len(terms)], first) / weight.sum()
 
     def cases(self, vector: np.ndarray | None, terms: tuple[str, ...], concepts: Concepts,
               topic: Topic | None = None) -> frozenset[str]:
