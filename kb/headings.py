@@ -16,7 +16,7 @@ from kb.headlines import HEADING_CHARS, NUMBERED_WORDS, wordy
 from kb.kinds import CAPTION
 from kb.language import HAN
 from kb.numbering import CHAPTER, Mark, chapters, in_order
-from kb.titles import APPENDIX, BARE_LABEL, DOTTED, NAME_WORDS, heading_number, title_line
+from kb.titles import APPENDIX, BARE_LABEL, DOTTED, NAME_WORDS, heading_number, title_line, title_shaped
 
 # Sections a document names rather than numbers; written alone on a line, each is a heading whatever follows.
 _SECTION_NAMES = (r"preface|foreword|introduction|conclusions?|epilogue|executive summary|abstract|references|"
@@ -200,10 +200,6 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
         if start < taken:
             continue
         para = text[start:end]
-        # A subsection's number set apart from its title by the converter ("5.1" / "Impact on MSMEs’ Income", the
-        # Timor-Leste survey's section 5): the two are its heading when running text follows (a table's cells, "4.5"
-        # / "Electricity, gas ..." / "5.0", do not), and the line before does not run on into it ("See General
-        # Conditions, Sections 3.04 and" / "4.03."). A number with no dot is a page's.
         # A chapter's label set alone over its title in capitals ("CHAPTER 7" / "CONCLUSION AND" / "RECOMMENDATION",
         # the Gandaki survey's chapters): one heading. Alone, the label counts no chapter (kb.numbering.chapters
         # wants a title), and the chapter opened a page late, at its running header.
@@ -214,6 +210,10 @@ def find_headings(text: str, marked: tuple[Heading, ...], paged: bool = False) -
             if not inside(start, spans):
                 marks.append(Mark(start, taken, 1, " ".join([para, *(text[a:b] for a, b in titled)])))
             continue
+        # A subsection's number set apart from its title by the converter ("5.1" / "Impact on MSMEs’ Income", the
+        # Timor-Leste survey's section 5): the two are its heading when running text follows (a table's cells, "4.5"
+        # / "Electricity, gas ..." / "5.0", do not), and the line before does not run on into it ("See General
+        # Conditions, Sections 3.04 and" / "4.03."). A number with no dot is a page's.
         if (_SPLIT_NUMBER.fullmatch(para) and title_line(text[nxt[0]:nxt[1]])
                 and not _RUNS_ON.search(text[before[0]:before[1]])
                 and len(text[after[0]:after[1]].split()) > NUMBERED_WORDS):
@@ -302,8 +302,7 @@ def _title_under(text: str, following: list[tuple[int, int]]) -> list[tuple[int,
     for start, end in following:
         line = text[start:end]
         letters = [c for c in line if c.isalpha()]
-        if (not line[:1].isupper() or len(line.split()) > _TITLE_WORDS
-                or len(letters) < 0.8 * len(line.replace(" ", "")) or re.search(r"[.。:：;!?]$", line)
+        if (not title_shaped(line) or len(line.split()) > _TITLE_WORDS
                 or 2 * sum(c.isupper() for c in letters) <= len(letters)):
             break
         lines.append((start, end))

@@ -45,11 +45,16 @@ BARE_LABEL = re.compile(r"(?:appendix|annex|annexe|anexo|chapter|schedule)\s+(?:
 NAME_WORDS = 14
 
 
-def title_line(para: str) -> bool:
-    """A short line that reads as a title: a capital first, a few words, mostly letters, no sentence end."""
+def title_shaped(para: str) -> bool:
+    """A line shaped as a title, however long: a capital first, mostly letters, no sentence end."""
     letters = sum(ch.isalpha() for ch in para)
-    return (bool(para[:1].isupper()) and 2 <= len(para.split()) <= NAME_WORDS and "\n" not in para
-            and letters >= 0.8 * len(para.replace(" ", "")) and not re.search(r"[.。:：;!?]$", para))
+    return (bool(para[:1].isupper()) and letters >= 0.8 * len(para.replace(" ", ""))
+            and not re.search(r"[.。:：;!?]$", para))
+
+
+def title_line(para: str) -> bool:
+    """A short line that reads as a title: shaped as one (title_shaped), a few words on one line."""
+    return title_shaped(para) and 2 <= len(para.split()) <= NAME_WORDS and "\n" not in para
 
 
 def shorten(title: str, limit: int) -> str:
