@@ -113,7 +113,8 @@ class _Cleaner:
                 if re.fullmatch(r"\[\[\w+:.*\]\]", stripped):
                     self.drop("md_tag", stripped)
                     continue
-                stripped = strip_markdown(stripped)
+                # A quote's markers are Markdown's syntax ("> > a quote in a quote"); a bare ">" parts its paragraphs.
+                stripped = strip_markdown(re.sub(r"^>[>\s]*", "", stripped))
                 if re.fullmatch(r"\|?[\s|:\-]+\|?", stripped) and "-" in stripped:
                     continue  # table rule line
             # A line may start with punctuation orphaned by the fixes above (". The full text ...").

@@ -412,3 +412,17 @@ def test_a_section_name_over_a_cut_sentence_is_no_page_metadata(shared):
     # Its contents, whose leaders are ellipsis characters under "TABLE OF CONTENT", are contents, whole.
     toc = [c.text for c in seg.chunks if c.kind == "toc"]
     assert any(t.startswith("TABLE OF CONTENT") for t in toc) and any("Recommendations…" in t for t in toc)
+
+
+def test_a_markdown_quote_reads_without_its_markers(shared):
+    # Seen: the IFAD Strategic Framework's endnotes, set as Markdown quotes, kept their markers in 25 passages
+    # ("> 18 Reaching the Rural Poor: IFAD Policy on Targeting: > www.ifad.org/...", fifth for "indigenous
+    # communities and poverty"). A quote's ">" is Markdown's syntax, as "**" is; a text file's is its text.
+    assert clean("> 20 There are numerous definitions of empowerment in the\n> development literature.\n>\n"
+                 "> > A quote in a quote.", "md").text == (
+        "20 There are numerous definitions of empowerment in the development literature.\n\nA quote in a quote.")
+    assert "> 120" in clean("Pressure\n\n> 120 mm Hg", "txt").text
+    seg = prepare_path(shared / "ifad-docs" / "IFAD_Strategic_Framework_2016_to_2025.md",
+                       "ifad-docs/IFAD_Strategic_Framework_2016_to_2025.md")
+    assert "IFAD Policy on Targeting: www.ifad.org" in seg.document.text
+    assert not [c.text for c in seg.chunks if re.search(r"(?:^|\s)>\s", c.text)]
