@@ -255,3 +255,18 @@ def test_a_paragraphs_number_printed_inside_its_sentence_goes_before_its_paragra
     loan = prepare_path(shared / "wb-loan-agreements" / "1997_april_17_811741468191678600_conformed-copy--l4143--"
                         "rural-employment-project--loan-agreement.txt").document.text
     assert "\n\nProject Implementation, Management and Coordination\n\n" in loan
+
+
+def test_a_records_cell_written_in_html_reads_as_its_text(shared):
+    # Seen: World Bank abstracts whose cells hold their web page's markup ("<p>The objective of the Project is
+    # ...<br />", "...statistics.\n\n&nbsp;"); the cards showed the tags. A cell with no markup is left as it is,
+    # "<5 years" and "R&D" with it.
+    data = (b'title,text\nREDD+,"<p>The objective is to strengthen communities in the Targeted<br />\n'
+            b'Regions of Burkina Faso.<br />\n&nbsp;</p><p>Phase &amp; scope: two.</p>"\n'
+            b'Nutrition,Children <5 years in R&D pilots & schools.\n')
+    first, second = read_bytes(data, "t.csv", "csv", Settings()).records
+    assert first.text == ("The objective is to strengthen communities in the Targeted\nRegions of Burkina Faso."
+                          "\n\nPhase & scope: two.")
+    assert second.text == "Children <5 years in R&D pilots & schools."
+    seg = prepare_path(shared / "wb-project-abstracts" / "remaining_projects_to_process_with_abstracts.csv")
+    assert not [c.text for c in seg.chunks if re.search(r"</?(?:p|br|strong)\b|&nbsp;", c.text)]

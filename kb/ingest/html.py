@@ -95,6 +95,23 @@ class _Extractor(HTMLParser):
             self._emit(data.replace("\n", " "))
 
 
+# Markup in a field of a record table: an element's tag or an entity, not "<5 years" or "R&D".
+_MARKUP = re.compile(r"</?(?:p|br|div|span|li|ul|ol|strong|b|i|em|a|table|tr|td|th|h[1-6])\b[^<>]{0,200}>|"
+                     r"&(?:[a-z]{2,8}|#\d{1,6}|#x[0-9a-f]{1,5});", re.I)
+
+
+def fragment_text(value: str) -> str:
+    """A field written in HTML ("<p>The objective ...<br />&nbsp;</p>") as its text, its paragraphs and lines
+    kept; a field with no markup as it is."""
+    if not _MARKUP.search(value):
+        return value
+    parser = _Extractor()
+    parser.feed(value)
+    parser.close()
+    lines = [" ".join(line.split()) for line in "".join(parser.all).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def read_html(data: bytes, source: str) -> RawDocument:
     """Read an HTML page; prefer <main>/<article> content when the page marks it."""
     text = decode(data, source)

@@ -14,6 +14,7 @@ from typing import Any
 from kb.config import RecordColumns
 from kb.dates import find_date, parse_date
 from kb.errors import IngestError
+from kb.ingest.html import fragment_text
 from kb.ingest.text import decode
 from kb.models import DATE_FROM, RawDocument, RawRecord
 from kb.repair import repair_underscores
@@ -56,7 +57,7 @@ def _flat(value: Any, depth: int = 0) -> str:
         return "; ".join(s for s in (_flat(v, depth + 1) for v in value) if s)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {s}" for k, v in value.items() if (s := _flat(v, depth + 1)))
-    return str(value).strip()
+    return fragment_text(str(value)).strip()
 
 
 def rows_to_records(rows: list[dict[str, Any]], source: str, mapping: RecordColumns) -> tuple[RawRecord, ...]:
