@@ -14,8 +14,10 @@ _ENTRY_CHARS = 220
 # "Milestones 9"), its own number ("2.", "1.1.", "II."), dot leaders.
 _PAGE_BEFORE = re.compile(r"^\d{1,4}\s+(?=\S)")
 _NUMBERING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,5}\.)\s+")
-# Leaders of dots or of ellipsis characters ("Conclusion………22", the South Sudan wallet report's contents).
-_PAGE_AFTER = re.compile(r"(?:\s*[.…]){2,}\s*\d{0,4}$|\s+\d{1,4}$")
+# The leaders between an entry and its page: two dots or more, spaced or not, or ellipsis characters
+# ("Conclusion………22", the South Sudan wallet report's contents; "Conclusion…22").
+LEADERS = r"(?:\s?[.…]){2,}|\s?…"
+_PAGE_AFTER = re.compile(rf"(?:{LEADERS})\s*\d{{0,4}}$|\s+\d{{1,4}}$")
 # A title names something: three letters in a row at least ("Bab" does, "15" and "A." do not).
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _TITLE_WORDS = 14

@@ -10,6 +10,7 @@ from typing import Any
 
 from kb.language import CJK, LETTER, language_name
 from kb.lexicon import fold, same_word
+from kb.titles import CUT
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 # What Highlighter.matches finds in a passage: the spans of the query's words, its own words found, the others.
@@ -177,7 +178,7 @@ def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
     nothing the hit's title does not. A blog page may set its title twice, the second time over its byline ("From
     Kef to Kebili ... rights Chloé Guerrini, Project Coordinator and ..."): each time is the title."""
     for title in titles:
-        title = (title or "").strip().removesuffix("…")  # a long title is stored cut short (kb.titles.shorten)
+        title = (title or "").strip().removesuffix(CUT)  # a long title is stored cut short
         if title and title in text:
             return all(_short(line) or _affiliations(line) for line in text.replace(title, "").splitlines())
     return False

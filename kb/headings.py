@@ -15,6 +15,7 @@ from kb.contents import contents_spans, inside, listed_titles, title_key
 from kb.headlines import HEADING_CHARS, NUMBERED_WORDS, wordy
 from kb.kinds import CAPTION
 from kb.language import HAN
+from kb.layout import set_in_capitals
 from kb.numbering import CHAPTER, Mark, chapters, in_order
 from kb.titles import APPENDIX, BARE_LABEL, DOTTED, NAME_WORDS, heading_number, title_line, title_shaped
 
@@ -301,9 +302,7 @@ def _title_under(text: str, following: list[tuple[int, int]]) -> list[tuple[int,
     lines: list[tuple[int, int]] = []
     for start, end in following:
         line = text[start:end]
-        letters = [c for c in line if c.isalpha()]
-        if (not title_shaped(line) or len(line.split()) > _TITLE_WORDS
-                or 2 * sum(c.isupper() for c in letters) <= len(letters)):
+        if not title_shaped(line) or len(line.split()) > _TITLE_WORDS or not set_in_capitals(line, least=1):
             break
         lines.append((start, end))
     if not lines and following and title_line(text[following[0][0]:following[0][1]]):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from kb.contents import CONTENTS_WORDS
+from kb.contents import CONTENTS_WORDS, LEADERS
 from kb.language import CJK, FUNCTION_WORDS, HAN, LETTER
 from kb.latex import INLINE_MATH
 
@@ -55,8 +55,8 @@ _TABLES_SECTION = re.compile(r"(?:^|[:.]\s*|\s)(?:statistical|data(?:\s+quality)
 # questionnaires ("1.6 Questionnaires") is prose.
 _FORMS_SECTION = re.compile(r"(?=.*\b(?:appendix|annex)\b).*\bquestionnaires?\b", re.I)
 _TOC_HEADING = re.compile(rf"^\s*{CONTENTS_WORDS}\b", re.I)
-# A contents line: leaders of dots or of ellipsis characters ("Conclusion………22") or a page number.
-_TOC_LINE = re.compile(r"(?:(?:\s?\.){3,}|\s?…[\s.…]*)\s*\d{1,4}$|\s\d{1,3}$")
+# A contents line: its leaders and page ("Conclusion………22"), or a page number.
+_TOC_LINE = re.compile(rf"(?:{LEADERS})\s*\d{{1,4}}$|\s\d{{1,3}}$")
 # A survey form: its questions one a line ("On the radio? / From a poster?"), or its answer codes behind dot
 # leaders ("GOVT. HEALTH CENTER....... B").
 _QUESTION = re.compile(r"[?？]\s*$")
@@ -209,7 +209,7 @@ def _captions_alone(lines: list[str]) -> bool:
     return captions > 0 or not letters
 
 
-_LEADERS = re.compile(r"\w\s?[.…]{2,}\s*\d{1,4}$")
+_LEADERS = re.compile(rf"\w(?:{LEADERS})\s*\d{{1,4}}$")
 # A list of a report's tables and figures names them by number ("Figure 10.1 Trends in basic vaccination ...").
 _LISTED = re.compile(r"\b(?:[Tt]able|[Ff]igure|[Mm]ap|[Cc]hart|[Bb]ox)\s+[A-Z]?\d{1,2}(?:\.\d{1,2})*[a-z]?\b")
 # A table's row: its label, then two cells or more ("4.2 Infant mortality rate4 52 43 41", "5.3 ... na 26.7 na").

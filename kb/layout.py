@@ -175,7 +175,7 @@ def join_continued(lines: list[str]) -> list[str]:
         # | "。蘇聯...").
         link = nxt[:1] in _CJK_CLOSE and _CJK_WORDS.fullmatch(s) is not None and CJK.match(prev[-1:]) is not None
         if prev and _MARGIN_NUMBER.fullmatch(s) and nxt[:1].islower() and re.search(r"[A-Za-z,]$", prev) \
-                and len(prev.split()) > _HEADING_TAIL_WORDS and not _capitals(prev) and not _titled(prev):
+                and len(prev.split()) > _HEADING_TAIL_WORDS and not set_in_capitals(prev) and not _titled(prev):
             # A paragraph's number printed beside its second line lands inside its sentence ("... the IFAD
             # contribution is" | "15." | "a loan of 90 million USD"): it goes before its paragraph.
             out[last:last] = [line, ""]
@@ -225,7 +225,7 @@ def _continues(prev: str, line: str) -> bool:
     last = prev.rsplit(None, 1)[-1]
     if last in _GOES_ON_WORDS and len(prev.split()) > 2 and not prev.startswith("#") and line[0].isalnum() \
             and (" " in line or line[-1] in ".!?") and not BULLET.match(line) and not looks_like_heading(line) \
-            and not _capitals(line) and not _STANDS_APART.match(line) and not _row_of_names(line):
+            and not set_in_capitals(line) and not _STANDS_APART.match(line) and not _row_of_names(line):
         # A sentence a blank line cut: "... increased by 385 thousand (+17%) between" | "January 2020". Not a
         # heading after it: a loan agreement's page ends mid-sentence ("... exchange views with the") over
         # "ARTICLE IV". Nor one word alone: a chart's label and its value ("Delaying payments to suppliers or" |
@@ -233,7 +233,7 @@ def _continues(prev: str, line: str) -> bool:
         return True
     return (line[0].islower() and line[0].isascii() and not BULLET.match(line) and (" " in line or line[-1] in ".!?")
             and re.search(r"[A-Za-z,-]$", prev) is not None and " " in prev and not prev.startswith("#")
-            and (len(line.split()) <= _HEADING_TAIL_WORDS or not (looks_like_heading(prev) or _capitals(prev))))
+            and (len(line.split()) <= _HEADING_TAIL_WORDS or not (looks_like_heading(prev) or set_in_capitals(prev))))
 
 
 def _row_of_names(line: str) -> bool:
@@ -242,10 +242,11 @@ def _row_of_names(line: str) -> bool:
     return bool(words) and all(w[0].isupper() for w in words) and line[-1] not in ".!?"
 
 
-def _capitals(line: str) -> bool:
-    """Set in capitals ("CHAPTER 4 FINDINGS FOR FARMERS", a converter's "CHAPteR 4 FInDInGS")."""
+def set_in_capitals(line: str, least: int = 6) -> bool:
+    """Set in capitals, most of its letters and `least` letters at least ("CHAPTER 4 FINDINGS FOR FARMERS", a
+    converter's "CHAPteR 4 FInDInGS")."""
     letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 6 and sum(c.isupper() for c in letters) > len(letters) / 2
+    return len(letters) >= max(least, 1) and sum(c.isupper() for c in letters) > len(letters) / 2
 
 
 def _titled(line: str) -> bool:

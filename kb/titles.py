@@ -57,9 +57,13 @@ def title_line(para: str) -> bool:
     return title_shaped(para) and 2 <= len(para.split()) <= NAME_WORDS and "\n" not in para
 
 
+# What marks a title stored cut short.
+CUT = "…"
+
+
 def shorten(title: str, limit: int) -> str:
-    """The title whole when it fits the limit, else cut at a word and marked "…"."""
-    return title if len(title) <= limit else title[:limit].rsplit(" ", 1)[0] + "…"
+    """The title whole when it fits the limit, else cut at a word and marked CUT."""
+    return title if len(title) <= limit else title[:limit].rsplit(" ", 1)[0] + CUT
 
 
 _LETTERS = re.compile(r"[A-Za-z]+")
