@@ -170,12 +170,19 @@ class Evidence:
     text: str
 
 
+# Where a tag can come from (Tag.source), as a reader is told it.
+TAG_SOURCES = {
+    "text": "found in the text", "title": "named in its title", "document_title": "named in its document's title",
+    "document": "from its document", "column": "from the record's column", "rows": "from the table's rows",
+    "metadata": "from the document's metadata",
+}
+
+
 @dataclass(frozen=True)
 class Tag:
     """An approach, country or region tag with its confidence and the spans that justify it.
 
-    source says where it came from: "text" (found in the passages), "column" (a record table's column)
-    or "metadata" (a document's own metadata). role is "focus" or "mention" for countries.
+    source says where it came from, one of TAG_SOURCES. role is "focus" or "mention" for countries.
     """
 
     kind: str
@@ -184,6 +191,11 @@ class Tag:
     evidence: tuple[Evidence, ...] = ()
     role: str | None = None
     source: str = "text"
+
+    def __post_init__(self) -> None:
+        # A source with no words for it reached the case page as its id ("South Africa · document").
+        if self.source not in TAG_SOURCES:
+            raise ValueError(f"tag source {self.source!r} is not one of {', '.join(TAG_SOURCES)}")
 
 
 @dataclass(frozen=True)

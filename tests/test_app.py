@@ -19,7 +19,7 @@ from kb.export import citation
 from kb.gazetteer import country_name
 from kb.indexdir import open_store
 from kb.library import Library
-from kb.models import Filters
+from kb.models import TAG_SOURCES, Filters
 from kb.pipeline import ingest
 from kb.search import Searcher
 from kb.taxonomy import goal_number
@@ -198,6 +198,7 @@ def test_open_a_case_with_its_own_tags_evidence_passages_neighbours_and_more_lik
     assert _plain(_shown(at)).startswith(f"## {case.title}")
     labels = [e.label for e in at.expander if "confidence" in e.label]
     assert len(labels) == len(tags) and any(t.kind == "approach" for t in tags)
+    assert all(label.endswith(tuple(TAG_SOURCES.values())) for label in labels), labels
     # The card's chips are the case page's tags: its approaches and the countries it is about.
     for approach in facets.get("approach", ()):
         label = approach_labels()[approach]

@@ -15,7 +15,7 @@ from kb.cues import cue_matcher
 from kb.embed import HashEmbedder
 from kb.errors import ConfigError
 from kb.gazetteer import default_gazetteer
-from kb.models import Case, Chunk, Document, Segmented
+from kb.models import TAG_SOURCES, Case, Chunk, Document, Segmented, Tag
 from kb.tag import Tagger, Themes, approach_prototypes
 from kb.taxonomy import load_goals, load_taxonomy, parse_taxonomy
 from tests.conftest import SEEDS, prepare_path
@@ -465,3 +465,11 @@ def test_a_food_bank_is_no_market_link_for_poor_areas_products():
     assert "consumption" not in found("UNDP and the Egyptian Food Bank partner to empower women in agriculture.", "en")
     assert "consumption" not in found("El banco de alimentos repartió canastas a las familias.", "es")
     assert "consumption" in found("Consumption poverty alleviation: buy instead of donate.", "en")
+
+
+def test_every_source_of_a_tag_has_words_for_the_reader():
+    # Seen: a case's country inherited from its document read "South Africa · confidence 1.00 · document" on the
+    # case page, the source's id, as the page's own list of sources had no words for it.
+    assert TAG_SOURCES[Tag("country", "ZAF", 1.0, (), "focus", "document").source] == "from its document"
+    with pytest.raises(ValueError, match="tag source 'guess' is not one of text, title"):
+        Tag("approach", "finance", 1.0, source="guess")

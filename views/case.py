@@ -11,15 +11,11 @@ from kb.export import md_escape, url_of
 from kb.gazetteer import country_name
 from kb.language import language_name
 from kb.library import CasePage
-from kb.models import DATE_FROM, Chunk, Tag
+from kb.models import DATE_FROM, TAG_SOURCES, Chunk, Tag
 from views import common, labels
 
 # A case of at most this many passages fits about a screen: its matched passage is marked where it stands.
 _SHORT_CASE = 3
-# How a tag's source reads on the page.
-SOURCES = {"text": "found in the text", "title": "named in its title",
-           "document_title": "named in its document's title", "column": "from the record's column",
-           "metadata": "from the document's metadata"}
 
 
 def render() -> None:
@@ -141,7 +137,7 @@ def _tags(page: CasePage) -> None:
         for tag in group:
             name = country_name(tag.value) if tag.kind == "country" else labels.value_label(tag.kind, tag.value)
             role = f" · {tag.role}" if tag.role and tag.role != "focus" else ""
-            with st.expander(f"{name} · confidence {tag.confidence:.2f}{role} · {SOURCES.get(tag.source, tag.source)}"):
+            with st.expander(f"{name} · confidence {tag.confidence:.2f}{role} · {TAG_SOURCES[tag.source]}"):
                 _evidence(tag, chunks)
     own = {(t.kind, t.value) for t in page.tags}
     rest = [t for t in page.document_tags if t.kind in ("approach", "country") and (t.kind, t.value) not in own
