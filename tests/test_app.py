@@ -321,6 +321,12 @@ def test_analyst_view_counts_charts_and_downloads(index):
         assert cells.get(key, n) == n
     assert any(c.value.startswith("By the year of the record") and f"{counts.undated} case" in c.value
                for c in at.caption)
+    # Each year's bar stands over its own tick: a bar from 2021 to 2022 read as 2022, or as two years (walk).
+    years = next(c for c in charts if '"year"' in c.proto.spec)
+    bars = pa.ipc.open_stream(years.proto.data.data).read_all().to_pylist()
+    x = json.loads(years.proto.spec)["encoding"]["x"]
+    assert x["field"] == "from" and all(isinstance(tick, int) for tick in x["axis"]["values"])
+    assert bars and all(r["from"] == r["year"] - 0.5 and r["until"] == r["year"] + 0.5 for r in bars)
     at.multiselect(key="w_approach").select("tourism").run()
     label = at.get("download_button")[-1].label
     assert label != f"Download these {total} cases (CSV)" and label.startswith("Download these ")
