@@ -80,6 +80,14 @@ class _Cleaner:
             return ""
         return rules().spam.sub(cut, text)
 
+    def inline(self, text: str) -> str:
+        for rule in rules().inline:
+            def cut(match: re.Match[str], rule_id: str = rule.id) -> str:
+                self.drop(rule_id, match.group(0))
+                return ""
+            text = rule.pattern.sub(cut, text)
+        return text
+
     def is_web_page(self) -> bool:
         """True once a rule has seen web furniture; menu-shaped runs are only dropped from web pages."""
         web = {r.id for r in rules().lines if r.web} | _WEB_REMOVALS
@@ -317,7 +325,7 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
     text = normalise_unicode(text)
     if not is_cjk(text):
         text = fix_cjk_punctuation(comma_capitals(text, cleaner.removed))
-    text = cleaner.spam(text)
+    text = cleaner.inline(cleaner.spam(text))
     pages = text.split(PAGE_BREAK) if paged else [text]
     out_pages: list[list[str]] = []
     for n, page in enumerate(pages):

@@ -19,12 +19,21 @@ class LineRule:
 
 
 @dataclass(frozen=True)
+class InlineRule:
+    """Furniture inside a sentence, cut where it stands."""
+
+    id: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class CleaningRules:
     """Every cleaning rule, compiled from kb/data/cleaning.toml."""
 
     spam: re.Pattern[str]
     spam_ids: tuple[str, ...]
     lines: tuple[LineRule, ...]
+    inline: tuple[InlineRule, ...]
     breadcrumb_start: re.Pattern[str]
     byline_cue: re.Pattern[str]
     byline_words: int
@@ -56,6 +65,7 @@ def parse_rules(text: str, source: str) -> CleaningRules:
     return CleaningRules(
         spam=compile_("spam", "|".join(f"(?:{e['pattern']})" for e in spam) or "(?!)"),
         spam_ids=tuple(e["id"] for e in spam), lines=lines,
+        inline=tuple(InlineRule(e["id"], compile_(e["id"], e.get("pattern"))) for e in entries("inline")),
         breadcrumb_start=compile_("head.breadcrumb_start", head.get("breadcrumb_start")),
         byline_cue=compile_("head.byline_cue", head.get("byline_cue"), 0),
         byline_words=int(head.get("byline_words", 15)),

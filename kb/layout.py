@@ -83,7 +83,11 @@ def strip_markdown(line: str) -> str:
     line = re.sub(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)", r"\1", line)
     line = re.sub(r"</?[a-zA-Z][^>]{0,200}>", "", line)
     line = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", line)
-    return line
+    # Backslash escapes ("\*\*" for "**"), except in math, whose backslashes are LaTeX's: inline ("$5 \%$"), or a
+    # line of a formula set apart, which names LaTeX's commands ("C = { \sqrt { \frac { U _ { 1 } ...").
+    if re.search(r"\\[A-Za-z]{2,}", re.sub(r"\$[^$\n]*\$", "", line)):
+        return line
+    return re.sub(r"(\$[^$\n]*\$)|\\([!-/:-@\[-`{-~])", lambda m: m.group(1) or m.group(2), line)
 
 
 def fold(text: str) -> str:

@@ -426,3 +426,18 @@ def test_a_markdown_quote_reads_without_its_markers(shared):
                        "ifad-docs/IFAD_Strategic_Framework_2016_to_2025.md")
     assert "IFAD Policy on Targeting: www.ifad.org" in seg.document.text
     assert not [c.text for c in seg.chunks if re.search(r"(?:^|\s)>\s", c.text)]
+
+
+def test_a_links_label_for_screen_readers_and_markdowns_escapes_are_not_text():
+    # Seen on the cards (walk): "... Cooperative Market Development Programme (CMDP)(link is external), a joint
+    # initiative", which UNDP's pages print after every outside link, and a Chinese paper's note "注：\*\*和\*\*\*
+    # 分别表示 ..." with Markdown's backslashes shown. Inline math keeps its own backslashes ("$5 \%$").
+    cleaned = clean("Accelerator Lab in Nepal together with the Programme (CMDP)(link is external), a joint "
+                    "initiative of the Ministry.", "md")
+    assert "(CMDP), a joint initiative of the Ministry." in cleaned.text
+    assert [(r.rule, r.text) for r in cleaned.removals] == [("external_link_label", "(link is external)")]
+    note = clean("注：\\*\\*和\\*\\*\\*分别表示在 $5 \\%$ 和 $1 \\%$ 的显著水平上显著", "md").text
+    assert note == "注：**和***分别表示在 $5 \\%$ 和 $1 \\%$ 的显著水平上显著"
+    assert clean("A path C:\\*.txt in a text file", "txt").text == "A path C:\\*.txt in a text file"
+    formula = "C = { \\sqrt { \\frac { U _ { 1 } } { 2 } } } \\{ x \\}"
+    assert clean(formula, "md").text == formula
