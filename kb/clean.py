@@ -70,22 +70,16 @@ class _Cleaner:
         self.fmt = fmt
         self.removed: list[Removal] = []
 
-    def drop(self, rule: str, text: str) -> None:
+    def drop(self, rule: str, text: str) -> str:
+        """Record a removal; the empty text that replaces it."""
         if text.strip():
             self.removed.append(Removal(rule, text.strip()))
-
-    def spam(self, text: str) -> str:
-        def cut(match: re.Match[str]) -> str:
-            self.drop("spam", match.group(0))
-            return ""
-        return rules().spam.sub(cut, text)
+        return ""
 
     def inline(self, text: str) -> str:
+        """The text without its spam and the furniture inside its sentences."""
         for rule in rules().inline:
-            def cut(match: re.Match[str], rule_id: str = rule.id) -> str:
-                self.drop(rule_id, match.group(0))
-                return ""
-            text = rule.pattern.sub(cut, text)
+            text = rule.pattern.sub(lambda m: self.drop(rule.id, m.group(0)), text)  # noqa: B023 (used at once)
         return text
 
     def is_web_page(self) -> bool:
@@ -325,7 +319,7 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
     text = normalise_unicode(text)
     if not is_cjk(text):
         text = fix_cjk_punctuation(comma_capitals(text, cleaner.removed))
-    text = cleaner.inline(cleaner.spam(text))
+    text = cleaner.inline(text)
     pages = text.split(PAGE_BREAK) if paged else [text]
     out_pages: list[list[str]] = []
     for n, page in enumerate(pages):
@@ -387,19 +381,14 @@ def clean(text: str, fmt: str = "txt", paged: bool = False) -> CleanText:
                 headings.append(Heading(offset, offset + len(para), level))
             pieces.append(para)
             offset += len(para)
-    return CleanText(
-        text="".join(pieces),
-        page_starts=tuple(page_starts) if paged else (),
-        headings=tuple(headings),
-        removals=tuple(cleaner.removed),
-        web=not paged and cleaner.is_web_page(),
-    )
+    return CleanText(text="".join(pieces), page_starts=tuple(page_starts) if paged else (), headings=tuple(headings),
+                     removals=tuple(cleaner.removed), web=not paged and cleaner.is_web_page())
 
 
 def head_text(text: str, fmt: str = "txt", paged: bool = False) -> tuple[str, tuple[Removal, ...]]:
     """A document's first page without furniture, lines as laid out (where a cover is read), and what was removed."""
     cleaner = _Cleaner(fmt)
-    page = cleaner.spam(normalise_unicode(text.split(PAGE_BREAK)[0][:8000]))
+    page = cleaner.inline(normalise_unicode(text.split(PAGE_BREAK)[0][:8000]))
     lines = cleaner.line_rules(cleaner.leading_furniture(page.split("\n")))
     if not paged:
         lines = cleaner.page_head(lines)

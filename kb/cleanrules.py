@@ -20,7 +20,7 @@ class LineRule:
 
 @dataclass(frozen=True)
 class InlineRule:
-    """Furniture inside a sentence, cut where it stands."""
+    """Spam or furniture inside a sentence, cut where it stands."""
 
     id: str
     pattern: re.Pattern[str]
@@ -30,9 +30,9 @@ class InlineRule:
 class CleaningRules:
     """Every cleaning rule, compiled from kb/data/cleaning.toml."""
 
-    spam: re.Pattern[str]
     spam_ids: tuple[str, ...]
     lines: tuple[LineRule, ...]
+    # Spam first, one rule whose removals say "spam" (each of its patterns has its id in spam_ids).
     inline: tuple[InlineRule, ...]
     breadcrumb_start: re.Pattern[str]
     byline_cue: re.Pattern[str]
@@ -63,9 +63,9 @@ def parse_rules(text: str, source: str) -> CleaningRules:
                            bool(e.get("web"))) for e in entries("line"))
     head = data.get("head", {})
     return CleaningRules(
-        spam=compile_("spam", "|".join(f"(?:{e['pattern']})" for e in spam) or "(?!)"),
         spam_ids=tuple(e["id"] for e in spam), lines=lines,
-        inline=tuple(InlineRule(e["id"], compile_(e["id"], e.get("pattern"))) for e in entries("inline")),
+        inline=(InlineRule("spam", compile_("spam", "|".join(f"(?:{e['pattern']})" for e in spam) or "(?!)")),
+                *(InlineRule(e["id"], compile_(e["id"], e.get("pattern"))) for e in entries("inline"))),
         breadcrumb_start=compile_("head.breadcrumb_start", head.get("breadcrumb_start")),
         byline_cue=compile_("head.byline_cue", head.get("byline_cue"), 0),
         byline_words=int(head.get("byline_words", 15)),
