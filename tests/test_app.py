@@ -535,6 +535,8 @@ def test_a_records_date_says_which_column_gave_it(tmp_path, monkeypatch):
     assert not at.exception
     shown = _plain(_shown(at))
     assert "**date**: 2018-07-09 (Board Approval Date)" in shown and "date_from" not in shown
+    # "record 204 of 438" beside "row: 352" read as a contradiction (walk): the row is said as its table's.
+    assert any(c.value.endswith("record 1 of 1 (row 1 of its table)") for c in at.caption) and "**row**" not in shown
 
 
 def test_a_records_card_names_its_table_by_file_not_by_a_title_made_of_the_file_name(tmp_path, monkeypatch):

@@ -270,3 +270,14 @@ def test_a_records_cell_written_in_html_reads_as_its_text(shared):
     assert second.text == "Children <5 years in R&D pilots & schools."
     seg = prepare_path(shared / "wb-project-abstracts" / "remaining_projects_to_process_with_abstracts.csv")
     assert not [c.text for c in seg.chunks if re.search(r"</?(?:p|br|strong)\b|&nbsp;", c.text)]
+
+
+def test_a_value_two_columns_of_one_role_share_is_said_once():
+    # Seen on a World Bank project's case page: "organisation: Aga Khan Foundation; Aga Khan Foundation", its
+    # implementing agency and its borrower.
+    data = (b"Project Name,Abstract,Implementing Agency,Borrower\n"
+            b"Women's enterprise,Savings groups run shops.,Aga Khan Foundation,Aga Khan Foundation\n"
+            b"Roads,Feeder roads link villages.,Ministry of Works,Government of Nepal\n")
+    first, second = read_bytes(data, "t.csv", "csv", Settings()).records
+    assert dict(first.fields)["organisation"] == "Aga Khan Foundation"
+    assert dict(second.fields)["organisation"] == "Ministry of Works; Government of Nepal"

@@ -59,10 +59,13 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
     if len(case.heading_path) > 1:
         st.caption(" › ".join(md_escape(h) for h in case.heading_path))
     where = pages_label([case.page, *(chunk.page for _, chunk in page.passages)])
+    fields = dict(case.fields)
+    # A record's number counts records, its row the table's rows (repeated rows are one record): both said.
+    row = f" (row {fields['row']} of its table)" if "row" in fields else ""
     st.caption(f"{md_escape(doc.title)} · {md_escape(doc.publisher or 'no publisher')} · "
                f"{case.date(doc.published) or 'no date'}{where} · {labels.value_label('doc_type', doc.doc_type)} · "
                f"{language_name(doc.language)} · {md_escape(doc.source)} · "
-               f"{'record' if doc.doc_type == 'record' else 'case'} {case.ordinal} of {page.cases_in_document}")
+               f"{'record' if doc.doc_type == 'record' else 'case'} {case.ordinal} of {page.cases_in_document}{row}")
     url = url_of(dict(doc.meta), dict(case.fields))
     if url:
         st.caption(f"Source on the web: {md_escape(url)}")
@@ -78,10 +81,9 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
             common.collection_picker("case")
         common.case_actions(case.case_id, chosen, key="case", can_open=False)
     _matched_first(page, chosen)
-    fields = dict(case.fields)
     for key, value in case.fields:
-        if key == DATE_FROM:
-            continue  # said beside the date: "date: 2018-07-09 (Board Approval Date)"
+        if key in (DATE_FROM, "row"):
+            continue  # said beside the date ("date: 2018-07-09 (Board Approval Date)") and the record's number
         source = f" ({fields[DATE_FROM]})" if key == "date" and DATE_FROM in fields else ""
         st.markdown(f"**{md_escape(key)}**: {md_escape(field_value(value) + source)}")
     _tags(page)

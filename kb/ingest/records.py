@@ -105,7 +105,8 @@ def rows_to_records(rows: list[dict[str, Any]], source: str, mapping: RecordColu
                 if value:
                     fields += [("date", value), (DATE_FROM, column or "its text")]
                 continue
-            value = "; ".join(v for c in cols if (v := get.get(c, "")))
+            # Two columns of one role may say the same (a project's implementing agency and its borrower): once.
+            value = "; ".join(dict.fromkeys(v for c in cols if (v := get.get(c, ""))))
             if value:
                 fields.append((role, value))
         fields += [(c, v) for c, v in get.items() if c not in used and v]
