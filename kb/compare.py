@@ -9,6 +9,7 @@ from itertools import combinations
 import numpy as np
 
 from kb.errors import KBError
+from kb.explain import leads
 from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
 from kb.gazetteer import country_name
 from kb.kinds import PROSE
@@ -98,14 +99,15 @@ def _joined(chunks: list[Chunk]) -> str:
 
 
 def alike_passages(store: Store, case_ids: list[str], per_pair: int = 2) -> tuple[AlikePair, ...]:
-    """For each pair of cases, the passage pairs closest in meaning, best first: prose passages only (two title
-    lines or two reference lists are not alike in any way a reader cares for), and only pairs at least as close
+    """For each pair of cases, the passage pairs closest in meaning, best first: prose passages only, none a
+    heading or a lead-in alone (two title lines or two reference lists are not alike in any way a reader cares
+    for: "3. Implement targeted poverty alleviation strategy" was "most alike"), and only pairs at least as close
     as a passage that matches a query well (kb.relevance): below it, "alike" would name passages that are not."""
     chunks = {pid: chunk for c in case_ids for pid, chunk in store.chunks(case_id=c)}
     vectors = {}
     for case in case_ids:
         ids, found = store.case_vectors(case)
-        prose = [i for i, pid in enumerate(ids) if chunks[pid].kind == "prose"]
+        prose = [i for i, pid in enumerate(ids) if chunks[pid].kind == "prose" and not leads(chunks[pid].text)]
         vectors[case] = ([ids[i] for i in prose], found[prose])
     floor = Relevance().match_cosine
     pairs: list[AlikePair] = []

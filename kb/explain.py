@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from kb.headlines import only_headings
 from kb.language import CJK, LETTER, language_name
 from kb.lexicon import fold, same_word
 from kb.titles import CUT
@@ -182,6 +183,11 @@ def is_header(text: str, titles: tuple[str | None, ...]) -> bool:
         if title and title in text:
             return all(_short(line) or _affiliations(line) for line in text.replace(title, "").splitlines())
     return False
+
+
+def leads(text: str) -> bool:
+    """A passage that titles or leads into what follows it: headings alone, or one short line."""
+    return only_headings(text) or is_lead(text)
 
 
 def is_lead(text: str) -> bool:

@@ -18,10 +18,9 @@ from itertools import islice
 from typing import Any
 
 from kb.duplicates import other_sources
-from kb.explain import Found, Highlighter, is_header, is_lead, why
+from kb.explain import Found, Highlighter, is_header, leads, why
 from kb.figures import key_figures
 from kb.gazetteer import country_name
-from kb.headlines import only_headings
 from kb.lexicon import same_word
 from kb.models import Hit
 from kb.query import QueryPlan
@@ -55,11 +54,6 @@ def _kinds_of_figures(text: str) -> frozenset[str]:
     return frozenset(f.kind for f in key_figures(text))
 
 
-def _leads(text: str) -> bool:
-    """A passage that titles or leads into what follows it: headings alone, or one short line."""
-    return only_headings(text) or is_lead(text)
-
-
 def _titled(heading: int, rows: Sequence[Any], tells: Callable[[int], bool]) -> int:
     """The paragraph a lone subheading titles: the first passage under it that tells, past further headings
     (a byline, then a subtitle); the subheading itself when a table or anything else comes first. A later
@@ -70,7 +64,7 @@ def _titled(heading: int, rows: Sequence[Any], tells: Callable[[int], bool]) -> 
             continue
         if tells(row["chunk_id"]):
             return int(row["chunk_id"])
-        if row["kind"] != "prose" or not _leads(row["text"]):
+        if row["kind"] != "prose" or not leads(row["text"]):
             break
     return heading
 
@@ -100,7 +94,7 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
         if pid not in told:
             row = row_of[pid]
             told[pid] = row["kind"] == "prose" and not is_header(row["text"], (row["case_title"], row["doc_title"])) \
-                and not _leads(row["text"])
+                and not leads(row["text"])
         return told[pid]
 
     ids = [pid for pids in candidates.values() for pid in pids]
@@ -130,7 +124,7 @@ def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]
         row = row_of.get(ranked_by)
         if row is not None and tells(ranked_by):
             best = ranked_by
-        elif row is not None and row["kind"] == "prose" and _leads(row["text"]):
+        elif row is not None and row["kind"] == "prose" and leads(row["text"]):
             best = _titled(ranked_by, by_case[case], tells)
         else:
             best = scored[0][2]

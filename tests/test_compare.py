@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.compare import CompareError, _joined, compare, comparison_table
+from kb.explain import leads
 from kb.figures import actors, by_sentence, key_figures, thing_acronyms
 from kb.indexdir import open_store
 from kb.models import Chunk
@@ -322,3 +323,17 @@ def test_figures_of_one_long_sentence_share_it_whole():
                 "about how to spend their earnings increased to 63 percent in 2014 from 58 percent in 2008.")
     figures = key_figures(f"Control over cash earnings is one dimension of empowerment. {sentence} It rose 5 percent.")
     assert by_sentence(figures) == [(("63 percent", "58 percent"), sentence), (("5 percent",), "It rose 5 percent.")]
+
+
+def test_a_heading_alone_is_alike_to_nothing(seed_index):
+    # Seen (walk): the most alike pair of a comparison set a Bangladesh paragraph on poverty beside a passage that
+    # was only the heading "3. Implement targeted poverty alleviation strategy".
+    store = open_store(seed_index)
+    try:
+        heading = next(pid for pid, chunk in store.chunks(case_id="78a35d0f4699-11")
+                       if chunk.text == "3. Implement targeted poverty alleviation strategy")
+        comparison = compare(store, ["78a35d0f4699-11", "b79428c920cc-1"])
+    finally:
+        store.close()
+    assert heading and comparison.alike
+    assert not [p for p in comparison.alike if leads(p.text_a) or leads(p.text_b)]
