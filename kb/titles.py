@@ -133,6 +133,8 @@ def clean_title(title: str) -> str:
     title = _undo_small_caps(" ".join(title.replace("#", " ").split()).strip(" .:;-–—："))
     # Doubled numbering, "1. 17. Rural youth" -> "17. Rural youth"; a section number "1.2. Title" is one number.
     title = re.sub(r"^(\d{1,2}(?:[.,]\s+|、\s*))(?=\d{1,3}[.,、]\s)", "", title)
+    # A section number a converter ran into its Chinese title ("3结果与分析"), not a count or a date ("12月"): apart.
+    title = re.sub(rf"^(\d{{1,2}}(?:\.\d{{1,2}})*)(?=[{HAN}])(?![年月日号届次期个项条周岁])", r"\1 ", title)
     # A title set twice under its number, the second its translation, on one line: the first ("2.3. Futures
     # Literacy Labs for Disaster Risk Reduction 2.3. Futures Literacy Labs dalam ...", a bilingual report).
     number = re.match(r"(\d{1,2}(?:\.\d{1,2})*\.|\d{1,2}(?:\.\d{1,2})+)\s", title)
