@@ -465,10 +465,10 @@ def test_a_chinese_papers_cases_are_its_chapters_and_a_journal_name_between_sect
     # would have opened a case holding 3.4 and the conclusion.
     seg = prepare_path(shared / "chinaxiv-poverty-zh" / "ChinaXiv-201906.00060V1.md")
     titles = [c.title for c in seg.cases]
-    assert [t for t in titles if t[:1].isdigit()] == ["1变量选取", "2 空间计量模型构建", "3 实例分析"], titles
+    assert [t for t in titles if t[:1].isdigit()] == ["1 变量选取", "2 空间计量模型构建", "3 实例分析"], titles
     assert "干旱区地理" not in titles
     sections = {c.section for c in seg.chunks}
-    assert {"3.3 模型参数估计", "3.4物流业发展的减贫效应分析"} <= sections, sections
+    assert {"3.3 模型参数估计", "3.4 物流业发展的减贫效应分析"} <= sections, sections
 
 
 def test_an_appendix_titled_by_its_label_alone_takes_the_name_the_document_gives_it(shared):
