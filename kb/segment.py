@@ -16,7 +16,7 @@ from kb.language import CJK as _CJK
 from kb.models import SPAN_JOIN, Case, Chunk, Document
 from kb.numbering import Mark
 from kb.sections import Labels, passage_sections, section_marks
-from kb.titles import BARE_LABEL, clean_title, recase_capitals, shorten
+from kb.titles import BARE_LABEL, FRONT_MATTER, clean_title, heading_number, recase_capitals, shorten
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _NUMBER_ALONE = re.compile(r"\s*\d{1,3}\.\s*")
@@ -183,7 +183,10 @@ def _case_spans(doc: Document, marks: list[Mark], titles: list[str]) -> list[Spa
     paths: list[tuple[str, ...]] = []
     stack: list[int] = []
     for i, mark in enumerate(marks):
-        while stack and marks[stack[-1]].level >= mark.level:
+        # Front matter holds no numbered section: "Executive summary" stood over every section of a report whose
+        # summary and numbered sections a converter had marked at two levels ("Executive summary › 2.13 ...").
+        while stack and (marks[stack[-1]].level >= mark.level
+                         or FRONT_MATTER.match(titles[stack[-1]]) and heading_number(titles[i])):
             stack.pop()
         stack.append(i)
         paths.append(tuple(titles[j] for j in stack))

@@ -17,6 +17,12 @@ from kb.repair import join_initials, join_pairs
 DOTTED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)\.?(?:\s|(?=[" + HAN + r"]))")
 
 
+# Front matter: sections before a document's body, none of which holds its numbered sections.
+FRONT_MATTER = re.compile(r"^(?:executive summary|summary|abstract|foreword|preface|acknowledg(?:e)?ments?|"
+                          r"abbreviations(?: and acronyms)?|acronyms(?: and abbreviations)?|(?:table of )?contents|"
+                          r"摘要|前言|目录)\s*:?$", re.I)
+
+
 def heading_number(title: str) -> tuple[int, ...] | None:
     """The dotted number a heading opens with, as a sortable tuple ("2.1.3 Title" -> (2, 1, 3)), or None."""
     match = DOTTED.match(title)

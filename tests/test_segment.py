@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from kb.headings import find_headings
-from kb.titles import clean_title, heading_number, recase_capitals, unnumbered
+from kb.titles import FRONT_MATTER, clean_title, heading_number, recase_capitals, unnumbered
 from tests.conftest import NEWS_2014, WHITE_PAPER, prepare_path
 
 TIMOR_LESTE = "socio-economic_impact_assessment_of_covid-19_in_timor-leste_round_2_2021_micro_small_a.md"
@@ -568,3 +568,13 @@ def test_a_contents_list_run_into_its_headings_line_is_toc_and_the_bullet_before
     assert [k.kind for k in seg.chunks[heading:acronyms]] == ["toc"] * (acronyms - heading)
     bullet = seg.chunks[heading - 1]
     assert bullet.kind == "prose" and "transparency and fairness" in bullet.text
+
+
+def test_front_matter_holds_no_numbered_section(shared):
+    # Seen (walk): "Executive summary › 2.13 Digital Platform" on a case page and in a course pack's citation, as a
+    # converter had marked a report's summary a level above its numbered sections; 31 cases of two reports.
+    name = "socio-economic_impact_assessment_of_covid-19_in_timor-leste_round_2_2021_micro_small_a.md"
+    seg = prepare_path(shared / "undp-acclabs-blogs" / name, f"undp-acclabs-blogs/{name}")
+    paths = {c.title: c.heading_path for c in seg.cases}
+    assert paths["1. Background"] == ("1. Background",) and paths["2. Methodology"] == ("2. Methodology",)
+    assert not [p for p in paths.values() if len(p) > 1 and FRONT_MATTER.match(p[0])]
