@@ -41,6 +41,9 @@ _AUTHOR_YEAR = re.compile(r"^(?:[\[［][" + HAN + r"][^\]］]{0,60}?"
 # Chinese journals set an entry's number in half- or full-width brackets ("[19］").
 _ENTRY = re.compile(r"[\[［]\d{1,3}[\]］]")
 _LIST_ENTRY = re.compile(r"\s*" + _ENTRY.pattern)  # an entry's number opening the passage
+# A note opens as a sentence does ("The", "IFAD Policy"), not as a form's "MONTHS..." or "NOT AT HOME".
+_NOTE_WORD = r"(?=[A-Z](?:[a-z]|[A-Z]+\s+[A-Z]?[a-z])|[" + HAN + r"])"
+_FIRST_NOTE = re.compile(r"\s*(\d{1,3})\s+" + _NOTE_WORD)
 _REF_WORDS = (r"(?:references|bibliography|works cited|notes|endnotes|footnotes|sources|参考文献|referencias|"
               r"bibliografía|références|referências)")
 _REF_HEADING = re.compile(rf"^\s*{_REF_WORDS}\b", re.I)
@@ -273,12 +276,31 @@ def _is_references(text: str, lines: list[str], tokens: list[str], cjk: int) -> 
     # One entry of a numbered list of works, split from its neighbours ("[17] 刘伟,黎洁.…[J].干旱区地理,2019,
     # 42(3): 673-680."): it opens on its number and cites. On the eval index all 34 such prose passages were
     # references; those that open on a number and cite less are endnotes that may answer ("[7] The survey shows").
-    if _LIST_ENTRY.match(text) and cites >= 2:
+    if _LIST_ENTRY.match(text) and cites >= 2 or _notes_in_a_row(text):
         return True
     per_char = cites / max(len(text), 1)
     if cjk > 0.3 * len(text):  # Chinese references are dense: a citation every 40-80 characters
         return cites >= 2 and per_char >= 1 / 100 and text.count("。") <= cites // 2
     return cites >= 4 and per_char >= 1 / 120 and not _reads_as_sentences(tokens, cjk, text)
+
+
+def _notes_in_a_row(text: str) -> bool:
+    """Notes numbered in a row, three at least, the passage opening on the first ("20 IFAD Bangladesh Social Sector
+    Study (2021). 21 The Bangladeshi microfinance sector ... 22 Microfinance Statistics ..."): a page's footnotes or
+    a table's notes, which a converter ran into one paragraph. Notes are sentences: two end at least, which a
+    survey's numbered options ("6 Income from properties ... 7 Private pension 8 State pension") do not, nor a
+    form's numbered questions ("411 MONTHS... 412 NUMBER OF TIMES"). On the eval index 11 prose passages and a
+    table's, all read: footnotes and the DHS's table notes, none holding an answer of any query set."""
+    first = _FIRST_NOTE.match(text)
+    if not first or _sentence_ends(text) < 2:
+        return False
+    number, at = int(first.group(1)), first.end()
+    for step in (1, 2):
+        note = re.compile(rf"(?:^|[.\s)])\s*{number + step}\s+{_NOTE_WORD}", re.M).search(text, at)
+        if not note:
+            return False
+        at = note.end()
+    return True
 
 
 def _reads_as_sentences(tokens: list[str], cjk: int, text: str) -> bool:

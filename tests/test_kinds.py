@@ -326,3 +326,25 @@ def test_a_list_of_tables_set_in_lower_case_is_toc():
     text = ("liSt of taBlES table 1:\n\nSample Allocation by type of study population table 2: Main Intended "
             "destination of agriculture production table 3:\n\nAverage wage rate of respondents by different basis")
     assert classify(text) == "toc"
+
+
+@pytest.mark.parametrize("text", [
+    # A page's footnotes a converter ran into one paragraph (Bangladesh COSOP): shown as a card's second passage.
+    "20 IFAD Bangladesh Social Sector Study (2021).\n\n21 The Bangladeshi microfinance sector has historically been "
+    "focused on women, but loans are sometimes used by other family members. 22 Microfinance Statistics, 2012 and "
+    "2020, and reports of the Credit and Development Forum, Bangladesh. 23 Notre Dame Global Adaptation Initiative.",
+    # A table's notes (the Ghana DHS).
+    "1 Includes female sterilisation, male sterilisation, IUD and LAM. 2 Includes infrequent sex/husband away. 3 "
+    "Includes lack of access/too far.",
+])
+def test_notes_numbered_in_a_row_are_notes(text):
+    assert classify(text) == "references"
+
+
+@pytest.mark.parametrize("text", [
+    "12 Ways to reach the poor: cash transfers reached 3 million households in 2020, and 4 provinces added their own.",
+    "The survey teams met the heads of households in their homes across 3 regions of the country in the dry season of "
+    "2021, and asked them about their income and savings. 4 Enumerators visited each household twice, 5 Days apart.",
+])
+def test_numbers_that_count_are_no_notes(text):
+    assert classify(text) == "prose"
