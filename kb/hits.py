@@ -213,6 +213,8 @@ class Page:
     named: Mapping[str, str] = field(default_factory=dict)
     # The listed passages that stand on their card under the passage (their rows in `rows`).
     on_card: Collection[int] = frozenset()
+    # document -> how many of its held cases (`held`) match the query well.
+    held_matching: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -297,6 +299,8 @@ def assemble(page: Page, plan: QueryPlan, mode: str, lists: Mapping[str, Ranking
             also_published=tuple((m["case_id"], m["title"], m["source"], m["publisher"] or "") for m in other_sources(
                 page.members.get(page.groups.get(case_id, ""), []), case_id)),
             more_from_document=page.held.get(row["doc_id"], 0) if last_of_document[row["doc_id"]] == case_id else 0,
+            more_matching_from_document=(page.held_matching.get(row["doc_id"], 0)
+                                         if last_of_document[row["doc_id"]] == case_id else 0),
             graded=page.judged is None or case_id in page.judged,
             same_text=tuple((rows[p]["case_id"], rows[p]["case_title"], rows[p]["source"])
                             for p in page.folded.get(case_id, ())), section=row["section"]))

@@ -279,6 +279,9 @@ class Hit:
     also_text: str = ""
     # Cases of the same document that ranked here too but are folded under this hit ("N more from this document").
     more_from_document: int = 0
+    # Of those, how many match the query well (good or strong): "5 cases match well" above two cards and "4 more
+    # cases from this document" did not add up, as one of the four was weak.
+    more_matching_from_document: int = 0
     # How well the case matches the query: strong, good or weak (kb.search calibrates the cut-offs).
     relevance: str = "weak"
     # False where no model reads both the question's language and the passage's: `relevance` is then no verdict,

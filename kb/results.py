@@ -5,6 +5,7 @@ case that matches well."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -154,7 +155,9 @@ class Results:
                         members, groups,
                         {case: as_written(named.piece, [rows[chosen[case][0]][key] for key in ("case_title",
                                                                                               "doc_title")])
-                         for case in shown if named and case in moved}, card_passages(on_shown, rows, good))
+                         for case in shown if named and case in moved}, card_passages(on_shown, rows, good),
+                        Counter(document_of[case] for case in order
+                                if case not in on_shown and relevance.get(case, "weak") != "weak"))
             hits = assemble(page, plan, mode, lists, self._highlighter, common, read)
             # A hit that cannot say why it is there is left off (kb.hits.assemble): the next cases take its place.
             if len(hits) >= k or len(shown) < want:

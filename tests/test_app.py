@@ -24,7 +24,7 @@ from kb.pipeline import ingest
 from kb.search import Searcher
 from kb.taxonomy import goal_number
 from tests.conftest import ROOT, index_of
-from views.labels import approach_labels
+from views.labels import approach_labels, more_from_document
 
 APP = str(ROOT / "app.py")
 
@@ -477,6 +477,13 @@ def test_cases_with_the_same_passage_share_a_card_that_opens_each(tmp_path, monk
     target = "-".join(opens[0].key.split("-")[-2:])
     opens[0].click().run()
     assert at.query_params["case"] == target
+
+
+def test_a_documents_further_cases_say_how_many_match_well():
+    assert more_from_document(4, 3) == "4 more cases from this document, 3 of them matching well"
+    assert more_from_document(4, 4) == "4 more cases from this document, all matching well"
+    assert more_from_document(2, 0) == "2 more cases from this document, none matching well"
+    assert more_from_document(1, 0) == "1 more case from this document, a weak match"
 
 
 def test_more_goals_than_a_card_names_share_one_chip_by_number():

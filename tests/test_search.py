@@ -666,6 +666,9 @@ def test_a_document_shows_two_of_its_cases_and_says_how_many_more(tmp_path):
     hits = _ingest_and_search(corpus, tmp_path / "index", HASH, "savings groups", k=10)
     report = [h for h in hits if h.source == "report.md"]
     assert len(report) == 2 and report[-1].more_from_document >= 1, [(h.title, h.more_from_document) for h in hits]
+    # And how many of those match well, so that the cards and the link add up to "N cases match well" (walk: "5
+    # cases match well" over two cards and "4 more cases from this document", one of the four weak).
+    assert report[-1].more_matching_from_document == report[-1].more_from_document
 
 
 def test_a_hit_left_off_for_saying_nothing_of_why_is_replaced_by_the_next_case(tmp_path, monkeypatch):

@@ -70,6 +70,17 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
+def more_from_document(more: int, matching: int) -> str:
+    """"4 more cases from this document, 3 of them matching well": with the cards above, what the headline's count
+    of cases that match well adds up to."""
+    label = f"{plural(more, 'more case')} from this document"
+    if more == 1:
+        return f"{label}, {'matching well' if matching else 'a weak match'}"
+    if matching == more:
+        return f"{label}, all matching well"
+    return f"{label}, {matching} of them matching well" if matching else f"{label}, none matching well"
+
+
 def chips(approaches: tuple[str, ...] | list[str], sdgs: tuple[str, ...] | list[str] = ()) -> str:
     """Approach chips (blue) and goal chips (green) as Streamlit badges, labels escaped; more than a few goals
     share one chip by number ("SDG 1 · 2 · 13 · 17"): a project abstract tagged with 14 goals wore three lines

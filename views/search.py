@@ -149,7 +149,7 @@ def _card(hit: Hit, number: int) -> None:
                         st.markdown(labels.highlight(text, spans_of(text, words)))
         common.case_actions(hit.case_id, hit.passage_id, key=f"hit{hit.rank}")
         if hit.more_from_document:
-            st.button(f"{labels.plural(hit.more_from_document, 'more case')} from this document",
+            st.button(labels.more_from_document(hit.more_from_document, hit.more_matching_from_document),
                       key=f"morefrom-{hit.case_id}", on_click=_only_document, args=(hit.source,))
 
 
