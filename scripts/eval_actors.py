@@ -9,6 +9,10 @@ errors ("tune"), the second ("held") was only scored. A name no label covers is 
 label it before trusting a change that shows it.
 
     .venv/bin/python scripts/eval_actors.py [--index results/eval-index] [--cases 300] [--out FILE]
+                                            [--same-cases EARLIER.json]
+
+The sample is drawn again whenever the index's number of cases changes; --same-cases profiles the cases of an
+earlier run instead (those still in the index), so that a change is scored on the names that were labelled.
 
 The eval index is the one scripts/eval_search.py builds (the seeds plus the shared corpus).
 """
@@ -43,6 +47,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default=str(ROOT / "results" / "eval_actors.json"))
+    parser.add_argument("--same-cases", help="an earlier run's JSON: profile its cases, not a new sample")
     args = parser.parse_args()
     labels = json.loads(LABELS.read_text(encoding="utf-8"))
     good, bad = set(labels["actors"]), set(labels["not_actors"])
@@ -50,8 +55,12 @@ def main() -> None:
     started = time.perf_counter()
     try:
         ids = sorted(case.case_id for case in store.cases())
-        random.seed(args.seed)
-        sample = random.sample(ids, min(args.cases, len(ids)))
+        if args.same_cases:
+            earlier = json.loads(Path(args.same_cases).read_text(encoding="utf-8"))["shown"]
+            sample = [case_id for case_id in earlier if case_id in set(ids)]
+        else:
+            random.seed(args.seed)
+            sample = random.sample(ids, min(args.cases, len(ids)))
         shown = {case_id: list(profile(store, case_id).actors) for case_id in sample}
     finally:
         store.close()
