@@ -326,6 +326,8 @@ def test_analyst_view_counts_charts_and_downloads(index):
     bars = pa.ipc.open_stream(years.proto.data.data).read_all().to_pylist()
     x = json.loads(years.proto.spec)["encoding"]["x"]
     assert x["field"] == "from" and all(isinstance(tick, int) for tick in x["axis"]["values"])
+    # One year alone had lost its own label in the browser, its ticks on the scale's ends (walk).
+    assert x["scale"]["domain"][0] < x["axis"]["values"][0] and x["axis"]["values"][-1] < x["scale"]["domain"][1]
     assert bars and all(r["from"] == r["year"] - 0.5 and r["until"] == r["year"] + 0.5 for r in bars)
     at.multiselect(key="w_approach").select("tourism").run()
     label = at.get("download_button")[-1].label
@@ -535,8 +537,9 @@ def test_a_regional_project_shows_its_region_where_a_card_has_no_country(tmp_pat
 
 def test_a_records_date_says_which_column_gave_it(tmp_path, monkeypatch):
     # A project's "date: 2018-07-09" stood beside its "Effective Date: February 26, 2019" on its case page.
-    files = {"projects.csv": "Project Name,Abstract,Board Approval Date,Effective Date\nSolar villages,Rural women "
-             "trained as solar engineers light their villages and repair the lamps.,2018-07-09,2019-02-26\n"}
+    files = {"projects.csv": "Project Name,Abstract,Board Approval Date,Effective Date,Project URL\nSolar villages,"
+             "Rural women trained as solar engineers light their villages and repair the lamps.,2018-07-09,2019-02-26,"
+             "https://projects.example.org/P1\n"}
     case = _case_of(_app_over(tmp_path, monkeypatch, files, q="solar engineers"), 1)
     at = _app(case=case, view="case")
     assert not at.exception
@@ -544,6 +547,9 @@ def test_a_records_date_says_which_column_gave_it(tmp_path, monkeypatch):
     assert "**date**: 2018-07-09 (Board Approval Date)" in shown and "date_from" not in shown
     # "record 204 of 438" beside "row: 352" read as a contradiction (walk): the row is said as its table's.
     assert any(c.value.endswith("record 1 of 1 (row 1 of its table)") for c in at.caption) and "**row**" not in shown
+    # Its web page once, as its source (it was also listed as a field, "url: ...").
+    assert any(_plain(c.value) == "Source on the web: https://projects.example.org/P1" for c in at.caption)
+    assert "**url**" not in shown
 
 
 def test_a_records_card_names_its_table_by_file_not_by_a_title_made_of_the_file_name(tmp_path, monkeypatch):

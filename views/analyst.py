@@ -153,12 +153,14 @@ def _years(counts: Counts, noun: Callable[[int], str]) -> None:
     # over its year's tick: one from 2021 to 2022 read as 2022, or as both.
     bars = [{**row, "from": row["year"] - 0.5, "until": row["year"] + 0.5} for row in rows]
     first, last = min(r["year"] for r in rows) - 1, max(r["year"] for r in rows) + 1
-    # Ticks on whole years only, a dozen at most (Vega put one at 2021.5 and labelled it "2022").
+    # Ticks on whole years only, a dozen at most (Vega put one at 2021.5 and labelled it "2022"), each labelled and
+    # inside the scale's ends: in the app, one year alone with ticks on its ends showed "2021" and "2023" but not
+    # its own (checked in Chromium).
     step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if (last - first) / s <= 12)
     ticks = list(range(-(-first // step) * step, last + 1, step))
     chart = alt.Chart(alt.Data(values=bars)).mark_bar(stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("from:Q", title="year", axis=alt.Axis(format="d", values=ticks),
-                scale=alt.Scale(domain=[first, last], nice=False)),
+        x=alt.X("from:Q", title="year", axis=alt.Axis(format="d", values=ticks, labelOverlap=False, labelFlush=False),
+                scale=alt.Scale(domain=[first - 0.5, last + 0.5], nice=False)),
         x2="until:Q", y=f"{field}:Q", y2=alt.datum(0), tooltip=["year:O", f"{field}:Q"])
     st.altair_chart(chart, width="stretch")
     st.caption(f"By the year of the record or, failing that, of its document. Undated and not shown: "

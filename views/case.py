@@ -82,8 +82,8 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
         common.case_actions(case.case_id, chosen, key="case", can_open=False)
     _matched_first(page, chosen)
     for key, value in case.fields:
-        if key in (DATE_FROM, "row"):
-            continue  # said beside the date ("date: 2018-07-09 (Board Approval Date)") and the record's number
+        if key in (DATE_FROM, "row") or key == "url" and url:
+            continue  # said beside the date ("date: 2018-07-09 (Board Approval Date)"), the record's number, above
         source = f" ({fields[DATE_FROM]})" if key == "date" and DATE_FROM in fields else ""
         st.markdown(f"**{md_escape(key)}**: {md_escape(field_value(value) + source)}")
     _tags(page)
