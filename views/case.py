@@ -12,6 +12,7 @@ from kb.gazetteer import country_name
 from kb.language import language_name
 from kb.library import CasePage
 from kb.models import DATE_FROM, TAG_SOURCES, Chunk, Tag
+from kb.titles import shorten
 from views import common, labels
 
 # A case of at most this many passages fits about a screen: its matched passage is marked where it stands.
@@ -101,10 +102,10 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
             st.markdown(labels.highlight(chunk.text, []))
     cols = st.columns(2)
     if page.previous:
-        cols[0].button(f"← {page.previous.title[:80]}", key="prev", on_click=common.go, args=("case",),
+        cols[0].button(f"← {shorten(page.previous.title, 80)}", key="prev", on_click=common.go, args=("case",),
                        kwargs={"case": page.previous.case_id, "passage": None})
     if page.next:
-        cols[1].button(f"{page.next.title[:80]} →", key="next", on_click=common.go, args=("case",),
+        cols[1].button(f"{shorten(page.next.title, 80)} →", key="next", on_click=common.go, args=("case",),
                        kwargs={"case": page.next.case_id, "passage": None})
 
 
@@ -191,11 +192,11 @@ def render_library() -> None:
                    "Language": language_name(d["language"]), "Published": d["published"] or "",
                    "Publisher": d["publisher"] or "", "Cases": d["cases"], "Passages": d["passages"],
                    "Source": d["source"]} for d in docs], width="stretch", hide_index=True)
-    doc_labels = {d["doc_id"]: f"{d['title'][:90]} ({d['source']})" for d in docs}
+    doc_labels = {d["doc_id"]: f"{shorten(d['title'], 90)} ({d['source']})" for d in docs}
     doc_id = st.selectbox("Document", list(doc_labels), format_func=doc_labels.__getitem__, key="doc")
     if doc_id:
         cases = lib.cases_of(doc_id)
-        case_labels = {c.case_id: f"{c.ordinal}. {c.title[:120]}" for c in cases}
+        case_labels = {c.case_id: f"{c.ordinal}. {shorten(c.title, 120)}" for c in cases}
         picked = st.selectbox(f"Case ({len(cases)})", list(case_labels), format_func=case_labels.__getitem__,
                               key="lib_case")
         if picked:

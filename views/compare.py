@@ -8,6 +8,7 @@ from kb.compare import MAX_CASES, MIN_CASES, comparison_table
 from kb.errors import KBError
 from kb.export import md_escape, table_csv, table_markdown
 from kb.figures import FIGURE_KINDS, by_sentence
+from kb.titles import shorten
 from views import common, labels
 
 
@@ -21,7 +22,7 @@ def render() -> None:
     st.session_state["cmp"] = chosen
     st.multiselect(f"Cases to compare ({MIN_CASES} to {MAX_CASES})", list(titles),
                    key=common.widget("cmp", chosen), on_change=common.copy_to_state("cmp"), max_selections=MAX_CASES,
-                   format_func=lambda c: f"{titles[c][0][:70]} — {titles[c][1][:40]}")
+                   format_func=lambda c: f"{shorten(titles[c][0], 70)} — {shorten(titles[c][1], 40)}")
     if len(chosen) < MIN_CASES:
         st.info(f"Pick {MIN_CASES} to {MAX_CASES} cases here, or press “Compare” on search results and cases.")
         return
@@ -58,11 +59,12 @@ def render() -> None:
         with st.container(border=True):
             st.caption(f"similarity {pair.score:.2f}")
             left, right = st.columns(2)
-            left.markdown(f"**{md_escape(case_title[pair.case_a][:80])}**\n\n{labels.highlight(pair.text_a, [])}")
-            right.markdown(f"**{md_escape(case_title[pair.case_b][:80])}**\n\n{labels.highlight(pair.text_b, [])}")
+            for column, case, text in ((left, pair.case_a, pair.text_a), (right, pair.case_b, pair.text_b)):
+                column.markdown(f"**{md_escape(shorten(case_title[case], 80))}**\n\n{labels.highlight(text, [])}")
     header, rows = comparison_table(comparison)
     st.markdown("#### As a table")
-    st.dataframe([dict(zip(["", *(f"{n}. {h[:40]}" for n, h in enumerate(header[1:], 1))], row)) for row in rows],
+    columns = ["", *(f"Case {n}: {shorten(h, 40)}" for n, h in enumerate(header[1:], 1))]
+    st.dataframe([dict(zip(columns, row)) for row in rows],
                  hide_index=True, width="stretch")
     cols = st.columns(2)
     cols[0].download_button("Download the table (CSV)", table_csv(header, rows), file_name="comparison.csv",

@@ -11,7 +11,7 @@ from kb.language import language_name
 from kb.models import Filters, Hit
 from kb.query import MAX_K, MODES, QueryError
 from kb.search import SearchResult
-from kb.titles import unnumbered
+from kb.titles import shorten, unnumbered
 from views import common, labels, watches
 
 FACET_NAMES = {"approach": "approach", "sdg": "SDG", "country": "country", "region": "region",
@@ -124,7 +124,8 @@ def _card(hit: Hit, number: int) -> None:
         if hit.same_text:
             st.caption(f"The same passage is in {labels.plural(len(hit.same_text), 'more case')}:")
             for case_id, title, source in hit.same_text:
-                st.button(f"{title[:90]} ({source.rsplit('/', 1)[-1][:40]})", key=f"same-{hit.case_id}-{case_id}",
+                name = shorten(source.rsplit("/", 1)[-1], 40)
+                st.button(f"{shorten(title, 90)} ({name})", key=f"same-{hit.case_id}-{case_id}",
                           on_click=common.go, args=("case",), kwargs={"case": case_id, "passage": None},
                           type="tertiary", icon=":material/open_in_new:",
                           help="Open this case")  # a tertiary button reads as plain text without them (walk)
