@@ -12,6 +12,7 @@ from kb.headlines import only_headings
 from kb.language import CJK, LETTER, language_name
 from kb.lexicon import fold, same_word
 from kb.titles import CUT
+from kb.tokens import WEB_ADDRESS
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 # What Highlighter.matches finds in a passage: the spans of the query's words, its own words found, the others.
@@ -80,7 +81,10 @@ class Highlighter:
             folded.setdefault(fold(t), t)
         lines: dict[int, bool] = {}
         found: list[tuple[int, int, bool]] = []
+        addresses = [m.span() for m in WEB_ADDRESS.finditer(text)]
         for m in _WORD.finditer(text):
+            if addresses and any(a <= m.start() < b for a, b in addresses):
+                continue  # the keyword index holds no web address's words (kb.tokens.fts_text)
             # An acronym matches letter for letter: "aid" marked the HIV/AIDS sections of a health survey.
             term = folded.get(fold(m.group())) if _acronym(text, *m.span(), lines) \
                 else next((t for t in stems.get(_stem(m.group()), ()) if same_word(t, m.group())), None)

@@ -6,6 +6,7 @@ import pytest
 
 from kb.explain import Highlighter, is_header, spans_of, why
 from kb.latex import plain_math
+from kb.tokens import fts_text
 
 TEXT = ("Informal waste workers formed cooperatives. The government shared information on its experiences "
         "with governance, and farmers' farming plans were enrolled in the ecological programme of Bolsa Família "
@@ -132,3 +133,14 @@ def test_a_papers_title_over_its_authors_and_affiliations_is_a_header():
     assert is_header(f"{title}: A case of Shangluo City\n\n{byline}", (title[:60].rsplit(" ", 1)[0] + "…",))
     assert not is_header(f"{title}\n\nFarmers who left the mountain villages were surveyed by Northwest University "
                          "in 2018, and most of them found work in the county town within a year.", (title,))
+
+
+def test_a_web_address_holds_no_word_of_the_query():
+    # Seen (walk): "microfinance default rates" showed a Spanish post's footnote, "Disponible en: https://www.unescap
+    # .org/sites/default/files/...", as "holds your words: default". An address's parts name files, not things.
+    text = "[2] Informe regional. Disponible en: https://www.unescap.org/sites/default/files/Energy.pdf. Default rates."
+    spans, own, _ = Highlighter().matches(text, ["default", "rates"], {"default", "rates"})
+    assert [text[a:b] for a, b in spans] == ["Default", "rates"] and own == ["default", "rates"]
+    assert "default" not in fts_text("Disponible en: https://www.unescap.org/sites/default/files/Energy.pdf")
+    assert "unescap" not in fts_text("see www.unescap.org/sites for more") and "more" in fts_text("for more")
+    assert "这是" in fts_text("见https://www.gov.cn/。这是一个例子")
