@@ -57,7 +57,8 @@ def main() -> None:
         ids = sorted(case.case_id for case in store.cases())
         if args.same_cases:
             earlier = json.loads(Path(args.same_cases).read_text(encoding="utf-8"))["shown"]
-            sample = [case_id for case_id in earlier if case_id in set(ids)]
+            present = set(ids)
+            sample = [case_id for case_id in earlier if case_id in present]
         else:
             random.seed(args.seed)
             sample = random.sample(ids, min(args.cases, len(ids)))

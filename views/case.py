@@ -67,7 +67,7 @@ def show_case(page: CasePage, chosen: int | None = None, actions: bool = True) -
                f"{case.date(doc.published) or 'no date'}{where} · {labels.value_label('doc_type', doc.doc_type)} · "
                f"{language_name(doc.language)} · {md_escape(doc.source)} · "
                f"{'record' if doc.doc_type == 'record' else 'case'} {case.ordinal} of {page.cases_in_document}{row}")
-    url = url_of(dict(doc.meta), dict(case.fields))
+    url = url_of(dict(doc.meta), fields)
     if url:
         st.caption(f"Source on the web: {md_escape(url)}")
     if page.also_published:
