@@ -73,10 +73,15 @@ def cap_per_document(
             held.append(case)
     if weak and held:
         place = {case: n for n, case in enumerate(cases)}
+        # The held cases that match well, in rank order: a weak case lets in those ranked above it not yet in.
+        strong = [h for h in held if h not in weak]
         back: list[str] = []
+        taken = 0
         for case in shown:
             if case in weak:
-                back += [h for h in held if place[h] < place[case] and h not in weak and h not in back]
+                while taken < len(strong) and place[strong[taken]] < place[case]:
+                    back.append(strong[taken])
+                    taken += 1
             back.append(case)
         shown = back
     shown = shown[:k]
