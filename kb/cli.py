@@ -18,11 +18,13 @@ from kb.duplicates import listed_again
 from kb.enrich import tag_files
 from kb.errors import ConfigError, KBError
 from kb.hits import listed_apart
+from kb.latex import plain_math
 from kb.library import Library
 from kb.models import FACET_FILTERS, Filters
 from kb.pipeline import IngestReport, ingest
 from kb.progress import IngestProgress
 from kb.query import MODES, QueryError
+from kb.relevance import GRADE_LABELS, UNGRADED_LABEL
 from kb.search import Searcher, SearchResult
 
 
@@ -157,7 +159,8 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
         if loose and h is loose[0]:  # as the app lists them, apart under the cases that match
             print(f"-- {len(loose)} loosely related: neither close in meaning nor holding most of your words")
         page = f" p.{h.page}" if h.page else ""
-        print(f"{number:>2}. {h.title[:100]}  [{h.score:.3f}]")
+        grade = GRADE_LABELS.get(h.relevance, h.relevance) if h.graded else UNGRADED_LABEL
+        print(f"{number:>2}. {h.title[:100]}  [{h.score:.3f}]  {grade}")
         if h.section:
             print(f"    section {h.section}")
         print(f"    {h.source}{page} | {', '.join(h.approaches) or '-'} | {', '.join(h.countries) or '-'}")
@@ -169,9 +172,10 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
             print("    listed again in this table")
         if h.same_text:
             print("    the same passage is in: " + "; ".join(f"{t} ({s}, {c})" for c, t, s in h.same_text))
-        print("    " + " ".join(h.text.split())[:300])
+        # Inline LaTeX of plain numbers reads as the numbers, as the app shows them ("$1 3 . 5 \%$" as 13.5%).
+        print("    " + " ".join(plain_math(h.text).split())[:300])
         if h.also_text:  # the first of the case's next best passages, as the card shows it
-            print("    also in this case: " + " ".join(h.also_text.split())[:300])
+            print("    also in this case: " + " ".join(plain_math(h.also_text).split())[:300])
         if h.matching_passages:  # the case's next best passages: `kb show CASE --json` gives their text
             ids = ", ".join(map(str, h.matching_passages))
             print(f"    {len(h.matching_passages)} more of this case, best first: passages {ids} (kb show {h.case_id})")

@@ -25,6 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 GRADES = ("weak", "good", "strong")
+# How a grade reads on a card, in the app and in `kb search`; a case no model reads beside the question's language
+# is not graded and keeps its place in the ranking.
+GRADE_LABELS = {"strong": "strong match", "good": "good match", "weak": "weak match"}
+UNGRADED_LABEL = "not graded: other language"
 
 
 @dataclass(frozen=True)

@@ -268,3 +268,18 @@ def test_search_text_numbers_the_cards_as_it_lists_them_when_a_weak_one_ranked_a
     assert numbers == list(range(1, len(hits) + 1)), out
     head, _, tail = out.partition("loosely related:")
     assert hits[0].title[:100] in tail and hits[0].title[:100] not in head, out
+
+
+def test_search_text_says_each_cards_grade_and_reads_latex_numbers_as_numbers(seed_index, capsys):
+    # Walk: the text output named no grade (only --json did) and printed "$1 3 . 5 \%$" where the app shows 13.5%.
+    searcher = Searcher(seed_index, Settings())
+    result = searcher.search("tourism", k=4)
+    searcher.close()
+    first, second, *rest = result.hits
+    hits = (replace(first, relevance="strong", text="Poverty fell by $1 3 . 5 \\%$ in two years."),
+            replace(second, relevance="good", graded=False), *rest)
+    _print_result(replace(result, hits=hits), as_json=False, facets=False)
+    out = capsys.readouterr().out
+    assert re.search(r"(?m)^ 1\. .*  \[\d+\.\d{3}\]  strong match$", out), out
+    assert re.search(r"(?m)^ 2\. .*  \[\d+\.\d{3}\]  not graded: other language$", out), out
+    assert "Poverty fell by 13.5% in two years." in out and "\\%" not in out

@@ -10,6 +10,7 @@ from kb.hits import listed_apart
 from kb.language import language_name
 from kb.models import Filters, Hit
 from kb.query import MAX_K, MODES, QueryError
+from kb.relevance import GRADE_LABELS, UNGRADED_LABEL
 from kb.search import SearchResult
 from kb.titles import shorten, unnumbered
 from views import common, labels, watches
@@ -17,10 +18,9 @@ from views import common, labels, watches
 FACET_NAMES = {"approach": "approach", "sdg": "SDG", "country": "country", "region": "region",
                "doc_type": "document type", "language": "language", "source": "document", "years": "year range"}
 # How each grade of match is shown on a card (kb.relevance decides the grade).
-GRADE_BADGES = {"strong": ":green-badge[strong match]", "good": ":gray-badge[good match]",
-                "weak": ":orange-badge[weak match]"}
-# A case in a language that no model here reads beside the question's: it keeps its place in the ranking.
-UNGRADED = ":blue-badge[not graded: other language]"
+_BADGE_COLOURS = {"strong": "green", "good": "gray", "weak": "orange"}
+GRADE_BADGES = {grade: f":{colour}-badge[{GRADE_LABELS[grade]}]" for grade, colour in _BADGE_COLOURS.items()}
+UNGRADED = f":blue-badge[{UNGRADED_LABEL}]"
 
 
 def render() -> None:
