@@ -12,6 +12,10 @@ from kb.titles import APPENDIX, heading_number
 # only where such numbers count up through the document (chapters).
 CHAPTER = re.compile(r"^(?!(?:TABLE|FIGURE|CHART|BOX|MAP|PAGE|ANNEX|APPENDIX)\b)[A-Z][A-Z ,'’&()/-]{2,100}[A-Z)] "
                      r"\d{1,2}$")
+# A label that names a section by its number ("SCHEDULE 2", as kb.headings names sections): it heads its section,
+# as an annex's does, and counts no chapter. Dropped with the chapters that did not count up, a loan agreement's
+# five schedules (its project's description among them) had been no sections, all of them in its last article.
+_SECTION_LABEL = re.compile(r"(?:SCHEDULE|ARTICLE|KEY FILE) \d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ def chapters(marks: list[Mark]) -> list[Mark]:
     """The marks less chapter titles set before their number, but for the longest run that counts 1, 2, 3 ...
     through the document under titles of their own: a contents entry's page number ("FERTILITY 97"), a table row
     in capitals ("URBAN 45") or a label ("SCHEDULE 2") does not. Chapters so counted are read number first."""
-    at = [i for i, m in enumerate(marks) if CHAPTER.match(m.title)]
+    at = [i for i, m in enumerate(marks) if CHAPTER.match(m.title) and not _SECTION_LABEL.fullmatch(m.title)]
     titles = [marks[i].title.rsplit(" ", 1)[0] for i in at]
     numbers = [int(marks[i].title.rsplit(" ", 1)[1]) for i in at]
     # The run ending at each place: the latest before it of the number one lower that itself ends a whole run

@@ -158,6 +158,9 @@ _PART = re.compile(rf"{_LETTER}+")
 _ROMAN = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
 
 
+_LABEL_NUMBER = re.compile(r" (?:\d{1,2}|[IVX]{1,5})\b")
+
+
 def _capital_runs(title: str) -> list[tuple[int, int]]:
     """Spans of the runs of words in capitals of a title ("2 HOUSING CHARACTERISTICS AND ..."): those of two words
     of three letters at least, or of any word of three when the title has no lower case ("1 INTRODUCTION"); an
@@ -171,8 +174,10 @@ def _capital_runs(title: str) -> list[tuple[int, int]]:
         else:
             runs.append([m])
     least = 1 if not any(c.islower() for c in title) else 2
+    # A label in capitals opening a title with its number ("SCHEDULE 2: Description of the Project") is a run too.
     return [(run[0].start(), run[-1].end()) for run in runs
-            if sum(len(p) >= 3 for m in run for p in _PART.findall(m.group())) >= least]
+            if sum(len(p) >= 3 for m in run for p in _PART.findall(m.group())) >= least
+            or run[0].start() == 0 and len(run[0].group()) >= 3 and _LABEL_NUMBER.match(title, run[-1].end())]
 
 
 def _forms(text: str, wanted: set[str]) -> dict[str, Counter[str]]:

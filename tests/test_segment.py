@@ -215,8 +215,29 @@ def test_chapters_set_title_first_count_up_from_one_labels_and_page_numbers_do_n
     body = "This chapter describes what the survey found in the households it visited over the year. " * 20
     chapters = f"Contents\n\nFERTILITY 7\n\nMALARIA 19\n\nFERTILITY 1\n\n{body}\n\nMALARIA 2\n\n{body}\n"
     assert [m.title for m in find_headings(chapters, ()) if m.level == 1] == ["1 FERTILITY", "2 MALARIA"]
-    labels = f"SCHEDULE 1\n\n{body}\n\nSCHEDULE 2\n\n{body}\n"
+    labels = f"RESULTADO 1\n\n{body}\n\nRESULTADO 2\n\n{body}\n"
     assert [m.title for m in find_headings(labels, ())] == []
+    # A label that names a section heads it by name, and is not read as a chapter "1 SCHEDULE".
+    schedules = f"SCHEDULE 1\n\n{body}\n\nSCHEDULE 2\n\n{body}\n"
+    assert [m.title for m in find_headings(schedules, ())] == ["SCHEDULE 1", "SCHEDULE 2"]
+
+
+def test_a_loan_agreements_schedules_are_its_cases_named_by_the_title_under_each(shared):
+    # Walk: "land reform" found the Brazil agreement's project description under "Article VIII", the case that
+    # ran from its last article over all five schedules; its titles are set "SCHEDULE 2" / "Description of the
+    # Project".
+    name = ("1997_july_29_152551468004183561_conformed-copy--l4147--land-reform-and-poverty-alleviation-pilot-"
+            "project--loan-agreement.txt")
+    seg = prepare_path(shared / "wb-loan-agreements" / name, f"wb-loan-agreements/{name}")
+    titles = [c.title for c in seg.cases]
+    assert titles[-5:] == ["Schedule 1: Withdrawal of the Proceeds of the Loan",
+                           "Schedule 2: Description of the Project", "Schedule 3: Amortization Schedule",
+                           "Schedule 4: Procurement and Consultants’ Services", "Schedule 5: Special Account"], titles
+    described = next(c for c in seg.cases if c.title == "Schedule 2: Description of the Project")
+    text = " ".join(ch.text for ch in seg.chunks if ch.case_id == described.case_id)
+    assert "providing the Participating States’ rural poor with access to land" in text
+    assert "providing the Participating States’ rural poor with access to land" not in " ".join(
+        ch.text for ch in seg.chunks if ch.case_id == seg.cases[titles.index("Article VIII")].case_id)
 
 
 def test_a_schedule_row_of_amounts_is_no_heading():
