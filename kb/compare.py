@@ -10,7 +10,7 @@ import numpy as np
 
 from kb.errors import KBError
 from kb.explain import leads
-from kb.figures import FIGURE_KINDS, Figure, actors, key_figures
+from kb.figures import ACTORS, FIGURE_KINDS, Figure, actors, case_figures, record_actors
 from kb.gazetteer import country_name
 from kb.kinds import PROSE
 from kb.layout import SENTENCE_END
@@ -78,11 +78,16 @@ def profile(store: Store, case_id: str) -> CaseProfile:
     chunks = [chunk for _, chunk in store.chunks(case_id=case_id) if chunk.kind in (PROSE, "table")]
     prose = _joined([chunk for chunk in chunks if chunk.kind == PROSE])
     text = _joined(chunks)
+    # A record's own organisation columns name its actors first (an Ethiopian safety net's "Ministry of
+    # Agriculture" was in its columns only, and the page said "none named").
+    named = record_actors(case.fields)
+    folded = {name.casefold() for name in named}
+    found = [a for a in actors(text, doc.language, document=doc.text, prose=prose) if a.casefold() not in folded]
     return CaseProfile(
         case=case, document=doc, year=year if year.isdigit() else None, countries=tuple(countries),
         approaches=tuple(t.value for t in tags if t.kind == "approach"),
-        actors=actors(text, doc.language, document=doc.text, prose=prose),
-        figures=key_figures(doc.text, case.start, case.end),
+        actors=(*named, *found)[:ACTORS],
+        figures=case_figures(doc.text, case),
         sdgs=tuple(t.value for t in tags if t.kind == "sdg"))
 
 

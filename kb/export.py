@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from kb.collections import Collection, Excerpt
-from kb.figures import by_sentence, key_figures
+from kb.figures import by_sentence, case_figures
 from kb.gazetteer import country_name
 from kb.latex import plain_math
 from kb.models import Hit
@@ -96,7 +96,7 @@ def excerpt_of(store: Store, case_id: str, passage_id: int | None = None, limit:
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0] + " …"
     figures = "\n".join(f"{' · '.join(values)}: {sentence}"
-                        for values, sentence in by_sentence(key_figures(doc.text, case.start, case.end, limit=6)))
+                        for values, sentence in by_sentence(case_figures(doc.text, case, limit=6)))
     # The chosen passage's own section, when its case title does not say where it stands, is cited with it.
     section = chosen[0].section if passage_id is not None and len(chosen) == 1 else ""
     path = (*case.heading_path, section) if section else case.heading_path

@@ -14,6 +14,7 @@ from kb.gazetteer import default_gazetteer, named_entities, subdivision_names
 from kb.headings import names_a_section
 from kb.latex import mask_math, plain_math, whole_math
 from kb.lexicon import known_words
+from kb.models import Case
 from kb.ruledata import read_toml, shipped
 from kb.tag import sentence_around
 from kb.titles import in_capitals
@@ -82,12 +83,76 @@ _SMALL = {"and", "of", "for", "the", "on", "in", "to", "de", "la", "et", "du", "
 
 @dataclass(frozen=True)
 class Figure:
-    """A number pulled from a case (an amount, a count of people reached, a share) with its sentence."""
+    """A number pulled from a case (an amount, a count of people reached, a share) with its sentence; `start` is
+    where it stands in its document's text, -1 for a record's column (record_figures)."""
 
     kind: str
     value: str
     sentence: str
     start: int
+
+
+# The most actors a case lists (on the compare page).
+ACTORS = 8
+# A record's amount column names its currency ("IDA Commitment $US", "Grant Amount $US", "Total cost (USD)").
+# A record's text seldom repeats the amounts: a comparison of World Bank projects had shown none (walk).
+_MONEY_COLUMN = re.compile(r"\$|\bUSD\b|\bdollars?\b|€|\bEUR\b", re.I)
+# An export lists a column's values with a comma and no space ("Government of Bangladesh,UNDP Bangladesh,a2i");
+# a name keeps its own comma and space ("Ministry of Agriculture, Livestock and Fisheries"); roles join with "; ".
+_LISTED = re.compile(r";\s*|,(?=\S)")
+# A state's formal name, which a gazetteer may not hold whole: "The Republic of Cameroon", "République du Sénégal".
+_STATE = re.compile(r"(?:the\s+)?(?:[\w'’-]+\s+){0,2}(?:republic|république|kingdom|state|commonwealth|federation)"
+                    r"\s+(?:of(?:\s+the)?|du|de|de la|des)\s+(.+)", re.I)
+
+
+def _amount(value: float) -> str:
+    """An amount as a reader says it: 512500000.0 -> '512.5 million'."""
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if value >= size:
+            return f"{value / size:,.1f}".removesuffix(".0") + f" {word}"
+    return f"{value:,.0f}"
+
+
+def record_figures(fields: Sequence[tuple[str, str]]) -> tuple[Figure, ...]:
+    """The amounts a case record's own columns give, each with its column as its sentence ("IDA Commitment $US:
+    512.5 million"); a blank, zero or unreadable amount is none."""
+    found = []
+    for column, value in fields:
+        if not _MONEY_COLUMN.search(column):
+            continue
+        try:
+            amount = float(value.replace(",", ""))
+        except ValueError:
+            continue
+        if amount > 0:
+            currency = "€" if re.search(r"€|\bEUR\b", column, re.I) else "US$" if "US" in column.upper() else "$"
+            found.append(Figure("money", f"{currency}{_amount(amount)}", f"{column}: {_amount(amount)}", -1))
+    return tuple(found)
+
+
+def case_figures(text: str, case: Case, limit: int = 12) -> tuple[Figure, ...]:
+    """A case's key figures: its record's amount columns first, then those of its span of `text`."""
+    own = record_figures(case.fields)
+    return (*own, *key_figures(text, case.start, case.end, limit))[:limit]
+
+
+def record_actors(fields: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """The organisations a case record's own columns name (its "organisation" role, kb.config.RecordColumns): not
+    a country (a World Bank project's borrower, "Republic of Fiji"), nor a sentence a column holds ("The
+    initiative's main partners include ...", "and the latter is also the implementing partner")."""
+    gazetteer = default_gazetteer()
+
+    def a_place(name: str) -> bool:
+        """A country or a subdivision, by any of its names ("Republic of Niger", "Japan and Romania")."""
+        state = _STATE.fullmatch(name)
+        return any(gazetteer.lookup(part) or part in subdivision_names()
+                   for part in (name, state.group(1) if state else "")) \
+            or all(gazetteer.lookup(part) for part in name.split(" and "))
+
+    names = (" ".join(n.split()).strip(" .") for role, value in fields if role == "organisation"
+             for n in _LISTED.split(value))
+    return tuple(dict.fromkeys(n for n in names if 2 <= len(n) <= 80 and n[0].isupper() and ". " not in n
+                               and not a_place(n)))
 
 
 def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 12) -> tuple[Figure, ...]:
@@ -223,7 +288,7 @@ def thing_acronyms() -> frozenset[str]:
     return frozenset(a.upper() for a in things)
 
 
-def actors(text: str, language: str, limit: int = 8, document: str = "", prose: str | None = None
+def actors(text: str, language: str, limit: int = ACTORS, document: str = "", prose: str | None = None
            ) -> tuple[str, ...]:
     """Organisations and programmes named in a text (a case of `document`, which spells out its acronyms),
     most often named first. The named-entity model reads `prose` (the whole text when not given): in a table it

@@ -337,3 +337,31 @@ def test_a_heading_alone_is_alike_to_nothing(seed_index):
         store.close()
     assert heading and comparison.alike
     assert not [p for p in comparison.alike if leads(p.text_a) or leads(p.text_b)]
+
+
+def test_a_records_own_amount_and_organisation_columns_are_its_figures_and_actors(tmp_path):
+    # Walk: a comparison of World Bank project records showed no figures and "Actors: none named", though each
+    # record's columns give its commitment, its grant and its implementing agency.
+    from tests.conftest import HASH_ONLY, index_of
+
+    table = ("Project Name,Project Development Objective,Country,Implementing Agency,IDA Commitment $US,"
+             "Grant Amount $US\n"
+             "Adaptive Safety Net,The objective is to strengthen the safety net for households hit by drought.,"
+             "Ethiopia,\"Ministry of Agriculture,Third Party Implementer,Federal Democratic Republic of Ethiopia,"
+             "and the latter is also the implementing partner\",512500000.0,0.0\n"
+             "Rural Roads,The objective is to connect villages to markets with all-weather roads.,Kenya,"
+             "\"Ministry of Agriculture, Livestock and Fisheries\",150000000,25000000\n")
+    index = index_of(tmp_path, {"projects.csv": table}, HASH_ONLY)
+    store = open_store(index)
+    try:
+        comparison = compare(store, [c.case_id for c in store.cases()])
+    finally:
+        store.close()
+    net, roads = sorted(comparison.profiles, key=lambda p: p.case.title)
+    # Not the borrower, a country, nor a sentence's tail the column holds.
+    assert net.actors[:2] == ("Ministry of Agriculture", "Third Party Implementer")
+    assert not {"Federal Democratic Republic of Ethiopia", "and the latter is also the implementing partner"} \
+        & set(net.actors)
+    assert roads.actors[:1] == ("Ministry of Agriculture, Livestock and Fisheries",)
+    assert [(f.value, f.sentence) for f in net.figures] == [("US$512.5 million", "IDA Commitment $US: 512.5 million")]
+    assert [f.value for f in roads.figures] == ["US$150 million", "US$25 million"]
