@@ -38,7 +38,10 @@ _REACHED = (r"(?:people|persons|households|families|farmers|women|men|beneficiar
 _SHARED_MAX = 640
 _NOT_BETWEEN = r"(?:and|or|to|percent|per|percentage|for|in|at|from|by|with|than|on)\b"
 FIGURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("money", re.compile(rf"{_CUR_BEFORE}\s?(?:{_NUM}){_SCALE}|(?:{_NUM}){_SCALE}\s(?:{_CUR_AFTER})"
+    # A range is one amount ("$3 to $5", "$3-5"; its second number with its currency, or "US$ 3.2 million to
+    # 12,500 households" would be one): the course pack's figures read "$3" for "$3 to $5".
+    ("money", re.compile(rf"{_CUR_BEFORE}\s?(?:{_NUM}){_SCALE}(?:\s(?:to|–|-)\s{_CUR_BEFORE}\s?(?:{_NUM}){_SCALE}"
+                         rf"|[-–](?:{_NUM}){_SCALE}\b)?|(?:{_NUM}){_SCALE}\s(?:{_CUR_AFTER})"
                          rf"|(?:{_NUM})\s?(?:万亿|亿|万)?元")),
     # "3 percent of children" is a share, not people reached (a survey's nutrition chapter listed it as reached);
     # nor is "44 for women" (a rate, its "percent" left unsaid): no preposition stands between a count and whom.
@@ -48,6 +51,10 @@ FIGURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("share", re.compile(rf"(?:{_NUM})\s?(?:%|percent\b|per cent\b|percentage points\b)")),
 )
 FIGURE_KINDS = {"money": "money amounts", "reach": "people or households reached", "share": "percentages"}
+# A count of fewer than ten people, no scale word: how many a household or a group holds, not a programme's reach
+# (places and bodies, "5 counties", "3 cooperatives", are counted at any size).
+_FEW = re.compile(r"\d(?:\s+(?!million|billion|trillion|thousand|bn\b|mn\b|lakh|crore)[a-z-]+){0,2}"
+                  r"\s+(?!villages|counties|townships|communities|cooperatives|enterprises|jobs)\w+|\d\s?[人户名]")
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 # The words that end a body's name ("Ministry of Water Resources", "Development and Reform Commission").
 _BODY_WORDS = (r"Bank|Ministry|Fund|Foundation|Agency|Programme|Program|Organi[sz]ation|Cooperative|Association|"
@@ -170,8 +177,14 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
                 continue  # "in 2015 households ..." and "2020.8%" (a year glued to a share) are not counts
             if any(a < m.end() and m.start() < b for a, b, _, _ in matches):
                 continue
+            if kind == "reach" and _FEW.fullmatch(value):
+                continue  # "2 children" a woman has, "5 people" of a focus group: no one a programme reached
             matches.append((m.start(), m.end(), kind, value))
-    matches.sort()
+    # Each kind of figure gets its share of the places, the earliest first: a case's first twelve figures had all
+    # been one report's opening shares ("2 billion workers" worldwide), its programme's transfer left out (walk).
+    quota = max(1, limit // len(FIGURE_KINDS))
+    taken: Counter[str] = Counter()
+    matches = [m for m in sorted(matches) if taken.update([m[2]]) or taken[m[2]] <= quota]
     spans: list[tuple[int, int]] = []
     group = 0  # the first of the figures that share the last sentence
     for a, b, _, _ in matches:

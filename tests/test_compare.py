@@ -77,7 +77,7 @@ def test_key_figures_do_not_take_a_papers_inline_math_for_dollars_and_show_it_as
     # Seen on the comparison page: "$9: 由于移民对土地较深的情怀 ... $9 0 \\%$ 以上的移民" (over 90% of migrants).
     figures = key_figures("由于移民对土地较深的情怀，$9 0 \\%$ 以上的移民迁出地耕地仍然都是自己在种植。"
                           "A grant of $5 to $10 each.")
-    assert [(f.kind, f.value) for f in figures] == [("money", "$5"), ("money", "$10")]
+    assert [(f.kind, f.value) for f in figures] == [("money", "$5 to $10")]
     figures = key_figures("参加技能培训的贫困户由搬迁前的 $1 5 \\%$ 提高到 $8 5 \\%$，共 3,000 户。")
     assert [(f.kind, f.value) for f in figures] == [("reach", "3,000 户")]
     assert "由搬迁前的 15% 提高到 85%" in figures[0].sentence
@@ -365,3 +365,24 @@ def test_a_records_own_amount_and_organisation_columns_are_its_figures_and_actor
     assert roads.actors[:1] == ("Ministry of Agriculture, Livestock and Fisheries",)
     assert [(f.value, f.sentence) for f in net.figures] == [("US$512.5 million", "IDA Commitment $US: 512.5 million")]
     assert [f.value for f in roads.figures] == ["US$150 million", "US$25 million"]
+
+
+def test_key_figures_read_a_range_as_one_amount_and_a_few_people_as_no_reach():
+    # Walk: a course pack read "$3" for "$3 to $5", and listed "2 children" among the people reached.
+    text = ("Fees ran from $3 to $5 a visit, $3-5 for the poorest. The fund lent US$ 3.2 million to 12,500 "
+            "rural households. Each woman has 2 children; 5 people joined each group. It reached 5 million "
+            "households in 8 villages. 5人参加, 5万人受益.")
+    assert [(f.kind, f.value) for f in key_figures(text)] == [
+        ("money", "$3 to $5"), ("money", "$3-5"), ("money", "US$ 3.2 million"), ("reach", "12,500 rural households"),
+        ("reach", "5 million households"), ("reach", "8 villages"), ("reach", "5万人")]
+
+
+def test_each_kind_of_figure_has_its_share_of_the_places():
+    # Walk: a Cambodian case's twelve figures were all its opening's world shares; its US$75 a month transfer, later
+    # in the text, was not among them.
+    text = " ".join(f"In region {n}, {n + 10}% of workers were informal." for n in range(20))
+    text += " The transfer paid US$ 75 a month to 1,200 households."
+    found = [(f.kind, f.value) for f in key_figures(text)]
+    assert found[-2:] == [("money", "US$ 75"), ("reach", "1,200 households")]
+    assert [kind for kind, _ in found].count("share") == 4
+    assert len(key_figures(text, limit=6)) == 4  # two places a kind: two shares, the amount, the households
