@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from kb.headlines import titles_what_follows
 from kb.kinds import CAPTION
 from kb.language import CJK, HAN
 
@@ -152,6 +153,9 @@ def reflow(lines: list[str]) -> list[str]:
 _CJK_TAIL = 2
 # A paragraph's number on a line of its own ("15."), as reports and agreements print it in the margin.
 _MARGIN_NUMBER = re.compile(r"\d{1,3}\.")
+# A list item's or a clause's number or letter on a line of its own ("2.", "(i)", "b)"), its text on the next: a
+# loan agreement converted so held 687 of them, each a paragraph that said nothing ("Also in this case: 2.").
+_ENUMERATOR = re.compile(r"\(?(?:\d{1,2}|[ivx]{1,4}|[a-z])\)|\d{1,2}\.|[ivxIVX]{1,4}\.|[a-zA-Z]\.")
 # The longest tail of a heading cut across lines ("4.1. Coping strategies since the outbreak" | "of COVID-19").
 _HEADING_TAIL_WORDS = 4
 # Words no English sentence or heading ends on: a line ending on one goes on, whatever the next line opens with
@@ -184,6 +188,14 @@ def join_continued(lines: list[str]) -> list[str]:
             # contribution is" | "15." | "a loan of 90 million USD"): it goes before its paragraph.
             out[last:last] = [line, ""]
             last += 2
+            continue
+        # Only a line that is an item's text: it opens in lower case or closes a sentence or clause. A numbered
+        # title stays a line of its own ("5." | "Savings from less work hours ..."), as does a title the converter
+        # ran into its text ("2." | "National Shopping Except as provided ... less than"): kb.headings reads them.
+        if s and _ENUMERATOR.fullmatch(prev) and not _ENUMERATOR.fullmatch(s) and re.match(r"[\w“\"'‘(]", s) \
+                and (s[0].islower() or re.search(r"[.;:,)]$", s)) and not titles_what_follows(s):
+            out[last] = f"{prev} {s}"  # the item's number before its text
+            del out[last + 1:]
             continue
         if s and prev and (link or _continues(prev, s)):
             subscript = _SUBSCRIPT.fullmatch(s) is not None and prev[-1].isascii() and prev[-1].isalpha()  # M2, PM2.5

@@ -441,3 +441,17 @@ def test_a_links_label_for_screen_readers_and_markdowns_escapes_are_not_text():
     assert clean("A path C:\\*.txt in a text file", "txt").text == "A path C:\\*.txt in a text file"
     formula = "C = { \\sqrt { \\frac { U _ { 1 } } { 2 } } } \\{ x \\}"
     assert clean(formula, "md").text == formula
+
+
+def test_an_items_number_on_a_line_of_its_own_goes_before_its_text():
+    # Walk: a loan agreement's card listed "Also in this case: 2." (687 such lines in the agreements), its text
+    # a paragraph of its own after it. A numbered title stays apart, for the headings to read.
+    item = ("The table below sets forth the Categories of items to be financed out of the proceeds of the Loan and the "
+            "allocation of the amounts of the Loan to each Category:")
+    text = (f"1.\n\n{item}\n\n(i)\n\nthis Agreement;\n\n"
+            "a)\n\nb)\n\n5.\n\nSavings from less work hours spent preparing vaccine logistics reports\n\n"
+            "2.\n\nNational Shopping Except as provided in Part B.4 thereof, goods estimated to cost less than\n")
+    paras = clean(text, "txt").text.split("\n\n")
+    assert paras[:4] == [f"1. {item}", "(i) this Agreement;", "a)", "b)"], paras
+    assert paras[4:6] == ["5.", "Savings from less work hours spent preparing vaccine logistics reports"], paras
+    assert "2." in paras, paras
