@@ -121,8 +121,8 @@ def _amount(value: float) -> str:
 
 
 def record_figures(fields: Sequence[tuple[str, str]]) -> tuple[Figure, ...]:
-    """The amounts a case record's own columns give, each with its column as its sentence ("IDA Commitment $US:
-    512.5 million"); a blank, zero or unreadable amount is none."""
+    """The amounts a case record's own columns give, each with its column's name as its sentence (shown "US$512.5
+    million: IDA Commitment $US"); a blank, zero or unreadable amount is none."""
     found = []
     for column, value in fields:
         if not _MONEY_COLUMN.search(column):
@@ -133,7 +133,7 @@ def record_figures(fields: Sequence[tuple[str, str]]) -> tuple[Figure, ...]:
             continue
         if amount > 0:
             currency = "€" if re.search(r"€|\bEUR\b", column, re.I) else "US$" if "US" in column.upper() else "$"
-            found.append(Figure("money", f"{currency}{_amount(amount)}", f"{column}: {_amount(amount)}", -1))
+            found.append(Figure("money", f"{currency}{_amount(amount)}", column, -1))
     return tuple(found)
 
 
