@@ -152,9 +152,10 @@ def create_app(index_dir: str | Path, settings: Settings | None = None) -> FastA
         with library.store() as store:
             return stats_json(store)
 
-    @app.get("/documents", summary="Every document with its counts (kb docs --json)")
-    def documents() -> Any:
-        return library.documents()
+    @app.get("/documents", summary="Every document with its counts; with filters, those holding a case they keep "
+                                    "(kb docs --json)")
+    def documents(filters: Chosen) -> Any:
+        return library.documents(filters)
 
     @app.get("/approaches", summary="The approach ids the filters take (kb approaches --json)")
     def approaches() -> Any:

@@ -105,12 +105,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    docs = Library(args.index).documents()
+    docs = Library(args.index).documents(commands.filters_of(args))
     if args.json:
         _print_json(docs)
     else:
         for d in docs:
-            print(f"{d['doc_id']}  {d['doc_type']:<11} {d['language']:<3} {d['cases']:>4} cases  {d['source']}")
+            kept = f" ({d['kept']} kept)" if "kept" in d else ""
+            print(f"{d['doc_id']}  {d['doc_type']:<11} {d['language']:<3} {d['cases']:>4} cases{kept}  {d['source']}")
     return EXIT_OK
 
 
@@ -312,8 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("docs", help="list the documents of an index")
+    p = sub.add_parser("docs", help="list the documents of an index (with filters: those holding a case they keep)")
     p.add_argument("--index", default=_default_index())
+    commands.add_filter_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
     commands.register(sub, _default_index())

@@ -108,10 +108,15 @@ class Library:
             rows = s.passages(passage_ids)
         return [(pid, rows[pid]["text"], rows[pid]["page"]) for pid in passage_ids if pid in rows]
 
-    def documents(self) -> list[dict[str, Any]]:
-        """Every document with its counts."""
+    def documents(self, filters: Filters = Filters()) -> list[dict[str, Any]]:
+        """Every document with its counts; under filters, those holding a case the filters keep, with how many
+        ("kept")."""
         with self.store() as s:
-            return s.documents()
+            docs = s.documents()
+            if filters.empty:
+                return docs
+            kept = s.cases_per_document(filters)
+        return [{**d, "kept": kept[d["doc_id"]]} for d in docs if d["doc_id"] in kept]
 
     def cases_of(self, doc_id: str) -> list[Case]:
         """A document's cases in order."""

@@ -226,6 +226,12 @@ class SearchQueries:
             "SELECT case_id FROM cases c WHERE case_id IN ({}) AND NOT EXISTS "
             "(SELECT 1 FROM chunks k WHERE k.case_id = c.case_id AND k.kind = 'prose')", list(case_ids))}
 
+    def cases_per_document(self, f: Filters) -> dict[str, int]:
+        """Document id -> how many of its cases a filter allows, for the documents that hold one."""
+        sql, args = self._case_filter(f)
+        return {r[0]: r[1] for r in self.db.execute(
+            f"SELECT doc_id, COUNT(*) FROM cases WHERE case_id IN ({sql}) GROUP BY doc_id", args)}
+
     def case_ids(self, f: Filters) -> list[str]:
         """Every case a filter allows, in document order."""
         sql, args = self._case_filter(f)

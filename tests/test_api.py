@@ -108,6 +108,7 @@ def test_every_read_endpoint_answers_what_the_cli_prints(server: Server, index: 
     assert server.call("GET", "/counts", by="document")[1] == cli_json(capsys, "counts", "--by", "document", *at)
     assert server.call("GET", "/stats")[1] == cli_json(capsys, "stats", *at)
     assert server.call("GET", "/documents")[1] == cli_json(capsys, "docs", *at)
+    assert server.call("GET", "/documents", type=["news"])[1] == cli_json(capsys, "docs", "--type", "news", *at)
     assert server.call("GET", "/approaches")[1] == cli_json(capsys, "approaches")
     assert server.call("GET", "/sdgs")[1] == cli_json(capsys, "sdgs")
     status, goal, _ = server.call("GET", "/search", q=QUERIES[0], sdg=["SDG 1"], k=5)

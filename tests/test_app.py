@@ -579,3 +579,19 @@ def test_weak_matches_stand_apart_under_the_cards_that_match(index):
     # A page on which nothing matches keeps its weak cards in view, under its warning.
     at = _app(q="xyzzyq plugh")
     assert not [e for e in at.expander if "loosely related" in e.label]
+
+
+def test_the_library_lists_the_documents_holding_a_case_the_filters_keep(tmp_path, monkeypatch):
+    # Walk: "?view=library&country=CHN&approach=relocation" listed all 113 documents; the sidebar had no filters.
+    files = {"mauritius.md": "# Risk communication in Mauritius\n\nMauritius closed its borders, and radio in "
+                             "Mauritius carried the health messages to every village.\n",
+             "kenya.md": "# Savings groups in Kenya\n\nWomen in Kenya saved together in groups, and Kenya's county "
+                         "officers trained their treasurers to keep the books.\n"}
+    at = _app_over(tmp_path, monkeypatch, files, view="library", country="KEN")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["Title"].tolist() == ["Savings groups in Kenya"] and table["Cases kept"].tolist() == [1]
+    assert "1 of 2 documents hold a case these filters keep" in " ".join(c.value for c in at.caption)
+    assert [m.label for m in at.sidebar.multiselect if m.label == "Country"]
+    everything = _app(view="library")
+    assert len(everything.dataframe[0].value) == 2 and "Cases kept" not in everything.dataframe[0].value.columns

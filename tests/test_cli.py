@@ -283,3 +283,12 @@ def test_search_text_says_each_cards_grade_and_reads_latex_numbers_as_numbers(se
     assert re.search(r"(?m)^ 1\. .*  \[\d+\.\d{3}\]  strong match$", out), out
     assert re.search(r"(?m)^ 2\. .*  \[\d+\.\d{3}\]  not graded: other language$", out), out
     assert "Poverty fell by 13.5% in two years." in out and "\\%" not in out
+
+
+def test_docs_lists_the_documents_holding_a_case_the_filters_keep(seed_index, capsys):
+    assert main(["docs", "--index", str(seed_index), "--json"]) == 0
+    every = json.loads(capsys.readouterr().out)
+    assert len(every) == 5 and not any("kept" in d for d in every)
+    assert main(["docs", "--index", str(seed_index), "--type", "news", "--json"]) == 0
+    news = json.loads(capsys.readouterr().out)
+    assert news and len(news) < 5 and all(d["doc_type"] == "news" and d["kept"] == d["cases"] for d in news), news

@@ -187,11 +187,27 @@ def render_library() -> None:
     cols[0].metric("Documents", f"{stats['documents']:,}")
     cols[1].metric("Cases", f"{stats['cases']:,}")
     cols[2].metric("Passages", f"{stats['passages']:,}")
-    docs = lib.documents()
+    # The sidebar's filters keep the documents that hold a case they keep (walk: "?view=library&country=CHN" listed
+    # every document).
+    filters = common.current_filters()
+    try:
+        common.filter_sidebar(lib.option_counts(filters, [facet for facet, _ in common.FACETS]))
+    except KBError as exc:
+        common.filter_sidebar(None)
+        st.error(str(exc))
+        return
+    docs = lib.documents(filters)
+    kept = not filters.empty
+    if kept:
+        st.caption(f"{len(docs)} of {stats['documents']:,} documents hold a case these filters keep; "
+                   "“Cases kept” counts them.")
     st.dataframe([{"Title": d["title"], "Type": labels.value_label("doc_type", d["doc_type"]),
                    "Language": language_name(d["language"]), "Published": d["published"] or "",
-                   "Publisher": d["publisher"] or "", "Cases": d["cases"], "Passages": d["passages"],
+                   "Publisher": d["publisher"] or "", "Cases": d["cases"],
+                   **({"Cases kept": d["kept"]} if kept else {}), "Passages": d["passages"],
                    "Source": d["source"]} for d in docs], width="stretch", hide_index=True)
+    if not docs:
+        return
     doc_labels = {d["doc_id"]: f"{shorten(d['title'], 90)} ({d['source']})" for d in docs}
     doc_id = st.selectbox("Document", list(doc_labels), format_func=doc_labels.__getitem__, key="doc")
     if doc_id:
