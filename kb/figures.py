@@ -112,6 +112,10 @@ _STATE = re.compile(r"(?:the\s+)?(?:[\w'’-]+\s+){0,2}(?:republic|république|k
                     r"\s+(?:of(?:\s+the)?|du|de|de la|des)\s+(.+)", re.I)
 
 
+# A column's amount as a table writes it: "512500000.0", "1,200,000", "$ 75" (not "n/a", "1e309", "-5").
+_PLAIN_AMOUNT = re.compile(r"(?:US\$|\$|USD|€|EUR)?\s?(\d{1,15}(?:,\d{3})*(?:\.\d+)?)")
+
+
 def _amount(value: float) -> str:
     """An amount as a reader says it: 512500000.0 -> '512.5 million'."""
     for size, word in ((1e9, "billion"), (1e6, "million")):
@@ -127,10 +131,8 @@ def record_figures(fields: Sequence[tuple[str, str]]) -> tuple[Figure, ...]:
     for column, value in fields:
         if not _MONEY_COLUMN.search(column):
             continue
-        try:
-            amount = float(value.replace(",", ""))
-        except ValueError:
-            continue
+        plain = _PLAIN_AMOUNT.fullmatch(value.strip())
+        amount = float(plain.group(1).replace(",", "")) if plain else 0.0
         if amount > 0:
             currency = "€" if re.search(r"€|\bEUR\b", column, re.I) else "US$" if "US" in column.upper() else "$"
             found.append(Figure("money", f"{currency}{_amount(amount)}", column, -1))

@@ -6,7 +6,7 @@ import pytest
 
 from kb.compare import CompareError, _joined, compare, comparison_table
 from kb.explain import leads
-from kb.figures import actors, by_sentence, key_figures, thing_acronyms
+from kb.figures import actors, by_sentence, key_figures, record_figures, thing_acronyms
 from kb.indexdir import open_store
 from kb.models import Chunk
 from kb.relevance import Relevance
@@ -365,6 +365,11 @@ def test_a_records_own_amount_and_organisation_columns_are_its_figures_and_actor
     assert roads.actors[:1] == ("Ministry of Agriculture, Livestock and Fisheries",)
     assert [(f.value, f.sentence) for f in net.figures] == [("US$512.5 million", "IDA Commitment $US")]
     assert [f.value for f in roads.figures] == ["US$150 million", "US$25 million"]
+    # A column's amount as tables write it; what is no amount gives none.
+    assert [(f.value, f.sentence) for f in record_figures([
+        ("Cost USD", "$ 1,200,000"), ("Grant Amount $US", "n/a"), ("Loan $US", "1e309"), ("Amount €", "-5"),
+        ("Total (EUR)", "75000"), ("Project Id", "P172479")])] == [
+        ("US$1.2 million", "Cost USD"), ("€75,000", "Total (EUR)")]
 
 
 def test_key_figures_read_a_range_as_one_amount_and_a_few_people_as_no_reach():
