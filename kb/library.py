@@ -118,10 +118,12 @@ class Library:
             kept = s.cases_per_document(filters)
         return [{**d, "kept": kept[d["doc_id"]]} for d in docs if d["doc_id"] in kept]
 
-    def cases_of(self, doc_id: str) -> list[Case]:
-        """A document's cases in order."""
+    def cases_of(self, doc_id: str, filters: Filters = Filters()) -> list[Case]:
+        """A document's cases in order; under filters, those they keep."""
         with self.store() as s:
-            return s.cases(doc_id=doc_id)
+            cases = s.cases(doc_id=doc_id)
+            kept = None if filters.empty else set(s.case_ids(filters))
+        return cases if kept is None else [c for c in cases if c.case_id in kept]
 
     def stats(self) -> dict[str, Any]:
         """Counts of documents, cases and passages, and the files the last ingest skipped."""

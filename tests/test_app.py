@@ -593,5 +593,6 @@ def test_the_library_lists_the_documents_holding_a_case_the_filters_keep(tmp_pat
     assert table["Title"].tolist() == ["Savings groups in Kenya"] and table["Cases kept"].tolist() == [1]
     assert "1 of 2 documents hold a case these filters keep" in " ".join(c.value for c in at.caption)
     assert [m.label for m in at.sidebar.multiselect if m.label == "Country"]
+    assert [b.label for b in at.selectbox if b.label.startswith("Case (")] == ["Case (1 kept)"]
     everything = _app(view="library")
     assert len(everything.dataframe[0].value) == 2 and "Cases kept" not in everything.dataframe[0].value.columns

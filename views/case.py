@@ -211,10 +211,10 @@ def render_library() -> None:
     doc_labels = {d["doc_id"]: f"{shorten(d['title'], 90)} ({d['source']})" for d in docs}
     doc_id = st.selectbox("Document", list(doc_labels), format_func=doc_labels.__getitem__, key="doc")
     if doc_id:
-        cases = lib.cases_of(doc_id)
+        cases = lib.cases_of(doc_id, filters)  # under filters, the cases they keep
         case_labels = {c.case_id: f"{c.ordinal}. {shorten(c.title, 120)}" for c in cases}
-        picked = st.selectbox(f"Case ({len(cases)})", list(case_labels), format_func=case_labels.__getitem__,
-                              key="lib_case")
+        picked = st.selectbox(f"Case ({len(cases)}{' kept' if kept else ''})", list(case_labels),
+                              format_func=case_labels.__getitem__, key="lib_case")
         if picked:
             st.button("Open this case", key="lib-open", on_click=common.go, args=("case",),
                       kwargs={"case": picked, "passage": None})
