@@ -186,7 +186,12 @@ def key_figures(text: str, start: int = 0, end: int | None = None, limit: int = 
     # been one report's opening shares ("2 billion workers" worldwide), its programme's transfer left out (walk).
     quota = max(1, limit // len(FIGURE_KINDS))
     taken: Counter[str] = Counter()
-    matches = [m for m in sorted(matches) if taken.update([m[2]]) or taken[m[2]] <= quota]
+    kept = []
+    for match in sorted(matches):
+        taken[match[2]] += 1
+        if taken[match[2]] <= quota:
+            kept.append(match)
+    matches = kept
     spans: list[tuple[int, int]] = []
     group = 0  # the first of the figures that share the last sentence
     for a, b, _, _ in matches:

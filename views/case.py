@@ -206,8 +206,6 @@ def render_library() -> None:
                    "Publisher": d["publisher"] or "", "Cases": d["cases"],
                    **({"Cases kept": d["kept"]} if kept else {}), "Passages": d["passages"],
                    "Source": d["source"]} for d in docs], width="stretch", hide_index=True)
-    if not docs:
-        return
     doc_labels = {d["doc_id"]: f"{shorten(d['title'], 90)} ({d['source']})" for d in docs}
     doc_id = st.selectbox("Document", list(doc_labels), format_func=doc_labels.__getitem__, key="doc")
     if doc_id:
