@@ -79,7 +79,7 @@ def tidy_title(title: str) -> str:
             if re.search(r"\d", core) or (len(core) <= 3 and core.isalpha() and core.lower() not in _SMALL_WORDS
                                              and len(title.split()) > 1) or metadata_rules().publisher_named(core):
                 out.append(word)
-            elif i and word.lower() in _SMALL_WORDS:
+            elif i and word.lower() in _SMALL_WORDS and not out[-1].endswith(":"):
                 out.append(word.lower())
             else:
                 out.append(word.capitalize() if "-" not in word else "-".join(p.capitalize() for p in word.split("-")))
@@ -89,7 +89,11 @@ def tidy_title(title: str) -> str:
 
 def cover_title(head: str, rules: MetadataRules, place: Callable[[str], bool] | None = None) -> str | None:
     """The first title block of a document's head: title-like lines, continued while they read as one title."""
-    raw_lines = [ln.strip() for ln in head.splitlines() if ln.strip()][:60]
+    split = head.splitlines()
+    # Which lines follow a blank one: a blank line ends a run of capitals ("EXPLAINER: THE EXPERIMENT JOURNEY",
+    # then "STAGE I: LOCAL SENSING" is its first section's heading).
+    after_blank = [i > 0 and not split[i - 1].strip() for i, ln in enumerate(split) if ln.strip()][:60]
+    raw_lines = [ln.strip() for ln in split if ln.strip()][:60]
     lines = [re.sub(r"^#{1,6}\s+", "", ln) for ln in raw_lines]
     body = 0
     for i, line in enumerate(lines):
@@ -103,7 +107,7 @@ def cover_title(head: str, rules: MetadataRules, place: Callable[[str], bool] | 
                 return None
             continue
         parts = [line]
-        for nxt in lines[i + 1:i + 4]:
+        for at, nxt in enumerate(lines[i + 1:i + 4], i + 1):
             joined = " ".join(parts)
             if CJK.search(joined[-1:]) and CJK.match(nxt) and len(nxt) <= 4:  # "政府工作报" / "告": no title alone
                 parts.append(nxt)
@@ -112,7 +116,7 @@ def cover_title(head: str, rules: MetadataRules, place: Callable[[str], bool] | 
                 re.fullmatch(r"\(?(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d\)?", nxt)  # a period: 2018-2024
                 or nxt[:1] in "—–-:(" or nxt[:1].islower()
                 or (place is not None and len(parts) == 1 and place(joined))  # a country, then the document
-                or joined.isupper() and nxt.isupper() and _words(joined) >= 2
+                or joined.isupper() and nxt.isupper() and _words(joined) >= 2 and not after_blank[at]
                 or re.search(r"\b(?:and|of|for|in|on|the|to|with|a|an|de|del|la|et|des|du)$", joined, re.I))
             if (not continues or find_dates(nxt) and len(nxt) < 40
                     or not (title_like(nxt, rules) or nxt[:1] in "—–-:(" or re.match(r"\(?\d{4}", nxt))):

@@ -281,3 +281,44 @@ def test_a_value_two_columns_of_one_role_share_is_said_once():
     first, second = read_bytes(data, "t.csv", "csv", Settings()).records
     assert dict(first.fields)["organisation"] == "Aga Khan Foundation"
     assert dict(second.fields)["organisation"] == "Ministry of Works; Government of Nepal"
+
+
+def _pdf_with_sizes(runs: list[tuple[float, str]]) -> bytes:
+    """A one-page PDF whose lines are set in the given type sizes, written by hand."""
+    body = "".join(f"BT /F1 {size} Tf 72 {740 - 30 * i} Td ({text}) Tj ET " for i, (size, text) in enumerate(runs))
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               "/Resources << /Font << /F1 5 0 R >> >> >>",
+               f"<< /Length {len(body)} >>\nstream\n{body}\nendstream",
+               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = io.BytesIO(b"%PDF-1.4\n")
+    out.seek(0, 2)
+    offsets = []
+    for n, obj in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{n} 0 obj\n{obj}\nendobj\n".encode("latin-1"))
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def test_a_pdf_title_is_type_set_clearly_larger_than_the_type_below_it():
+    body = [(10.0, "Savings groups met every week in the villages of the district and lent to members."),
+            (10.0, "Members repaid their loans from the profits of small shops and of their harvests.")]
+    title = "Village Savings Groups in the Borderlands"
+    runs = [(14.0, title), (12.0, "A report of the field team"), *body]
+    cover = read_bytes(_pdf_with_sizes(runs), "cover.pdf", "pdf", Settings())
+    assert dict(cover.meta)["font_title"] == title
+    # One table cell set a point larger than the text is emphasis: it titled "Explainer: The Experiment Journey".
+    runs = [(10.0, "EXPLAINER: THE JOURNEY"), (11.0, "This stage relied more on knowledge"), *body]
+    cell = read_bytes(_pdf_with_sizes(runs), "cell.pdf", "pdf", Settings())
+    assert "font_title" not in dict(cell.meta)
+
+
+def test_a_pdf_is_titled_by_its_heading_and_a_blank_line_ends_a_run_of_capitals(shared):
+    # "EXPLAINER: THE EXPERIMENT JOURNEY", a blank line, then its first stage's heading "STAGE I: LOCAL SENSING".
+    seg = prepare_path(shared / "undp-fin-inclusion-toolkit" / "pdf" / "The_Experiment_Journey.pdf")
+    assert seg.document.title == "Explainer: The Experiment Journey"
