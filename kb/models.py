@@ -174,7 +174,7 @@ class Evidence:
 TAG_SOURCES = {
     "text": "found in the text", "title": "named in its title", "document_title": "named in its document's title",
     "document": "from its document", "column": "from the record's column", "rows": "from the table's rows",
-    "metadata": "from the document's metadata",
+    "metadata": "from the document's metadata", "summary": "found in its summary",
 }
 
 

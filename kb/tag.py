@@ -11,11 +11,13 @@ Countries come from the gazetteer through kb.places. Thresholds are data (kb/dat
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,7 +27,7 @@ from kb.gazetteer import Gazetteer, PlaceMention
 from kb.kinds import PROSE
 from kb.models import Case, Chunk, Evidence, Segmented, Tag, Tagged
 from kb.places import Places
-from kb.ruledata import read_toml, shipped
+from kb.ruledata import compile_pattern, read_toml, rule_entries, shipped
 from kb.taxonomy import Taxonomy
 
 _MAX_EVIDENCE = 5
@@ -64,6 +66,16 @@ class TagRules:
 # The tagging.toml section of each taxonomy kind's rules; a kind without one uses the approaches'.
 _RULES_SECTION = {"approach": "approaches", "sdg": "sdg"}
 _SDG_ID = re.compile(r"\bSDG\s*[-_ ]?\s*(1[0-7]|[1-9])\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def summary_titles() -> tuple[re.Pattern[str], ...]:
+    """The titles of a document's summary case ("Executive summary", "Schedule 2: Description of the Project"),
+    each a [[summary]] rule of kb/data/tagging.toml, matched against a whole case title."""
+    source = "kb/data/tagging.toml"
+    data = read_toml(*shipped("tagging.toml"))
+    return tuple(compile_pattern(source, e["id"], e.get("pattern")) for e in rule_entries(data, "summary", source,
+                                                                                            {"pattern"}))
 
 
 def tag_rules(kind: str = "approach", **overrides: float) -> TagRules:
@@ -212,6 +224,21 @@ class Tagger:
         return out
 
     @staticmethod
+    def _summary_tags(seg: Segmented, chunks: list[Chunk], scored: list[tuple[Themes, np.ndarray, list[list[CueHit]]]],
+                      have: list[Tag]) -> list[Tag]:
+        """Tags a document's summary case supports that its whole text does not reach."""
+        summary = {c.case_id for c in seg.cases if any(p.fullmatch(c.title.strip()) for p in summary_titles())}
+        idx = [i for i, c in enumerate(chunks) if c.case_id in summary]
+        if not idx:
+            return []
+        out: list[Tag] = []
+        for themes, rows, hits in scored:
+            known = {t.value for t in have if t.kind == themes.kind}
+            own = themes.roll_up([chunks[i] for i in idx], rows[idx], [hits[i] for i in idx], seg.document.text)
+            out += [dataclasses.replace(t, source="summary") for t in own if t.value not in known]
+        return out
+
+    @staticmethod
     def _column_goals(case: Case) -> list[Tag]:
         """A record's goals from its SDG column, as its authors chose them."""
         value = dict(case.fields).get("sdg", "")
@@ -246,6 +273,8 @@ class Tagger:
                 doc_tags += themes.roll_up(chunks, rows, hits, text, doc.title, doc.language)
             doc_tags += self.places.tags(text, doc.title, mentions, doc_fixed, "metadata",
                                          sections=not single)
+        if not record_table and not single:
+            doc_tags += self._summary_tags(seg, chunks, scored, doc_tags)
         doc_focus = tuple(t.value for t in doc_tags if t.kind == "country" and t.role == "focus")
         by_case: dict[str, list[int]] = defaultdict(list)
         for i, chunk in enumerate(chunks):

@@ -473,3 +473,19 @@ def test_every_source_of_a_tag_has_words_for_the_reader():
     assert TAG_SOURCES[Tag("country", "ZAF", 1.0, (), "focus", "document").source] == "from its document"
     with pytest.raises(ValueError, match="tag source 'guess' is not one of text, title"):
         Tag("approach", "finance", 1.0, source="guess")
+
+
+def test_a_documents_summary_says_what_the_document_is_about(tagger):
+    """An approach its executive summary supports is the document's, though its long text, mostly about other
+    things, does not reach it; a section that only summarises one topic ("Summary of the economy") is no summary
+    of the document."""
+    other = [(f"Section {i}", "The committee met in the capital and reviewed the annual accounts of the programme, "
+                              f"its staffing and its reporting schedule for quarter {i}.") for i in range(60)]
+    summary = ("Executive summary", "Microcredit and small loans for poor women: the savings group and the "
+                                    "microfinance institution offered financial literacy and mobile money.")
+    tags = tagger.tag(_sections("An assessment", [summary, *other])).document
+    found = [t for t in tags if t.value == "finance"]
+    assert found and found[0].source == "summary" and "microfinance" in found[0].evidence[0].text
+    assert TAG_SOURCES["summary"] == "found in its summary"
+    not_summary = tagger.tag(_sections("An assessment", [("Summary of the microfinance sector", summary[1]), *other]))
+    assert "finance" not in _approaches(not_summary.document)
