@@ -161,7 +161,9 @@ def _print_result(result: SearchResult, as_json: bool, facets: bool) -> None:
             print(f"-- {len(loose)} loosely related: neither close in meaning nor holding most of your words")
         page = f" p.{h.page}" if h.page else ""
         grade = GRADE_LABELS.get(h.relevance, h.relevance) if h.graded else UNGRADED_LABEL
-        print(f"{number:>2}. {h.title[:100]}  [{h.score:.3f}]  {grade}")
+        # No fused score: the cards are in grade order, so a good match's higher score below a strong one read as
+        # the order being wrong (a walk saw it in 10 of 20 queries); --json keeps it.
+        print(f"{number:>2}. {h.title[:100]}  ({grade})")
         if h.section:
             print(f"    section {h.section}")
         print(f"    {h.source}{page} | {', '.join(h.approaches) or '-'} | {', '.join(h.countries) or '-'}")
@@ -190,7 +192,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     searcher = Searcher(args.index, settings)
     try:
         if args.batch:
-            return _search_batch(searcher, args.batch)
+            return _search_batch(searcher, args.batch, args.k, args.mode)
         if args.query is None:
             raise QueryError("give a QUERY or --batch FILE")
         result = searcher.search(args.query, k=args.k, mode=args.mode, filters=commands.filters_of(args))
@@ -200,8 +202,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _search_batch(searcher: Searcher, path: str) -> int:
-    """One JSON array of hits per input line, in order; a bad line prints [] and is named on stderr."""
+def _search_batch(searcher: Searcher, path: str, k: int = 10, mode: str = "hybrid") -> int:
+    """One JSON array of hits per input line, in order; a bad line prints [] and is named on stderr. `k` and `mode`
+    (the command's -k and --mode) hold for the lines that do not set their own."""
     failed = 0
     handle = sys.stdin if path == "-" else open(path, encoding="utf-8")
     with handle:
@@ -209,8 +212,8 @@ def _search_batch(searcher: Searcher, path: str) -> int:
             if not line.strip():
                 continue
             try:
-                query, k, mode, filters = _batch_spec(json.loads(line))
-                result = searcher.search(query, k=k, mode=mode, filters=filters)
+                query, line_k, line_mode, filters = _batch_spec(json.loads(line), k, mode)
+                result = searcher.search(query, k=line_k, mode=line_mode, filters=filters)
                 _print_json([hit_json(h) for h in result.hits])
             except (KBError, ValueError, TypeError) as exc:
                 failed += 1
@@ -224,15 +227,21 @@ BATCH_FILTERS = tuple(f.name for f in fields(Filters))
 _VALUE_FILTERS = (*FACET_FILTERS, "source")
 
 
-def _batch_spec(spec: Any) -> tuple[str, int, str, Filters]:
+def _batch_spec(spec: Any, k: int = 10, mode: str = "hybrid") -> tuple[str, int, str, Filters]:
     """One --batch line: a missing query or an unknown filter is named, not read as an empty query or no filter."""
     if not isinstance(spec, dict):
         raise QueryError(f"each line must be a JSON object such as {{\"query\": \"...\"}}, not {type(spec).__name__}")
     if "query" not in spec:
         others = f" (found {', '.join(map(repr, sorted(spec)))})" if spec else ""
         raise QueryError(f"no \"query\" key{others}: each line is {{\"query\", \"k\", \"mode\", \"filters\"}}")
-    # Other keys at the top (an id a script keeps beside its query) are let be; an unknown filter would
-    # silently not filter, so it is named.
+    # Other keys at the top (an id a script keeps beside its query) are let be, but not a filter's name: a walk's
+    # {"query": ..., "country": ["ETH"]} searched the whole library without a word.
+    misplaced = sorted(set(spec) & set(BATCH_FILTERS))
+    if misplaced:
+        shown = json.dumps({name: spec[name] for name in misplaced})
+        raise QueryError(f"{', '.join(map(repr, misplaced))} at the top of the line filters nothing: put it under "
+                         f"\"filters\": {shown}")
+    # An unknown filter would silently not filter, so it is named.
     f = spec.get("filters") or {}
     if not isinstance(f, dict):
         raise QueryError("\"filters\" must be a JSON object")
@@ -246,7 +255,7 @@ def _batch_spec(spec: Any) -> tuple[str, int, str, Filters]:
 
     filters = Filters(**{name: values(name) for name in _VALUE_FILTERS}, year_from=f.get("year_from"),
                       year_to=f.get("year_to"), mentions=bool(f.get("mentions", False)))
-    return spec["query"], spec.get("k", 10), spec.get("mode", "hybrid"), filters
+    return spec["query"], spec.get("k", k), spec.get("mode", mode), filters
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
@@ -289,7 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", "--k", type=int, default=10, help="number of cases to return (1-100)")
     p.add_argument("--mode", choices=MODES, default="hybrid")
     commands.add_filter_args(p)
-    p.add_argument("--batch", metavar="FILE", help="one JSON query object per line ('-' for stdin)")
+    p.add_argument("--batch", metavar="FILE",
+                   help="one JSON object per line ('-' for stdin): {\"query\", \"k\", \"mode\", \"filters\": "
+                        "{\"country\": [...], ...}}; -k and --mode hold where a line sets none")
     p.add_argument("--facets", action="store_true", help="also print facet counts (JSON: an object, not an array)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)

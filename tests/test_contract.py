@@ -161,6 +161,22 @@ def test_search_batch_prints_one_array_per_line_in_order_as_single_searches_do(b
             _check_hit(hit, {*DOCS, PDF[0]}, set(load_taxonomy().ids))
 
 
+def test_a_batch_line_with_a_filter_at_its_top_is_named_and_the_commands_k_holds_for_every_line(built, tmp_path,
+                                                                                                 capsys):
+    # Seen on a walk: {"query": ..., "country": ["ETH"]} searched the whole library without a word, and `-k 5`
+    # with --batch gave ten cases.
+    corpus, index = built
+    batch = tmp_path / "queries.jsonl"
+    batch.write_text(json.dumps({"query": "mobile money", "country": ["KEN"]}) + "\n"
+                     + json.dumps({"query": "microcredit loans", "id": "q2"}) + "\n")
+    assert main(["search", "--batch", str(batch), "--index", str(index), "-k", "1"]) == 3
+    out, err = capsys.readouterr()
+    first, second = [json.loads(line) for line in out.splitlines()]
+    assert first == [] and "line 1: 'country' at the top of the line filters nothing" in err
+    assert '"filters": {"country": ["KEN"]}' in err
+    assert len(second) == 1  # an id beside the query is let be; -k 1 holds where the line sets no k
+
+
 def test_tag_json_of_one_file_prints_its_source_approaches_and_countries(built, capsys):
     corpus, _ = built
     path = corpus / "finance" / "loans.md"
