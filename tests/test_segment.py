@@ -292,7 +292,7 @@ def test_contents_lines_and_table_rows_name_no_section(dhs):
     assert next(s for t, s in sections.items() if t.startswith("1.1.2 History Ghana gained")) == "1.1.2 History"
     # The foreword follows the contents pages' "APPENDIX D ..." and "11.8 Micronutrient", and the indicator
     # table's rows ("3.1 Ratio of girls to boys ...") are out of order before "1.1": none is a section.
-    assert next(s for t, s in sections.items() if "report presents findings from the 2014" in t) == ""
+    assert next(c.section for c in seg.chunks if "report presents findings from the 2014" in c.text) == ""
     # The front matter is a case of its own, and chapter 1's passages say which of its sections they are in.
     first, chapter = seg.cases[:2]
     named = {c.section for c in seg.chunks if c.case_id in (first.case_id, chapter.case_id)}
@@ -470,7 +470,20 @@ def test_every_passage_holds_a_word(shared):
     seg = prepare_path(shared / "chinaxiv-poverty-zh" / "ChinaXiv-201711.00108V1.md")
     texts = [seg.document.text[c.start:c.end] for c in seg.chunks]
     assert not [t for t in texts if not re.search(r"[^\W_]", t)]
-    assert any(t.startswith("? 本文所用数据") for t in texts)
+    assert any(t.startswith("2.3数据来源\n\n? 本文所用数据") for t in texts)
+
+
+def test_a_heading_opens_the_passage_under_it(shared, dhs):
+    # Seen: 936 passages of the eval index were a heading alone ("1.2贫困地区扶贫的内生动力不足", "1.9 Training of
+    # field staff"): the paragraph after it was near the target size, so the heading was flushed on its own, and
+    # it stood near any query on its topic, answering none.
+    paper = prepare_path(shared / "chinaxiv-poverty-zh" / "ChinaXiv-201710.00032V1.md")
+    texts = [c.text for c in paper.chunks]
+    assert "1.2贫困地区扶贫的内生动力不足" not in texts
+    assert any(t.startswith("1.2贫困地区扶贫的内生动力不足\n\n（1）扶贫项目和资金难以有效瞄准贫困群体") for t in texts)
+    assert any(c.text.lower().startswith("1.9 training of field staff\n\n") and len(c.text) > 200 for c in dhs.chunks)
+    headings_alone = [c.text for c in dhs.chunks if c.kind == "prose" and len(c.text) < 40]
+    assert len(headings_alone) <= 5, headings_alone
 
 
 @pytest.mark.parametrize("title, number", [("3.1研究区域和数据来源", (3, 1)), ("3.1.2数据来源", (3, 1, 2)),
