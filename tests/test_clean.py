@@ -455,3 +455,18 @@ def test_an_items_number_on_a_line_of_its_own_goes_before_its_text():
     assert paras[:4] == [f"1. {item}", "(i) this Agreement;", "a)", "b)"], paras
     assert paras[4:6] == ["5.", "Savings from less work hours spent preparing vaccine logistics reports"], paras
     assert "2." in paras, paras
+
+
+def test_a_wikis_licence_template_closing_a_report_is_not_text(shared):
+    # Seen on a walk: Wikisource's licence template ("本作品是中华人民共和国的法律法规 ... 属于公有领域 ... Public
+    # domain Public domain false false") closed each government work report's case page; 127 passages held it.
+    seg = prepare_path(shared / "cn-gov-work-reports" / "government_work_reports.jsonl")
+    text = seg.document.text
+    assert "本作品" not in text and "Public domain" not in text and "\n\nfalse" not in text
+    assert "公有领域" not in text
+    # The report's own last words stay.
+    assert "民族复兴伟业不懈奋斗！" in text
+    cleaned = clean("各位代表！努力奋斗！\n\n本作品来自中华人民共和国全国人民代表大会的决定。属于\n公有领域\n。\n\n"
+                    "Public domain\nPublic domain\nfalse\nfalse")
+    assert cleaned.text == "各位代表！努力奋斗！"
+    assert [r.rule for r in cleaned.removals] == ["public_domain_notice"]
