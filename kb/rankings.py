@@ -28,6 +28,8 @@ from kb.tokens import fts_query
 # Passages that calibrate a space's cosines on the main model's scale, one in eleven of them asking: with 2,200
 # the Chinese-over-Chinese figure read 0.589, with 4,400 0.659 (few questions: one answer's rank), the rest alike.
 _SCALE_PASSAGES = 4400
+# Fewer passages read by both spaces than this tell no scale (a library of a few English pages): no grade.
+_SCALE_LEAST = 20
 
 
 class QueryVectors:
@@ -87,7 +89,7 @@ class Rankings:
         self.main_languages = model_languages(settings.main_model)
         self._languages = set(generation.languages)
         self._df: dict[str, int] = {}
-        self._scales: dict[str, CosineScale] = {}
+        self._scales: dict[str, CosineScale | None] = {}
         # The space whose model reads every language, over the most passages (the language-agnostic one).
         self._agnostic = max((o for o in self.others if model_languages(o.space.model) is None
                               and o.vectors.index.ntotal), key=lambda o: len(o.ids), default=None)
@@ -186,32 +188,43 @@ class Rankings:
 
     def own_language(self, plan: QueryPlan) -> str | None:
         """The language of a question the main model does not read, when a space reads every language; its
-        passages in that language are then graded in that space (own_language_cosines), else None."""
-        if plan.english or self.main_languages is None or self._agnostic is None:
+        passages in that language are then graded in that space (unread_cosines), else None."""
+        if plan.english or self.main_languages is None or self._agnostic is None \
+                or self._scale(self._agnostic) is None:
             return None
         return plan.language
 
-    def own_language_cosines(self, plan: QueryPlan, pids: list[int], languages: Mapping[int, str]
-                             ) -> dict[int, float]:
-        """The cosines of the passages in the question's own language, in the space that reads every language,
-        on the main model's scale (kb.relevance.CosineScale): the main model cannot read them."""
-        own, space = self.own_language(plan), self._agnostic
-        if own is None or space is None:
-            return {}
-        mine = [pid for pid in pids if languages.get(pid) == own and pid in space.ids]
-        queries = self._space_queries(space, plan) if mine else None
-        if queries is None:
-            return {}
-        return dict(zip(mine, self._scale(space).read(space.vectors.vectors(mine) @ queries[0]).tolist()))
+    def grades_across(self, plan: QueryPlan) -> bool:
+        """Whether an English question's passages in languages the main model does not read are graded, in the
+        space that reads every language (unread_cosines)."""
+        return (plan.english and self.main_languages is not None and self._agnostic is not None
+                and self._scale(self._agnostic) is not None)
 
-    def _scale(self, space: OpenSpace) -> CosineScale:
-        """The space's cosines on the main model's scale, from passages both read (once per index, about 0.2 s)."""
-        if self._scales.get(space.space.name) is None:
+    def unread_cosines(self, plan: QueryPlan, pids: list[int], languages: Mapping[int, str]) -> dict[int, float]:
+        """The cosines of the passages the main model cannot read that a question is graded on, in the space that
+        reads every language, on the main model's scale (kb.relevance.CosineScale): a question in another
+        language, its passages in that language; an English question, its passages in the other languages."""
+        own, space = self.own_language(plan), self._agnostic
+        if space is None or (own is None and not self.grades_across(plan)):
+            return {}
+        reads = self.main_languages or frozenset()
+        mine = [pid for pid in pids if pid in space.ids
+                and (languages.get(pid) == own if own else languages.get(pid) not in reads)]
+        scale = self._scale(space) if mine else None
+        queries = self._space_queries(space, plan) if scale is not None else None
+        if scale is None or queries is None:
+            return {}
+        return dict(zip(mine, scale.read(space.vectors.vectors(mine) @ queries[0]).tolist()))
+
+    def _scale(self, space: OpenSpace) -> CosineScale | None:
+        """The space's cosines on the main model's scale, from passages both read (once per index, about 0.2 s);
+        None where too few passages are read by both to tell."""
+        if space.space.name not in self._scales:
             readable = [(pid, h) for pid, h in self.store.passage_hashes_in(sorted(ENGLISH_READABLE))
                         if pid in space.ids]
             ids, asked = calibration_sample(readable, _SCALE_PASSAGES)
-            self._scales[space.space.name] = cosine_scale(self.vectors.vectors(ids), space.vectors.vectors(ids),
-                                                          asked=asked)
+            self._scales[space.space.name] = None if len(ids) < _SCALE_LEAST else cosine_scale(
+                self.vectors.vectors(ids), space.vectors.vectors(ids), asked=asked)
         return self._scales[space.space.name]
 
     def forget(self) -> None:

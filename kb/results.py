@@ -207,19 +207,26 @@ class Results:
         return sorted(order, key=lambda case: level[relevance.get(case, "weak")] if case in judged else 1)
 
     def _judged(self, plan: QueryPlan, mode: str, language: dict[str, str]) -> set[str]:
-        """The cases whose grade is trusted: those in the question's own language, graded by a model that reads
-        both. An English question's English cases (the main model); a Chinese question's Chinese cases, graded
-        in the language-agnostic space (Rankings.own_language_cosines), not in keyword mode, which has no meaning
-        to grade by. Across languages a grade buried answers: ordering them too, Chinese answers to Chinese
-        questions fell 0.500 -> 0.023 and English ones to Chinese questions 0.463 -> 0.436; as here, Chinese
-        over Chinese 0.500 -> 0.659, Chinese over English 0.469 / 0.284 -> 0.492 / 0.286 (tune / held out),
-        every English figure unchanged.
+        """The cases whose grade is trusted, not in keyword mode, which has no meaning to grade by. An English
+        question's English cases (the main model) and its cases in other languages, graded in the language-agnostic
+        space (Rankings.unread_cosines); a Chinese question's Chinese cases, graded in that space too.
+
+        A Chinese question's English cases keep no grade: ordering them buried answers (Chinese answers to Chinese
+        questions fell 0.500 -> 0.023 and English ones to Chinese questions 0.463 -> 0.436; as here, Chinese over
+        Chinese 0.500 -> 0.659, Chinese over English 0.469 / 0.284 -> 0.492 / 0.286, tune / held out). An
+        English question's other-language cards had ranked as good ones do: 4.5 of a page's 10 over the English
+        eval queries, 0.2 of them from a relevant file. Graded, 1.85 are left, 0.19 relevant, and a page holds
+        1.82 cards from a relevant file, not 1.57 (scripts/eval_search.py, results/s62d.json): answer nDCG@10
+        of the 95 English held-out queries 0.510 -> 0.523, file 0.853 -> 0.866; the probe's English-to-other
+        questions 0.368 -> 0.347 (their answers stay on the page, below graded English cards), dev-tune 0.784 ->
+        0.755, pooled held-out 0.455 -> 0.458; distinct documents in a top 10 7.7 -> 7.5.
         """
         reads = self._rankings.main_languages
         if reads is None:
             return set(language)
         if plan.english:
-            return {case for case, lang in language.items() if lang in reads}
+            across = self._rankings.grades_across(plan) and mode != "keyword"
+            return {case for case, lang in language.items() if lang in reads or across}
         own = self._rankings.own_language(plan) if mode != "keyword" else None
         return {case for case, lang in language.items() if lang == own} if own else set()
 
@@ -282,7 +289,7 @@ class Results:
         if mode != "keyword" and pids:
             query = self._rankings.query_vector(plan)
             cosine = dict(zip(pids, (self.vectors.vectors(pids) @ query).tolist()))
-            cosine.update(self._rankings.own_language_cosines(plan, pids, {pid: rows[pid]["language"] for pid in pids}))
+            cosine.update(self._rankings.unread_cosines(plan, pids, {pid: rows[pid]["language"] for pid in pids}))
         terms = plan.terms if mode != "semantic" else ()
         shares = self._matcher.shares(terms, plan.concepts, pids) if pids else {}
         return grade_cases([(pid, rows[pid]["case_id"]) for pid in pids], cosine, shares, len(terms),
