@@ -22,6 +22,11 @@ def _pdf_with_text(lines: list[str]) -> bytes:
     """A minimal one-page PDF with a real text layer (Helvetica), written by hand: no PDF library needed."""
     body = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(
         "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '" for line in lines) + " ET"
+    return pdf_of_content(body)
+
+
+def pdf_of_content(body: str) -> bytes:
+    """A one-page PDF whose page draws the given content stream in Helvetica (font /F1)."""
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

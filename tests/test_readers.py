@@ -12,6 +12,7 @@ from kb.errors import IngestError
 from kb.ingest import read_bytes, read_file
 from kb.ingest.text import decode
 from tests.conftest import prepare_path
+from tests.hostile import pdf_of_content
 
 SPANISH = ("La pobreza energética es mucho más que la falta de un servicio: "
            "afecta la salud, la educación y el empleo. ") * 5
@@ -285,24 +286,8 @@ def test_a_value_two_columns_of_one_role_share_is_said_once():
 
 def _pdf_with_sizes(runs: list[tuple[float, str]]) -> bytes:
     """A one-page PDF whose lines are set in the given type sizes, written by hand."""
-    body = "".join(f"BT /F1 {size} Tf 72 {740 - 30 * i} Td ({text}) Tj ET " for i, (size, text) in enumerate(runs))
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-               "/Resources << /Font << /F1 5 0 R >> >> >>",
-               f"<< /Length {len(body)} >>\nstream\n{body}\nendstream",
-               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out = io.BytesIO(b"%PDF-1.4\n")
-    out.seek(0, 2)
-    offsets = []
-    for n, obj in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{n} 0 obj\n{obj}\nendobj\n".encode("latin-1"))
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for off in offsets:
-        out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
-    return out.getvalue()
+    return pdf_of_content("".join(f"BT /F1 {size} Tf 72 {740 - 30 * i} Td ({text}) Tj ET "
+                                  for i, (size, text) in enumerate(runs)))
 
 
 def test_a_pdf_title_is_type_set_clearly_larger_than_the_type_below_it():
