@@ -10,6 +10,7 @@ the index, checks the query, and runs the rankings.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -162,6 +163,11 @@ class Searcher:
             weights = self._rankings.weights(mode)
             ranked = fuse([(weights[name], lists[name]) for name in weights], self.rules.fusion, self.rules.rrf_k)
             return self._results.page(plan, mode, ranked, k, lists, filters)
+
+    def text_keys(self, case_ids: Collection[str]) -> dict[str, str]:
+        """A key of each case's own text (Store.case_text_keys), by which saved searches know a case cut again."""
+        with self._lock.reading():
+            return self.store.case_text_keys(sorted(case_ids))
 
     def more_like_this(self, case_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResult:
         """Cases of other documents (or other rows of its table) whose passages are closest in meaning to the case's."""

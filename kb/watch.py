@@ -1,9 +1,11 @@
 """Saved searches kept beside an index: a query with its filters, and the cases new since it was last seen.
 
-A saved search remembers which cases matched it well (kb.matching) when it was saved or last seen; after an
-ingest, the cases that match now and were not among them are new. Case ids are stable for a file that has not
-changed (document id from its path, case id from its place in the document), so an unchanged library has
-nothing new, and a new file's matching cases are exactly what is reported.
+A saved search remembers which cases matched it well (kb.matching) when it was saved or last seen, by their
+text (Store.case_text_keys); after an ingest, the cases that match now and whose text was not among them are
+new. So an unchanged library has nothing new, a new file's matching cases are exactly what is reported, and a
+document cut into cases again (a case's id is its place in its document) reports only the text it had not
+shown: by id alone, a section moved one place down was new, and a new one taking an old id was not. A saved
+search kept before texts were remembered goes by ids once, then by texts.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ CREATE TABLE IF NOT EXISTS watches (
 CREATE TABLE IF NOT EXISTS seen (
     name TEXT NOT NULL REFERENCES watches(name) ON DELETE CASCADE, case_id TEXT NOT NULL,
     PRIMARY KEY (name, case_id)
+);
+CREATE TABLE IF NOT EXISTS seen_text (
+    name TEXT NOT NULL REFERENCES watches(name) ON DELETE CASCADE, text_key TEXT NOT NULL,
+    PRIMARY KEY (name, text_key)
 );
 """
 
@@ -88,6 +94,12 @@ def _filters_of(text: str) -> Filters:
     return Filters(**{f.name: values[f.name] for f in fields(Filters) if f.name in values})
 
 
+def _mark_seen(db: sqlite3.Connection, name: str, cases: list[str], keys: dict[str, str]) -> None:
+    """Remember cases as seen by a saved search, by id and by text."""
+    db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", [(name, c) for c in cases])
+    db.executemany("INSERT OR IGNORE INTO seen_text VALUES (?, ?)", [(name, keys[c]) for c in cases if c in keys])
+
+
 class Watches:
     """The saved searches of one index folder; every call opens its own connection, so threads may share it."""
 
@@ -108,7 +120,7 @@ class Watches:
                            (name, query, mode, _filters_json(filters), now, now))
             except sqlite3.IntegrityError:
                 raise WatchError(f"a saved search named {name!r} exists already; remove it first") from None
-            db.executemany("INSERT INTO seen VALUES (?, ?)", [(name, c) for c in sorted(matching)])
+            _mark_seen(db, name, sorted(matching), searcher.text_keys(matching))
         return WatchRun(self.get(name), len(matching), ())
 
     def all(self) -> list[Watch]:
@@ -137,11 +149,15 @@ class Watches:
         watch = self.get(name)
         result = searcher.search(watch.query, MAX_K, watch.mode, watch.filters)
         matching = result.matching
+        keys = searcher.text_keys(matching)
         with self._db() as db:
-            seen = {r[0] for r in db.execute("SELECT case_id FROM seen WHERE name = ?", (name,))}
-            new = matching - seen
+            seen_texts = {r[0] for r in db.execute("SELECT text_key FROM seen_text WHERE name = ?", (name,))}
+            if seen_texts:
+                new = {case for case in matching if keys.get(case) not in seen_texts}
+            else:  # saved before texts were remembered: by ids, this once
+                new = set(matching) - {r[0] for r in db.execute("SELECT case_id FROM seen WHERE name = ?", (name,))}
             if mark_seen:
-                db.executemany("INSERT INTO seen VALUES (?, ?)", [(name, c) for c in sorted(new)])
+                _mark_seen(db, name, sorted(matching if not seen_texts else new), keys)
                 db.execute("UPDATE watches SET seen_at = ? WHERE name = ?", (time.time(), name))
         ranked = [h.case_id for h in result.hits if h.case_id in new]
         return WatchRun(watch, len(matching), (*ranked, *sorted(new - set(ranked))))

@@ -97,3 +97,59 @@ def _doc_id(index: Path, name: str) -> str:
         return next(d["doc_id"] for d in store.documents() if d["source"].endswith(name))
     finally:
         store.close()
+
+
+def test_a_document_cut_again_reports_only_the_section_it_had_not_shown(tmp_path):
+    # A case's id is its place in its document: a section added before another moved it one place down, and by
+    # ids the moved one was "new" while the added one, which took its old id, was not.
+    from tests.conftest import HASH_ONLY
+
+    def section(place: str) -> str:
+        body = (f"Farmers in {place} sell their produce through rural e-commerce shops run from the village. "
+                "The cooperative trained young people to photograph goods and answer buyers online. ") * 6
+        return f"## Rural e-commerce in {place}\n\n{body}\n\n"
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    report = corpus / "report.md"
+    report.write_text("# Village online shops\n\n" + section("Longnan") + section("Shaanxi"), encoding="utf-8")
+    ingest(corpus, index, HASH_ONLY)
+    watches = Watches(index)
+    searcher = Searcher(index, HASH_ONLY)
+    try:
+        saved = watches.add(searcher, "shops", QUERY)
+    finally:
+        searcher.close()
+    assert saved.matches == 2
+    # Guizhou goes between them: Shaanxi moves from the second place to the third, Guizhou takes the second.
+    report.write_text("# Village online shops\n\n" + section("Longnan") + section("Guizhou") + section("Shaanxi"),
+                      encoding="utf-8")
+    ingest(corpus, index, HASH_ONLY)
+    searcher = Searcher(index, HASH_ONLY)
+    try:
+        run = watches.run(searcher, "shops")
+        titles = {c.case_id: c.title for c in searcher.store.cases()}
+    finally:
+        searcher.close()
+    assert run.matches == 3 and [titles[c] for c in run.new] == ["Rural e-commerce in Guizhou"]
+
+
+def test_a_search_saved_before_texts_were_remembered_goes_by_ids_once_then_by_texts(grown):
+    import sqlite3
+
+    from kb.watch import WATCHES_FILE
+
+    corpus, index = grown
+    watches = Watches(index)
+    searcher = Searcher(index, Settings())
+    try:
+        watches.add(searcher, "old kind", QUERY)
+        with sqlite3.connect(index / WATCHES_FILE) as db:  # as a file written before seen_text existed
+            db.execute("DELETE FROM seen_text WHERE name = 'old kind'")
+        assert watches.run(searcher, "old kind").new == ()  # its seen ids still hold
+        with sqlite3.connect(index / WATCHES_FILE) as db:
+            remembered = db.execute("SELECT COUNT(*) FROM seen_text WHERE name = 'old kind'").fetchone()[0]
+        assert remembered == watches.run(searcher, "old kind").matches > 0
+        watches.remove("old kind")
+    finally:
+        searcher.close()
