@@ -186,32 +186,34 @@ class Rankings:
             lists["translated"] = self.store.keyword_scores(fts_query(list(plan.translated)), ids, hw)
         return lists
 
+    def _grader(self) -> OpenSpace | None:
+        """The space that grades what the main model cannot read: the language-agnostic one, where it has a scale."""
+        space = self._agnostic
+        return space if self.main_languages is not None and space is not None and self._scale(space) is not None \
+            else None
+
     def own_language(self, plan: QueryPlan) -> str | None:
         """The language of a question the main model does not read, when a space reads every language; its
         passages in that language are then graded in that space (unread_cosines), else None."""
-        if plan.english or self.main_languages is None or self._agnostic is None \
-                or self._scale(self._agnostic) is None:
-            return None
-        return plan.language
+        return None if plan.english or self._grader() is None else plan.language
 
     def grades_across(self, plan: QueryPlan) -> bool:
         """Whether an English question's passages in languages the main model does not read are graded, in the
         space that reads every language (unread_cosines)."""
-        return (plan.english and self.main_languages is not None and self._agnostic is not None
-                and self._scale(self._agnostic) is not None)
+        return plan.english and self._grader() is not None
 
     def unread_cosines(self, plan: QueryPlan, pids: list[int], languages: Mapping[int, str]) -> dict[int, float]:
         """The cosines of the passages the main model cannot read that a question is graded on, in the space that
         reads every language, on the main model's scale (kb.relevance.CosineScale): a question in another
         language, its passages in that language; an English question, its passages in the other languages."""
-        own, space = self.own_language(plan), self._agnostic
-        if space is None or (own is None and not self.grades_across(plan)):
+        space, own = self._grader(), self.own_language(plan)
+        if space is None or (own is None and not plan.english):
             return {}
         reads = self.main_languages or frozenset()
         mine = [pid for pid in pids if pid in space.ids
                 and (languages.get(pid) == own if own else languages.get(pid) not in reads)]
-        scale = self._scale(space) if mine else None
-        queries = self._space_queries(space, plan) if scale is not None else None
+        scale = self._scale(space)
+        queries = self._space_queries(space, plan) if mine and scale is not None else None
         if scale is None or queries is None:
             return {}
         return dict(zip(mine, scale.read(space.vectors.vectors(mine) @ queries[0]).tolist()))

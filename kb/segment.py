@@ -113,8 +113,8 @@ def chunk_span(text: str, start: int, end: int, target: int, limit: int, min_wor
     for p_start, p_end in paragraphs(text, start, end):
         tokens = estimate_tokens(text[p_start:p_end])
         short = cur is not None and _words(text, cur) < min_words
-        if cur is not None and (cur_tokens + tokens > (limit if short else target) or not short):
-            if short and cur_tokens + tokens > limit:  # the heading opens the first piece of the paragraph it heads
+        if cur is not None and (not short or cur_tokens + tokens > limit):
+            if short:  # too long to join whole: the heading opens the first piece of the paragraph it heads
                 pieces = _with_words(text, _split_long(text, p_start, p_end, target))
                 if cur_tokens + estimate_tokens(text[pieces[0][0]:pieces[0][1]]) <= limit:
                     passages.extend([(cur[0], pieces[0][1]), *pieces[1:]])

@@ -157,7 +157,7 @@ class Watches:
             else:  # saved before texts were remembered: by ids, this once
                 new = set(matching) - {r[0] for r in db.execute("SELECT case_id FROM seen WHERE name = ?", (name,))}
             if mark_seen:
-                _mark_seen(db, name, sorted(matching if not seen_texts else new), keys)
+                _mark_seen(db, name, sorted(matching), keys)
                 db.execute("UPDATE watches SET seen_at = ? WHERE name = ?", (time.time(), name))
         ranked = [h.case_id for h in result.hits if h.case_id in new]
         return WatchRun(watch, len(matching), (*ranked, *sorted(new - set(ranked))))
