@@ -3,7 +3,9 @@
 Prints a table and writes results/eval_tags.json. Approaches: precision, recall and F1 per tag, micro and
 macro (a predicted tag listed as optional is neither right nor wrong). Countries: focus-country F1 on the
 dev documents, and on the records of the shared record tables that name one country, each tagged from its
-text with the country column hidden.
+text with the country column hidden. Approaches of records: micro-F1 on 79 World Bank projects labelled blind
+from their name, objective and abstract (scripts/eval/approach_wb_records.jsonl), odd projects tuning, even ones
+held out.
 
     .venv/bin/python scripts/eval_tags.py [--model all-MiniLM-L6-v2] [--set focus_ratio=0.4 ...]
 """
@@ -189,6 +191,42 @@ def eval_records(tagger: Tagger, settings: Settings) -> dict:
     return {"tables": results, "focus_country": prf(total["tp"], total["fp"], total["fn"])}
 
 
+def eval_project_approaches(tagger: Tagger, embedder, settings: Settings, gold: Path) -> dict:
+    """Approach micro-F1 on World Bank project records labelled blind (scripts/eval/approach_wb_records.jsonl),
+    each tagged as ingest tags its table's rows; odd projects tune, even ones hold out."""
+    rows = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    predicted: dict[str, set[str]] = {}
+    for rel in sorted({row["file"] for row in rows}):
+        seg = prepared(rel, settings)
+        vectors = embedder.encode([c.text for c in seg.chunks]) if embedder else None
+        cases = dict(tagger.tag(seg, vectors).cases)
+        for case in seg.cases:
+            pid = dict(case.fields).get("Project Id")
+            if pid:
+                predicted[pid] = {t.value for t in cases[case.case_id] if t.kind == "approach"}
+    halves: dict[str, Counter] = {"tune": Counter(), "heldout": Counter()}
+    per_tag: dict[str, Counter] = {}
+    untagged = {"tune": 0, "heldout": 0}
+    missed = []
+    for number, row in enumerate(rows, start=1):
+        half = "tune" if number % 2 else "heldout"
+        pred, gold_tags, optional = predicted.get(row["project_id"], set()), set(row["approaches"]), \
+            set(row["approaches_optional"])
+        untagged[half] += not pred
+        for tag in pred | gold_tags:
+            outcome = "tp" if tag in gold_tags and tag in pred else "fn" if tag in gold_tags else \
+                "fp" if tag not in optional else ""
+            if outcome:
+                halves[half][outcome] += 1
+                per_tag.setdefault(tag, Counter())[outcome] += 1
+        if pred - optional != gold_tags:
+            missed.append({"project": row["project_id"], "half": half, "missed": sorted(gold_tags - pred),
+                           "wrong": sorted(pred - gold_tags - optional)})
+    return {"projects": len(rows), "untagged": untagged,
+            **{half: prf(c["tp"], c["fp"], c["fn"]) for half, c in halves.items()},
+            "per_tag": {t: prf(c["tp"], c["fp"], c["fn"]) for t, c in sorted(per_tag.items())}, "per_project": missed}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="all-MiniLM-L6-v2",
@@ -196,6 +234,8 @@ def main() -> None:
     parser.add_argument("--set", nargs="*", default=[], help="override a TagRules value, e.g. focus_ratio=0.4")
     parser.add_argument("--heldout", default=str(ROOT / "scripts" / "eval" / "heldout_tags.jsonl"),
                         help="documents tagged by hand that no rule was written from")
+    parser.add_argument("--projects", default=str(ROOT / "scripts" / "eval" / "approach_wb_records.jsonl"),
+                        help="World Bank project records labelled blind with their approaches")
     parser.add_argument("--lofo", action="store_true", help="also run the leave-one-folder-out evaluation")
     parser.add_argument("--out", default=str(ROOT / "results" / "eval_tags.json"))
     args = parser.parse_args()
@@ -214,9 +254,12 @@ def main() -> None:
     heldout = eval_documents(tagger, embedder, settings, Path(args.heldout)) if Path(args.heldout).is_file() else None
     lofo = leave_one_folder_out(tagger, embedder, settings) if args.lofo else None
     records = eval_records(tagger, settings)
+    projects = eval_project_approaches(tagger, embedder, settings, Path(args.projects)) \
+        if Path(args.projects).is_file() else None
     report = {"model": args.model, "rules": {**dataclasses.asdict(rules), **dataclasses.asdict(places.rules)},
               "dev_documents": docs, "heldout_documents": heldout, "leave_one_folder_out": lofo,
-              "record_tables": records, "seconds": round(time.monotonic() - started, 1)}
+              "record_tables": records,
+              "project_approaches": projects, "seconds": round(time.monotonic() - started, 1)}
     print(f"{'tag':<26} {'P':>6} {'R':>6} {'F1':>6}   tp fp fn")
     for tag, m in docs["per_tag"].items():
         print(f"{tag:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}  "
@@ -242,6 +285,11 @@ def main() -> None:
         print(f"{label:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   ({m['records']} records)")
     m = records["focus_country"]
     print(f"{'focus country, records':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}")
+    if projects:
+        for half in ("tune", "heldout"):
+            m = projects[half]
+            print(f"{'approach, WB records ' + half:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   "
+                  f"({projects['untagged'][half]} of the half's projects untagged)")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False))

@@ -467,6 +467,19 @@ def test_a_food_bank_is_no_market_link_for_poor_areas_products():
     assert "consumption" in found("Consumption poverty alleviation: buy instead of donate.", "en")
 
 
+def test_cues_read_as_cooperation_agencies_write():
+    # A World Bank project's "Capacity Building and Project Management" component trains institutions, not poor
+    # people; "private sector-led growth" and "climate resilience" name a policy's aim, not firms mobilised against
+    # poverty or green livelihoods. Payments for reduced deforestation (REDD+) are ecological compensation.
+    found = lambda text: {h.approach for h in cue_matcher(TAXONOMY).find(text, "en")}  # noqa: E731
+    assert "skills_entrepreneurship" not in found("Component 3: Capacity Building and Project Management.")
+    assert "social_participation" not in found("Pillar 2 reforms promote private sector-led growth.")
+    assert "ecological" not in found("Foster green growth, inclusion, and climate resilience.")
+    assert "ecological" in found("Results-based REDD+ payments shared through a Benefit Sharing Plan.")
+    assert "ecological" in found("Scale up sustainable land management in the watersheds.")
+    assert "skills_entrepreneurship" in found("Vocational training for rural youth.")
+    assert "social_participation" in found("Private enterprises adopted poor villages.")
+
 def test_every_source_of_a_tag_has_words_for_the_reader():
     # Seen: a case's country inherited from its document read "South Africa · confidence 1.00 · document" on the
     # case page, the source's id, as the page's own list of sources had no words for it.
