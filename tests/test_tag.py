@@ -477,6 +477,7 @@ def test_cues_read_as_cooperation_agencies_write():
     assert "ecological" not in found("Foster green growth, inclusion, and climate resilience.")
     assert "ecological" in found("Results-based REDD+ payments shared through a Benefit Sharing Plan.")
     assert "ecological" in found("Scale up sustainable land management in the watersheds.")
+    assert "finance" in found("A credit line improves smallholders' access to finance.")
     assert "skills_entrepreneurship" in found("Vocational training for rural youth.")
     assert "social_participation" in found("Private enterprises adopted poor villages.")
 
