@@ -2,10 +2,11 @@
 
 Prints a table and writes results/eval_tags.json. Approaches: precision, recall and F1 per tag, micro and
 macro (a predicted tag listed as optional is neither right nor wrong). Countries: focus-country F1 on the
-dev documents, and on the records of the shared record tables that name one country, each tagged from its
-text with the country column hidden. Approaches of records: micro-F1 on 79 World Bank projects labelled blind
-from their name, objective and abstract (scripts/eval/approach_wb_records.jsonl), odd projects tuning, even ones
-held out.
+dev documents and on documents tagged blind that no rule was written from (scripts/eval/heldout_tags.jsonl;
+heldout2_tags.jsonl, 24 more, first scored on the release that added it), and on the records of the shared
+record tables that name one country, each tagged from its text with the country column hidden. Approaches of
+records: micro-F1 on 79 World Bank projects labelled blind from their name, objective and abstract
+(scripts/eval/approach_wb_records.jsonl), odd projects tuning, even ones held out.
 
     .venv/bin/python scripts/eval_tags.py [--model all-MiniLM-L6-v2] [--set focus_ratio=0.4 ...]
 """
@@ -232,8 +233,9 @@ def main() -> None:
     parser.add_argument("--model", default="all-MiniLM-L6-v2",
                         help="embedder for the meaning signal ('none' for cues only)")
     parser.add_argument("--set", nargs="*", default=[], help="override a TagRules value, e.g. focus_ratio=0.4")
-    parser.add_argument("--heldout", default=str(ROOT / "scripts" / "eval" / "heldout_tags.jsonl"),
-                        help="documents tagged by hand that no rule was written from")
+    parser.add_argument("--heldout", nargs="*", default=[str(ROOT / "scripts" / "eval" / name) for name in
+                                                        ("heldout_tags.jsonl", "heldout2_tags.jsonl")],
+                        help="documents tagged by hand that no rule was written from (each file scored apart)")
     parser.add_argument("--projects", default=str(ROOT / "scripts" / "eval" / "approach_wb_records.jsonl"),
                         help="World Bank project records labelled blind with their approaches")
     parser.add_argument("--lofo", action="store_true", help="also run the leave-one-folder-out evaluation")
@@ -251,13 +253,15 @@ def main() -> None:
     tagger = Tagger(taxonomy, default_gazetteer(), prototypes, rules, places, every_language=every)
     started = time.monotonic()
     docs = eval_documents(tagger, embedder, settings)
-    heldout = eval_documents(tagger, embedder, settings, Path(args.heldout)) if Path(args.heldout).is_file() else None
+    heldout = {Path(f).stem: eval_documents(tagger, embedder, settings, Path(f))
+               for f in args.heldout if Path(f).is_file()}
     lofo = leave_one_folder_out(tagger, embedder, settings) if args.lofo else None
     records = eval_records(tagger, settings)
     projects = eval_project_approaches(tagger, embedder, settings, Path(args.projects)) \
         if Path(args.projects).is_file() else None
     report = {"model": args.model, "rules": {**dataclasses.asdict(rules), **dataclasses.asdict(places.rules)},
-              "dev_documents": docs, "heldout_documents": heldout, "leave_one_folder_out": lofo,
+              "dev_documents": docs, "heldout_documents": heldout.get("heldout_tags"),
+              "heldout_sets": heldout, "leave_one_folder_out": lofo,
               "record_tables": records,
               "project_approaches": projects, "seconds": round(time.monotonic() - started, 1)}
     print(f"{'tag':<26} {'P':>6} {'R':>6} {'F1':>6}   tp fp fn")
@@ -273,12 +277,13 @@ def main() -> None:
         m = lofo["pooled"]
         print(f"{'leave-one-folder-out micro':<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}   "
               f"(thresholds chosen without each folder)")
-    if heldout:
+    for set_name, scored in heldout.items():
         for name in ("approach_micro", "focus_country"):
-            m = heldout[name]
-            label = "held-out " + name.replace("_", " ")
+            m = scored[name]
+            label = ("held-out " if set_name == "heldout_tags" else set_name.replace("_tags", "") + " ") + \
+                name.replace("_", " ")
             print(f"{label:<26} {m['precision']:>6.3f} {m['recall']:>6.3f} {m['f1']:>6.3f}"
-                  + (f"   (macro F1 {heldout['approach_macro_f1']:.3f}, {heldout['documents']} documents)"
+                  + (f"   (macro F1 {scored['approach_macro_f1']:.3f}, {scored['documents']} documents)"
                      if name == "approach_micro" else ""))
     for rel, m in records["tables"].items():
         label = "focus country, " + Path(rel).stem[:11]
