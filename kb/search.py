@@ -164,10 +164,10 @@ class Searcher:
             ranked = fuse([(weights[name], lists[name]) for name in weights], self.rules.fusion, self.rules.rrf_k)
             return self._results.page(plan, mode, ranked, k, lists, filters)
 
-    def text_keys(self, case_ids: Collection[str]) -> dict[str, str]:
-        """A key of each case's own text (Store.case_text_keys), by which saved searches know a case cut again."""
+    def own_texts(self, case_ids: Collection[str]) -> dict[str, tuple[str, str]]:
+        """Each case's document and own text (Store.own_texts), by which saved searches know a case cut again."""
         with self._lock.reading():
-            return self.store.case_text_keys(sorted(case_ids))
+            return self.store.own_texts(sorted(case_ids))
 
     def more_like_this(self, case_id: str, k: int = 10, filters: Filters = Filters()) -> SearchResult:
         """Cases of other documents (or other rows of its table) whose passages are closest in meaning to the case's."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -99,13 +98,12 @@ class SearchQueries:
             yield (row["case_id"], row["doc_id"], text[row["start"]:row["end"]], fields.get("url", ""), row["title"],
                    bool(fields))
 
-    def case_text_keys(self, case_ids: Sequence[str]) -> dict[str, str]:
-        """A key of each case's own text (its words, spaced and cased as may be): the same text under another id
-        after a document is cut again has the same key; its title and how its passages are cut do not count."""
-        rows = self._where_in("SELECT c.case_id, substr(d.text, c.start + 1, c.end - c.start) AS text FROM cases c "
-                              "JOIN documents d ON d.doc_id = c.doc_id WHERE c.case_id IN ({})", list(case_ids))
-        return {r["case_id"]: hashlib.sha1(" ".join(r["text"].split()).casefold().encode()).hexdigest()[:20]
-                for r in rows}
+    def own_texts(self, case_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Each case's document (its source) and own text, without its title: what saved searches know it by."""
+        rows = self._where_in("SELECT c.case_id, d.source, substr(d.text, c.start + 1, c.end - c.start) AS text "
+                              "FROM cases c JOIN documents d ON d.doc_id = c.doc_id WHERE c.case_id IN ({})",
+                              list(case_ids))
+        return {r["case_id"]: (r["source"], r["text"]) for r in rows}
 
     def titles(self) -> list[tuple[str, str, str, str]]:
         """(case id, case title, document id, document title) of every case."""

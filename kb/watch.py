@@ -1,23 +1,28 @@
 """Saved searches kept beside an index: a query with its filters, and the cases new since it was last seen.
 
-A saved search remembers which cases matched it well (kb.matching) when it was saved or last seen, by their
-text (Store.case_text_keys); after an ingest, the cases that match now and whose text was not among them are
-new. So an unchanged library has nothing new, a new file's matching cases are exactly what is reported, and a
-document cut into cases again (a case's id is its place in its document) reports only the text it had not
-shown: by id alone, a section moved one place down was new, and a new one taking an old id was not. A saved
-search kept before texts were remembered goes by ids once, then by texts.
+A saved search remembers which cases matched it well (kb.matching) when it was saved or last seen, by their text
+(a key of its own words, from Store.own_texts); after an ingest, the cases that match now and whose text was not
+among them are new. So an unchanged library has nothing new, a new file's matching cases are exactly what is
+reported, and a document cut into cases again (a case's id is its place in its document) reports only the text it
+had not shown: by id alone, a section moved one place down was new, and a new one taking an old id was not. A
+case of the same document whose text is nearly all one seen before (kb.duplicates' containment, from a sketch of
+each seen text) is not new either: a cleaning rule that took a footer line off a section had made it "new". A
+saved search kept before texts were remembered goes by ids once, then by texts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
+import struct
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from kb.duplicates import DuplicateRules, contained, text_sketch
 from kb.errors import KBError, NotFoundError
 from kb.models import Filters
 from kb.query import MAX_K
@@ -40,7 +45,13 @@ CREATE TABLE IF NOT EXISTS seen_text (
     name TEXT NOT NULL REFERENCES watches(name) ON DELETE CASCADE, text_key TEXT NOT NULL,
     PRIMARY KEY (name, text_key)
 );
+CREATE TABLE IF NOT EXISTS seen_sketch (
+    name TEXT NOT NULL REFERENCES watches(name) ON DELETE CASCADE, text_key TEXT NOT NULL, source TEXT NOT NULL,
+    sketch BLOB NOT NULL, PRIMARY KEY (name, text_key)
+);
 """
+# A case whose text is at least this share of one seen before, in the same document, is that case changed a little.
+_SAME_TEXT = DuplicateRules().containment
 
 
 class WatchError(KBError):
@@ -94,10 +105,42 @@ def _filters_of(text: str) -> Filters:
     return Filters(**{f.name: values[f.name] for f in fields(Filters) if f.name in values})
 
 
-def _mark_seen(db: sqlite3.Connection, name: str, cases: list[str], keys: dict[str, str]) -> None:
+@dataclass(frozen=True)
+class _Text:
+    """What a saved search knows a case by: a key of its own text, its document, and a sketch of its text."""
+
+    key: str
+    source: str
+    sketch: tuple[int, ...]
+
+
+def _texts(searcher: Searcher, cases: set[str] | frozenset[str]) -> dict[str, _Text]:
+    """Each case's text as a saved search remembers it (its words, spaced and cased as may be: the same text under
+    another id after a document is cut again has the same key; its title and how its passages are cut do not
+    count)."""
+    return {case: _Text(hashlib.sha1(" ".join(text.split()).casefold().encode()).hexdigest()[:20], source,
+                        text_sketch(text))
+            for case, (source, text) in searcher.own_texts(cases).items()}
+
+
+def _mark_seen(db: sqlite3.Connection, name: str, cases: list[str], texts: dict[str, _Text]) -> None:
     """Remember cases as seen by a saved search, by id and by text."""
     db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", [(name, c) for c in cases])
-    db.executemany("INSERT OR IGNORE INTO seen_text VALUES (?, ?)", [(name, keys[c]) for c in cases if c in keys])
+    known = [texts[c] for c in cases if c in texts]
+    db.executemany("INSERT OR IGNORE INTO seen_text VALUES (?, ?)", [(name, t.key) for t in known])
+    db.executemany("INSERT OR IGNORE INTO seen_sketch VALUES (?, ?, ?, ?)",
+                   [(name, t.key, t.source, struct.pack(f">{len(t.sketch)}Q", *t.sketch)) for t in known])
+
+
+def _changed_a_little(db: sqlite3.Connection, name: str, texts: dict[str, _Text], cases: set[str]) -> set[str]:
+    """The given cases whose text is nearly all a text seen before in the same document."""
+    sources = sorted({texts[c].source for c in cases if c in texts})
+    seen: dict[str, list[tuple[int, ...]]] = {}
+    for source, blob in db.execute(f"SELECT source, sketch FROM seen_sketch WHERE name = ? AND source IN "
+                                   f"({','.join('?' * len(sources))})", (name, *sources)):
+        seen.setdefault(source, []).append(struct.unpack(f">{len(blob) // 8}Q", blob))
+    return {c for c in cases if c in texts
+            and any(contained(texts[c].sketch, old) >= _SAME_TEXT for old in seen.get(texts[c].source, ()))}
 
 
 class Watches:
@@ -120,7 +163,7 @@ class Watches:
                            (name, query, mode, _filters_json(filters), now, now))
             except sqlite3.IntegrityError:
                 raise WatchError(f"a saved search named {name!r} exists already; remove it first") from None
-            _mark_seen(db, name, sorted(matching), searcher.text_keys(matching))
+            _mark_seen(db, name, sorted(matching), _texts(searcher, matching))
         return WatchRun(self.get(name), len(matching), ())
 
     def all(self) -> list[Watch]:
@@ -149,15 +192,16 @@ class Watches:
         watch = self.get(name)
         result = searcher.search(watch.query, MAX_K, watch.mode, watch.filters)
         matching = result.matching
-        keys = searcher.text_keys(matching)
+        texts = _texts(searcher, matching)
         with self._db() as db:
             seen_texts = {r[0] for r in db.execute("SELECT text_key FROM seen_text WHERE name = ?", (name,))}
             if seen_texts:
-                new = {case for case in matching if keys.get(case) not in seen_texts}
+                new = {case for case in matching if case not in texts or texts[case].key not in seen_texts}
+                new -= _changed_a_little(db, name, texts, new)
             else:  # saved before texts were remembered: by ids, this once
                 new = set(matching) - {r[0] for r in db.execute("SELECT case_id FROM seen WHERE name = ?", (name,))}
             if mark_seen:
-                _mark_seen(db, name, sorted(matching), keys)
+                _mark_seen(db, name, sorted(matching), texts)
                 db.execute("UPDATE watches SET seen_at = ? WHERE name = ?", (time.time(), name))
         ranked = [h.case_id for h in result.hits if h.case_id in new]
         return WatchRun(watch, len(matching), (*ranked, *sorted(new - set(ranked))))

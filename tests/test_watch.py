@@ -99,11 +99,36 @@ def _doc_id(index: Path, name: str) -> str:
         store.close()
 
 
+def _saved_after_ingest(corpus: Path, index: Path) -> tuple[Watches, int]:
+    """Ingest a corpus and save the search "shops" over it: the saved searches and how many cases it matched."""
+    from tests.conftest import HASH_ONLY
+
+    ingest(corpus, index, HASH_ONLY)
+    watches = Watches(index)
+    searcher = Searcher(index, HASH_ONLY)
+    try:
+        return watches, watches.add(searcher, "shops", QUERY).matches
+    finally:
+        searcher.close()
+
+
+def _new_after_ingest(corpus: Path, index: Path, watches: Watches) -> tuple[int, list[str]]:
+    """Ingest the corpus again and run "shops": how many cases match, and the titles of those that are new."""
+    from tests.conftest import HASH_ONLY
+
+    ingest(corpus, index, HASH_ONLY)
+    searcher = Searcher(index, HASH_ONLY)
+    try:
+        run = watches.run(searcher, "shops")
+        titles = {c.case_id: c.title for c in searcher.store.cases()}
+    finally:
+        searcher.close()
+    return run.matches, [titles[c] for c in run.new]
+
+
 def test_a_document_cut_again_reports_only_the_section_it_had_not_shown(tmp_path):
     # A case's id is its place in its document: a section added before another moved it one place down, and by
     # ids the moved one was "new" while the added one, which took its old id, was not.
-    from tests.conftest import HASH_ONLY
-
     def section(place: str) -> str:
         body = (f"Farmers in {place} sell their produce through rural e-commerce shops run from the village. "
                 "The cooperative trained young people to photograph goods and answer buyers online. ") * 6
@@ -113,25 +138,34 @@ def test_a_document_cut_again_reports_only_the_section_it_had_not_shown(tmp_path
     corpus.mkdir()
     report = corpus / "report.md"
     report.write_text("# Village online shops\n\n" + section("Longnan") + section("Shaanxi"), encoding="utf-8")
-    ingest(corpus, index, HASH_ONLY)
-    watches = Watches(index)
-    searcher = Searcher(index, HASH_ONLY)
-    try:
-        saved = watches.add(searcher, "shops", QUERY)
-    finally:
-        searcher.close()
-    assert saved.matches == 2
+    watches, matches = _saved_after_ingest(corpus, index)
+    assert matches == 2
     # Guizhou goes between them: Shaanxi moves from the second place to the third, Guizhou takes the second.
     report.write_text("# Village online shops\n\n" + section("Longnan") + section("Guizhou") + section("Shaanxi"),
                       encoding="utf-8")
-    ingest(corpus, index, HASH_ONLY)
-    searcher = Searcher(index, HASH_ONLY)
-    try:
-        run = watches.run(searcher, "shops")
-        titles = {c.case_id: c.title for c in searcher.store.cases()}
-    finally:
-        searcher.close()
-    assert run.matches == 3 and [titles[c] for c in run.new] == ["Rural e-commerce in Guizhou"]
+    assert _new_after_ingest(corpus, index, watches) == (3, ["Rural e-commerce in Guizhou"])
+
+
+def test_a_section_changed_a_little_is_not_new_and_one_with_new_text_is(tmp_path):
+    # A cleaning rule that takes a page's footer line off a section changes its text, not what it says: the saved
+    # search had reported it as new. Another document's section in much the same words is a new case.
+    def section(place: str, crop: str, footer: str = "") -> str:
+        body = " ".join(f"Farmers in {place} sell {crop} through rural e-commerce shops run from village {n}; the "
+                        f"cooperative trained {n + 3} young people to photograph goods and answer buyers online."
+                        for n in range(1, 7))
+        return f"## Rural e-commerce in {place}\n\n{body}{footer}\n\n"
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    report = corpus / "report.md"
+    report.write_text("# Village online shops\n\n" + section("Longnan", "walnuts", " Page 4 of 12, printed 2023.")
+                      + section("Shaanxi", "apples"), encoding="utf-8")
+    watches, matches = _saved_after_ingest(corpus, index)
+    assert matches == 2
+    report.write_text("# Village online shops\n\n" + section("Longnan", "walnuts") + section("Shaanxi", "apples"),
+                      encoding="utf-8")
+    (corpus / "other.md").write_text("# More shops\n\n" + section("Guizhou", "tea"), encoding="utf-8")
+    assert _new_after_ingest(corpus, index, watches) == (3, ["More shops"])
 
 
 def test_a_search_saved_before_texts_were_remembered_goes_by_ids_once_then_by_texts(grown):
