@@ -18,6 +18,7 @@ import sqlite3
 import struct
 import time
 from dataclasses import asdict, dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -113,6 +114,11 @@ class _Text:
     source: str
     text: str
 
+    @cached_property
+    def sketch(self) -> tuple[int, ...]:
+        """The text's sketch (kb.duplicates.text_sketch), made once: it reads every run of the text."""
+        return text_sketch(self.text)
+
 
 def _texts(searcher: Searcher, cases: set[str] | frozenset[str]) -> dict[str, _Text]:
     """Each case's text as a saved search remembers it (its words, spaced and cased as may be: the same text under
@@ -129,10 +135,8 @@ def _mark_seen(db: sqlite3.Connection, name: str, cases: list[str], texts: dict[
     known = [texts[c] for c in cases if c in texts]
     db.executemany("INSERT OR IGNORE INTO seen_text VALUES (?, ?)", [(name, t.key) for t in known])
     sketched = {r[0] for r in db.execute("SELECT text_key FROM seen_sketch WHERE name = ?", (name,))}
-    rows = []
-    for t in {t.key: t for t in known if t.key not in sketched}.values():
-        sketch = text_sketch(t.text)
-        rows.append((name, t.key, t.source, struct.pack(f">{len(sketch)}Q", *sketch)))
+    rows = [(name, t.key, t.source, struct.pack(f">{len(t.sketch)}Q", *t.sketch))
+            for t in {t.key: t for t in known if t.key not in sketched}.values()]
     db.executemany("INSERT OR IGNORE INTO seen_sketch VALUES (?, ?, ?, ?)", rows)
 
 
@@ -143,13 +147,8 @@ def _changed_a_little(db: sqlite3.Connection, name: str, texts: dict[str, _Text]
     for source, blob in db.execute(f"SELECT source, sketch FROM seen_sketch WHERE name = ? AND source IN "
                                    f"({','.join('?' * len(sources))})", (name, *sources)):
         seen.setdefault(source, []).append(struct.unpack(f">{len(blob) // 8}Q", blob))
-    changed = set()
-    for case in cases:
-        if case in texts and seen.get(texts[case].source):
-            sketch = text_sketch(texts[case].text)
-            if any(contained(sketch, old) >= _SAME_TEXT for old in seen[texts[case].source]):
-                changed.add(case)
-    return changed
+    return {c for c in cases if c in texts
+            and any(contained(texts[c].sketch, old) >= _SAME_TEXT for old in seen.get(texts[c].source, ()))}
 
 
 class Watches:

@@ -59,6 +59,13 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
             "tp": tp, "fp": fp, "fn": fn}
 
 
+def outcome(tag: str, predicted: set[str], gold: set[str], optional: set[str]) -> str:
+    """A tag's count: "tp", "fn", "fp", or "" for a predicted tag the gold lists as optional."""
+    if tag in gold:
+        return "tp" if tag in predicted else "fn"
+    return "" if tag in optional else "fp"
+
+
 def eval_documents(
     tagger: Tagger, embedder, settings: Settings, gold: Path = SHARED / "eval" / "dev_tags.jsonl"
 ) -> dict:
@@ -74,12 +81,8 @@ def eval_documents(
         gold, optional = set(row["approaches"]), set(row["approaches_optional"])
         for tag in predicted | gold:
             c = per_tag.setdefault(tag, Counter())
-            if tag in gold and tag in predicted:
-                c["tp"] += 1
-            elif tag in gold:
-                c["fn"] += 1
-            elif tag not in optional:
-                c["fp"] += 1
+            if scored := outcome(tag, predicted, gold, optional):
+                c[scored] += 1
         focus = {t.value for t in tags if t.kind == "country" and t.role == "focus"}
         gold_focus = set(row["focus_countries"])
         country.update(tp=len(focus & gold_focus), fp=len(focus - gold_focus), fn=len(gold_focus - focus))
@@ -215,11 +218,10 @@ def eval_project_approaches(tagger: Tagger, embedder, settings: Settings, gold: 
             set(row["approaches_optional"])
         untagged[half] += not pred
         for tag in pred | gold_tags:
-            outcome = "tp" if tag in gold_tags and tag in pred else "fn" if tag in gold_tags else \
-                "fp" if tag not in optional else ""
-            if outcome:
-                halves[half][outcome] += 1
-                per_tag.setdefault(tag, Counter())[outcome] += 1
+            scored = outcome(tag, pred, gold_tags, optional)
+            if scored:
+                halves[half][scored] += 1
+                per_tag.setdefault(tag, Counter())[scored] += 1
         if pred - optional != gold_tags:
             missed.append({"project": row["project_id"], "half": half, "missed": sorted(gold_tags - pred),
                            "wrong": sorted(pred - gold_tags - optional)})
