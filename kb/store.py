@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -16,7 +17,7 @@ import numpy as np
 
 from kb.errors import IndexMissingError, IndexVersionError, NotFoundError
 from kb.models import Case, Chunk, Document, Evidence, Segmented, Tag, Tagged
-from kb.storequery import SearchQueries
+from kb.storevectors import VectorQueries
 from kb.tokens import fts_text
 
 # Each file upgrades the schema by one version; PRAGMA user_version records how many ran.
@@ -66,32 +67,60 @@ class UserFile:
             db.close()
 
 
-class Store(SearchQueries):
-    """One SQLite database file; with its search queries (kb.storequery), the only code that speaks SQL."""
+class Store(VectorQueries):
+    """One SQLite database file; with its search queries (kb.storequery), the only code that speaks SQL.
+
+    A read-only store gives each thread its own connection: SQLite serialises the statements of one connection,
+    so searches side by side, and one search's keyword rankings in its pool, had waited on each other (20 users
+    on the eval index: 24 -> 27.5 queries/s, same answers; scripts/bench_concurrency.py)."""
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = Path(path)
-        if readonly:
-            if not self.path.is_file():
-                raise IndexMissingError(
-                    f"{self.path}: no store here; build one with `kb ingest CORPUS_DIR --index {self.path.parent}`")
-            uri = f"file:{self.path}?mode=ro"
-            self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        else:
-            self.db = sqlite3.connect(self.path, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA foreign_keys = ON")
+        self.readonly = readonly
+        self._local = threading.local()
+        self._opened: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._opening = threading.Lock()
+        if readonly and not self.path.is_file():
+            raise IndexMissingError(
+                f"{self.path}: no store here; build one with `kb ingest CORPUS_DIR --index {self.path.parent}`")
+        self._shared = None if readonly else self._connect()
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            self.db.close()
+            self.close()
             raise IndexVersionError(
                 f"{self.path}: schema version {version} is newer than this kb ({SCHEMA_VERSION}); upgrade kb")
         if version < SCHEMA_VERSION:
             if readonly:
-                self.db.close()
+                self.close()
                 raise IndexVersionError(
                     f"{self.path}: schema version {version} is older than {SCHEMA_VERSION}; run `kb ingest` to upgrade")
             self._migrate(version)
+
+    def _connect(self) -> sqlite3.Connection:
+        """A new connection to the file (read-only for a read-only store), remembered to be closed."""
+        if self.readonly:
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            db = sqlite3.connect(self.path, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys = ON")
+        with self._opening:
+            # A thread that ended leaves its connection here: the app runs each rerun of a page in a new thread.
+            ended = [(t, old) for t, old in self._opened if not t.is_alive()]
+            self._opened = [(t, old) for t, old in self._opened if t.is_alive()] + [(threading.current_thread(), db)]
+        for _, old in ended:
+            old.close()
+        return db
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection of the calling thread (of every thread, for a store that writes)."""
+        if self._shared is not None:
+            return self._shared
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        return db
 
     def _migrate(self, version: int) -> None:
         for number in range(version, SCHEMA_VERSION):
@@ -100,8 +129,11 @@ class Store(SearchQueries):
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
 
     def close(self) -> None:
-        """Close the database connection."""
-        self.db.close()
+        """Close the database connections."""
+        with self._opening:
+            opened, self._opened = self._opened, []
+        for _, db in opened:
+            db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -118,14 +150,6 @@ class Store(SearchQueries):
     def set_meta(self, key: str, value: str) -> None:
         """Store a value in the meta table."""
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
-
-    @property
-    def main_model(self) -> str:
-        """The main space's model: the vectors a model name of "" means below."""
-        return self.get_meta("embedder") or ""
-
-    def _model(self, model: str) -> str:
-        return model or self.main_model
 
     # -- writes ---------------------------------------------------------------------------------
     def put(self, seg: Segmented, vectors: np.ndarray | None = None, tagged: Tagged | None = None,
@@ -180,31 +204,6 @@ class Store(SearchQueries):
         self.db.executemany("INSERT INTO case_groups(case_id, group_id, reason, unit) VALUES (?, ?, ?, ?)",
                             [(case, group, reason, units[case]) for case, (group, reason) in groups.items()])
 
-    def prune_embeddings(self) -> None:
-        """Drop vectors that no passage uses any more, and those of a model no space of the index uses."""
-        self.db.execute("DELETE FROM vectors WHERE text_hash NOT IN (SELECT text_hash FROM chunks) OR model NOT IN "
-                        "(SELECT value FROM meta WHERE key = 'embedder' OR key LIKE 'embedder:%')")
-
-    def copy_embeddings_from(self, other: Path) -> None:
-        """Reuse another store's vectors, so re-processing every file re-embeds nothing known.
-
-        They are kept by model, so a changed model mixes nothing; `prune_embeddings` drops the unused ones at the
-        ingest's end.
-        """
-        self.db.execute("ATTACH DATABASE ? AS old", (f"file:{other}?mode=ro",))
-        try:
-            tables = {r[0] for r in self.db.execute("SELECT name FROM old.sqlite_master WHERE type = 'table'")}
-            if "vectors" in tables:
-                self.db.execute("INSERT OR IGNORE INTO vectors SELECT model, text_hash, vector FROM old.vectors")
-            if "space_vectors" in tables:  # a store from before schema 6 had a table per kind of space
-                self.db.execute("INSERT OR IGNORE INTO vectors SELECT space, text_hash, vector FROM old.space_vectors")
-            if "embeddings" in tables:
-                self.db.execute("INSERT OR IGNORE INTO vectors SELECT m.value, e.text_hash, e.vector "
-                                "FROM old.embeddings e JOIN old.meta m ON m.key = 'embedder' AND m.value != ''")
-        finally:
-            self.db.commit()
-            self.db.execute("DETACH DATABASE old")
-
     def set_skipped(self, skipped: list[tuple[str, str]]) -> None:
         """Replace the list of files the last ingest skipped, with reasons."""
         self.db.execute("DELETE FROM skipped")
@@ -215,35 +214,6 @@ class Store(SearchQueries):
         """Source path -> what is stored for it."""
         rows = self.db.execute("SELECT doc_id, source, content_hash FROM documents")
         return {r["source"]: StoredDoc(r["doc_id"], r["source"], r["content_hash"]) for r in rows}
-
-    def cached_vectors(self, hashes: list[str], model: str = "") -> dict[str, np.ndarray]:
-        """Stored vectors of the given passage-text hashes by a model ("": the main space's)."""
-        rows = self._where_in("SELECT text_hash, vector FROM vectors WHERE model = ? AND text_hash IN ({})",
-                              hashes, [self._model(model)])
-        return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in rows}
-
-    def passage_vectors(self, ids: np.ndarray, model: str = "") -> np.ndarray:
-        """The stored vectors of the given passage ids, in order, by a model ("": the main space's)."""
-        # CROSS JOIN keeps the passages as the outer loop: with a hundred ids SQLite's planner otherwise walks
-        # every vector of the model (380 ms against 2 ms for 100 candidates at 25k passages).
-        rows = {r[0]: r[1] for r in self._where_in(
-            "SELECT k.chunk_id, e.vector FROM chunks k CROSS JOIN vectors e ON e.text_hash = k.text_hash "
-            "AND e.model = ? WHERE k.chunk_id IN ({})", [int(i) for i in ids], [self._model(model)])}
-        return np.vstack([np.frombuffer(rows[int(i)], dtype=np.float32) for i in ids])
-
-    def vector_count(self, model: str = "") -> int:
-        """How many passages have a vector by a model ("": the main space's)."""
-        return int(self.db.execute("SELECT COUNT(*) FROM chunks k JOIN vectors e ON e.text_hash = k.text_hash "
-                                   "AND e.model = ?", (self._model(model),)).fetchone()[0])
-
-    def all_vectors(self, model: str = "") -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids, vectors) in id order, by a model ("": the main space's); passages without one left out."""
-        rows = self.db.execute("SELECT k.chunk_id, e.vector FROM chunks k JOIN vectors e ON e.text_hash = k.text_hash "
-                               "AND e.model = ? ORDER BY k.chunk_id", (self._model(model),)).fetchall()
-        if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        return ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 
     def tags(self, doc_id: str, case_id: str | None = None) -> list[Tag]:
         """Tags of a document (case_id None) or of one of its cases, with evidence text cut from the document."""
@@ -366,26 +336,3 @@ class Store(SearchQueries):
         return {"quick_check": one("PRAGMA quick_check"), "passages": one("SELECT COUNT(*) FROM chunks"),
                 "embedded": self.vector_count(),
                 "keyword_rows": one("SELECT COUNT(*) FROM chunks_fts")}
-
-    def unembedded(self, model: str = "", reads: Callable[[str], bool] | None = None) -> list[tuple[str, str]]:
-        """(text hash, passage text) of the passages, of the languages a space reads (None: all), that lack a
-        vector by its model ("": the main space's)."""
-        rows = self.db.execute("SELECT DISTINCT text_hash, text, language FROM chunks WHERE text_hash NOT IN "
-                               "(SELECT text_hash FROM vectors WHERE model = ?)", (self._model(model),))
-        return [(r[0], r[1]) for r in rows if reads is None or reads(r[2])]
-
-    def add_vectors(self, hashes: list[str], vectors: np.ndarray, model: str = "") -> None:
-        """Store vectors under passage-text hashes, by a model ("": the main space's)."""
-        model = self._model(model)
-        self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                            [(model, h, np.ascontiguousarray(v, dtype=np.float32).tobytes())
-                             for h, v in zip(hashes, vectors)])
-
-    def case_vectors(self, case_id: str) -> tuple[list[int], np.ndarray]:
-        """(passage ids, vectors) of one case's passages, in order."""
-        rows = self.db.execute(
-            "SELECT k.chunk_id, e.vector FROM chunks k JOIN vectors e ON e.text_hash = k.text_hash AND e.model = ? "
-            "WHERE k.case_id = ? ORDER BY k.chunk_id", (self.main_model, case_id)).fetchall()
-        if not rows:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        return [r[0] for r in rows], np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])

@@ -24,7 +24,10 @@ _PASSAGE_ROWS = """SELECT k.chunk_id, k.case_id, k.doc_id, k.start, k.end, k.pag
 class SearchQueries:
     """Filter, keyword and facet queries over the store's tables; Store inherits them."""
 
-    db: sqlite3.Connection
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection to read with (Store gives each thread its own)."""
+        raise NotImplementedError
 
     def _where_in(self, sql: str, values: Sequence[Any], before: Sequence[Any] = ()) -> Iterator[sqlite3.Row]:
         """Rows of a query whose `IN ({})` takes many values, run in slices under SQLite's variable limit."""

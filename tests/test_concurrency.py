@@ -109,3 +109,37 @@ def test_the_numeric_libraries_run_one_thread_each_once_searches_share_the_cores
     one_inner_thread()
     pools = [p for p in threadpool_info() if p["internal_api"] in ("openblas", "openmp")]
     assert pools and all(p["num_threads"] == 1 for p in pools)
+
+
+def test_a_read_only_store_gives_each_thread_its_own_connection_and_closes_those_of_ended_threads(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from kb.store import Store
+
+    Store(tmp_path / "kb.sqlite").close()  # creates the schema
+    store = Store(tmp_path / "kb.sqlite", readonly=True)
+    mine = store.db
+    assert store.db is mine  # one connection a thread, kept
+    theirs: list[sqlite3.Connection] = []
+    worker = threading.Thread(target=lambda: theirs.append(store.db))
+    worker.start()
+    worker.join(timeout=10)
+    assert theirs and theirs[0] is not mine  # SQLite runs one statement of a connection at a time
+    later = threading.Thread(target=lambda: store.db)
+    later.start()
+    later.join(timeout=10)  # a thread opening its connection after the worker ended
+    with pytest.raises(sqlite3.ProgrammingError):
+        theirs[0].execute("SELECT 1")  # the ended worker's connection was closed, not left open
+    assert mine.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
+    store.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        mine.execute("SELECT 1")
+    writer = Store(tmp_path / "kb.sqlite")
+    shared: list[sqlite3.Connection] = []
+    t = threading.Thread(target=lambda: shared.append(writer.db))
+    t.start()
+    t.join(timeout=10)
+    assert shared[0] is writer.db  # a store that writes keeps one connection: its transactions are one
+    writer.close()
