@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,6 +25,15 @@ from kb.tokens import fts_text
 MIGRATIONS: tuple[str, ...] = tuple(
     resources.files("kb.data").joinpath(f"schema-{n}.sql").read_text(encoding="utf-8") for n in range(1, 9))
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode of the file at a path (None: none there)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,11 @@ class Store(VectorQueries):
         if readonly and not self.path.is_file():
             raise IndexMissingError(
                 f"{self.path}: no store here; build one with `kb ingest CORPUS_DIR --index {self.path.parent}`")
-        self._shared = None if readonly else self._connect()
+        # The file this store reads, and a connection to it kept open: an ingest swaps a new file in at the same
+        # path, and a thread that connects after that reads the store through this one, not the new file.
+        self._file = _identity(self.path)
+        self._first = self._connection()
+        self._shared = None if readonly else self._first
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             self.close()
@@ -96,14 +110,25 @@ class Store(VectorQueries):
                     f"{self.path}: schema version {version} is older than {SCHEMA_VERSION}; run `kb ingest` to upgrade")
             self._migrate(version)
 
-    def _connect(self) -> sqlite3.Connection:
-        """A new connection to the file (read-only for a read-only store), remembered to be closed."""
+    def _connection(self) -> sqlite3.Connection:
+        """A new connection to the file at the store's path (read-only for a read-only store)."""
         if self.readonly:
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         else:
             db = sqlite3.connect(self.path, check_same_thread=False)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    def _thread_connection(self) -> sqlite3.Connection:
+        """A connection of the calling thread's own to this store's file; the first connection where the file at
+        the path is another one now (an ingest swapped it in)."""
+        if _identity(self.path) != self._file:
+            return self._first
+        db = self._connection()
+        if _identity(self.path) != self._file:  # swapped while connecting: which file it reads is not known
+            db.close()
+            return self._first
         with self._opening:
             # A thread that ended leaves its connection here: the app runs each rerun of a page in a new thread.
             ended = [(t, old) for t, old in self._opened if not t.is_alive()]
@@ -119,7 +144,7 @@ class Store(VectorQueries):
             return self._shared
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = self._connect()
+            db = self._local.db = self._thread_connection()
         return db
 
     def _migrate(self, version: int) -> None:
@@ -134,6 +159,7 @@ class Store(VectorQueries):
             opened, self._opened = self._opened, []
         for _, db in opened:
             db.close()
+        self._first.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -112,6 +112,7 @@ def test_the_numeric_libraries_run_one_thread_each_once_searches_share_the_cores
 
 
 def test_a_read_only_store_gives_each_thread_its_own_connection_and_closes_those_of_ended_threads(tmp_path):
+    import os
     import sqlite3
 
     import pytest
@@ -133,6 +134,17 @@ def test_a_read_only_store_gives_each_thread_its_own_connection_and_closes_those
     with pytest.raises(sqlite3.ProgrammingError):
         theirs[0].execute("SELECT 1")  # the ended worker's connection was closed, not left open
     assert mine.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 0
+    # An ingest swaps a new file in at the path: a thread that connects after that still reads this store's.
+    swapped = Store(tmp_path / "new.sqlite")
+    with swapped.transaction():
+        swapped.set_meta("mark", "the new file")
+    swapped.close()
+    os.replace(tmp_path / "new.sqlite", tmp_path / "kb.sqlite")
+    marks: list[str | None] = []
+    after = threading.Thread(target=lambda: marks.append(store.get_meta("mark")))
+    after.start()
+    after.join(timeout=10)
+    assert marks == [None]
     store.close()
     with pytest.raises(sqlite3.ProgrammingError):
         mine.execute("SELECT 1")
