@@ -11,10 +11,14 @@ V = TypeVar("V")
 
 
 class Memo(Generic[K, V]):
-    """At most `size` values by key, each computed on its first ask; the oldest is dropped first."""
+    """At most `size` values by key (or values weighing `size` in all, by `weigh`), each computed on its first
+    ask; the oldest is dropped first."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, weigh: Callable[[V], int] | None = None) -> None:
         self.size = size
+        self._weigh = weigh or (lambda value: 1)
+        self._weights: dict[K, int] = {}
+        self._total = 0
         self._values: dict[K, V] = {}
         self._lock = threading.Lock()
 
@@ -24,13 +28,27 @@ class Memo(Generic[K, V]):
             if key in self._values:
                 return self._values[key]
         value = compute()
+        weight = self._weigh(value)
         with self._lock:
-            while self._values and len(self._values) >= self.size:
-                self._values.pop(next(iter(self._values)))
+            if key in self._values:  # another thread computed it meanwhile
+                return self._values[key]
+            while self._values and self._total + weight > self.size:
+                oldest = next(iter(self._values))
+                self._total -= self._weights.pop(oldest)
+                del self._values[oldest]
             self._values[key] = value
+            self._weights[key] = weight
+            self._total += weight
         return value
+
+    def holds(self, key: K) -> bool:
+        """Whether the key's value is kept."""
+        with self._lock:
+            return key in self._values
 
     def clear(self) -> None:
         """Forget every value."""
         with self._lock:
             self._values.clear()
+            self._weights.clear()
+            self._total = 0

@@ -16,6 +16,7 @@ from kb.dictionary import load_dictionary
 from kb.embed import Embedder, load_embedder, model_languages
 from kb.glossary import load_glossary
 from kb.indexdir import Generation, OpenSpace
+from kb.keywords import Postings
 from kb.language import CJK, ENGLISH_READABLE
 from kb.models import Filters
 from kb.query import QueryPlan, make_plan
@@ -23,7 +24,6 @@ from kb.rank import Ranking, best_of
 from kb.relevance import CosineScale, calibration_sample, cosine_scale
 from kb.searchrules import SearchRules
 from kb.spaces import SpaceSpec
-from kb.tokens import fts_query
 
 # Passages that calibrate a space's cosines on the main model's scale, one in eleven of them asking: with 2,200
 # the Chinese-over-Chinese figure read 0.589, with 4,400 0.659 (few questions: one answer's rank), the rest alike.
@@ -70,8 +70,9 @@ class Rankings:
     """The rankings of one index generation; `embedder` gives the main model, loaded on first use."""
 
     def __init__(self, generation: Generation, settings: Settings, rules: SearchRules, queries: QueryVectors,
-                 embedder: Callable[[], Embedder], pool: ThreadPoolExecutor) -> None:
+                 embedder: Callable[[], Embedder], pool: ThreadPoolExecutor, postings: Postings) -> None:
         self.store = generation.store
+        self.postings = postings
         self.vectors = generation.vectors
         self.others = generation.others
         self.rules = rules
@@ -116,9 +117,9 @@ class Rankings:
         names = self.weights(mode)
         jobs = {}
         if "keyword" in names:
-            jobs["keyword"] = self._pool.submit(self.keyword, plan.terms, filters, pool)
+            jobs["keyword"] = self._pool.submit(self.keyword, plan.terms, filters, allowed, pool)
         if "translated" in names and plan.translated:
-            jobs["translated"] = self._pool.submit(self.keyword, plan.translated, filters, pool)
+            jobs["translated"] = self._pool.submit(self.keyword, plan.translated, filters, allowed, pool)
         for other in self.others:
             if other.space.name in names:
                 jobs[other.space.name] = self._pool.submit(self._semantic_other, other, plan, allowed, pool)
@@ -133,13 +134,15 @@ class Rankings:
         scores, ids = self.vectors.search(vector, pool, allowed)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
-    def keyword(self, terms: tuple[str, ...] | list[str], filters: Filters, pool: int) -> Ranking:
-        """BM25 over the query's words, the common ones left out while a rarer one is there."""
+    def keyword(self, terms: tuple[str, ...] | list[str], filters: Filters, allowed: np.ndarray | None,
+                pool: int) -> Ranking:
+        """BM25 over the query's words (inside a filter, `allowed` its passages), the common ones left out while a
+        rarer one is there."""
         if not terms:
             return []
         common = self.common(tuple(terms))
         terms = [t for t in terms if t not in common] or [min(terms, key=self._document_frequency)]
-        return self.store.keyword_search(fts_query(terms), pool, filters, self.rules.heading_weight)
+        return self.postings.ranking(terms, pool, filters, allowed)
 
     def common(self, terms: tuple[str, ...]) -> frozenset[str]:
         """The query's words found in more than the common share of passages (the keyword search drops them too)."""
@@ -151,7 +154,7 @@ class Rankings:
     def _document_frequency(self, term: str) -> int:
         """Passages holding a term ('' for all passages), counted once per index generation."""
         if term not in self._df:
-            self._df[term] = self.store.keyword_count(fts_query([term])) if term else self.store.stats()["passages"]
+            self._df[term] = self.postings.count(term) if term else self.store.stats()["passages"]
         return self._df[term]
 
     def _space_queries(self, other: OpenSpace, plan: QueryPlan) -> np.ndarray | None:
@@ -179,11 +182,10 @@ class Rankings:
             queries = self._space_queries(other, plan) if other.space.name in names and own else None
             if queries is not None:
                 lists[other.space.name] = list(zip(own, (queries @ other.vectors.vectors(own).T).max(axis=0).tolist()))
-        hw = self.rules.heading_weight
         if "keyword" in names and plan.terms:
-            lists["keyword"] = self.store.keyword_scores(fts_query(list(plan.terms)), ids, hw)
+            lists["keyword"] = self.postings.scores(plan.terms, ids)
         if "translated" in names and plan.translated:
-            lists["translated"] = self.store.keyword_scores(fts_query(list(plan.translated)), ids, hw)
+            lists["translated"] = self.postings.scores(plan.translated, ids)
         return lists
 
     def _grader(self) -> OpenSpace | None:

@@ -25,6 +25,7 @@ from kb.errors import NotFoundError
 from kb.explain import Highlighter
 from kb.gazetteer import default_gazetteer
 from kb.indexdir import Generation, changed_since, open_generation
+from kb.keywords import Postings
 from kb.matching import Matcher, within
 from kb.memo import Memo
 from kb.models import FACET_FILTERS, Filters
@@ -72,18 +73,23 @@ class Searcher:
         self.generation = generation
         self.store: Store = generation.store
         self.vectors = generation.vectors
+        # The words' postings are this generation's, shared by its rankings and its count of matches.
+        self._postings = postings = Postings(self.store, self.rules.heading_weight)
         self._rankings = Rankings(generation, self.settings, self.rules, self._queries, lambda: self.embedder,
-                                  self._pool)
+                                  self._pool, postings)
         self._known: dict[str, set[str]] = {}
         self._allowed_cache: Memo[Filters, np.ndarray | None] = Memo(32)
-        self._matcher = Matcher(self.store, self.vectors, self.rules.relevance)
+        self._matcher = Matcher(self.store, self.vectors, self.rules.relevance, postings)
         self._matching: Memo[tuple[str, str], frozenset[str]] = Memo(64)
         self._allowed_cases: Memo[Filters, frozenset[str] | None] = Memo(32)
         self._results = Results(self.store, self.vectors, lambda: self.rules, self._rankings, self._matcher,
                                 self._highlighter, self._cases_allowed, self._matches_within)
 
-    def forget(self) -> None:
-        """Forget what was kept of earlier queries, not of the index or filters: the next one is new to it."""
+    def forget(self, words: bool = False) -> None:
+        """Forget what was kept of earlier queries, not of the index or filters: the next one is new to it; with
+        `words`, the postings of its words too (kb.keywords keeps them as the index's)."""
+        if words:
+            self._postings.forget()
         self._queries.forget()
         self._matching.clear()
         self._matcher.forget()

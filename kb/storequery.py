@@ -87,6 +87,22 @@ class SearchQueries:
         rows = self.db.execute(sql + f" ORDER BY {rank} LIMIT ?", [*args, limit]).fetchall()
         return [(r[0], r[1]) for r in rows]
 
+    def phrase_scores(self, match: str, heading_weight: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+        """(passage ids in order, BM25) of every passage an FTS5 expression of one phrase matches, scored as FTS5
+        scores that phrase alone (kb.keywords adds them up)."""
+        rank = f"-bm25(chunks_fts, {float(heading_weight)}, 1.0)"
+        # One string for the ids and one for the scores, built in SQLite's C code (as passages_holding does);
+        # printf's %!.17g writes each double so that it reads back the same. bm25() runs only where the match
+        # is read, so that part is a subquery of its own (MATERIALIZED).
+        ids, scores = self.db.execute(
+            f"WITH m AS MATERIALIZED (SELECT rowid AS id, {rank} AS s FROM chunks_fts WHERE chunks_fts MATCH ?) "
+            "SELECT group_concat(id), group_concat(printf('%!.17g', s)) FROM m", (match,)).fetchone()
+        if ids is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        found, values = np.array(ids.split(","), dtype=np.int64), np.array(scores.split(","), dtype=np.float64)
+        order = np.argsort(found, kind="stable")
+        return found[order], values[order]
+
     # -- duplicate groups -----------------------------------------------------------------------------
     def case_texts(self) -> Iterator[tuple[str, str, str, str, str, bool]]:
         """(case id, document id, text, the record's own address or "", title, whether it is a table's row) of
@@ -140,10 +156,6 @@ class SearchQueries:
             counted = min(docs, key=lambda d: (-len(docs[d]), d))
             out.update(case for doc, cases in docs.items() if doc != counted for case in cases)
         return out
-
-    def keyword_count(self, match: str) -> int:
-        """How many passages an FTS5 match expression matches (cheap: no scoring)."""
-        return int(self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)).fetchone()[0])
 
     def passages_holding(self, match: str) -> np.ndarray:
         """Ids of every passage an FTS5 match expression matches (no scoring)."""

@@ -411,6 +411,24 @@ def test_term_shares_count_a_term_once_and_keyword_scores_keep_the_whole_index_s
     assert dict(store.keyword_scores(match, subset)) == pytest.approx({pid: ranking[pid] for pid in subset})
 
 
+def test_kept_postings_rank_and_score_exactly_as_fts5_does(searcher):
+    # A query's BM25 summed from each word's postings read alone: the same ids, the same doubles, the same order
+    # as FTS5's own OR ranking, with a filter too, on the first ranking (FTS5's), the second (postings read) and
+    # the third (postings kept); the scores of given passages are those of the whole ranking.
+    store, postings = searcher.store, searcher._postings
+    terms = ["tourism", "homestays", "women", "microcredit", "poor"]
+    for filters in (Filters(), Filters(country=("THA",))):
+        fts = store.keyword_search(fts_query(terms), 5, filters, postings.heading_weight)
+        allowed = store.allowed_passages(filters)
+        rankings = [postings.ranking(terms, 5, filters, allowed) for _ in range(3)]
+        assert fts and all(ranking == fts for ranking in rankings)
+    assert all(postings._words.holds(term) for term in terms)  # kept from the second ranking on
+    whole = dict(postings.ranking(terms, 1000, Filters(), None))
+    some = sorted(whole)[:3]
+    assert dict(postings.scores(terms, some)) == {pid: whole[pid] for pid in some}
+    assert postings.count("tourism") == len(store.passages_holding(fts_query(["tourism"])))
+
+
 def test_a_record_is_dated_by_its_own_row(tmp_path):
     corpus = _write(tmp_path / "corpus", {"rows.csv": "title,description,start year\nSolar engineers,Rural women "
                                           "trained as solar engineers light their villages.,2016\n"})
