@@ -53,8 +53,8 @@ class Postings:
         the terms, best first, ties by id: FTS5's `MATCH "a" OR "b" ORDER BY bm25 LIMIT n`.
 
         A word's postings are read on its second ranking, not its first: reading them costs about 1.3 times
-        what FTS5's ranking on it does, so a word asked once would not pay it back (a new word costs what it
-        did before this module; scripts/bench_query.py's "new words")."""
+        what FTS5's ranking on it does, so a word asked once would not pay it back: a new word costs FTS5's
+        ranking alone (scripts/bench_query.py's "new words")."""
         cold = [term for term in terms if not self._words.holds(term)]
         if cold:
             asked = [term for term in cold if self._asked.holds(term)]

@@ -10,7 +10,8 @@ search showed, labelled without their grades: 2 answers or presents a case on wh
 without answering, 0 off the topic (shares only words like "poor" or "villages"), null unreadable. A card is
 looked up by its source and the opening of its passage; a card the gold has no label for (the search now shows
 another passage) is counted apart, as unlabelled. Odd queries (g01, g03, ...) are the half read to change a
-rule; even ones are held out.
+rule; even ones are held out. The labels also score the page's order: graded nDCG@10 (gain = label), against
+the best order of the cards the gold labelled.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,14 @@ def _counts(cards: list[tuple[str, int | None]]) -> dict[str, Any]:
             "off_topic_said_match": sum(1 for label in said if label == 0)}
 
 
+def _ndcg(gains: list[int], labelled: list[int]) -> float:
+    """Graded nDCG@10 of a page's labels in its order (an unlabelled card gains 0) against the best order of the
+    labels the gold holds for the query."""
+    dcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(gains[:10]))
+    ideal = sum(g / math.log2(rank + 2) for rank, g in enumerate(sorted(labelled, reverse=True)[:10]))
+    return dcg / ideal if ideal else 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", default=str(ROOT / "results" / "eval-index"))
@@ -71,6 +81,7 @@ def main() -> int:
     gold = [json.loads(line) for line in Path(args.gold).read_text(encoding="utf-8").splitlines() if line.strip()]
     halves: dict[str, list[tuple[str, int | None]]] = {"tune": [], "held-out": []}
     unlabelled: dict[str, int] = {"tune": 0, "held-out": 0}
+    ndcg: dict[str, list[float]] = {"tune": [], "held-out": []}
     queries = []
     for n, q in enumerate(gold):
         half = "tune" if n % 2 == 0 else "held-out"
@@ -84,16 +95,20 @@ def main() -> int:
                 continue
             cards.append((hit.relevance if hit.graded else "ungraded", labels[key]))
         halves[half] += cards
-        queries.append({"id": q["id"], "half": half, "cards": [[g, lab] for g, lab in cards]})
-    report = {"cuts": dataclasses.asdict(cuts),
-              "halves": {h: {**_counts(c), "unlabelled": unlabelled[h]} for h, c in halves.items()},
-              "queries": queries}
+        gains = [labels.get(_key(hit.source, hit.text)) or 0 for hit in result.hits]
+        ndcg[half].append(_ndcg(gains, [c["label"] or 0 for c in q["labels"]]))
+        queries.append({"id": q["id"], "half": half, "cards": [[g, lab] for g, lab in cards],
+                        "ndcg10": round(ndcg[half][-1], 3)})
+    summary: dict[str, dict[str, Any]] = {
+        h: {**_counts(c), "unlabelled": unlabelled[h], "ndcg10": round(sum(ndcg[h]) / max(1, len(ndcg[h])), 3)}
+        for h, c in halves.items()}
+    report = {"cuts": dataclasses.asdict(cuts), "halves": summary, "queries": queries}
     print(f"{'half':9} {'cards':>5} {'labelled':>8} {'said':>5} {'precision':>9} {'recall':>6} {'f1':>6} "
-          f"{'strong':>6} {'strong on topic':>15} {'off topic said':>14} {'unlabelled':>10}")
-    for h, r in report["halves"].items():
+          f"{'strong':>6} {'strong on topic':>15} {'off topic said':>14} {'unlabelled':>10} {'nDCG@10':>7}")
+    for h, r in summary.items():
         print(f"{h:9} {r['cards']:5} {r['labelled']:8} {r['said_match']:5} {r['precision']:9} {r['recall']:6} "
               f"{r['f1']:6} {r['strong']:6} {str(r['strong_on_topic']):>15} {r['off_topic_said_match']:14} "
-              f"{r['unlabelled']:10}")
+              f"{r['unlabelled']:10} {r['ndcg10']:7}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
