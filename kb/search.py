@@ -10,8 +10,8 @@ the index, checks the query, and runs the rankings.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -74,7 +74,7 @@ class Searcher:
         self.store: Store = generation.store
         self.vectors = generation.vectors
         # The words' postings are this generation's, shared by its rankings and its count of matches.
-        self._postings = postings = Postings(self.store, self.rules.heading_weight)
+        self._postings = postings = Postings(self.store, self.rules.heading_weight, beside=self._beside)
         self._rankings = Rankings(generation, self.settings, self.rules, self._queries, lambda: self.embedder,
                                   self._pool, postings)
         self._known: dict[str, set[str]] = {}
@@ -84,6 +84,17 @@ class Searcher:
         self._allowed_cases: Memo[Filters, frozenset[str] | None] = Memo(32)
         self._results = Results(self.store, self.vectors, lambda: self.rules, self._rankings, self._matcher,
                                 self._highlighter, self._cases_allowed, self._matches_within)
+
+    def _beside(self, work: Callable[[], object]) -> Future:
+        """Run work in the pool beside the searches, reading the index as a search does (a swap waits for it)."""
+        def locked() -> None:
+            with self._lock.reading():
+                work()
+        return self._pool.submit(locked)
+
+    def read_words(self) -> None:
+        """Wait for the words' postings being read beside the searches (kb.keywords)."""
+        self._postings.settle()
 
     def forget(self, words: bool = False) -> None:
         """Forget what was kept of earlier queries, not of the index or filters: the next one is new to it; with

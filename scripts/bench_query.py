@@ -53,6 +53,7 @@ def main() -> int:
     for q in queries * 2:  # a word's postings are kept from its second use on (kb.keywords)
         searcher.forget()
         searcher.search(q, 10)
+    searcher.read_words()
     for _ in range(args.repeats):
         for q in queries:
             searcher.forget()
