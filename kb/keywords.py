@@ -30,12 +30,11 @@ _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 class Postings:
     """Each word's passages and BM25 (heading weighted), and the passages of any match expression, kept."""
 
-    def __init__(self, store: Any, heading_weight: float, kept: int = KEPT_POSTINGS,
-                 beside: Callable[[Callable[[], object]], Future] | None = None) -> None:
+    def __init__(self, store: Any, heading_weight: float, beside: Callable[[Callable[[], object]], Future],
+                 kept: int = KEPT_POSTINGS) -> None:
         self.store = store
         self.heading_weight = heading_weight
-        # Runs a word's first read beside the searches (the searcher's pool), off the ranking that asks for it;
-        # None: the ranking reads it itself.
+        # Runs a word's first read beside the searches (the searcher's pool), off the ranking that asks for it.
         self._beside = beside
         self._reading: dict[str, Future] = {}
         self._reading_lock = threading.RLock()
@@ -62,23 +61,17 @@ class Postings:
 
         A word's postings are read on its second ranking, not its first: reading them costs about 1.3 times
         what FTS5's ranking on it does, so a word asked once would not pay it back: a new word costs FTS5's
-        ranking alone (scripts/bench_query.py's "new words"). With `beside`, they are read there, and the
-        ranking is FTS5's until they are kept."""
+        ranking alone (scripts/bench_query.py's "new words"). They are read beside the searches, and the ranking
+        is FTS5's until they are kept: at 100k passages a common word's postings run to thousands, and read on
+        the ranking's path they made its p95 (123 -> 131 ms)."""
         cold = [term for term in terms if not self._words.holds(term)]
         if cold:
-            asked = [term for term in cold if self._asked.holds(term)]
             for term in cold:
-                self._asked.get(term, lambda: True)
-            if self._beside is not None:
-                # At 100k passages a common word's postings run to thousands: read on the ranking's path, they
-                # made its p95 (123 -> 131 ms); beside it, the ranking is FTS5's until they are kept.
-                for term in asked:
+                if self._asked.holds(term):
                     self._read_beside(term)
-                return self.store.keyword_search(fts_query(list(terms)), limit, filters, self.heading_weight)
-            for term in asked:
-                self.of(term)
-            if len(asked) < len(cold):
-                return self.store.keyword_search(fts_query(list(terms)), limit, filters, self.heading_weight)
+                else:
+                    self._asked.get(term, lambda: True)
+            return self.store.keyword_search(fts_query(list(terms)), limit, filters, self.heading_weight)
         ids, totals = self._sums(terms)
         if allowed is not None and len(ids):
             keep = np.isin(ids, allowed)
@@ -114,7 +107,6 @@ class Postings:
 
     def _read_beside(self, term: str) -> None:
         """Read a word's postings beside the searches, once however often it is asked meanwhile."""
-        assert self._beside is not None
         with self._reading_lock:
             if term in self._reading:
                 return

@@ -89,7 +89,7 @@ class Rankings:
         # query as written, not its glossary's English names; only where it reads is its match grade trusted.
         self.main_languages = model_languages(settings.main_model)
         self._languages = set(generation.languages)
-        self._df: dict[str, int] = {}
+        self._passages: int | None = None
         self._scales: dict[str, CosineScale | None] = {}
         # The space whose model reads every language, over the most passages (the language-agnostic one).
         self._agnostic = max((o for o in self.others if model_languages(o.space.model) is None
@@ -152,10 +152,12 @@ class Rankings:
         return frozenset(t for t in terms if self._document_frequency(t) > limit)
 
     def _document_frequency(self, term: str) -> int:
-        """Passages holding a term ('' for all passages), counted once per index generation."""
-        if term not in self._df:
-            self._df[term] = self.postings.count(term) if term else self.store.stats()["passages"]
-        return self._df[term]
+        """Passages holding a term ('' for all passages): the postings keep a word's, the count of all is kept."""
+        if term:
+            return self.postings.count(term)
+        if self._passages is None:
+            self._passages = int(self.store.stats()["passages"])
+        return self._passages
 
     def _space_queries(self, other: OpenSpace, plan: QueryPlan) -> np.ndarray | None:
         """A space's query vectors: the query as written, and its glossary renderings when the space asks."""

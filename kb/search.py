@@ -74,7 +74,7 @@ class Searcher:
         self.store: Store = generation.store
         self.vectors = generation.vectors
         # The words' postings are this generation's, shared by its rankings and its count of matches.
-        self._postings = postings = Postings(self.store, self.rules.heading_weight, beside=self._beside)
+        self._postings = postings = Postings(self.store, self.rules.heading_weight, self._beside)
         self._rankings = Rankings(generation, self.settings, self.rules, self._queries, lambda: self.embedder,
                                   self._pool, postings)
         self._known: dict[str, set[str]] = {}

@@ -97,7 +97,6 @@ class Store(VectorQueries):
         # path, and a thread that connects after that reads the store through this one, not the new file.
         self._file = _identity(self.path)
         self._first = self._connection()
-        self._shared = None if readonly else self._first
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             self.close()
@@ -140,8 +139,8 @@ class Store(VectorQueries):
     @property
     def db(self) -> sqlite3.Connection:
         """The connection of the calling thread (of every thread, for a store that writes)."""
-        if self._shared is not None:
-            return self._shared
+        if not self.readonly:
+            return self._first
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             db = self._local.db = self._thread_connection()

@@ -87,15 +87,12 @@ def main() -> int:
         half = "tune" if n % 2 == 0 else "held-out"
         labels = {_key(c["source"], c["text_start"]): c["label"] for c in q["labels"]}
         result = searcher.search(q["query"], 10)
-        cards = []
-        for hit in result.hits:
-            key = _key(hit.source, hit.text)
-            if key not in labels:
-                unlabelled[half] += 1
-                continue
-            cards.append((hit.relevance if hit.graded else "ungraded", labels[key]))
+        keys = [_key(hit.source, hit.text) for hit in result.hits]
+        cards = [(hit.relevance if hit.graded else "ungraded", labels[key])
+                 for hit, key in zip(result.hits, keys) if key in labels]
+        unlabelled[half] += len(keys) - len(cards)
         halves[half] += cards
-        gains = [labels.get(_key(hit.source, hit.text)) or 0 for hit in result.hits]
+        gains = [labels.get(key) or 0 for key in keys]
         ndcg[half].append(_ndcg(gains, [c["label"] or 0 for c in q["labels"]]))
         queries.append({"id": q["id"], "half": half, "cards": [[g, lab] for g, lab in cards],
                         "ndcg10": round(ndcg[half][-1], 3)})
