@@ -76,12 +76,13 @@ def _repeats(shown: str, other: str) -> bool:
     return len(last) >= 40 and last in other
 
 
-def choose_passages(store: Any, cases: Sequence[str], score: Callable[[list[int]], dict[str, Ranking]],
+def choose_passages(reader: Any, cases: Sequence[str], score: Callable[[list[int]], dict[str, Ranking]],
                     also_share: float, default: Mapping[str, tuple[int, tuple[int, ...]]], rrf_k: float = 60.0,
                     asks: Sequence[str] = ()) -> dict[str, tuple[int, tuple[int, ...]]]:
-    """For each case, (the passage that best answers the query, up to three more of it that answer next best)."""
+    """For each case, (the passage that best answers the query, up to three more of it that answer next best);
+    `reader.case_passages` reads the cases' passages (Store's, or Results' that keeps them)."""
     by_case: dict[str, list[Any]] = defaultdict(list)
-    for row in store.case_passages(list(cases)):
+    for row in reader.case_passages(list(cases)):
         by_case[row["case_id"]].append(row)
     candidates = {case: [r["chunk_id"] for r in ([r for r in rows if r["kind"] == "prose"] or rows)]
                   for case, rows in by_case.items()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -28,18 +28,38 @@ class Memo(Generic[K, V]):
             if key in self._values:
                 return self._values[key]
         value = compute()
-        weight = self._weigh(value)
         with self._lock:
             if key in self._values:  # another thread computed it meanwhile
                 return self._values[key]
-            while self._values and self._total + weight > self.size:
-                oldest = next(iter(self._values))
-                self._total -= self._weights.pop(oldest)
-                del self._values[oldest]
-            self._values[key] = value
-            self._weights[key] = weight
-            self._total += weight
+            self._put(key, value)
         return value
+
+    def get_many(self, keys: Sequence[K], compute: Callable[[list[K]], Mapping[K, V]]) -> dict[K, V]:
+        """The keys' values, in the keys' order, those not kept computed together now (one query for all of
+        them); a key `compute` leaves out has no value and is left out too."""
+        with self._lock:
+            found = {key: self._values[key] for key in keys if key in self._values}
+        missing = [key for key in dict.fromkeys(keys) if key not in found]
+        if missing:
+            computed = compute(missing)
+            with self._lock:
+                for key, value in computed.items():
+                    self._put(key, value)
+            found.update(computed)
+        return {key: found[key] for key in keys if key in found}
+
+    def _put(self, key: K, value: V) -> None:
+        """Keep a value (the lock held), dropping the oldest ones it has no room for."""
+        if key in self._values:
+            return
+        weight = self._weigh(value)
+        while self._values and self._total + weight > self.size:
+            oldest = next(iter(self._values))
+            self._total -= self._weights.pop(oldest)
+            del self._values[oldest]
+        self._values[key] = value
+        self._weights[key] = weight
+        self._total += weight
 
     def holds(self, key: K) -> bool:
         """Whether the key's value is kept."""

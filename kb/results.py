@@ -14,6 +14,7 @@ from kb.explain import Found, Highlighter
 from kb.hits import Page, assemble, card_passages, choose_passages, named_places
 from kb.index import VectorIndex
 from kb.matching import Matcher
+from kb.memo import Memo
 from kb.models import Filters, Hit
 from kb.named import Named, TitleNames, as_written, named_first
 from kb.query import MAX_K, QueryPlan
@@ -22,6 +23,12 @@ from kb.rankings import Rankings
 from kb.relevance import GRADES, grade_cases
 from kb.searchrules import SearchRules
 from kb.store import Store
+
+# Passages' places kept (about 610 bytes each: 30 MB), by passage: the eval index's 22,742 all fit.
+PLACES_KEPT = 50_000
+# Cases' passages kept, in characters of text (each passage counted 256 more for its row): 12M, about 25 MB; the
+# eval index's whole text is 6.8M characters.
+CASE_TEXT_KEPT = 12_000_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,30 @@ class Results:
         self._cases_allowed = cases_allowed
         self._matches_within = matches_within
         self._names: TitleNames | None = None
+        self._places: Memo[int, Any] = Memo(PLACES_KEPT)
+        self._case_rows: Memo[str, list[Any]] = Memo(CASE_TEXT_KEPT, lambda rows: sum(len(r["text"]) + 256
+                                                                                     for r in rows) or 1)
+
+    def places(self, ids: list[int]) -> dict[int, Any]:
+        """Where passages sit (Store.passage_places), by id, kept for the index generation: a pool's passages
+        recur from query to query, and reading the rows of one (about 400) cost 2.4 ms of a search's 38."""
+        return self._places.get_many(ids, self.store.passage_places)
+
+    def case_passages(self, cases: list[str]) -> list[Any]:
+        """Every passage of the given cases in document order (Store.case_passages), each case's kept for the
+        index generation: a passage choice reads all of a page's cases (about 300 passages, 1.5 ms a search)."""
+        def read(missing: list[str]) -> dict[str, list[Any]]:
+            by_case: dict[str, list[Any]] = {case: [] for case in missing}
+            for row in self.store.case_passages(missing):
+                by_case[row["case_id"]].append(row)
+            return by_case
+        return sorted((row for rows in self._case_rows.get_many(cases, read).values() for row in rows),
+                      key=lambda row: row["chunk_id"])
+
+    def forget(self) -> None:
+        """Drop the passages' places and cases' passages kept."""
+        self._places.clear()
+        self._case_rows.clear()
 
     @property
     def rules(self) -> SearchRules:
@@ -70,7 +101,7 @@ class Results:
              filters: Filters | None = None, choose: bool = True) -> SearchResult:
         """The k cases of a fused ranking a page shows, in order, each by the passage that answers, with counts."""
         r = self.rules
-        rows = self.store.passage_places([pid for pid, _ in ranked])
+        rows = self.places([pid for pid, _ in ranked])
         # Passages that are not prose keep a share of their score (none by default): they do not compete.
         ranked = sorted(((pid, score * (1.0 if rows[pid]["kind"] == "prose" else r.non_prose))
                          for pid, score in ranked if pid in rows and (r.non_prose or rows[pid]["kind"] == "prose")),
@@ -127,7 +158,7 @@ class Results:
             new = [case for case in shown if case not in chosen]
             chosen.update({case: (case_of[case][0], ()) for case in new})
             if choose and r.choose_passage and new:
-                chosen.update(choose_passages(self.store, new, lambda ids: self._rankings.within(plan, mode, ids),
+                chosen.update(choose_passages(self, new, lambda ids: self._rankings.within(plan, mode, ids),
                                               r.also_share, {case: chosen[case] for case in new}, r.rrf_k,
                                               plan.asks))
             # The cases folded under a shown one for their same text, by the passage that ranked each.
@@ -181,7 +212,7 @@ class Results:
         for case in missing[:MAX_K]:
             pids = [pid for pid, _ in self.store.chunks(case_id=case)]
             if pids:
-                rows.update(self.store.passage_places(pids[:1]))
+                rows.update(self.places(pids[:1]))
                 case_of[case] = (pids[0], 0.0)
                 document_of[case] = rows[pids[0]]["doc_id"]
                 order.append(case)

@@ -98,9 +98,11 @@ class Searcher:
 
     def forget(self, words: bool = False) -> None:
         """Forget what was kept of earlier queries, not of the index or filters: the next one is new to it; with
-        `words`, the postings of its words too (kb.keywords keeps them as the index's)."""
+        `words`, what is kept of the index's passages too: its words' postings (kb.keywords) and where the
+        passages sit (Results.places)."""
         if words:
             self._postings.forget()
+            self._results.forget()
         self._queries.forget()
         self._matching.clear()
         self._matcher.forget()
@@ -211,7 +213,7 @@ class Searcher:
             ranked = [(pid, s) for pid, s in self._rankings.semantic(centre[None, :], self._allowed(filters),
                                                               self.rules.pool + skip) if pid not in mine]
             if not record:
-                places = self.store.passage_places([pid for pid, _ in ranked])
+                places = self._results.places([pid for pid, _ in ranked])
                 ranked = [(pid, s) for pid, s in ranked if pid in places and places[pid]["doc_id"] != case.doc_id]
             plan = QueryPlan(case.title, (), case.title, (), (), True)
             return self._results.page(plan, "similar", ranked, k, {"semantic": ranked}, choose=False)

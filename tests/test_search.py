@@ -16,6 +16,7 @@ from kb.config import Settings
 from kb.embed import load_embedder
 from kb.errors import IndexMissingError, IndexVersionError
 from kb.explain import one_run_each
+from kb.memo import Memo
 from kb.models import Filters
 from kb.pipeline import ingest
 from kb.query import QueryError
@@ -429,6 +430,38 @@ def test_kept_postings_rank_and_score_exactly_as_fts5_does(searcher):
     some = sorted(whole)[:3]
     assert dict(postings.scores(terms, some)) == {pid: whole[pid] for pid in some}
     assert postings.count("tourism") == len(store.passages_holding(fts_query(["tourism"])))
+
+
+def test_kept_places_and_case_passages_give_the_pages_of_a_searcher_that_keeps_none(searcher):
+    # Where passages sit and each case's passages are kept for the index generation (Results.places and
+    # case_passages); a page built from them is the page built from the store's rows.
+    queries = ["tourism homestays for women", "microcredit for the poor", "solar"]
+    first = [searcher.search(q, k=5).hits for q in queries]
+    results = searcher._results
+    kept = [hit.passage_id for hits in first for hit in hits]
+    assert kept and all(results._places.holds(pid) for pid in kept)
+    assert all(results._case_rows.holds(hit.case_id) for hits in first for hit in hits)
+    again = [searcher.search(q, k=5).hits for q in queries]
+    searcher.forget(words=True)
+    assert not results._places.holds(kept[0])
+    fresh = [searcher.search(q, k=5).hits for q in queries]
+    assert first == again == fresh
+    assert results.case_passages(["no such case"]) == []
+
+
+def test_memo_computes_only_what_it_does_not_keep_and_keeps_within_its_weight():
+    asked: list[list[int]] = []
+
+    def square(keys: list[int]) -> dict[int, int]:
+        asked.append(keys)
+        return {k: k * k for k in keys if k != 7}  # 7 has no value
+
+    memo: Memo[int, int] = Memo(3)
+    assert memo.get_many([2, 1, 2, 7], square) == {2: 4, 1: 1}
+    assert memo.get_many([3, 1], square) == {3: 9, 1: 1}
+    assert asked == [[2, 1, 7], [3]]
+    assert memo.get_many([4], square) == {4: 16} and not memo.holds(2)  # the oldest went
+    assert memo.holds(1) and memo.holds(3) and memo.holds(4)
 
 
 def test_a_record_is_dated_by_its_own_row(tmp_path):
