@@ -86,24 +86,38 @@ class Postings:
 
     def scores(self, terms: Sequence[str], passages: Sequence[int]) -> Ranking:
         """(passage id, BM25 for any of the terms) of the given passages that hold one, in id order. From the
-        kept postings where every term's are kept; else FTS5 scores just those passages (a common word's
-        postings cost more to read whole than the few hundred passages of a page do)."""
+        kept postings where every term's are kept, each passage looked up in each word's (a few hundred
+        passages against a common word's hundreds of thousands at 1M); else FTS5 scores just those passages (a
+        common word's postings cost more to read whole than the few hundred passages of a page do)."""
         if not all(self._words.holds(term) for term in terms):
             return sorted(self.store.keyword_scores(fts_query(list(terms)), list(passages), self.heading_weight))
-        ids, totals = self._sums(terms)
-        keep = np.isin(ids, np.asarray(passages, dtype=np.int64))
-        return list(zip(ids[keep].tolist(), totals[keep].tolist()))
+        asked = np.unique(np.asarray(passages, dtype=np.int64))
+        totals = np.zeros(len(asked), dtype=np.float64)
+        held = np.zeros(len(asked), dtype=bool)
+        for own, values in (self.of(term) for term in terms):  # in order, one phrase at a time, as FTS5 adds them
+            if not len(own):
+                continue
+            at = np.minimum(np.searchsorted(own, asked), len(own) - 1)
+            hit = own[at] == asked
+            totals[hit] += values[at[hit]]
+            held |= hit
+        return list(zip(asked[held].tolist(), totals[held].tolist()))
 
     def _sums(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(ids in order, summed BM25) of the passages holding any of the terms, summed in the terms' order."""
-        found = [self.of(term) for term in terms]
-        if not any(len(ids) for ids, _ in found):
+        """(ids in order, summed BM25) of the passages holding any of the terms, summed in the terms' order.
+        Summed in an array as long as the index (a word's passages are each listed once): at 1M passages
+        sorting the words' joined lists for their union had cost 9 ms a word."""
+        found = [(ids, values) for ids, values in (self.of(term) for term in terms) if len(ids)]
+        if not found:
             return _NONE
-        ids = np.unique(np.concatenate([ids for ids, _ in found]))
-        totals = np.zeros(len(ids), dtype=np.float64)
+        size = max(int(ids[-1]) for ids, _ in found) + 1
+        totals = np.zeros(size, dtype=np.float64)
+        held = np.zeros(size, dtype=bool)
         for own, values in found:  # in order, one phrase at a time, as FTS5 adds them: the same doubles
-            totals[np.searchsorted(ids, own)] += values
-        return ids, totals
+            totals[own] += values
+            held[own] = True
+        ids = np.flatnonzero(held).astype(np.int64)
+        return ids, totals[ids]
 
     def _read_beside(self, term: str) -> None:
         """Read a word's postings beside the searches, once however often it is asked meanwhile."""

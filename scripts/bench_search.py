@@ -56,8 +56,9 @@ def source_passages(index: Path) -> tuple[list[str], np.ndarray]:
     return [texts[int(i)] for i in ids], vectors
 
 
-def synthetic_index(folder: Path, n: int, texts: list[str], vectors: np.ndarray, seed: int = 7) -> None:
-    """An index folder of n passages: real ones first, then perturbed copies, 100 per document."""
+def synthetic_index(folder: Path, n: int, texts: list[str], vectors: np.ndarray, seed: int = 7) -> float:
+    """An index folder of n passages: real ones first, then perturbed copies, 100 per document; the seconds its
+    FAISS index took to build."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True)
     store = Store(folder / STORE_FILE)
@@ -114,6 +115,8 @@ def main() -> None:
     parser.add_argument("--source-index", default=str(ROOT / "results" / "eval-index"))
     parser.add_argument("--repeats", type=int, default=3, help="times each query is run")
     parser.add_argument("--out", default=str(ROOT / "results" / "bench_search.json"))
+    parser.add_argument("--keep", default=None, help="folder where each size's synthetic index is kept and, when "
+                        "there already, reused (a 1M index takes about 7 minutes to build); default: built anew")
     args = parser.parse_args()
     texts, vectors = source_passages(Path(args.source_index))
     query_lines = (SHARED / "eval" / "dev_queries.jsonl").read_text().splitlines()
@@ -122,11 +125,12 @@ def main() -> None:
     embedder.encode(queries[:2])  # warm up the model
     rows = []
     for n in args.sizes:
-        tmp = Path(tempfile.mkdtemp(prefix=f"bench-{n}-"))
+        tmp = Path(args.keep) / str(n) if args.keep else Path(tempfile.mkdtemp(prefix=f"bench-{n}-"))
         try:
             t0 = time.monotonic()
-            index_seconds = synthetic_index(tmp / "index", n, texts, vectors)
-            build = time.monotonic() - t0
+            reused = (tmp / "index" / STORE_FILE).exists()
+            index_seconds = 0.0 if reused else synthetic_index(tmp / "index", n, texts, vectors)
+            build = None if reused else time.monotonic() - t0
             store = Store(tmp / "index" / STORE_FILE, readonly=True)
             ids, matrix = store.all_vectors()
             store.close()
@@ -150,6 +154,9 @@ def main() -> None:
                     t = time.perf_counter()
                     searcher.search(q, k=10, filters=Filters(doc_type=("report",), year_from=None))
                     filtered.append(time.perf_counter() - t)
+            # What the searches kept (words' postings, passages' places) counts too: memory after them all.
+            searcher.read_words()
+            memory_after = rss_mb() - before
             recall = None
             recall_by_ef: dict[int, float] = {}
             if searcher.vectors.kind == "hnsw":
@@ -164,8 +171,10 @@ def main() -> None:
                     recall_by_ef[ef] = round(float(np.mean([len(set(a) & set(e)) / 10
                                                             for a, e in zip(ids_ef, exact_ids)])), 3)
             searcher.close()
-            row = {"passages": n, "index_kind": searcher.vectors.kind, "build_seconds": round(build, 1),
+            row = {"passages": n, "index_kind": searcher.vectors.kind,
+                   "build_seconds": None if build is None else round(build, 1),
                    "faiss_build_seconds": round(index_seconds, 1), "memory_mb": round(memory, 1),
+                   "memory_after_searches_mb": round(memory_after, 1),
                    "floor_p50_ms": round(percentiles(floor)[0], 2), "floor_p95_ms": round(percentiles(floor)[1], 2),
                    "semantic_p50_ms": round(percentiles(semantic)[0], 2),
                    "semantic_p95_ms": round(percentiles(semantic)[1], 2),
@@ -176,14 +185,16 @@ def main() -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(tmp, ignore_errors=True)
     print(f"\n{'passages':>9} {'kind':>6} {'floor p50/p95':>14} {'semantic p50/p95':>17} {'hybrid p50/p95':>15} "
-          f"{'hyb/floor':>9} {'filtered p95':>12} {'memory MB':>9} {'HNSW R@10':>9}")
+          f"{'hyb/floor':>9} {'filtered p95':>12} {'memory MB':>9} {'after':>6} {'HNSW R@10':>9}")
     for r in rows:
         print(f"{r['passages']:>9,} {r['index_kind']:>6} {r['floor_p50_ms']:>6.1f}/{r['floor_p95_ms']:<7.1f} "
               f"{r['semantic_p50_ms']:>8.1f}/{r['semantic_p95_ms']:<8.1f} "
               f"{r['hybrid_p50_ms']:>6.1f}/{r['hybrid_p95_ms']:<8.1f} "
               f"{r['hybrid_p95_over_floor_p95']:>9.2f} {r['filtered_hybrid_p95_ms']:>12.1f} {r['memory_mb']:>9.0f} "
+              f"{r['memory_after_searches_mb']:>6.0f} "
               f"{'' if r['hnsw_recall_at_10'] is None else format(r['hnsw_recall_at_10'], '.3f'):>9}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

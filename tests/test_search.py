@@ -429,6 +429,9 @@ def test_kept_postings_rank_and_score_exactly_as_fts5_does(searcher):
     whole = dict(postings.ranking(terms, 1000, Filters(), None))
     some = sorted(whole)[:3]
     assert dict(postings.scores(terms, some)) == {pid: whole[pid] for pid in some}
+    # Passages asked twice, or holding none of the words, are listed once and not at all.
+    holds_none = next(pid for pid in range(1, 10_000) if pid not in whole)
+    assert postings.scores(terms, [some[2], holds_none, *some]) == [(pid, whole[pid]) for pid in some]
     assert postings.count("tourism") == len(store.passages_holding(fts_query(["tourism"])))
 
 
