@@ -3,7 +3,8 @@
 Prints a table and writes results/eval_tags.json. Approaches: precision, recall and F1 per tag, micro and
 macro (a predicted tag listed as optional is neither right nor wrong). Countries: focus-country F1 on the
 dev documents and on documents tagged blind that no rule was written from (scripts/eval/heldout_tags.jsonl;
-heldout2_tags.jsonl, 24 more, first scored on the release that added it), and on the records of the shared
+heldout2_tags.jsonl, 24 more, and heldout3_tags.jsonl, 30 more, each first scored on the release that added
+it), and on the records of the shared
 record tables that name one country, each tagged from its text with the country column hidden. Approaches of
 records: micro-F1 on 79 World Bank projects labelled blind from their name, objective and abstract
 (scripts/eval/approach_wb_records.jsonl), odd projects tuning, even ones held out.
@@ -236,7 +237,8 @@ def main() -> None:
                         help="embedder for the meaning signal ('none' for cues only)")
     parser.add_argument("--set", nargs="*", default=[], help="override a TagRules value, e.g. focus_ratio=0.4")
     parser.add_argument("--heldout", nargs="*", default=[str(ROOT / "scripts" / "eval" / name) for name in
-                                                        ("heldout_tags.jsonl", "heldout2_tags.jsonl")],
+                                                        ("heldout_tags.jsonl", "heldout2_tags.jsonl",
+                                                                  "heldout3_tags.jsonl")],
                         help="documents tagged by hand that no rule was written from (each file scored apart)")
     parser.add_argument("--projects", default=str(ROOT / "scripts" / "eval" / "approach_wb_records.jsonl"),
                         help="World Bank project records labelled blind with their approaches")
