@@ -432,6 +432,13 @@ def test_kept_postings_rank_and_score_exactly_as_fts5_does(searcher):
     # Passages asked twice, or holding none of the words, are listed once and not at all.
     holds_none = next(pid for pid in range(1, 10_000) if pid not in whole)
     assert postings.scores(terms, [some[2], holds_none, *some]) == [(pid, whole[pid]) for pid in some]
+    # Some words kept and one new: the kept words' scores and FTS5's for the new one add up to FTS5's own.
+    mixed = [*terms, "savings"]
+    assert not postings._words.holds("savings")
+    for ids in (some, sorted(whole)[-20:]):
+        assert postings.scores(mixed, ids) == sorted(store.keyword_scores(fts_query(mixed), ids,
+                                                                          postings.heading_weight))
+    assert dict(postings.scores(mixed, sorted(whole))) != dict(postings.scores(terms, sorted(whole)))  # it counts
     assert postings.count("tourism") == len(store.passages_holding(fts_query(["tourism"])))
 
 
