@@ -22,9 +22,21 @@ from kb.models import Filters
 from kb.rank import Ranking
 from kb.tokens import fts_query
 
-# Postings kept, in passages (16 bytes each: 64 MB). At 1M passages a common word holds a few hundred thousand.
+# Postings kept, in passages (16 bytes each; a word's ids alone, for counts, 8): at least 4M (64 MB), and 12 a
+# passage of the index. At 1M passages a common word holds a few hundred thousand, and the 30 dev queries' words
+# held 5.8M postings and 8.2M ids: with 4M kept they were read again and again (a third pass of the queries
+# p50/p95 418 / 1,183 ms), with 12M not (94 / 284 ms; 16M the same). At 1M: up to 192 and 96 MB.
 KEPT_POSTINGS = 4_000_000
+KEPT_PER_PASSAGE = 12
+# What reading a word's postings costs against FTS5's ranking on it, a passage for a passage: 1.3x at 100k
+# passages, 1.6x at 1M (reading a dev query's words 208 ms p50 against FTS5's ranking of them 132 ms).
+READ_COST = 1.5
 _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
+def kept_postings(passages: int) -> int:
+    """How many postings an index of this many passages keeps (see KEPT_PER_PASSAGE)."""
+    return max(KEPT_POSTINGS, KEPT_PER_PASSAGE * passages)
 
 
 class Postings:
@@ -65,7 +77,10 @@ class Postings:
         is FTS5's until they are kept: at 100k passages a common word's postings run to thousands, and read on
         the ranking's path they made its p95 (123 -> 131 ms)."""
         cold = [term for term in terms if not self._words.holds(term)]
-        if cold:
+        if cold and self._cheaper_to_read(terms, cold):
+            for term in cold:
+                self.of(term)
+        elif cold:
             for term in cold:
                 if self._asked.holds(term):
                     self._read_beside(term)
@@ -83,6 +98,17 @@ class Postings:
             ids, totals = ids[keep], totals[keep]
         order = np.lexsort((ids, -totals))[:max(limit, 0)]
         return list(zip(ids[order].tolist(), totals[order].tolist()))
+
+    def _cheaper_to_read(self, terms: Sequence[str], cold: Sequence[str]) -> bool:
+        """Whether reading the new words' postings now costs less than FTS5's ranking of the whole query, where
+        some words are kept: FTS5 scores every passage holding any word, reading scores those holding a new one
+        (READ_COST times dearer a passage). "microcredit" new beside "rural" and "women" kept reads a few
+        thousand postings, not FTS5's hundred thousand. The words' counts are the ones the ranking read to
+        leave the common words out (Rankings.common)."""
+        if len(cold) == len(terms):
+            return False
+        new = sum(self.count(term) for term in cold)
+        return READ_COST * new < new + sum(self.count(term) for term in terms if term not in cold)
 
     def scores(self, terms: Sequence[str], passages: Sequence[int]) -> Ranking:
         """(passage id, BM25 for any of the terms) of the given passages that hold one, in id order: a kept

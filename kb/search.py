@@ -25,7 +25,7 @@ from kb.errors import NotFoundError
 from kb.explain import Highlighter
 from kb.gazetteer import default_gazetteer
 from kb.indexdir import Generation, changed_since, open_generation
-from kb.keywords import Postings
+from kb.keywords import Postings, kept_postings
 from kb.matching import Matcher, within
 from kb.memo import Memo
 from kb.models import FACET_FILTERS, Filters
@@ -74,7 +74,8 @@ class Searcher:
         self.store: Store = generation.store
         self.vectors = generation.vectors
         # The words' postings are this generation's, shared by its rankings and its count of matches.
-        self._postings = postings = Postings(self.store, self.rules.heading_weight, self._beside)
+        self._postings = postings = Postings(self.store, self.rules.heading_weight, self._beside,
+                                             kept_postings(self.vectors.index.ntotal))
         self._rankings = Rankings(generation, self.settings, self.rules, self._queries, lambda: self.embedder,
                                   self._pool, postings)
         self._known: dict[str, set[str]] = {}
