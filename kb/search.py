@@ -99,8 +99,8 @@ class Searcher:
 
     def forget(self, words: bool = False) -> None:
         """Forget what was kept of earlier queries, not of the index or filters: the next one is new to it; with
-        `words`, what is kept of the index's passages too: its words' postings (kb.keywords) and where the
-        passages sit (Results.places)."""
+        `words`, what is kept of the index's passages too: its words' postings (kb.keywords), where the
+        passages sit and each case's passages (Results.places, Results.case_passages)."""
         if words:
             self._postings.forget()
             self._results.forget()

@@ -96,7 +96,7 @@ class Store(VectorQueries):
         # The file this store reads, and a connection to it kept open: an ingest swaps a new file in at the same
         # path, and a thread that connects after that reads the store through this one, not the new file.
         self._file = _identity(self.path)
-        self._first = self._connection()
+        self._first = self._local.db = self._connection()  # the opening thread's own, not a second one
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             self.close()
