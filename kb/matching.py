@@ -76,24 +76,30 @@ class Matcher:
         none = np.zeros(0, dtype=np.int64), np.zeros(0)
         if not terms:
             return none
-        column = {term: j for j, term in enumerate(terms)}
-        lookups: list[tuple[tuple[str, ...], np.ndarray]] = [((term,), self.postings.holding(fts_query([term])))
-                                                             for term in terms]
-        lookups += [(covered, self.postings.holding(fts_phrases(names))) for covered, names in concepts]
+        own = [self.postings.holding(fts_query([term])) for term in terms]
+        named = [(covered, self.postings.holding(fts_phrases(names))) for covered, names in concepts]
         total = self.vectors.index.ntotal
-        weight = np.zeros(len(terms))
-        # (passage, term) pairs as one number each, so a term held both as itself and through a glossary name
-        # counts once; numpy instead of a set per passage: 150 -> 30 ms a query at 100k passages.
-        held = []
-        for n, (covered, found) in enumerate(lookups):
-            if n < len(terms):
-                weight[n] = math.log(1 + (total - len(found) + 0.5) / (len(found) + 0.5))
-            held += [found * len(terms) + column[term] for term in covered if term in column]
-        if not held:
+        weight = np.array([math.log(1 + (total - len(found) + 0.5) / (len(found) + 0.5)) for found in own])
+        size = max((int(found.max()) + 1 for found in own + [found for _, found in named] if len(found)), default=0)
+        if not size:
             return none
-        pairs = np.unique(np.concatenate(held))
-        pids, first = np.unique(pairs // len(terms), return_index=True)
-        return pids, np.add.reduceat(weight[pairs % len(terms)], first) / weight.sum()
+        # Summed in arrays as long as the index, a word at a time (a word's ids are each listed once): sorting
+        # the (passage, word) pairs for their union had cost 50 ms a query at 100k passages where a word is in
+        # every passage; this 1.5 ms.
+        sums = np.zeros(size)
+        held = np.zeros(size, dtype=bool)
+        for j, term in enumerate(terms):
+            names = [found for covered, found in named if term in covered and len(found)]
+            hit = own[j]
+            if names:  # a word held both as itself and through a glossary name counts once
+                mark = np.zeros(size, dtype=bool)
+                for found in (hit, *names):
+                    mark[found] = True
+                hit = np.flatnonzero(mark)
+            sums[hit] += weight[j]
+            held[hit] = True
+        pids = np.flatnonzero(held).astype(np.int64)
+        return pids, sums[pids] / weight.sum()
 
     def cases(self, vector: np.ndarray | None, terms: tuple[str, ...], concepts: Concepts,
               topic: Topic | None = None) -> frozenset[str]:
