@@ -216,9 +216,14 @@ def canonical_model(model: str) -> str:
     return CONVERTED if model_entry(model) is _E5 else model
 
 
+# A warm-up loading a model beside the searches and a first search asking for it load it once, not twice.
+_LOADING = threading.RLock()
+
+
 def load_embedder(model: str) -> Embedder:
     """The embedder a setting names, loaded once per process."""
-    return _load(canonical_model(model))
+    with _LOADING:
+        return _load(canonical_model(model))
 
 
 @lru_cache(maxsize=4)

@@ -71,6 +71,7 @@ class Library:
         """The one Searcher of this library, opened on first use; it picks up a re-built index by itself."""
         if self._searcher is None:
             self._searcher = Searcher(self.index_dir, self.settings)
+            self._searcher.warm()  # the models and dictionary read while the user types the first query
         self._searcher.refresh()
         return self._searcher
 

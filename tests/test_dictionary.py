@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 
 import pytest
 
+import kb.dictionary as dictionary_module
 from kb.dictionary import Reading, load_dictionary, parse_cedict
 from kb.errors import ConfigError
 from kb.explain import Highlighter
@@ -119,3 +122,36 @@ def test_a_chinese_query_is_shown_by_its_words_not_its_bigrams():
     assert mine == ["电商", "帮助", "农民", "增收"]
     # Characters the dictionary cut apart are joined back; a character alone is no word to show.
     assert shown_words("小额信贷的作用", ["小", "额", "信贷", "的", "作用"]) == ("小额", "信贷", "作用")
+
+
+def test_a_warm_up_reads_the_dictionary_beside_the_searches_once_and_only_for_a_chinese_index(tmp_path, monkeypatch):
+    # The app's first search waited 2.7 s for the models, and its first card showing Chinese 1.7 s more for the
+    # dictionary: a long-lived app reads them beside the searches. A search asking meanwhile waits for that
+    # read; it does not parse the file a second time.
+    file = tmp_path / "mini.txt"
+    file.write_text(CEDICT, encoding="utf-8")
+    parsed: list[str] = []
+
+    def slow_parse(lines, source):
+        parsed.append(source)
+        time.sleep(0.3)  # long enough for the searches' threads to ask while it parses
+        return parse_cedict(lines, source)
+
+    monkeypatch.setattr(dictionary_module, "parse_cedict", slow_parse)
+    for name, text, reads in (("english", SOLAR, []), ("chinese", "政府和甘肃\n\n甘肃政府和农民。\n", [str(file)])):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "doc.md").write_text(text, encoding="utf-8")
+        ingest(tmp_path / name, tmp_path / f"{name}-index", HASH_ONLY)
+        s = Searcher(tmp_path / f"{name}-index", replace(HASH_ONLY, dictionary=str(file)))
+        try:
+            job = s.warm()
+            asking = [threading.Thread(target=load_dictionary, args=(str(file),)) for _ in range(3)] if reads else []
+            for thread in asking:
+                thread.start()
+            job.result()
+            for thread in asking:
+                thread.join()
+            assert parsed == reads
+            assert s._embedder is not None  # the first search ran: its model is loaded
+        finally:
+            s.close()
