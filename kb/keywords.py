@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from kb.idsets import members
 from kb.memo import Memo
 from kb.models import Filters
 from kb.rank import Ranking
@@ -89,7 +90,7 @@ class Postings:
             return self.store.keyword_search(fts_query(list(terms)), limit, filters, self.heading_weight)
         ids, totals = self._sums(terms)
         if allowed is not None and len(ids):
-            keep = np.isin(ids, allowed)
+            keep = members(ids, allowed)
             ids, totals = ids[keep], totals[keep]
         if len(ids) > limit > 0:
             # Every passage scoring at least the limit-th best, so a tie at the edge is broken by id as FTS5 does.

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from kb.idsets import members
 from kb.index import VectorIndex
 from kb.keywords import Postings
 from kb.memo import Memo
@@ -55,7 +56,7 @@ class Matcher:
         its own language (a Spanish passage with "turismo" holds "tourism"); over the given passages or all."""
         pids, sums = self._all_shares(terms, concepts)
         if passages is not None:
-            keep = np.isin(pids, np.asarray(passages, dtype=np.int64))
+            keep = members(pids, np.asarray(passages, dtype=np.int64))
             pids, sums = pids[keep], sums[keep]
         return {int(pid): float(share) for pid, share in zip(pids.tolist(), sums.tolist())}
 
@@ -121,7 +122,7 @@ class Matcher:
         """The passages close to the topic's vector or holding one of its words: the place a query names does
         not make a match alone. Read on the matches only, not the whole index (a second scan cost every search
         naming a place a few milliseconds at 25k passages)."""
-        keep = np.isin(pids, self._all_shares(terms, concepts)[0])
+        keep = members(pids, self._all_shares(terms, concepts)[0])
         if vector is not None:
             keep |= self.vectors.vectors(pids.tolist()) @ vector >= self.cuts.match_cosine
         return set(pids[keep].tolist())
@@ -149,8 +150,8 @@ class Matcher:
         mentions counts too (once)."""
         chosen = set(cases)
         counts: dict[str, dict[str, int]] = {}
-        for (facet, value), members in self._facet_sets(mentions).items():
-            n = len(chosen & members)
+        for (facet, value), holding in self._facet_sets(mentions).items():
+            n = len(chosen & holding)
             if n:
                 counts.setdefault(facet, {})[value] = n
         return {facet: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))) for facet, values in counts.items()}

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "kb"
 LEAVES = {
     "kb", "kb.data", "kb.models", "kb.errors", "kb.config", "kb.language", "kb.dates", "kb.lexicon", "kb.tokens",
-    "kb.ruledata", "kb.rank", "kb.kinds", "kb.latex", "kb.spaces", "kb.unitvec", "kb.contents",
+    "kb.ruledata", "kb.rank", "kb.kinds", "kb.latex", "kb.spaces", "kb.unitvec", "kb.contents", "kb.idsets",
 }
 USE_CASES = {
     "kb.pipeline", "kb.enrich", "kb.search", "kb.compare", "kb.export", "kb.analysis", "kb.check", "kb.uploads",

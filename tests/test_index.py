@@ -132,3 +132,18 @@ def test_an_index_folder_of_the_compressed_kind_records_its_recall_and_searches(
     scores, found = searcher.vectors.search(query, 10)
     assert np.allclose(scores[0], searcher.store.passage_vectors(found[0]) @ query[0], atol=1e-6)
     assert check_index(tmp_path / "index") == []
+
+
+def test_a_large_filter_searches_hnsw_through_a_bitmap_as_through_the_set_of_ids(clustered, monkeypatch):
+    import faiss
+
+    ids, vectors = clustered
+    index = VectorIndex.build(ids, vectors, "hnsw")
+    monkeypatch.setattr(kb.index, "EXACT_SUBSET_MAX", 100)  # a filter too large to search exactly
+    allowed = ids[::3]
+    queries = vectors[5:9]
+    scores, found = index.search(queries, 10, allowed)
+    params = faiss.SearchParametersHNSW(sel=faiss.IDSelectorBatch(allowed), efSearch=kb.index.HNSW_EF_SEARCH)
+    want_scores, want = index.index.search(queries, 10, params=params)
+    assert index.kind == "hnsw" and np.array_equal(found, want) and np.array_equal(scores, want_scores)
+    assert set(found.ravel().tolist()) <= set(allowed.tolist())
