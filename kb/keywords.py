@@ -53,8 +53,9 @@ class Postings:
         self._reading_lock = threading.RLock()
         self._words: Memo[str, tuple[np.ndarray, np.ndarray]] = Memo(kept, lambda found: len(found[0]) or 1)
         self._matches: Memo[str, np.ndarray] = Memo(kept, lambda found: len(found) or 1)
-        # The words ranked once (kept whatever they hold: a word is a few bytes).
+        # The words ranked once, and scored once within a page (kept whatever they hold: a word is a few bytes).
         self._asked: Memo[str, bool] = Memo(kept // 16)
+        self._scored: Memo[str, bool] = Memo(kept // 16)
 
     def of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(passage ids in order, BM25) of the passages holding a word (or a quoted phrase), as FTS5 scores it
@@ -83,10 +84,7 @@ class Postings:
                 self.of(term)
         elif cold:
             for term in cold:
-                if self._asked.holds(term):
-                    self._read_beside(term)
-                else:
-                    self._asked.get(term, lambda: True)
+                self._ask(term, self._asked)
             return self.store.keyword_search(fts_query(list(terms)), limit, filters, self.heading_weight)
         ids, totals = self._sums(terms)
         if allowed is not None and len(ids):
@@ -114,9 +112,13 @@ class Postings:
     def scores(self, terms: Sequence[str], passages: Sequence[int]) -> Ranking:
         """(passage id, BM25 for any of the terms) of the given passages that hold one, in id order: a kept
         word's score of each looked up in its postings (a few hundred passages against a common word's hundreds
-        of thousands at 1M), the others' from FTS5 over just those passages (a common word's postings cost more
-        to read whole than a page's passages do), added in the terms' order as FTS5 adds them: the same doubles.
-        At 1M passages FTS5 scoring a page's passages for a query's words cost 68 ms, whichever were kept."""
+        of thousands at 1M), the others' from FTS5 over just those passages, added in the terms' order as FTS5
+        adds them: the same doubles. A word scored so a second time is read beside the searches, as a ranked one
+        is: the common words a ranking leaves out are scored here on every search, and at 1M passages FTS5
+        scoring a page's passages for a word in all of them cost 72 ms each time."""
+        for term in terms:
+            if not self._words.holds(term):
+                self._ask(term, self._scored)
         if not any(self._words.holds(term) for term in terms):
             return sorted(self.store.keyword_scores(fts_query(list(terms)), list(passages), self.heading_weight))
         asked = np.unique(np.asarray(passages, dtype=np.int64))
@@ -153,6 +155,14 @@ class Postings:
         ids = np.flatnonzero(held).astype(np.int64)
         return ids, totals[ids]
 
+    def _ask(self, term: str, asked: Memo[str, bool]) -> None:
+        """Note that a word not kept was asked for (by a ranking, or by the scores of a page): on its second time,
+        read its postings beside the searches. Each counts apart, so a search asking both counts once."""
+        if asked.holds(term):
+            self._read_beside(term)
+        else:
+            asked.get(term, lambda: True)
+
     def _read_beside(self, term: str) -> None:
         """Read a word's postings beside the searches, once however often it is asked meanwhile."""
         with self._reading_lock:
@@ -185,6 +195,7 @@ class Postings:
         self._words.clear()
         self._matches.clear()
         self._asked.clear()
+        self._scored.clear()
 
     def count(self, term: str) -> int:
         """How many passages hold a word."""

@@ -445,6 +445,11 @@ def test_kept_postings_rank_and_score_exactly_as_fts5_does(searcher):
     for ids in (some, sorted(whole)[-20:]):
         assert postings.scores(mixed, ids) == sorted(store.keyword_scores(fts_query(mixed), ids,
                                                                           postings.heading_weight))
+    # Scored within pages a second time (as the common words the rankings leave out are, every search), the new
+    # word's postings are read beside the searches; its scores from them are FTS5's.
+    searcher.read_words()
+    assert postings._words.holds("savings")
+    assert postings.scores(mixed, some) == sorted(store.keyword_scores(fts_query(mixed), some, postings.heading_weight))
     assert dict(postings.scores(mixed, sorted(whole))) != dict(postings.scores(terms, sorted(whole)))  # it counts
     assert postings.count("tourism") == len(store.passages_holding(fts_query(["tourism"])))
 
