@@ -21,7 +21,7 @@ from kb.idsets import members
 from kb.memo import Memo
 from kb.models import Filters
 from kb.rank import Ranking
-from kb.tokens import fts_query
+from kb.tokens import STOPWORDS, fts_query
 
 # Postings kept, in passages (16 bytes each; a word's ids alone, for counts, 8): at least 4M (64 MB), and 12 a
 # passage of the index. At 1M passages a common word holds a few hundred thousand, and the 30 dev queries' words
@@ -46,10 +46,13 @@ class Postings:
     def __init__(self, store: Any, heading_weight: float, beside: Callable[[Callable[[], object]], Future],
                  kept: int = KEPT_POSTINGS) -> None:
         self.store = store
+        self.kept = kept
         self.heading_weight = heading_weight
         # Runs a word's first read beside the searches (the searcher's pool), off the ranking that asks for it.
         self._beside = beside
         self._reading: dict[str, Future] = {}
+        # Each word's key: the tokens FTS5 reads it as ("developing" and "development" are one word to it).
+        self._keys: Memo[str, str] = Memo(kept // 16)
         self._reading_lock = threading.RLock()
         self._words: Memo[str, tuple[np.ndarray, np.ndarray]] = Memo(kept, lambda found: len(found[0]) or 1)
         self._matches: Memo[str, np.ndarray] = Memo(kept, lambda found: len(found) or 1)
@@ -60,8 +63,33 @@ class Postings:
     def of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(passage ids in order, BM25) of the passages holding a word (or a quoted phrase), as FTS5 scores it
         alone."""
-        return self._words.get(term, lambda: self.store.phrase_scores(fts_query([term]), self.heading_weight)
-                               if term else _NONE)
+        key = self.key(term)
+        return self._words.get(key, lambda: self.store.phrase_scores(fts_query([term]), self.heading_weight)
+                               if key else _NONE)
+
+    def common_words(self) -> list[str]:
+        """The index's commonest words (as their tokens), holding half the postings kept in all, without the
+        stopwords no query asks for: those FTS5 ranks slowest, and most queries hold some (kb.search warms
+        them). A token is one only where FTS5 reads it as itself, so that its postings are its own."""
+        stop = {self.key(word) for word in STOPWORDS}
+        return [token for token, _ in self.store.common_tokens(self.kept // 2, stop) if self.key(token) == token]
+
+    def key(self, term: str) -> str:
+        """The tokens FTS5 reads a word as, which its postings are kept by: two words of one stem match the same
+        passages with the same BM25."""
+        return self._keys.get(term, lambda: " ".join(self.store.tokens(term)))
+
+    def held(self, term: str) -> bool:
+        """Whether a word's postings are kept."""
+        return self._words.holds(self.key(term))
+
+    def ids(self, term: str) -> np.ndarray:
+        """Ids of the passages holding a word: its postings' where they are kept, else read alone."""
+        key = self.key(term)
+        kept = self._words.peek(key)
+        if kept is not None:
+            return kept[0]
+        return self._matches.get("\0" + key, lambda: self.store.passages_holding(fts_query([term])))
 
     def holding(self, match: str) -> np.ndarray:
         """Ids of every passage an FTS5 match expression matches: a word's (fts_query) or its names' (fts_phrases),
@@ -78,7 +106,7 @@ class Postings:
         ranking alone (scripts/bench_query.py's "new words"). They are read beside the searches, and the ranking
         is FTS5's until they are kept: at 100k passages a common word's postings run to thousands, and read on
         the ranking's path they made its p95 (123 -> 131 ms)."""
-        cold = [term for term in terms if not self._words.holds(term)]
+        cold = [term for term in terms if not self.held(term)]
         if cold and self._cheaper_to_read(terms, cold):
             for term in cold:
                 self.of(term)
@@ -117,15 +145,15 @@ class Postings:
         is: the common words a ranking leaves out are scored here on every search, and at 1M passages FTS5
         scoring a page's passages for a word in all of them cost 72 ms each time."""
         for term in terms:
-            if not self._words.holds(term):
+            if not self.held(term):
                 self._ask(term, self._scored)
-        if not any(self._words.holds(term) for term in terms):
+        if not any(self.held(term) for term in terms):
             return sorted(self.store.keyword_scores(fts_query(list(terms)), list(passages), self.heading_weight))
         asked = np.unique(np.asarray(passages, dtype=np.int64))
         totals = np.zeros(len(asked), dtype=np.float64)
         held = np.zeros(len(asked), dtype=bool)
         for term in terms:
-            if self._words.holds(term):
+            if self.held(term):
                 own, values = self.of(term)
             else:
                 found = sorted(self.store.keyword_scores(fts_query([term]), asked.tolist(), self.heading_weight))
@@ -158,15 +186,17 @@ class Postings:
     def _ask(self, term: str, asked: Memo[str, bool]) -> None:
         """Note that a word not kept was asked for (by a ranking, or by the scores of a page): on its second time,
         read its postings beside the searches. Each counts apart, so a search asking both counts once."""
-        if asked.holds(term):
+        key = self.key(term)
+        if asked.holds(key):
             self._read_beside(term)
         else:
-            asked.get(term, lambda: True)
+            asked.get(key, lambda: True)
 
     def _read_beside(self, term: str) -> None:
         """Read a word's postings beside the searches, once however often it is asked meanwhile."""
+        key = self.key(term)
         with self._reading_lock:
-            if term in self._reading:
+            if key in self._reading:
                 return
 
             def read() -> None:
@@ -176,11 +206,11 @@ class Postings:
                     pass
                 finally:
                     with self._reading_lock:
-                        self._reading.pop(term, None)
+                        self._reading.pop(key, None)
 
             job = self._beside(read)
             if not job.done():
-                self._reading[term] = job
+                self._reading[key] = job
 
     def settle(self) -> None:
         """Wait for the words being read beside the searches."""
@@ -196,7 +226,8 @@ class Postings:
         self._matches.clear()
         self._asked.clear()
         self._scored.clear()
+        self._keys.clear()
 
     def count(self, term: str) -> int:
         """How many passages hold a word."""
-        return len(self.holding(fts_query([term])))
+        return len(self.ids(term))

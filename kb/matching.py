@@ -21,7 +21,7 @@ from kb.index import VectorIndex
 from kb.keywords import Postings
 from kb.memo import Memo
 from kb.relevance import Relevance
-from kb.tokens import fts_phrases, fts_query
+from kb.tokens import fts_phrases
 
 Concepts = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 # A query's topic without the place it names: its vector (none in keyword mode), terms and concepts.
@@ -77,7 +77,7 @@ class Matcher:
         none = np.zeros(0, dtype=np.int64), np.zeros(0)
         if not terms:
             return none
-        own = [self.postings.holding(fts_query([term])) for term in terms]
+        own = [self.postings.ids(term) for term in terms]
         named = [(covered, self.postings.holding(fts_phrases(names))) for covered, names in concepts]
         total = self.vectors.index.ntotal
         weight = np.array([math.log(1 + (total - len(found) + 0.5) / (len(found) + 0.5)) for found in own])

@@ -61,6 +61,11 @@ class Memo(Generic[K, V]):
         self._weights[key] = weight
         self._total += weight
 
+    def peek(self, key: K) -> V | None:
+        """The key's value if it is kept, else None (nothing computed)."""
+        with self._lock:
+            return self._values.get(key)
+
     def holds(self, key: K) -> bool:
         """Whether the key's value is kept."""
         with self._lock:

@@ -63,6 +63,7 @@ class Searcher:
                                         else lambda run: load_dictionary(chosen or None).segment(run))
         self._queries = QueryVectors(rules.query_cache)
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="kb-search")
+        self._closing = False
         self._open()
 
     def _open(self) -> None:
@@ -94,14 +95,25 @@ class Searcher:
         return self._pool.submit(locked)
 
     def warm(self) -> Future:
-        """Run a first search beside the others, and read the dictionary a Chinese match is shown with where the
-        index holds Chinese: on the eval index a first search had waited 4.4 s for the models, the gazetteer,
-        the glossary and the grades' scale, and the first card showing Chinese 1.7 s more. For a long-lived app;
-        a one-shot search would only wait."""
+        """Run a first search beside the others, read the dictionary a Chinese query or match is read with, then
+        the commonest words' postings (kb.keywords): on the eval index a first search
+        had waited 4.4 s for the models, the gazetteer, the glossary and the grades' scale, and the first card
+        showing Chinese 1.7 s more; a query's new common words are what FTS5 ranks slowest. For a long-lived
+        app; a one-shot search would only wait."""
         def load() -> None:
             self.search("warm up", k=1)
-            if "zh" in self.generation.languages and self.settings.dictionary != "off":
+            # Any index: a Chinese query is read through it, and English passages quote Chinese too.
+            if self.settings.dictionary != "off":
                 load_dictionary(self.settings.dictionary or None)
+            # Under the read lock, as a search: a new generation's swap closes the store these read.
+            with self._lock.reading():
+                postings = self._postings
+                words = postings.common_words()
+            for word in words:
+                with self._lock.reading():  # a word at a time: a swap waits for one read only
+                    if self._postings is not postings or self._closing:
+                        return
+                    postings.of(word)
         return self._pool.submit(load)
 
     def read_words(self) -> None:
@@ -134,6 +146,7 @@ class Searcher:
 
     def close(self) -> None:
         """Close the store and the keyword worker."""
+        self._closing = True  # a warm-up stops at its next word
         self._pool.shutdown(wait=True)
         self.store.close()
 

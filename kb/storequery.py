@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from kb.models import FACET_FILTERS, Filters
+
+# The tokenizer of the passages' FTS5 table, as its schema declares it.
+_TOKENIZE = re.compile(r"tokenize\s*=\s*'([^']*)'")
+# Each thread's in-memory FTS5 tables that tokenize a word as the index does, by tokenizer.
+_TOKENIZERS = threading.local()
 
 # A passage with its case (c) and its document (d).
 _PASSAGE_JOIN = " FROM chunks k JOIN cases c ON c.case_id = k.case_id JOIN documents d ON d.doc_id = k.doc_id "
@@ -86,6 +93,37 @@ class SearchQueries:
             args += extra
         rows = self.db.execute(sql + f" ORDER BY {rank} LIMIT ?", [*args, limit]).fetchall()
         return [(r[0], r[1]) for r in rows]
+
+    def tokens(self, text: str) -> tuple[str, ...]:
+        """The tokens the passages' FTS5 table reads a text as, in order ("developing" -> "develop"): texts of the
+        same tokens match the same passages with the same BM25. 0.03 ms a word."""
+        found = self.db.execute("SELECT sql FROM sqlite_master WHERE name = 'chunks_fts'").fetchone()
+        spec = _TOKENIZE.search(found[0]) if found else None
+        tokenizers: dict[str, sqlite3.Connection] = _TOKENIZERS.__dict__.setdefault("by_spec", {})
+        key = spec[1] if spec else ""
+        db = tokenizers.get(key)
+        if db is None:
+            db = tokenizers[key] = sqlite3.connect(":memory:")
+            db.execute(f"CREATE VIRTUAL TABLE t USING fts5(x{', tokenize = ' + repr(key) if key else ''})")
+            db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+        db.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", (text,))
+        out = tuple(r[0] for r in db.execute("SELECT term FROM v ORDER BY offset"))
+        db.execute("DELETE FROM t WHERE rowid = 1")
+        return out
+
+    def common_tokens(self, postings: int, skip: Collection[str] = ()) -> list[tuple[str, int]]:
+        """(token, passages holding it) of the index's commonest tokens but those skipped, most passages first, as
+        many as hold at most `postings` passages in all (FTS5 reads its whole vocabulary: 0.3 s at 100k)."""
+        self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_vocab USING fts5vocab(main, chunks_fts, row)")
+        out, total = [], 0
+        for term, docs in self.db.execute("SELECT term, doc FROM temp.kb_vocab ORDER BY doc DESC"):
+            if term in skip:
+                continue
+            if total + docs > postings:
+                break
+            out.append((str(term), int(docs)))
+            total += docs
+        return out
 
     def phrase_scores(self, match: str, heading_weight: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
         """(passage ids in order, BM25) of every passage an FTS5 expression of one phrase matches, scored as FTS5
