@@ -12,7 +12,7 @@ V = TypeVar("V")
 
 class Memo(Generic[K, V]):
     """At most `size` values by key (or values weighing `size` in all, by `weigh`), each computed on its first
-    ask; the oldest is dropped first."""
+    ask; the one used longest ago is dropped first (a warm-up's common words, asked by most queries, stay)."""
 
     def __init__(self, size: int, weigh: Callable[[V], int] | None = None) -> None:
         self.size = size
@@ -26,7 +26,7 @@ class Memo(Generic[K, V]):
         """The key's value, computed now if it is not kept (outside the lock: searches compute side by side)."""
         with self._lock:
             if key in self._values:
-                return self._values[key]
+                return self._used(key)
         value = compute()
         with self._lock:
             if key in self._values:  # another thread computed it meanwhile
@@ -38,7 +38,7 @@ class Memo(Generic[K, V]):
         """The keys' values, in the keys' order, those not kept computed together now (one query for all of
         them); a key `compute` leaves out has no value and is left out too."""
         with self._lock:
-            found = {key: self._values[key] for key in keys if key in self._values}
+            found = {key: self._used(key) for key in keys if key in self._values}
         missing = [key for key in dict.fromkeys(keys) if key not in found]
         if missing:
             computed = compute(missing)
@@ -48,8 +48,14 @@ class Memo(Generic[K, V]):
             found.update(computed)
         return {key: found[key] for key in keys if key in found}
 
+    def _used(self, key: K) -> V:
+        """A kept value, moved to the end of the order in which values are dropped (the lock held)."""
+        value = self._values.pop(key)
+        self._values[key] = value
+        return value
+
     def _put(self, key: K, value: V) -> None:
-        """Keep a value (the lock held), dropping the oldest ones it has no room for."""
+        """Keep a value (the lock held), dropping those used longest ago it has no room for."""
         if key in self._values:
             return
         weight = self._weigh(value)

@@ -488,8 +488,10 @@ def test_memo_computes_only_what_it_does_not_keep_and_keeps_within_its_weight():
     assert memo.get_many([2, 1, 2, 7], square) == {2: 4, 1: 1}
     assert memo.get_many([3, 1], square) == {3: 9, 1: 1}
     assert asked == [[2, 1, 7], [3]]
-    assert memo.get_many([4], square) == {4: 16} and not memo.holds(2)  # the oldest went
+    assert memo.get_many([4], square) == {4: 16} and not memo.holds(2)  # the one used longest ago went
     assert memo.holds(1) and memo.holds(3) and memo.holds(4)
+    assert memo.get(1, lambda: -1) == 1  # used again: 3 is now the one used longest ago
+    assert memo.get_many([5], square) == {5: 25} and not memo.holds(3) and memo.holds(1)
 
 
 def test_a_record_is_dated_by_its_own_row(tmp_path):
