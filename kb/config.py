@@ -104,6 +104,10 @@ class Settings:
     edit_passphrase: str = ""
     # `kb serve` answers reads only unless this is set (KB_SERVE_WRITES=1): then collections can be changed.
     serve_writes: bool = False
+    # The app and `kb serve` warm their searcher beside the first searches (kb.search's warm: a first search, the
+    # Chinese dictionary, the commonest words' postings: at 1M passages 20 s of a core and about 200 MB);
+    # false (KB_WARM=0) leaves each to the first search that needs it.
+    warm: bool = True
 
     def __post_init__(self) -> None:
         check_choice("index_kind", self.index_kind)
@@ -136,6 +140,7 @@ class Settings:
         data.pop("read_only")
         data.pop("edit_passphrase")
         data.pop("serve_writes")
+        data.pop("warm")
         # What a space stores is its model's vectors of the passages it reads; its weight acts at query time.
         for key in ("model", "multilingual_model", "crosslingual_model", "space"):
             data.pop(key)

@@ -7,6 +7,7 @@ through one shared Searcher, which follows a re-built index by itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,8 @@ class Library:
         self.index_dir = Path(index_dir)
         self.settings = settings or Settings()
         self._searcher: Searcher | None = None
+        # The searcher's warm-up (kb.search), once it is opened with the `warm` setting on.
+        self.warming: Future | None = None
 
     @contextmanager
     def store(self) -> Iterator[Store]:
@@ -71,7 +74,8 @@ class Library:
         """The one Searcher of this library, opened on first use; it picks up a re-built index by itself."""
         if self._searcher is None:
             self._searcher = Searcher(self.index_dir, self.settings)
-            self._searcher.warm()  # the models and dictionary read while the user types the first query
+            if self.settings.warm:  # the models, dictionary and common words read while the user types
+                self.warming = self._searcher.warm()
         self._searcher.refresh()
         return self._searcher
 
