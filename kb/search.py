@@ -95,15 +95,14 @@ class Searcher:
         return self._pool.submit(locked)
 
     def warm(self) -> Future:
-        """Run a first search beside the others, read the dictionary a Chinese query or match is read with, then
-        the commonest words' postings (kb.keywords): on the eval index a first search
-        had waited 4.4 s for the models, the gazetteer, the glossary and the grades' scale, and the first card
-        showing Chinese 1.7 s more; a query's new common words are what FTS5 ranks slowest. For a long-lived
-        app; a one-shot search would only wait."""
+        """Run a first search, then read the Chinese dictionary and the commonest words' postings, in the pool."""
+        # For a long-lived app; a one-shot search would only wait. On the eval index a first search had waited
+        # 4.4 s for the models, gazetteer, glossary and grades' scale, and the first card showing Chinese 1.7 s
+        # more; a query's new common words are what FTS5 ranks slowest (kb.keywords).
         def load() -> None:
             self.search("warm up", k=1)
             # Any index: a Chinese query is read through it, and English passages quote Chinese too.
-            if self.settings.dictionary != "off":
+            if self.settings.dictionary != "off" and not self._closing:
                 load_dictionary(self.settings.dictionary or None)
             # Under the read lock, as a search: a new generation's swap closes the store these read.
             with self._lock.reading():
