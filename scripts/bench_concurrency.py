@@ -4,7 +4,8 @@
 
 The 61 dev and held-out queries, each asked once per round; each round (1, 5, 10, 20 threads) gets a fresh
 Searcher whose models are loaded and warm, so every query is new to it and encodes its texts once, as a new
-query does in the app. `--cached` asks them all once before timing (what a filter or page change costs).
+query does in the app. `--cached` asks them all once before timing (what a filter or page change costs);
+`--warm` warms each round's Searcher as the app and `kb serve` warm theirs (kb.search's warm) before timing.
 Every threaded answer is compared with the serial answer of another Searcher; the table says whether all
 matched. Streamlit runs each session's script in its own thread, and they all share the one Searcher.
 """
@@ -36,6 +37,9 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "results" / "bench_concurrency.json"))
     parser.add_argument("--cached", action="store_true",
                         help="ask every query once before timing (the app then keeps its vectors and matches)")
+    parser.add_argument("--warm", action="store_true",
+                        help="warm each round's searcher as the app does (a first search, the dictionary, the "
+                        "commonest words' postings) before timing")
     args = parser.parse_args()
     queries = [json.loads(line)["query"] for path in QUERY_FILES
                for line in path.read_text(encoding="utf-8").splitlines() if line]
@@ -51,6 +55,8 @@ def main() -> int:
     for threads in (int(t) for t in args.threads.split(",")):
         searcher = Searcher(args.index, settings)
         answer(searcher, "warm up the index and the models")
+        if args.warm:
+            searcher.warm().result()
         if args.cached:
             for q in queries:
                 answer(searcher, q)
@@ -76,7 +82,8 @@ def main() -> int:
         print(f"{r['threads']:>7} {r['queries']:>7} {r['qps']:>6} {r['p50_ms']:>8} {r['p95_ms']:>8}  "
               f"{r['same_as_serial']}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"index": args.index, "cached": args.cached, "rows": rows}, indent=1))
+    Path(args.out).write_text(json.dumps({"index": args.index, "cached": args.cached, "warm": args.warm,
+                                          "rows": rows}, indent=1))
     return 0 if all(r["same_as_serial"] for r in rows) else 1
 
 
