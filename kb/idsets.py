@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 
@@ -10,6 +12,19 @@ def id_mask(ids: np.ndarray, size: int) -> np.ndarray:
     mask = np.zeros(size, dtype=bool)
     mask[ids] = True
     return mask
+
+
+def summed(parts: Iterable[tuple[np.ndarray, np.ndarray | float]], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids in order, their totals) of (ids, values) parts, each part's ids listed once and below `size`, added
+    part by part in order (the same doubles as adding them one at a time): in an array as long as the index,
+    not by sorting the parts' joined lists (at 1M passages that had cost 9 ms a word)."""
+    totals = np.zeros(size, dtype=np.float64)
+    held = np.zeros(size, dtype=bool)
+    for ids, values in parts:
+        totals[ids] += values
+        held[ids] = True
+    found = np.flatnonzero(held).astype(np.int64)
+    return found, totals[found]
 
 
 def members(values: np.ndarray, ids: np.ndarray) -> np.ndarray:

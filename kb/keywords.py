@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.idsets import members
+from kb.idsets import members, summed
 from kb.memo import Memo
 from kb.models import Filters
 from kb.rank import Ranking
@@ -92,8 +92,8 @@ class Postings:
         return self._matches.get("\0" + key, lambda: self.store.passages_holding(fts_query([term])))
 
     def holding(self, match: str) -> np.ndarray:
-        """Ids of every passage an FTS5 match expression matches: a word's (fts_query) or its names' (fts_phrases),
-        for its count and the share of a query's words a passage holds. Ids alone: BM25 costs FTS5 about 1 us a
+        """Ids of every passage an FTS5 match expression matches (a word's are `ids`): a glossary name's
+        (fts_phrases), for the share of a query's words a passage holds. Ids alone: BM25 costs FTS5 about 1 us a
         passage, eight times what reading the ids does."""
         return self._matches.get(match, lambda: self.store.passages_holding(match))
 
@@ -144,16 +144,17 @@ class Postings:
         adds them: the same doubles. A word scored so a second time is read beside the searches, as a ranked one
         is: the common words a ranking leaves out are scored here on every search, and at 1M passages FTS5
         scoring a page's passages for a word in all of them cost 72 ms each time."""
-        for term in terms:
-            if not self.held(term):
+        kept = [self.held(term) for term in terms]
+        for term, held_now in zip(terms, kept):
+            if not held_now:
                 self._ask(term, self._scored)
-        if not any(self.held(term) for term in terms):
+        if not any(kept):
             return sorted(self.store.keyword_scores(fts_query(list(terms)), list(passages), self.heading_weight))
         asked = np.unique(np.asarray(passages, dtype=np.int64))
         totals = np.zeros(len(asked), dtype=np.float64)
         held = np.zeros(len(asked), dtype=bool)
-        for term in terms:
-            if self.held(term):
+        for term, held_now in zip(terms, kept):
+            if held_now:
                 own, values = self.of(term)
             else:
                 found = sorted(self.store.keyword_scores(fts_query([term]), asked.tolist(), self.heading_weight))
@@ -168,20 +169,12 @@ class Postings:
         return list(zip(asked[held].tolist(), totals[held].tolist()))
 
     def _sums(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(ids in order, summed BM25) of the passages holding any of the terms, summed in the terms' order.
-        Summed in an array as long as the index (a word's passages are each listed once): at 1M passages
-        sorting the words' joined lists for their union had cost 9 ms a word."""
+        """(ids in order, summed BM25) of the passages holding any of the terms, summed in the terms' order, one
+        phrase at a time as FTS5 adds them: the same doubles."""
         found = [(ids, values) for ids, values in (self.of(term) for term in terms) if len(ids)]
         if not found:
             return _NONE
-        size = max(int(ids[-1]) for ids, _ in found) + 1
-        totals = np.zeros(size, dtype=np.float64)
-        held = np.zeros(size, dtype=bool)
-        for own, values in found:  # in order, one phrase at a time, as FTS5 adds them: the same doubles
-            totals[own] += values
-            held[own] = True
-        ids = np.flatnonzero(held).astype(np.int64)
-        return ids, totals[ids]
+        return summed(found, max(int(ids[-1]) for ids, _ in found) + 1)
 
     def _ask(self, term: str, asked: Memo[str, bool]) -> None:
         """Note that a word not kept was asked for (by a ranking, or by the scores of a page): on its second time,
