@@ -5,7 +5,8 @@ scores alone: one IDF per phrase from the whole index, the passage's own length 
 So a word's postings (its passages and their BM25 for it alone), once read, are kept for the index generation,
 and a query's ranking is their sum: the same doubles, the same order. Measured on both keyword rankings of every
 eval query (447): identical ids and scores, in FTS5's order; 7.1 -> 1.1 ms a ranking once its words are kept.
-A word's postings are the index's, like its statistics: most of a new query's words were asked before.
+A word's postings are the index's, like its statistics: most of a new query's words were asked before. A word
+FTS5 reads as one token is read from that token's counts and computed (kb.bm25), not by FTS5's bm25().
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from kb import bm25
 from kb.idsets import members, summed
 from kb.memo import Memo
 from kb.models import Filters
@@ -29,9 +31,11 @@ from kb.tokens import STOPWORDS, fts_query
 # p50/p95 418 / 1,183 ms), with 12M not (94 / 284 ms; 16M the same). At 1M: up to 192 and 96 MB.
 KEPT_POSTINGS = 4_000_000
 KEPT_PER_PASSAGE = 12
-# What reading a word's postings costs against FTS5's ranking on it, a passage for a passage: 1.3x at 100k
-# passages, 1.6x at 1M (reading a dev query's words 208 ms p50 against FTS5's ranking of them 132 ms).
+# What reading a word's postings costs against FTS5's ranking on it, a passage for a passage. Through bm25():
+# 1.4x on the eval index, 1.7x at 100k passages, 2.0x at 1M (the 267 words of the dev queries). Computed from
+# its token's counts (kb.bm25): 0.68x, 0.61x and 0.63x, so a word of one token is read on its first ranking.
 READ_COST = 1.5
+COUNT_COST = 0.7
 _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
@@ -59,13 +63,37 @@ class Postings:
         # The words ranked once, and scored once within a page (kept whatever they hold: a word is a few bytes).
         self._asked: Memo[str, bool] = Memo(kept // 16)
         self._scored: Memo[str, bool] = Memo(kept // 16)
+        # The passages' sizes, for BM25 computed from a token's counts, and whether that equals FTS5's own here
+        # (None: not checked yet): a newer SQLite could change bm25(), and FTS5 then ranks every word itself.
+        self._sizes: bm25.RowSizes | None = None
+        self._sizes_lock = threading.Lock()
+        self._exact: bool | None = None
 
     def of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(passage ids in order, BM25) of the passages holding a word (or a quoted phrase), as FTS5 scores it
         alone."""
         key = self.key(term)
-        return self._words.get(key, lambda: self.store.phrase_scores(fts_query([term]), self.heading_weight)
-                               if key else _NONE)
+        return self._words.get(key, lambda: self._read(term, key) if key else _NONE)
+
+    def _read(self, term: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """A word's postings: computed from its token's counts (kb.bm25) where FTS5's own were checked to be the
+        same doubles on this index, else FTS5's bm25() (a word FTS5 reads as several tokens is a phrase)."""
+        if " " in key or self._exact is False:
+            return self.store.phrase_scores(fts_query([term]), self.heading_weight)
+        with self._sizes_lock:
+            if self._sizes is None:
+                self._sizes = self.store.row_sizes()
+        ids, counts = self.store.token_counts(key)
+        found = ids, bm25.scores(ids, counts, (self.heading_weight, 1.0), self._sizes)
+        if self._exact is None and len(ids):
+            fts = self.store.phrase_scores(fts_query([term]), self.heading_weight)
+            self._exact = bool(np.array_equal(fts[0], found[0]) and np.array_equal(fts[1], found[1]))
+            return fts
+        return found
+
+    def computed(self, term: str) -> bool:
+        """Whether a word's postings are computed from its token's counts, not read from FTS5's bm25()."""
+        return " " not in self.key(term) and self._exact is not False
 
     def common_words(self) -> list[str]:
         """The index's commonest words (as their tokens), holding half the postings kept in all, without the
@@ -101,11 +129,10 @@ class Postings:
         """The `limit` passages of a filter (`allowed`: its passages, None: all) with the highest BM25 for any of
         the terms, best first, ties by id: FTS5's `MATCH "a" OR "b" ORDER BY bm25 LIMIT n`.
 
-        A word's postings are read on its second ranking, not its first: reading them costs about 1.3 times
-        what FTS5's ranking on it does, so a word asked once would not pay it back: a new word costs FTS5's
-        ranking alone (scripts/bench_query.py's "new words"). They are read beside the searches, and the ranking
-        is FTS5's until they are kept: at 100k passages a common word's postings run to thousands, and read on
-        the ranking's path they made its p95 (123 -> 131 ms)."""
+        A new word's postings are read on the ranking's path where that costs less than FTS5's ranking
+        (_cheaper_to_read), as a word of one token always does. A phrase's, through bm25(), cost about 1.3 times
+        FTS5's ranking on it, so they are read on its second ranking, beside the searches, and the ranking is
+        FTS5's until they are kept: read on the ranking's path they had made its p95 (123 -> 131 ms at 100k)."""
         cold = [term for term in terms if not self.held(term)]
         if cold and self._cheaper_to_read(terms, cold):
             for term in cold:
@@ -127,15 +154,13 @@ class Postings:
         return list(zip(ids[order].tolist(), totals[order].tolist()))
 
     def _cheaper_to_read(self, terms: Sequence[str], cold: Sequence[str]) -> bool:
-        """Whether reading the new words' postings now costs less than FTS5's ranking of the whole query, where
-        some words are kept: FTS5 scores every passage holding any word, reading scores those holding a new one
-        (READ_COST times dearer a passage). "microcredit" new beside "rural" and "women" kept reads a few
-        thousand postings, not FTS5's hundred thousand. The words' counts are the ones the ranking read to
-        leave the common words out (Rankings.common)."""
-        if len(cold) == len(terms):
-            return False
-        new = sum(self.count(term) for term in cold)
-        return READ_COST * new < new + sum(self.count(term) for term in terms if term not in cold)
+        """Whether reading the new words' postings now costs less than FTS5's ranking of the whole query: FTS5
+        scores every passage holding any word, reading reads those holding a new one (COUNT_COST or READ_COST a
+        passage against FTS5's 1). "microcredit" new beside "rural" and "women" kept reads a few thousand
+        postings, not FTS5's hundred thousand. The words' counts are the ones the ranking read to leave the
+        common words out (Rankings.common)."""
+        reading = sum(self.count(term) * (COUNT_COST if self.computed(term) else READ_COST) for term in cold)
+        return reading < sum(self.count(term) for term in terms)
 
     def scores(self, terms: Sequence[str], passages: Sequence[int]) -> Ranking:
         """(passage id, BM25 for any of the terms) of the given passages that hold one, in id order: a kept

@@ -18,6 +18,7 @@ import numpy as np
 
 from kb.errors import IndexMissingError, IndexVersionError, NotFoundError
 from kb.models import Case, Chunk, Document, Evidence, Segmented, Tag, Tagged
+from kb.storekeywords import KeywordQueries
 from kb.storevectors import VectorQueries
 from kb.tokens import fts_text
 
@@ -77,8 +78,8 @@ class UserFile:
             db.close()
 
 
-class Store(VectorQueries):
-    """One SQLite database file; with its search queries (kb.storequery), the only code that speaks SQL.
+class Store(KeywordQueries, VectorQueries):
+    """One SQLite database file; with its queries (kb.storequery, kb.storekeywords), the only code that speaks SQL.
 
     A read-only store gives each thread its own connection: SQLite serialises the statements of one connection,
     so searches side by side, and one search's keyword rankings in its pool, had waited on each other (20 users

@@ -1,22 +1,16 @@
-"""The store's read queries for search and analysis: filters, keyword ranking and facet counts."""
+"""The store's read queries for search and analysis: filters, passages and facet counts (keyword reads:
+kb.storekeywords)."""
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from kb.models import FACET_FILTERS, Filters
-
-# The tokenizer of the passages' FTS5 table, as its schema declares it.
-_TOKENIZE = re.compile(r"tokenize\s*=\s*'([^']*)'")
-# Each thread's in-memory FTS5 tables that tokenize a word as the index does, by tokenizer.
-_TOKENIZERS = threading.local()
 
 # A passage with its case (c) and its document (d).
 _PASSAGE_JOIN = " FROM chunks k JOIN cases c ON c.case_id = k.case_id JOIN documents d ON d.doc_id = k.doc_id "
@@ -78,69 +72,6 @@ class SearchQueries:
         rows = self.db.execute(f"SELECT chunk_id FROM chunks WHERE case_id IN ({sql})", args).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def keyword_search(
-        self, match: str, limit: int, f: Filters, heading_weight: float = 0.3
-    ) -> list[tuple[int, float]]:
-        """(passage id, BM25 score, higher is better) for an FTS5 match expression, inside a filter."""
-        rank = f"bm25(chunks_fts, {float(heading_weight)}, 1.0)"
-        sql = f"SELECT rowid, -{rank} FROM chunks_fts WHERE chunks_fts MATCH ?"
-        args: list[Any] = [match]
-        if not f.empty:
-            cases, extra = self._case_filter(f)
-            # The unary + keeps SQLite from handing the id list to FTS5 as one rowid lookup per allowed passage
-            # (0.36 s at 10k passages); as a plain filter on the matches it costs about what the match does.
-            sql += f" AND +rowid IN (SELECT chunk_id FROM chunks WHERE case_id IN ({cases}))"
-            args += extra
-        rows = self.db.execute(sql + f" ORDER BY {rank} LIMIT ?", [*args, limit]).fetchall()
-        return [(r[0], r[1]) for r in rows]
-
-    def tokens(self, text: str) -> tuple[str, ...]:
-        """The tokens the passages' FTS5 table reads a text as, in order ("developing" -> "develop"): texts of the
-        same tokens match the same passages with the same BM25. 0.03 ms a word."""
-        found = self.db.execute("SELECT sql FROM sqlite_master WHERE name = 'chunks_fts'").fetchone()
-        spec = _TOKENIZE.search(found[0]) if found else None
-        tokenizers: dict[str, sqlite3.Connection] = _TOKENIZERS.__dict__.setdefault("by_spec", {})
-        key = spec[1] if spec else ""
-        db = tokenizers.get(key)
-        if db is None:
-            db = tokenizers[key] = sqlite3.connect(":memory:")
-            db.execute(f"CREATE VIRTUAL TABLE t USING fts5(x{', tokenize = ' + repr(key) if key else ''})")
-            db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
-        db.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", (text,))
-        out = tuple(r[0] for r in db.execute("SELECT term FROM v ORDER BY offset"))
-        db.execute("DELETE FROM t WHERE rowid = 1")
-        return out
-
-    def common_tokens(self, postings: int, skip: Collection[str] = ()) -> list[tuple[str, int]]:
-        """(token, passages holding it) of the index's commonest tokens but those skipped, most passages first, as
-        many as hold at most `postings` passages in all (FTS5 reads its whole vocabulary: 0.3 s at 100k)."""
-        self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_vocab USING fts5vocab(main, chunks_fts, row)")
-        out, total = [], 0
-        for term, docs in self.db.execute("SELECT term, doc FROM temp.kb_vocab ORDER BY doc DESC"):
-            if term in skip:
-                continue
-            if total + docs > postings:
-                break
-            out.append((str(term), int(docs)))
-            total += docs
-        return out
-
-    def phrase_scores(self, match: str, heading_weight: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
-        """(passage ids in order, BM25) of every passage an FTS5 expression of one phrase matches, scored as FTS5
-        scores that phrase alone (kb.keywords adds them up)."""
-        rank = f"-bm25(chunks_fts, {float(heading_weight)}, 1.0)"
-        # One string for the ids and one for the scores, built in SQLite's C code (as passages_holding does);
-        # printf's %!.17g writes each double so that it reads back the same. bm25() runs only where the match
-        # is read, so that part is a subquery of its own (MATERIALIZED).
-        ids, scores = self.db.execute(
-            f"WITH m AS MATERIALIZED (SELECT rowid AS id, {rank} AS s FROM chunks_fts WHERE chunks_fts MATCH ?) "
-            "SELECT group_concat(id), group_concat(printf('%!.17g', s)) FROM m", (match,)).fetchone()
-        if ids is None:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        found, values = np.array(ids.split(","), dtype=np.int64), np.array(scores.split(","), dtype=np.float64)
-        order = np.argsort(found, kind="stable")
-        return found[order], values[order]
-
     # -- duplicate groups -----------------------------------------------------------------------------
     def case_texts(self) -> Iterator[tuple[str, str, str, str, str, bool]]:
         """(case id, document id, text, the record's own address or "", title, whether it is a table's row) of
@@ -195,13 +126,6 @@ class SearchQueries:
             out.update(case for doc, cases in docs.items() if doc != counted for case in cases)
         return out
 
-    def passages_holding(self, match: str) -> np.ndarray:
-        """Ids of every passage an FTS5 match expression matches (no scoring)."""
-        # One string built in SQLite's C code, split once: 2.5x faster than a Python row per passage.
-        found = self.db.execute("SELECT group_concat(rowid) FROM chunks_fts WHERE chunks_fts MATCH ?",
-                                (match,)).fetchone()[0]
-        return np.array(found.split(","), dtype=np.int64) if found else np.zeros(0, dtype=np.int64)
-
     def prose_passage_cases(self) -> list[tuple[int, str]]:
         """(passage id, case id) of every prose passage: the passages a search may show."""
         return [(r[0], r[1]) for r in self.db.execute("SELECT chunk_id, case_id FROM chunks WHERE kind = 'prose'")]
@@ -237,17 +161,6 @@ class SearchQueries:
         return sorted(self._where_in("SELECT k.chunk_id, k.case_id, k.kind, k.text, c.title AS case_title, "
                                      "d.title AS doc_title" + _PASSAGE_JOIN + "WHERE k.case_id IN ({})", case_ids),
                       key=lambda r: r["chunk_id"])
-
-    def keyword_scores(self, match: str, ids: list[int], heading_weight: float = 0.3) -> list[tuple[int, float]]:
-        """(passage id, BM25 score) of the given passages that an FTS5 match expression matches."""
-        # One MATCH over the whole index, its matches kept to the given passages before BM25 is computed: the
-        # unary + stops FTS5 from evaluating the match once per listed row (10 to 70 times slower), and scoring
-        # only the kept rows is 9x faster than scoring every match (52 -> 6 ms at 100k passages); the scores are
-        # the same, with the whole index's statistics.
-        rank = f"-bm25(chunks_fts, {float(heading_weight)}, 1.0)"
-        rows = self.db.execute(f"SELECT rowid, {rank} FROM chunks_fts WHERE chunks_fts MATCH ? "
-                               "AND +rowid IN (SELECT value FROM json_each(?))", (match, json.dumps(list(ids))))
-        return [(r[0], r[1]) for r in rows]
 
     def facets_of(self, case_ids: list[str]) -> dict[str, dict[str, list[str]]]:
         """case id -> facet -> values, for the given cases."""

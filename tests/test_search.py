@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kb import bm25
 from kb.cli import build_parser, main
 from kb.commands import filters_of
 from kb.config import Settings, load_settings
@@ -416,8 +417,8 @@ def test_term_shares_count_a_term_once_and_keyword_scores_keep_the_whole_index_s
 
 def test_kept_postings_rank_and_score_exactly_as_fts5_does(searcher):
     # A query's BM25 summed from each word's postings read alone: the same ids, the same doubles, the same order
-    # as FTS5's own OR ranking, with a filter too, on the first ranking (FTS5's), the second (postings read) and
-    # the third (postings kept); the scores of given passages are those of the whole ranking.
+    # as FTS5's own OR ranking, with a filter too, on the first ranking (postings read from the words' counts),
+    # and the next ones (postings kept); the scores of given passages are those of the whole ranking.
     store, postings = searcher.store, searcher._postings
     terms = ["tourism", "homestays", "women", "microcredit", "poor"]
     for filters in (Filters(), Filters(country=("THA",))):
@@ -453,6 +454,39 @@ def test_kept_postings_rank_and_score_exactly_as_fts5_does(searcher):
     assert postings.scores(mixed, some) == sorted(store.keyword_scores(fts_query(mixed), some, postings.heading_weight))
     assert dict(postings.scores(mixed, sorted(whole))) != dict(postings.scores(terms, sorted(whole)))  # it counts
     assert postings.count("tourism") == len(store.passages_holding(fts_query(["tourism"])))
+
+
+def test_a_new_word_is_read_from_its_counts_on_its_first_ranking_and_fts5_ranks_where_they_would_differ(
+        small, monkeypatch):
+    # Reading a token's counts costs less than FTS5's bm25() on its passages (kb.bm25), so a new word is kept
+    # from its first ranking; a word FTS5 reads as two tokens is a phrase, which bm25() scores. Where the computed
+    # doubles differ from FTS5's on the first word read (a newer SQLite's bm25()), FTS5 scores every word.
+    for differs in (False, True):
+        searcher = Searcher(small[1], HASH)
+        store, postings = searcher.store, searcher._postings
+        asked: list[str] = []
+        fts = store.keyword_search
+        monkeypatch.setattr(store, "keyword_search", lambda match, *a: asked.append(match) or fts(match, *a))
+        if differs:
+            computed = bm25.scores
+            monkeypatch.setattr(bm25, "scores", lambda *a: computed(*a) * (1 + 1e-12))
+        try:
+            terms = ["tourism", "microcredit"]
+            assert postings.ranking(terms, 5, Filters(), None) == fts(fts_query(terms), 5, Filters(),
+                                                                      postings.heading_weight)
+            assert asked == [] and all(postings.held(term) for term in terms)
+            # The next new words: read from their counts while those equal FTS5's, else ranked by FTS5.
+            for term in ("solar", "women's"):
+                assert postings.ranking([term], 5, Filters(), None) == fts(fts_query([term]), 5, Filters(),
+                                                                          postings.heading_weight)
+            assert postings.computed("solar") is not differs and not postings.computed("women's")
+            assert postings.held("solar") is not differs and not postings.held("women's")
+            assert asked == [fts_query([term]) for term in ("solar", "women's")][differs is False:]
+            assert postings.of("solar")[1].tolist() == store.phrase_scores(fts_query(["solar"]),
+                                                                           postings.heading_weight)[1].tolist()
+        finally:
+            monkeypatch.undo()
+            searcher.close()
 
 
 def test_kept_places_and_case_passages_give_the_pages_of_a_searcher_that_keeps_none(searcher):
