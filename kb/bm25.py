@@ -75,6 +75,8 @@ def frequency(counts: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
 def scores(ids: np.ndarray, counts: np.ndarray, weights: tuple[float, ...], sizes: RowSizes) -> np.ndarray:
     """BM25 (higher is better) of each row holding a phrase, `counts` its instances per column in those rows."""
     found = len(ids)
+    if not found:
+        return np.zeros(0, dtype=np.float64)
     idf = math.log((sizes.rows - found + 0.5) / (found + 0.5))
     if idf <= 0.0:
         idf = LEAST_IDF

@@ -142,9 +142,10 @@ class KeywordQueries(SearchQueries):
         averages records: SQLite varints, one per column)."""
         ids, sizes = self.db.execute("SELECT group_concat(id), group_concat(hex(sz), '') FROM chunks_fts_docsize"
                                      ).fetchone()
-        totals = varints(self.db.execute("SELECT block FROM chunks_fts_data WHERE id = 1").fetchone()[0])
-        if ids is None:
-            return RowSizes(np.zeros(1, dtype=np.int64), int(totals[0]), int(totals[1:].sum()))
+        block = self.db.execute("SELECT block FROM chunks_fts_data WHERE id = 1").fetchone()
+        totals = varints(block[0] if block else b"")
+        if ids is None:  # no passages (a table never written has no totals either)
+            return RowSizes(np.zeros(1, dtype=np.int64), 0, 0)
         rows = _numbers(ids, np.int64)
         each = varints(bytes.fromhex(sizes))
         if len(each) != len(rows) * len(FTS_COLUMNS) or len(totals) != 1 + len(FTS_COLUMNS):

@@ -1,4 +1,4 @@
-"""BM25 computed from a token's counts and the rows' sizes: FTS5's own doubles, on an FTS5 table of the index's shape."""
+"""BM25 from a token's counts and the rows' sizes: FTS5's own doubles, on an FTS5 table of the index's shape."""
 
 from __future__ import annotations
 
@@ -84,3 +84,14 @@ def test_scores_from_counts_are_fts5s_bm25_doubles_for_every_token():
             assert np.array_equal(ids, want[0]), token
             assert bm25.scores(ids, counts, (weight, 1.0), sizes).tolist() == want[1].tolist(), (token, weight)
     assert table.token_counts("absent")[0].tolist() == []
+
+
+def test_an_empty_table_has_no_rows_and_a_token_no_scores():
+    table = _Table()
+    for _ in range(2):  # never written, then emptied
+        sizes = table.row_sizes()
+        assert (sizes.rows, sizes.tokens) == (0, 0)
+        ids, counts = table.token_counts("poor")
+        assert ids.tolist() == [] and bm25.scores(ids, counts, (0.3, 1.0), sizes).tolist() == []
+        table.db.execute("INSERT INTO chunks_fts(rowid, heading, body) VALUES (1, 'poor', 'poor women')")
+        table.db.execute("DELETE FROM chunks_fts")
