@@ -466,10 +466,10 @@ def test_a_new_word_is_read_from_its_counts_on_its_first_ranking_and_fts5_ranks_
         store, postings = searcher.store, searcher._postings
         asked: list[str] = []
         fts = store.keyword_search
-        monkeypatch.setattr(store, "keyword_search", lambda match, *a: asked.append(match) or fts(match, *a))
+        monkeypatch.setattr(store, "keyword_search",
+                            lambda match, *a, asked=asked, fts=fts: asked.append(match) or fts(match, *a))
         if differs:
-            computed = bm25.scores
-            monkeypatch.setattr(bm25, "scores", lambda *a: computed(*a) * (1 + 1e-12))
+            monkeypatch.setattr(bm25, "scores", lambda *a, computed=bm25.scores: computed(*a) * (1 + 1e-12))
         try:
             terms = ["tourism", "microcredit"]
             assert postings.ranking(terms, 5, Filters(), None) == fts(fts_query(terms), 5, Filters(),
