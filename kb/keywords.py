@@ -53,7 +53,8 @@ class Postings:
         self.store = store
         self.kept = kept
         self.heading_weight = heading_weight
-        # Runs a word's first read beside the searches (the searcher's pool), off the ranking that asks for it.
+        # Runs a read beside the searches (the searcher's pool), off the ranking that asks for it: a phrase's, and
+        # a word's scored within pages a second time.
         self._beside = beside
         self._reading: dict[str, Future] = {}
         # Each word's key: the tokens FTS5 reads it as ("developing" and "development" are one word to it).
