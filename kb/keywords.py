@@ -84,7 +84,11 @@ class Postings:
             return self.store.phrase_scores(fts_query([term]), self.heading_weight)
         with self._sizes_lock:
             if self._sizes is None:
-                self._sizes = self.store.row_sizes()
+                try:
+                    self._sizes = self.store.row_sizes()
+                except ValueError:  # FTS5 keeps its sizes otherwise than kb.bm25 reads them: bm25() scores
+                    self._exact = False
+                    return self.store.phrase_scores(fts_query([term]), self.heading_weight)
         ids, counts = self.store.token_counts(key)
         found = ids, bm25.scores(ids, counts, (self.heading_weight, 1.0), self._sizes)
         if self._exact is None and len(ids):

@@ -460,16 +460,22 @@ def test_a_new_word_is_read_from_its_counts_on_its_first_ranking_and_fts5_ranks_
         small, monkeypatch):
     # Reading a token's counts costs less than FTS5's bm25() on its passages (kb.bm25), so a new word is kept
     # from its first ranking; a word FTS5 reads as two tokens is a phrase, which bm25() scores. Where the computed
-    # doubles differ from FTS5's on the first word read (a newer SQLite's bm25()), FTS5 scores every word.
-    for differs in (False, True):
+    # doubles differ from FTS5's on the first word read (a newer SQLite's bm25()), or its row sizes read otherwise
+    # (a newer FTS5's records), FTS5 scores every word.
+    def unreadable(*_: object) -> None:
+        raise ValueError("FTS5's row sizes are not one number per column")
+
+    for differs, broken in ((False, None), (True, "scores"), (True, "sizes")):
         searcher = Searcher(small[1], HASH)
         store, postings = searcher.store, searcher._postings
         asked: list[str] = []
         fts = store.keyword_search
         monkeypatch.setattr(store, "keyword_search",
                             lambda match, *a, asked=asked, fts=fts: asked.append(match) or fts(match, *a))
-        if differs:
+        if broken == "scores":
             monkeypatch.setattr(bm25, "scores", lambda *a, computed=bm25.scores: computed(*a) * (1 + 1e-12))
+        elif broken == "sizes":
+            monkeypatch.setattr(store, "row_sizes", unreadable)
         try:
             terms = ["tourism", "microcredit"]
             assert postings.ranking(terms, 5, Filters(), None) == fts(fts_query(terms), 5, Filters(),
