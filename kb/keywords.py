@@ -37,6 +37,10 @@ KEPT_PER_PASSAGE = 12
 # (reading every word of a dev query against FTS5's ranking of the query: 0.87x, 0.62x, 0.53x).
 READ_COST = 1.5
 COUNT_COST = 0.6
+# The warm-up reads words held by at least this many passages: a rarer one costs a search that asks for it well
+# under a millisecond to read (1,000 postings about 0.3 ms), and in a small index the postings kept hold every
+# word, so a warm-up reading them all spent 25 s of a core at 10k passages (128k words, a few held once each).
+WARM_LEAST = 1000
 _NONE = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
@@ -102,11 +106,12 @@ class Postings:
         return " " not in self.key(term) and self._exact is not False
 
     def common_words(self) -> list[str]:
-        """The index's commonest words (as their tokens), holding half the postings kept in all, without the
-        stopwords no query asks for: those FTS5 ranks slowest, and most queries hold some (kb.search warms
-        them). A token is one only where FTS5 reads it as itself, so that its postings are its own."""
+        """The index's commonest words (as their tokens), holding half the postings kept in all and each at least
+        WARM_LEAST, without the stopwords no query asks for: those slowest to read, and most queries hold some
+        (kb.search warms them). A token is one only where FTS5 reads it as itself, so its postings are its own."""
         stop = {self.key(word) for word in STOPWORDS}
-        return [token for token, _ in self.store.common_tokens(self.kept // 2, stop) if self.key(token) == token]
+        return [token for token, _ in self.store.common_tokens(self.kept // 2, stop, WARM_LEAST)
+                if self.key(token) == token]
 
     def key(self, term: str) -> str:
         """The tokens FTS5 reads a word as, which its postings are kept by: two words of one stem match the same

@@ -69,15 +69,16 @@ class KeywordQueries(SearchQueries):
         db.execute("DELETE FROM t WHERE rowid = 1")
         return out
 
-    def common_tokens(self, postings: int, skip: Collection[str] = ()) -> list[tuple[str, int]]:
+    def common_tokens(self, postings: int, skip: Collection[str] = (), least: int = 1) -> list[tuple[str, int]]:
         """(token, passages holding it) of the index's commonest tokens but those skipped, most passages first, as
-        many as hold at most `postings` passages in all (FTS5 reads its whole vocabulary: 0.3 s at 100k)."""
+        many as hold at most `postings` passages in all, each held by at least `least` passages (FTS5 reads its
+        whole vocabulary: 0.3 s at 100k)."""
         self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_vocab USING fts5vocab(main, chunks_fts, row)")
         out, total = [], 0
         for term, docs in self.db.execute("SELECT term, doc FROM temp.kb_vocab ORDER BY doc DESC"):
             if term in skip:
                 continue
-            if total + docs > postings:
+            if total + docs > postings or docs < least:
                 break
             out.append((str(term), int(docs)))
             total += docs

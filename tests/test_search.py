@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb import bm25
+from kb import bm25, keywords
 from kb.cli import build_parser, main
 from kb.commands import filters_of
 from kb.config import Settings, load_settings
@@ -823,6 +823,9 @@ def test_a_warm_up_keeps_the_commonest_words_by_their_tokens_and_ranks_from_them
     store, postings = searcher.store, searcher._postings
     assert store.tokens("homestays") == store.tokens("homestay") == ("homestai",)  # Porter's stem
     assert store.tokens("Labour-intensive") == ("labour", "intens")
+    # A word held by fewer passages than WARM_LEAST costs a search little to read when asked: none is warmed here.
+    assert postings.common_words() == []
+    monkeypatch.setattr(keywords, "WARM_LEAST", 1)
     words = postings.common_words()
     assert {"homestai", "tourism", "microcredit"} <= set(words) and not {"the", "and", "in"} & set(words)
     searcher.warm().result()
@@ -836,9 +839,10 @@ def test_a_warm_up_keeps_the_commonest_words_by_their_tokens_and_ranks_from_them
     assert postings.count("homestays") == len(store.passages_holding(fts_query(["homestays"])))
 
 
-def test_the_app_warms_its_searcher_unless_the_setting_says_not_to(small):
-    # A long-lived app's searcher warms beside the first searches (at 1M passages 20 s of a core and about
+def test_the_app_warms_its_searcher_unless_the_setting_says_not_to(small, monkeypatch):
+    # A long-lived app's searcher warms beside the first searches (at 1M passages 12 s of a core and about
     # 200 MB); `warm = false` or KB_WARM=0 leaves each part to the first search that needs it.
+    monkeypatch.setattr(keywords, "WARM_LEAST", 1)  # this small index's words are all rarer than that
     assert load_settings(environ={"KB_WARM": "0"}).warm is False and Settings().warm is True
     for warm in (True, False):
         library = Library(small[1], replace(HASH, warm=warm))
