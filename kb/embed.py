@@ -8,7 +8,6 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,6 +18,7 @@ from kb.e5convert import CONVERTED
 from kb.e5onnx import E5Embedder
 from kb.errors import ConfigError
 from kb.language import ENGLISH_READABLE
+from kb.loadonce import loaded_once
 from kb.stonnx import QueryTwin, ensure_twin, twin_shape
 from kb.unitvec import unit_rows
 from kb.useembed import USE_MODEL, UseEmbedder
@@ -216,16 +216,12 @@ def canonical_model(model: str) -> str:
     return CONVERTED if model_entry(model) is _E5 else model
 
 
-# A warm-up loading a model beside the searches and a first search asking for it load it once, not twice.
-_LOADING = threading.RLock()
-
-
 def load_embedder(model: str) -> Embedder:
     """The embedder a setting names, loaded once per process."""
-    with _LOADING:
-        return _load(canonical_model(model))
+    return _load(canonical_model(model))
 
 
-@lru_cache(maxsize=4)
+# A warm-up loading a model beside the searches and a first search asking for it load it once, not twice.
+@loaded_once(maxsize=4)
 def _load(model: str) -> Embedder:
     return model_entry(model).load(model)
