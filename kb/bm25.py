@@ -1,7 +1,7 @@
 """FTS5's BM25 of one phrase, computed from a token's counts in each row and the rows' sizes, as fts5_aux.c does.
 
 FTS5 reads a token's positions fast and runs its bm25() slowly: at 1M passages reading a common token's counts
-per row costs a third of what bm25() over the same rows does. The arithmetic below is fts5Bm25Function's, step
+per row costs a fifth of what bm25() over the same rows does. The arithmetic below is fts5Bm25Function's, step
 for step in the same order, so the doubles are the same (kb.keywords checks one word against FTS5 before it
 trusts them).
 """

@@ -84,22 +84,27 @@ class Postings:
     def _read(self, term: str, key: str) -> tuple[np.ndarray, np.ndarray]:
         """A word's postings: computed from its token's counts (kb.bm25) where FTS5's own were checked to be the
         same doubles on this index, else FTS5's bm25() (a word FTS5 reads as several tokens is a phrase)."""
-        if " " in key or self._exact is False:
+        sizes = self._row_sizes() if " " not in key and self._exact is not False else None
+        if sizes is None:
             return self.store.phrase_scores(fts_query([term]), self.heading_weight)
-        with self._sizes_lock:
-            if self._sizes is None:
-                try:
-                    self._sizes = self.store.row_sizes()
-                except ValueError:  # FTS5 keeps its sizes otherwise than kb.bm25 reads them: bm25() scores
-                    self._exact = False
-                    return self.store.phrase_scores(fts_query([term]), self.heading_weight)
         ids, counts = self.store.token_counts(key)
-        found = ids, bm25.scores(ids, counts, (self.heading_weight, 1.0), self._sizes)
+        found = ids, bm25.scores(ids, counts, (self.heading_weight, 1.0), sizes)
         if self._exact is None and len(ids):
             fts = self.store.phrase_scores(fts_query([term]), self.heading_weight)
             self._exact = bool(np.array_equal(fts[0], found[0]) and np.array_equal(fts[1], found[1]))
             return fts
         return found
+
+    def _row_sizes(self) -> bm25.RowSizes | None:
+        """The passages' sizes, read once; None where FTS5 keeps them otherwise than kb.bm25 reads them (then
+        bm25() scores every word)."""
+        with self._sizes_lock:
+            if self._sizes is None and self._exact is not False:
+                try:
+                    self._sizes = self.store.row_sizes()
+                except ValueError:
+                    self._exact = False
+            return self._sizes
 
     def computed(self, term: str) -> bool:
         """Whether a word's postings are computed from its token's counts, not read from FTS5's bm25()."""
