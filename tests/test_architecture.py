@@ -16,7 +16,7 @@ KB = ROOT / "kb"
 LEAVES = {
     "kb", "kb.data", "kb.models", "kb.errors", "kb.config", "kb.language", "kb.dates", "kb.lexicon", "kb.tokens",
     "kb.ruledata", "kb.rank", "kb.kinds", "kb.latex", "kb.spaces", "kb.unitvec", "kb.contents", "kb.idsets",
-    "kb.bm25", "kb.loadonce",
+    "kb.bm25", "kb.loadonce", "kb.sidebyside",
 }
 USE_CASES = {
     "kb.pipeline", "kb.enrich", "kb.search", "kb.compare", "kb.export", "kb.analysis", "kb.check", "kb.uploads",

@@ -1,4 +1,5 @@
-"""The main model's query twin: the same vectors as sentence-transformers, and searches that never load torch."""
+"""The main model's twin: the same vectors as sentence-transformers for queries and passages, and searches that
+never load torch."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from kb.embed import SentenceTransformerEmbedder, resolve_model_path
-from kb.stonnx import QueryTwin, ensure_twin, twin_shape
+from kb.stonnx import Twin, ensure_twin, twin_shape
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["women savings groups", "How did rural producers in Sabah start selling online during the lockdown?",
@@ -27,6 +28,29 @@ def test_the_twin_gives_the_librarys_own_query_vectors():
     # The long text is cut at the model's 256 tokens by both; all agree to float rounding.
     assert np.einsum("ij,ij->i", twin, library).min() > 0.99999
     assert model.encode_queries([]).shape == (0, 384)
+
+
+def test_passages_embedded_by_the_twin_on_every_core_are_the_librarys_vectors():
+    model = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    # Passages of many lengths, so that threads finish out of order and the library pads its batches.
+    passages = [" ".join(TEXTS[i % len(TEXTS)].split()[: 3 + 7 * i]) or "x" for i in range(40)]
+    twin = model.encode(passages)
+    assert model._twin is not None
+    library = model._encode(passages, 8)
+    assert twin.shape == library.shape == (40, 384)
+    assert np.einsum("ij,ij->i", twin, library).min() > 0.99999
+    # Each text runs alone: its vector is the same whatever thread or company it came in.
+    assert np.array_equal(twin, model._twin.encode(passages, 1))
+    assert np.array_equal(twin[7:8], model.encode(passages[7:8]))
+
+
+def test_embedding_passages_never_loads_torch():
+    # An ingest had loaded torch and sentence-transformers (about 0.5 GB) for the passages alone.
+    code = ("import sys; from kb.embed import load_embedder; m = load_embedder('all-MiniLM-L6-v2'); "
+            "print(m.encode(['women savings groups', 'relocation']).shape, 'torch' in sys.modules, "
+            "'sentence_transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["(2,", "384)", "False", "False"]
 
 
 def test_a_search_process_never_loads_torch(seed_index):
@@ -56,13 +80,13 @@ def test_a_damaged_twin_is_converted_again(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_MODEL_DIR", str(tmp_path / "models"))
     folder = resolve_model_path("all-MiniLM-L6-v2")
     target, manifest = ensure_twin("all-MiniLM-L6-v2", folder) or pytest.fail("no twin")
-    before = QueryTwin(target, manifest).encode(TEXTS[:1])
+    before = Twin(target, manifest).encode(TEXTS[:1])
     with open(target / "model.onnx", "r+b") as handle:
         handle.seek(4096)
         handle.write(b"\0" * 64)
     again = ensure_twin("all-MiniLM-L6-v2", folder)
     assert again is not None and again[1]["files"] == manifest["files"]
-    assert np.array_equal(QueryTwin(*again).encode(TEXTS[:1]), before)
+    assert np.array_equal(Twin(*again).encode(TEXTS[:1]), before)
 
 
 def test_with_no_folder_to_convert_into_queries_still_work_through_the_library(tmp_path, monkeypatch):
