@@ -115,6 +115,24 @@ def test_the_language_agnostic_model_puts_a_question_next_to_its_answer_in_anoth
     assert np.allclose(use.encode([savings])[0], passages[1], atol=1e-5)
 
 
+
+def test_the_language_agnostic_model_embeds_many_passages_side_by_side_as_one_call_would(monkeypatch):
+    import kb.useembed
+    from kb.embed import load_embedder
+
+    use = load_embedder("use-m3")
+    texts = [f"{text} ({n})" for n in range(3) for text in (RELOCATION_ZH, SAVINGS_ES, "Cash transfers to poor "
+             "households in Kenya raised their savings. " * (n + 1))] * 8
+    assert len(texts) > 2 * kb.useembed.RUN_TEXTS
+    whole = np.asarray(use._runner()(texts), dtype=np.float32)  # the package's own single call
+    monkeypatch.setattr(kb.useembed, "cores", lambda: 2)
+    two = use.encode(texts)
+    monkeypatch.setattr(kb.useembed, "cores", lambda: 1)
+    one = use.encode(texts)
+    # Runs are fixed by position, so the threads do not change a bit; the company changes only the rounding.
+    assert np.array_equal(one, two)
+    assert np.min(np.sum(two * whole, axis=1)) > 0.99999
+
 def test_check_finds_passages_missing_from_the_multilingual_space_and_repair_embeds_them(index, tmp_path):
     import sqlite3
 
