@@ -13,6 +13,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -20,7 +21,7 @@ from typing import Protocol
 from kb.config import Settings
 from kb.corpus import corpus_files, hash_location, listing, size_of
 from kb.duplicates import CaseText, duplicate_groups
-from kb.enrich import Enricher, Failed, KnownVectors, Processed, Tell, read_stage
+from kb.enrich import Enricher, Failed, KnownVectors, Processed, Tell
 from kb.errors import KBError
 from kb.fingerprint import fingerprint
 from kb.indexdir import (
@@ -34,6 +35,7 @@ from kb.indexdir import (
     write_vectors,
 )
 from kb.models import Segmented
+from kb.readahead import READ_AHEAD_BYTES, ReadAhead, read_here
 from kb.store import Store
 
 # Passages embedded per model call across documents: small documents alone make small, padded batches.
@@ -200,7 +202,8 @@ def ingest(
                                       time.monotonic() - started, stage))
 
                 if engine is None:
-                    outcomes = process_here(todo, settings, enrich, store.cached_vectors, tell)
+                    ahead = len(todo) > 1 and sum(sizes.values()) >= READ_AHEAD_BYTES
+                    outcomes = process_here(todo, settings, enrich, store.cached_vectors, tell, ahead)
                 else:
                     # Workers reuse the live store's vectors (read-only): the staged copy is being written.
                     reuse = live.is_file() and _readable(live)
@@ -240,20 +243,23 @@ def ingest(
 
 
 def process_here(todo: list[tuple[str, str, str]], settings: Settings, enrich: Enricher, known: KnownVectors,
-                 tell: Tell) -> Iterator[Processed | Failed]:
-    """The single-process engine: read each file, then embed and tag documents in batches of EMBED_BATCH passages."""
+                 tell: Tell, ahead: bool = False) -> Iterator[Processed | Failed]:
+    """The single-process engine: read each file (`ahead`: in a child process, a few files ahead, kb.readahead),
+    then embed and tag documents in batches of EMBED_BATCH passages."""
     batch: list[tuple[str, Segmented]] = []
-    for n, (path, source, digest) in enumerate(todo, start=1):
-        tell(n - 1, source, "reading")
-        seg = read_stage(path, source, digest, settings)
-        if isinstance(seg, Failed):
-            yield seg
-            continue
-        batch.append((source, seg))
-        if sum(len(seg.chunks) for _, seg in batch) >= EMBED_BATCH:
-            tell(n, source, "embedding")
-            yield from enrich.process(batch, known)
-            batch = []
+    with ReadAhead(todo, settings) if ahead else nullcontext() as reader:
+        reads = iter(reader) if reader is not None else read_here(todo, settings)
+        for n, (_, source, _) in enumerate(todo, start=1):
+            tell(n - 1, source, "reading")
+            seg = next(reads)
+            if isinstance(seg, Failed):
+                yield seg
+                continue
+            batch.append((source, seg))
+            if sum(len(seg.chunks) for _, seg in batch) >= EMBED_BATCH:
+                tell(n, source, "embedding")
+                yield from enrich.process(batch, known)
+                batch = []
     tell(len(todo), "", "embedding")
     yield from enrich.process(batch, known)
 

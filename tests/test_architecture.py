@@ -20,14 +20,16 @@ LEAVES = {
 }
 USE_CASES = {
     "kb.pipeline", "kb.enrich", "kb.search", "kb.compare", "kb.export", "kb.analysis", "kb.check", "kb.uploads",
-    "kb.collections", "kb.library", "kb.watch", "kb.api", "kb.contract", "kb.distributed",
+    "kb.collections", "kb.library", "kb.watch", "kb.api", "kb.contract", "kb.distributed", "kb.readahead",
 }
 EDGES = {"kb.cli", "kb.commands", "kb.progress"}
 # Use cases that build on another, on purpose: uploads ingest what a user adds; the Ray engine runs enrich's
-# stages (the pipeline takes it as a parameter and never imports it); export cites what collections keep; the
+# stages (the pipeline takes it as a parameter and never imports it), and the pipeline's reader process runs its
+# read stage; export cites what collections keep; the
 # views' read layer and saved searches search.
 DECLARED = {
     ("kb.uploads", "kb.pipeline"), ("kb.pipeline", "kb.enrich"), ("kb.distributed", "kb.enrich"),
+    ("kb.pipeline", "kb.readahead"), ("kb.readahead", "kb.enrich"),
     ("kb.export", "kb.collections"), ("kb.library", "kb.search"),
     ("kb.library", "kb.collections"), ("kb.library", "kb.compare"), ("kb.library", "kb.analysis"),
     ("kb.library", "kb.export"), ("kb.watch", "kb.search"),
