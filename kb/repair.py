@@ -316,9 +316,17 @@ def _script(char: str) -> str:
         return ""
 
 
+# ASCII letters, counted apart: a character at a time, a long report's Latin text had cost most of the count.
+_ASCII_LETTERS = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def script_shares(text: str) -> dict[str, float]:
     """Share of a text's letters in each script (LATIN, CJK, KHMER ...)."""
-    counts = Counter(_script(c) for c in text if c.isalpha())
+    counts = Counter(_script(c) for c in _NOT_ASCII.findall(text) if c.isalpha())
+    ascii_letters = len(text) - len(text.translate(_ASCII_LETTERS))
+    if ascii_letters:
+        counts["LATIN"] += ascii_letters
     total = sum(counts.values()) or 1
     return {script: n / total for script, n in counts.items()}
 
@@ -327,6 +335,8 @@ def foreign_script(text: str, shares: dict[str, float], log: list[Removal]) -> s
     """Drop words extracted as mojibake: holding replacement or private-use characters, or written in a script
     that makes up under 2% of the document's letters (Khmer glyphs in an English passage of a bilingual PDF)."""
     def damaged(word: str) -> bool:
+        if word.isascii():  # Latin letters and digits, scripts a document may quote
+            return False
         letters = [c for c in word if c.isalpha()]
         if not letters:
             return False
