@@ -247,8 +247,7 @@ def process_here(todo: list[tuple[str, str, str]], settings: Settings, enrich: E
     """The single-process engine: read each file (`ahead`: in a child process, a few files ahead, kb.readahead),
     then embed and tag documents in batches of EMBED_BATCH passages."""
     batch: list[tuple[str, Segmented]] = []
-    with ReadAhead(todo, settings) if ahead else nullcontext() as reader:
-        reads = iter(reader) if reader is not None else read_here(todo, settings)
+    with ReadAhead(todo, settings) if ahead else nullcontext(read_here(todo, settings)) as reads:
         for n, (_, source, _) in enumerate(todo, start=1):
             tell(n - 1, source, "reading")
             seg = next(reads)

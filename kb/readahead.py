@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from itertools import chain
 from types import TracebackType
 
 from kb.config import Settings
@@ -67,22 +68,21 @@ class ReadAhead:
                 # The one worker reads in order, so the first file without an outcome is the one it died on.
                 self._stop()
                 yield reader_died(job[1])
-                for later, _ in self._pending:
-                    yield self._stage(*later, self._settings)
+                rest = [later for later, _ in self._pending]
                 self._pending.clear()
-                continue
+                for later in chain(rest, self._todo):
+                    yield self._stage(*later, self._settings)
+                return
             self._fill()
             yield outcome
-        for job in self._todo:  # after a reader died
-            yield self._stage(*job, self._settings)
 
     def _stop(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def __enter__(self) -> ReadAhead:
-        return self
+    def __enter__(self) -> Iterator[Segmented | Failed]:
+        return iter(self)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._stop()

@@ -9,6 +9,7 @@ never on a dictionary of what a word "should" be.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
@@ -317,7 +318,7 @@ def _script(char: str) -> str:
 
 
 # ASCII letters, counted apart: a character at a time, a long report's Latin text had cost most of the count.
-_ASCII_LETTERS = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_ASCII_LETTERS = str.maketrans("", "", string.ascii_letters)
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 
 

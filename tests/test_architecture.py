@@ -25,8 +25,7 @@ USE_CASES = {
 EDGES = {"kb.cli", "kb.commands", "kb.progress"}
 # Use cases that build on another, on purpose: uploads ingest what a user adds; the Ray engine runs enrich's
 # stages (the pipeline takes it as a parameter and never imports it), and the pipeline's reader process runs its
-# read stage; export cites what collections keep; the
-# views' read layer and saved searches search.
+# read stage; export cites what collections keep; the views' read layer and saved searches search.
 DECLARED = {
     ("kb.uploads", "kb.pipeline"), ("kb.pipeline", "kb.enrich"), ("kb.distributed", "kb.enrich"),
     ("kb.pipeline", "kb.readahead"), ("kb.readahead", "kb.enrich"),

@@ -115,7 +115,6 @@ def test_the_language_agnostic_model_puts_a_question_next_to_its_answer_in_anoth
     assert np.allclose(use.encode([savings])[0], passages[1], atol=1e-5)
 
 
-
 def test_the_language_agnostic_model_embeds_many_passages_side_by_side_as_one_call_would(monkeypatch):
     import kb.useembed
     from kb.embed import load_embedder
@@ -132,6 +131,7 @@ def test_the_language_agnostic_model_embeds_many_passages_side_by_side_as_one_ca
     # Runs are fixed by position, so the threads do not change a bit; the company changes only the rounding.
     assert np.array_equal(one, two)
     assert np.min(np.sum(two * whole, axis=1)) > 0.99999
+
 
 def test_check_finds_passages_missing_from_the_multilingual_space_and_repair_embeds_them(index, tmp_path):
     import sqlite3

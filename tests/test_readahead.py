@@ -34,8 +34,8 @@ def _todo() -> list[tuple[str, str, str]]:
 
 def test_reading_ahead_in_a_child_process_reads_what_reading_here_does():
     todo = _todo()
-    with ReadAhead(todo, HASH_ONLY) as reader:
-        ahead = list(reader)
+    with ReadAhead(todo, HASH_ONLY) as reads:
+        ahead = list(reads)
     assert ahead == list(read_here(todo, HASH_ONLY))
     assert all(isinstance(seg, Segmented) for seg in ahead) and len(ahead) == len(todo)
 
@@ -43,8 +43,8 @@ def test_reading_ahead_in_a_child_process_reads_what_reading_here_does():
 def test_a_reader_that_dies_fails_the_file_it_was_reading_and_the_rest_are_read_here():
     todo = _todo()
     assert any(source.startswith(DIES_ON) for _, source, _ in todo)
-    with ReadAhead(todo, HASH_ONLY, stage=dying_stage) as reader:
-        outcomes = list(reader)
+    with ReadAhead(todo, HASH_ONLY, stage=dying_stage) as reads:
+        outcomes = list(reads)
     assert len(outcomes) == len(todo)
     for (_, source, _), outcome in zip(todo, outcomes):
         if source.startswith(DIES_ON):
